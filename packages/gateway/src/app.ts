@@ -1,0 +1,100 @@
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Keyring } from './auth/keys.js'
+import type { TokenVerifier } from './auth/access-token.js'
+import type { Config } from './config.js'
+import { deviceStatusV0Routes } from './device-status-v0/routes.js'
+import { docsRoutes } from './docs/routes.js'
+import { correlatorOf, registerCorrelator } from './http/correlator.js'
+import { registerErrorHandler } from './http/error-handler.js'
+import { rateLimiter } from './http/rate-limit.js'
+import './http/types.js'
+import type { Clock, NetworkPort } from './network/port.js'
+import { simulatorRoutes } from './network/simulator/routes.js'
+import type { ScenarioPlayer } from './network/simulator/scenarios.js'
+import { DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA } from './network/simulator/state-schema.js'
+import { networkTypeRoutes } from './network-type/routes.js'
+import { reachabilityRoutes } from './reachability/routes.js'
+import { roamingRoutes } from './roaming/routes.js'
+import { simSwapRoutes } from './sim-swap/routes.js'
+import { specAjv, validatorFor } from './specs/validator.js'
+import type { Store } from './store/store.js'
+
+export interface AppDeps {
+  config: Config
+  store: Store
+  network: NetworkPort
+  keyring: Keyring
+  verifier: TokenVerifier
+  clock: Clock
+  scenarios: ScenarioPlayer
+  /** The admin API's bearer token (configured, or the sandbox's generated one). */
+  adminToken: string
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Builds the gateway's HTTP app without listening (fastify testing guide: `inject()` or `listen()`). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: deps.config.logLevel },
+    // One line per request (onResponse below), labelled with the x-correlator.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlator' }),
+    // Behind a proxy the operator sets X-Forwarded-*; locally the socket address is the truth.
+    trustProxy: false,
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+    genReqId: correlatorOf,
+  })
+  const ajv = specAjv()
+  for (const schema of [DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA]) {
+    if (ajv.getSchema(schema.$id) === undefined) ajv.addSchema(schema)
+  }
+  app.setValidatorCompiler(({ schema }) => {
+    const ref = (schema as { $ref?: unknown }).$ref
+    if (typeof ref !== 'string') return ajv.compile(schema)
+    return validatorFor(ref)
+  })
+
+  registerCorrelator(app)
+  registerErrorHandler(app)
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.url === '/health') return
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    )
+  })
+
+  app.get('/health', async () => ({ status: 'ok' }))
+  app.get('/ready', async (_request, reply) => {
+    try {
+      await deps.store.ping()
+      return { status: 'ready', store: deps.store.dialect }
+    } catch (error) {
+      app.log.warn({ err: error }, 'store not reachable')
+      return reply.code(503).send({ status: 503, code: 'UNAVAILABLE', message: 'The store cannot be reached.' })
+    }
+  })
+  app.get('/oauth2/jwks', async () => deps.keyring.jwks())
+
+  const guard = { verifier: deps.verifier, rateLimiter: rateLimiter(deps.config.rateLimitPerSecond) }
+  roamingRoutes(app, { guard, network: deps.network })
+  reachabilityRoutes(app, { guard, network: deps.network })
+  networkTypeRoutes(app, { guard, network: deps.network })
+  simSwapRoutes(app, {
+    guard,
+    network: deps.network,
+    clock: deps.clock,
+    monitoredPeriod: deps.config.simSwapMonitoredPeriod,
+  })
+  deviceStatusV0Routes(app, { guard, network: deps.network })
+  simulatorRoutes(app, { store: deps.store, clock: deps.clock, adminToken: deps.adminToken, scenarios: deps.scenarios })
+
+  const require = createRequire(import.meta.url)
+  docsRoutes(app, {
+    origin: deps.config.issuer,
+    assetsDir: dirname(require.resolve('swagger-ui-dist/package.json')),
+  })
+  return app
+}

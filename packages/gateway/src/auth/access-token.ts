@@ -1,0 +1,169 @@
+import { createHmac, randomUUID } from 'node:crypto'
+import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
+import type { Store } from '../store/store.js'
+import type { Keyring } from './keys.js'
+
+/** JWT access token claims (RFC 9068 §2.2) the gateway issues and accepts. */
+export interface AccessTokenClaims extends JWTPayload {
+  iss: string
+  aud: string | string[]
+  sub: string
+  client_id: string
+  scope: string
+  exp: number
+  iat: number
+  jti: string
+}
+
+/** What a verified token allows; the resource server's view of the caller. */
+export interface AuthContext {
+  clientId: string
+  scopes: ReadonlySet<string>
+  /** The device a three-legged token was issued for; `undefined` for a two-legged token. */
+  deviceId: string | undefined
+  sub: string
+  expiresAt: number
+  token: string
+}
+
+export interface MintOptions {
+  clientId: string
+  scope: string
+  /** Three-legged: the device the subscriber authenticated with. */
+  deviceId?: string
+  ttlSeconds: number
+  now?: Date
+}
+
+/**
+ * The pairwise subject of a device for one app: stable for the pair, different across apps,
+ * never the phone number (CAMARA ICM: `sub` is a pairwise pseudonymous identifier). The row in
+ * `subjects` is the opaque reference through which the resource server finds the device.
+ */
+export async function pairwiseSubject(store: Store, clientId: string, deviceId: string): Promise<string> {
+  const existing = await store.subjects.byPair(clientId, deviceId)
+  if (existing !== undefined) return existing.sub
+  const sub = `ps-${createHmac('sha256', randomUUID()).update(`${clientId}\n${deviceId}`).digest('base64url').slice(0, 32)}`
+  await store.subjects.insert({ sub, client_id: clientId, device_id: deviceId, created_at: new Date().toISOString() })
+  // A concurrent insert of the same pair wins; read back what was kept.
+  return (await store.subjects.byPair(clientId, deviceId))?.sub ?? sub
+}
+
+/** Signs an access token with the keyring's current key (`typ: at+jwt`, RFC 9068). */
+export async function mintAccessToken(
+  deps: { store: Store; keyring: Keyring; issuer: string },
+  options: MintOptions,
+): Promise<string> {
+  const key = deps.keyring.current()
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000)
+  const sub =
+    options.deviceId === undefined
+      ? options.clientId
+      : await pairwiseSubject(deps.store, options.clientId, options.deviceId)
+  return new SignJWT({ client_id: options.clientId, scope: options.scope })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+    .setIssuer(deps.issuer)
+    .setAudience(deps.issuer)
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + options.ttlSeconds)
+    .setJti(randomUUID())
+    .sign(key.privateKey)
+}
+
+/** Why a token was refused; the HTTP layer answers every kind with `401 UNAUTHENTICATED`. */
+export class InvalidTokenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'InvalidTokenError'
+  }
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<AuthContext>
+}
+
+/**
+ * Verifies bearer tokens: signature against the keyring, `typ`, issuer, audience, expiry, and
+ * resolves a three-legged token's subject to its device. A verified token is cached until it
+ * expires (bounded), so the signature is checked once per token, not once per call.
+ */
+export function tokenVerifier(
+  deps: { store: Store; keyring: Keyring; issuer: string },
+  options: { cacheSize?: number; now?: () => number } = {},
+): TokenVerifier {
+  const cacheSize = options.cacheSize ?? 10_000
+  const now = options.now ?? (() => Date.now())
+  const cache = new Map<string, AuthContext>()
+  let lastReload = 0
+
+  const verifyUncached = async (token: string): Promise<AuthContext> => {
+    let kid: string | undefined
+    try {
+      kid = decodeProtectedHeader(token).kid
+    } catch (cause) {
+      throw new InvalidTokenError('malformed token', { cause })
+    }
+    if (kid === undefined) throw new InvalidTokenError('token has no kid')
+    let key = deps.keyring.byKid(kid)
+    if (key === undefined && now() - lastReload > 1000) {
+      // Another instance may have rotated keys since we loaded them.
+      lastReload = now()
+      await deps.keyring.reload()
+      key = deps.keyring.byKid(kid)
+    }
+    if (key === undefined) throw new InvalidTokenError('unknown signing key')
+    let payload: JWTPayload
+    try {
+      ;({ payload } = await jwtVerify(token, key.publicKey, {
+        issuer: deps.issuer,
+        audience: deps.issuer,
+        typ: 'at+jwt',
+        algorithms: [key.alg],
+        currentDate: new Date(now()),
+        requiredClaims: ['exp', 'sub', 'client_id'],
+      }))
+    } catch (cause) {
+      throw new InvalidTokenError('token verification failed', { cause })
+    }
+    const clientId = payload['client_id']
+    const sub = payload.sub
+    if (typeof clientId !== 'string' || typeof sub !== 'string' || typeof payload.exp !== 'number') {
+      throw new InvalidTokenError('token claims are malformed')
+    }
+    const scope = typeof payload['scope'] === 'string' ? payload['scope'] : ''
+    let deviceId: string | undefined
+    if (sub !== clientId) {
+      const subject = await deps.store.subjects.bySub(sub)
+      if (subject === undefined || subject.client_id !== clientId) throw new InvalidTokenError('unknown subject')
+      deviceId = subject.device_id
+    }
+    return {
+      clientId,
+      scopes: new Set(scope.split(' ').filter((s) => s !== '')),
+      deviceId,
+      sub,
+      expiresAt: payload.exp * 1000,
+      token,
+    }
+  }
+
+  return {
+    async verify(token) {
+      const cached = cache.get(token)
+      if (cached !== undefined) {
+        if (cached.expiresAt > now()) return cached
+        cache.delete(token)
+        throw new InvalidTokenError('token expired')
+      }
+      const context = await verifyUncached(token)
+      if (cache.size >= cacheSize) {
+        // Drop the oldest entry (Map keeps insertion order).
+        const oldest = cache.keys().next().value
+        if (oldest !== undefined) cache.delete(oldest)
+      }
+      cache.set(token, context)
+      return context
+    },
+  }
+}

@@ -1,0 +1,128 @@
+import { isAbsolute, resolve } from 'node:path'
+
+/** The two ways the gateway runs (BRIEF §3). */
+export type Mode = 'sandbox' | 'production'
+
+export interface Config {
+  readonly mode: Mode
+  readonly host: string
+  readonly port: number
+  /** Folder of the embedded SQLite store (ignored when `databaseUrl` is set). */
+  readonly dataDir: string
+  /** `postgres://…` switches the store to PostgreSQL. */
+  readonly databaseUrl: string | undefined
+  /** Bearer token of the admin API; in sandbox mode generated and kept in `dataDir` when unset. */
+  readonly adminToken: string | undefined
+  /** Issuer of access tokens; also the audience base of the APIs. */
+  readonly issuer: string
+  readonly accessTokenTtl: number
+  readonly cibaInterval: number
+  readonly logLevel: string
+  /** Requests per second one app may send to the APIs (a token bucket with the same burst). */
+  readonly rateLimitPerSecond: number
+  /** Days of SIM history the operator may reveal; `undefined` = unlimited. */
+  readonly simSwapMonitoredPeriod: number | undefined
+}
+
+/**
+ * Every environment variable the gateway reads, with its default and meaning. The README's
+ * configuration table is checked against this list by a test.
+ */
+export const ENVIRONMENT = {
+  DS_MODE: { default: 'sandbox', doc: '`sandbox` (seeds demo devices and the demo app) or `production` (seeds nothing, refuses demo credentials)' },
+  HOST: { default: '127.0.0.1', doc: 'Address the HTTP server listens on' },
+  PORT: { default: '8080', doc: 'Port the HTTP server listens on (`0` picks a free one)' },
+  DATA_DIR: { default: './.data', doc: 'Folder of the embedded SQLite store' },
+  DATABASE_URL: { default: '', doc: '`postgres://…` runs the store on PostgreSQL instead of SQLite' },
+  ADMIN_TOKEN: { default: '', doc: 'Bearer token of the admin API (`/network/v1/…`); required in production, generated and kept in `DATA_DIR/admin-token` in sandbox mode' },
+  ISSUER: { default: 'http://HOST:PORT', doc: 'Issuer of access tokens and base URL the gateway announces' },
+  ACCESS_TOKEN_TTL: { default: '3600', doc: 'Access token lifetime, seconds' },
+  CIBA_INTERVAL: { default: '1 (sandbox), 5 (production)', doc: 'CIBA poll interval, seconds' },
+  LOG_LEVEL: { default: 'info', doc: 'pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`' },
+  RATE_LIMIT_PER_SECOND: { default: '100', doc: 'API requests per second allowed per app (burst of the same size); over it: `429 TOO_MANY_REQUESTS` with `Retry-After`' },
+  SIM_SWAP_MONITORED_PERIOD: { default: '', doc: 'Days of SIM history the operator may reveal (empty: unlimited); a larger `maxAge` is `400 OUT_OF_RANGE`' },
+} as const satisfies Record<string, { default: string; doc: string }>
+
+export type EnvironmentVariable = keyof typeof ENVIRONMENT
+
+/** Thrown by {@link loadConfig} with every bad variable named. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[]
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`)
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+/** Reads and validates the configuration once; pure apart from resolving `DATA_DIR`. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Readonly<Config> {
+  const problems: string[] = []
+  const text = (name: EnvironmentVariable): string | undefined => {
+    const value = env[name]?.trim()
+    return value === undefined || value === '' ? undefined : value
+  }
+  const integer = (name: EnvironmentVariable, fallback: number, min: number, max: number) => {
+    const value = text(name)
+    if (value === undefined) return fallback
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${value}"`)
+      return fallback
+    }
+    return n
+  }
+
+  const modeText = text('DS_MODE') ?? 'sandbox'
+  if (modeText !== 'sandbox' && modeText !== 'production') {
+    problems.push(`DS_MODE must be "sandbox" or "production", got "${modeText}"`)
+  }
+  const mode: Mode = modeText === 'production' ? 'production' : 'sandbox'
+  const host = text('HOST') ?? '127.0.0.1'
+  const port = integer('PORT', 8080, 0, 65535)
+  const databaseUrl = text('DATABASE_URL')
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://')
+  }
+  const adminToken = text('ADMIN_TOKEN')
+  if (adminToken !== undefined && adminToken.length < 16) {
+    problems.push('ADMIN_TOKEN must be at least 16 characters')
+  }
+  if (mode === 'production' && adminToken === undefined) {
+    problems.push('ADMIN_TOKEN is required in production mode')
+  }
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const issuer = (text('ISSUER') ?? `http://${urlHost}:${port}`).replace(/\/+$/, '')
+  try {
+    new URL(issuer)
+  } catch {
+    problems.push(`ISSUER must be an absolute URL, got "${issuer}"`)
+  }
+  const logLevel = text('LOG_LEVEL') ?? 'info'
+  if (!LOG_LEVELS.has(logLevel)) problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`)
+  const monitored = text('SIM_SWAP_MONITORED_PERIOD')
+
+  const config: Config = {
+    mode,
+    host,
+    port,
+    dataDir: resolvePath(text('DATA_DIR') ?? './.data'),
+    databaseUrl,
+    adminToken,
+    issuer,
+    accessTokenTtl: integer('ACCESS_TOKEN_TTL', 3600, 1, 86_400),
+    cibaInterval: integer('CIBA_INTERVAL', mode === 'sandbox' ? 1 : 5, 1, 60),
+    logLevel,
+    rateLimitPerSecond: integer('RATE_LIMIT_PER_SECOND', 100, 1, 10_000_000),
+    simSwapMonitoredPeriod:
+      monitored === undefined ? undefined : integer('SIM_SWAP_MONITORED_PERIOD', 0, 1, 36_500),
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return Object.freeze(config)
+}
+
+function resolvePath(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.cwd(), path)
+}

@@ -1,0 +1,94 @@
+import type { AuthContext } from '../auth/access-token.js'
+import { CamaraError } from '../http/camara-error.js'
+import type { DeviceApi, DeviceSelector, NetworkDevice } from '../network/device.js'
+import type { NetworkPort } from '../network/port.js'
+
+/** The `device` object of a CAMARA request (Commonalities `Device`), already schema-valid. */
+export interface RequestDevice {
+  phoneNumber?: string
+  networkAccessIdentifier?: string
+  ipv4Address?: { publicAddress: string; privateAddress?: string; publicPort?: number }
+  ipv6Address?: string
+}
+
+export type IdentifierKind = keyof RequestDevice
+
+/** The order in which a request's identifiers are tried; the first supported one is used. */
+const PRIORITY: readonly IdentifierKind[] = ['phoneNumber', 'ipv4Address', 'ipv6Address', 'networkAccessIdentifier']
+
+/** The 1.1.0 / 0.2.0 APIs: "Network Access Identifier … will not be supported with this version". */
+export const V1_IDENTIFIERS: readonly IdentifierKind[] = ['phoneNumber', 'ipv4Address', 'ipv6Address']
+
+export interface Identified {
+  device: NetworkDevice
+  /** `DeviceResponse`: the single identifier used, echoed only when the request named the device. */
+  deviceResponse: Partial<RequestDevice> | undefined
+}
+
+export function selectorFor(kind: IdentifierKind, device: RequestDevice): DeviceSelector | undefined {
+  switch (kind) {
+    case 'phoneNumber':
+      return device.phoneNumber === undefined ? undefined : { kind, phoneNumber: device.phoneNumber }
+    case 'networkAccessIdentifier':
+      return device.networkAccessIdentifier === undefined
+        ? undefined
+        : { kind, networkAccessIdentifier: device.networkAccessIdentifier }
+    case 'ipv6Address':
+      return device.ipv6Address === undefined ? undefined : { kind, ipv6Address: device.ipv6Address }
+    case 'ipv4Address': {
+      const ip = device.ipv4Address
+      if (ip === undefined) return undefined
+      return {
+        kind,
+        publicAddress: ip.publicAddress,
+        ...(ip.privateAddress === undefined ? {} : { privateAddress: ip.privateAddress }),
+        ...(ip.publicPort === undefined ? {} : { publicPort: ip.publicPort }),
+      }
+    }
+  }
+}
+
+/**
+ * Finds the subject device of a call (CAMARA DG §3.2 and Appendix A): a three-legged token
+ * names it, and then any `device` in the body is `422 UNNECESSARY_IDENTIFIER`, even the same
+ * one; a two-legged token needs `device` (`422 MISSING_IDENTIFIER`); identifiers of kinds the
+ * API does not support are `422 UNSUPPORTED_IDENTIFIER`; no match is `404 IDENTIFIER_NOT_FOUND`.
+ */
+export async function identifyDevice(
+  deps: { network: NetworkPort },
+  input: { auth: AuthContext; device: RequestDevice | undefined; supported: readonly IdentifierKind[] },
+): Promise<Identified> {
+  const { auth, device, supported } = input
+  if (auth.deviceId !== undefined) {
+    if (device !== undefined) {
+      throw new CamaraError(
+        'UNNECESSARY_IDENTIFIER',
+        'The device is already identified by the access token; do not send device with a three-legged token.',
+      )
+    }
+    const found = await deps.network.deviceById(auth.deviceId)
+    if (found === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND', 'The device of the access token is no longer known.')
+    return { device: found, deviceResponse: undefined }
+  }
+  if (device === undefined) {
+    throw new CamaraError('MISSING_IDENTIFIER', 'The device cannot be identified: send device with a two-legged access token.')
+  }
+  const kind = PRIORITY.find((k) => supported.includes(k) && device[k] !== undefined)
+  const selector = kind === undefined ? undefined : selectorFor(kind, device)
+  if (kind === undefined || selector === undefined) {
+    throw new CamaraError('UNSUPPORTED_IDENTIFIER', `The identifier provided is not supported; use one of ${supported.join(', ')}.`)
+  }
+  const found = await deps.network.findDevice(selector)
+  if (found === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND', `No device matches the ${kind} provided.`)
+  return { device: found, deviceResponse: { [kind]: device[kind] } }
+}
+
+/** The simulator's per-device switches: `notApplicable` → 422, `networkUnavailable` → 503. */
+export function ensureServiceAvailable(device: NetworkDevice, api: DeviceApi): void {
+  if (device.notApplicable.includes(api)) {
+    throw new CamaraError('SERVICE_NOT_APPLICABLE', `The service ${api} is not available for this device.`)
+  }
+  if (device.networkUnavailable) {
+    throw new CamaraError('UNAVAILABLE', 'The network could not be reached for this device. Try again later.')
+  }
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { API_FILES, SPECS_DIR, loadSpec } from '../specs/catalog.js'
+
+/** The served APIs' OpenAPI files, with the gateway's own origin as their server. */
+function servedSpec(file: string, origin: string): string {
+  const doc = structuredClone(loadSpec(file)) as unknown as { servers?: { url: string; variables?: unknown }[] }
+  const url = doc.servers?.[0]?.url ?? ''
+  doc.servers = [{ url: url.replace('{apiRoot}', origin) }]
+  return JSON.stringify(doc)
+}
+
+const page = (specs: { name: string; url: string }[]) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Device Status gateway: API docs</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+<div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+<script>
+window.ui = SwaggerUIBundle({
+  dom_id: '#ui',
+  urls: ${JSON.stringify(specs)},
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: 'StandaloneLayout',
+  deepLinking: true
+})
+</script>
+</body>
+</html>`
+
+/**
+ * `/docs`: Swagger UI over every exposed API (one entry per CAMARA file, served from the
+ * unmodified YAML with the gateway as server); `/docs/specs/<file>.json` serves each document.
+ */
+export function docsRoutes(app: FastifyInstance, deps: { origin: string; assetsDir: string }): void {
+  const files = Object.values(API_FILES)
+  const specs = files.map((file) => ({
+    name: `${loadSpec(file).info.title} ${loadSpec(file).info.version}`,
+    url: `/docs/specs/${file.replace(/\.yaml$/, '.json')}`,
+  }))
+  const html = page(specs)
+  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html))
+  app.get('/docs/', async (_request, reply) => reply.redirect('/docs'))
+  app.get('/docs/specs', async () => specs)
+  app.get('/docs/specs/:name', async (request, reply) => {
+    const name = (request.params as { name: string }).name
+    const file = files.find((f) => f.replace(/\.yaml$/, '.json') === name || f === name)
+    if (file === undefined) return reply.callNotFound()
+    if (name.endsWith('.yaml')) return reply.type('application/yaml').send(readFileSync(join(SPECS_DIR, file)))
+    return reply.type('application/json').send(servedSpec(file, deps.origin))
+  })
+  const assets = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js'])
+  app.get('/docs/assets/:file', async (request, reply) => {
+    const file = (request.params as { file: string }).file
+    if (!assets.has(file)) return reply.callNotFound()
+    reply.header('cache-control', 'public, max-age=86400')
+    return reply.type(file.endsWith('.css') ? 'text/css' : 'application/javascript').send(readFileSync(join(deps.assetsDir, file)))
+  })
+}

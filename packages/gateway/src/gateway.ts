@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import { tokenVerifier } from './auth/access-token.js'
+import { openKeyring, type Keyring } from './auth/keys.js'
+import { buildApp } from './app.js'
+import { loadConfig, type Config } from './config.js'
+import type { Clock } from './network/port.js'
+import { scenarioPlayer } from './network/simulator/scenarios.js'
+import { demoDevices, seedDemoDevices } from './network/simulator/seed.js'
+import { simulatedNetwork } from './network/simulator/simulator.js'
+import { openStore, type Store } from './store/store.js'
+
+export interface RunningGateway {
+  /** Base URL the gateway listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string
+  config: Config
+  adminToken: string
+  app: FastifyInstance
+  store: Store
+  keyring: Keyring
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  /** Environment to read the configuration from (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>
+  /** Replaces the config read from `env` (tests). */
+  config?: Config
+  clock?: Clock
+  logger?: FastifyServerOptions['logger']
+  /** Print the start-up banner (the CLI does). */
+  banner?: (text: string) => void
+}
+
+/** Sandbox mode keeps its generated admin token in the data folder, so the CLI finds it. */
+export function sandboxAdminToken(dataDir: string): string {
+  const file = join(dataDir, 'admin-token')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dataDir, { recursive: true })
+  const token = randomBytes(24).toString('base64url')
+  writeFileSync(file, token + '\n', { mode: 0o600 })
+  return token
+}
+
+/** Opens the store, seeds the sandbox, builds the app and listens. */
+export async function startGateway(options: StartOptions = {}): Promise<RunningGateway> {
+  let config = options.config ?? loadConfig(options.env ?? process.env)
+  const clock = options.clock ?? (() => new Date())
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    const adminToken = config.adminToken ?? sandboxAdminToken(config.dataDir)
+    let seeded = 0
+    if (config.mode === 'sandbox') seeded = await seedDemoDevices({ store, clock })
+    const keyring = await openKeyring(store)
+    const scenarios = scenarioPlayer({ store, clock })
+
+    const deps = {
+      store,
+      network: simulatedNetwork(store),
+      keyring,
+      clock,
+      scenarios,
+      adminToken,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    }
+    let app = await buildApp({ ...deps, config, verifier: tokenVerifier({ store, keyring, issuer: config.issuer }) })
+    await app.listen({ host: config.host, port: config.port })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : config.port
+    if (config.port === 0 && options.env?.['ISSUER'] === undefined && options.config === undefined) {
+      // A free port was picked: the issuer follows the real port, so tokens and docs name it.
+      await app.close()
+      config = Object.freeze({ ...config, port, issuer: config.issuer.replace(/:0$/, `:${port}`) })
+      app = await buildApp({ ...deps, config, verifier: tokenVerifier({ store, keyring, issuer: config.issuer }) })
+      await app.listen({ host: config.host, port })
+    }
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+
+    options.banner?.(banner(config, url, adminToken, seeded, clock))
+
+    let closed = false
+    return {
+      url,
+      config,
+      adminToken,
+      app,
+      store,
+      keyring,
+      async close() {
+        if (closed) return
+        closed = true
+        scenarios.stopAll()
+        await app.close()
+        await store.close()
+      },
+    }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}
+
+function banner(config: Config, url: string, adminToken: string, seeded: number, clock: Clock): string {
+  const lines = [
+    `Device Status gateway (${config.mode}) listening on ${url}`,
+    `  API docs      ${url}/docs`,
+    `  JWKS          ${url}/oauth2/jwks`,
+    `  Health        ${url}/health   Ready ${url}/ready`,
+    `  Store         ${config.databaseUrl === undefined ? `SQLite in ${config.dataDir}` : 'PostgreSQL'}`,
+  ]
+  if (config.mode === 'sandbox') {
+    lines.push(
+      `  Admin token   ${adminToken}${config.adminToken === undefined ? `   (kept in ${join(config.dataDir, 'admin-token')})` : ''}`,
+      `  Simulator     curl -H "Authorization: Bearer ${adminToken}" ${url}/network/v1/devices`,
+    )
+    if (seeded > 0) {
+      lines.push('  Demo devices')
+      for (const d of demoDevices(clock)) lines.push(`    ${d.phoneNumber.padEnd(15)} ${d.about}`)
+    }
+  }
+  return lines.join('\n')
+}

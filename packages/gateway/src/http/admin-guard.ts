@@ -1,0 +1,17 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyRequest } from 'fastify'
+import { CamaraError } from './camara-error.js'
+
+const digest = (text: string) => createHash('sha256').update(text).digest()
+
+/** `Authorization: Bearer $ADMIN_TOKEN`, compared in constant time. */
+export function adminGuard(adminToken: string) {
+  const expected = digest(adminToken)
+  return async function guard(request: FastifyRequest): Promise<void> {
+    const header = request.headers.authorization ?? ''
+    const token = header.startsWith('Bearer ') ? header.slice(7) : ''
+    if (token === '' || !timingSafeEqual(digest(token), expected)) {
+      throw new CamaraError('UNAUTHENTICATED', 'The admin API needs Authorization: Bearer <ADMIN_TOKEN>')
+    }
+  }
+}

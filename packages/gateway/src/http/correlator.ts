@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { FastifyInstance } from 'fastify'
+import { correlatorPattern } from '../specs/catalog.js'
+import { CamaraError } from './camara-error.js'
+
+const pattern = correlatorPattern()
+
+function header(request: IncomingMessage): string | undefined {
+  const value = request.headers['x-correlator']
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** The request id: the client's valid x-correlator, else a new UUID (DG §5.8.5 recommends UUIDs). */
+export function correlatorOf(request: IncomingMessage): string {
+  const value = header(request)
+  return value !== undefined && value !== '' && pattern.test(value) ? value : randomUUID()
+}
+
+/**
+ * CAMARA DG §5.8.5: a non-empty `x-correlator` that matches the spec's pattern is echoed back on
+ * every response; one that does not match is `400 INVALID_ARGUMENT`; when absent a UUID is added.
+ * The same value labels the request's log lines.
+ */
+export function registerCorrelator(app: FastifyInstance): void {
+  app.decorateRequest('correlator', '')
+  app.addHook('onRequest', async (request, reply) => {
+    request.correlator = request.id
+    reply.header('x-correlator', request.id)
+    const value = header(request.raw)
+    if (value !== undefined && value !== '' && value !== request.id) {
+      throw new CamaraError('INVALID_ARGUMENT', `x-correlator does not match the pattern ${pattern.source}`)
+    }
+  })
+}

@@ -1,0 +1,39 @@
+import type { FastifyError, FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify'
+import type { AuthContext } from '../auth/access-token.js'
+import type { SpecOperation } from '../specs/catalog.js'
+import { apiGuard, type GuardDeps } from './api-guard.js'
+import type { CamaraCode } from './camara-error.js'
+import { CamaraError } from './camara-error.js'
+
+export interface OperationOptions {
+  validationCode?: (error: FastifyError) => CamaraCode | undefined
+  /** Runs after the guard and body parsing, before validation (e.g. legacy body shapes). */
+  preValidation?: preValidationHookHandler
+}
+
+/**
+ * Mounts one CAMARA operation exactly where its spec puts it: the guard with the spec's scopes,
+ * the request body validated against the spec's schema, then `handle`, whose result is the
+ * 200 body.
+ */
+export function registerOperation<TBody>(
+  app: FastifyInstance,
+  guard: GuardDeps,
+  op: SpecOperation,
+  handle: (input: { auth: AuthContext; body: TBody; request: FastifyRequest }) => Promise<unknown>,
+  options: OperationOptions = {},
+): void {
+  app.route({
+    method: op.method as 'POST',
+    url: op.url,
+    schema: op.bodySchemaRef === undefined ? {} : { body: { $ref: op.bodySchemaRef } },
+    config: options.validationCode === undefined ? {} : { validationCode: options.validationCode },
+    onRequest: apiGuard(guard, op.scopes),
+    ...(options.preValidation === undefined ? {} : { preValidation: options.preValidation }),
+    handler: async (request) => {
+      const auth = request.auth
+      if (auth === undefined) throw new CamaraError('UNAUTHENTICATED')
+      return handle({ auth, body: request.body as TBody, request })
+    },
+  })
+}

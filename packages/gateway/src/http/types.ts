@@ -1,0 +1,10 @@
+import type { AuthContext } from '../auth/access-token.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's x-correlator: the client's when valid, else a generated UUID. */
+    correlator: string
+    /** Set by the API guard on every CAMARA operation. */
+    auth: AuthContext | undefined
+  }
+}

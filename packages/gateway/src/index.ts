@@ -1,0 +1,8 @@
+export { buildApp, type AppDeps } from './app.js'
+export { startGateway, sandboxAdminToken, type RunningGateway, type StartOptions } from './gateway.js'
+export { loadConfig, ConfigError, ENVIRONMENT, type Config, type Mode } from './config.js'
+export { mintAccessToken, tokenVerifier, type AuthContext, type MintOptions } from './auth/access-token.js'
+export { openKeyring, type Keyring } from './auth/keys.js'
+export { openStore, type Store } from './store/store.js'
+export { CamaraError, CAMARA_STATUS, type CamaraCode } from './http/camara-error.js'
+export { demoDevices } from './network/simulator/seed.js'

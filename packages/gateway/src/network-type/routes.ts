@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify'
+import type { GuardDeps } from '../http/api-guard.js'
+import { registerOperation } from '../http/operation.js'
+import type { NetworkPort } from '../network/port.js'
+import { specOperation } from '../specs/catalog.js'
+import { retrieveConnectedNetworkType } from './service.js'
+
+export function networkTypeRoutes(app: FastifyInstance, deps: { guard: GuardDeps; network: NetworkPort }): void {
+  registerOperation<Parameters<typeof retrieveConnectedNetworkType>[1]['body']>(
+    app,
+    deps.guard,
+    specOperation('connected-network-type', 'getConnectedNetworkType'),
+    ({ auth, body }) => retrieveConnectedNetworkType(deps, { auth, body }),
+  )
+}

@@ -1,0 +1,30 @@
+import type { AuthContext } from '../auth/access-token.js'
+import { ensureServiceAvailable, identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
+import type { NetworkType } from '../network/device.js'
+import type { NetworkPort } from '../network/port.js'
+
+/** `ConnectedNetworkTypeResponse` of connected-network-type 0.2.0. */
+export interface ConnectedNetworkTypeResponse {
+  device?: Partial<RequestDevice>
+  lastStatusTime: string
+  connectedNetworkType: NetworkType | 'UNKNOWN'
+}
+
+/** `POST /connected-network-type/v0.2/retrieve` (getConnectedNetworkType). */
+export async function retrieveConnectedNetworkType(
+  deps: { network: NetworkPort },
+  input: { auth: AuthContext; body: { device?: RequestDevice } },
+): Promise<ConnectedNetworkTypeResponse> {
+  const { device, deviceResponse } = await identifyDevice(deps, {
+    auth: input.auth,
+    device: input.body.device,
+    supported: V1_IDENTIFIERS,
+  })
+  ensureServiceAvailable(device, 'connected-network-type')
+  return {
+    ...(deviceResponse === undefined ? {} : { device: deviceResponse }),
+    lastStatusTime: device.statusTime.networkType,
+    // UNKNOWN: "the connection technology can not be determined" (not on a mobile network).
+    connectedNetworkType: device.networkType ?? 'UNKNOWN',
+  }
+}

@@ -1,0 +1,63 @@
+/** Network technologies a device can be attached with (BRIEF §3; absent = not on a mobile network). */
+export const NETWORK_TYPES = ['2G', '3G', '4G', '5G'] as const
+export type NetworkType = (typeof NETWORK_TYPES)[number]
+
+export const CONNECTIVITY_TYPES = ['DATA', 'SMS'] as const
+export type ConnectivityType = (typeof CONNECTIVITY_TYPES)[number]
+
+/** The APIs a device can be marked "not applicable" for (`422 SERVICE_NOT_APPLICABLE`). */
+export const DEVICE_APIS = [
+  'device-roaming-status',
+  'device-reachability-status',
+  'connected-network-type',
+  'sim-swap',
+  'device-status',
+] as const
+export type DeviceApi = (typeof DEVICE_APIS)[number]
+
+export interface Ipv4Identity {
+  publicAddress: string
+  privateAddress: string | null
+  publicPort: number | null
+}
+
+/** A device as the network knows it: identifiers, facts, and when each fact last changed. */
+export interface NetworkDevice {
+  id: string
+  phoneNumber: string
+  networkAccessIdentifier: string | null
+  ipv4Address: Ipv4Identity | null
+  ipv6Address: string | null
+  /** Visited country's MCC while roaming; `null` at home. */
+  roamingCountryCode: number | null
+  connectivity: ConnectivityType[]
+  networkType: NetworkType | null
+  simSwappedAt: string | null
+  /** `null`: the number has no SIM. */
+  simActivatedAt: string | null
+  notApplicable: DeviceApi[]
+  networkUnavailable: boolean
+  statusTime: { roaming: string; connectivity: string; networkType: string }
+  createdAt: string
+  updatedAt: string
+}
+
+/** How an API request or a login hint points at a device. */
+export type DeviceSelector =
+  | { kind: 'phoneNumber'; phoneNumber: string }
+  | { kind: 'networkAccessIdentifier'; networkAccessIdentifier: string }
+  | { kind: 'ipv4Address'; publicAddress: string; privateAddress?: string; publicPort?: number }
+  | { kind: 'ipv6Address'; ipv6Address: string }
+
+/** A network change of one device, as stored and later turned into notifications. */
+export type NetworkEventType = 'device-added' | 'device-removed' | 'roaming' | 'connectivity' | 'network-type' | 'sim-swap'
+
+export interface NetworkEvent {
+  id: string
+  deviceId: string
+  phoneNumber: string
+  type: NetworkEventType
+  before: Partial<NetworkDevice> | null
+  after: Partial<NetworkDevice> | null
+  occurredAt: string
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto'
+import { CamaraError } from '../../http/camara-error.js'
+import { deleteDevice, patchDevice, type SimulatorDeps } from './simulator.js'
+import type { DeviceStateInput, ScenarioInput } from './state-schema.js'
+
+export interface ScenarioStep {
+  /** Milliseconds after the scenario started. */
+  at: number
+  phoneNumber: string
+  set?: DeviceStateInput
+  delete?: true
+  status: 'pending' | 'applied' | 'failed' | 'cancelled'
+  appliedAt?: string
+  error?: string
+}
+
+export interface ScenarioRun {
+  id: string
+  name?: string
+  status: 'running' | 'completed' | 'cancelled'
+  startedAt: string
+  steps: ScenarioStep[]
+}
+
+/** `5`, `"+5s"`, `"500ms"`, `"+2m"`, `"1h"` → milliseconds (a bare number is seconds). */
+export function parseOffset(at: number | string): number {
+  if (typeof at === 'number') return Math.round(at * 1000)
+  const match = /^\+?(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(at.trim())
+  if (match?.[1] === undefined) throw new CamaraError('INVALID_ARGUMENT', `"${at}" is not a time offset such as +5s`)
+  const value = Number(match[1])
+  const unit = match[2] ?? 's'
+  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000
+  return Math.round(value * factor)
+}
+
+export interface ScenarioPlayer {
+  start(input: ScenarioInput): ScenarioRun
+  get(id: string): ScenarioRun | undefined
+  list(): ScenarioRun[]
+  cancel(id: string): ScenarioRun | undefined
+  /** Stops every running scenario (shutdown). */
+  stopAll(): void
+}
+
+/**
+ * Plays scenarios in this process: each step is applied through the same simulator functions as
+ * the admin API, so it is stored and becomes network events like any other change. A scenario
+ * lives in memory; a restart ends it (the changes already applied stay).
+ */
+export function scenarioPlayer(deps: SimulatorDeps, options: { keep?: number } = {}): ScenarioPlayer {
+  const runs = new Map<string, ScenarioRun>()
+  const timers = new Map<string, NodeJS.Timeout>()
+  const keep = options.keep ?? 100
+
+  const finish = (run: ScenarioRun, status: ScenarioRun['status']) => {
+    run.status = status
+    timers.delete(run.id)
+  }
+
+  const play = (run: ScenarioRun, index: number, startedAt: number) => {
+    const step = run.steps[index]
+    if (run.status !== 'running') return
+    if (step === undefined) return finish(run, 'completed')
+    const delay = Math.max(0, startedAt + step.at - Date.now())
+    const timer = setTimeout(() => {
+      const apply = step.delete === true ? deleteDevice(deps, step.phoneNumber) : patchDevice(deps, step.phoneNumber, step.set ?? {})
+      apply
+        .then(() => {
+          step.status = 'applied'
+        })
+        .catch((error: unknown) => {
+          step.status = 'failed'
+          step.error = error instanceof Error ? error.message : String(error)
+        })
+        .finally(() => {
+          step.appliedAt = new Date().toISOString()
+          play(run, index + 1, startedAt)
+        })
+    }, delay)
+    timer.unref()
+    timers.set(run.id, timer)
+  }
+
+  return {
+    start(input) {
+      const steps = input.steps
+        .map((s, order) => ({ order, step: { ...s, at: parseOffset(s.at), status: 'pending' as const } }))
+        .sort((a, b) => a.step.at - b.step.at || a.order - b.order)
+        .map(({ step }) => {
+          const { at, phoneNumber, status } = step
+          return {
+            at,
+            phoneNumber,
+            status,
+            ...(step.set === undefined ? {} : { set: step.set }),
+            ...(step.delete === undefined ? {} : { delete: step.delete }),
+          } satisfies ScenarioStep as ScenarioStep
+        })
+      const run: ScenarioRun = {
+        id: randomUUID(),
+        ...(input.name === undefined ? {} : { name: input.name }),
+        status: 'running',
+        startedAt: new Date().toISOString(),
+        steps,
+      }
+      runs.set(run.id, run)
+      for (const id of runs.keys()) {
+        if (runs.size <= keep) break
+        if (runs.get(id)?.status !== 'running') runs.delete(id)
+      }
+      play(run, 0, Date.now())
+      return run
+    },
+    get: (id) => runs.get(id),
+    list: () => [...runs.values()],
+    cancel(id) {
+      const run = runs.get(id)
+      if (run === undefined) return undefined
+      if (run.status === 'running') {
+        clearTimeout(timers.get(id))
+        for (const step of run.steps) if (step.status === 'pending') step.status = 'cancelled'
+        finish(run, 'cancelled')
+      }
+      return run
+    },
+    stopAll() {
+      for (const run of runs.values()) if (run.status === 'running') this.cancel(run.id)
+    },
+  }
+}

@@ -1,0 +1,255 @@
+import { CamaraError } from '../../http/camara-error.js'
+import { newId, type Store } from '../../store/store.js'
+import { countryNamesForMcc } from '../mcc.js'
+import type { DeviceSelector, NetworkDevice, NetworkEvent, NetworkEventType } from '../device.js'
+import type { Clock, NetworkPort } from '../port.js'
+import type { DeviceStateInput } from './state-schema.js'
+
+export interface SimulatorDeps {
+  store: Store
+  clock: Clock
+}
+
+/** The simulator as the gateway's network: facts straight from the store. */
+export function simulatedNetwork(store: Store): NetworkPort {
+  return {
+    findDevice: (selector: DeviceSelector) => store.devices.find(selector),
+    deviceById: (id: string) => store.devices.byId(id),
+  }
+}
+
+/** The admin API's view of a device: the BRIEF §3 state shape plus when each fact changed. */
+export interface DeviceView {
+  phoneNumber: string
+  roaming: false | { countryCode: number; countryName: string[] }
+  connectivity: ('DATA' | 'SMS')[]
+  networkType?: string
+  simSwappedAt?: string
+  simActivatedAt: string | null
+  ipv4Address?: { publicAddress: string; privateAddress?: string; publicPort?: number }
+  ipv6Address?: string
+  networkAccessIdentifier?: string
+  notApplicable: string[]
+  networkUnavailable: boolean
+  lastStatusTime: { roaming: string; connectivity: string; networkType: string }
+  createdAt: string
+  updatedAt: string
+}
+
+export function deviceView(device: NetworkDevice): DeviceView {
+  const ip = device.ipv4Address
+  return {
+    phoneNumber: device.phoneNumber,
+    roaming:
+      device.roamingCountryCode === null
+        ? false
+        : { countryCode: device.roamingCountryCode, countryName: countryNamesForMcc(device.roamingCountryCode) },
+    connectivity: device.connectivity,
+    ...(device.networkType === null ? {} : { networkType: device.networkType }),
+    ...(device.simSwappedAt === null ? {} : { simSwappedAt: device.simSwappedAt }),
+    simActivatedAt: device.simActivatedAt,
+    ...(ip === null
+      ? {}
+      : {
+          ipv4Address: {
+            publicAddress: ip.publicAddress,
+            ...(ip.privateAddress === null ? {} : { privateAddress: ip.privateAddress }),
+            ...(ip.publicPort === null ? {} : { publicPort: ip.publicPort }),
+          },
+        }),
+    ...(device.ipv6Address === null ? {} : { ipv6Address: device.ipv6Address }),
+    ...(device.networkAccessIdentifier === null ? {} : { networkAccessIdentifier: device.networkAccessIdentifier }),
+    notApplicable: device.notApplicable,
+    networkUnavailable: device.networkUnavailable,
+    lastStatusTime: device.statusTime,
+    createdAt: device.createdAt,
+    updatedAt: device.updatedAt,
+  }
+}
+
+/** Applies the fields given in `input` to `base`; status times move only for facts that change. */
+function applyState(base: NetworkDevice, input: DeviceStateInput, now: string): NetworkDevice {
+  const next: NetworkDevice = { ...base, statusTime: { ...base.statusTime }, updatedAt: now }
+  if (input.roaming !== undefined) next.roamingCountryCode = input.roaming === false ? null : input.roaming.countryCode
+  if (input.connectivity !== undefined) {
+    // Canonical order, so that equal sets compare equal.
+    next.connectivity = (['DATA', 'SMS'] as const).filter((c) => input.connectivity?.includes(c))
+  }
+  if (input.networkType !== undefined) next.networkType = input.networkType
+  if (input.simSwappedAt !== undefined) next.simSwappedAt = normaliseTime(input.simSwappedAt)
+  if (input.simActivatedAt !== undefined) next.simActivatedAt = normaliseTime(input.simActivatedAt)
+  if (input.ipv4Address !== undefined) {
+    next.ipv4Address =
+      input.ipv4Address === null
+        ? null
+        : {
+            publicAddress: input.ipv4Address.publicAddress,
+            privateAddress: input.ipv4Address.privateAddress ?? null,
+            publicPort: input.ipv4Address.publicPort ?? null,
+          }
+  }
+  if (input.ipv6Address !== undefined) next.ipv6Address = input.ipv6Address
+  if (input.networkAccessIdentifier !== undefined) next.networkAccessIdentifier = input.networkAccessIdentifier
+  if (input.notApplicable !== undefined) next.notApplicable = [...input.notApplicable]
+  if (input.networkUnavailable !== undefined) next.networkUnavailable = input.networkUnavailable
+  if (next.roamingCountryCode !== base.roamingCountryCode) next.statusTime.roaming = now
+  if (next.connectivity.join() !== base.connectivity.join()) next.statusTime.connectivity = now
+  if (next.networkType !== base.networkType) next.statusTime.networkType = now
+  return next
+}
+
+function normaliseTime(value: string | null): string | null {
+  return value === null ? null : new Date(value).toISOString()
+}
+
+/** A new device: at home, reachable for data and SMS, on 4G, SIM activated now. */
+function freshDevice(phoneNumber: string, now: string): NetworkDevice {
+  return {
+    id: newId(),
+    phoneNumber,
+    networkAccessIdentifier: null,
+    ipv4Address: null,
+    ipv6Address: null,
+    roamingCountryCode: null,
+    connectivity: ['DATA', 'SMS'],
+    networkType: '4G',
+    simSwappedAt: null,
+    simActivatedAt: now,
+    notApplicable: [],
+    networkUnavailable: false,
+    statusTime: { roaming: now, connectivity: now, networkType: now },
+    createdAt: now,
+    updatedAt: now,
+  }
+}
+
+/** The network events one change makes: one per fact that changed (BRIEF §3: every change is an event). */
+export function eventsOfChange(before: NetworkDevice | undefined, after: NetworkDevice | undefined, now: string): NetworkEvent[] {
+  const device = after ?? before
+  if (device === undefined) return []
+  const event = (type: NetworkEventType, b: Partial<NetworkDevice> | null, a: Partial<NetworkDevice> | null): NetworkEvent => ({
+    id: newId(),
+    deviceId: device.id,
+    phoneNumber: device.phoneNumber,
+    type,
+    before: b,
+    after: a,
+    occurredAt: now,
+  })
+  if (before === undefined) return [event('device-added', null, after ?? null)]
+  if (after === undefined) return [event('device-removed', before, null)]
+  const events: NetworkEvent[] = []
+  if (before.roamingCountryCode !== after.roamingCountryCode) {
+    events.push(event('roaming', { roamingCountryCode: before.roamingCountryCode }, { roamingCountryCode: after.roamingCountryCode }))
+  }
+  if (before.connectivity.join() !== after.connectivity.join()) {
+    events.push(event('connectivity', { connectivity: before.connectivity }, { connectivity: after.connectivity }))
+  }
+  if (before.networkType !== after.networkType) {
+    events.push(event('network-type', { networkType: before.networkType }, { networkType: after.networkType }))
+  }
+  if (after.simSwappedAt !== null && before.simSwappedAt !== after.simSwappedAt) {
+    events.push(event('sim-swap', { simSwappedAt: before.simSwappedAt }, { simSwappedAt: after.simSwappedAt }))
+  }
+  return events
+}
+
+/** Refuses identifiers that another device already holds (409 ALREADY_EXISTS). */
+async function ensureIdentifiersFree(store: Store, device: NetworkDevice): Promise<void> {
+  const taken = async (selector: DeviceSelector, what: string) => {
+    const other = await store.devices.find(selector)
+    if (other !== undefined && other.id !== device.id) {
+      throw new CamaraError('ALREADY_EXISTS', `${what} is already used by device ${other.phoneNumber}`)
+    }
+  }
+  if (device.networkAccessIdentifier !== null) {
+    await taken({ kind: 'networkAccessIdentifier', networkAccessIdentifier: device.networkAccessIdentifier }, 'networkAccessIdentifier')
+  }
+  if (device.ipv6Address !== null) await taken({ kind: 'ipv6Address', ipv6Address: device.ipv6Address }, 'The /64 of ipv6Address')
+  const ip = device.ipv4Address
+  if (ip !== null) {
+    await taken(
+      {
+        kind: 'ipv4Address',
+        publicAddress: ip.publicAddress,
+        ...(ip.privateAddress === null ? {} : { privateAddress: ip.privateAddress }),
+        ...(ip.publicPort === null ? {} : { publicPort: ip.publicPort }),
+      },
+      'ipv4Address',
+    )
+  }
+}
+
+async function persist(store: Store, before: NetworkDevice | undefined, after: NetworkDevice, now: string) {
+  await ensureIdentifiersFree(store, after)
+  await store.devices.save(after)
+  for (const event of eventsOfChange(before, after, now)) await store.networkEvents.append(event)
+}
+
+export async function listDevices(deps: SimulatorDeps): Promise<DeviceView[]> {
+  return (await deps.store.devices.list()).map(deviceView)
+}
+
+export async function getDevice(deps: SimulatorDeps, phoneNumber: string): Promise<DeviceView> {
+  const device = await deps.store.devices.byPhoneNumber(phoneNumber)
+  if (device === undefined) throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
+  return deviceView(device)
+}
+
+/** PUT: creates the device, or replaces its whole state (missing fields take the defaults). */
+export async function putDevice(
+  deps: SimulatorDeps,
+  phoneNumber: string,
+  input: DeviceStateInput,
+): Promise<{ device: DeviceView; created: boolean }> {
+  if (input.phoneNumber !== undefined && input.phoneNumber !== phoneNumber) {
+    throw new CamaraError('INVALID_ARGUMENT', 'phoneNumber in the body differs from the one in the path')
+  }
+  const now = deps.clock().toISOString()
+  return deps.store.transaction(async (store) => {
+    const before = await store.devices.byPhoneNumber(phoneNumber)
+    const fresh = freshDevice(phoneNumber, now)
+    const base = before === undefined ? fresh : { ...fresh, id: before.id, createdAt: before.createdAt }
+    const replaced = applyState(base, input, now)
+    const after = before === undefined ? replaced : restamp(before, replaced, now)
+    await persist(store, before, after, now)
+    return { device: deviceView(after), created: before === undefined }
+  })
+}
+
+/** Status times of a replaced device move only where the fact changed. */
+function restamp(before: NetworkDevice, after: NetworkDevice, now: string): NetworkDevice {
+  return {
+    ...after,
+    statusTime: {
+      roaming: before.roamingCountryCode === after.roamingCountryCode ? before.statusTime.roaming : now,
+      connectivity: before.connectivity.join() === after.connectivity.join() ? before.statusTime.connectivity : now,
+      networkType: before.networkType === after.networkType ? before.statusTime.networkType : now,
+    },
+  }
+}
+
+/** PATCH: changes only the fields given. */
+export async function patchDevice(deps: SimulatorDeps, phoneNumber: string, input: DeviceStateInput): Promise<DeviceView> {
+  if (input.phoneNumber !== undefined && input.phoneNumber !== phoneNumber) {
+    throw new CamaraError('INVALID_ARGUMENT', 'phoneNumber cannot be changed; delete the device and create it again')
+  }
+  const now = deps.clock().toISOString()
+  return deps.store.transaction(async (store) => {
+    const before = await store.devices.byPhoneNumber(phoneNumber)
+    if (before === undefined) throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
+    const after = applyState(before, input, now)
+    await persist(store, before, after, now)
+    return deviceView(after)
+  })
+}
+
+export async function deleteDevice(deps: SimulatorDeps, phoneNumber: string): Promise<void> {
+  const now = deps.clock().toISOString()
+  await deps.store.transaction(async (store) => {
+    const before = await store.devices.byPhoneNumber(phoneNumber)
+    if (before === undefined) throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
+    await store.devices.delete(before.id)
+    for (const event of eventsOfChange(before, undefined, now)) await store.networkEvents.append(event)
+  })
+}

@@ -1,0 +1,33 @@
+import type { AuthContext } from '../auth/access-token.js'
+import { ensureServiceAvailable, identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
+import type { ConnectivityType } from '../network/device.js'
+import type { NetworkPort } from '../network/port.js'
+
+/** `ReachabilityStatusResponse` of device-reachability-status 1.1.0. */
+export interface ReachabilityStatusResponse {
+  device?: Partial<RequestDevice>
+  lastStatusTime: string
+  reachable: boolean
+  connectivity?: ConnectivityType[]
+}
+
+/** `POST /device-reachability-status/v1/retrieve` (getReachabilityStatus). */
+export async function retrieveReachabilityStatus(
+  deps: { network: NetworkPort },
+  input: { auth: AuthContext; body: { device?: RequestDevice } },
+): Promise<ReachabilityStatusResponse> {
+  const { device, deviceResponse } = await identifyDevice(deps, {
+    auth: input.auth,
+    device: input.body.device,
+    supported: V1_IDENTIFIERS,
+  })
+  ensureServiceAvailable(device, 'device-reachability-status')
+  const reachable = device.connectivity.length > 0
+  return {
+    ...(deviceResponse === undefined ? {} : { device: deviceResponse }),
+    lastStatusTime: device.statusTime.connectivity,
+    reachable,
+    // The test definitions: an unreachable device has no `connectivity` property.
+    ...(reachable ? { connectivity: [...device.connectivity] } : {}),
+  }
+}

@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify'
+import type { GuardDeps } from '../http/api-guard.js'
+import { registerOperation } from '../http/operation.js'
+import type { NetworkPort } from '../network/port.js'
+import { specOperation } from '../specs/catalog.js'
+import { retrieveRoamingStatus } from './service.js'
+
+export function roamingRoutes(app: FastifyInstance, deps: { guard: GuardDeps; network: NetworkPort }): void {
+  registerOperation<Parameters<typeof retrieveRoamingStatus>[1]['body']>(
+    app,
+    deps.guard,
+    specOperation('device-roaming-status', 'getRoamingStatus'),
+    ({ auth, body }) => retrieveRoamingStatus(deps, { auth, body }),
+  )
+}

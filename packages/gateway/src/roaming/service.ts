@@ -1,0 +1,40 @@
+import type { AuthContext } from '../auth/access-token.js'
+import { ensureServiceAvailable, identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
+import { countryNamesForMcc } from '../network/mcc.js'
+import type { NetworkDevice } from '../network/device.js'
+import type { NetworkPort } from '../network/port.js'
+
+/** `RoamingStatusResponse` of device-roaming-status 1.1.0, in the spec's property order. */
+export interface RoamingStatusResponse {
+  device?: Partial<RequestDevice>
+  lastStatusTime: string
+  roaming: boolean
+  countryCode?: number
+  countryName?: string[]
+}
+
+/** Visited country of a roaming device; `undefined` at home. */
+export function visitedCountry(device: NetworkDevice): { countryCode: number; countryName: string[] } | undefined {
+  const mcc = device.roamingCountryCode
+  return mcc === null ? undefined : { countryCode: mcc, countryName: countryNamesForMcc(mcc) }
+}
+
+/** `POST /device-roaming-status/v1/retrieve` (getRoamingStatus). */
+export async function retrieveRoamingStatus(
+  deps: { network: NetworkPort },
+  input: { auth: AuthContext; body: { device?: RequestDevice } },
+): Promise<RoamingStatusResponse> {
+  const { device, deviceResponse } = await identifyDevice(deps, {
+    auth: input.auth,
+    device: input.body.device,
+    supported: V1_IDENTIFIERS,
+  })
+  ensureServiceAvailable(device, 'device-roaming-status')
+  const country = visitedCountry(device)
+  return {
+    ...(deviceResponse === undefined ? {} : { device: deviceResponse }),
+    lastStatusTime: device.statusTime.roaming,
+    roaming: country !== undefined,
+    ...country,
+  }
+}

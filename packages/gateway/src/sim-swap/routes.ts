@@ -1,0 +1,30 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import type { GuardDeps } from '../http/api-guard.js'
+import type { CamaraCode } from '../http/camara-error.js'
+import { registerOperation } from '../http/operation.js'
+import { specOperation } from '../specs/catalog.js'
+import { checkSimSwap, retrieveSimSwapDate, type SimSwapDeps } from './service.js'
+
+/** sim-swap test 400.2: `maxAge` outside 1..2400 is OUT_OF_RANGE, other schema errors INVALID_ARGUMENT. */
+function maxAgeRange(error: FastifyError): CamaraCode | undefined {
+  const first = (error.validation as { instancePath?: string; keyword?: string }[] | undefined)?.[0]
+  return first?.instancePath === '/maxAge' && (first.keyword === 'maximum' || first.keyword === 'minimum')
+    ? 'OUT_OF_RANGE'
+    : undefined
+}
+
+export function simSwapRoutes(app: FastifyInstance, deps: SimSwapDeps & { guard: GuardDeps }): void {
+  registerOperation<Parameters<typeof retrieveSimSwapDate>[1]['body']>(
+    app,
+    deps.guard,
+    specOperation('sim-swap', 'retrieveSimSwapDate'),
+    ({ auth, body }) => retrieveSimSwapDate(deps, { auth, body }),
+  )
+  registerOperation<Parameters<typeof checkSimSwap>[1]['body']>(
+    app,
+    deps.guard,
+    specOperation('sim-swap', 'checkSimSwap'),
+    ({ auth, body }) => checkSimSwap(deps, { auth, body }),
+    { validationCode: maxAgeRange },
+  )
+}

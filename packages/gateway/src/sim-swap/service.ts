@@ -1,0 +1,69 @@
+import type { AuthContext } from '../auth/access-token.js'
+import { ensureServiceAvailable, identifyDevice } from '../device/identify.js'
+import { CamaraError } from '../http/camara-error.js'
+import type { NetworkDevice } from '../network/device.js'
+import type { Clock, NetworkPort } from '../network/port.js'
+
+export interface SimSwapDeps {
+  network: NetworkPort
+  clock: Clock
+  /** Days of SIM history the operator may reveal; `undefined` = unlimited. */
+  monitoredPeriod: number | undefined
+}
+
+/** `SimSwapInfo` of sim-swap 2.1.0. */
+export interface SimSwapInfo {
+  latestSimChange: string | null
+  monitoredPeriod?: number
+}
+
+async function subscriberDevice(
+  deps: SimSwapDeps,
+  auth: AuthContext,
+  phoneNumber: string | undefined,
+): Promise<NetworkDevice> {
+  const { device } = await identifyDevice(deps, {
+    auth,
+    device: phoneNumber === undefined ? undefined : { phoneNumber },
+    supported: ['phoneNumber'],
+  })
+  ensureServiceAvailable(device, 'sim-swap')
+  return device
+}
+
+/**
+ * `POST /sim-swap/v2/retrieve-date`: the latest SIM change, or the activation date when the SIM
+ * was never swapped; `null` for a number without a SIM, and `null` plus `monitoredPeriod` when
+ * the change lies before the operator's legal window.
+ */
+export async function retrieveSimSwapDate(
+  deps: SimSwapDeps,
+  input: { auth: AuthContext; body: { phoneNumber?: string } },
+): Promise<SimSwapInfo> {
+  const device = await subscriberDevice(deps, input.auth, input.body.phoneNumber)
+  const latest = device.simSwappedAt ?? device.simActivatedAt
+  if (latest === null) return { latestSimChange: null }
+  if (deps.monitoredPeriod !== undefined) {
+    const windowStart = deps.clock().getTime() - deps.monitoredPeriod * 86_400_000
+    if (Date.parse(latest) < windowStart) return { latestSimChange: null, monitoredPeriod: deps.monitoredPeriod }
+  }
+  return { latestSimChange: latest }
+}
+
+/** `POST /sim-swap/v2/check`: was the SIM swapped in the last `maxAge` hours (default 240)? */
+export async function checkSimSwap(
+  deps: SimSwapDeps,
+  input: { auth: AuthContext; body: { phoneNumber?: string; maxAge?: number } },
+): Promise<{ swapped: boolean }> {
+  const maxAge = input.body.maxAge ?? 240
+  if (deps.monitoredPeriod !== undefined && maxAge > deps.monitoredPeriod * 24) {
+    throw new CamaraError(
+      'OUT_OF_RANGE',
+      `maxAge cannot exceed the monitored period of ${deps.monitoredPeriod * 24} hours (${deps.monitoredPeriod} days).`,
+    )
+  }
+  const device = await subscriberDevice(deps, input.auth, input.body.phoneNumber)
+  if (device.simSwappedAt === null) return { swapped: false }
+  const since = deps.clock().getTime() - maxAge * 3_600_000
+  return { swapped: Date.parse(device.simSwappedAt) >= since }
+}

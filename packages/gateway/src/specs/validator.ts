@@ -1,0 +1,65 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { API_FILES, loadSpec } from './catalog.js'
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+
+let shared: Ajv | undefined
+
+/**
+ * One Ajv instance holding every spec document under its file name, so a schema is referenced
+ * as `device-roaming-status-v1.1.0.yaml#/components/schemas/RoamingStatusRequest` and compiled
+ * straight from the YAML (OpenAPI 3.0 `nullable` is an Ajv keyword; `example` and the other
+ * annotations are ignored in non-strict mode). No coercion: a number where the spec wants a
+ * string is a 400, not silently converted.
+ */
+export function specAjv(): Ajv {
+  if (shared !== undefined) return shared
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: false,
+    coerceTypes: false,
+    useDefaults: true,
+    validateSchema: false,
+    discriminator: true,
+  })
+  addFormats(ajv)
+  for (const file of Object.values(API_FILES)) ajv.addSchema(loadSpec(file), file)
+  shared = ajv
+  return ajv
+}
+
+/** Registers an extra spec file (e.g. the subscription APIs) with the shared instance. */
+export function addSpecFile(file: string): void {
+  const ajv = specAjv()
+  if (ajv.getSchema(file) === undefined) ajv.addSchema(loadSpec(file), file)
+}
+
+const compiled = new Map<string, ValidateFunction>()
+
+/** A compiled validator for a `file#/pointer` reference, cached. */
+export function validatorFor(ref: string): ValidateFunction {
+  let validate = compiled.get(ref)
+  if (validate === undefined) {
+    validate = specAjv().compile({ $ref: ref })
+    compiled.set(ref, validate)
+  }
+  return validate
+}
+
+/** One line a person can act on: `/device/phoneNumber must match pattern "^\+[1-9][0-9]{4,14}$"`. */
+export function describeValidationError(errors: readonly ErrorObject[] | null | undefined): string {
+  const first = errors?.[0]
+  if (first === undefined) return 'Request body does not comply with the schema.'
+  const where = first.instancePath === '' ? 'request body' : first.instancePath.slice(1).replaceAll('/', '.')
+  if (first.keyword === 'required') {
+    const missing = (first.params as { missingProperty?: string }).missingProperty
+    return `${where === 'request body' ? '' : `${where}.`}${missing ?? 'a property'} is required`
+  }
+  if (first.keyword === 'additionalProperties') {
+    const extra = (first.params as { additionalProperty?: string }).additionalProperty
+    return `${where} has an unknown property ${extra ?? ''}`.trim()
+  }
+  return `${where} ${first.message ?? 'is invalid'}`
+}

@@ -1,0 +1,133 @@
+import type { Kysely, Selectable, Transaction } from 'kysely'
+import type {
+  ConnectivityType,
+  DeviceApi,
+  DeviceSelector,
+  NetworkDevice,
+  NetworkType,
+} from '../network/device.js'
+import { ipv6Prefix64 } from '../network/ip.js'
+import type { Database, DeviceTable } from './schema.js'
+
+export interface DeviceRepository {
+  list(): Promise<NetworkDevice[]>
+  byId(id: string): Promise<NetworkDevice | undefined>
+  byPhoneNumber(phoneNumber: string): Promise<NetworkDevice | undefined>
+  /** The one device the selector points at, or `undefined` (none, or ambiguous). */
+  find(selector: DeviceSelector): Promise<NetworkDevice | undefined>
+  /** Inserts or replaces the device with this id. */
+  save(device: NetworkDevice): Promise<void>
+  delete(id: string): Promise<boolean>
+}
+
+type Row = Selectable<DeviceTable>
+
+function toDevice(row: Row): NetworkDevice {
+  return {
+    id: row.id,
+    phoneNumber: row.phone_number,
+    networkAccessIdentifier: row.network_access_identifier,
+    ipv4Address:
+      row.ipv4_public_address === null
+        ? null
+        : {
+            publicAddress: row.ipv4_public_address,
+            privateAddress: row.ipv4_private_address,
+            publicPort: row.ipv4_public_port,
+          },
+    ipv6Address: row.ipv6_address,
+    roamingCountryCode: row.roaming_country_code,
+    connectivity: JSON.parse(row.connectivity) as ConnectivityType[],
+    networkType: row.network_type as NetworkType | null,
+    simSwappedAt: row.sim_swapped_at,
+    simActivatedAt: row.sim_activated_at,
+    notApplicable: JSON.parse(row.not_applicable) as DeviceApi[],
+    networkUnavailable: row.network_unavailable === 1,
+    statusTime: {
+      roaming: row.roaming_status_time,
+      connectivity: row.connectivity_status_time,
+      networkType: row.network_type_status_time,
+    },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toRow(device: NetworkDevice): Row {
+  return {
+    id: device.id,
+    phone_number: device.phoneNumber,
+    network_access_identifier: device.networkAccessIdentifier,
+    ipv4_public_address: device.ipv4Address?.publicAddress ?? null,
+    ipv4_private_address: device.ipv4Address?.privateAddress ?? null,
+    ipv4_public_port: device.ipv4Address?.publicPort ?? null,
+    ipv6_address: device.ipv6Address,
+    ipv6_prefix: device.ipv6Address === null ? null : (ipv6Prefix64(device.ipv6Address) ?? null),
+    roaming_country_code: device.roamingCountryCode,
+    connectivity: JSON.stringify(device.connectivity),
+    network_type: device.networkType,
+    sim_swapped_at: device.simSwappedAt,
+    sim_activated_at: device.simActivatedAt,
+    not_applicable: JSON.stringify(device.notApplicable),
+    network_unavailable: device.networkUnavailable ? 1 : 0,
+    roaming_status_time: device.statusTime.roaming,
+    connectivity_status_time: device.statusTime.connectivity,
+    network_type_status_time: device.statusTime.networkType,
+    created_at: device.createdAt,
+    updated_at: device.updatedAt,
+  }
+}
+
+export function deviceRepository(db: Kysely<Database> | Transaction<Database>): DeviceRepository {
+  const one = async (column: 'id' | 'phone_number' | 'network_access_identifier', value: string) => {
+    const row = await db.selectFrom('devices').selectAll().where(column, '=', value).executeTakeFirst()
+    return row === undefined ? undefined : toDevice(row)
+  }
+  const unique = (rows: Row[]) => (rows.length === 1 && rows[0] !== undefined ? toDevice(rows[0]) : undefined)
+
+  return {
+    async list() {
+      const rows = await db.selectFrom('devices').selectAll().orderBy('phone_number').execute()
+      return rows.map(toDevice)
+    },
+    byId: (id) => one('id', id),
+    byPhoneNumber: (phoneNumber) => one('phone_number', phoneNumber),
+    async find(selector) {
+      switch (selector.kind) {
+        case 'phoneNumber':
+          return one('phone_number', selector.phoneNumber)
+        case 'networkAccessIdentifier':
+          return one('network_access_identifier', selector.networkAccessIdentifier)
+        case 'ipv6Address': {
+          const prefix = ipv6Prefix64(selector.ipv6Address)
+          if (prefix === undefined) return undefined
+          return unique(await db.selectFrom('devices').selectAll().where('ipv6_prefix', '=', prefix).limit(2).execute())
+        }
+        case 'ipv4Address': {
+          let rows = await db
+            .selectFrom('devices')
+            .selectAll()
+            .where('ipv4_public_address', '=', selector.publicAddress)
+            .execute()
+          const { privateAddress, publicPort } = selector
+          if (privateAddress !== undefined) rows = rows.filter((r) => r.ipv4_private_address === privateAddress)
+          if (publicPort !== undefined) {
+            // Behind a NAT that shares the public address, the port tells devices apart.
+            const exact = rows.filter((r) => r.ipv4_public_port === publicPort)
+            rows = exact.length > 0 ? exact : rows.filter((r) => r.ipv4_public_port === null)
+          }
+          return unique(rows)
+        }
+      }
+    },
+    async save(device) {
+      const row = toRow(device)
+      const { id: _id, ...update } = row
+      await db.insertInto('devices').values(row).onConflict((oc) => oc.column('id').doUpdateSet(update)).execute()
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('devices').where('id', '=', id).executeTakeFirst()
+      return Number(result.numDeletedRows) > 0
+    },
+  }
+}

@@ -1,0 +1,69 @@
+import type { Generated } from 'kysely'
+
+/**
+ * Table shapes of the store, shared by SQLite and PostgreSQL. Portable types only: times are
+ * ISO-8601 UTC text (they sort as text), booleans are 0/1 integers, lists and objects are JSON
+ * text, so that no query depends on one dialect.
+ */
+export interface Database {
+  devices: DeviceTable
+  network_events: NetworkEventTable
+  signing_keys: SigningKeyTable
+  subjects: SubjectTable
+}
+
+export interface DeviceTable {
+  id: string
+  phone_number: string
+  network_access_identifier: string | null
+  ipv4_public_address: string | null
+  ipv4_private_address: string | null
+  ipv4_public_port: number | null
+  ipv6_address: string | null
+  /** First 64 bits of `ipv6_address`, expanded: what a device is matched by (CAMARA: any address in its /64). */
+  ipv6_prefix: string | null
+  roaming_country_code: number | null
+  /** JSON array of `DATA` / `SMS`. */
+  connectivity: string
+  network_type: string | null
+  sim_swapped_at: string | null
+  sim_activated_at: string | null
+  /** JSON array of API names whose service does not apply to the device. */
+  not_applicable: string
+  network_unavailable: number
+  roaming_status_time: string
+  connectivity_status_time: string
+  network_type_status_time: string
+  created_at: string
+  updated_at: string
+}
+
+export interface NetworkEventTable {
+  /** Ingestion order; the notifications issue reads events by it. */
+  seq: Generated<number>
+  id: string
+  device_id: string
+  phone_number: string
+  type: string
+  /** JSON `{ before, after }` of the changed facts. */
+  data: string
+  occurred_at: string
+}
+
+export interface SigningKeyTable {
+  kid: string
+  alg: string
+  private_jwk: string
+  public_jwk: string
+  created_at: string
+  /** Set when a newer key takes over signing; the key still verifies until tokens expire. */
+  retired_at: string | null
+}
+
+export interface SubjectTable {
+  /** Pairwise pseudonymous subject identifier (never the phone number). */
+  sub: string
+  client_id: string
+  device_id: string
+  created_at: string
+}

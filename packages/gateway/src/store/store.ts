@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
+import pg from 'pg'
+import { migrationProvider, type Dialect } from './migrations.js'
+import type { Database } from './schema.js'
+import { deviceRepository, type DeviceRepository } from './devices.js'
+import { networkEventRepository, type NetworkEventRepository } from './network-events.js'
+import { signingKeyRepository, subjectRepository, type SigningKeyRepository, type SubjectRepository } from './auth.js'
+
+/** The store port: every durable state of the gateway, one implementation for both dialects. */
+export interface Store {
+  readonly dialect: Dialect
+  readonly devices: DeviceRepository
+  readonly networkEvents: NetworkEventRepository
+  readonly signingKeys: SigningKeyRepository
+  readonly subjects: SubjectRepository
+  /** Runs `work` in one transaction: all of its writes land, or none. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
+  /** Fails when the database cannot be reached (readiness). */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface OpenStoreOptions {
+  /** `postgres://…`; absent: SQLite in `dataDir`. */
+  databaseUrl?: string | undefined
+  dataDir?: string
+  /** SQLite file name inside `dataDir`, or `:memory:`. */
+  sqliteFile?: string
+}
+
+function storeOn(db: Kysely<Database> | Transaction<Database>, dialect: Dialect, root: Kysely<Database>): Store {
+  const store: Store = {
+    dialect,
+    devices: deviceRepository(db),
+    networkEvents: networkEventRepository(db),
+    signingKeys: signingKeyRepository(db),
+    subjects: subjectRepository(db),
+    transaction: (work) =>
+      db.isTransaction ? work(store) : db.transaction().execute((trx) => work(storeOn(trx, dialect, root))),
+    ping: async () => {
+      await sql`select 1`.execute(db)
+    },
+    close: () => root.destroy(),
+  }
+  return store
+}
+
+/** Opens the store and brings its schema up to date. */
+export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const dialect: Dialect = options.databaseUrl === undefined ? 'sqlite' : 'postgres'
+  let db: Kysely<Database>
+  if (options.databaseUrl !== undefined) {
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) }),
+    })
+  } else {
+    const file = options.sqliteFile ?? 'gateway.sqlite'
+    let path = file
+    if (file !== ':memory:') {
+      const dir = options.dataDir ?? '.data'
+      mkdirSync(dir, { recursive: true })
+      path = join(dir, file)
+    }
+    const database = new SQLite(path)
+    database.pragma('journal_mode = WAL')
+    database.pragma('synchronous = NORMAL')
+    database.pragma('busy_timeout = 5000')
+    database.pragma('foreign_keys = ON')
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) })
+  const { error } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    await db.destroy()
+    throw new Error('store migration failed', { cause: error })
+  }
+  return storeOn(db, dialect, db)
+}
+
+/** A random, URL-safe identifier for rows. */
+export function newId(): string {
+  return randomUUID()
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Runs every *.test.ts of the workspace with Node's test runner (Node 20 has no glob in --test).
+import { spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const roots = ['packages', 'examples', 'bench']
+const files = []
+const walk = (dir) => {
+  let entries
+  try {
+    entries = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of entries) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) walk(path)
+    else if (name.endsWith('.test.ts')) files.push(path)
+  }
+}
+roots.forEach(walk)
+const only = process.argv.slice(2)
+const selected = only.length === 0 ? files : files.filter((f) => only.some((o) => f.includes(o)))
+if (selected.length === 0) {
+  console.error('no test files found')
+  process.exit(1)
+}
+const result = spawnSync(
+  process.execPath,
+  ['--conditions=source', '--import', 'tsx', '--test', '--test-reporter=spec', ...selected.sort()],
+  { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
+)
+process.exit(result.status ?? 1)
