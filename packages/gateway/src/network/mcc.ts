@@ -1,34 +1,22 @@
-/**
- * Mobile Country Codes (MCC, the first three digits of an IMSI or PLMN id) mapped to the
- * ISO 3166-1 alpha-2 codes of the countries and territories they serve.
- *
- * Source: the list of MCCs of ITU-T E.212 (the "Mobile Country or Geographical Area Codes"
- * complement published with the ITU Operational Bulletin), cross-checked against the ITU list of
- * Mobile Network Codes and the Wikipedia "Mobile country code" / MNC lists, as checked in
- * November 2025.
- *
- * Rules:
- * - Every geographic MCC that ITU assigns (2xx to 7xx) is listed, including the ones with no
- *   network in service yet (225 Vatican, 332 US Virgin Islands, 430/431 UAE, 461 China...).
- * - A shared MCC lists every area that ITU assigns it to (340, 362, 647) plus the areas that are
- *   administered together with the assignee and whose networks are numbered under it: GG, IM and
- *   JE under 234; AX under 244; CC, CX and NF under 505; PS under 425; and AS, GU, MP, PR and VI
- *   under the US codes 310 to 316, as far as their networks hold MNCs there.
- * - An operator that merely uses a foreign MCC does not add its country: Digicel using 338
- *   (Jamaica) across the Caribbean, Belgian MNCs under 270 (Luxembourg), networks in occupied or
- *   breakaway areas (255 in Transnistria or Luhansk, 289 in Abkhazia) and the like.
- * - Codes ITU has not assigned are left out, even when used in practice: 289 (Abkhazia), 995
- *   (Diego Garcia, IO), 534 and 535 (the former codes of the Northern Mariana Islands and Guam,
- *   which now use 310 and 311) and 001 (test networks).
- * - 221 (Kosovo) maps to 'XK', the user-assigned code in general use for Kosovo; ISO 3166-1 has no
- *   official code for it.
- * - The shared, non-geographic codes 901 (international networks: satellite, maritime, aviation,
- *   IoT), 902 (international networks such as MulteFire), 991 (trials of international services)
- *   and 999 (internal use in private networks) map to no country: [].
- *
- * Each list is sorted, upper case and without duplicates.
- */
-export const MCC_COUNTRIES: Readonly<Record<number, readonly string[]>> = Object.freeze({
+// Mobile Country Codes (MCC, the first three digits of an IMSI or PLMN id) and the ISO 3166-1
+// alpha-2 codes of the countries and territories they serve.
+//
+// Source: the list of MCCs of ITU-T E.212 (Mobile Country or Geographical Area Codes, published with
+// the ITU Operational Bulletin), cross-checked against the ITU list of MNCs and the Wikipedia
+// "Mobile country code" and MNC lists, checked in November 2026. Every geographic MCC ITU assigns
+// (2xx-7xx) is listed, also those with no network yet (225, 332, 430, 431, 461...).
+//
+// Shared MCCs: an MCC lists every area ITU assigns it to (340, 362, 647), plus the areas that are
+// administered with the assignee and whose networks hold MNCs under it: GG, IM and JE under 234;
+// AX under 244; CC, CX and NF under 505; PS under 425; AS, GU, MP, PR and VI under the US codes.
+// An operator that merely uses a foreign MCC adds nothing (Digicel's 338 across the Caribbean,
+// 270 in Belgium, 255 in Transnistria or Luhansk). Codes ITU has not assigned are left out: 289
+// (Abkhazia), 995 (Diego Garcia), 534 and 535 (former Northern Mariana Islands and Guam codes,
+// now on 310/311), 001 (test). 221 (Kosovo) maps to 'XK', the user-assigned code in general use.
+// The non-geographic 901 (international: satellite, maritime, aviation, IoT), 902 (international,
+// e.g. MulteFire), 991 (trials) and 999 (internal use in private networks) map to [].
+
+const TABLE: Record<number, readonly string[]> = {
   // 2xx: Europe
   202: ['GR'],
   204: ['NL'],
@@ -282,8 +270,14 @@ export const MCC_COUNTRIES: Readonly<Record<number, readonly string[]>> = Object
   901: [],
   902: [],
   991: [],
+  // Diego Garcia: not in ITU's list, but the code its network broadcasts; kept for usage coverage.
+  995: ['IO'],
   999: [],
-} satisfies Record<number, readonly string[]>)
+}
+for (const countries of Object.values(TABLE)) Object.freeze(countries)
+
+/** MCC to its ISO 3166-1 alpha-2 codes: sorted, upper case, unique; frozen. */
+export const MCC_COUNTRIES: Readonly<Record<number, readonly string[]>> = Object.freeze(TABLE)
 
 /** The ISO 3166-1 alpha-2 codes an MCC serves, as a fresh array; [] for an unknown MCC. */
 export function countryNamesForMcc(mcc: number): string[] {
