@@ -17,6 +17,7 @@ import { DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA } from './network/simulator/state-
 import { networkTypeRoutes } from './network-type/routes.js'
 import { reachabilityRoutes } from './reachability/routes.js'
 import { roamingRoutes } from './roaming/routes.js'
+import { sandboxRoutes, TOKEN_REQUEST_SCHEMA } from './sandbox/routes.js'
 import { simSwapRoutes } from './sim-swap/routes.js'
 import { specAjv, validatorFor } from './specs/validator.js'
 import type { Store } from './store/store.js'
@@ -39,7 +40,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.logLevel },
     // One line per request (onResponse below), labelled with the x-correlator.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlator' }),
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'correlator',
+    }),
     // Behind a proxy the operator sets X-Forwarded-*; locally the socket address is the truth.
     trustProxy: false,
     bodyLimit: 64 * 1024,
@@ -47,7 +51,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: correlatorOf,
   })
   const ajv = specAjv()
-  for (const schema of [DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA]) {
+  for (const schema of [DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA, TOKEN_REQUEST_SCHEMA]) {
     if (ajv.getSchema(schema.$id) === undefined) ajv.addSchema(schema)
   }
   app.setValidatorCompiler(({ schema }) => {
@@ -61,7 +65,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.url === '/health') return
     request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     )
   })
@@ -73,12 +82,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return { status: 'ready', store: deps.store.dialect }
     } catch (error) {
       app.log.warn({ err: error }, 'store not reachable')
-      return reply.code(503).send({ status: 503, code: 'UNAVAILABLE', message: 'The store cannot be reached.' })
+      return reply
+        .code(503)
+        .send({ status: 503, code: 'UNAVAILABLE', message: 'The store cannot be reached.' })
     }
   })
   app.get('/oauth2/jwks', async () => deps.keyring.jwks())
 
-  const guard = { verifier: deps.verifier, rateLimiter: rateLimiter(deps.config.rateLimitPerSecond) }
+  const guard = {
+    verifier: deps.verifier,
+    rateLimiter: rateLimiter(deps.config.rateLimitPerSecond),
+  }
   roamingRoutes(app, { guard, network: deps.network })
   reachabilityRoutes(app, { guard, network: deps.network })
   networkTypeRoutes(app, { guard, network: deps.network })
@@ -89,7 +103,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     monitoredPeriod: deps.config.simSwapMonitoredPeriod,
   })
   deviceStatusV0Routes(app, { guard, network: deps.network })
-  simulatorRoutes(app, { store: deps.store, clock: deps.clock, adminToken: deps.adminToken, scenarios: deps.scenarios })
+  simulatorRoutes(app, {
+    store: deps.store,
+    clock: deps.clock,
+    adminToken: deps.adminToken,
+    scenarios: deps.scenarios,
+  })
+  if (deps.config.mode === 'sandbox') {
+    sandboxRoutes(app, {
+      store: deps.store,
+      keyring: deps.keyring,
+      issuer: deps.config.issuer,
+      adminToken: deps.adminToken,
+      accessTokenTtl: deps.config.accessTokenTtl,
+    })
+  }
 
   const require = createRequire(import.meta.url)
   docsRoutes(app, {

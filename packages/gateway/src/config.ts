@@ -29,18 +29,39 @@ export interface Config {
  * configuration table is checked against this list by a test.
  */
 export const ENVIRONMENT = {
-  DS_MODE: { default: 'sandbox', doc: '`sandbox` (seeds demo devices and the demo app) or `production` (seeds nothing, refuses demo credentials)' },
+  DS_MODE: {
+    default: 'sandbox',
+    doc: '`sandbox` (seeds demo devices and the demo app) or `production` (seeds nothing, refuses demo credentials)',
+  },
   HOST: { default: '127.0.0.1', doc: 'Address the HTTP server listens on' },
   PORT: { default: '8080', doc: 'Port the HTTP server listens on (`0` picks a free one)' },
   DATA_DIR: { default: './.data', doc: 'Folder of the embedded SQLite store' },
-  DATABASE_URL: { default: '', doc: '`postgres://…` runs the store on PostgreSQL instead of SQLite' },
-  ADMIN_TOKEN: { default: '', doc: 'Bearer token of the admin API (`/network/v1/…`); required in production, generated and kept in `DATA_DIR/admin-token` in sandbox mode' },
-  ISSUER: { default: 'http://HOST:PORT', doc: 'Issuer of access tokens and base URL the gateway announces' },
+  DATABASE_URL: {
+    default: '',
+    doc: '`postgres://…` runs the store on PostgreSQL instead of SQLite',
+  },
+  ADMIN_TOKEN: {
+    default: '',
+    doc: 'Bearer token of the admin API (`/network/v1/…`); required in production, generated and kept in `DATA_DIR/admin-token` in sandbox mode',
+  },
+  ISSUER: {
+    default: 'http://HOST:PORT',
+    doc: 'Issuer of access tokens and base URL the gateway announces',
+  },
   ACCESS_TOKEN_TTL: { default: '3600', doc: 'Access token lifetime, seconds' },
   CIBA_INTERVAL: { default: '1 (sandbox), 5 (production)', doc: 'CIBA poll interval, seconds' },
-  LOG_LEVEL: { default: 'info', doc: 'pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`' },
-  RATE_LIMIT_PER_SECOND: { default: '100', doc: 'API requests per second allowed per app (burst of the same size); over it: `429 TOO_MANY_REQUESTS` with `Retry-After`' },
-  SIM_SWAP_MONITORED_PERIOD: { default: '', doc: 'Days of SIM history the operator may reveal (empty: unlimited); a larger `maxAge` is `400 OUT_OF_RANGE`' },
+  LOG_LEVEL: {
+    default: 'info',
+    doc: 'pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`',
+  },
+  RATE_LIMIT_PER_SECOND: {
+    default: '100',
+    doc: 'API requests per second allowed per app (burst of the same size); over it: `429 TOO_MANY_REQUESTS` with `Retry-After`',
+  },
+  SIM_SWAP_MONITORED_PERIOD: {
+    default: '',
+    doc: 'Days of SIM history the operator may reveal (empty: unlimited); a larger `maxAge` is `400 OUT_OF_RANGE`',
+  },
 } as const satisfies Record<string, { default: string; doc: string }>
 
 export type EnvironmentVariable = keyof typeof ENVIRONMENT
@@ -93,7 +114,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (mode === 'production' && adminToken === undefined) {
     problems.push('ADMIN_TOKEN is required in production mode')
   }
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const urlHost =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   const issuer = (text('ISSUER') ?? `http://${urlHost}:${port}`).replace(/\/+$/, '')
   try {
     new URL(issuer)
@@ -101,7 +123,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     problems.push(`ISSUER must be an absolute URL, got "${issuer}"`)
   }
   const logLevel = text('LOG_LEVEL') ?? 'info'
-  if (!LOG_LEVELS.has(logLevel)) problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`)
+  if (!LOG_LEVELS.has(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`)
   const monitored = text('SIM_SWAP_MONITORED_PERIOD')
 
   const config: Config = {

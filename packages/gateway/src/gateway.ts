@@ -65,15 +65,27 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       adminToken,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     }
-    let app = await buildApp({ ...deps, config, verifier: tokenVerifier({ store, keyring, issuer: config.issuer }) })
+    let app = await buildApp({
+      ...deps,
+      config,
+      verifier: tokenVerifier({ store, keyring, issuer: config.issuer }),
+    })
     await app.listen({ host: config.host, port: config.port })
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port
-    if (config.port === 0 && options.env?.['ISSUER'] === undefined && options.config === undefined) {
+    if (
+      config.port === 0 &&
+      options.env?.['ISSUER'] === undefined &&
+      options.config === undefined
+    ) {
       // A free port was picked: the issuer follows the real port, so tokens and docs name it.
       await app.close()
       config = Object.freeze({ ...config, port, issuer: config.issuer.replace(/:0$/, `:${port}`) })
-      app = await buildApp({ ...deps, config, verifier: tokenVerifier({ store, keyring, issuer: config.issuer }) })
+      app = await buildApp({
+        ...deps,
+        config,
+        verifier: tokenVerifier({ store, keyring, issuer: config.issuer }),
+      })
       await app.listen({ host: config.host, port })
     }
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
@@ -103,7 +115,13 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
   }
 }
 
-function banner(config: Config, url: string, adminToken: string, seeded: number, clock: Clock): string {
+function banner(
+  config: Config,
+  url: string,
+  adminToken: string,
+  seeded: number,
+  clock: Clock,
+): string {
   const lines = [
     `Device Status gateway (${config.mode}) listening on ${url}`,
     `  API docs      ${url}/docs`,

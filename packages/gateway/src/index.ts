@@ -1,7 +1,17 @@
 export { buildApp, type AppDeps } from './app.js'
-export { startGateway, sandboxAdminToken, type RunningGateway, type StartOptions } from './gateway.js'
+export {
+  startGateway,
+  sandboxAdminToken,
+  type RunningGateway,
+  type StartOptions,
+} from './gateway.js'
 export { loadConfig, ConfigError, ENVIRONMENT, type Config, type Mode } from './config.js'
-export { mintAccessToken, tokenVerifier, type AuthContext, type MintOptions } from './auth/access-token.js'
+export {
+  mintAccessToken,
+  tokenVerifier,
+  type AuthContext,
+  type MintOptions,
+} from './auth/access-token.js'
 export { openKeyring, type Keyring } from './auth/keys.js'
 export { openStore, type Store } from './store/store.js'
 export { CamaraError, CAMARA_STATUS, type CamaraCode } from './http/camara-error.js'

@@ -23,7 +23,9 @@ export async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: unknown) => {
-    process.stderr.write(`device-status gateway: ${error instanceof ConfigError ? error.message : String(error)}\n`)
+    process.stderr.write(
+      `device-status gateway: ${error instanceof ConfigError ? error.message : String(error)}\n`,
+    )
     process.exit(1)
   })
 }

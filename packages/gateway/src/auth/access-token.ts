@@ -40,11 +40,20 @@ export interface MintOptions {
  * never the phone number (CAMARA ICM: `sub` is a pairwise pseudonymous identifier). The row in
  * `subjects` is the opaque reference through which the resource server finds the device.
  */
-export async function pairwiseSubject(store: Store, clientId: string, deviceId: string): Promise<string> {
+export async function pairwiseSubject(
+  store: Store,
+  clientId: string,
+  deviceId: string,
+): Promise<string> {
   const existing = await store.subjects.byPair(clientId, deviceId)
   if (existing !== undefined) return existing.sub
   const sub = `ps-${createHmac('sha256', randomUUID()).update(`${clientId}\n${deviceId}`).digest('base64url').slice(0, 32)}`
-  await store.subjects.insert({ sub, client_id: clientId, device_id: deviceId, created_at: new Date().toISOString() })
+  await store.subjects.insert({
+    sub,
+    client_id: clientId,
+    device_id: deviceId,
+    created_at: new Date().toISOString(),
+  })
   // A concurrent insert of the same pair wins; read back what was kept.
   return (await store.subjects.byPair(clientId, deviceId))?.sub ?? sub
 }
@@ -128,14 +137,19 @@ export function tokenVerifier(
     }
     const clientId = payload['client_id']
     const sub = payload.sub
-    if (typeof clientId !== 'string' || typeof sub !== 'string' || typeof payload.exp !== 'number') {
+    if (
+      typeof clientId !== 'string' ||
+      typeof sub !== 'string' ||
+      typeof payload.exp !== 'number'
+    ) {
       throw new InvalidTokenError('token claims are malformed')
     }
     const scope = typeof payload['scope'] === 'string' ? payload['scope'] : ''
     let deviceId: string | undefined
     if (sub !== clientId) {
       const subject = await deps.store.subjects.bySub(sub)
-      if (subject === undefined || subject.client_id !== clientId) throw new InvalidTokenError('unknown subject')
+      if (subject === undefined || subject.client_id !== clientId)
+        throw new InvalidTokenError('unknown subject')
       deviceId = subject.device_id
     }
     return {

@@ -39,7 +39,10 @@ async function createKey(): Promise<{ kid: string; privateJwk: JWK; publicJwk: J
   return { kid, privateJwk, publicJwk }
 }
 
-export async function openKeyring(store: Store, now: () => Date = () => new Date()): Promise<Keyring> {
+export async function openKeyring(
+  store: Store,
+  now: () => Date = () => new Date(),
+): Promise<Keyring> {
   let keys: SigningKey[] = []
 
   const load = async () => {

@@ -6,7 +6,8 @@ import type { RequestDevice } from '../device/identify.js'
  * Returns `undefined` when the body is not one of those shapes.
  */
 export function legacyRoamingBody(body: unknown): { device: RequestDevice } | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || 'device' in body) return undefined
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || 'device' in body)
+    return undefined
   const record = body as Record<string, unknown>
   const ueId = record['ueId']
   if (typeof ueId === 'object' && ueId !== null && !Array.isArray(ueId)) {
@@ -22,8 +23,9 @@ export function legacyRoamingBody(body: unknown): { device: RequestDevice } | un
           ? { publicAddress: id['ipv4Addr'], privateAddress: id['ipv4Addr'] }
           : { publicAddress: id['ipv4Addr'], publicPort: port }
     }
-    return { device: device as RequestDevice }
+    return { device: device }
   }
-  if (record['phoneNumber'] !== undefined) return { device: { phoneNumber: record['phoneNumber'] as string } }
+  if (record['phoneNumber'] !== undefined)
+    return { device: { phoneNumber: record['phoneNumber'] as string } }
   return undefined
 }

@@ -8,15 +8,22 @@ import { legacyConnectivityStatus, legacyRoamingStatus } from './service.js'
 
 type Body = Parameters<typeof legacyRoamingStatus>[1]['body']
 
-export function deviceStatusV0Routes(app: FastifyInstance, deps: { guard: GuardDeps; network: NetworkPort }): void {
+export function deviceStatusV0Routes(
+  app: FastifyInstance,
+  deps: { guard: GuardDeps; network: NetworkPort },
+): void {
   /** A three-legged caller may leave `device` out: it is the token's own device. */
   const fillFromToken = async (request: FastifyRequest) => {
     const body = request.body
     const deviceId = request.auth?.deviceId
-    if (deviceId === undefined || (typeof body === 'object' && body !== null && 'device' in body)) return
+    if (deviceId === undefined || (typeof body === 'object' && body !== null && 'device' in body))
+      return
     const own = await deps.network.deviceById(deviceId)
     if (own !== undefined) {
-      request.body = { ...(typeof body === 'object' && body !== null ? body : {}), device: { phoneNumber: own.phoneNumber } }
+      request.body = {
+        ...(typeof body === 'object' && body !== null ? body : {}),
+        device: { phoneNumber: own.phoneNumber },
+      }
     }
   }
   registerOperation<Body>(

@@ -1,16 +1,28 @@
 import type { AuthContext } from '../auth/access-token.js'
-import { ensureServiceAvailable, selectorFor, type IdentifierKind, type RequestDevice } from '../device/identify.js'
+import {
+  ensureServiceAvailable,
+  selectorFor,
+  type IdentifierKind,
+  type RequestDevice,
+} from '../device/identify.js'
 import { CamaraError } from '../http/camara-error.js'
 import type { NetworkDevice } from '../network/device.js'
 import type { NetworkPort } from '../network/port.js'
 import { visitedCountry } from '../roaming/service.js'
 
-const V0_IDENTIFIERS: readonly IdentifierKind[] = ['phoneNumber', 'ipv4Address', 'ipv6Address', 'networkAccessIdentifier']
+const V0_IDENTIFIERS: readonly IdentifierKind[] = [
+  'phoneNumber',
+  'ipv4Address',
+  'ipv6Address',
+  'networkAccessIdentifier',
+]
 
 /** v0.5.1 phone numbers may omit the '+' (`^\+?[0-9]{5,15}$`); the network keys them with it. */
 function normalise(device: RequestDevice): RequestDevice {
   const phone = device.phoneNumber
-  return phone === undefined || phone.startsWith('+') ? device : { ...device, phoneNumber: `+${phone}` }
+  return phone === undefined || phone.startsWith('+')
+    ? device
+    : { ...device, phoneNumber: `+${phone}` }
 }
 
 /**
@@ -31,7 +43,8 @@ export async function legacySubject(
     found = await deps.network.findDevice(selector)
     break
   }
-  if (found === undefined) throw new CamaraError('NOT_FOUND', 'No device matches the identifiers provided.')
+  if (found === undefined)
+    throw new CamaraError('NOT_FOUND', 'No device matches the identifiers provided.')
   if (auth.deviceId !== undefined && auth.deviceId !== found.id) {
     throw new CamaraError('PERMISSION_DENIED', 'The access token was issued for another device.')
   }

@@ -14,10 +14,19 @@ export interface RequestDevice {
 export type IdentifierKind = keyof RequestDevice
 
 /** The order in which a request's identifiers are tried; the first supported one is used. */
-const PRIORITY: readonly IdentifierKind[] = ['phoneNumber', 'ipv4Address', 'ipv6Address', 'networkAccessIdentifier']
+const PRIORITY: readonly IdentifierKind[] = [
+  'phoneNumber',
+  'ipv4Address',
+  'ipv6Address',
+  'networkAccessIdentifier',
+]
 
 /** The 1.1.0 / 0.2.0 APIs: "Network Access Identifier … will not be supported with this version". */
-export const V1_IDENTIFIERS: readonly IdentifierKind[] = ['phoneNumber', 'ipv4Address', 'ipv6Address']
+export const V1_IDENTIFIERS: readonly IdentifierKind[] = [
+  'phoneNumber',
+  'ipv4Address',
+  'ipv6Address',
+]
 
 export interface Identified {
   device: NetworkDevice
@@ -25,16 +34,23 @@ export interface Identified {
   deviceResponse: Partial<RequestDevice> | undefined
 }
 
-export function selectorFor(kind: IdentifierKind, device: RequestDevice): DeviceSelector | undefined {
+export function selectorFor(
+  kind: IdentifierKind,
+  device: RequestDevice,
+): DeviceSelector | undefined {
   switch (kind) {
     case 'phoneNumber':
-      return device.phoneNumber === undefined ? undefined : { kind, phoneNumber: device.phoneNumber }
+      return device.phoneNumber === undefined
+        ? undefined
+        : { kind, phoneNumber: device.phoneNumber }
     case 'networkAccessIdentifier':
       return device.networkAccessIdentifier === undefined
         ? undefined
         : { kind, networkAccessIdentifier: device.networkAccessIdentifier }
     case 'ipv6Address':
-      return device.ipv6Address === undefined ? undefined : { kind, ipv6Address: device.ipv6Address }
+      return device.ipv6Address === undefined
+        ? undefined
+        : { kind, ipv6Address: device.ipv6Address }
     case 'ipv4Address': {
       const ip = device.ipv4Address
       if (ip === undefined) return undefined
@@ -56,7 +72,11 @@ export function selectorFor(kind: IdentifierKind, device: RequestDevice): Device
  */
 export async function identifyDevice(
   deps: { network: NetworkPort },
-  input: { auth: AuthContext; device: RequestDevice | undefined; supported: readonly IdentifierKind[] },
+  input: {
+    auth: AuthContext
+    device: RequestDevice | undefined
+    supported: readonly IdentifierKind[]
+  },
 ): Promise<Identified> {
   const { auth, device, supported } = input
   if (auth.deviceId !== undefined) {
@@ -67,28 +87,45 @@ export async function identifyDevice(
       )
     }
     const found = await deps.network.deviceById(auth.deviceId)
-    if (found === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND', 'The device of the access token is no longer known.')
+    if (found === undefined)
+      throw new CamaraError(
+        'IDENTIFIER_NOT_FOUND',
+        'The device of the access token is no longer known.',
+      )
     return { device: found, deviceResponse: undefined }
   }
   if (device === undefined) {
-    throw new CamaraError('MISSING_IDENTIFIER', 'The device cannot be identified: send device with a two-legged access token.')
+    throw new CamaraError(
+      'MISSING_IDENTIFIER',
+      'The device cannot be identified: send device with a two-legged access token.',
+    )
   }
   const kind = PRIORITY.find((k) => supported.includes(k) && device[k] !== undefined)
   const selector = kind === undefined ? undefined : selectorFor(kind, device)
   if (kind === undefined || selector === undefined) {
-    throw new CamaraError('UNSUPPORTED_IDENTIFIER', `The identifier provided is not supported; use one of ${supported.join(', ')}.`)
+    throw new CamaraError(
+      'UNSUPPORTED_IDENTIFIER',
+      `The identifier provided is not supported; use one of ${supported.join(', ')}.`,
+    )
   }
   const found = await deps.network.findDevice(selector)
-  if (found === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND', `No device matches the ${kind} provided.`)
+  if (found === undefined)
+    throw new CamaraError('IDENTIFIER_NOT_FOUND', `No device matches the ${kind} provided.`)
   return { device: found, deviceResponse: { [kind]: device[kind] } }
 }
 
 /** The simulator's per-device switches: `notApplicable` → 422, `networkUnavailable` → 503. */
 export function ensureServiceAvailable(device: NetworkDevice, api: DeviceApi): void {
   if (device.notApplicable.includes(api)) {
-    throw new CamaraError('SERVICE_NOT_APPLICABLE', `The service ${api} is not available for this device.`)
+    throw new CamaraError(
+      'SERVICE_NOT_APPLICABLE',
+      `The service ${api} is not available for this device.`,
+    )
   }
   if (device.networkUnavailable) {
-    throw new CamaraError('UNAVAILABLE', 'The network could not be reached for this device. Try again later.')
+    throw new CamaraError(
+      'UNAVAILABLE',
+      'The network could not be reached for this device. Try again later.',
+    )
   }
 }

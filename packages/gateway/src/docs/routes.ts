@@ -5,7 +5,9 @@ import { API_FILES, SPECS_DIR, loadSpec } from '../specs/catalog.js'
 
 /** The served APIs' OpenAPI files, with the gateway's own origin as their server. */
 function servedSpec(file: string, origin: string): string {
-  const doc = structuredClone(loadSpec(file)) as unknown as { servers?: { url: string; variables?: unknown }[] }
+  const doc = structuredClone(loadSpec(file)) as unknown as {
+    servers?: { url: string; variables?: unknown }[]
+  }
   const url = doc.servers?.[0]?.url ?? ''
   doc.servers = [{ url: url.replace('{apiRoot}', origin) }]
   return JSON.stringify(doc)
@@ -39,7 +41,10 @@ window.ui = SwaggerUIBundle({
  * `/docs`: Swagger UI over every exposed API (one entry per CAMARA file, served from the
  * unmodified YAML with the gateway as server); `/docs/specs/<file>.json` serves each document.
  */
-export function docsRoutes(app: FastifyInstance, deps: { origin: string; assetsDir: string }): void {
+export function docsRoutes(
+  app: FastifyInstance,
+  deps: { origin: string; assetsDir: string },
+): void {
   const files = Object.values(API_FILES)
   const specs = files.map((file) => ({
     name: `${loadSpec(file).info.title} ${loadSpec(file).info.version}`,
@@ -53,14 +58,21 @@ export function docsRoutes(app: FastifyInstance, deps: { origin: string; assetsD
     const name = (request.params as { name: string }).name
     const file = files.find((f) => f.replace(/\.yaml$/, '.json') === name || f === name)
     if (file === undefined) return reply.callNotFound()
-    if (name.endsWith('.yaml')) return reply.type('application/yaml').send(readFileSync(join(SPECS_DIR, file)))
+    if (name.endsWith('.yaml'))
+      return reply.type('application/yaml').send(readFileSync(join(SPECS_DIR, file)))
     return reply.type('application/json').send(servedSpec(file, deps.origin))
   })
-  const assets = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js'])
+  const assets = new Set([
+    'swagger-ui.css',
+    'swagger-ui-bundle.js',
+    'swagger-ui-standalone-preset.js',
+  ])
   app.get('/docs/assets/:file', async (request, reply) => {
     const file = (request.params as { file: string }).file
     if (!assets.has(file)) return reply.callNotFound()
     reply.header('cache-control', 'public, max-age=86400')
-    return reply.type(file.endsWith('.css') ? 'text/css' : 'application/javascript').send(readFileSync(join(deps.assetsDir, file)))
+    return reply
+      .type(file.endsWith('.css') ? 'text/css' : 'application/javascript')
+      .send(readFileSync(join(deps.assetsDir, file)))
   })
 }

@@ -11,7 +11,10 @@ export function adminGuard(adminToken: string) {
     const header = request.headers.authorization ?? ''
     const token = header.startsWith('Bearer ') ? header.slice(7) : ''
     if (token === '' || !timingSafeEqual(digest(token), expected)) {
-      throw new CamaraError('UNAUTHENTICATED', 'The admin API needs Authorization: Bearer <ADMIN_TOKEN>')
+      throw new CamaraError(
+        'UNAUTHENTICATED',
+        'The admin API needs Authorization: Bearer <ADMIN_TOKEN>',
+      )
     }
   }
 }

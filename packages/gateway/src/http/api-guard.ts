@@ -40,7 +40,9 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
     }
     const wait = deps.rateLimiter.take(request.auth.clientId)
     if (wait > 0) {
-      throw new CamaraError('TOO_MANY_REQUESTS', undefined, { headers: { 'retry-after': String(wait) } })
+      throw new CamaraError('TOO_MANY_REQUESTS', undefined, {
+        headers: { 'retry-after': String(wait) },
+      })
     }
   }
 }

@@ -60,7 +60,8 @@ export const CAMARA_MESSAGE: Partial<Record<CamaraCode, string>> = {
   INTERNAL: 'An internal error occurred.',
   UNAVAILABLE: 'Service Unavailable.',
   METHOD_NOT_ALLOWED: 'The requested method is not allowed/supported on the target resource.',
-  UNSUPPORTED_MEDIA_TYPE: 'The server refuses to accept the request because the payload format is in an unsupported format.',
+  UNSUPPORTED_MEDIA_TYPE:
+    'The server refuses to accept the request because the payload format is in an unsupported format.',
 }
 
 /** A failure the client can see, rendered as `{status, code, message}` by the error handler. */

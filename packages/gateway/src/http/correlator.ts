@@ -29,7 +29,10 @@ export function registerCorrelator(app: FastifyInstance): void {
     reply.header('x-correlator', request.id)
     const value = header(request.raw)
     if (value !== undefined && value !== '' && value !== request.id) {
-      throw new CamaraError('INVALID_ARGUMENT', `x-correlator does not match the pattern ${pattern.source}`)
+      throw new CamaraError(
+        'INVALID_ARGUMENT',
+        `x-correlator does not match the pattern ${pattern.source}`,
+      )
     }
   })
 }

@@ -51,7 +51,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return sendCamaraError(reply, camara)
   })
   app.setNotFoundHandler(async (request, reply) =>
-    sendCamaraError(reply, new CamaraError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendCamaraError(
+      reply,
+      new CamaraError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
   )
 }
 

@@ -1,14 +1,13 @@
-import type { FastifyError, FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthContext } from '../auth/access-token.js'
 import type { SpecOperation } from '../specs/catalog.js'
 import { apiGuard, type GuardDeps } from './api-guard.js'
-import type { CamaraCode } from './camara-error.js'
-import { CamaraError } from './camara-error.js'
+import { CamaraError, type CamaraCode } from './camara-error.js'
 
 export interface OperationOptions {
   validationCode?: (error: FastifyError) => CamaraCode | undefined
   /** Runs after the guard and body parsing, before validation (e.g. legacy body shapes). */
-  preValidation?: preValidationHookHandler
+  preValidation?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 }
 
 /**
@@ -24,7 +23,7 @@ export function registerOperation<TBody>(
   options: OperationOptions = {},
 ): void {
   app.route({
-    method: op.method as 'POST',
+    method: op.method,
     url: op.url,
     schema: op.bodySchemaRef === undefined ? {} : { body: { $ref: op.bodySchemaRef } },
     config: options.validationCode === undefined ? {} : { validationCode: options.validationCode },

@@ -7,7 +7,10 @@ export interface RateLimiter {
   take(key: string): number
 }
 
-export function rateLimiter(ratePerSecond: number, now: () => number = () => Date.now()): RateLimiter {
+export function rateLimiter(
+  ratePerSecond: number,
+  now: () => number = () => Date.now(),
+): RateLimiter {
   const buckets = new Map<string, { tokens: number; at: number }>()
   return {
     take(key) {
@@ -17,7 +20,10 @@ export function rateLimiter(ratePerSecond: number, now: () => number = () => Dat
         bucket = { tokens: ratePerSecond, at: t }
         buckets.set(key, bucket)
       } else {
-        bucket.tokens = Math.min(ratePerSecond, bucket.tokens + ((t - bucket.at) / 1000) * ratePerSecond)
+        bucket.tokens = Math.min(
+          ratePerSecond,
+          bucket.tokens + ((t - bucket.at) / 1000) * ratePerSecond,
+        )
         bucket.at = t
       }
       if (bucket.tokens >= 1) {

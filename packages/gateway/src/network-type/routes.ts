@@ -5,7 +5,10 @@ import type { NetworkPort } from '../network/port.js'
 import { specOperation } from '../specs/catalog.js'
 import { retrieveConnectedNetworkType } from './service.js'
 
-export function networkTypeRoutes(app: FastifyInstance, deps: { guard: GuardDeps; network: NetworkPort }): void {
+export function networkTypeRoutes(
+  app: FastifyInstance,
+  deps: { guard: GuardDeps; network: NetworkPort },
+): void {
   registerOperation<Parameters<typeof retrieveConnectedNetworkType>[1]['body']>(
     app,
     deps.guard,

@@ -50,7 +50,8 @@ export type DeviceSelector =
   | { kind: 'ipv6Address'; ipv6Address: string }
 
 /** A network change of one device, as stored and later turned into notifications. */
-export type NetworkEventType = 'device-added' | 'device-removed' | 'roaming' | 'connectivity' | 'network-type' | 'sim-swap'
+export type NetworkEventType =
+  'device-added' | 'device-removed' | 'roaming' | 'connectivity' | 'network-type' | 'sim-swap'
 
 export interface NetworkEvent {
   id: string

@@ -12,7 +12,8 @@ export function ipv6Prefix64(address: string): string | undefined {
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
   if (v4?.[1] !== undefined && isIPv4(v4[1])) {
     const [a = 0, b = 0, c = 0, d = 0] = v4[1].split('.').map(Number)
-    text = text.slice(0, -v4[1].length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+    text =
+      text.slice(0, -v4[1].length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
   }
   const [head = '', tail] = text.split('::')
   const headParts = head === '' ? [] : head.split(':')
@@ -20,7 +21,11 @@ export function ipv6Prefix64(address: string): string | undefined {
   const parts =
     tail === undefined
       ? headParts
-      : [...headParts, ...Array<string>(8 - headParts.length - tailParts.length).fill('0'), ...tailParts]
+      : [
+          ...headParts,
+          ...Array<string>(8 - headParts.length - tailParts.length).fill('0'),
+          ...tailParts,
+        ]
   return parts
     .slice(0, 4)
     .map((p) => p.padStart(4, '0'))

@@ -5,7 +5,10 @@ import type { NetworkPort } from '../network/port.js'
 import { specOperation } from '../specs/catalog.js'
 import { retrieveReachabilityStatus } from './service.js'
 
-export function reachabilityRoutes(app: FastifyInstance, deps: { guard: GuardDeps; network: NetworkPort }): void {
+export function reachabilityRoutes(
+  app: FastifyInstance,
+  deps: { guard: GuardDeps; network: NetworkPort },
+): void {
   registerOperation<Parameters<typeof retrieveReachabilityStatus>[1]['body']>(
     app,
     deps.guard,

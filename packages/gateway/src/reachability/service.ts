@@ -1,5 +1,10 @@
 import type { AuthContext } from '../auth/access-token.js'
-import { ensureServiceAvailable, identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
+import {
+  ensureServiceAvailable,
+  identifyDevice,
+  V1_IDENTIFIERS,
+  type RequestDevice,
+} from '../device/identify.js'
 import type { ConnectivityType } from '../network/device.js'
 import type { NetworkPort } from '../network/port.js'
 

@@ -5,7 +5,10 @@ import type { NetworkPort } from '../network/port.js'
 import { specOperation } from '../specs/catalog.js'
 import { retrieveRoamingStatus } from './service.js'
 
-export function roamingRoutes(app: FastifyInstance, deps: { guard: GuardDeps; network: NetworkPort }): void {
+export function roamingRoutes(
+  app: FastifyInstance,
+  deps: { guard: GuardDeps; network: NetworkPort },
+): void {
   registerOperation<Parameters<typeof retrieveRoamingStatus>[1]['body']>(
     app,
     deps.guard,

@@ -1,5 +1,10 @@
 import type { AuthContext } from '../auth/access-token.js'
-import { ensureServiceAvailable, identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
+import {
+  ensureServiceAvailable,
+  identifyDevice,
+  V1_IDENTIFIERS,
+  type RequestDevice,
+} from '../device/identify.js'
 import { countryNamesForMcc } from '../network/mcc.js'
 import type { NetworkDevice } from '../network/device.js'
 import type { NetworkPort } from '../network/port.js'
@@ -14,7 +19,9 @@ export interface RoamingStatusResponse {
 }
 
 /** Visited country of a roaming device; `undefined` at home. */
-export function visitedCountry(device: NetworkDevice): { countryCode: number; countryName: string[] } | undefined {
+export function visitedCountry(
+  device: NetworkDevice,
+): { countryCode: number; countryName: string[] } | undefined {
   const mcc = device.roamingCountryCode
   return mcc === null ? undefined : { countryCode: mcc, countryName: countryNamesForMcc(mcc) }
 }

@@ -8,12 +8,16 @@ import { checkSimSwap, retrieveSimSwapDate, type SimSwapDeps } from './service.j
 /** sim-swap test 400.2: `maxAge` outside 1..2400 is OUT_OF_RANGE, other schema errors INVALID_ARGUMENT. */
 function maxAgeRange(error: FastifyError): CamaraCode | undefined {
   const first = (error.validation as { instancePath?: string; keyword?: string }[] | undefined)?.[0]
-  return first?.instancePath === '/maxAge' && (first.keyword === 'maximum' || first.keyword === 'minimum')
+  return first?.instancePath === '/maxAge' &&
+    (first.keyword === 'maximum' || first.keyword === 'minimum')
     ? 'OUT_OF_RANGE'
     : undefined
 }
 
-export function simSwapRoutes(app: FastifyInstance, deps: SimSwapDeps & { guard: GuardDeps }): void {
+export function simSwapRoutes(
+  app: FastifyInstance,
+  deps: SimSwapDeps & { guard: GuardDeps },
+): void {
   registerOperation<Parameters<typeof retrieveSimSwapDate>[1]['body']>(
     app,
     deps.guard,

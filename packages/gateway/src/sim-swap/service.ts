@@ -45,7 +45,8 @@ export async function retrieveSimSwapDate(
   if (latest === null) return { latestSimChange: null }
   if (deps.monitoredPeriod !== undefined) {
     const windowStart = deps.clock().getTime() - deps.monitoredPeriod * 86_400_000
-    if (Date.parse(latest) < windowStart) return { latestSimChange: null, monitoredPeriod: deps.monitoredPeriod }
+    if (Date.parse(latest) < windowStart)
+      return { latestSimChange: null, monitoredPeriod: deps.monitoredPeriod }
   }
   return { latestSimChange: latest }
 }

@@ -52,7 +52,8 @@ export function validatorFor(ref: string): ValidateFunction {
 export function describeValidationError(errors: readonly ErrorObject[] | null | undefined): string {
   const first = errors?.[0]
   if (first === undefined) return 'Request body does not comply with the schema.'
-  const where = first.instancePath === '' ? 'request body' : first.instancePath.slice(1).replaceAll('/', '.')
+  const where =
+    first.instancePath === '' ? 'request body' : first.instancePath.slice(1).replaceAll('/', '.')
   if (first.keyword === 'required') {
     const missing = (first.params as { missingProperty?: string }).missingProperty
     return `${where === 'request body' ? '' : `${where}.`}${missing ?? 'a property'} is required`

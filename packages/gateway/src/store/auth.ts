@@ -19,17 +19,27 @@ export interface SubjectRepository {
   insert(row: SubjectRow): Promise<void>
 }
 
-export function signingKeyRepository(db: Kysely<Database> | Transaction<Database>): SigningKeyRepository {
+export function signingKeyRepository(
+  db: Kysely<Database> | Transaction<Database>,
+): SigningKeyRepository {
   return {
     list: () => db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute(),
     async insert(key) {
       await db.insertInto('signing_keys').values(key).execute()
     },
     async retire(kid, at) {
-      await db.updateTable('signing_keys').set({ retired_at: at }).where('kid', '=', kid).where('retired_at', 'is', null).execute()
+      await db
+        .updateTable('signing_keys')
+        .set({ retired_at: at })
+        .where('kid', '=', kid)
+        .where('retired_at', 'is', null)
+        .execute()
     },
     async prune(before) {
-      const result = await db.deleteFrom('signing_keys').where('retired_at', '<', before).executeTakeFirst()
+      const result = await db
+        .deleteFrom('signing_keys')
+        .where('retired_at', '<', before)
+        .executeTakeFirst()
       return Number(result.numDeletedRows)
     },
   }
@@ -46,7 +56,11 @@ export function subjectRepository(db: Kysely<Database> | Transaction<Database>):
         .where('device_id', '=', deviceId)
         .executeTakeFirst(),
     async insert(row) {
-      await db.insertInto('subjects').values(row).onConflict((oc) => oc.columns(['client_id', 'device_id']).doNothing()).execute()
+      await db
+        .insertInto('subjects')
+        .values(row)
+        .onConflict((oc) => oc.columns(['client_id', 'device_id']).doNothing())
+        .execute()
     },
   }
 }

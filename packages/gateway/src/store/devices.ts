@@ -79,11 +79,19 @@ function toRow(device: NetworkDevice): Row {
 }
 
 export function deviceRepository(db: Kysely<Database> | Transaction<Database>): DeviceRepository {
-  const one = async (column: 'id' | 'phone_number' | 'network_access_identifier', value: string) => {
-    const row = await db.selectFrom('devices').selectAll().where(column, '=', value).executeTakeFirst()
+  const one = async (
+    column: 'id' | 'phone_number' | 'network_access_identifier',
+    value: string,
+  ) => {
+    const row = await db
+      .selectFrom('devices')
+      .selectAll()
+      .where(column, '=', value)
+      .executeTakeFirst()
     return row === undefined ? undefined : toDevice(row)
   }
-  const unique = (rows: Row[]) => (rows.length === 1 && rows[0] !== undefined ? toDevice(rows[0]) : undefined)
+  const unique = (rows: Row[]) =>
+    rows.length === 1 && rows[0] !== undefined ? toDevice(rows[0]) : undefined
 
   return {
     async list() {
@@ -101,7 +109,14 @@ export function deviceRepository(db: Kysely<Database> | Transaction<Database>): 
         case 'ipv6Address': {
           const prefix = ipv6Prefix64(selector.ipv6Address)
           if (prefix === undefined) return undefined
-          return unique(await db.selectFrom('devices').selectAll().where('ipv6_prefix', '=', prefix).limit(2).execute())
+          return unique(
+            await db
+              .selectFrom('devices')
+              .selectAll()
+              .where('ipv6_prefix', '=', prefix)
+              .limit(2)
+              .execute(),
+          )
         }
         case 'ipv4Address': {
           let rows = await db
@@ -110,7 +125,8 @@ export function deviceRepository(db: Kysely<Database> | Transaction<Database>): 
             .where('ipv4_public_address', '=', selector.publicAddress)
             .execute()
           const { privateAddress, publicPort } = selector
-          if (privateAddress !== undefined) rows = rows.filter((r) => r.ipv4_private_address === privateAddress)
+          if (privateAddress !== undefined)
+            rows = rows.filter((r) => r.ipv4_private_address === privateAddress)
           if (publicPort !== undefined) {
             // Behind a NAT that shares the public address, the port tells devices apart.
             const exact = rows.filter((r) => r.ipv4_public_port === publicPort)
@@ -123,7 +139,11 @@ export function deviceRepository(db: Kysely<Database> | Transaction<Database>): 
     async save(device) {
       const row = toRow(device)
       const { id: _id, ...update } = row
-      await db.insertInto('devices').values(row).onConflict((oc) => oc.column('id').doUpdateSet(update)).execute()
+      await db
+        .insertInto('devices')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doUpdateSet(update))
+        .execute()
     },
     async delete(id) {
       const result = await db.deleteFrom('devices').where('id', '=', id).executeTakeFirst()

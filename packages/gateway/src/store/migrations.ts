@@ -30,7 +30,11 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .addColumn('created_at', 'text', (c) => c.notNull())
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute()
-        await db.schema.createIndex('devices_ipv4').on('devices').column('ipv4_public_address').execute()
+        await db.schema
+          .createIndex('devices_ipv4')
+          .on('devices')
+          .column('ipv4_public_address')
+          .execute()
         await db.schema.createIndex('devices_ipv6').on('devices').column('ipv6_prefix').execute()
 
         let events = db.schema.createTable('network_events')
@@ -46,7 +50,11 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .addColumn('data', 'text', (c) => c.notNull())
           .addColumn('occurred_at', 'text', (c) => c.notNull())
           .execute()
-        await db.schema.createIndex('network_events_device').on('network_events').column('device_id').execute()
+        await db.schema
+          .createIndex('network_events_device')
+          .on('network_events')
+          .column('device_id')
+          .execute()
       },
     },
     '0002-auth-keys': {

@@ -9,10 +9,16 @@ export interface StoredNetworkEvent extends NetworkEvent {
 export interface NetworkEventRepository {
   append(event: NetworkEvent): Promise<void>
   /** Events after `afterSeq`, oldest first. */
-  list(options?: { afterSeq?: number; deviceId?: string; limit?: number }): Promise<StoredNetworkEvent[]>
+  list(options?: {
+    afterSeq?: number
+    deviceId?: string
+    limit?: number
+  }): Promise<StoredNetworkEvent[]>
 }
 
-export function networkEventRepository(db: Kysely<Database> | Transaction<Database>): NetworkEventRepository {
+export function networkEventRepository(
+  db: Kysely<Database> | Transaction<Database>,
+): NetworkEventRepository {
   return {
     async append(event) {
       await db
@@ -28,7 +34,11 @@ export function networkEventRepository(db: Kysely<Database> | Transaction<Databa
         .execute()
     },
     async list(options = {}) {
-      let query = db.selectFrom('network_events').selectAll().orderBy('seq').limit(options.limit ?? 1000)
+      let query = db
+        .selectFrom('network_events')
+        .selectAll()
+        .orderBy('seq')
+        .limit(options.limit ?? 1000)
       if (options.afterSeq !== undefined) query = query.where('seq', '>', options.afterSeq)
       if (options.deviceId !== undefined) query = query.where('device_id', '=', options.deviceId)
       const rows = await query.execute()

@@ -8,7 +8,12 @@ import { migrationProvider, type Dialect } from './migrations.js'
 import type { Database } from './schema.js'
 import { deviceRepository, type DeviceRepository } from './devices.js'
 import { networkEventRepository, type NetworkEventRepository } from './network-events.js'
-import { signingKeyRepository, subjectRepository, type SigningKeyRepository, type SubjectRepository } from './auth.js'
+import {
+  signingKeyRepository,
+  subjectRepository,
+  type SigningKeyRepository,
+  type SubjectRepository,
+} from './auth.js'
 
 /** The store port: every durable state of the gateway, one implementation for both dialects. */
 export interface Store {
@@ -32,7 +37,11 @@ export interface OpenStoreOptions {
   sqliteFile?: string
 }
 
-function storeOn(db: Kysely<Database> | Transaction<Database>, dialect: Dialect, root: Kysely<Database>): Store {
+function storeOn(
+  db: Kysely<Database> | Transaction<Database>,
+  dialect: Dialect,
+  root: Kysely<Database>,
+): Store {
   const store: Store = {
     dialect,
     devices: deviceRepository(db),
@@ -40,7 +49,9 @@ function storeOn(db: Kysely<Database> | Transaction<Database>, dialect: Dialect,
     signingKeys: signingKeyRepository(db),
     subjects: subjectRepository(db),
     transaction: (work) =>
-      db.isTransaction ? work(store) : db.transaction().execute((trx) => work(storeOn(trx, dialect, root))),
+      db.isTransaction
+        ? work(store)
+        : db.transaction().execute((trx) => work(storeOn(trx, dialect, root))),
     ping: async () => {
       await sql`select 1`.execute(db)
     },
@@ -55,7 +66,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   let db: Kysely<Database>
   if (options.databaseUrl !== undefined) {
     db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) }),
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }),
+      }),
     })
   } else {
     const file = options.sqliteFile ?? 'gateway.sqlite'

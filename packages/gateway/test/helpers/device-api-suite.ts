@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { CORRELATOR, schemaErrors, startTestGateway, type TestGateway, type TestResponse } from './gateway.js'
+import {
+  CORRELATOR,
+  schemaErrors,
+  startTestGateway,
+  type TestGateway,
+  type TestResponse,
+} from './gateway.js'
 
 export interface DeviceApiCase {
   /** Path of the operation, e.g. `/device-roaming-status/v1/retrieve`. */
@@ -62,7 +68,11 @@ export function deviceApiSuite(c: DeviceApiCase): void {
 
     it('with several identifiers, answers with the single one it used, even when they disagree', async () => {
       const res = await call({
-        device: { ipv6Address: '2001:db8:85a3:8d3::1', phoneNumber: '+34600000002', networkAccessIdentifier: 'x@y.z' },
+        device: {
+          ipv6Address: '2001:db8:85a3:8d3::1',
+          phoneNumber: '+34600000002',
+          networkAccessIdentifier: 'x@y.z',
+        },
       })
       assert.equal(res.status, 200)
       assert.deepEqual(res.body.device, { phoneNumber: '+34600000002' })
@@ -90,9 +100,15 @@ export function deviceApiSuite(c: DeviceApiCase): void {
     })
 
     it('C01.03: an unknown device is 404 IDENTIFIER_NOT_FOUND', async () => {
-      assertError(await call({ device: { phoneNumber: '+99999999999' } }), 404, 'IDENTIFIER_NOT_FOUND')
       assertError(
-        await call({ device: { ipv4Address: { publicAddress: '1.2.3.4', privateAddress: '10.0.0.1' } } }),
+        await call({ device: { phoneNumber: '+99999999999' } }),
+        404,
+        'IDENTIFIER_NOT_FOUND',
+      )
+      assertError(
+        await call({
+          device: { ipv4Address: { publicAddress: '1.2.3.4', privateAddress: '10.0.0.1' } },
+        }),
         404,
         'IDENTIFIER_NOT_FOUND',
       )
@@ -100,8 +116,16 @@ export function deviceApiSuite(c: DeviceApiCase): void {
 
     it('C01.04: device with a three-legged token is 422 UNNECESSARY_IDENTIFIER, even the same device', async () => {
       const t3 = await gw.token3('+34600000001', c.scope)
-      assertError(await call({ device: { phoneNumber: '+34600000001' } }, t3), 422, 'UNNECESSARY_IDENTIFIER')
-      assertError(await call({ device: { phoneNumber: '+34600000002' } }, t3), 422, 'UNNECESSARY_IDENTIFIER')
+      assertError(
+        await call({ device: { phoneNumber: '+34600000001' } }, t3),
+        422,
+        'UNNECESSARY_IDENTIFIER',
+      )
+      assertError(
+        await call({ device: { phoneNumber: '+34600000002' } }, t3),
+        422,
+        'UNNECESSARY_IDENTIFIER',
+      )
     })
 
     it('a three-legged token without device reads its own device, with no device in the response', async () => {
@@ -117,11 +141,19 @@ export function deviceApiSuite(c: DeviceApiCase): void {
     })
 
     it('C01.06: only networkAccessIdentifier (not supported by this version) is 422 UNSUPPORTED_IDENTIFIER', async () => {
-      assertError(await call({ device: { networkAccessIdentifier: '34600000001@example.net' } }), 422, 'UNSUPPORTED_IDENTIFIER')
+      assertError(
+        await call({ device: { networkAccessIdentifier: '34600000001@example.net' } }),
+        422,
+        'UNSUPPORTED_IDENTIFIER',
+      )
     })
 
     it('C01.07: a device the service does not apply to is 422 SERVICE_NOT_APPLICABLE', async () => {
-      assertError(await call({ device: { phoneNumber: '+34600000009' } }), 422, 'SERVICE_NOT_APPLICABLE')
+      assertError(
+        await call({ device: { phoneNumber: '+34600000009' } }),
+        422,
+        'SERVICE_NOT_APPLICABLE',
+      )
     })
 
     it('a network failure is 503 UNAVAILABLE', async () => {
@@ -130,25 +162,43 @@ export function deviceApiSuite(c: DeviceApiCase): void {
 
     it('401.1: an expired token is 401 UNAUTHENTICATED', async () => {
       const expired = await gw.token2(c.scope, { ttl: 60, now: new Date(Date.now() - 3_600_000) })
-      assertError(await call({ device: { phoneNumber: '+34600000001' } }, expired), 401, 'UNAUTHENTICATED')
+      assertError(
+        await call({ device: { phoneNumber: '+34600000001' } }, expired),
+        401,
+        'UNAUTHENTICATED',
+      )
     })
 
     it('401.2: no Authorization header is 401 UNAUTHENTICATED', async () => {
-      assertError(await call({ device: { phoneNumber: '+34600000001' } }, null), 401, 'UNAUTHENTICATED')
+      assertError(
+        await call({ device: { phoneNumber: '+34600000001' } }, null),
+        401,
+        'UNAUTHENTICATED',
+      )
     })
 
     it('401.3: a malformed or forged token is 401 UNAUTHENTICATED', async () => {
       const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA')
       for (const t of ['not-a-jwt', 'a.b.c', forged]) {
-        assertError(await call({ device: { phoneNumber: '+34600000001' } }, t), 401, 'UNAUTHENTICATED')
+        assertError(
+          await call({ device: { phoneNumber: '+34600000001' } }, t),
+          401,
+          'UNAUTHENTICATED',
+        )
       }
-      const res = await gw.post(c.path, { device: { phoneNumber: '+34600000001' } }, undefined, { authorization: 'Basic abc' })
+      const res = await gw.post(c.path, { device: { phoneNumber: '+34600000001' } }, undefined, {
+        authorization: 'Basic abc',
+      })
       assertError(res, 401, 'UNAUTHENTICATED')
     })
 
     it('403: a token without the operation scope is 403 PERMISSION_DENIED', async () => {
       const other = await gw.token2('some-other:read')
-      assertError(await call({ device: { phoneNumber: '+34600000001' } }, other), 403, 'PERMISSION_DENIED')
+      assertError(
+        await call({ device: { phoneNumber: '+34600000001' } }, other),
+        403,
+        'PERMISSION_DENIED',
+      )
     })
 
     it('x-correlator: echoed when valid, generated when absent, 400 when not matching the pattern', async () => {
@@ -163,7 +213,11 @@ export function deviceApiSuite(c: DeviceApiCase): void {
 
     it('malformed JSON, a wrong content type and a missing body are 400 INVALID_ARGUMENT', async () => {
       assertError(await call('{"device": {'), 400, 'INVALID_ARGUMENT')
-      assertError(await call('device=1', token, { 'content-type': 'application/x-www-form-urlencoded' }), 400, 'INVALID_ARGUMENT')
+      assertError(
+        await call('device=1', token, { 'content-type': 'application/x-www-form-urlencoded' }),
+        400,
+        'INVALID_ARGUMENT',
+      )
       assertError(await call('', token), 400, 'INVALID_ARGUMENT')
       assertError(await call('[]', token), 400, 'INVALID_ARGUMENT')
     })

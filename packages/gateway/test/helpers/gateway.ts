@@ -12,7 +12,12 @@ export interface TestGateway extends RunningGateway {
   /** A three-legged token for the device with this phone number. */
   token3(phoneNumber: string, scope: string, options?: { clientId?: string }): Promise<string>
   /** POST JSON with a bearer token; returns status, headers and parsed body. */
-  post(path: string, body: unknown, token?: string, headers?: Record<string, string>): Promise<TestResponse>
+  post(
+    path: string,
+    body: unknown,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<TestResponse>
   /** A call to the admin API with the admin token. */
   admin(method: string, path: string, body?: unknown, token?: string): Promise<TestResponse>
 }
@@ -44,10 +49,21 @@ export async function startTestGateway(
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ds-gateway-'))
   const gateway = await startGateway({
-    env: { PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, RATE_LIMIT_PER_SECOND: '100000', ...env },
+    env: {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: dataDir,
+      RATE_LIMIT_PER_SECOND: '100000',
+      ...env,
+    },
   })
   const deps = { store: gateway.store, keyring: gateway.keyring, issuer: gateway.config.issuer }
-  const post = async (path: string, body: unknown, token?: string, headers: Record<string, string> = {}) =>
+  const post = async (
+    path: string,
+    body: unknown,
+    token?: string,
+    headers: Record<string, string> = {},
+  ) =>
     toResponse(
       await fetch(gateway.url + path, {
         method: 'POST',
@@ -72,7 +88,12 @@ export async function startTestGateway(
     async token3(phoneNumber, scope, o = {}) {
       const device = await gateway.store.devices.byPhoneNumber(phoneNumber)
       if (device === undefined) throw new Error(`no device ${phoneNumber}`)
-      return mintAccessToken(deps, { clientId: o.clientId ?? 'test-app', scope, ttlSeconds: 300, deviceId: device.id })
+      return mintAccessToken(deps, {
+        clientId: o.clientId ?? 'test-app',
+        scope,
+        ttlSeconds: 300,
+        deviceId: device.id,
+      })
     },
     post,
     async admin(method, path, body, token = gateway.adminToken) {
@@ -89,7 +110,8 @@ export async function startTestGateway(
     },
     async close() {
       await gateway.close()
-      if (options.keepData !== true && options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
+      if (options.keepData !== true && options.dataDir === undefined)
+        rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

@@ -7,7 +7,13 @@ const FILE = 'device-reachability-status-v1.1.0.yaml'
 const PATH = '/device-reachability-status/v1/retrieve'
 const SCOPE = 'device-reachability-status:read'
 
-deviceApiSuite({ path: PATH, scope: SCOPE, file: FILE, responseSchema: 'ReachabilityStatusResponse', api: 'device-reachability-status' })
+deviceApiSuite({
+  path: PATH,
+  scope: SCOPE,
+  file: FILE,
+  responseSchema: 'ReachabilityStatusResponse',
+  api: 'device-reachability-status',
+})
 
 describe('device-reachability-status 1.1.0 getReachabilityStatus', () => {
   let gw: TestGateway
@@ -18,7 +24,9 @@ describe('device-reachability-status 1.1.0 getReachabilityStatus', () => {
   })
   after(() => gw.close())
   const retrieve = async (phoneNumber: string) => {
-    const res = await gw.post(PATH, { device: { phoneNumber } }, token, { 'x-correlator': CORRELATOR })
+    const res = await gw.post(PATH, { device: { phoneNumber } }, token, {
+      'x-correlator': CORRELATOR,
+    })
     assert.equal(res.status, 200, JSON.stringify(res.body))
     assert.equal(res.headers.get('x-correlator'), CORRELATOR)
     assert.equal(schemaErrors(FILE, 'ReachabilityStatusResponse', res.body), '')

@@ -7,7 +7,13 @@ const FILE = 'device-roaming-status-v1.1.0.yaml'
 const PATH = '/device-roaming-status/v1/retrieve'
 const SCOPE = 'device-roaming-status:read'
 
-deviceApiSuite({ path: PATH, scope: SCOPE, file: FILE, responseSchema: 'RoamingStatusResponse', api: 'device-roaming-status' })
+deviceApiSuite({
+  path: PATH,
+  scope: SCOPE,
+  file: FILE,
+  responseSchema: 'RoamingStatusResponse',
+  api: 'device-roaming-status',
+})
 
 describe('device-roaming-status 1.1.0 getRoamingStatus', () => {
   let gw: TestGateway
@@ -27,7 +33,12 @@ describe('device-roaming-status 1.1.0 getRoamingStatus', () => {
     assert.equal(res.headers.get('x-correlator'), CORRELATOR)
     assert.equal(schemaErrors(FILE, 'RoamingStatusResponse', res.body), '')
     const { lastStatusTime, ...rest } = res.body
-    assert.deepEqual(rest, { device: { phoneNumber: '+34600000002' }, roaming: true, countryCode: 262, countryName: ['DE'] })
+    assert.deepEqual(rest, {
+      device: { phoneNumber: '+34600000002' },
+      roaming: true,
+      countryCode: 262,
+      countryName: ['DE'],
+    })
     assert.ok(Date.parse(lastStatusTime) <= Date.now())
   })
 
@@ -41,7 +52,10 @@ describe('device-roaming-status 1.1.0 getRoamingStatus', () => {
 
   it('one MCC, several countries: 340 → BL GF GP MF MQ; 901 → []', async () => {
     const antilles = await retrieve('+34600000003')
-    assert.deepEqual([antilles.body.countryCode, antilles.body.countryName], [340, ['BL', 'GF', 'GP', 'MF', 'MQ']])
+    assert.deepEqual(
+      [antilles.body.countryCode, antilles.body.countryName],
+      [340, ['BL', 'GF', 'GP', 'MF', 'MQ']],
+    )
     const international = await retrieve('+34600000007')
     assert.deepEqual([international.body.countryCode, international.body.countryName], [901, []])
     assert.equal(schemaErrors(FILE, 'RoamingStatusResponse', international.body), '')
@@ -50,10 +64,15 @@ describe('device-roaming-status 1.1.0 getRoamingStatus', () => {
   it('follows the network: a simulator change shows in the next call, with a new lastStatusTime', async () => {
     const beforeChange = await retrieve('+34600000005')
     assert.equal(beforeChange.body.roaming, false)
-    const patched = await gw.admin('PATCH', '/network/v1/devices/+34600000005', { roaming: { countryCode: 208 } })
+    const patched = await gw.admin('PATCH', '/network/v1/devices/+34600000005', {
+      roaming: { countryCode: 208 },
+    })
     assert.equal(patched.status, 200)
     const res = await retrieve('+34600000005')
-    assert.deepEqual([res.body.roaming, res.body.countryCode, res.body.countryName], [true, 208, ['FR']])
+    assert.deepEqual(
+      [res.body.roaming, res.body.countryCode, res.body.countryName],
+      [true, 208, ['FR']],
+    )
     assert.ok(Date.parse(res.body.lastStatusTime) >= Date.parse(beforeChange.body.lastStatusTime))
   })
 })

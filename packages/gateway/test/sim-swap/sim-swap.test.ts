@@ -22,8 +22,10 @@ describe('sim-swap 2.1.0', () => {
     await gw.admin('PUT', '/network/v1/devices/+34610009999', { simActivatedAt: hoursAgo(1000) })
   })
   after(() => gw.close())
-  const check = (body: unknown, t: string | null = token) => gw.post('/sim-swap/v2/check', body, t ?? undefined, { 'x-correlator': CORRELATOR })
-  const retrieve = (body: unknown, t = token) => gw.post('/sim-swap/v2/retrieve-date', body, t, { 'x-correlator': CORRELATOR })
+  const check = (body: unknown, t: string | null = token) =>
+    gw.post('/sim-swap/v2/check', body, t ?? undefined, { 'x-correlator': CORRELATOR })
+  const retrieve = (body: unknown, t = token) =>
+    gw.post('/sim-swap/v2/retrieve-date', body, t, { 'x-correlator': CORRELATOR })
   const phone = (h: number) => `+3461000${String(h).padStart(4, '0')}`
 
   it('check 01/02: a swap within the default 240 hours is swapped true', async () => {
@@ -36,7 +38,11 @@ describe('sim-swap 2.1.0', () => {
 
   it('check 03: maxAge equal or greater than the hours since the swap → true', async () => {
     for (const h of [260, 120, 24, 12]) {
-      assert.deepEqual((await check({ phoneNumber: phone(h), maxAge: h + 1 })).body, { swapped: true }, `h=${h}`)
+      assert.deepEqual(
+        (await check({ phoneNumber: phone(h), maxAge: h + 1 })).body,
+        { swapped: true },
+        `h=${h}`,
+      )
     }
   })
 
@@ -50,7 +56,9 @@ describe('sim-swap 2.1.0', () => {
 
   it('check 06/07: never swapped → false, whatever maxAge', async () => {
     assert.deepEqual((await check({ phoneNumber: '+34610009999' })).body, { swapped: false })
-    assert.deepEqual((await check({ phoneNumber: '+34610009999', maxAge: 12 })).body, { swapped: false })
+    assert.deepEqual((await check({ phoneNumber: '+34610009999', maxAge: 12 })).body, {
+      swapped: false,
+    })
   })
 
   it('check with a three-legged token and no phoneNumber reads the token subscriber', async () => {
@@ -74,12 +82,16 @@ describe('sim-swap 2.1.0', () => {
     const res = await retrieve({ phoneNumber: phone(5) })
     assert.equal(res.status, 200)
     assert.equal(schemaErrors(FILE, 'SimSwapInfo', res.body), '')
-    assert.ok(Math.abs(Date.parse(res.body.latestSimChange) - (Date.now() - 5 * 3_600_000)) < 60_000)
+    assert.ok(
+      Math.abs(Date.parse(res.body.latestSimChange) - (Date.now() - 5 * 3_600_000)) < 60_000,
+    )
   })
 
   it('retrieve-date 03: never swapped → the activation date', async () => {
     const device = await gw.admin('GET', '/network/v1/devices/+34610009999')
-    assert.deepEqual((await retrieve({ phoneNumber: '+34610009999' })).body, { latestSimChange: device.body.simActivatedAt })
+    assert.deepEqual((await retrieve({ phoneNumber: '+34610009999' })).body, {
+      latestSimChange: device.body.simActivatedAt,
+    })
   })
 
   it('retrieve-date 04: a number without SIM → latestSimChange null', async () => {
@@ -119,16 +131,32 @@ describe('sim-swap with a monitored period (SIM_SWAP_MONITORED_PERIOD)', () => {
   before(async () => {
     gw = await startTestGateway({ SIM_SWAP_MONITORED_PERIOD: '30' })
     token = await gw.token2('sim-swap')
-    await gw.admin('PUT', '/network/v1/devices/+34620000001', { simActivatedAt: hoursAgo(24 * 400) })
-    await gw.admin('PUT', '/network/v1/devices/+34620000002', { simActivatedAt: hoursAgo(24 * 400), simSwappedAt: hoursAgo(24 * 40) })
-    await gw.admin('PUT', '/network/v1/devices/+34620000003', { simActivatedAt: hoursAgo(24 * 400), simSwappedAt: hoursAgo(24 * 3) })
+    await gw.admin('PUT', '/network/v1/devices/+34620000001', {
+      simActivatedAt: hoursAgo(24 * 400),
+    })
+    await gw.admin('PUT', '/network/v1/devices/+34620000002', {
+      simActivatedAt: hoursAgo(24 * 400),
+      simSwappedAt: hoursAgo(24 * 40),
+    })
+    await gw.admin('PUT', '/network/v1/devices/+34620000003', {
+      simActivatedAt: hoursAgo(24 * 400),
+      simSwappedAt: hoursAgo(24 * 3),
+    })
   })
   after(() => gw.close())
 
   it('check 400.3: maxAge above the monitored period → 400 OUT_OF_RANGE', async () => {
-    const res = await gw.post('/sim-swap/v2/check', { phoneNumber: '+34620000001', maxAge: 721 }, token)
+    const res = await gw.post(
+      '/sim-swap/v2/check',
+      { phoneNumber: '+34620000001', maxAge: 721 },
+      token,
+    )
     assertError(res, 400, 'OUT_OF_RANGE')
-    assert.equal((await gw.post('/sim-swap/v2/check', { phoneNumber: '+34620000001', maxAge: 720 }, token)).status, 200)
+    assert.equal(
+      (await gw.post('/sim-swap/v2/check', { phoneNumber: '+34620000001', maxAge: 720 }, token))
+        .status,
+      200,
+    )
   })
 
   it('retrieve-date 05: a change before the window → null with monitoredPeriod', async () => {
@@ -137,7 +165,11 @@ describe('sim-swap with a monitored period (SIM_SWAP_MONITORED_PERIOD)', () => {
       assert.deepEqual(res.body, { latestSimChange: null, monitoredPeriod: 30 })
       assert.equal(schemaErrors(FILE, 'SimSwapInfo', res.body), '')
     }
-    const recent = await gw.post('/sim-swap/v2/retrieve-date', { phoneNumber: '+34620000003' }, token)
+    const recent = await gw.post(
+      '/sim-swap/v2/retrieve-date',
+      { phoneNumber: '+34620000003' },
+      token,
+    )
     assert.equal(typeof recent.body.latestSimChange, 'string')
   })
 })

@@ -13,17 +13,36 @@ describe('network simulator admin API', () => {
   it('needs the admin token: none, wrong, or an API access token are 401', async () => {
     const none = await fetch(gw.url + '/network/v1/devices')
     assert.equal(none.status, 401)
-    assertError(await gw.admin('GET', '/network/v1/devices', undefined, 'wrong-token'), 401, 'UNAUTHENTICATED')
+    assertError(
+      await gw.admin('GET', '/network/v1/devices', undefined, 'wrong-token'),
+      401,
+      'UNAUTHENTICATED',
+    )
     const apiToken = await gw.token2('device-roaming-status:read')
-    assertError(await gw.admin('GET', '/network/v1/devices', undefined, apiToken), 401, 'UNAUTHENTICATED')
-    assertError(await gw.admin('PATCH', '/network/v1/devices/+34600000001', { roaming: false }, 'x'), 401, 'UNAUTHENTICATED')
+    assertError(
+      await gw.admin('GET', '/network/v1/devices', undefined, apiToken),
+      401,
+      'UNAUTHENTICATED',
+    )
+    assertError(
+      await gw.admin('PATCH', '/network/v1/devices/+34600000001', { roaming: false }, 'x'),
+      401,
+      'UNAUTHENTICATED',
+    )
   })
 
   it('lists the seeded demo devices', async () => {
     const res = await gw.admin('GET', '/network/v1/devices')
     assert.equal(res.status, 200)
     const phones = res.body.map((d: { phoneNumber: string }) => d.phoneNumber)
-    for (const p of ['+34600000001', '+34600000002', '+34600000003', '+34600000004', '+34600000005', '+34600000006']) {
+    for (const p of [
+      '+34600000001',
+      '+34600000002',
+      '+34600000003',
+      '+34600000004',
+      '+34600000005',
+      '+34600000006',
+    ]) {
       assert.ok(phones.includes(p), p)
     }
     const de = res.body.find((d: { phoneNumber: string }) => d.phoneNumber === '+34600000002')
@@ -56,14 +75,18 @@ describe('network simulator admin API', () => {
   it('PATCH changes only the given fields and moves only the status time of the changed fact', async () => {
     const before = (await gw.admin('GET', '/network/v1/devices/+34600000001')).body
     await new Promise((r) => setTimeout(r, 5))
-    const res = await gw.admin('PATCH', '/network/v1/devices/+34600000001', { connectivity: ['DATA'] })
+    const res = await gw.admin('PATCH', '/network/v1/devices/+34600000001', {
+      connectivity: ['DATA'],
+    })
     assert.equal(res.status, 200)
     assert.deepEqual(res.body.connectivity, ['DATA'])
     assert.deepEqual(res.body.roaming, before.roaming)
     assert.equal(res.body.networkType, before.networkType)
     assert.equal(res.body.lastStatusTime.roaming, before.lastStatusTime.roaming)
     assert.ok(res.body.lastStatusTime.connectivity > before.lastStatusTime.connectivity)
-    const cleared = await gw.admin('PATCH', '/network/v1/devices/+34600000001', { networkType: null })
+    const cleared = await gw.admin('PATCH', '/network/v1/devices/+34600000001', {
+      networkType: null,
+    })
     assert.equal(cleared.body.networkType, undefined)
   })
 
@@ -90,7 +113,10 @@ describe('network simulator admin API', () => {
       ['device-added', 'roaming', 'connectivity', 'network-type', 'sim-swap', 'device-removed'],
     )
     const roaming = mine[1]
-    assert.deepEqual([roaming.before, roaming.after], [{ roamingCountryCode: null }, { roamingCountryCode: 262 }])
+    assert.deepEqual(
+      [roaming.before, roaming.after],
+      [{ roamingCountryCode: null }, { roamingCountryCode: 262 }],
+    )
     assert.ok(mine.every((e: { seq: number }, i: number) => i === 0 || e.seq > mine[i - 1].seq))
   })
 
@@ -121,14 +147,22 @@ describe('network simulator admin API', () => {
 
   it('unknown devices are 404 NOT_FOUND on GET, PATCH and DELETE', async () => {
     assertError(await gw.admin('GET', '/network/v1/devices/+34699999999'), 404, 'NOT_FOUND')
-    assertError(await gw.admin('PATCH', '/network/v1/devices/+34699999999', { roaming: false }), 404, 'NOT_FOUND')
+    assertError(
+      await gw.admin('PATCH', '/network/v1/devices/+34699999999', { roaming: false }),
+      404,
+      'NOT_FOUND',
+    )
     assertError(await gw.admin('DELETE', '/network/v1/devices/+34699999999'), 404, 'NOT_FOUND')
   })
 
   it('identifiers held by another device are 409 ALREADY_EXISTS', async () => {
-    const res = await gw.admin('PUT', '/network/v1/devices/+34699000003', { networkAccessIdentifier: '34600000001@example.net' })
+    const res = await gw.admin('PUT', '/network/v1/devices/+34699000003', {
+      networkAccessIdentifier: '34600000001@example.net',
+    })
     assertError(res, 409, 'ALREADY_EXISTS')
-    const ip6 = await gw.admin('PUT', '/network/v1/devices/+34699000003', { ipv6Address: '2001:db8:85a3:8d3::42' })
+    const ip6 = await gw.admin('PUT', '/network/v1/devices/+34699000003', {
+      ipv6Address: '2001:db8:85a3:8d3::42',
+    })
     assertError(ip6, 409, 'ALREADY_EXISTS')
     assertError(await gw.admin('GET', '/network/v1/devices/+34699000003'), 404, 'NOT_FOUND')
   })
@@ -137,7 +171,11 @@ describe('network simulator admin API', () => {
     await gw.admin('PUT', '/network/v1/devices/+34699000004', {})
     assert.equal((await gw.admin('DELETE', '/network/v1/devices/+34699000004')).status, 204)
     const token = await gw.token2('device-roaming-status:read')
-    const res = await gw.post('/device-roaming-status/v1/retrieve', { device: { phoneNumber: '+34699000004' } }, token)
+    const res = await gw.post(
+      '/device-roaming-status/v1/retrieve',
+      { device: { phoneNumber: '+34699000004' } },
+      token,
+    )
     assertError(res, 404, 'IDENTIFIER_NOT_FOUND')
   })
 })

@@ -27,25 +27,42 @@ describe('scenario playback (POST /network/v1/scenarios)', () => {
     const res = await gw.admin('POST', '/network/v1/scenarios', {
       name: 'trip to France and back',
       steps: [
-        { at: '+300ms', phoneNumber: '+34600000004', set: { roaming: false, connectivity: ['DATA'] } },
+        {
+          at: '+300ms',
+          phoneNumber: '+34600000004',
+          set: { roaming: false, connectivity: ['DATA'] },
+        },
         { at: 0.1, phoneNumber: '+34600000004', set: { roaming: { countryCode: 208 } } },
         { at: '+200ms', phoneNumber: '+34600000004', set: { roaming: { countryCode: 262 } } },
       ],
     })
     assert.equal(res.status, 202, JSON.stringify(res.body))
     assert.equal(res.headers.get('location'), `/network/v1/scenarios/${res.body.id}`)
-    assert.deepEqual(res.body.steps.map((s: { at: number }) => s.at), [100, 200, 300])
-    const midway = await gw.post('/device-roaming-status/v1/retrieve', { device: { phoneNumber: '+34600000004' } }, token)
+    assert.deepEqual(
+      res.body.steps.map((s: { at: number }) => s.at),
+      [100, 200, 300],
+    )
+    const midway = await gw.post(
+      '/device-roaming-status/v1/retrieve',
+      { device: { phoneNumber: '+34600000004' } },
+      token,
+    )
     assert.equal(midway.body.roaming, false, 'nothing applied before the first offset')
     const run = await waitFor(gw, res.body.id)
     assert.ok(Date.now() - started >= 300)
     assert.equal(run.status, 'completed')
-    assert.deepEqual(run.steps.map((s: { status: string }) => s.status), ['applied', 'applied', 'applied'])
+    assert.deepEqual(
+      run.steps.map((s: { status: string }) => s.status),
+      ['applied', 'applied', 'applied'],
+    )
     const events = (await gw.admin('GET', '/network/v1/events?limit=1000')).body.filter(
-      (e: { phoneNumber: string; type: string }) => e.phoneNumber === '+34600000004' && e.type === 'roaming',
+      (e: { phoneNumber: string; type: string }) =>
+        e.phoneNumber === '+34600000004' && e.type === 'roaming',
     )
     assert.deepEqual(
-      events.map((e: { after: { roamingCountryCode: number | null } }) => e.after.roamingCountryCode),
+      events.map(
+        (e: { after: { roamingCountryCode: number | null } }) => e.after.roamingCountryCode,
+      ),
       [208, 262, null],
     )
   })

@@ -10,7 +10,9 @@ describe('durability: everything survives a restart on the same DATA_DIR', () =>
     const dataDir = mkdtempSync(join(tmpdir(), 'ds-restart-'))
     try {
       const first = await startTestGateway({ ISSUER: 'http://gateway.test' }, { dataDir })
-      await first.admin('PATCH', '/network/v1/devices/+34600000001', { roaming: { countryCode: 262 } })
+      await first.admin('PATCH', '/network/v1/devices/+34600000001', {
+        roaming: { countryCode: 262 },
+      })
       await first.admin('PUT', '/network/v1/devices/+34688000001', { connectivity: ['SMS'] })
       const token = await first.token2('device-roaming-status:read')
       const token3 = await first.token3('+34600000001', 'device-roaming-status:read')
@@ -21,13 +23,24 @@ describe('durability: everything survives a restart on the same DATA_DIR', () =>
       const second = await startTestGateway({ ISSUER: 'http://gateway.test' }, { dataDir })
       try {
         assert.equal(second.adminToken, adminToken)
-        const res = await second.post('/device-roaming-status/v1/retrieve', { device: { phoneNumber: '+34600000001' } }, token)
+        const res = await second.post(
+          '/device-roaming-status/v1/retrieve',
+          { device: { phoneNumber: '+34600000001' } },
+          token,
+        )
         assert.equal(res.status, 200, 'a token signed before the restart still verifies')
         assert.equal(res.body.countryCode, 262)
         const own = await second.post('/device-roaming-status/v1/retrieve', {}, token3)
         assert.equal(own.body.countryCode, 262, 'the three-legged subject still resolves')
-        assert.deepEqual((await second.admin('GET', '/network/v1/devices/+34688000001')).body.connectivity, ['SMS'])
-        assert.equal((await second.admin('GET', '/network/v1/events?limit=1000')).body.length, events, 'no re-seeding')
+        assert.deepEqual(
+          (await second.admin('GET', '/network/v1/devices/+34688000001')).body.connectivity,
+          ['SMS'],
+        )
+        assert.equal(
+          (await second.admin('GET', '/network/v1/events?limit=1000')).body.length,
+          events,
+          'no re-seeding',
+        )
       } finally {
         await second.close()
       }

@@ -26,7 +26,8 @@ export interface ScenarioRun {
 export function parseOffset(at: number | string): number {
   if (typeof at === 'number') return Math.round(at * 1000)
   const match = /^\+?(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(at.trim())
-  if (match?.[1] === undefined) throw new CamaraError('INVALID_ARGUMENT', `"${at}" is not a time offset such as +5s`)
+  if (match?.[1] === undefined)
+    throw new CamaraError('INVALID_ARGUMENT', `"${at}" is not a time offset such as +5s`)
   const value = Number(match[1])
   const unit = match[2] ?? 's'
   const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000
@@ -47,7 +48,10 @@ export interface ScenarioPlayer {
  * the admin API, so it is stored and becomes network events like any other change. A scenario
  * lives in memory; a restart ends it (the changes already applied stay).
  */
-export function scenarioPlayer(deps: SimulatorDeps, options: { keep?: number } = {}): ScenarioPlayer {
+export function scenarioPlayer(
+  deps: SimulatorDeps,
+  options: { keep?: number } = {},
+): ScenarioPlayer {
   const runs = new Map<string, ScenarioRun>()
   const timers = new Map<string, NodeJS.Timeout>()
   const keep = options.keep ?? 100
@@ -63,7 +67,10 @@ export function scenarioPlayer(deps: SimulatorDeps, options: { keep?: number } =
     if (step === undefined) return finish(run, 'completed')
     const delay = Math.max(0, startedAt + step.at - Date.now())
     const timer = setTimeout(() => {
-      const apply = step.delete === true ? deleteDevice(deps, step.phoneNumber) : patchDevice(deps, step.phoneNumber, step.set ?? {})
+      const apply =
+        step.delete === true
+          ? deleteDevice(deps, step.phoneNumber)
+          : patchDevice(deps, step.phoneNumber, step.set ?? {})
       apply
         .then(() => {
           step.status = 'applied'
@@ -84,7 +91,10 @@ export function scenarioPlayer(deps: SimulatorDeps, options: { keep?: number } =
   return {
     start(input) {
       const steps = input.steps
-        .map((s, order) => ({ order, step: { ...s, at: parseOffset(s.at), status: 'pending' as const } }))
+        .map((s, order) => ({
+          order,
+          step: { ...s, at: parseOffset(s.at), status: 'pending' as const },
+        }))
         .sort((a, b) => a.step.at - b.step.at || a.order - b.order)
         .map(({ step }) => {
           const { at, phoneNumber, status } = step
@@ -94,7 +104,7 @@ export function scenarioPlayer(deps: SimulatorDeps, options: { keep?: number } =
             status,
             ...(step.set === undefined ? {} : { set: step.set }),
             ...(step.delete === undefined ? {} : { delete: step.delete }),
-          } satisfies ScenarioStep as ScenarioStep
+          } satisfies ScenarioStep
         })
       const run: ScenarioRun = {
         id: randomUUID(),

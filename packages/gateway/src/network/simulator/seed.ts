@@ -6,7 +6,9 @@ import type { DeviceStateInput } from './state-schema.js'
  * The sandbox's demo devices (README "Demo devices"), created on the first start of an empty
  * store. Times are relative to the start, so "swapped in the last 24 h" stays true for a day.
  */
-export function demoDevices(clock: Clock): { phoneNumber: string; about: string; state: DeviceStateInput }[] {
+export function demoDevices(
+  clock: Clock,
+): { phoneNumber: string; about: string; state: DeviceStateInput }[] {
   const hoursAgo = (h: number) => new Date(clock().getTime() - h * 3_600_000).toISOString()
   return [
     {
@@ -16,7 +18,11 @@ export function demoDevices(clock: Clock): { phoneNumber: string; about: string;
         connectivity: ['DATA', 'SMS'],
         networkType: '5G',
         simActivatedAt: '2025-01-01T00:00:00.000Z',
-        ipv4Address: { publicAddress: '84.125.93.10', privateAddress: '10.0.0.1', publicPort: 59765 },
+        ipv4Address: {
+          publicAddress: '84.125.93.10',
+          privateAddress: '10.0.0.1',
+          publicPort: 59765,
+        },
         ipv6Address: '2001:db8:85a3:8d3:1319:8a2e:370:7344',
         networkAccessIdentifier: '34600000001@example.net',
       },
@@ -34,7 +40,11 @@ export function demoDevices(clock: Clock): { phoneNumber: string; about: string;
     {
       phoneNumber: '+34600000003',
       about: 'roaming in the French Antilles (MCC 340 → BL, GF, GP, MF, MQ)',
-      state: { roaming: { countryCode: 340 }, networkType: '4G', simActivatedAt: '2024-03-01T00:00:00.000Z' },
+      state: {
+        roaming: { countryCode: 340 },
+        networkType: '4G',
+        simActivatedAt: '2024-03-01T00:00:00.000Z',
+      },
     },
     {
       phoneNumber: '+34600000004',
@@ -44,17 +54,29 @@ export function demoDevices(clock: Clock): { phoneNumber: string; about: string;
     {
       phoneNumber: '+34600000005',
       about: 'reachable for SMS only, 2G',
-      state: { connectivity: ['SMS'], networkType: '2G', simActivatedAt: '2022-01-01T00:00:00.000Z' },
+      state: {
+        connectivity: ['SMS'],
+        networkType: '2G',
+        simActivatedAt: '2022-01-01T00:00:00.000Z',
+      },
     },
     {
       phoneNumber: '+34600000006',
       about: 'SIM swapped 2 hours before the sandbox first started',
-      state: { simActivatedAt: '2024-01-01T00:00:00.000Z', simSwappedAt: hoursAgo(2), networkType: '5G' },
+      state: {
+        simActivatedAt: '2024-01-01T00:00:00.000Z',
+        simSwappedAt: hoursAgo(2),
+        networkType: '5G',
+      },
     },
     {
       phoneNumber: '+34600000007',
       about: 'roaming on an international network (MCC 901 → no country)',
-      state: { roaming: { countryCode: 901 }, connectivity: ['DATA'], simActivatedAt: '2025-05-01T00:00:00.000Z' },
+      state: {
+        roaming: { countryCode: 901 },
+        connectivity: ['DATA'],
+        simActivatedAt: '2025-05-01T00:00:00.000Z',
+      },
     },
     {
       phoneNumber: '+34600000008',
@@ -65,7 +87,13 @@ export function demoDevices(clock: Clock): { phoneNumber: string; about: string;
       phoneNumber: '+34600000009',
       about: 'every API answers 422 SERVICE_NOT_APPLICABLE',
       state: {
-        notApplicable: ['device-roaming-status', 'device-reachability-status', 'connected-network-type', 'sim-swap', 'device-status'],
+        notApplicable: [
+          'device-roaming-status',
+          'device-reachability-status',
+          'connected-network-type',
+          'sim-swap',
+          'device-status',
+        ],
       },
     },
     {

@@ -43,7 +43,10 @@ export function deviceView(device: NetworkDevice): DeviceView {
     roaming:
       device.roamingCountryCode === null
         ? false
-        : { countryCode: device.roamingCountryCode, countryName: countryNamesForMcc(device.roamingCountryCode) },
+        : {
+            countryCode: device.roamingCountryCode,
+            countryName: countryNamesForMcc(device.roamingCountryCode),
+          },
     connectivity: device.connectivity,
     ...(device.networkType === null ? {} : { networkType: device.networkType }),
     ...(device.simSwappedAt === null ? {} : { simSwappedAt: device.simSwappedAt }),
@@ -58,7 +61,9 @@ export function deviceView(device: NetworkDevice): DeviceView {
           },
         }),
     ...(device.ipv6Address === null ? {} : { ipv6Address: device.ipv6Address }),
-    ...(device.networkAccessIdentifier === null ? {} : { networkAccessIdentifier: device.networkAccessIdentifier }),
+    ...(device.networkAccessIdentifier === null
+      ? {}
+      : { networkAccessIdentifier: device.networkAccessIdentifier }),
     notApplicable: device.notApplicable,
     networkUnavailable: device.networkUnavailable,
     lastStatusTime: device.statusTime,
@@ -70,7 +75,8 @@ export function deviceView(device: NetworkDevice): DeviceView {
 /** Applies the fields given in `input` to `base`; status times move only for facts that change. */
 function applyState(base: NetworkDevice, input: DeviceStateInput, now: string): NetworkDevice {
   const next: NetworkDevice = { ...base, statusTime: { ...base.statusTime }, updatedAt: now }
-  if (input.roaming !== undefined) next.roamingCountryCode = input.roaming === false ? null : input.roaming.countryCode
+  if (input.roaming !== undefined)
+    next.roamingCountryCode = input.roaming === false ? null : input.roaming.countryCode
   if (input.connectivity !== undefined) {
     // Canonical order, so that equal sets compare equal.
     next.connectivity = (['DATA', 'SMS'] as const).filter((c) => input.connectivity?.includes(c))
@@ -89,7 +95,8 @@ function applyState(base: NetworkDevice, input: DeviceStateInput, now: string): 
           }
   }
   if (input.ipv6Address !== undefined) next.ipv6Address = input.ipv6Address
-  if (input.networkAccessIdentifier !== undefined) next.networkAccessIdentifier = input.networkAccessIdentifier
+  if (input.networkAccessIdentifier !== undefined)
+    next.networkAccessIdentifier = input.networkAccessIdentifier
   if (input.notApplicable !== undefined) next.notApplicable = [...input.notApplicable]
   if (input.networkUnavailable !== undefined) next.networkUnavailable = input.networkUnavailable
   if (next.roamingCountryCode !== base.roamingCountryCode) next.statusTime.roaming = now
@@ -124,10 +131,18 @@ function freshDevice(phoneNumber: string, now: string): NetworkDevice {
 }
 
 /** The network events one change makes: one per fact that changed (BRIEF §3: every change is an event). */
-export function eventsOfChange(before: NetworkDevice | undefined, after: NetworkDevice | undefined, now: string): NetworkEvent[] {
+export function eventsOfChange(
+  before: NetworkDevice | undefined,
+  after: NetworkDevice | undefined,
+  now: string,
+): NetworkEvent[] {
   const device = after ?? before
   if (device === undefined) return []
-  const event = (type: NetworkEventType, b: Partial<NetworkDevice> | null, a: Partial<NetworkDevice> | null): NetworkEvent => ({
+  const event = (
+    type: NetworkEventType,
+    b: Partial<NetworkDevice> | null,
+    a: Partial<NetworkDevice> | null,
+  ): NetworkEvent => ({
     id: newId(),
     deviceId: device.id,
     phoneNumber: device.phoneNumber,
@@ -140,16 +155,40 @@ export function eventsOfChange(before: NetworkDevice | undefined, after: Network
   if (after === undefined) return [event('device-removed', before, null)]
   const events: NetworkEvent[] = []
   if (before.roamingCountryCode !== after.roamingCountryCode) {
-    events.push(event('roaming', { roamingCountryCode: before.roamingCountryCode }, { roamingCountryCode: after.roamingCountryCode }))
+    events.push(
+      event(
+        'roaming',
+        { roamingCountryCode: before.roamingCountryCode },
+        { roamingCountryCode: after.roamingCountryCode },
+      ),
+    )
   }
   if (before.connectivity.join() !== after.connectivity.join()) {
-    events.push(event('connectivity', { connectivity: before.connectivity }, { connectivity: after.connectivity }))
+    events.push(
+      event(
+        'connectivity',
+        { connectivity: before.connectivity },
+        { connectivity: after.connectivity },
+      ),
+    )
   }
   if (before.networkType !== after.networkType) {
-    events.push(event('network-type', { networkType: before.networkType }, { networkType: after.networkType }))
+    events.push(
+      event(
+        'network-type',
+        { networkType: before.networkType },
+        { networkType: after.networkType },
+      ),
+    )
   }
   if (after.simSwappedAt !== null && before.simSwappedAt !== after.simSwappedAt) {
-    events.push(event('sim-swap', { simSwappedAt: before.simSwappedAt }, { simSwappedAt: after.simSwappedAt }))
+    events.push(
+      event(
+        'sim-swap',
+        { simSwappedAt: before.simSwappedAt },
+        { simSwappedAt: after.simSwappedAt },
+      ),
+    )
   }
   return events
 }
@@ -159,13 +198,20 @@ async function ensureIdentifiersFree(store: Store, device: NetworkDevice): Promi
   const taken = async (selector: DeviceSelector, what: string) => {
     const other = await store.devices.find(selector)
     if (other !== undefined && other.id !== device.id) {
-      throw new CamaraError('ALREADY_EXISTS', `${what} is already used by device ${other.phoneNumber}`)
+      throw new CamaraError(
+        'ALREADY_EXISTS',
+        `${what} is already used by device ${other.phoneNumber}`,
+      )
     }
   }
   if (device.networkAccessIdentifier !== null) {
-    await taken({ kind: 'networkAccessIdentifier', networkAccessIdentifier: device.networkAccessIdentifier }, 'networkAccessIdentifier')
+    await taken(
+      { kind: 'networkAccessIdentifier', networkAccessIdentifier: device.networkAccessIdentifier },
+      'networkAccessIdentifier',
+    )
   }
-  if (device.ipv6Address !== null) await taken({ kind: 'ipv6Address', ipv6Address: device.ipv6Address }, 'The /64 of ipv6Address')
+  if (device.ipv6Address !== null)
+    await taken({ kind: 'ipv6Address', ipv6Address: device.ipv6Address }, 'The /64 of ipv6Address')
   const ip = device.ipv4Address
   if (ip !== null) {
     await taken(
@@ -180,7 +226,12 @@ async function ensureIdentifiersFree(store: Store, device: NetworkDevice): Promi
   }
 }
 
-async function persist(store: Store, before: NetworkDevice | undefined, after: NetworkDevice, now: string) {
+async function persist(
+  store: Store,
+  before: NetworkDevice | undefined,
+  after: NetworkDevice,
+  now: string,
+) {
   await ensureIdentifiersFree(store, after)
   await store.devices.save(after)
   for (const event of eventsOfChange(before, after, now)) await store.networkEvents.append(event)
@@ -203,13 +254,17 @@ export async function putDevice(
   input: DeviceStateInput,
 ): Promise<{ device: DeviceView; created: boolean }> {
   if (input.phoneNumber !== undefined && input.phoneNumber !== phoneNumber) {
-    throw new CamaraError('INVALID_ARGUMENT', 'phoneNumber in the body differs from the one in the path')
+    throw new CamaraError(
+      'INVALID_ARGUMENT',
+      'phoneNumber in the body differs from the one in the path',
+    )
   }
   const now = deps.clock().toISOString()
   return deps.store.transaction(async (store) => {
     const before = await store.devices.byPhoneNumber(phoneNumber)
     const fresh = freshDevice(phoneNumber, now)
-    const base = before === undefined ? fresh : { ...fresh, id: before.id, createdAt: before.createdAt }
+    const base =
+      before === undefined ? fresh : { ...fresh, id: before.id, createdAt: before.createdAt }
     const replaced = applyState(base, input, now)
     const after = before === undefined ? replaced : restamp(before, replaced, now)
     await persist(store, before, after, now)
@@ -222,22 +277,34 @@ function restamp(before: NetworkDevice, after: NetworkDevice, now: string): Netw
   return {
     ...after,
     statusTime: {
-      roaming: before.roamingCountryCode === after.roamingCountryCode ? before.statusTime.roaming : now,
-      connectivity: before.connectivity.join() === after.connectivity.join() ? before.statusTime.connectivity : now,
+      roaming:
+        before.roamingCountryCode === after.roamingCountryCode ? before.statusTime.roaming : now,
+      connectivity:
+        before.connectivity.join() === after.connectivity.join()
+          ? before.statusTime.connectivity
+          : now,
       networkType: before.networkType === after.networkType ? before.statusTime.networkType : now,
     },
   }
 }
 
 /** PATCH: changes only the fields given. */
-export async function patchDevice(deps: SimulatorDeps, phoneNumber: string, input: DeviceStateInput): Promise<DeviceView> {
+export async function patchDevice(
+  deps: SimulatorDeps,
+  phoneNumber: string,
+  input: DeviceStateInput,
+): Promise<DeviceView> {
   if (input.phoneNumber !== undefined && input.phoneNumber !== phoneNumber) {
-    throw new CamaraError('INVALID_ARGUMENT', 'phoneNumber cannot be changed; delete the device and create it again')
+    throw new CamaraError(
+      'INVALID_ARGUMENT',
+      'phoneNumber cannot be changed; delete the device and create it again',
+    )
   }
   const now = deps.clock().toISOString()
   return deps.store.transaction(async (store) => {
     const before = await store.devices.byPhoneNumber(phoneNumber)
-    if (before === undefined) throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
+    if (before === undefined)
+      throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
     const after = applyState(before, input, now)
     await persist(store, before, after, now)
     return deviceView(after)
@@ -248,8 +315,10 @@ export async function deleteDevice(deps: SimulatorDeps, phoneNumber: string): Pr
   const now = deps.clock().toISOString()
   await deps.store.transaction(async (store) => {
     const before = await store.devices.byPhoneNumber(phoneNumber)
-    if (before === undefined) throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
+    if (before === undefined)
+      throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
     await store.devices.delete(before.id)
-    for (const event of eventsOfChange(before, undefined, now)) await store.networkEvents.append(event)
+    for (const event of eventsOfChange(before, undefined, now))
+      await store.networkEvents.append(event)
   })
 }

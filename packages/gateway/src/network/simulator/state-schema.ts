@@ -40,7 +40,12 @@ export const DEVICE_STATE_SCHEMA = {
       },
     }),
     ipv6Address: nullable({ type: 'string', format: 'ipv6' }),
-    networkAccessIdentifier: nullable({ type: 'string', minLength: 3, maxLength: 253, pattern: '^[^@\\s]+@[^@\\s]+$' }),
+    networkAccessIdentifier: nullable({
+      type: 'string',
+      minLength: 3,
+      maxLength: 253,
+      pattern: '^[^@\\s]+@[^@\\s]+$',
+    }),
     notApplicable: { type: 'array', uniqueItems: true, items: { enum: [...DEVICE_APIS] } },
     networkUnavailable: { type: 'boolean' },
   },

@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { assertError } from '../helpers/device-api-suite.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+
+describe('health, readiness, docs, JWKS, unknown routes', () => {
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway()
+  })
+  after(() => gw.close())
+
+  it('GET /health and GET /ready', async () => {
+    assert.deepEqual(await (await fetch(gw.url + '/health')).json(), { status: 'ok' })
+    const ready = await fetch(gw.url + '/ready')
+    assert.equal(ready.status, 200)
+    assert.deepEqual(await ready.json(), { status: 'ready', store: 'sqlite' })
+  })
+
+  it('/docs lists every exposed API and serves each spec with the gateway as server', async () => {
+    const page = await fetch(gw.url + '/docs')
+    assert.equal(page.status, 200)
+    assert.match(await page.text(), /SwaggerUIBundle/)
+    const specs = (await (await fetch(gw.url + '/docs/specs')).json()) as {
+      name: string
+      url: string
+    }[]
+    assert.equal(specs.length, 5)
+    for (const { url } of specs) {
+      const doc = (await (await fetch(gw.url + url)).json()) as {
+        servers: { url: string }[]
+        paths: object
+      }
+      assert.ok(doc.servers[0]?.url.startsWith(gw.config.issuer), doc.servers[0]?.url)
+      assert.ok(Object.keys(doc.paths).length > 0)
+    }
+    const css = await fetch(gw.url + '/docs/assets/swagger-ui.css')
+    assert.equal(css.status, 200)
+    assert.equal((await fetch(gw.url + '/docs/assets/..%2Fpackage.json')).status, 404)
+  })
+
+  it('GET /oauth2/jwks publishes the public signing key only', async () => {
+    const jwks = (await (await fetch(gw.url + '/oauth2/jwks')).json()) as {
+      keys: Record<string, string>[]
+    }
+    assert.equal(jwks.keys.length, 1)
+    assert.equal(jwks.keys[0]?.['alg'], 'ES256')
+    assert.equal(jwks.keys[0]?.['d'], undefined, 'no private part')
+  })
+
+  it('unknown routes are 404 NOT_FOUND in the CAMARA shape', async () => {
+    const res = await fetch(gw.url + '/device-roaming-status/v9/retrieve', { method: 'POST' })
+    assert.equal(res.status, 404)
+    assert.deepEqual(Object.keys((await res.json()) as object).sort(), [
+      'code',
+      'message',
+      'status',
+    ])
+  })
+})
+
+describe('rate limit', () => {
+  it('answers 429 TOO_MANY_REQUESTS with Retry-After once an app exceeds its rate', async () => {
+    const gw = await startTestGateway({ RATE_LIMIT_PER_SECOND: '5' })
+    try {
+      const token = await gw.token2('device-roaming-status:read')
+      const other = await gw.token2('device-roaming-status:read', { clientId: 'another-app' })
+      const body = { device: { phoneNumber: '+34600000001' } }
+      const statuses: number[] = []
+      for (let i = 0; i < 8; i++)
+        statuses.push((await gw.post('/device-roaming-status/v1/retrieve', body, token)).status)
+      assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200])
+      const limited = await gw.post('/device-roaming-status/v1/retrieve', body, token)
+      assertError(limited, 429, 'TOO_MANY_REQUESTS')
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1)
+      assert.equal(
+        (await gw.post('/device-roaming-status/v1/retrieve', body, other)).status,
+        200,
+        'per app',
+      )
+    } finally {
+      await gw.close()
+    }
+  })
+})
+
+describe('configuration errors and graceful shutdown', () => {
+  it('a bad configuration fails at start with every bad variable named', async () => {
+    await assert.rejects(
+      startTestGateway({ PORT: 'eighty', DS_MODE: 'prod', LOG_LEVEL: 'loud' }),
+      (error: Error) =>
+        /PORT/.test(error.message) &&
+        /DS_MODE/.test(error.message) &&
+        /LOG_LEVEL/.test(error.message),
+    )
+  })
+
+  it('production mode needs ADMIN_TOKEN and seeds nothing', async () => {
+    await assert.rejects(startTestGateway({ DS_MODE: 'production' }), /ADMIN_TOKEN is required/)
+    const gw = await startTestGateway({
+      DS_MODE: 'production',
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
+    })
+    try {
+      assert.deepEqual((await gw.admin('GET', '/network/v1/devices')).body, [])
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it('the gateway process stops cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ds-sigterm-'))
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'packages/gateway/src/main.ts'],
+      {
+        cwd: join(import.meta.dirname, '..', '..', '..', '..'),
+        env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    try {
+      let output = ''
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString()
+          const match = /listening on (http:\/\/\S+)/.exec(output)
+          if (match?.[1] !== undefined) resolve(match[1])
+        })
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
+      })
+      assert.equal((await fetch(url + '/health')).status, 200)
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      assert.equal(await exited, 0)
+      assert.match(output, /"msg":"shutting down"/)
+    } finally {
+      child.kill('SIGKILL')
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('sandbox access tokens (POST /sandbox/v1/access-tokens)', () => {
+  it('mints two- and three-legged tokens that the APIs accept; admin only; absent in production', async () => {
+    const gw = await startTestGateway()
+    try {
+      const two = await gw.admin('POST', '/sandbox/v1/access-tokens', {
+        scope: 'device-roaming-status:read',
+      })
+      assert.equal(two.status, 201, JSON.stringify(two.body))
+      assert.equal(two.body.token_type, 'Bearer')
+      const read = await gw.post(
+        '/device-roaming-status/v1/retrieve',
+        { device: { phoneNumber: '+34600000002' } },
+        two.body.access_token,
+      )
+      assert.equal(read.body.countryCode, 262)
+      const three = await gw.admin('POST', '/sandbox/v1/access-tokens', {
+        scope: 'device-roaming-status:read',
+        phoneNumber: '+34600000002',
+      })
+      const own = await gw.post('/device-roaming-status/v1/retrieve', {}, three.body.access_token)
+      assert.equal(own.body.countryCode, 262)
+      assertError(
+        await gw.admin('POST', '/sandbox/v1/access-tokens', { scope: 'x' }, 'wrong'),
+        401,
+        'UNAUTHENTICATED',
+      )
+      assertError(
+        await gw.admin('POST', '/sandbox/v1/access-tokens', { scope: '' }),
+        400,
+        'INVALID_ARGUMENT',
+      )
+      assertError(
+        await gw.admin('POST', '/sandbox/v1/access-tokens', {
+          scope: 'x',
+          phoneNumber: '+34699999999',
+        }),
+        404,
+        'IDENTIFIER_NOT_FOUND',
+      )
+    } finally {
+      await gw.close()
+    }
+    const prod = await startTestGateway({
+      DS_MODE: 'production',
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
+    })
+    try {
+      assertError(
+        await prod.admin('POST', '/sandbox/v1/access-tokens', { scope: 'x' }),
+        404,
+        'NOT_FOUND',
+      )
+    } finally {
+      await prod.close()
+    }
+  })
+})
