@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { APP_INPUT_SCHEMA, authAdminRoutes } from './auth/admin-routes.js'
 import type { Keyring } from './auth/keys.js'
+import { createProvider } from './auth/provider.js'
+import { providerRoutes } from './auth/routes.js'
 import type { TokenVerifier } from './auth/access-token.js'
 import type { Config } from './config.js'
 import { deviceStatusV0Routes } from './device-status-v0/routes.js'
@@ -51,7 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: correlatorOf,
   })
   const ajv = specAjv()
-  for (const schema of [DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA, TOKEN_REQUEST_SCHEMA]) {
+  for (const schema of [DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA, TOKEN_REQUEST_SCHEMA, APP_INPUT_SCHEMA]) {
     if (ajv.getSchema(schema.$id) === undefined) ajv.addSchema(schema)
   }
   app.setValidatorCompiler(({ schema }) => {
@@ -87,7 +90,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         .send({ status: 503, code: 'UNAVAILABLE', message: 'The store cannot be reached.' })
     }
   })
-  app.get('/oauth2/jwks', async () => deps.keyring.jwks())
+  // OAuth endpoints take form bodies; they are handed to oidc-provider as text (auth/routes.ts).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  const providerDeps = {
+    store: deps.store,
+    keyring: deps.keyring,
+    issuer: deps.config.issuer,
+    accessTokenTtl: deps.config.accessTokenTtl,
+    cibaInterval: deps.config.cibaInterval,
+    legalBases: deps.config.legalBases,
+    production: deps.config.mode === 'production',
+  }
+  let provider = createProvider(providerDeps)
+  const current = () => provider
+  providerRoutes(app, { store: deps.store, legalBases: deps.config.legalBases, current })
+  authAdminRoutes(app, {
+    store: deps.store,
+    keyring: deps.keyring,
+    issuer: deps.config.issuer,
+    adminToken: deps.adminToken,
+    defaultMode: deps.config.defaultAppMode,
+    current,
+    rotateKeys: async () => {
+      const key = await deps.keyring.rotate()
+      provider = createProvider(providerDeps)
+      return { kid: key.kid }
+    },
+  })
 
   const guard = {
     verifier: deps.verifier,

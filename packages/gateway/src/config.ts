@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path'
+import { DEFAULT_LEGAL_BASES, LEGAL_BASES, type LegalBasis } from './auth/purpose.js'
 
 /** The two ways the gateway runs (BRIEF §3). */
 export type Mode = 'sandbox' | 'production'
@@ -22,6 +23,10 @@ export interface Config {
   readonly rateLimitPerSecond: number
   /** Days of SIM history the operator may reveal; `undefined` = unlimited. */
   readonly simSwapMonitoredPeriod: number | undefined
+  /** Profile mode of apps created without one: `compatible` in sandbox mode, `strict` in production. */
+  readonly defaultAppMode: 'strict' | 'compatible'
+  /** Purpose → legal basis; a purpose not in it is `invalid_scope`. */
+  readonly legalBases: Readonly<Record<string, LegalBasis>>
 }
 
 /**
@@ -58,6 +63,8 @@ export const ENVIRONMENT = {
     default: '100',
     doc: 'API requests per second allowed per app (burst of the same size); over it: `429 TOO_MANY_REQUESTS` with `Retry-After`',
   },
+  PROFILE_MODE: { default: 'compatible (sandbox), strict (production)', doc: 'Profile mode of apps created without one: `strict` (the CAMARA profile only) or `compatible` (also what the vendor sandbox and samples send)' },
+  PURPOSE_LEGAL_BASES: { default: '', doc: 'JSON object adding or overriding purposes and their legal basis (`consent`, `legitimate-interest`, `contract`, `legal-obligation`), e.g. `{"dpv:Marketing":"consent"}`' },
   SIM_SWAP_MONITORED_PERIOD: {
     default: '',
     doc: 'Days of SIM history the operator may reveal (empty: unlimited); a larger `maxAge` is `400 OUT_OF_RANGE`',
@@ -126,6 +133,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!LOG_LEVELS.has(logLevel))
     problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`)
   const monitored = text('SIM_SWAP_MONITORED_PERIOD')
+  const profileMode = text('PROFILE_MODE') ?? (mode === 'sandbox' ? 'compatible' : 'strict')
+  if (profileMode !== 'strict' && profileMode !== 'compatible') problems.push('PROFILE_MODE must be "strict" or "compatible"')
+  const legalBases: Record<string, LegalBasis> = { ...DEFAULT_LEGAL_BASES }
+  const bases = text('PURPOSE_LEGAL_BASES')
+  if (bases !== undefined) {
+    try {
+      const parsed = JSON.parse(bases) as unknown
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object')
+      for (const [purpose, basis] of Object.entries(parsed)) {
+        if (!/^dpv:[A-Za-z]+$/.test(purpose) || !LEGAL_BASES.includes(basis as LegalBasis)) {
+          problems.push(`PURPOSE_LEGAL_BASES: "${purpose}": "${String(basis)}" is not dpv:<Purpose> → ${LEGAL_BASES.join('|')}`)
+        } else legalBases[purpose] = basis as LegalBasis
+      }
+    } catch {
+      problems.push('PURPOSE_LEGAL_BASES must be a JSON object such as {"dpv:Marketing":"consent"}')
+    }
+  }
 
   const config: Config = {
     mode,
@@ -141,6 +165,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     rateLimitPerSecond: integer('RATE_LIMIT_PER_SECOND', 100, 1, 10_000_000),
     simSwapMonitoredPeriod:
       monitored === undefined ? undefined : integer('SIM_SWAP_MONITORED_PERIOD', 0, 1, 36_500),
+    defaultAppMode: profileMode === 'strict' ? 'strict' : 'compatible',
+    legalBases,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

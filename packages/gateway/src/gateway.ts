@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { tokenVerifier } from './auth/access-token.js'
 import { openKeyring, type Keyring } from './auth/keys.js'
 import { buildApp } from './app.js'
+import { DEMO_APP, seedDemoApp } from './auth/apps.js'
 import { loadConfig, type Config } from './config.js'
 import type { Clock } from './network/port.js'
 import { scenarioPlayer } from './network/simulator/scenarios.js'
@@ -52,7 +53,10 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
   try {
     const adminToken = config.adminToken ?? sandboxAdminToken(config.dataDir)
     let seeded = 0
-    if (config.mode === 'sandbox') seeded = await seedDemoDevices({ store, clock })
+    if (config.mode === 'sandbox') {
+      seeded = await seedDemoDevices({ store, clock })
+      await seedDemoApp({ store, clock }, Object.keys(config.legalBases))
+    }
     const keyring = await openKeyring(store)
     const scenarios = scenarioPlayer({ store, clock })
 
@@ -133,6 +137,8 @@ function banner(
     lines.push(
       `  Admin token   ${adminToken}${config.adminToken === undefined ? `   (kept in ${join(config.dataDir, 'admin-token')})` : ''}`,
       `  Simulator     curl -H "Authorization: Bearer ${adminToken}" ${url}/network/v1/devices`,
+      `  Demo app      client_id ${DEMO_APP.clientId}  client_secret ${DEMO_APP.clientSecret}`,
+      `  Discovery     ${url}/.well-known/openid-configuration`,
     )
     if (seeded > 0) {
       lines.push('  Demo devices')

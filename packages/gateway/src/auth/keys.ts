@@ -22,6 +22,8 @@ export interface SigningKey {
  */
 export interface Keyring {
   current(): SigningKey
+  /** Every key held, the current one included. */
+  all(): SigningKey[]
   /** Public keys as a JWKS document (`/oauth2/jwks`). */
   jwks(): { keys: JWK[] }
   byKid(kid: string): SigningKey | undefined
@@ -89,6 +91,7 @@ export async function openKeyring(
       if (key === undefined) throw new Error('no active signing key')
       return key
     },
+    all: () => [...keys],
     jwks: () => ({ keys: keys.map((k) => k.publicJwk) }),
     byKid: (kid) => keys.find((k) => k.kid === kid),
     reload: load,

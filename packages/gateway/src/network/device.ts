@@ -15,6 +15,9 @@ export const DEVICE_APIS = [
 ] as const
 export type DeviceApi = (typeof DEVICE_APIS)[number]
 
+export const CONSENT_POLICIES = ['approve', 'deny'] as const
+export type ConsentPolicy = (typeof CONSENT_POLICIES)[number]
+
 export interface Ipv4Identity {
   publicAddress: string
   privateAddress: string | null
@@ -37,6 +40,8 @@ export interface NetworkDevice {
   simActivatedAt: string | null
   notApplicable: DeviceApi[]
   networkUnavailable: boolean
+  /** Sandbox stand-in for the subscriber's answer to consent requests; `null`: ask and wait. */
+  consentPolicy: ConsentPolicy | null
   statusTime: { roaming: string; connectivity: string; networkType: string }
   createdAt: string
   updatedAt: string

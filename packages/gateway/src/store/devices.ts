@@ -43,6 +43,7 @@ function toDevice(row: Row): NetworkDevice {
     simActivatedAt: row.sim_activated_at,
     notApplicable: JSON.parse(row.not_applicable) as DeviceApi[],
     networkUnavailable: row.network_unavailable === 1,
+    consentPolicy: row.consent_policy as NetworkDevice['consentPolicy'],
     statusTime: {
       roaming: row.roaming_status_time,
       connectivity: row.connectivity_status_time,
@@ -70,6 +71,7 @@ function toRow(device: NetworkDevice): Row {
     sim_activated_at: device.simActivatedAt,
     not_applicable: JSON.stringify(device.notApplicable),
     network_unavailable: device.networkUnavailable ? 1 : 0,
+    consent_policy: device.consentPolicy,
     roaming_status_time: device.statusTime.roaming,
     connectivity_status_time: device.statusTime.connectivity,
     network_type_status_time: device.statusTime.networkType,

@@ -78,6 +78,64 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
+    '0003-authorization': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('apps')
+          .addColumn('client_id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('settings', 'text', (c) => c.notNull())
+          .addColumn('secret_hash', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createTable('oidc_models')
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('grant_id', 'text')
+          .addColumn('user_code', 'text')
+          .addColumn('uid', 'text')
+          .addColumn('expires_at', 'bigint')
+          .addColumn('consumed_at', 'bigint')
+          .addPrimaryKeyConstraint('oidc_models_pk', ['model', 'id'])
+          .execute()
+        await db.schema.createIndex('oidc_models_grant').on('oidc_models').column('grant_id').execute()
+        await db.schema.createIndex('oidc_models_uid').on('oidc_models').columns(['model', 'uid']).execute()
+        await db.schema.createIndex('oidc_models_user_code').on('oidc_models').columns(['model', 'user_code']).execute()
+        await db.schema
+          .createTable('consents')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('purpose', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createIndex('consents_subject')
+          .on('consents')
+          .columns(['client_id', 'device_id', 'purpose'])
+          .execute()
+        await db.schema
+          .createTable('pending_authorizations')
+          .addColumn('auth_req_id', 'text', (c) => c.primaryKey())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('purpose', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('interval', 'integer', (c) => c.notNull())
+          .addColumn('last_polled_at', 'bigint')
+          .execute()
+        await db.schema.alterTable('devices').addColumn('consent_policy', 'text').execute()
+      },
+    },
   }
   return { getMigrations: () => Promise.resolve(migrations) }
 }

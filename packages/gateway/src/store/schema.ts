@@ -10,6 +10,10 @@ export interface Database {
   network_events: NetworkEventTable
   signing_keys: SigningKeyTable
   subjects: SubjectTable
+  apps: AppTable
+  oidc_models: OidcModelTable
+  consents: ConsentTable
+  pending_authorizations: PendingAuthorizationTable
 }
 
 export interface DeviceTable {
@@ -31,6 +35,8 @@ export interface DeviceTable {
   /** JSON array of API names whose service does not apply to the device. */
   not_applicable: string
   network_unavailable: number
+  /** Sandbox stand-in for the subscriber: `approve`, `deny`, or null (ask, wait for a decision). */
+  consent_policy: string | null
   roaming_status_time: string
   connectivity_status_time: string
   network_type_status_time: string
@@ -66,4 +72,58 @@ export interface SubjectTable {
   client_id: string
   device_id: string
   created_at: string
+}
+
+/** An app of the developer hub: an OAuth client of the authorization server. */
+export interface AppTable {
+  client_id: string
+  name: string
+  /** JSON `AppSettings` (redirect URIs, APIs, scopes, purposes, grants, auth method, JWKS, mode). */
+  settings: string
+  /** `scrypt$<salt>$<hash>` of the client secret; never the secret itself. */
+  secret_hash: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** oidc-provider's state (sessions, codes, CIBA requests, grants, tokens), one row per model and id. */
+export interface OidcModelTable {
+  model: string
+  id: string
+  payload: string
+  grant_id: string | null
+  user_code: string | null
+  uid: string | null
+  /** Epoch seconds; `null` = no expiry. */
+  expires_at: number | null
+  consumed_at: number | null
+}
+
+/** A subscriber's consent for one app and one purpose. */
+export interface ConsentTable {
+  id: string
+  client_id: string
+  device_id: string
+  purpose: string
+  /** JSON array of the API scopes consented to. */
+  scopes: string
+  status: string
+  created_at: string
+  updated_at: string
+}
+
+/** A CIBA request waiting for the subscriber's decision. */
+export interface PendingAuthorizationTable {
+  auth_req_id: string
+  client_id: string
+  device_id: string
+  purpose: string
+  scopes: string
+  status: string
+  created_at: string
+  expires_at: string
+  /** Seconds the client must wait between polls; grows by 5 on each `slow_down`. */
+  interval: number
+  /** Epoch milliseconds of the last token request for it. */
+  last_polled_at: number | null
 }

@@ -8,6 +8,14 @@ import { migrationProvider, type Dialect } from './migrations.js'
 import type { Database } from './schema.js'
 import { deviceRepository, type DeviceRepository } from './devices.js'
 import { networkEventRepository, type NetworkEventRepository } from './network-events.js'
+import { appRepository, type AppRepository } from './apps.js'
+import {
+  consentRepository,
+  pendingAuthorizationRepository,
+  type ConsentRepository,
+  type PendingAuthorizationRepository,
+} from './consents.js'
+import { oidcModelRepository, type OidcModelRepository } from './oidc-models.js'
 import {
   signingKeyRepository,
   subjectRepository,
@@ -22,6 +30,10 @@ export interface Store {
   readonly networkEvents: NetworkEventRepository
   readonly signingKeys: SigningKeyRepository
   readonly subjects: SubjectRepository
+  readonly apps: AppRepository
+  readonly oidcModels: OidcModelRepository
+  readonly consents: ConsentRepository
+  readonly pendingAuthorizations: PendingAuthorizationRepository
   /** Runs `work` in one transaction: all of its writes land, or none. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
   /** Fails when the database cannot be reached (readiness). */
@@ -48,6 +60,10 @@ function storeOn(
     networkEvents: networkEventRepository(db),
     signingKeys: signingKeyRepository(db),
     subjects: subjectRepository(db),
+    apps: appRepository(db),
+    oidcModels: oidcModelRepository(db),
+    consents: consentRepository(db),
+    pendingAuthorizations: pendingAuthorizationRepository(db),
     transaction: (work) =>
       db.isTransaction
         ? work(store)

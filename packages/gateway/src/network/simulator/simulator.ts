@@ -31,6 +31,7 @@ export interface DeviceView {
   networkAccessIdentifier?: string
   notApplicable: string[]
   networkUnavailable: boolean
+  consentPolicy: 'approve' | 'deny' | null
   lastStatusTime: { roaming: string; connectivity: string; networkType: string }
   createdAt: string
   updatedAt: string
@@ -66,6 +67,7 @@ export function deviceView(device: NetworkDevice): DeviceView {
       : { networkAccessIdentifier: device.networkAccessIdentifier }),
     notApplicable: device.notApplicable,
     networkUnavailable: device.networkUnavailable,
+    consentPolicy: device.consentPolicy,
     lastStatusTime: device.statusTime,
     createdAt: device.createdAt,
     updatedAt: device.updatedAt,
@@ -99,6 +101,7 @@ function applyState(base: NetworkDevice, input: DeviceStateInput, now: string): 
     next.networkAccessIdentifier = input.networkAccessIdentifier
   if (input.notApplicable !== undefined) next.notApplicable = [...input.notApplicable]
   if (input.networkUnavailable !== undefined) next.networkUnavailable = input.networkUnavailable
+  if (input.consentPolicy !== undefined) next.consentPolicy = input.consentPolicy
   if (next.roamingCountryCode !== base.roamingCountryCode) next.statusTime.roaming = now
   if (next.connectivity.join() !== base.connectivity.join()) next.statusTime.connectivity = now
   if (next.networkType !== base.networkType) next.statusTime.networkType = now
@@ -124,6 +127,7 @@ function freshDevice(phoneNumber: string, now: string): NetworkDevice {
     simActivatedAt: now,
     notApplicable: [],
     networkUnavailable: false,
+    consentPolicy: null,
     statusTime: { roaming: now, connectivity: now, networkType: now },
     createdAt: now,
     updatedAt: now,

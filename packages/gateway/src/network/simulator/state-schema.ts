@@ -1,4 +1,4 @@
-import { CONNECTIVITY_TYPES, DEVICE_APIS, NETWORK_TYPES } from '../device.js'
+import { CONNECTIVITY_TYPES, CONSENT_POLICIES, DEVICE_APIS, NETWORK_TYPES } from '../device.js'
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] })
 const dateTime = { type: 'string', format: 'date-time' }
@@ -48,6 +48,8 @@ export const DEVICE_STATE_SCHEMA = {
     }),
     notApplicable: { type: 'array', uniqueItems: true, items: { enum: [...DEVICE_APIS] } },
     networkUnavailable: { type: 'boolean' },
+    /** How the simulated subscriber answers consent requests: approve, deny, or null (wait for a decision). */
+    consentPolicy: nullable({ enum: [...CONSENT_POLICIES] }),
   },
 } as const
 
@@ -63,6 +65,7 @@ export type DeviceStateInput = {
   networkAccessIdentifier?: string | null
   notApplicable?: (typeof DEVICE_APIS)[number][]
   networkUnavailable?: boolean
+  consentPolicy?: (typeof CONSENT_POLICIES)[number] | null
 }
 
 /** A scenario: a timeline of state changes played from the moment it is posted. */

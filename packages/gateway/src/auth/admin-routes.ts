@@ -1,0 +1,131 @@
+import type { FastifyInstance } from 'fastify'
+import type Provider from 'oidc-provider'
+import { adminGuard } from '../http/admin-guard.js'
+import { CamaraError } from '../http/camara-error.js'
+import type { Store } from '../store/store.js'
+import { API_FILES } from '../specs/catalog.js'
+import { SERVED_GRANT_TYPES, AUTH_METHODS, appView, createApp, deleteApp, getApp, rotateSecret, type AppInput, type ProfileMode } from './apps.js'
+import { decidePending } from './ciba.js'
+import { revokeConsent } from './consents.js'
+import type { Keyring } from './keys.js'
+import { issueOperatorToken } from './operator-token.js'
+
+export const APP_INPUT_SCHEMA = {
+  $id: 'admin-app-input',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    clientId: { type: 'string', pattern: '^[A-Za-z0-9._~-]{3,100}$' },
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    redirectUris: { type: 'array', items: { type: 'string', format: 'uri' }, maxItems: 20 },
+    apis: { type: 'array', items: { enum: Object.keys(API_FILES) }, uniqueItems: true },
+    scopes: { type: 'array', items: { type: 'string', pattern: '^\\S+$' }, uniqueItems: true },
+    purposes: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+    grantTypes: { type: 'array', items: { enum: [...SERVED_GRANT_TYPES] }, uniqueItems: true, minItems: 1 },
+    tokenEndpointAuthMethod: { enum: [...AUTH_METHODS] },
+    jwks: {
+      type: 'object',
+      required: ['keys'],
+      properties: { keys: { type: 'array', minItems: 1, items: { type: 'object', required: ['kty'] } } },
+    },
+    mode: { enum: ['strict', 'compatible'] },
+  },
+} as const
+
+export interface AuthAdminDeps {
+  store: Store
+  keyring: Keyring
+  issuer: string
+  adminToken: string
+  defaultMode: ProfileMode
+  current: () => Provider
+  /** Rebuilds the provider after a key rotation. */
+  rotateKeys: () => Promise<{ kid: string }>
+}
+
+/** The developer hub and consent admin API (`/admin/v1/…`), behind the admin token. */
+export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void {
+  const onRequest = adminGuard(deps.adminToken)
+  const clock = () => new Date()
+  const param = (request: { params: unknown }, name: string) => (request.params as Record<string, string>)[name] ?? ''
+
+  app.get('/admin/v1/apps', { onRequest }, async () => (await deps.store.apps.list()).map(appView))
+  app.post('/admin/v1/apps', { onRequest, schema: { body: { $ref: APP_INPUT_SCHEMA.$id } } }, async (request, reply) => {
+    const result = await createApp({ store: deps.store, clock, defaultMode: deps.defaultMode }, request.body as AppInput)
+    return reply.code(201).send({ ...result.app, ...(result.clientSecret === undefined ? {} : { clientSecret: result.clientSecret }) })
+  })
+  app.get('/admin/v1/apps/:clientId', { onRequest }, async (request) => appView(await getApp(deps.store, param(request, 'clientId'))))
+  app.delete('/admin/v1/apps/:clientId', { onRequest }, async (request, reply) => {
+    await deleteApp(deps.store, param(request, 'clientId'))
+    return reply.code(204).send()
+  })
+  app.post('/admin/v1/apps/:clientId/secret', { onRequest }, async (request) => ({
+    clientId: param(request, 'clientId'),
+    clientSecret: await rotateSecret({ store: deps.store, clock }, param(request, 'clientId')),
+  }))
+
+  app.get('/admin/v1/consents', { onRequest }, async (request) => {
+    const query = request.query as { phoneNumber?: string; clientId?: string; status?: string }
+    let deviceId: string | undefined
+    if (query.phoneNumber !== undefined) {
+      const device = await deps.store.devices.byPhoneNumber(query.phoneNumber)
+      if (device === undefined) return []
+      deviceId = device.id
+    }
+    const rows = await deps.store.consents.list({
+      ...(query.clientId === undefined ? {} : { clientId: query.clientId }),
+      ...(deviceId === undefined ? {} : { deviceId }),
+      ...(query.status === undefined ? {} : { status: query.status }),
+    })
+    const phones = new Map((await deps.store.devices.list()).map((d) => [d.id, d.phoneNumber]))
+    return rows.map((r) => ({
+      id: r.id,
+      clientId: r.client_id,
+      phoneNumber: phones.get(r.device_id) ?? null,
+      purpose: r.purpose,
+      scopes: JSON.parse(r.scopes) as string[],
+      status: r.status,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }))
+  })
+  app.delete('/admin/v1/consents/:id', { onRequest }, async (request) => revokeConsent(deps, param(request, 'id')))
+
+  app.get('/admin/v1/authorizations', { onRequest }, async (request) => {
+    const status = (request.query as { status?: string }).status
+    const rows = await deps.store.pendingAuthorizations.list(status === undefined ? {} : { status })
+    const phones = new Map((await deps.store.devices.list()).map((d) => [d.id, d.phoneNumber]))
+    return rows.map((r) => ({
+      authReqId: r.auth_req_id,
+      clientId: r.client_id,
+      phoneNumber: phones.get(r.device_id) ?? null,
+      purpose: r.purpose,
+      scopes: JSON.parse(r.scopes) as string[],
+      status: r.status,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    }))
+  })
+  for (const decision of ['approve', 'deny'] as const) {
+    app.post(`/admin/v1/authorizations/:authReqId/${decision}`, { onRequest }, async (request) => {
+      const authReqId = param(request, 'authReqId')
+      const result = await decidePending({ store: deps.store, provider: deps.current(), resource: deps.issuer }, authReqId, decision)
+      if (result === 'not-pending') throw new CamaraError('NOT_FOUND', `No pending authorization ${authReqId}`)
+      return { authReqId, status: result }
+    })
+  }
+
+  app.post('/admin/v1/keys/rotate', { onRequest }, async () => deps.rotateKeys())
+  app.get('/admin/v1/keys', { onRequest }, async () =>
+    deps.keyring.all().map((k) => ({ kid: k.kid, alg: k.alg, current: k.kid === deps.keyring.current().kid, retired: k.retired })),
+  )
+
+  app.post('/sandbox/v1/operator-tokens', { onRequest }, async (request, reply) => {
+    const phoneNumber = (request.body as { phoneNumber?: unknown } | undefined)?.phoneNumber
+    if (typeof phoneNumber !== 'string') throw new CamaraError('INVALID_ARGUMENT', 'phoneNumber is required')
+    const device = await deps.store.devices.byPhoneNumber(phoneNumber)
+    if (device === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND', `No simulated device ${phoneNumber}`)
+    return reply.code(201).send({ operatorToken: await issueOperatorToken(deps, device.id) })
+  })
+}

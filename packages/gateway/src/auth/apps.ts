@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto'
+import type { JWK } from 'jose'
+import { CamaraError } from '../http/camara-error.js'
+import type { Store } from '../store/store.js'
+import type { AppRow } from '../store/apps.js'
+import { apiScopes } from './api-scopes.js'
+import { generateSecret, hashSecret } from './secret.js'
+import { API_FILES, type ApiName } from '../specs/catalog.js'
+
+export const GRANT_TYPES = {
+  authorizationCode: 'authorization_code',
+  ciba: 'urn:openid:params:grant-type:ciba',
+  clientCredentials: 'client_credentials',
+  jwtBearer: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  refreshToken: 'refresh_token',
+} as const
+export type GrantType = (typeof GRANT_TYPES)[keyof typeof GRANT_TYPES]
+export const ALL_GRANT_TYPES: readonly GrantType[] = Object.values(GRANT_TYPES)
+/** The grants oidc-provider serves today; the JWT bearer grant is not mounted yet. */
+export const SERVED_GRANT_TYPES: readonly GrantType[] = ALL_GRANT_TYPES.filter((g) => g !== GRANT_TYPES.jwtBearer)
+
+export const AUTH_METHODS = ['private_key_jwt', 'client_secret_basic', 'client_secret_post'] as const
+export type AuthMethod = (typeof AUTH_METHODS)[number]
+
+/**
+ * `strict`: the CAMARA profile only. `compatible`: also what the vendor sandbox and its samples
+ * send (client secrets, `dpv:X#api` scopes, `purpose=`, `phone_number:` hints, no `openid`,
+ * token requests without `redirect_uri`).
+ */
+export type ProfileMode = 'strict' | 'compatible'
+
+/** What the developer hub keeps of an app besides its name and secret. */
+export interface AppSettings {
+  redirectUris: string[]
+  /** API scopes the app may be granted. */
+  scopes: string[]
+  /** `dpv:` purposes the app may declare. */
+  purposes: string[]
+  grantTypes: GrantType[]
+  tokenEndpointAuthMethod: AuthMethod
+  jwks?: { keys: JWK[] }
+  mode: ProfileMode
+}
+
+/** An app as the admin API shows it: never the secret, only whether it has one. */
+export interface AppView extends AppSettings {
+  clientId: string
+  name: string
+  hasSecret: boolean
+  createdAt: string
+  updatedAt: string
+}
+
+export interface AppInput {
+  clientId?: string
+  name: string
+  redirectUris?: string[]
+  /** API names (`device-roaming-status`, …): every scope of each is allowed. */
+  apis?: ApiName[]
+  scopes?: string[]
+  purposes?: string[]
+  grantTypes?: GrantType[]
+  tokenEndpointAuthMethod?: AuthMethod
+  jwks?: { keys: JWK[] }
+  mode?: ProfileMode
+  /** Sandbox seeding only: a fixed secret instead of a generated one. */
+  clientSecret?: string
+}
+
+export function appView(row: AppRow): AppView {
+  const settings = JSON.parse(row.settings) as AppSettings
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    ...settings,
+    hasSecret: row.secret_hash !== null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export function appSettings(row: AppRow): AppSettings {
+  return JSON.parse(row.settings) as AppSettings
+}
+
+function settingsOf(input: AppInput, defaults: { mode: ProfileMode }): AppSettings {
+  const byApi = apiScopes()
+  const scopes = new Set(input.scopes ?? [])
+  for (const api of input.apis ?? []) byApi[api].forEach((s) => scopes.add(s))
+  const method = input.tokenEndpointAuthMethod ?? (input.jwks === undefined ? 'client_secret_basic' : 'private_key_jwt')
+  if (method === 'private_key_jwt' && input.jwks === undefined) {
+    throw new CamaraError('INVALID_ARGUMENT', 'private_key_jwt needs the app\'s public keys (jwks)')
+  }
+  for (const uri of input.redirectUris ?? []) {
+    let url: URL
+    try {
+      url = new URL(uri)
+    } catch {
+      throw new CamaraError('INVALID_ARGUMENT', `redirect URI "${uri}" is not an absolute URL`)
+    }
+    if (url.hash !== '') throw new CamaraError('INVALID_ARGUMENT', `redirect URI "${uri}" must not have a fragment`)
+  }
+  const hosts = new Set((input.redirectUris ?? []).map((uri) => new URL(uri).hostname))
+  if (hosts.size > 1) {
+    throw new CamaraError('INVALID_ARGUMENT', 'all redirect URIs of an app must share one host (its pairwise subject sector)')
+  }
+  for (const purpose of input.purposes ?? []) {
+    if (!/^dpv:[A-Za-z]+$/.test(purpose)) throw new CamaraError('INVALID_ARGUMENT', `purpose "${purpose}" is not dpv:<Purpose>`)
+  }
+  return {
+    redirectUris: input.redirectUris ?? [],
+    scopes: [...scopes].sort(),
+    purposes: input.purposes ?? [],
+    grantTypes: input.grantTypes ?? [GRANT_TYPES.ciba, GRANT_TYPES.authorizationCode, GRANT_TYPES.refreshToken],
+    tokenEndpointAuthMethod: method,
+    ...(input.jwks === undefined ? {} : { jwks: input.jwks }),
+    mode: input.mode ?? defaults.mode,
+  }
+}
+
+/** Creates an app; returns its view and, when it authenticates with a secret, the secret (shown once). */
+export async function createApp(
+  deps: { store: Store; clock: () => Date; defaultMode: ProfileMode },
+  input: AppInput,
+): Promise<{ app: AppView; clientSecret?: string }> {
+  const clientId = input.clientId ?? randomUUID()
+  const settings = settingsOf(input, { mode: deps.defaultMode })
+  const usesSecret = settings.tokenEndpointAuthMethod !== 'private_key_jwt'
+  const clientSecret = usesSecret ? (input.clientSecret ?? generateSecret()) : undefined
+  const now = deps.clock().toISOString()
+  if ((await deps.store.apps.byClientId(clientId)) !== undefined) {
+    throw new CamaraError('ALREADY_EXISTS', `An app with client_id ${clientId} already exists`)
+  }
+  const row: AppRow = {
+    client_id: clientId,
+    name: input.name,
+    settings: JSON.stringify(settings),
+    secret_hash: clientSecret === undefined ? null : await hashSecret(clientSecret),
+    created_at: now,
+    updated_at: now,
+  }
+  await deps.store.apps.insert(row)
+  return { app: appView(row), ...(clientSecret === undefined ? {} : { clientSecret }) }
+}
+
+export async function getApp(store: Store, clientId: string): Promise<AppRow> {
+  const row = await store.apps.byClientId(clientId)
+  if (row === undefined) throw new CamaraError('NOT_FOUND', `No app with client_id ${clientId}`)
+  return row
+}
+
+/** A new secret replaces the old one at once; returned once. */
+export async function rotateSecret(deps: { store: Store; clock: () => Date }, clientId: string): Promise<string> {
+  const row = await getApp(deps.store, clientId)
+  if (appSettings(row).tokenEndpointAuthMethod === 'private_key_jwt') {
+    throw new CamaraError('INVALID_ARGUMENT', 'This app authenticates with private_key_jwt; it has no secret')
+  }
+  const secret = generateSecret()
+  await deps.store.apps.update(clientId, { secret_hash: await hashSecret(secret), updated_at: deps.clock().toISOString() })
+  return secret
+}
+
+export async function deleteApp(store: Store, clientId: string): Promise<void> {
+  if (!(await store.apps.delete(clientId))) throw new CamaraError('NOT_FOUND', `No app with client_id ${clientId}`)
+}
+
+/** The sandbox's demo app: exactly the vendor samples' credentials (BRIEF §3). */
+export const DEMO_APP = {
+  clientId: 'my-app-id',
+  clientSecret: 'my-app-secret',
+  redirectUris: ['http://localhost:3000/callback', 'http://localhost:3000/auth/callback'],
+} as const
+
+/** Creates the demo app on a sandbox's first start; every API, every known purpose, every grant. */
+export async function seedDemoApp(
+  deps: { store: Store; clock: () => Date },
+  purposes: readonly string[],
+): Promise<boolean> {
+  if ((await deps.store.apps.byClientId(DEMO_APP.clientId)) !== undefined) return false
+  await createApp(
+    { ...deps, defaultMode: 'compatible' },
+    {
+      clientId: DEMO_APP.clientId,
+      clientSecret: DEMO_APP.clientSecret,
+      name: 'Demo app (vendor samples)',
+      redirectUris: [...DEMO_APP.redirectUris],
+      apis: Object.keys(API_FILES) as ApiName[],
+      purposes: [...purposes],
+      grantTypes: [...SERVED_GRANT_TYPES],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      mode: 'compatible',
+    },
+  )
+  return true
+}

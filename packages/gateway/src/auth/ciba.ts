@@ -1,0 +1,141 @@
+import type Provider from 'oidc-provider'
+import { errors, type BackchannelAuthenticationRequest } from 'oidc-provider'
+import { newId, type Store } from '../store/store.js'
+import { pairwiseSubject } from './access-token.js'
+import { purposesIn, needsConsent, type LegalBasis } from './purpose.js'
+
+export interface DecisionDeps {
+  store: Store
+  provider: Provider
+  resource: string
+  legalBases: Readonly<Record<string, LegalBasis>>
+  interval: number
+}
+
+/** Splits a request's scope into its OIDC scopes, its purpose and its API scopes. */
+export function splitScope(scope: string): { oidc: string[]; purpose: string | undefined; api: string[] } {
+  const tokens = scope.split(' ').filter((s) => s !== '')
+  return {
+    oidc: tokens.filter((s) => s === 'openid' || s === 'offline_access'),
+    purpose: purposesIn(tokens)[0],
+    api: tokens.filter((s) => s !== 'openid' && s !== 'offline_access' && !s.startsWith('dpv:')),
+  }
+}
+
+/** Grants what a request asked for: OIDC scopes, and the purpose and API scopes on the API resource. */
+export async function grantFor(
+  deps: Pick<DecisionDeps, 'provider' | 'resource'>,
+  input: { clientId: string; accountId: string; scope: string },
+): Promise<InstanceType<Provider['Grant']>> {
+  const { oidc, purpose, api } = splitScope(input.scope)
+  const grant = new deps.provider.Grant({ clientId: input.clientId, accountId: input.accountId })
+  if (oidc.length > 0) grant.addOIDCScope(oidc.join(' '))
+  grant.addResourceScope(deps.resource, [...(purpose === undefined ? [] : [purpose]), ...api].join(' '))
+  await grant.save()
+  return grant
+}
+
+/** Records the subscriber's decision for an app and purpose. */
+export async function recordConsent(
+  store: Store,
+  input: { clientId: string; deviceId: string; purpose: string; scopes: string[]; status: 'granted' | 'denied' },
+): Promise<void> {
+  const now = new Date().toISOString()
+  await store.consents.insert({
+    id: newId(),
+    client_id: input.clientId,
+    device_id: input.deviceId,
+    purpose: input.purpose,
+    scopes: JSON.stringify(input.scopes),
+    status: input.status,
+    created_at: now,
+    updated_at: now,
+  })
+}
+
+/**
+ * CIBA §8 on a simulated network: a purpose whose legal basis needs no consent, or one the
+ * subscriber already consented to, is approved at once (the token comes on the first poll);
+ * otherwise the request waits for the subscriber, whom the sandbox stands in for with the
+ * device's consent policy, the admin API or `device-status consent approve|deny`.
+ */
+export async function decideBackchannelRequest(
+  deps: DecisionDeps,
+  input: { request: BackchannelAuthenticationRequest; sub: string; clientId: string },
+): Promise<void> {
+  const { request, sub, clientId } = input
+  const subject = await deps.store.subjects.bySub(sub)
+  if (subject === undefined) throw new errors.UnknownUserId('unknown subscriber')
+  const deviceId = subject.device_id
+  const scope = String(request.params?.['scope'] ?? request.scope ?? '')
+  const { purpose, api } = splitScope(scope)
+  if (purpose === undefined) throw new errors.InvalidScope('a purpose is required', '')
+  const authReqId = request.jti
+  const expiresAt = new Date(Date.now() + (request.expiration ?? 120) * 1000).toISOString()
+  const row = {
+    auth_req_id: authReqId,
+    client_id: clientId,
+    device_id: deviceId,
+    purpose,
+    scopes: JSON.stringify(api),
+    created_at: new Date().toISOString(),
+    expires_at: expiresAt,
+    interval: deps.interval,
+    last_polled_at: null,
+  }
+  const approve = async () => {
+    await deps.store.pendingAuthorizations.insert({ ...row, status: 'approved' })
+    const grant = await grantFor(deps, { clientId, accountId: sub, scope })
+    await deps.provider.backchannelResult(request, grant)
+  }
+  const basis = deps.legalBases[purpose]
+  if (basis === undefined || !needsConsent(basis)) return approve()
+
+  const latest = await deps.store.consents.latest(clientId, deviceId, purpose)
+  if (latest?.status === 'granted') return approve()
+  const device = await deps.store.devices.byId(deviceId)
+  if (device?.consentPolicy === 'approve') {
+    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes: api, status: 'granted' })
+    return approve()
+  }
+  if (device?.consentPolicy === 'deny') {
+    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
+    await deps.store.pendingAuthorizations.insert({ ...row, status: 'denied' })
+    await deps.provider.backchannelResult(request, new errors.AccessDenied('the subscriber refused consent'))
+    return
+  }
+  await deps.store.pendingAuthorizations.insert({ ...row, status: 'pending' })
+}
+
+/** The subscriber's answer to a pending CIBA request (admin API, CLI). */
+export async function decidePending(
+  deps: Omit<DecisionDeps, 'legalBases' | 'interval'>,
+  authReqId: string,
+  decision: 'approve' | 'deny',
+): Promise<'approved' | 'denied' | 'not-pending'> {
+  const pending = await deps.store.pendingAuthorizations.byId(authReqId)
+  if (pending === undefined || pending.status !== 'pending') return 'not-pending'
+  const request = await deps.provider.BackchannelAuthenticationRequest.find(authReqId)
+  if (request === undefined) return 'not-pending'
+  const status = decision === 'approve' ? 'approved' : 'denied'
+  if (!(await deps.store.pendingAuthorizations.decide(authReqId, status))) return 'not-pending'
+  const scopes = JSON.parse(pending.scopes) as string[]
+  await recordConsent(deps.store, {
+    clientId: pending.client_id,
+    deviceId: pending.device_id,
+    purpose: pending.purpose,
+    scopes,
+    status: decision === 'approve' ? 'granted' : 'denied',
+  })
+  if (decision === 'approve') {
+    const grant = await grantFor(deps, {
+      clientId: pending.client_id,
+      accountId: await pairwiseSubject(deps.store, pending.client_id, pending.device_id),
+      scope: String(request.params?.['scope'] ?? ''),
+    })
+    await deps.provider.backchannelResult(request, grant)
+  } else {
+    await deps.provider.backchannelResult(request, new errors.AccessDenied('the subscriber refused consent'))
+  }
+  return status
+}

@@ -1,0 +1,91 @@
+import { decodeJwt } from 'jose'
+import type { Store } from '../store/store.js'
+import { appSettings, GRANT_TYPES, type AppSettings } from './apps.js'
+import { OAuthProfileError, requireOnePurpose, rewriteVendorScopes } from './profile.js'
+import type { LegalBasis } from './purpose.js'
+
+export type Params = Record<string, string | undefined>
+
+export interface GateDeps {
+  store: Store
+  legalBases: Readonly<Record<string, LegalBasis>>
+  now?: () => number
+}
+
+/** The client a token or backchannel request comes from, without authenticating it (the provider does). */
+export function claimedClientId(params: Params, authorization: string | undefined): string | undefined {
+  if (params['client_id'] !== undefined) return params['client_id']
+  if (authorization?.startsWith('Basic ') === true) {
+    const decoded = Buffer.from(authorization.slice(6), 'base64').toString()
+    const colon = decoded.indexOf(':')
+    if (colon > 0) return decodeURIComponent(decoded.slice(0, colon))
+  }
+  for (const jwt of [params['client_assertion'], params['assertion']]) {
+    if (jwt === undefined) continue
+    try {
+      const iss = decodeJwt(jwt).iss
+      if (typeof iss === 'string') return iss
+    } catch {
+      // malformed: the provider answers it
+    }
+  }
+  return undefined
+}
+
+function usesSecret(params: Params, authorization: string | undefined): boolean {
+  return params['client_secret'] !== undefined || authorization?.startsWith('Basic ') === true
+}
+
+/**
+ * The CAMARA profile checks and the vendor-compatible rewrites that sit in front of
+ * oidc-provider, on the plain request parameters of `/oauth2/authorize`, `/oauth2/bc-authorize`
+ * and `/oauth2/token`. Returns the parameters to hand on, or throws an OAuth error.
+ */
+export async function gateAuthorizationRequest(
+  deps: GateDeps,
+  endpoint: 'authorize' | 'bc-authorize' | 'token',
+  params: Params,
+  authorization: string | undefined,
+): Promise<Params> {
+  const clientId = claimedClientId(params, authorization)
+  const app = clientId === undefined ? undefined : await deps.store.apps.byClientId(clientId)
+  if (app === undefined) return params
+  const settings: AppSettings = appSettings(app)
+  const compatible = settings.mode === 'compatible'
+
+  if (endpoint !== 'authorize' && usesSecret(params, authorization) && !compatible) {
+    throw new OAuthProfileError('invalid_client', 'this app must authenticate with private_key_jwt (CAMARA profile)', 401)
+  }
+  const grantType = params['grant_type']
+  if (endpoint === 'token' && grantType === GRANT_TYPES.authorizationCode && params['redirect_uri'] === undefined && !compatible) {
+    throw new OAuthProfileError('invalid_request', 'redirect_uri is required')
+  }
+  if (endpoint === 'token' && grantType === GRANT_TYPES.ciba && params['auth_req_id'] !== undefined) {
+    await checkPollingRate(deps, params['auth_req_id'])
+  }
+  if (endpoint === 'token' && grantType !== GRANT_TYPES.clientCredentials) return params
+
+  const rewritten = rewriteVendorScopes(params, compatible)
+  if (endpoint === 'token') {
+    // Client credentials: scope is required (CAMARA ICM) and carries exactly one known, allowed purpose.
+    if (rewritten['scope'] === undefined) throw new OAuthProfileError('invalid_scope', 'scope is required')
+    const purpose = requireOnePurpose(rewritten['scope'])
+    if (!(purpose in deps.legalBases)) throw new OAuthProfileError('invalid_scope', `unknown purpose ${purpose}`)
+    if (!settings.purposes.includes(purpose)) throw new OAuthProfileError('invalid_scope', `purpose ${purpose} is not allowed for this app`)
+    const notAllowed = rewritten['scope'].split(' ').filter((s) => !s.startsWith('dpv:') && !settings.scopes.includes(s))
+    if (notAllowed.length > 0) throw new OAuthProfileError('invalid_scope', `scope not allowed for this app: ${notAllowed.join(' ')}`)
+  }
+  return rewritten
+}
+
+/** CIBA §7.3: polling faster than `interval` is `slow_down`, and the interval grows by 5 s. */
+async function checkPollingRate(deps: GateDeps, authReqId: string): Promise<void> {
+  const pending = await deps.store.pendingAuthorizations.byId(authReqId)
+  if (pending === undefined) return
+  const now = deps.now?.() ?? Date.now()
+  const tooSoon = pending.last_polled_at !== null && now - Number(pending.last_polled_at) < pending.interval * 1000
+  await deps.store.pendingAuthorizations.polled(authReqId, now, tooSoon ? pending.interval + 5 : pending.interval)
+  if (tooSoon && pending.status === 'pending') {
+    throw new OAuthProfileError('slow_down', `poll at most every ${pending.interval + 5} seconds`)
+  }
+}

@@ -1,0 +1,69 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider'
+import type { Store } from '../store/store.js'
+import { appSettings } from './apps.js'
+import { clientMetadata } from './client-metadata.js'
+
+const epoch = () => Math.floor(Date.now() / 1000)
+
+/**
+ * oidc-provider's storage port on the gateway's store: sessions, interactions, codes, CIBA
+ * requests, grants and tokens in `oidc_models`, so that any instance can continue a flow another
+ * started; the `Client` model reads the developer hub's apps.
+ */
+export function storeAdapter(store: Store): new (model: string) => Adapter {
+  return class StoreAdapter implements Adapter {
+    readonly model: string
+    constructor(model: string) {
+      this.model = model
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      await store.oidcModels.upsert({
+        model: this.model,
+        id,
+        payload: JSON.stringify(payload),
+        grant_id: payload.grantId ?? null,
+        user_code: payload.userCode ?? null,
+        uid: payload.uid ?? null,
+        expires_at: expiresIn > 0 ? epoch() + expiresIn : null,
+        consumed_at: null,
+      })
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.model === 'Client') {
+        const app = await store.apps.byClientId(id)
+        return app === undefined ? undefined : (clientMetadata(app.client_id, app.secret_hash, appSettings(app)) as AdapterPayload)
+      }
+      const row = await store.oidcModels.find(this.model, id)
+      return this.payload(row)
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return this.payload(await store.oidcModels.findBy(this.model, 'user_code', userCode))
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return this.payload(await store.oidcModels.findBy(this.model, 'uid', uid))
+    }
+
+    async consume(id: string): Promise<void> {
+      await store.oidcModels.consume(this.model, id, epoch())
+    }
+
+    async destroy(id: string): Promise<void> {
+      await store.oidcModels.destroy(this.model, id)
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await store.oidcModels.revokeByGrantId(grantId)
+    }
+
+    private payload(row: Awaited<ReturnType<Store['oidcModels']['find']>>): AdapterPayload | undefined {
+      if (row === undefined) return undefined
+      if (row.expires_at !== null && row.expires_at < epoch()) return undefined
+      const payload = JSON.parse(row.payload) as AdapterPayload
+      return row.consumed_at === null ? payload : { ...payload, consumed: row.consumed_at }
+    }
+  }
+}

@@ -1,0 +1,232 @@
+import { createHash } from 'node:crypto'
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider'
+import type { Store } from '../store/store.js'
+import { allApiScopes } from './api-scopes.js'
+import { DEMO_APP, type AppSettings } from './apps.js'
+import { decideBackchannelRequest } from './ciba.js'
+import type { Keyring } from './keys.js'
+import { parseLoginHint } from './login-hint.js'
+import { storeAdapter as storeAdapterFactory } from './oidc-adapter.js'
+import { verifyOperatorToken } from './operator-token.js'
+import { pairwiseSubject } from './access-token.js'
+import { requireOnePurpose, OAuthProfileError } from './profile.js'
+import { type LegalBasis } from './purpose.js'
+import { verifySecret } from './secret.js'
+
+export interface ProviderDeps {
+  store: Store
+  keyring: Keyring
+  issuer: string
+  accessTokenTtl: number
+  cibaInterval: number
+  legalBases: Readonly<Record<string, LegalBasis>>
+  /** Production mode refuses the sandbox's demo secret even if an app was created with it. */
+  production: boolean
+}
+
+/** The one resource server the gateway's APIs form; it is the audience of every access token. */
+export function apiResource(issuer: string): string {
+  return issuer
+}
+
+export const ROUTES = {
+  authorization: '/oauth2/authorize',
+  backchannel_authentication: '/oauth2/bc-authorize',
+  token: '/oauth2/token',
+  jwks: '/oauth2/jwks',
+  introspection: '/oauth2/introspect',
+  revocation: '/oauth2/revoke',
+  userinfo: '/oauth2/userinfo',
+  end_session: '/oauth2/logout',
+  pushed_authorization_request: '/oauth2/par',
+  code_verification: '/oauth2/device',
+  device_authorization: '/oauth2/device/auth',
+} as const
+
+/** The profile mode oidc-provider keeps in the client's extra metadata (`x-profile-mode`). */
+export function clientMode(client: { metadata(): Record<string, unknown> } | undefined): AppSettings['mode'] {
+  return client?.metadata()['x-profile-mode'] === 'compatible' ? 'compatible' : 'strict'
+}
+
+function toProviderError(error: OAuthProfileError): Error {
+  switch (error.error) {
+    case 'invalid_scope':
+      return new errors.InvalidScope(error.message, '')
+    default:
+      return new errors.InvalidRequest(error.message)
+  }
+}
+
+/**
+ * oidc-provider configured to the CAMARA Security and Interoperability Profile: CIBA (poll),
+ * Authorization Code with PKCE and network-based authentication, client credentials, JWT bearer,
+ * refresh tokens only with `offline_access` and rotated, DPoP, pairwise subjects, RFC 9068 JWT
+ * access tokens signed with the gateway's keys.
+ */
+export function createProvider(deps: ProviderDeps): Provider {
+  const { store, keyring, issuer } = deps
+  const resource = apiResource(issuer)
+  const purposes = Object.keys(deps.legalBases)
+  const resourceScopes = [...allApiScopes(), ...purposes].join(' ')
+  const privateKeys = [keyring.current(), ...keyring.all().filter((k) => k.kid !== keyring.current().kid)].map((k) => k.privateJwk)
+  // Cookie signing keys follow the signing key: shared by every instance, stable across restarts.
+  const cookieKey = createHash('sha256').update(JSON.stringify(keyring.current().privateJwk)).digest('base64url')
+
+  const configuration: Configuration = {
+    adapter: storeAdapterFactory(store),
+    jwks: { keys: privateKeys as never },
+    cookies: { keys: [cookieKey] },
+    routes: ROUTES,
+    scopes: ['openid', 'offline_access', ...allApiScopes(), ...purposes],
+    claims: { openid: ['sub'] },
+    responseTypes: ['code'],
+    clientAuthMethods: ['private_key_jwt', 'client_secret_basic', 'client_secret_post'],
+    clientDefaults: {
+      grant_types: [],
+      response_types: [],
+      id_token_signed_response_alg: 'ES256',
+    },
+    extraClientMetadata: { properties: ['x-profile-mode'] },
+    enabledJWA: {
+      clientAuthSigningAlgValues: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
+      idTokenSigningAlgValues: ['ES256'],
+      requestObjectSigningAlgValues: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
+      dPoPSigningAlgValues: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
+    },
+    // CAMARA ICM: client assertions, request objects and JWT-bearer assertions live at most 300 s.
+    assertJwtClientAuthClaimsAndHeader: async (_ctx, claims) => {
+      const { exp, iat } = claims as { exp?: number; iat?: number }
+      const now = Math.floor(Date.now() / 1000)
+      if (typeof exp !== 'number' || exp > now + 300 || (typeof iat === 'number' && exp - iat > 300)) {
+        throw new errors.InvalidClientAuth('client assertions may live at most 300 seconds')
+      }
+    },
+    pkce: { required: () => true },
+    allowOmittingSingleRegisteredRedirectUri: true,
+    conformIdTokenClaims: true,
+    // Accounts are pairwise subjects: one per app and device (auth/access-token.ts), so every
+    // token's and ID token's `sub` is pairwise and never the phone number.
+    async findAccount(ctx, sub) {
+      const subject = await store.subjects.bySub(sub)
+      if (subject === undefined) return undefined
+      if (ctx.oidc.client !== undefined && subject.client_id !== ctx.oidc.client.clientId) return undefined
+      if ((await store.devices.byId(subject.device_id)) === undefined) return undefined
+      return { accountId: sub, claims: async () => ({ sub }) }
+    },
+    ttl: {
+      AccessToken: deps.accessTokenTtl,
+      ClientCredentials: deps.accessTokenTtl,
+      AuthorizationCode: 60,
+      BackchannelAuthenticationRequest: 120,
+      IdToken: deps.accessTokenTtl,
+      RefreshToken: 30 * 86_400,
+      Grant: 30 * 86_400,
+      Interaction: 600,
+      Session: 3600,
+    },
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    rotateRefreshToken: true,
+    extraParams: {
+      // Runs on /authorize and /bc-authorize after request objects are resolved.
+      async purpose(ctx: KoaContextWithOIDC) {
+        const client = ctx.oidc.client
+        try {
+          const purpose = requireOnePurpose(ctx.oidc.params?.['scope'] as string | undefined)
+          if (!(purpose in deps.legalBases)) throw new OAuthProfileError('invalid_scope', `unknown purpose ${purpose}`)
+          const allowed = new Set(String(client?.metadata()['scope'] ?? '').split(' '))
+          if (!allowed.has(purpose)) throw new OAuthProfileError('invalid_scope', `purpose ${purpose} is not allowed for this app`)
+          const scopes = String(ctx.oidc.params?.['scope'] ?? '').split(' ')
+          if (clientMode(client) === 'strict' && !scopes.includes('openid')) {
+            throw new OAuthProfileError('invalid_scope', 'the openid scope is required')
+          }
+        } catch (error) {
+          if (error instanceof OAuthProfileError) throw toProviderError(error)
+          throw error
+        }
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: false },
+      dPoP: { enabled: true },
+      requestObjects: { enabled: true },
+      rpInitiatedLogout: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => resource,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, indicator) => {
+          if (indicator !== resource) throw new errors.InvalidTarget()
+          return {
+            scope: resourceScopes,
+            audience: resource,
+            accessTokenTTL: deps.accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          }
+        },
+      },
+      ciba: {
+        enabled: true,
+        deliveryModes: ['poll'],
+        async processLoginHint(ctx, loginHint = '') {
+          const hint = parseLoginHint(loginHint, { compatible: clientMode(ctx.oidc.client) === 'compatible' })
+          if (typeof hint === 'string') throw new errors.InvalidRequest(hint)
+          const clientId = ctx.oidc.client?.clientId ?? ''
+          if (hint.kind === 'operatortoken') {
+            const deviceId = await verifyOperatorToken(deps, hint.token)
+            if (deviceId === undefined) throw new errors.UnknownUserId('the operator token is not valid')
+            return pairwiseSubject(store, clientId, deviceId)
+          }
+          const device = await store.devices.find(hint.selector)
+          if (device === undefined) throw new errors.UnknownUserId('login_hint does not identify a subscriber')
+          return pairwiseSubject(store, clientId, device.id)
+        },
+        // CAMARA ICM: binding_message, user_code and requested_expiry are ignored, not refused.
+        validateBindingMessage: async () => undefined,
+        validateRequestContext: async () => undefined,
+        verifyUserCode: async () => undefined,
+        async processLoginHintToken() {
+          throw new errors.InvalidRequest('login_hint_token is not supported; send login_hint')
+        },
+        async triggerAuthenticationDevice(ctx, request, account, client) {
+          const body = ctx.body as Record<string, unknown>
+          body['interval'] = deps.cibaInterval
+          await decideBackchannelRequest({ store, provider, resource, legalBases: deps.legalBases, interval: deps.cibaInterval }, {
+            request,
+            sub: account.accountId,
+            clientId: client.clientId,
+          })
+        },
+      },
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html'
+      const escape = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization error</title></head><body><h1>${escape(out['error'])}</h1><p>${escape(out['error_description'] ?? '')}</p></body></html>`
+    },
+  }
+  const provider = new Provider(issuer, configuration)
+  provider.proxy = false
+  provider.use(async (ctx, next) => {
+    await next()
+    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200) {
+      const body = ctx.body as Record<string, unknown>
+      // Subjects are pairwise (see findAccount); CIBA user codes are ignored (CAMARA ICM).
+      body['subject_types_supported'] = ['pairwise']
+      body['backchannel_user_code_parameter_supported'] = false
+    }
+  })
+
+  // Client secrets are stored as scrypt hashes (clientMetadata puts the hash in client_secret).
+  const Client = provider.Client as unknown as { prototype: { compareClientSecret(actual: string): Promise<boolean>; clientSecret?: string } }
+  Client.prototype.compareClientSecret = async function (this: { clientSecret?: string }, actual: string) {
+    if (deps.production && actual === DEMO_APP.clientSecret) return false
+    return this.clientSecret !== undefined && verifySecret(actual, this.clientSecret)
+  }
+  return provider
+}

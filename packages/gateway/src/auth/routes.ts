@@ -1,0 +1,79 @@
+import type { IncomingMessage } from 'node:http'
+import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring'
+import { PassThrough } from 'node:stream'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type Provider from 'oidc-provider'
+import { gateAuthorizationRequest, type GateDeps, type Params } from './gate.js'
+import { OAuthProfileError } from './profile.js'
+
+/** A copy of the incoming request whose body is `body`, for oidc-provider to read as if it were the original. */
+function replay(raw: IncomingMessage, body: string): IncomingMessage {
+  const buffer = Buffer.from(body)
+  const stream = new PassThrough()
+  Object.assign(stream, {
+    headers: { ...raw.headers, 'content-length': String(buffer.length) },
+    rawHeaders: raw.rawHeaders,
+    method: raw.method,
+    url: raw.url,
+    httpVersion: raw.httpVersion,
+    httpVersionMajor: raw.httpVersionMajor,
+    httpVersionMinor: raw.httpVersionMinor,
+    socket: raw.socket,
+    connection: raw.socket,
+    complete: true,
+  })
+  stream.end(buffer)
+  return stream as unknown as IncomingMessage
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+function toParams(parsed: Record<string, string | string[] | undefined>): Params {
+  const out: Params = {}
+  for (const [key, value] of Object.entries(parsed)) out[key] = single(value)
+  return out
+}
+
+function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyReply {
+  if (error.status === 401) reply.header('www-authenticate', 'Basic realm="oauth2"')
+  return reply
+    .code(error.status)
+    .header('cache-control', 'no-store')
+    .send({ error: error.error, error_description: error.message })
+}
+
+/**
+ * Mounts oidc-provider under the gateway's origin: discovery and `/oauth2/*`. Requests pass the
+ * profile gate first (auth/gate.ts), then reach the provider untouched but for the rewritten
+ * parameters. `current()` returns the provider in use (it is rebuilt when keys rotate).
+ */
+export function providerRoutes(app: FastifyInstance, deps: GateDeps & { current: () => Provider }): void {
+  const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? ''
+    const endpoint = path === '/oauth2/token' ? 'token' : path === '/oauth2/bc-authorize' ? 'bc-authorize' : path === '/oauth2/authorize' ? 'authorize' : undefined
+    let raw = request.raw
+    try {
+      if (endpoint !== undefined && request.method === 'POST' && typeof request.body === 'string') {
+        const params = await gateAuthorizationRequest(deps, endpoint, toParams(parseQuery(request.body)), request.headers.authorization)
+        raw = replay(request.raw, stringifyQuery(params))
+      } else if (endpoint === 'authorize' && request.method === 'GET') {
+        const query = request.url.includes('?') ? (request.url.split('?')[1] ?? '') : ''
+        const params = await gateAuthorizationRequest(deps, endpoint, toParams(parseQuery(query)), undefined)
+        raw.url = `${path}?${stringifyQuery(params)}`
+      } else if (request.method === 'POST' && typeof request.body === 'string') {
+        raw = replay(request.raw, request.body)
+      }
+    } catch (error) {
+      if (error instanceof OAuthProfileError) return sendOAuthError(reply, error)
+      throw error
+    }
+    reply.hijack()
+    deps.current().callback()(raw, reply.raw)
+  }
+  const methods: ('GET' | 'POST' | 'OPTIONS' | 'HEAD')[] = ['GET', 'POST', 'OPTIONS']
+  app.route({ method: methods, url: '/oauth2/*', handler: handOver })
+  app.route({ method: methods, url: '/.well-known/openid-configuration', handler: handOver })
+  app.route({ method: methods, url: '/.well-known/oauth-authorization-server', handler: handOver })
+}

@@ -1,0 +1,62 @@
+import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { Database, OidcModelTable } from './schema.js'
+
+export type OidcModelRow = Selectable<OidcModelTable>
+
+/** Storage of oidc-provider's models; the adapter in auth/ speaks oidc-provider, this speaks SQL. */
+export interface OidcModelRepository {
+  upsert(row: OidcModelRow): Promise<void>
+  find(model: string, id: string): Promise<OidcModelRow | undefined>
+  findBy(model: string, column: 'uid' | 'user_code', value: string): Promise<OidcModelRow | undefined>
+  consume(model: string, id: string, at: number): Promise<void>
+  destroy(model: string, id: string): Promise<void>
+  revokeByGrantId(grantId: string): Promise<void>
+  /** Ids of the grants an app holds for an account. */
+  grantIds(clientId: string, accountId: string): Promise<string[]>
+  /** Deletes rows that expired before `now` (epoch seconds). */
+  prune(now: number): Promise<number>
+}
+
+export function oidcModelRepository(db: Kysely<Database> | Transaction<Database>): OidcModelRepository {
+  return {
+    async upsert(row) {
+      const { model: _m, id: _i, ...update } = row
+      await db
+        .insertInto('oidc_models')
+        .values(row)
+        .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(update))
+        .execute()
+    },
+    find: (model, id) =>
+      db.selectFrom('oidc_models').selectAll().where('model', '=', model).where('id', '=', id).executeTakeFirst(),
+    findBy: (model, column, value) =>
+      db.selectFrom('oidc_models').selectAll().where('model', '=', model).where(column, '=', value).executeTakeFirst(),
+    async consume(model, id, at) {
+      await db.updateTable('oidc_models').set({ consumed_at: at }).where('model', '=', model).where('id', '=', id).execute()
+    },
+    async destroy(model, id) {
+      await db.deleteFrom('oidc_models').where('model', '=', model).where('id', '=', id).execute()
+    },
+    async revokeByGrantId(grantId) {
+      await db.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute()
+    },
+    async grantIds(clientId, accountId) {
+      const rows = await db
+        .selectFrom('oidc_models')
+        .select(['id', 'payload'])
+        .where('model', '=', 'Grant')
+        .where('payload', 'like', `%${JSON.stringify(accountId).slice(1, -1)}%`)
+        .execute()
+      return rows
+        .filter((r) => {
+          const payload = JSON.parse(r.payload) as { clientId?: string; accountId?: string }
+          return payload.clientId === clientId && payload.accountId === accountId
+        })
+        .map((r) => r.id)
+    },
+    async prune(now) {
+      const result = await db.deleteFrom('oidc_models').where('expires_at', '<', now).executeTakeFirst()
+      return Number(result.numDeletedRows)
+    },
+  }
+}
