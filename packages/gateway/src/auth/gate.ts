@@ -57,6 +57,13 @@ export async function gateAuthorizationRequest(
     throw new OAuthProfileError('invalid_client', 'this app must authenticate with private_key_jwt (CAMARA profile)', 401)
   }
   const grantType = params['grant_type']
+  // RFC 6749 §5.2 / CAMARA ICM Appendix A: a grant the app may not use is unauthorized_client.
+  if (endpoint !== 'authorize') {
+    const wanted = endpoint === 'token' ? grantType : GRANT_TYPES.ciba
+    if (wanted !== undefined && !(settings.grantTypes as string[]).includes(wanted)) {
+      throw new OAuthProfileError('unauthorized_client', `this app may not use the ${wanted} grant`)
+    }
+  }
   if (endpoint === 'token' && grantType === GRANT_TYPES.authorizationCode && params['redirect_uri'] === undefined && !compatible) {
     throw new OAuthProfileError('invalid_request', 'redirect_uri is required')
   }

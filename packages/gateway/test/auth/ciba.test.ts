@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import * as client from 'openid-client'
+import { assertError } from '../helpers/device-api-suite.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { DEMO, FRAUD, MARKETING, demoApp, form } from './helpers.js'
+
+const ROAMING = 'device-roaming-status:read'
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('CIBA (poll mode)', () => {
+  let gw: TestGateway
+  let config: client.Configuration
+  before(async () => {
+    gw = await startTestGateway()
+    config = await demoApp(gw)
+  })
+  after(() => gw.close())
+
+  const start = (loginHint: string, scope = `openid ${FRAUD} ${ROAMING}`) =>
+    form(gw, '/oauth2/bc-authorize', { login_hint: loginHint, scope }, DEMO)
+  const poll = (authReqId: string) =>
+    form(gw, '/oauth2/token', { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: authReqId }, DEMO)
+
+  it('openid-client: tel: hint → token on the first poll (legitimate interest) → reads device A only', async () => {
+    const started = await client.initiateBackchannelAuthentication(config, { login_hint: 'tel:+34600000002', scope: `openid ${FRAUD} ${ROAMING}` })
+    assert.equal(started.interval, 1)
+    assert.ok(started.expires_in > 0)
+    const tokens = await client.pollBackchannelAuthenticationGrant(config, started)
+    assert.ok(tokens.id_token, 'an ID token with openid')
+    const idClaims = tokens.claims()
+    assert.match(idClaims?.sub ?? '', /^ps-/, 'pairwise subject')
+    assert.doesNotMatch(idClaims?.sub ?? '', /34600000002/)
+    const own = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)
+    assert.equal(own.status, 200)
+    assert.equal(own.body.countryCode, 262)
+    assertError(
+      await gw.post('/device-roaming-status/v1/retrieve', { device: { phoneNumber: '+34600000001' } }, tokens.access_token),
+      422,
+      'UNNECESSARY_IDENTIFIER',
+    )
+    assertError(await gw.post('/device-status/v0/roaming', { device: { phoneNumber: '+34600000001' } }, tokens.access_token), 403, 'PERMISSION_DENIED')
+  })
+
+  it('resolves ipport: (IPv4 with and without port, IPv6 in brackets) and operatortoken: hints', async () => {
+    const operator = await gw.admin('POST', '/sandbox/v1/operator-tokens', { phoneNumber: '+34600000003' })
+    assert.equal(operator.status, 201)
+    const cases: [string, number | undefined][] = [
+      ['ipport:84.125.93.10:59765', undefined],
+      ['ipport:84.125.93.20', 262],
+      ['ipport:[2001:db8:85a3:8d3::1]:8080', undefined],
+      ['ipport:[2001:db8:85a3:8d3::1]', undefined],
+      [`operatortoken:${operator.body.operatorToken}`, 340],
+    ]
+    for (const [hint, countryCode] of cases) {
+      const started = await start(hint)
+      assert.equal(started.status, 200, `${hint}: ${JSON.stringify(started.body)}`)
+      await sleep(1050)
+      const tokens = await poll(started.body.auth_req_id)
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
+      const res = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.body.access_token)
+      assert.equal(res.body.countryCode, countryCode, hint)
+    }
+  })
+
+  it('unknown subscriber → unknown_user_id; malformed hint → invalid_request; no hint → invalid_request', async () => {
+    assert.equal((await start('tel:+34699999999')).body.error, 'unknown_user_id')
+    assert.equal((await start('ipport:1.2.3.4')).body.error, 'unknown_user_id')
+    for (const hint of ['+34600000002', 'tel:34600000002', 'ipport:999.1.1.1', 'ipport:[zz]:1', 'mailto:a@b.c']) {
+      const res = await start(hint)
+      assert.equal(res.status, 400, hint)
+      assert.equal(res.body.error, 'invalid_request', hint)
+    }
+    const none = await form(gw, '/oauth2/bc-authorize', { scope: `openid ${FRAUD} ${ROAMING}` }, DEMO)
+    assert.equal(none.body.error, 'invalid_request')
+  })
+
+  it('purpose missing or duplicated → invalid_scope; binding_message and user_code are ignored', async () => {
+    assert.equal((await start('tel:+34600000002', `openid ${ROAMING}`)).body.error, 'invalid_scope')
+    assert.equal((await start('tel:+34600000002', `openid ${FRAUD} ${MARKETING} ${ROAMING}`)).body.error, 'invalid_scope')
+    const ignored = await form(
+      gw,
+      '/oauth2/bc-authorize',
+      { login_hint: 'tel:+34600000002', scope: `openid ${FRAUD} ${ROAMING}`, binding_message: 'W4SCT with spaces and ünïcode', user_code: '1234', requested_expiry: '30' },
+      DEMO,
+    )
+    assert.equal(ignored.status, 200, JSON.stringify(ignored.body))
+  })
+
+  it('consent needed: authorization_pending until approved; polling too fast → slow_down', async () => {
+    const started = await start('tel:+34600000005', `openid ${MARKETING} ${ROAMING}`)
+    assert.equal(started.status, 200)
+    const id = started.body.auth_req_id
+    await sleep(1050)
+    assert.equal((await poll(id)).body.error, 'authorization_pending')
+    const fast = await poll(id)
+    assert.equal(fast.status, 400)
+    assert.equal(fast.body.error, 'slow_down')
+    const pending = await gw.admin('GET', '/admin/v1/authorizations?status=pending')
+    const mine = pending.body.find((p: { authReqId: string }) => p.authReqId === id)
+    assert.deepEqual([mine.phoneNumber, mine.purpose, mine.clientId], ['+34600000005', MARKETING, 'my-app-id'])
+    assert.equal((await gw.admin('POST', `/admin/v1/authorizations/${id}/approve`)).body.status, 'approved')
+    await sleep(6100) // slow_down grew the interval to 6 s
+    const tokens = await poll(id)
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
+    const consents = await gw.admin('GET', '/admin/v1/consents?phoneNumber=%2B34600000005')
+    assert.equal(consents.body[0].status, 'granted')
+    assert.equal(consents.body[0].purpose, MARKETING)
+    // Consent now given: the next request is approved at once.
+    const again = await start('tel:+34600000005', `openid ${MARKETING} ${ROAMING}`)
+    await sleep(1050)
+    assert.equal((await poll(again.body.auth_req_id)).status, 200)
+  })
+
+  it('consent denied → access_denied; revoked → new requests wait again and refresh tokens stop', async () => {
+    const denied = await start('tel:+34600000001', `openid ${MARKETING} ${ROAMING}`)
+    await gw.admin('POST', `/admin/v1/authorizations/${denied.body.auth_req_id}/deny`)
+    await sleep(1050)
+    const refused = await poll(denied.body.auth_req_id)
+    assert.equal(refused.status, 400)
+    assert.equal(refused.body.error, 'access_denied')
+
+    await gw.admin('PATCH', '/network/v1/devices/+34600000007', { consentPolicy: 'approve' })
+    const auto = await start('tel:+34600000007', `openid offline_access ${MARKETING} ${ROAMING}`)
+    await sleep(1050)
+    const tokens = await poll(auto.body.auth_req_id)
+    assert.equal(tokens.status, 200, 'the device policy approved at once')
+    assert.ok(tokens.body.refresh_token, 'offline_access → refresh token')
+    const consent = (await gw.admin('GET', '/admin/v1/consents?phoneNumber=%2B34600000007')).body[0]
+    assert.equal((await gw.admin('DELETE', `/admin/v1/consents/${consent.id}`)).body.status, 'revoked')
+    const refreshed = await form(gw, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, DEMO)
+    assert.equal(refreshed.body.error, 'invalid_grant')
+    await gw.admin('PATCH', '/network/v1/devices/+34600000007', { consentPolicy: null })
+    const after = await start('tel:+34600000007', `openid ${MARKETING} ${ROAMING}`)
+    await sleep(1050)
+    assert.equal((await poll(after.body.auth_req_id)).body.error, 'authorization_pending')
+  })
+
+  it('refresh tokens: only with offline_access, rotated on use', async () => {
+    const without = await start('tel:+34600000002')
+    await sleep(1050)
+    assert.equal((await poll(without.body.auth_req_id)).body.refresh_token, undefined)
+    const withOffline = await start('tel:+34600000002', `openid offline_access ${FRAUD} ${ROAMING}`)
+    await sleep(1050)
+    const first = await poll(withOffline.body.auth_req_id)
+    const refreshed = await form(gw, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, DEMO)
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body))
+    assert.notEqual(refreshed.body.refresh_token, first.body.refresh_token, 'rotated')
+    const reused = await form(gw, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, DEMO)
+    assert.equal(reused.body.error, 'invalid_grant')
+  })
+
+  it('an unknown or foreign auth_req_id is invalid_grant', async () => {
+    assert.equal((await poll('nope')).body.error, 'invalid_grant')
+  })
+})
