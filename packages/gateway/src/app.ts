@@ -5,6 +5,7 @@ import { APP_INPUT_SCHEMA, authAdminRoutes } from './auth/admin-routes.js'
 import type { Keyring } from './auth/keys.js'
 import { createProvider } from './auth/provider.js'
 import { providerRoutes } from './auth/routes.js'
+import { interactionRoutes } from './auth/interactions.js'
 import type { TokenVerifier } from './auth/access-token.js'
 import type { Config } from './config.js'
 import { deviceStatusV0Routes } from './device-status-v0/routes.js'
@@ -104,6 +105,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   let provider = createProvider(providerDeps)
   const current = () => provider
   providerRoutes(app, { store: deps.store, legalBases: deps.config.legalBases, current })
+  interactionRoutes(app, {
+    store: deps.store,
+    current,
+    resource: deps.config.issuer,
+    sandbox: deps.config.mode === 'sandbox',
+    legalBases: deps.config.legalBases,
+    networkAuth: { trustedProxies: deps.config.trustedProxies },
+  })
   authAdminRoutes(app, {
     store: deps.store,
     keyring: deps.keyring,

@@ -27,6 +27,8 @@ export interface Config {
   readonly defaultAppMode: 'strict' | 'compatible'
   /** Purpose → legal basis; a purpose not in it is `invalid_scope`. */
   readonly legalBases: Readonly<Record<string, LegalBasis>>
+  /** Proxies whose header enrichment (`x-msisdn`, `x-forwarded-for`) network authentication trusts. */
+  readonly trustedProxies: readonly string[]
 }
 
 /**
@@ -65,6 +67,7 @@ export const ENVIRONMENT = {
   },
   PROFILE_MODE: { default: 'compatible (sandbox), strict (production)', doc: 'Profile mode of apps created without one: `strict` (the CAMARA profile only) or `compatible` (also what the vendor sandbox and samples send)' },
   PURPOSE_LEGAL_BASES: { default: '', doc: 'JSON object adding or overriding purposes and their legal basis (`consent`, `legitimate-interest`, `contract`, `legal-obligation`), e.g. `{"dpv:Marketing":"consent"}`' },
+  TRUSTED_PROXIES: { default: '', doc: 'Comma-separated addresses of proxies whose header enrichment (`x-msisdn`, `x-forwarded-for`) network-based authentication trusts' },
   SIM_SWAP_MONITORED_PERIOD: {
     default: '',
     doc: 'Days of SIM history the operator may reveal (empty: unlimited); a larger `maxAge` is `400 OUT_OF_RANGE`',
@@ -167,6 +170,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       monitored === undefined ? undefined : integer('SIM_SWAP_MONITORED_PERIOD', 0, 1, 36_500),
     defaultAppMode: profileMode === 'strict' ? 'strict' : 'compatible',
     legalBases,
+    trustedProxies: (text('TRUSTED_PROXIES') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

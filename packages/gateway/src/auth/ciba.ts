@@ -26,13 +26,15 @@ export function splitScope(scope: string): { oidc: string[]; purpose: string | u
 export async function grantFor(
   deps: Pick<DecisionDeps, 'provider' | 'resource'>,
   input: { clientId: string; accountId: string; scope: string },
-): Promise<InstanceType<Provider['Grant']>> {
+): Promise<InstanceType<Provider['Grant']> & { jti: string }> {
   const { oidc, purpose, api } = splitScope(input.scope)
   const grant = new deps.provider.Grant({ clientId: input.clientId, accountId: input.accountId })
-  if (oidc.length > 0) grant.addOIDCScope(oidc.join(' '))
+  // The API scopes and purposes are listed in the provider's scopes (so discovery and each app's
+  // allow-list cover them); the provider then asks for them as OP scopes too.
+  grant.addOIDCScope([...oidc, ...(purpose === undefined ? [] : [purpose]), ...api].join(' '))
   grant.addResourceScope(deps.resource, [...(purpose === undefined ? [] : [purpose]), ...api].join(' '))
-  await grant.save()
-  return grant
+  const grantId = await grant.save()
+  return Object.assign(grant, { jti: grantId })
 }
 
 /** Records the subscriber's decision for an app and purpose. */

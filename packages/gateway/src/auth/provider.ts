@@ -102,6 +102,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       }
     },
     pkce: { required: () => true },
+    interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
     allowOmittingSingleRegisteredRedirectUri: true,
     conformIdTokenClaims: true,
     // Accounts are pairwise subjects: one per app and device (auth/access-token.ts), so every
@@ -153,7 +154,19 @@ export function createProvider(deps: ProviderDeps): Provider {
       revocation: { enabled: true },
       userinfo: { enabled: false },
       dPoP: { enabled: true },
-      requestObjects: { enabled: true },
+      requestObjects: {
+        enabled: true,
+        // CAMARA ICM: request objects carry iss, aud, iat, exp and jti; iat not in the future; exp − iat ≤ 300 s.
+        async assertJwtClaimsAndHeader(_ctx, claims) {
+          for (const claim of ['iss', 'aud', 'iat', 'exp', 'jti']) {
+            if (claims[claim] === undefined) throw new errors.InvalidRequestObject(`Request Object is missing the '${claim}' claim`)
+          }
+          const iat = Number(claims['iat'])
+          const exp = Number(claims['exp'])
+          if (iat > Math.floor(Date.now() / 1000) + 5) throw new errors.InvalidRequestObject("Request Object 'iat' is in the future")
+          if (exp - iat > 300) throw new errors.InvalidRequestObject('Request Object may live at most 300 seconds')
+        },
+      },
       rpInitiatedLogout: { enabled: false },
       resourceIndicators: {
         enabled: true,

@@ -1,0 +1,51 @@
+import { isIPv4, isIPv6 } from 'node:net'
+import type { NetworkDevice } from '../network/device.js'
+import type { Store } from '../store/store.js'
+
+export interface NetworkAuthConfig {
+  /** Addresses of proxies whose header enrichment is trusted (`x-msisdn`, `x-forwarded-for`). */
+  trustedProxies: readonly string[]
+}
+
+export interface RequestOrigin {
+  address: string | undefined
+  port: number | undefined
+  headers: Record<string, string | string[] | undefined>
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** `::ffff:84.125.93.10` → `84.125.93.10`. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address
+}
+
+/**
+ * Network-based authentication (CAMARA ICM: the device is the one the request comes from): the
+ * source IP and port matched against the network's devices, or, from a trusted proxy, its
+ * header enrichment (`x-msisdn` with the subscriber's number, or the first `x-forwarded-for` hop).
+ */
+export async function authenticateByNetwork(
+  deps: { store: Store; config: NetworkAuthConfig },
+  origin: RequestOrigin,
+): Promise<NetworkDevice | undefined> {
+  let address = origin.address === undefined ? undefined : plainAddress(origin.address)
+  let port = origin.port
+  if (address !== undefined && deps.config.trustedProxies.includes(address)) {
+    const msisdn = first(origin.headers['x-msisdn'])?.trim()
+    if (msisdn !== undefined && msisdn !== '') {
+      return deps.store.devices.byPhoneNumber(msisdn.startsWith('+') ? msisdn : `+${msisdn}`)
+    }
+    const forwarded = first(origin.headers['x-forwarded-for'])?.split(',')[0]?.trim()
+    if (forwarded !== undefined && forwarded !== '') {
+      address = plainAddress(forwarded)
+      port = undefined
+    }
+  }
+  if (address === undefined) return undefined
+  if (isIPv6(address)) return deps.store.devices.find({ kind: 'ipv6Address', ipv6Address: address })
+  if (!isIPv4(address)) return undefined
+  return deps.store.devices.find({ kind: 'ipv4Address', publicAddress: address, ...(port === undefined ? {} : { publicPort: port }) })
+}

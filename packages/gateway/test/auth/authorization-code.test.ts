@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import * as client from 'openid-client'
+import { assertError } from '../helpers/device-api-suite.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { UserAgent, formOf } from './browser.js'
+import { DEMO, FRAUD, MARKETING, demoApp, form } from './helpers.js'
+
+const REDIRECT = 'http://localhost:3000/callback'
+const ROAMING = 'device-roaming-status:read'
+
+describe('Authorization Code flow with network-based authentication', () => {
+  let gw: TestGateway
+  let config: client.Configuration
+  before(async () => {
+    gw = await startTestGateway()
+    config = await demoApp(gw)
+  })
+  after(() => gw.close())
+
+  async function authorize(params: Record<string, string>) {
+    const codeVerifier = client.randomPKCECodeVerifier()
+    const state = client.randomState()
+    const nonce = client.randomNonce()
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: `openid ${FRAUD} ${ROAMING}`,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      ...params,
+    })
+    return { url, codeVerifier, state, nonce, agent: new UserAgent(gw.url) }
+  }
+
+  it('sandbox: picks the device on the interstitial, no consent for fraud prevention, code → tokens → reads that device', async () => {
+    const { url, codeVerifier, state, nonce, agent } = await authorize({})
+    const picker = await agent.follow(url.href)
+    assert.ok('page' in picker, 'the sandbox device picker')
+    assert.match(picker.page, /Which device is making this request/)
+    const { action } = formOf(picker.page)
+    const done = await agent.follow(action, { form: { phoneNumber: '+34600000002' } })
+    assert.ok('url' in done, JSON.stringify(done))
+    assert.equal(done.url.origin + done.url.pathname, REDIRECT)
+    assert.equal(done.url.searchParams.get('state'), state)
+    const tokens = await client.authorizationCodeGrant(config, done.url, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce }, { redirect_uri: REDIRECT })
+    assert.match(tokens.claims()?.sub ?? '', /^ps-/)
+    const res = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)
+    assert.equal(res.body.countryCode, 262)
+    // The code is single-use.
+    const replay = await form(gw, '/oauth2/token', { grant_type: 'authorization_code', code: done.url.searchParams.get('code') ?? '', redirect_uri: REDIRECT, code_verifier: codeVerifier }, DEMO)
+    assert.equal(replay.body.error, 'invalid_grant')
+  })
+
+  it('network-based: a request from a device address is authenticated without a page', async () => {
+    await gw.admin('PATCH', '/network/v1/devices/+34600000003', { ipv4Address: { publicAddress: '127.0.0.1' } })
+    try {
+      const { url, codeVerifier, state, nonce, agent } = await authorize({})
+      const done = await agent.follow(url.href)
+      assert.ok('url' in done, 'straight back to the app')
+      const tokens = await client.authorizationCodeGrant(config, done.url, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce }, { redirect_uri: REDIRECT })
+      const res = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)
+      assert.equal(res.body.countryCode, 340)
+    } finally {
+      await gw.admin('PATCH', '/network/v1/devices/+34600000003', { ipv4Address: null })
+    }
+  })
+
+  it('consent page for a consent purpose: allow → tokens; deny → access_denied at the redirect URI', async () => {
+    const allow = await authorize({ scope: `openid ${MARKETING} ${ROAMING}` })
+    const picker = await allow.agent.follow(allow.url.href)
+    assert.ok('page' in picker)
+    const consentPage = await allow.agent.follow(formOf(picker.page).action, { form: { phoneNumber: '+34600000005' } })
+    assert.ok('page' in consentPage, 'the consent page')
+    assert.match(consentPage.page, /asks for your consent/)
+    assert.match(consentPage.page, /Marketing/)
+    const allowed = await allow.agent.follow(formOf(consentPage.page).action, { form: { decision: 'approve' } })
+    assert.ok('url' in allowed)
+    const tokens = await client.authorizationCodeGrant(config, allowed.url, { pkceCodeVerifier: allow.codeVerifier, expectedState: allow.state, expectedNonce: allow.nonce }, { redirect_uri: REDIRECT })
+    assert.ok(tokens.access_token)
+
+    const deny = await authorize({ scope: `openid ${MARKETING} ${ROAMING}` })
+    const picker2 = await deny.agent.follow(deny.url.href)
+    assert.ok('page' in picker2)
+    const consent2 = await deny.agent.follow(formOf(picker2.page).action, { form: { phoneNumber: '+34600000001' } })
+    assert.ok('page' in consent2)
+    const denied = await deny.agent.follow(formOf(consent2.page).action, { form: { decision: 'deny' } })
+    assert.ok('url' in denied)
+    assert.equal(denied.url.searchParams.get('error'), 'access_denied')
+    assert.equal(denied.url.searchParams.get('state'), deny.state)
+  })
+
+  it('PKCE: required (S256), and a wrong verifier is invalid_grant', async () => {
+    const noPkce = new URL(gw.url + '/oauth2/authorize')
+    for (const [k, v] of Object.entries({ client_id: 'my-app-id', response_type: 'code', redirect_uri: REDIRECT, scope: `openid ${FRAUD} ${ROAMING}`, state: 'abc' })) noPkce.searchParams.set(k, v)
+    const refused = await new UserAgent(gw.url).follow(noPkce.href)
+    assert.ok('url' in refused)
+    assert.equal(refused.url.searchParams.get('error'), 'invalid_request')
+    assert.equal(refused.url.searchParams.get('state'), 'abc')
+
+    const { url, agent } = await authorize({})
+    const picker = await agent.follow(url.href)
+    assert.ok('page' in picker)
+    const done = await agent.follow(formOf(picker.page).action, { form: { phoneNumber: '+34600000002' } })
+    assert.ok('url' in done)
+    const wrong = await form(gw, '/oauth2/token', { grant_type: 'authorization_code', code: done.url.searchParams.get('code') ?? '', redirect_uri: REDIRECT, code_verifier: client.randomPKCECodeVerifier() }, DEMO)
+    assert.equal(wrong.body.error, 'invalid_grant')
+  })
+
+  it('redirect URI mismatch is an error page, never a redirect', async () => {
+    const { url, agent } = await authorize({ redirect_uri: 'http://localhost:3000/elsewhere' })
+    const res = await agent.follow(url.href)
+    assert.ok('page' in res, 'no redirect to an unregistered URI')
+    assert.equal(res.status, 400)
+    assert.match(res.page, /redirect_uri/)
+  })
+
+  it('purpose missing or duplicated → invalid_scope at the redirect URI', async () => {
+    for (const scope of [`openid ${ROAMING}`, `openid ${FRAUD} ${MARKETING} ${ROAMING}`]) {
+      const { url, agent } = await authorize({ scope })
+      const res = await agent.follow(url.href)
+      assert.ok('url' in res, scope)
+      assert.equal(res.url.searchParams.get('error'), 'invalid_scope', scope)
+    }
+  })
+
+  it("vendor form: purpose=dpv:FraudPreventionAndDetection#sim-swap instead of scopes, state carried back", async () => {
+    const codeVerifier = client.randomPKCECodeVerifier()
+    const url = new URL(gw.url + '/oauth2/authorize')
+    for (const [k, v] of Object.entries({
+      client_id: 'my-app-id',
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      purpose: 'dpv:FraudPreventionAndDetection#sim-swap',
+      state: 'vendor-state',
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    })) url.searchParams.set(k, v)
+    const agent = new UserAgent(gw.url)
+    const picker = await agent.follow(url.href)
+    assert.ok('page' in picker, JSON.stringify(picker))
+    const done = await agent.follow(formOf(picker.page).action, { form: { phoneNumber: '+34600000006' } })
+    assert.ok('url' in done)
+    assert.equal(done.url.searchParams.get('state'), 'vendor-state')
+    // Vendor-compatible: no redirect_uri in the token request (the app has... several, so send it), no openid → no ID token.
+    const tokens = await form(gw, '/oauth2/token', { grant_type: 'authorization_code', code: done.url.searchParams.get('code') ?? '', redirect_uri: REDIRECT, code_verifier: codeVerifier }, DEMO)
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
+    assert.equal(tokens.body.id_token, undefined)
+    const res = await gw.post('/sim-swap/v2/check', { maxAge: 24 }, tokens.body.access_token)
+    assert.deepEqual(res.body, { swapped: true })
+    assertError(await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.body.access_token), 403, 'PERMISSION_DENIED')
+  })
+})
