@@ -73,6 +73,10 @@ export async function gateAuthorizationRequest(
   if (endpoint === 'token' && grantType !== GRANT_TYPES.clientCredentials) return params
 
   const rewritten = rewriteVendorScopes(params, compatible)
+  if (endpoint === 'bc-authorize' && compatible && rewritten['scope'] !== undefined && !rewritten['scope'].split(' ').includes('openid')) {
+    // CIBA is an OpenID Connect flow: vendor-compatible requests without openid get it added.
+    rewritten['scope'] = `openid ${rewritten['scope']}`
+  }
   if (endpoint === 'token') {
     // Client credentials: scope is required (CAMARA ICM) and carries exactly one known, allowed purpose.
     if (rewritten['scope'] === undefined) throw new OAuthProfileError('invalid_scope', 'scope is required')

@@ -42,6 +42,9 @@ export function rewriteVendorScopes(
 ): Record<string, string | undefined> {
   const tokens = (params['scope'] ?? '').split(' ').filter((s) => s !== '')
   const purposeParam = params['purpose']
+  if (purposeParam !== undefined && !compatible) {
+    throw new OAuthProfileError('invalid_request', 'the purpose parameter is not part of the CAMARA profile; send the purpose as a dpv: scope value')
+  }
   if (purposeParam !== undefined) tokens.push(purposeParam)
   const out: string[] = []
   for (const token of tokens) {
@@ -56,9 +59,6 @@ export function rewriteVendorScopes(
     const mapped = vendorScopes(token.slice(hash + 1))
     if (mapped === undefined) throw new OAuthProfileError('invalid_scope', `"${token}" names no known API`)
     out.push(token.slice(0, hash), ...mapped)
-  }
-  if (purposeParam !== undefined && !compatible) {
-    throw new OAuthProfileError('invalid_request', 'the purpose parameter is not part of the CAMARA profile; send the purpose as a dpv: scope value')
   }
   const { purpose: _purpose, ...rest } = params
   const scope = [...new Set(out)].join(' ')
