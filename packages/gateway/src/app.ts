@@ -104,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   let provider = createProvider(providerDeps)
   const current = () => provider
-  providerRoutes(app, { store: deps.store, legalBases: deps.config.legalBases, current })
+  providerRoutes(app, { ...providerDeps, current })
   interactionRoutes(app, {
     store: deps.store,
     current,

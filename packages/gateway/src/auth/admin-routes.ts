@@ -4,7 +4,7 @@ import { adminGuard } from '../http/admin-guard.js'
 import { CamaraError } from '../http/camara-error.js'
 import type { Store } from '../store/store.js'
 import { API_FILES } from '../specs/catalog.js'
-import { SERVED_GRANT_TYPES, AUTH_METHODS, appView, createApp, deleteApp, getApp, rotateSecret, type AppInput, type ProfileMode } from './apps.js'
+import { ALL_GRANT_TYPES, AUTH_METHODS, appView, createApp, deleteApp, getApp, rotateSecret, type AppInput, type ProfileMode } from './apps.js'
 import { decidePending } from './ciba.js'
 import { revokeConsent } from './consents.js'
 import type { Keyring } from './keys.js'
@@ -22,7 +22,7 @@ export const APP_INPUT_SCHEMA = {
     apis: { type: 'array', items: { enum: Object.keys(API_FILES) }, uniqueItems: true },
     scopes: { type: 'array', items: { type: 'string', pattern: '^\\S+$' }, uniqueItems: true },
     purposes: { type: 'array', items: { type: 'string' }, uniqueItems: true },
-    grantTypes: { type: 'array', items: { enum: [...SERVED_GRANT_TYPES] }, uniqueItems: true, minItems: 1 },
+    grantTypes: { type: 'array', items: { enum: [...ALL_GRANT_TYPES] }, uniqueItems: true, minItems: 1 },
     tokenEndpointAuthMethod: { enum: [...AUTH_METHODS] },
     jwks: {
       type: 'object',

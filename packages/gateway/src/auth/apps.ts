@@ -16,8 +16,8 @@ export const GRANT_TYPES = {
 } as const
 export type GrantType = (typeof GRANT_TYPES)[keyof typeof GRANT_TYPES]
 export const ALL_GRANT_TYPES: readonly GrantType[] = Object.values(GRANT_TYPES)
-/** The grants oidc-provider serves today; the JWT bearer grant is not mounted yet. */
-export const SERVED_GRANT_TYPES: readonly GrantType[] = ALL_GRANT_TYPES.filter((g) => g !== GRANT_TYPES.jwtBearer)
+/** Grants oidc-provider itself serves; the JWT bearer grant is served in front of it (auth/jwt-bearer.ts). */
+export const PROVIDER_GRANT_TYPES: readonly GrantType[] = ALL_GRANT_TYPES.filter((g) => g !== GRANT_TYPES.jwtBearer)
 
 export const AUTH_METHODS = ['private_key_jwt', 'client_secret_basic', 'client_secret_post'] as const
 export type AuthMethod = (typeof AUTH_METHODS)[number]
@@ -186,7 +186,7 @@ export async function seedDemoApp(
       redirectUris: [...DEMO_APP.redirectUris],
       apis: Object.keys(API_FILES) as ApiName[],
       purposes: [...purposes],
-      grantTypes: [...SERVED_GRANT_TYPES],
+      grantTypes: [...ALL_GRANT_TYPES],
       tokenEndpointAuthMethod: 'client_secret_basic',
       mode: 'compatible',
     },

@@ -1,5 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider'
-import { GRANT_TYPES, type AppSettings } from './apps.js'
+import { GRANT_TYPES, PROVIDER_GRANT_TYPES, type AppSettings } from './apps.js'
 
 /** Scope values every app may ask for besides its API scopes and purposes. */
 export const BASE_SCOPES = ['openid', 'offline_access'] as const
@@ -10,7 +10,8 @@ export const BASE_SCOPES = ['openid', 'offline_access'] as const
  * itself is never stored.
  */
 export function clientMetadata(clientId: string, secretHash: string | null, settings: AppSettings): ClientMetadata {
-  const grants = settings.grantTypes
+  // oidc-provider refuses grant types it does not serve; the JWT bearer grant is ours.
+  const grants = settings.grantTypes.filter((g) => PROVIDER_GRANT_TYPES.includes(g))
   return {
     client_id: clientId,
     ...(secretHash === null ? {} : { client_secret: secretHash }),

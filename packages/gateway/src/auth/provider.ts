@@ -232,6 +232,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       // Subjects are pairwise (see findAccount); CIBA user codes are ignored (CAMARA ICM).
       body['subject_types_supported'] = ['pairwise']
       body['backchannel_user_code_parameter_supported'] = false
+      // Served in front of the provider (auth/jwt-bearer.ts).
+      body['grant_types_supported'] = [...(body['grant_types_supported'] as string[]), 'urn:ietf:params:oauth:grant-type:jwt-bearer']
     }
   })
 

@@ -3,7 +3,9 @@ import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystri
 import { PassThrough } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type Provider from 'oidc-provider'
+import { GRANT_TYPES } from './apps.js'
 import { gateAuthorizationRequest, type GateDeps, type Params } from './gate.js'
+import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
 import { OAuthProfileError } from './profile.js'
 
 /** A copy of the incoming request whose body is `body`, for oidc-provider to read as if it were the original. */
@@ -49,12 +51,18 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
  * profile gate first (auth/gate.ts), then reach the provider untouched but for the rewritten
  * parameters. `current()` returns the provider in use (it is rebuilt when keys rotate).
  */
-export function providerRoutes(app: FastifyInstance, deps: GateDeps & { current: () => Provider }): void {
+export function providerRoutes(app: FastifyInstance, deps: GateDeps & JwtBearerDeps & { current: () => Provider }): void {
   const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? ''
     const endpoint = path === '/oauth2/token' ? 'token' : path === '/oauth2/bc-authorize' ? 'bc-authorize' : path === '/oauth2/authorize' ? 'authorize' : undefined
     let raw = request.raw
     try {
+      if (endpoint === 'token' && request.method === 'POST' && typeof request.body === 'string') {
+        const form = toParams(parseQuery(request.body))
+        if (form['grant_type'] === GRANT_TYPES.jwtBearer) {
+          return reply.header('cache-control', 'no-store').send(await jwtBearerGrant(deps, form))
+        }
+      }
       if (endpoint !== undefined && request.method === 'POST' && typeof request.body === 'string') {
         const params = await gateAuthorizationRequest(deps, endpoint, toParams(parseQuery(request.body)), request.headers.authorization)
         raw = replay(request.raw, stringifyQuery(params))

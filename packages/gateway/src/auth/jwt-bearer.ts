@@ -1,0 +1,116 @@
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JWK } from 'jose'
+import type { Store } from '../store/store.js'
+import { mintAccessToken, pairwiseSubject } from './access-token.js'
+import { appSettings, GRANT_TYPES } from './apps.js'
+import { splitScope } from './ciba.js'
+import type { Keyring } from './keys.js'
+import { parseLoginHint } from './login-hint.js'
+import { verifyOperatorToken } from './operator-token.js'
+import { OAuthProfileError, requireOnePurpose, rewriteVendorScopes } from './profile.js'
+import { needsConsent, type LegalBasis } from './purpose.js'
+
+export interface JwtBearerDeps {
+  store: Store
+  keyring: Keyring
+  issuer: string
+  accessTokenTtl: number
+  legalBases: Readonly<Record<string, LegalBasis>>
+}
+
+const MAX_LIFETIME = 300
+
+/**
+ * The JWT Bearer grant (RFC 7523 §2.1) as the CAMARA profile shapes it: the signed assertion is
+ * the client authentication; `iss` is the app, `sub` a login_hint form (`tel:+…`,
+ * `operatortoken:…`), `aud` the token endpoint (or the issuer), `exp`/`iat`/`jti` mandatory with
+ * at most 300 s of life; the purpose and API scopes ride in the `scope` claim, never a parameter;
+ * consent is checked when the purpose needs it; no refresh token.
+ */
+export async function jwtBearerGrant(
+  deps: JwtBearerDeps,
+  params: Record<string, string | undefined>,
+): Promise<Record<string, unknown>> {
+  const assertion = params['assertion']
+  if (assertion === undefined) throw new OAuthProfileError('invalid_request', 'assertion is required')
+  if (params['scope'] !== undefined) {
+    throw new OAuthProfileError('invalid_request', 'the scope parameter must not be sent; put the scopes in the assertion\'s scope claim')
+  }
+  let iss: string | undefined
+  try {
+    iss = decodeJwt(assertion).iss
+  } catch {
+    throw new OAuthProfileError('invalid_grant', 'the assertion is not a JWT')
+  }
+  const app = iss === undefined ? undefined : await deps.store.apps.byClientId(iss)
+  if (app === undefined || iss === undefined) throw new OAuthProfileError('invalid_client', 'the assertion\'s iss is not a known app', 401)
+  const settings = appSettings(app)
+  if (!settings.grantTypes.includes(GRANT_TYPES.jwtBearer)) {
+    throw new OAuthProfileError('unauthorized_client', 'this app may not use the JWT bearer grant')
+  }
+  if (settings.jwks === undefined) {
+    throw new OAuthProfileError('invalid_client', 'the app has no registered public keys to verify the assertion', 401)
+  }
+  let payload: Record<string, unknown>
+  try {
+    ;({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: settings.jwks.keys as JWK[] }), {
+      issuer: iss,
+      audience: [`${deps.issuer}/oauth2/token`, deps.issuer],
+      requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+      clockTolerance: 5,
+    }))
+  } catch (cause) {
+    throw new OAuthProfileError('invalid_grant', `the assertion is not valid: ${(cause as Error).message}`)
+  }
+  const now = Math.floor(Date.now() / 1000)
+  const exp = Number(payload['exp'])
+  const iat = Number(payload['iat'])
+  if (exp > now + MAX_LIFETIME || exp - iat > MAX_LIFETIME || iat > now + 5) {
+    throw new OAuthProfileError('invalid_grant', 'the assertion may live at most 300 seconds and not be issued in the future')
+  }
+  const jti = String(payload['jti'])
+  if ((await deps.store.oidcModels.find('JwtBearerAssertion', `${iss}:${jti}`)) !== undefined) {
+    throw new OAuthProfileError('invalid_grant', 'the assertion was already used')
+  }
+  await deps.store.oidcModels.upsert({
+    model: 'JwtBearerAssertion',
+    id: `${iss}:${jti}`,
+    payload: '{}',
+    grant_id: null,
+    user_code: null,
+    uid: null,
+    expires_at: exp + 60,
+    consumed_at: null,
+  })
+
+  const scopeClaim = typeof payload['scope'] === 'string' ? payload['scope'] : undefined
+  const scope = rewriteVendorScopes({ scope: scopeClaim }, settings.mode === 'compatible')['scope']
+  const purpose = requireOnePurpose(scope)
+  const basis = deps.legalBases[purpose]
+  if (basis === undefined || !settings.purposes.includes(purpose)) {
+    throw new OAuthProfileError('invalid_scope', `purpose ${purpose} is not allowed for this app`)
+  }
+  const { api } = splitScope(scope ?? '')
+  const notAllowed = api.filter((s) => !settings.scopes.includes(s))
+  if (api.length === 0 || notAllowed.length > 0) {
+    throw new OAuthProfileError('invalid_scope', api.length === 0 ? 'no API scope requested' : `scope not allowed for this app: ${notAllowed.join(' ')}`)
+  }
+
+  const hint = parseLoginHint(String(payload['sub']), { compatible: settings.mode === 'compatible' })
+  if (typeof hint === 'string') throw new OAuthProfileError('invalid_grant', `sub: ${hint}`)
+  let deviceId: string | undefined
+  if (hint.kind === 'operatortoken') deviceId = await verifyOperatorToken(deps, hint.token)
+  else if (hint.selector.kind === 'phoneNumber') deviceId = (await deps.store.devices.find(hint.selector))?.id
+  else throw new OAuthProfileError('invalid_grant', 'sub must be tel: or operatortoken:')
+  if (deviceId === undefined) throw new OAuthProfileError('invalid_grant', 'sub does not identify a subscriber')
+
+  if (needsConsent(basis)) {
+    const consent = await deps.store.consents.latest(iss, deviceId, purpose)
+    if (consent?.status !== 'granted') {
+      throw new OAuthProfileError('invalid_grant', 'the subscriber has not consented to this purpose for this app')
+    }
+  }
+  const tokenScope = [purpose, ...api].join(' ')
+  const accessToken = await mintAccessToken(deps, { clientId: iss, scope: tokenScope, deviceId, ttlSeconds: deps.accessTokenTtl })
+  await pairwiseSubject(deps.store, iss, deviceId)
+  return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.accessTokenTtl, scope: tokenScope }
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose'
+import { assertError } from '../helpers/device-api-suite.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { FRAUD, MARKETING, form } from './helpers.js'
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+const ROAMING = 'device-roaming-status:read'
+
+describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
+  let gw: TestGateway
+  let key: CryptoKey
+  let clientId: string
+  before(async () => {
+    gw = await startTestGateway()
+    const pair = await generateKeyPair('ES256', { extractable: true })
+    key = pair.privateKey
+    const created = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'backend',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD, MARKETING],
+      grantTypes: [JWT_BEARER],
+      jwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'b1', alg: 'ES256' }] },
+      mode: 'strict',
+    })
+    clientId = created.body.clientId
+  })
+  after(() => gw.close())
+
+  const assertion = (claims: Record<string, unknown> = {}, lifetime = 60) => {
+    const now = Math.floor(Date.now() / 1000)
+    return new SignJWT({ scope: `${FRAUD} ${ROAMING}`, ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: 'b1' })
+      .setIssuer(clientId)
+      .setSubject(String(claims['sub'] ?? 'tel:+34600000002'))
+      .setAudience(`${gw.config.issuer}/oauth2/token`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + lifetime)
+      .setJti(randomUUID())
+      .sign(key)
+  }
+  const grant = async (jwt: string, extra: Record<string, string> = {}) =>
+    form(gw, '/oauth2/token', { grant_type: JWT_BEARER, assertion: jwt, ...extra })
+
+  it('tel: subject → a three-legged token (no refresh token) that reads that device only', async () => {
+    const res = await grant(await assertion())
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.token_type, 'Bearer')
+    assert.equal(res.body.refresh_token, undefined)
+    const own = await gw.post('/device-roaming-status/v1/retrieve', {}, res.body.access_token)
+    assert.equal(own.body.countryCode, 262)
+    assertError(
+      await gw.post('/device-roaming-status/v1/retrieve', { device: { phoneNumber: '+34600000001' } }, res.body.access_token),
+      422,
+      'UNNECESSARY_IDENTIFIER',
+    )
+    assert.ok((await (await fetch(gw.url + '/.well-known/openid-configuration')).json() as { grant_types_supported: string[] }).grant_types_supported.includes(JWT_BEARER))
+  })
+
+  it('operatortoken: subject works too', async () => {
+    const op = await gw.admin('POST', '/sandbox/v1/operator-tokens', { phoneNumber: '+34600000003' })
+    const res = await grant(await assertion({ sub: `operatortoken:${op.body.operatorToken}` }))
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal((await gw.post('/device-roaming-status/v1/retrieve', {}, res.body.access_token)).body.countryCode, 340)
+  })
+
+  it('refuses: scope parameter, replay, over 300 s, wrong signer, unknown subject, no purpose, no consent', async () => {
+    assert.equal((await grant(await assertion(), { scope: ROAMING })).body.error, 'invalid_request')
+    const once = await assertion()
+    assert.equal((await grant(once)).status, 200)
+    assert.equal((await grant(once)).body.error, 'invalid_grant', 'replay')
+    assert.equal((await grant(await assertion({}, 600))).body.error, 'invalid_grant')
+    const other = await generateKeyPair('ES256')
+    const forged = await new SignJWT({ scope: `${FRAUD} ${ROAMING}` })
+      .setProtectedHeader({ alg: 'ES256', kid: 'b1' })
+      .setIssuer(clientId)
+      .setSubject('tel:+34600000002')
+      .setAudience(`${gw.config.issuer}/oauth2/token`)
+      .setIssuedAt()
+      .setExpirationTime('60s')
+      .setJti(randomUUID())
+      .sign(other.privateKey)
+    assert.equal((await grant(forged)).body.error, 'invalid_grant')
+    assert.equal((await grant(await assertion({ sub: 'tel:+34699999999' }))).body.error, 'invalid_grant')
+    assert.equal((await grant(await assertion({ scope: ROAMING }))).body.error, 'invalid_scope')
+    assert.equal((await grant(await assertion({ scope: `${MARKETING} ${ROAMING}` }))).body.error, 'invalid_grant', 'consent needed, none given')
+    assert.equal((await grant('not-a-jwt')).body.error, 'invalid_grant')
+  })
+
+  it('an app without the grant is unauthorized_client', async () => {
+    const demoKey = await generateKeyPair('ES256', { extractable: true })
+    const app = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'ciba only',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['urn:openid:params:grant-type:ciba'],
+      jwks: { keys: [{ ...(await exportJWK(demoKey.publicKey)), kid: 'c1', alg: 'ES256' }] },
+    })
+    const jwt = await new SignJWT({ scope: `${FRAUD} ${ROAMING}` })
+      .setProtectedHeader({ alg: 'ES256', kid: 'c1' })
+      .setIssuer(app.body.clientId)
+      .setSubject('tel:+34600000002')
+      .setAudience(`${gw.config.issuer}/oauth2/token`)
+      .setIssuedAt()
+      .setExpirationTime('60s')
+      .setJti(randomUUID())
+      .sign(demoKey.privateKey)
+    assert.equal((await grant(jwt)).body.error, 'unauthorized_client')
+  })
+})
