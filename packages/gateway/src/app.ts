@@ -13,6 +13,7 @@ import { docsRoutes } from './docs/routes.js'
 import { correlatorOf, registerCorrelator } from './http/correlator.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { rateLimiter } from './http/rate-limit.js'
+import { proofReplayCache } from './http/dpop.js'
 import './http/types.js'
 import type { Clock, NetworkPort } from './network/port.js'
 import { simulatorRoutes } from './network/simulator/routes.js'
@@ -55,7 +56,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: correlatorOf,
   })
   const ajv = specAjv()
-  for (const schema of [DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA, TOKEN_REQUEST_SCHEMA, APP_INPUT_SCHEMA]) {
+  for (const schema of [
+    DEVICE_STATE_SCHEMA,
+    SCENARIO_SCHEMA,
+    TOKEN_REQUEST_SCHEMA,
+    APP_INPUT_SCHEMA,
+  ]) {
     if (ajv.getSchema(schema.$id) === undefined) ajv.addSchema(schema)
   }
   app.setValidatorCompiler(({ schema }) => {
@@ -92,7 +98,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   })
   // OAuth endpoints take form bodies; they are handed to oidc-provider as text (auth/routes.ts).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, body),
+  )
   const providerDeps = {
     store: deps.store,
     keyring: deps.keyring,
@@ -130,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const guard = {
     verifier: deps.verifier,
     rateLimiter: rateLimiter(deps.config.rateLimitPerSecond),
+    issuer: deps.config.issuer,
+    dpopReplay: proofReplayCache(),
   }
   roamingRoutes(app, { guard, network: deps.network })
   reachabilityRoutes(app, { guard, network: deps.network })

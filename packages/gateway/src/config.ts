@@ -65,9 +65,18 @@ export const ENVIRONMENT = {
     default: '100',
     doc: 'API requests per second allowed per app (burst of the same size); over it: `429 TOO_MANY_REQUESTS` with `Retry-After`',
   },
-  PROFILE_MODE: { default: 'compatible (sandbox), strict (production)', doc: 'Profile mode of apps created without one: `strict` (the CAMARA profile only) or `compatible` (also what the vendor sandbox and samples send)' },
-  PURPOSE_LEGAL_BASES: { default: '', doc: 'JSON object adding or overriding purposes and their legal basis (`consent`, `legitimate-interest`, `contract`, `legal-obligation`), e.g. `{"dpv:Marketing":"consent"}`' },
-  TRUSTED_PROXIES: { default: '', doc: 'Comma-separated addresses of proxies whose header enrichment (`x-msisdn`, `x-forwarded-for`) network-based authentication trusts' },
+  PROFILE_MODE: {
+    default: 'compatible (sandbox), strict (production)',
+    doc: 'Profile mode of apps created without one: `strict` (the CAMARA profile only) or `compatible` (also what the vendor sandbox and samples send)',
+  },
+  PURPOSE_LEGAL_BASES: {
+    default: '',
+    doc: 'JSON object adding or overriding purposes and their legal basis (`consent`, `legitimate-interest`, `contract`, `legal-obligation`), e.g. `{"dpv:Marketing":"consent"}`',
+  },
+  TRUSTED_PROXIES: {
+    default: '',
+    doc: 'Comma-separated addresses of proxies whose header enrichment (`x-msisdn`, `x-forwarded-for`) network-based authentication trusts',
+  },
   SIM_SWAP_MONITORED_PERIOD: {
     default: '',
     doc: 'Days of SIM history the operator may reveal (empty: unlimited); a larger `maxAge` is `400 OUT_OF_RANGE`',
@@ -137,16 +146,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`)
   const monitored = text('SIM_SWAP_MONITORED_PERIOD')
   const profileMode = text('PROFILE_MODE') ?? (mode === 'sandbox' ? 'compatible' : 'strict')
-  if (profileMode !== 'strict' && profileMode !== 'compatible') problems.push('PROFILE_MODE must be "strict" or "compatible"')
+  if (profileMode !== 'strict' && profileMode !== 'compatible')
+    problems.push('PROFILE_MODE must be "strict" or "compatible"')
   const legalBases: Record<string, LegalBasis> = { ...DEFAULT_LEGAL_BASES }
   const bases = text('PURPOSE_LEGAL_BASES')
   if (bases !== undefined) {
     try {
       const parsed = JSON.parse(bases) as unknown
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object')
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not an object')
       for (const [purpose, basis] of Object.entries(parsed)) {
         if (!/^dpv:[A-Za-z]+$/.test(purpose) || !LEGAL_BASES.includes(basis as LegalBasis)) {
-          problems.push(`PURPOSE_LEGAL_BASES: "${purpose}": "${String(basis)}" is not dpv:<Purpose> → ${LEGAL_BASES.join('|')}`)
+          problems.push(
+            `PURPOSE_LEGAL_BASES: "${purpose}": "${String(basis)}" is not dpv:<Purpose> → ${LEGAL_BASES.join('|')}`,
+          )
         } else legalBases[purpose] = basis as LegalBasis
       }
     } catch {
@@ -170,7 +183,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       monitored === undefined ? undefined : integer('SIM_SWAP_MONITORED_PERIOD', 0, 1, 36_500),
     defaultAppMode: profileMode === 'strict' ? 'strict' : 'compatible',
     legalBases,
-    trustedProxies: (text('TRUSTED_PROXIES') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    trustedProxies: (text('TRUSTED_PROXIES') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

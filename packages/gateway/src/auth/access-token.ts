@@ -24,6 +24,8 @@ export interface AuthContext {
   sub: string
   expiresAt: number
   token: string
+  /** RFC 9449: the thumbprint of the key a DPoP-bound token is bound to. */
+  jkt: string | undefined
 }
 
 export interface MintOptions {
@@ -152,7 +154,9 @@ export function tokenVerifier(
         throw new InvalidTokenError('unknown subject')
       deviceId = subject.device_id
     }
+    const cnf = payload['cnf'] as { jkt?: unknown } | undefined
     return {
+      jkt: typeof cnf?.jkt === 'string' ? cnf.jkt : undefined,
       clientId,
       scopes: new Set(scope.split(' ').filter((s) => s !== '')),
       deviceId,

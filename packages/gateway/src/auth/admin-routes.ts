@@ -4,7 +4,17 @@ import { adminGuard } from '../http/admin-guard.js'
 import { CamaraError } from '../http/camara-error.js'
 import type { Store } from '../store/store.js'
 import { API_FILES } from '../specs/catalog.js'
-import { ALL_GRANT_TYPES, AUTH_METHODS, appView, createApp, deleteApp, getApp, rotateSecret, type AppInput, type ProfileMode } from './apps.js'
+import {
+  ALL_GRANT_TYPES,
+  AUTH_METHODS,
+  appView,
+  createApp,
+  deleteApp,
+  getApp,
+  rotateSecret,
+  type AppInput,
+  type ProfileMode,
+} from './apps.js'
 import { decidePending } from './ciba.js'
 import { revokeConsent } from './consents.js'
 import type { Keyring } from './keys.js'
@@ -22,12 +32,19 @@ export const APP_INPUT_SCHEMA = {
     apis: { type: 'array', items: { enum: Object.keys(API_FILES) }, uniqueItems: true },
     scopes: { type: 'array', items: { type: 'string', pattern: '^\\S+$' }, uniqueItems: true },
     purposes: { type: 'array', items: { type: 'string' }, uniqueItems: true },
-    grantTypes: { type: 'array', items: { enum: [...ALL_GRANT_TYPES] }, uniqueItems: true, minItems: 1 },
+    grantTypes: {
+      type: 'array',
+      items: { enum: [...ALL_GRANT_TYPES] },
+      uniqueItems: true,
+      minItems: 1,
+    },
     tokenEndpointAuthMethod: { enum: [...AUTH_METHODS] },
     jwks: {
       type: 'object',
       required: ['keys'],
-      properties: { keys: { type: 'array', minItems: 1, items: { type: 'object', required: ['kty'] } } },
+      properties: {
+        keys: { type: 'array', minItems: 1, items: { type: 'object', required: ['kty'] } },
+      },
     },
     mode: { enum: ['strict', 'compatible'] },
   },
@@ -48,14 +65,29 @@ export interface AuthAdminDeps {
 export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void {
   const onRequest = adminGuard(deps.adminToken)
   const clock = () => new Date()
-  const param = (request: { params: unknown }, name: string) => (request.params as Record<string, string>)[name] ?? ''
+  const param = (request: { params: unknown }, name: string) =>
+    (request.params as Record<string, string>)[name] ?? ''
 
   app.get('/admin/v1/apps', { onRequest }, async () => (await deps.store.apps.list()).map(appView))
-  app.post('/admin/v1/apps', { onRequest, schema: { body: { $ref: APP_INPUT_SCHEMA.$id } } }, async (request, reply) => {
-    const result = await createApp({ store: deps.store, clock, defaultMode: deps.defaultMode }, request.body as AppInput)
-    return reply.code(201).send({ ...result.app, ...(result.clientSecret === undefined ? {} : { clientSecret: result.clientSecret }) })
-  })
-  app.get('/admin/v1/apps/:clientId', { onRequest }, async (request) => appView(await getApp(deps.store, param(request, 'clientId'))))
+  app.post(
+    '/admin/v1/apps',
+    { onRequest, schema: { body: { $ref: APP_INPUT_SCHEMA.$id } } },
+    async (request, reply) => {
+      const result = await createApp(
+        { store: deps.store, clock, defaultMode: deps.defaultMode },
+        request.body as AppInput,
+      )
+      return reply
+        .code(201)
+        .send({
+          ...result.app,
+          ...(result.clientSecret === undefined ? {} : { clientSecret: result.clientSecret }),
+        })
+    },
+  )
+  app.get('/admin/v1/apps/:clientId', { onRequest }, async (request) =>
+    appView(await getApp(deps.store, param(request, 'clientId'))),
+  )
   app.delete('/admin/v1/apps/:clientId', { onRequest }, async (request, reply) => {
     await deleteApp(deps.store, param(request, 'clientId'))
     return reply.code(204).send()
@@ -90,7 +122,9 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
       updatedAt: r.updated_at,
     }))
   })
-  app.delete('/admin/v1/consents/:id', { onRequest }, async (request) => revokeConsent(deps, param(request, 'id')))
+  app.delete('/admin/v1/consents/:id', { onRequest }, async (request) =>
+    revokeConsent(deps, param(request, 'id')),
+  )
 
   app.get('/admin/v1/authorizations', { onRequest }, async (request) => {
     const status = (request.query as { status?: string }).status
@@ -110,22 +144,36 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
   for (const decision of ['approve', 'deny'] as const) {
     app.post(`/admin/v1/authorizations/:authReqId/${decision}`, { onRequest }, async (request) => {
       const authReqId = param(request, 'authReqId')
-      const result = await decidePending({ store: deps.store, provider: deps.current(), resource: deps.issuer }, authReqId, decision)
-      if (result === 'not-pending') throw new CamaraError('NOT_FOUND', `No pending authorization ${authReqId}`)
+      const result = await decidePending(
+        { store: deps.store, provider: deps.current(), resource: deps.issuer },
+        authReqId,
+        decision,
+      )
+      if (result === 'not-pending')
+        throw new CamaraError('NOT_FOUND', `No pending authorization ${authReqId}`)
       return { authReqId, status: result }
     })
   }
 
   app.post('/admin/v1/keys/rotate', { onRequest }, async () => deps.rotateKeys())
   app.get('/admin/v1/keys', { onRequest }, async () =>
-    deps.keyring.all().map((k) => ({ kid: k.kid, alg: k.alg, current: k.kid === deps.keyring.current().kid, retired: k.retired })),
+    deps.keyring
+      .all()
+      .map((k) => ({
+        kid: k.kid,
+        alg: k.alg,
+        current: k.kid === deps.keyring.current().kid,
+        retired: k.retired,
+      })),
   )
 
   app.post('/sandbox/v1/operator-tokens', { onRequest }, async (request, reply) => {
     const phoneNumber = (request.body as { phoneNumber?: unknown } | undefined)?.phoneNumber
-    if (typeof phoneNumber !== 'string') throw new CamaraError('INVALID_ARGUMENT', 'phoneNumber is required')
+    if (typeof phoneNumber !== 'string')
+      throw new CamaraError('INVALID_ARGUMENT', 'phoneNumber is required')
     const device = await deps.store.devices.byPhoneNumber(phoneNumber)
-    if (device === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND', `No simulated device ${phoneNumber}`)
+    if (device === undefined)
+      throw new CamaraError('IDENTIFIER_NOT_FOUND', `No simulated device ${phoneNumber}`)
     return reply.code(201).send({ operatorToken: await issueOperatorToken(deps, device.id) })
   })
 }

@@ -7,7 +7,8 @@ export function apiScopes(): Record<ApiName, string[]> {
     const scopes = new Set<string>()
     for (const item of Object.values(loadSpec(file).paths)) {
       for (const op of Object.values(item)) {
-        for (const alternative of op.security ?? []) for (const list of Object.values(alternative)) list.forEach((s) => scopes.add(s))
+        for (const alternative of op.security ?? [])
+          for (const list of Object.values(alternative)) list.forEach((s) => scopes.add(s))
       }
     }
     result[api] = [...scopes].sort()

@@ -17,9 +17,15 @@ export const GRANT_TYPES = {
 export type GrantType = (typeof GRANT_TYPES)[keyof typeof GRANT_TYPES]
 export const ALL_GRANT_TYPES: readonly GrantType[] = Object.values(GRANT_TYPES)
 /** Grants oidc-provider itself serves; the JWT bearer grant is served in front of it (auth/jwt-bearer.ts). */
-export const PROVIDER_GRANT_TYPES: readonly GrantType[] = ALL_GRANT_TYPES.filter((g) => g !== GRANT_TYPES.jwtBearer)
+export const PROVIDER_GRANT_TYPES: readonly GrantType[] = ALL_GRANT_TYPES.filter(
+  (g) => g !== GRANT_TYPES.jwtBearer,
+)
 
-export const AUTH_METHODS = ['private_key_jwt', 'client_secret_basic', 'client_secret_post'] as const
+export const AUTH_METHODS = [
+  'private_key_jwt',
+  'client_secret_basic',
+  'client_secret_post',
+] as const
 export type AuthMethod = (typeof AUTH_METHODS)[number]
 
 /**
@@ -87,9 +93,11 @@ function settingsOf(input: AppInput, defaults: { mode: ProfileMode }): AppSettin
   const byApi = apiScopes()
   const scopes = new Set(input.scopes ?? [])
   for (const api of input.apis ?? []) byApi[api].forEach((s) => scopes.add(s))
-  const method = input.tokenEndpointAuthMethod ?? (input.jwks === undefined ? 'client_secret_basic' : 'private_key_jwt')
+  const method =
+    input.tokenEndpointAuthMethod ??
+    (input.jwks === undefined ? 'client_secret_basic' : 'private_key_jwt')
   if (method === 'private_key_jwt' && input.jwks === undefined) {
-    throw new CamaraError('INVALID_ARGUMENT', 'private_key_jwt needs the app\'s public keys (jwks)')
+    throw new CamaraError('INVALID_ARGUMENT', "private_key_jwt needs the app's public keys (jwks)")
   }
   for (const uri of input.redirectUris ?? []) {
     let url: URL
@@ -98,20 +106,29 @@ function settingsOf(input: AppInput, defaults: { mode: ProfileMode }): AppSettin
     } catch {
       throw new CamaraError('INVALID_ARGUMENT', `redirect URI "${uri}" is not an absolute URL`)
     }
-    if (url.hash !== '') throw new CamaraError('INVALID_ARGUMENT', `redirect URI "${uri}" must not have a fragment`)
+    if (url.hash !== '')
+      throw new CamaraError('INVALID_ARGUMENT', `redirect URI "${uri}" must not have a fragment`)
   }
   const hosts = new Set((input.redirectUris ?? []).map((uri) => new URL(uri).hostname))
   if (hosts.size > 1) {
-    throw new CamaraError('INVALID_ARGUMENT', 'all redirect URIs of an app must share one host (its pairwise subject sector)')
+    throw new CamaraError(
+      'INVALID_ARGUMENT',
+      'all redirect URIs of an app must share one host (its pairwise subject sector)',
+    )
   }
   for (const purpose of input.purposes ?? []) {
-    if (!/^dpv:[A-Za-z]+$/.test(purpose)) throw new CamaraError('INVALID_ARGUMENT', `purpose "${purpose}" is not dpv:<Purpose>`)
+    if (!/^dpv:[A-Za-z]+$/.test(purpose))
+      throw new CamaraError('INVALID_ARGUMENT', `purpose "${purpose}" is not dpv:<Purpose>`)
   }
   return {
     redirectUris: input.redirectUris ?? [],
     scopes: [...scopes].sort(),
     purposes: input.purposes ?? [],
-    grantTypes: input.grantTypes ?? [GRANT_TYPES.ciba, GRANT_TYPES.authorizationCode, GRANT_TYPES.refreshToken],
+    grantTypes: input.grantTypes ?? [
+      GRANT_TYPES.ciba,
+      GRANT_TYPES.authorizationCode,
+      GRANT_TYPES.refreshToken,
+    ],
     tokenEndpointAuthMethod: method,
     ...(input.jwks === undefined ? {} : { jwks: input.jwks }),
     mode: input.mode ?? defaults.mode,
@@ -150,18 +167,28 @@ export async function getApp(store: Store, clientId: string): Promise<AppRow> {
 }
 
 /** A new secret replaces the old one at once; returned once. */
-export async function rotateSecret(deps: { store: Store; clock: () => Date }, clientId: string): Promise<string> {
+export async function rotateSecret(
+  deps: { store: Store; clock: () => Date },
+  clientId: string,
+): Promise<string> {
   const row = await getApp(deps.store, clientId)
   if (appSettings(row).tokenEndpointAuthMethod === 'private_key_jwt') {
-    throw new CamaraError('INVALID_ARGUMENT', 'This app authenticates with private_key_jwt; it has no secret')
+    throw new CamaraError(
+      'INVALID_ARGUMENT',
+      'This app authenticates with private_key_jwt; it has no secret',
+    )
   }
   const secret = generateSecret()
-  await deps.store.apps.update(clientId, { secret_hash: await hashSecret(secret), updated_at: deps.clock().toISOString() })
+  await deps.store.apps.update(clientId, {
+    secret_hash: await hashSecret(secret),
+    updated_at: deps.clock().toISOString(),
+  })
   return secret
 }
 
 export async function deleteApp(store: Store, clientId: string): Promise<void> {
-  if (!(await store.apps.delete(clientId))) throw new CamaraError('NOT_FOUND', `No app with client_id ${clientId}`)
+  if (!(await store.apps.delete(clientId)))
+    throw new CamaraError('NOT_FOUND', `No app with client_id ${clientId}`)
 }
 
 /** The sandbox's demo app: exactly the vendor samples' credentials (BRIEF §3). */

@@ -3,6 +3,7 @@ import { errors, type BackchannelAuthenticationRequest } from 'oidc-provider'
 import { newId, type Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { purposesIn, needsConsent, type LegalBasis } from './purpose.js'
+import { textOf } from './pages.js'
 
 export interface DecisionDeps {
   store: Store
@@ -13,7 +14,11 @@ export interface DecisionDeps {
 }
 
 /** Splits a request's scope into its OIDC scopes, its purpose and its API scopes. */
-export function splitScope(scope: string): { oidc: string[]; purpose: string | undefined; api: string[] } {
+export function splitScope(scope: string): {
+  oidc: string[]
+  purpose: string | undefined
+  api: string[]
+} {
   const tokens = scope.split(' ').filter((s) => s !== '')
   return {
     oidc: tokens.filter((s) => s === 'openid' || s === 'offline_access'),
@@ -32,7 +37,10 @@ export async function grantFor(
   // The API scopes and purposes are listed in the provider's scopes (so discovery and each app's
   // allow-list cover them); the provider then asks for them as OP scopes too.
   grant.addOIDCScope([...oidc, ...(purpose === undefined ? [] : [purpose]), ...api].join(' '))
-  grant.addResourceScope(deps.resource, [...(purpose === undefined ? [] : [purpose]), ...api].join(' '))
+  grant.addResourceScope(
+    deps.resource,
+    [...(purpose === undefined ? [] : [purpose]), ...api].join(' '),
+  )
   const grantId = await grant.save()
   return Object.assign(grant, { jti: grantId })
 }
@@ -40,7 +48,13 @@ export async function grantFor(
 /** Records the subscriber's decision for an app and purpose. */
 export async function recordConsent(
   store: Store,
-  input: { clientId: string; deviceId: string; purpose: string; scopes: string[]; status: 'granted' | 'denied' },
+  input: {
+    clientId: string
+    deviceId: string
+    purpose: string
+    scopes: string[]
+    status: 'granted' | 'denied'
+  },
 ): Promise<void> {
   const now = new Date().toISOString()
   await store.consents.insert({
@@ -69,7 +83,7 @@ export async function decideBackchannelRequest(
   const subject = await deps.store.subjects.bySub(sub)
   if (subject === undefined) throw new errors.UnknownUserId('unknown subscriber')
   const deviceId = subject.device_id
-  const scope = String(request.params?.['scope'] ?? request.scope ?? '')
+  const scope = textOf(request.params?.['scope']) || textOf(request.scope)
   const { purpose, api } = splitScope(scope)
   if (purpose === undefined) throw new errors.InvalidScope('a purpose is required', '')
   const authReqId = request.jti
@@ -103,7 +117,10 @@ export async function decideBackchannelRequest(
   if (device?.consentPolicy === 'deny') {
     await recordConsent(deps.store, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
     await deps.store.pendingAuthorizations.insert({ ...row, status: 'denied' })
-    await deps.provider.backchannelResult(request, new errors.AccessDenied('the subscriber refused consent'))
+    await deps.provider.backchannelResult(
+      request,
+      new errors.AccessDenied('the subscriber refused consent'),
+    )
     return
   }
   await deps.store.pendingAuthorizations.insert({ ...row, status: 'pending' })
@@ -133,11 +150,14 @@ export async function decidePending(
     const grant = await grantFor(deps, {
       clientId: pending.client_id,
       accountId: await pairwiseSubject(deps.store, pending.client_id, pending.device_id),
-      scope: String(request.params?.['scope'] ?? ''),
+      scope: textOf(request.params?.['scope']),
     })
     await deps.provider.backchannelResult(request, grant)
   } else {
-    await deps.provider.backchannelResult(request, new errors.AccessDenied('the subscriber refused consent'))
+    await deps.provider.backchannelResult(
+      request,
+      new errors.AccessDenied('the subscriber refused consent'),
+    )
   }
   return status
 }

@@ -9,7 +9,11 @@ export const BASE_SCOPES = ['openid', 'offline_access'] as const
  * the provider's secret comparison is replaced by a hash check (auth/provider.ts), so the secret
  * itself is never stored.
  */
-export function clientMetadata(clientId: string, secretHash: string | null, settings: AppSettings): ClientMetadata {
+export function clientMetadata(
+  clientId: string,
+  secretHash: string | null,
+  settings: AppSettings,
+): ClientMetadata {
   // oidc-provider refuses grant types it does not serve; the JWT bearer grant is ours.
   const grants = settings.grantTypes.filter((g) => PROVIDER_GRANT_TYPES.includes(g))
   return {

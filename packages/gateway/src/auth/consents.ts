@@ -6,7 +6,10 @@ import { pairwiseSubject } from './access-token.js'
  * Revokes a consent: new tokens for that app, purpose and subscriber are refused until the
  * subscriber consents again, and the grants already given (with their refresh tokens) end now.
  */
-export async function revokeConsent(deps: { store: Store }, id: string): Promise<{ id: string; status: 'revoked' }> {
+export async function revokeConsent(
+  deps: { store: Store },
+  id: string,
+): Promise<{ id: string; status: 'revoked' }> {
   const consent = await deps.store.consents.byId(id)
   if (consent === undefined) throw new CamaraError('NOT_FOUND', `No consent ${id}`)
   await deps.store.transaction(async (store) => {

@@ -13,7 +13,10 @@ export interface GateDeps {
 }
 
 /** The client a token or backchannel request comes from, without authenticating it (the provider does). */
-export function claimedClientId(params: Params, authorization: string | undefined): string | undefined {
+export function claimedClientId(
+  params: Params,
+  authorization: string | undefined,
+): string | undefined {
   if (params['client_id'] !== undefined) return params['client_id']
   if (authorization?.startsWith('Basic ') === true) {
     const decoded = Buffer.from(authorization.slice(6), 'base64').toString()
@@ -54,7 +57,11 @@ export async function gateAuthorizationRequest(
   const compatible = settings.mode === 'compatible'
 
   if (endpoint !== 'authorize' && usesSecret(params, authorization) && !compatible) {
-    throw new OAuthProfileError('invalid_client', 'this app must authenticate with private_key_jwt (CAMARA profile)', 401)
+    throw new OAuthProfileError(
+      'invalid_client',
+      'this app must authenticate with private_key_jwt (CAMARA profile)',
+      401,
+    )
   }
   const grantType = params['grant_type']
   // RFC 6749 §5.2 / CAMARA ICM Appendix A: a grant the app may not use is unauthorized_client.
@@ -64,27 +71,50 @@ export async function gateAuthorizationRequest(
       throw new OAuthProfileError('unauthorized_client', `this app may not use the ${wanted} grant`)
     }
   }
-  if (endpoint === 'token' && grantType === GRANT_TYPES.authorizationCode && params['redirect_uri'] === undefined && !compatible) {
+  if (
+    endpoint === 'token' &&
+    grantType === GRANT_TYPES.authorizationCode &&
+    params['redirect_uri'] === undefined &&
+    !compatible
+  ) {
     throw new OAuthProfileError('invalid_request', 'redirect_uri is required')
   }
-  if (endpoint === 'token' && grantType === GRANT_TYPES.ciba && params['auth_req_id'] !== undefined) {
+  if (
+    endpoint === 'token' &&
+    grantType === GRANT_TYPES.ciba &&
+    params['auth_req_id'] !== undefined
+  ) {
     await checkPollingRate(deps, params['auth_req_id'])
   }
   if (endpoint === 'token' && grantType !== GRANT_TYPES.clientCredentials) return params
 
   const rewritten = rewriteVendorScopes(params, compatible)
-  if (endpoint === 'bc-authorize' && compatible && rewritten['scope'] !== undefined && !rewritten['scope'].split(' ').includes('openid')) {
+  if (
+    endpoint === 'bc-authorize' &&
+    compatible &&
+    rewritten['scope'] !== undefined &&
+    !rewritten['scope'].split(' ').includes('openid')
+  ) {
     // CIBA is an OpenID Connect flow: vendor-compatible requests without openid get it added.
     rewritten['scope'] = `openid ${rewritten['scope']}`
   }
   if (endpoint === 'token') {
     // Client credentials: scope is required (CAMARA ICM) and carries exactly one known, allowed purpose.
-    if (rewritten['scope'] === undefined) throw new OAuthProfileError('invalid_scope', 'scope is required')
+    if (rewritten['scope'] === undefined)
+      throw new OAuthProfileError('invalid_scope', 'scope is required')
     const purpose = requireOnePurpose(rewritten['scope'])
-    if (!(purpose in deps.legalBases)) throw new OAuthProfileError('invalid_scope', `unknown purpose ${purpose}`)
-    if (!settings.purposes.includes(purpose)) throw new OAuthProfileError('invalid_scope', `purpose ${purpose} is not allowed for this app`)
-    const notAllowed = rewritten['scope'].split(' ').filter((s) => !s.startsWith('dpv:') && !settings.scopes.includes(s))
-    if (notAllowed.length > 0) throw new OAuthProfileError('invalid_scope', `scope not allowed for this app: ${notAllowed.join(' ')}`)
+    if (!(purpose in deps.legalBases))
+      throw new OAuthProfileError('invalid_scope', `unknown purpose ${purpose}`)
+    if (!settings.purposes.includes(purpose))
+      throw new OAuthProfileError('invalid_scope', `purpose ${purpose} is not allowed for this app`)
+    const notAllowed = rewritten['scope']
+      .split(' ')
+      .filter((s) => !s.startsWith('dpv:') && !settings.scopes.includes(s))
+    if (notAllowed.length > 0)
+      throw new OAuthProfileError(
+        'invalid_scope',
+        `scope not allowed for this app: ${notAllowed.join(' ')}`,
+      )
   }
   return rewritten
 }
@@ -94,8 +124,14 @@ async function checkPollingRate(deps: GateDeps, authReqId: string): Promise<void
   const pending = await deps.store.pendingAuthorizations.byId(authReqId)
   if (pending === undefined) return
   const now = deps.now?.() ?? Date.now()
-  const tooSoon = pending.last_polled_at !== null && now - Number(pending.last_polled_at) < pending.interval * 1000
-  await deps.store.pendingAuthorizations.polled(authReqId, now, tooSoon ? pending.interval + 5 : pending.interval)
+  const tooSoon =
+    pending.last_polled_at !== null &&
+    now - Number(pending.last_polled_at) < pending.interval * 1000
+  await deps.store.pendingAuthorizations.polled(
+    authReqId,
+    now,
+    tooSoon ? pending.interval + 5 : pending.interval,
+  )
   if (tooSoon && pending.status === 'pending') {
     throw new OAuthProfileError('slow_down', `poll at most every ${pending.interval + 5} seconds`)
   }

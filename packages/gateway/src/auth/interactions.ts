@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { grantFor, recordConsent, splitScope } from './ciba.js'
 import { authenticateByNetwork, type NetworkAuthConfig } from './network-auth.js'
-import { html, page } from './pages.js'
+import { html, page, textOf } from './pages.js'
 import { needsConsent, type LegalBasis } from './purpose.js'
 
 export interface InteractionDeps {
@@ -25,15 +25,28 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>
  * device), then consent, asked in band only when the purpose's legal basis needs it.
  */
 export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): void {
-  const finish = async (request: FastifyRequest, reply: FastifyReply, result: Record<string, unknown>) => {
+  const finish = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    result: Record<string, unknown>,
+  ) => {
     reply.hijack()
-    await deps.current().interactionFinished(request.raw, reply.raw, result, { mergeWithLastSubmission: true })
+    await deps
+      .current()
+      .interactionFinished(request.raw, reply.raw, result, { mergeWithLastSubmission: true })
   }
 
-  const login = async (request: FastifyRequest, reply: FastifyReply, details: Details, device: NetworkDevice) => {
+  const login = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    details: Details,
+    device: NetworkDevice,
+  ) => {
     const clientId = String(details.params['client_id'])
     const accountId = await pairwiseSubject(deps.store, clientId, device.id)
-    return finish(request, reply, { login: { accountId, amr: ['nba'], acr: 'urn:camara:nba', remember: false } })
+    return finish(request, reply, {
+      login: { accountId, amr: ['nba'], acr: 'urn:camara:nba', remember: false },
+    })
   }
 
   /** Decides consent for the logged-in subscriber, or shows the consent page. */
@@ -42,20 +55,29 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     const sub = details.session?.accountId
     const subject = sub === undefined ? undefined : await deps.store.subjects.bySub(sub)
     if (sub === undefined || subject === undefined) {
-      return finish(request, reply, { error: 'access_denied', error_description: 'the subscriber could not be identified' })
+      return finish(request, reply, {
+        error: 'access_denied',
+        error_description: 'the subscriber could not be identified',
+      })
     }
-    const scope = String(details.params['scope'] ?? '')
+    const scope = textOf(details.params['scope'])
     const { purpose, api } = splitScope(scope)
     const basis = purpose === undefined ? undefined : deps.legalBases[purpose]
     const approve = async () => {
-      const grant = await grantFor({ provider: deps.current(), resource: deps.resource }, { clientId, accountId: sub, scope })
+      const grant = await grantFor(
+        { provider: deps.current(), resource: deps.resource },
+        { clientId, accountId: sub, scope },
+      )
       return finish(request, reply, { consent: { grantId: grant.jti } })
     }
     if (purpose === undefined || basis === undefined || !needsConsent(basis)) return approve()
     const latest = await deps.store.consents.latest(clientId, subject.device_id, purpose)
     if (latest?.status === 'granted') return approve()
     if (details.params['prompt'] === 'none') {
-      return finish(request, reply, { error: 'consent_required', error_description: 'the subscriber has not consented to this purpose' })
+      return finish(request, reply, {
+        error: 'consent_required',
+        error_description: 'the subscriber has not consented to this purpose',
+      })
     }
     const app = await deps.store.apps.byClientId(clientId)
     return reply.type('text/html; charset=utf-8').send(
@@ -76,14 +98,20 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
   app.get('/interaction/:uid', async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
     if (details.prompt.name === 'login') {
-      const device = await authenticateByNetwork({ store: deps.store, config: deps.networkAuth }, {
-        address: request.socket.remoteAddress,
-        port: request.socket.remotePort,
-        headers: request.headers,
-      })
+      const device = await authenticateByNetwork(
+        { store: deps.store, config: deps.networkAuth },
+        {
+          address: request.socket.remoteAddress,
+          port: request.socket.remotePort,
+          headers: request.headers,
+        },
+      )
       if (device !== undefined) return login(request, reply, details, device)
       if (!deps.sandbox) {
-        return finish(request, reply, { error: 'access_denied', error_description: 'the subscriber could not be authenticated by the network' })
+        return finish(request, reply, {
+          error: 'access_denied',
+          error_description: 'the subscriber could not be authenticated by the network',
+        })
       }
       // Sandbox: the tester stands in for the operator network and picks the device.
       const devices = await deps.store.devices.list()
@@ -94,7 +122,10 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
 <p class="note">Sandbox: your address (${html(request.socket.remoteAddress ?? '?')}) matches no simulated device, so pick the one the operator network would have recognised.</p>
 <form method="post" action="/interaction/${html(details.uid)}/login">
 <ul class="devices">${devices
-            .map((d) => `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button></li>`)
+            .map(
+              (d) =>
+                `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button></li>`,
+            )
             .join('')}</ul>
 </form>
 <form method="post" action="/interaction/${html(details.uid)}/abort"><button type="submit">Cancel</button></form>`,
@@ -106,34 +137,62 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
 
   app.post('/interaction/:uid/login', async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
-    if (!deps.sandbox || details.prompt.name !== 'login') return reply.code(400).type('text/html').send(page('Error', '<h1>invalid_request</h1>'))
-    const phoneNumber = new URLSearchParams(String(request.body ?? '')).get('phoneNumber') ?? ''
+    if (!deps.sandbox || details.prompt.name !== 'login')
+      return reply.code(400).type('text/html').send(page('Error', '<h1>invalid_request</h1>'))
+    const phoneNumber = new URLSearchParams(textOf(request.body)).get('phoneNumber') ?? ''
     const device = await deps.store.devices.byPhoneNumber(phoneNumber)
-    if (device === undefined) return finish(request, reply, { error: 'access_denied', error_description: 'unknown device' })
+    if (device === undefined)
+      return finish(request, reply, { error: 'access_denied', error_description: 'unknown device' })
     return login(request, reply, details, device)
   })
 
   app.post('/interaction/:uid/consent', async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
-    const decision = new URLSearchParams(String(request.body ?? '')).get('decision')
+    const decision = new URLSearchParams(textOf(request.body)).get('decision')
     const clientId = String(details.params['client_id'])
     const sub = details.session?.accountId
     const subject = sub === undefined ? undefined : await deps.store.subjects.bySub(sub)
-    const scope = String(details.params['scope'] ?? '')
+    const scope = textOf(details.params['scope'])
     const { purpose, api } = splitScope(scope)
-    if (details.prompt.name !== 'consent' || sub === undefined || subject === undefined || purpose === undefined) {
+    if (
+      details.prompt.name !== 'consent' ||
+      sub === undefined ||
+      subject === undefined ||
+      purpose === undefined
+    ) {
       return reply.code(400).type('text/html').send(page('Error', '<h1>invalid_request</h1>'))
     }
     if (decision !== 'approve') {
-      await recordConsent(deps.store, { clientId, deviceId: subject.device_id, purpose, scopes: api, status: 'denied' })
-      return finish(request, reply, { error: 'access_denied', error_description: 'the subscriber refused consent' })
+      await recordConsent(deps.store, {
+        clientId,
+        deviceId: subject.device_id,
+        purpose,
+        scopes: api,
+        status: 'denied',
+      })
+      return finish(request, reply, {
+        error: 'access_denied',
+        error_description: 'the subscriber refused consent',
+      })
     }
-    await recordConsent(deps.store, { clientId, deviceId: subject.device_id, purpose, scopes: api, status: 'granted' })
-    const grant = await grantFor({ provider: deps.current(), resource: deps.resource }, { clientId, accountId: sub, scope })
+    await recordConsent(deps.store, {
+      clientId,
+      deviceId: subject.device_id,
+      purpose,
+      scopes: api,
+      status: 'granted',
+    })
+    const grant = await grantFor(
+      { provider: deps.current(), resource: deps.resource },
+      { clientId, accountId: sub, scope },
+    )
     return finish(request, reply, { consent: { grantId: grant.jti } })
   })
 
   app.post('/interaction/:uid/abort', async (request, reply) =>
-    finish(request, reply, { error: 'access_denied', error_description: 'the authentication was cancelled' }),
+    finish(request, reply, {
+      error: 'access_denied',
+      error_description: 'the authentication was cancelled',
+    }),
   )
 }

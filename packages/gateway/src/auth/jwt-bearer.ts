@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeJwt, jwtVerify, type JWK } from 'jose'
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import type { Store } from '../store/store.js'
 import { mintAccessToken, pairwiseSubject } from './access-token.js'
 import { appSettings, GRANT_TYPES } from './apps.js'
@@ -31,9 +31,13 @@ export async function jwtBearerGrant(
   params: Record<string, string | undefined>,
 ): Promise<Record<string, unknown>> {
   const assertion = params['assertion']
-  if (assertion === undefined) throw new OAuthProfileError('invalid_request', 'assertion is required')
+  if (assertion === undefined)
+    throw new OAuthProfileError('invalid_request', 'assertion is required')
   if (params['scope'] !== undefined) {
-    throw new OAuthProfileError('invalid_request', 'the scope parameter must not be sent; put the scopes in the assertion\'s scope claim')
+    throw new OAuthProfileError(
+      'invalid_request',
+      "the scope parameter must not be sent; put the scopes in the assertion's scope claim",
+    )
   }
   let iss: string | undefined
   try {
@@ -42,30 +46,41 @@ export async function jwtBearerGrant(
     throw new OAuthProfileError('invalid_grant', 'the assertion is not a JWT')
   }
   const app = iss === undefined ? undefined : await deps.store.apps.byClientId(iss)
-  if (app === undefined || iss === undefined) throw new OAuthProfileError('invalid_client', 'the assertion\'s iss is not a known app', 401)
+  if (app === undefined || iss === undefined)
+    throw new OAuthProfileError('invalid_client', "the assertion's iss is not a known app", 401)
   const settings = appSettings(app)
   if (!settings.grantTypes.includes(GRANT_TYPES.jwtBearer)) {
     throw new OAuthProfileError('unauthorized_client', 'this app may not use the JWT bearer grant')
   }
   if (settings.jwks === undefined) {
-    throw new OAuthProfileError('invalid_client', 'the app has no registered public keys to verify the assertion', 401)
+    throw new OAuthProfileError(
+      'invalid_client',
+      'the app has no registered public keys to verify the assertion',
+      401,
+    )
   }
   let payload: Record<string, unknown>
   try {
-    ;({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: settings.jwks.keys as JWK[] }), {
+    ;({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: settings.jwks.keys }), {
       issuer: iss,
       audience: [`${deps.issuer}/oauth2/token`, deps.issuer],
       requiredClaims: ['exp', 'iat', 'jti', 'sub'],
       clockTolerance: 5,
     }))
   } catch (cause) {
-    throw new OAuthProfileError('invalid_grant', `the assertion is not valid: ${(cause as Error).message}`)
+    throw new OAuthProfileError(
+      'invalid_grant',
+      `the assertion is not valid: ${(cause as Error).message}`,
+    )
   }
   const now = Math.floor(Date.now() / 1000)
   const exp = Number(payload['exp'])
   const iat = Number(payload['iat'])
   if (exp > now + MAX_LIFETIME || exp - iat > MAX_LIFETIME || iat > now + 5) {
-    throw new OAuthProfileError('invalid_grant', 'the assertion may live at most 300 seconds and not be issued in the future')
+    throw new OAuthProfileError(
+      'invalid_grant',
+      'the assertion may live at most 300 seconds and not be issued in the future',
+    )
   }
   const jti = String(payload['jti'])
   if ((await deps.store.oidcModels.find('JwtBearerAssertion', `${iss}:${jti}`)) !== undefined) {
@@ -92,25 +107,47 @@ export async function jwtBearerGrant(
   const { api } = splitScope(scope ?? '')
   const notAllowed = api.filter((s) => !settings.scopes.includes(s))
   if (api.length === 0 || notAllowed.length > 0) {
-    throw new OAuthProfileError('invalid_scope', api.length === 0 ? 'no API scope requested' : `scope not allowed for this app: ${notAllowed.join(' ')}`)
+    throw new OAuthProfileError(
+      'invalid_scope',
+      api.length === 0
+        ? 'no API scope requested'
+        : `scope not allowed for this app: ${notAllowed.join(' ')}`,
+    )
   }
 
-  const hint = parseLoginHint(String(payload['sub']), { compatible: settings.mode === 'compatible' })
+  const hint = parseLoginHint(String(payload['sub']), {
+    compatible: settings.mode === 'compatible',
+  })
   if (typeof hint === 'string') throw new OAuthProfileError('invalid_grant', `sub: ${hint}`)
   let deviceId: string | undefined
   if (hint.kind === 'operatortoken') deviceId = await verifyOperatorToken(deps, hint.token)
-  else if (hint.selector.kind === 'phoneNumber') deviceId = (await deps.store.devices.find(hint.selector))?.id
+  else if (hint.selector.kind === 'phoneNumber')
+    deviceId = (await deps.store.devices.find(hint.selector))?.id
   else throw new OAuthProfileError('invalid_grant', 'sub must be tel: or operatortoken:')
-  if (deviceId === undefined) throw new OAuthProfileError('invalid_grant', 'sub does not identify a subscriber')
+  if (deviceId === undefined)
+    throw new OAuthProfileError('invalid_grant', 'sub does not identify a subscriber')
 
   if (needsConsent(basis)) {
     const consent = await deps.store.consents.latest(iss, deviceId, purpose)
     if (consent?.status !== 'granted') {
-      throw new OAuthProfileError('invalid_grant', 'the subscriber has not consented to this purpose for this app')
+      throw new OAuthProfileError(
+        'invalid_grant',
+        'the subscriber has not consented to this purpose for this app',
+      )
     }
   }
   const tokenScope = [purpose, ...api].join(' ')
-  const accessToken = await mintAccessToken(deps, { clientId: iss, scope: tokenScope, deviceId, ttlSeconds: deps.accessTokenTtl })
+  const accessToken = await mintAccessToken(deps, {
+    clientId: iss,
+    scope: tokenScope,
+    deviceId,
+    ttlSeconds: deps.accessTokenTtl,
+  })
   await pairwiseSubject(deps.store, iss, deviceId)
-  return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.accessTokenTtl, scope: tokenScope }
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: deps.accessTokenTtl,
+    scope: tokenScope,
+  }
 }

@@ -2,8 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net'
 import type { DeviceSelector } from '../network/device.js'
 
 export type LoginHint =
-  | { kind: 'device'; selector: DeviceSelector }
-  | { kind: 'operatortoken'; token: string }
+  { kind: 'device'; selector: DeviceSelector } | { kind: 'operatortoken'; token: string }
 
 const E164 = /^\+[1-9][0-9]{4,14}$/
 
@@ -18,12 +17,19 @@ export function parseLoginHint(hint: string, options: { compatible: boolean }): 
   const value = hint.slice(colon + 1)
   switch (scheme) {
     case 'tel':
-      return E164.test(value) ? { kind: 'device', selector: { kind: 'phoneNumber', phoneNumber: value } } : 'tel: needs an E.164 number such as tel:+34666666666'
+      return E164.test(value)
+        ? { kind: 'device', selector: { kind: 'phoneNumber', phoneNumber: value } }
+        : 'tel: needs an E.164 number such as tel:+34666666666'
     case 'phone_number':
-      if (!options.compatible) return 'phone_number: hints are not part of the CAMARA profile; use tel:'
-      return E164.test(value) ? { kind: 'device', selector: { kind: 'phoneNumber', phoneNumber: value } } : 'phone_number: needs an E.164 number'
+      if (!options.compatible)
+        return 'phone_number: hints are not part of the CAMARA profile; use tel:'
+      return E164.test(value)
+        ? { kind: 'device', selector: { kind: 'phoneNumber', phoneNumber: value } }
+        : 'phone_number: needs an E.164 number'
     case 'operatortoken':
-      return value.length > 0 ? { kind: 'operatortoken', token: value } : 'operatortoken: needs a token'
+      return value.length > 0
+        ? { kind: 'operatortoken', token: value }
+        : 'operatortoken: needs a token'
     case 'ipport': {
       const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value)
       if (v6?.[1] !== undefined) {
@@ -31,11 +37,16 @@ export function parseLoginHint(hint: string, options: { compatible: boolean }): 
         return { kind: 'device', selector: { kind: 'ipv6Address', ipv6Address: v6[1] } }
       }
       const [address = '', port, extra] = value.split(':')
-      if (extra !== undefined || !isIPv4(address)) return 'ipport: needs IPv4[:port] or [IPv6][:port]'
-      if (port === undefined) return { kind: 'device', selector: { kind: 'ipv4Address', publicAddress: address } }
+      if (extra !== undefined || !isIPv4(address))
+        return 'ipport: needs IPv4[:port] or [IPv6][:port]'
+      if (port === undefined)
+        return { kind: 'device', selector: { kind: 'ipv4Address', publicAddress: address } }
       const n = Number(port)
       if (!/^\d{1,5}$/.test(port) || n > 65535) return 'ipport: has an invalid port'
-      return { kind: 'device', selector: { kind: 'ipv4Address', publicAddress: address, publicPort: n } }
+      return {
+        kind: 'device',
+        selector: { kind: 'ipv4Address', publicAddress: address, publicPort: n },
+      }
     }
     default:
       return 'login_hint must be tel:, ipport: or operatortoken:'

@@ -47,5 +47,9 @@ export async function authenticateByNetwork(
   if (address === undefined) return undefined
   if (isIPv6(address)) return deps.store.devices.find({ kind: 'ipv6Address', ipv6Address: address })
   if (!isIPv4(address)) return undefined
-  return deps.store.devices.find({ kind: 'ipv4Address', publicAddress: address, ...(port === undefined ? {} : { publicPort: port }) })
+  return deps.store.devices.find({
+    kind: 'ipv4Address',
+    publicAddress: address,
+    ...(port === undefined ? {} : { publicPort: port }),
+  })
 }

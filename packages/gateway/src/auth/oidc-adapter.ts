@@ -33,7 +33,9 @@ export function storeAdapter(store: Store): new (model: string) => Adapter {
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') {
         const app = await store.apps.byClientId(id)
-        return app === undefined ? undefined : (clientMetadata(app.client_id, app.secret_hash, appSettings(app)) as AdapterPayload)
+        return app === undefined
+          ? undefined
+          : clientMetadata(app.client_id, app.secret_hash, appSettings(app))
       }
       const row = await store.oidcModels.find(this.model, id)
       return this.payload(row)
@@ -59,7 +61,9 @@ export function storeAdapter(store: Store): new (model: string) => Adapter {
       await store.oidcModels.revokeByGrantId(grantId)
     }
 
-    private payload(row: Awaited<ReturnType<Store['oidcModels']['find']>>): AdapterPayload | undefined {
+    private payload(
+      row: Awaited<ReturnType<Store['oidcModels']['find']>>,
+    ): AdapterPayload | undefined {
       if (row === undefined) return undefined
       if (row.expires_at !== null && row.expires_at < epoch()) return undefined
       const payload = JSON.parse(row.payload) as AdapterPayload

@@ -8,7 +8,11 @@ const TYP = 'operator-token+jwt'
  * operator hands a device that is already authenticated. Here a short-lived JWT signed by the
  * gateway, naming the device by its internal id (never the phone number).
  */
-export async function issueOperatorToken(deps: { keyring: Keyring; issuer: string }, deviceId: string, ttlSeconds = 600): Promise<string> {
+export async function issueOperatorToken(
+  deps: { keyring: Keyring; issuer: string },
+  deviceId: string,
+  ttlSeconds = 600,
+): Promise<string> {
   const key = deps.keyring.current()
   return new SignJWT({})
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TYP })
@@ -21,7 +25,10 @@ export async function issueOperatorToken(deps: { keyring: Keyring; issuer: strin
 }
 
 /** The device id an operator token names, or `undefined` when it is not valid. */
-export async function verifyOperatorToken(deps: { keyring: Keyring; issuer: string }, token: string): Promise<string | undefined> {
+export async function verifyOperatorToken(
+  deps: { keyring: Keyring; issuer: string },
+  token: string,
+): Promise<string | undefined> {
   try {
     const { payload } = await jwtVerify(
       token,

@@ -22,3 +22,8 @@ ${body}
 </body>
 </html>`
 }
+
+/** A request parameter as text: strings pass, anything else (absent, arrays, objects) is ''. */
+export function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : ''
+}

@@ -20,7 +20,10 @@ export class OAuthProfileError extends Error {
  */
 const VENDOR_API_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'device-status-roaming-read': ['device-status:roaming:read', 'device-roaming-status:read'],
-  'device-status-connectivity-read': ['device-status:connectivity:read', 'device-reachability-status:read'],
+  'device-status-connectivity-read': [
+    'device-status:connectivity:read',
+    'device-reachability-status:read',
+  ],
   'device-status-reachability-read': ['device-reachability-status:read'],
   'connected-network-type-read': ['connected-network-type:read'],
 }
@@ -43,7 +46,10 @@ export function rewriteVendorScopes(
   const tokens = (params['scope'] ?? '').split(' ').filter((s) => s !== '')
   const purposeParam = params['purpose']
   if (purposeParam !== undefined && !compatible) {
-    throw new OAuthProfileError('invalid_request', 'the purpose parameter is not part of the CAMARA profile; send the purpose as a dpv: scope value')
+    throw new OAuthProfileError(
+      'invalid_request',
+      'the purpose parameter is not part of the CAMARA profile; send the purpose as a dpv: scope value',
+    )
   }
   if (purposeParam !== undefined) tokens.push(purposeParam)
   const out: string[] = []
@@ -54,10 +60,14 @@ export function rewriteVendorScopes(
       continue
     }
     if (!compatible) {
-      throw new OAuthProfileError('invalid_scope', `"${token}": the dpv:<Purpose>#<api> form is not part of the CAMARA profile; send the purpose and the API scopes as separate scope values`)
+      throw new OAuthProfileError(
+        'invalid_scope',
+        `"${token}": the dpv:<Purpose>#<api> form is not part of the CAMARA profile; send the purpose and the API scopes as separate scope values`,
+      )
     }
     const mapped = vendorScopes(token.slice(hash + 1))
-    if (mapped === undefined) throw new OAuthProfileError('invalid_scope', `"${token}" names no known API`)
+    if (mapped === undefined)
+      throw new OAuthProfileError('invalid_scope', `"${token}" names no known API`)
     out.push(token.slice(0, hash), ...mapped)
   }
   const { purpose: _purpose, ...rest } = params
@@ -68,7 +78,15 @@ export function rewriteVendorScopes(
 /** CAMARA ICM: exactly one `dpv:` purpose per request; none or two is `invalid_scope`. */
 export function requireOnePurpose(scope: string | undefined): string {
   const purposes = [...new Set(purposesIn((scope ?? '').split(' ')))]
-  if (purposes.length === 0) throw new OAuthProfileError('invalid_scope', 'exactly one purpose (a dpv: scope value) is required; none was sent')
-  if (purposes.length > 1) throw new OAuthProfileError('invalid_scope', `exactly one purpose (a dpv: scope value) is allowed; got ${purposes.join(', ')}`)
+  if (purposes.length === 0)
+    throw new OAuthProfileError(
+      'invalid_scope',
+      'exactly one purpose (a dpv: scope value) is required; none was sent',
+    )
+  if (purposes.length > 1)
+    throw new OAuthProfileError(
+      'invalid_scope',
+      `exactly one purpose (a dpv: scope value) is allowed; got ${purposes.join(', ')}`,
+    )
   return purposes[0] as string
 }

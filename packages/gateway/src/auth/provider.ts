@@ -12,6 +12,7 @@ import { pairwiseSubject } from './access-token.js'
 import { requireOnePurpose, OAuthProfileError } from './profile.js'
 import { type LegalBasis } from './purpose.js'
 import { verifySecret } from './secret.js'
+import { textOf } from './pages.js'
 
 export interface ProviderDeps {
   store: Store
@@ -44,7 +45,9 @@ export const ROUTES = {
 } as const
 
 /** The profile mode oidc-provider keeps in the client's extra metadata (`x-profile-mode`). */
-export function clientMode(client: { metadata(): Record<string, unknown> } | undefined): AppSettings['mode'] {
+export function clientMode(
+  client: { metadata(): Record<string, unknown> } | undefined,
+): AppSettings['mode'] {
   return client?.metadata()['x-profile-mode'] === 'compatible' ? 'compatible' : 'strict'
 }
 
@@ -68,13 +71,18 @@ export function createProvider(deps: ProviderDeps): Provider {
   const resource = apiResource(issuer)
   const purposes = Object.keys(deps.legalBases)
   const resourceScopes = [...allApiScopes(), ...purposes].join(' ')
-  const privateKeys = [keyring.current(), ...keyring.all().filter((k) => k.kid !== keyring.current().kid)].map((k) => k.privateJwk)
+  const privateKeys = [
+    keyring.current(),
+    ...keyring.all().filter((k) => k.kid !== keyring.current().kid),
+  ].map((k) => k.privateJwk)
   // Cookie signing keys follow the signing key: shared by every instance, stable across restarts.
-  const cookieKey = createHash('sha256').update(JSON.stringify(keyring.current().privateJwk)).digest('base64url')
+  const cookieKey = createHash('sha256')
+    .update(JSON.stringify(keyring.current().privateJwk))
+    .digest('base64url')
 
   const configuration: Configuration = {
     adapter: storeAdapterFactory(store),
-    jwks: { keys: privateKeys as never },
+    jwks: { keys: privateKeys },
     cookies: { keys: [cookieKey] },
     routes: ROUTES,
     scopes: ['openid', 'offline_access', ...allApiScopes(), ...purposes],
@@ -97,7 +105,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     assertJwtClientAuthClaimsAndHeader: async (_ctx, claims) => {
       const { exp, iat } = claims as { exp?: number; iat?: number }
       const now = Math.floor(Date.now() / 1000)
-      if (typeof exp !== 'number' || exp > now + 300 || (typeof iat === 'number' && exp - iat > 300)) {
+      if (
+        typeof exp !== 'number' ||
+        exp > now + 300 ||
+        (typeof iat === 'number' && exp - iat > 300)
+      ) {
         throw new errors.InvalidClientAuth('client assertions may live at most 300 seconds')
       }
     },
@@ -110,7 +122,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     async findAccount(ctx, sub) {
       const subject = await store.subjects.bySub(sub)
       if (subject === undefined) return undefined
-      if (ctx.oidc.client !== undefined && subject.client_id !== ctx.oidc.client.clientId) return undefined
+      if (ctx.oidc.client !== undefined && subject.client_id !== ctx.oidc.client.clientId)
+        return undefined
       if ((await store.devices.byId(subject.device_id)) === undefined) return undefined
       return { accountId: sub, claims: async () => ({ sub }) }
     },
@@ -134,10 +147,15 @@ export function createProvider(deps: ProviderDeps): Provider {
         const client = ctx.oidc.client
         try {
           const purpose = requireOnePurpose(ctx.oidc.params?.['scope'] as string | undefined)
-          if (!(purpose in deps.legalBases)) throw new OAuthProfileError('invalid_scope', `unknown purpose ${purpose}`)
+          if (!(purpose in deps.legalBases))
+            throw new OAuthProfileError('invalid_scope', `unknown purpose ${purpose}`)
           const allowed = new Set(String(client?.metadata()['scope'] ?? '').split(' '))
-          if (!allowed.has(purpose)) throw new OAuthProfileError('invalid_scope', `purpose ${purpose} is not allowed for this app`)
-          const scopes = String(ctx.oidc.params?.['scope'] ?? '').split(' ')
+          if (!allowed.has(purpose))
+            throw new OAuthProfileError(
+              'invalid_scope',
+              `purpose ${purpose} is not allowed for this app`,
+            )
+          const scopes = textOf(ctx.oidc.params?.['scope']).split(' ')
           if (clientMode(client) === 'strict' && !scopes.includes('openid')) {
             throw new OAuthProfileError('invalid_scope', 'the openid scope is required')
           }
@@ -159,12 +177,17 @@ export function createProvider(deps: ProviderDeps): Provider {
         // CAMARA ICM: request objects carry iss, aud, iat, exp and jti; iat not in the future; exp − iat ≤ 300 s.
         async assertJwtClaimsAndHeader(_ctx, claims) {
           for (const claim of ['iss', 'aud', 'iat', 'exp', 'jti']) {
-            if (claims[claim] === undefined) throw new errors.InvalidRequestObject(`Request Object is missing the '${claim}' claim`)
+            if (claims[claim] === undefined)
+              throw new errors.InvalidRequestObject(
+                `Request Object is missing the '${claim}' claim`,
+              )
           }
           const iat = Number(claims['iat'])
           const exp = Number(claims['exp'])
-          if (iat > Math.floor(Date.now() / 1000) + 5) throw new errors.InvalidRequestObject("Request Object 'iat' is in the future")
-          if (exp - iat > 300) throw new errors.InvalidRequestObject('Request Object may live at most 300 seconds')
+          if (iat > Math.floor(Date.now() / 1000) + 5)
+            throw new errors.InvalidRequestObject("Request Object 'iat' is in the future")
+          if (exp - iat > 300)
+            throw new errors.InvalidRequestObject('Request Object may live at most 300 seconds')
         },
       },
       rpInitiatedLogout: { enabled: false },
@@ -187,16 +210,20 @@ export function createProvider(deps: ProviderDeps): Provider {
         enabled: true,
         deliveryModes: ['poll'],
         async processLoginHint(ctx, loginHint = '') {
-          const hint = parseLoginHint(loginHint, { compatible: clientMode(ctx.oidc.client) === 'compatible' })
+          const hint = parseLoginHint(loginHint, {
+            compatible: clientMode(ctx.oidc.client) === 'compatible',
+          })
           if (typeof hint === 'string') throw new errors.InvalidRequest(hint)
           const clientId = ctx.oidc.client?.clientId ?? ''
           if (hint.kind === 'operatortoken') {
             const deviceId = await verifyOperatorToken(deps, hint.token)
-            if (deviceId === undefined) throw new errors.UnknownUserId('the operator token is not valid')
+            if (deviceId === undefined)
+              throw new errors.UnknownUserId('the operator token is not valid')
             return pairwiseSubject(store, clientId, deviceId)
           }
           const device = await store.devices.find(hint.selector)
-          if (device === undefined) throw new errors.UnknownUserId('login_hint does not identify a subscriber')
+          if (device === undefined)
+            throw new errors.UnknownUserId('login_hint does not identify a subscriber')
           return pairwiseSubject(store, clientId, device.id)
         },
         // CAMARA ICM: binding_message, user_code and requested_expiry are ignored, not refused.
@@ -209,11 +236,14 @@ export function createProvider(deps: ProviderDeps): Provider {
         async triggerAuthenticationDevice(ctx, request, account, client) {
           const body = ctx.body as Record<string, unknown>
           body['interval'] = deps.cibaInterval
-          await decideBackchannelRequest({ store, provider, resource, legalBases: deps.legalBases, interval: deps.cibaInterval }, {
-            request,
-            sub: account.accountId,
-            clientId: client.clientId,
-          })
+          await decideBackchannelRequest(
+            { store, provider, resource, legalBases: deps.legalBases, interval: deps.cibaInterval },
+            {
+              request,
+              sub: account.accountId,
+              clientId: client.clientId,
+            },
+          )
         },
       },
     },
@@ -233,13 +263,21 @@ export function createProvider(deps: ProviderDeps): Provider {
       body['subject_types_supported'] = ['pairwise']
       body['backchannel_user_code_parameter_supported'] = false
       // Served in front of the provider (auth/jwt-bearer.ts).
-      body['grant_types_supported'] = [...(body['grant_types_supported'] as string[]), 'urn:ietf:params:oauth:grant-type:jwt-bearer']
+      body['grant_types_supported'] = [
+        ...(body['grant_types_supported'] as string[]),
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      ]
     }
   })
 
   // Client secrets are stored as scrypt hashes (clientMetadata puts the hash in client_secret).
-  const Client = provider.Client as unknown as { prototype: { compareClientSecret(actual: string): Promise<boolean>; clientSecret?: string } }
-  Client.prototype.compareClientSecret = async function (this: { clientSecret?: string }, actual: string) {
+  const Client = provider.Client as unknown as {
+    prototype: { compareClientSecret(actual: string): Promise<boolean>; clientSecret?: string }
+  }
+  Client.prototype.compareClientSecret = async function (
+    this: { clientSecret?: string },
+    actual: string,
+  ) {
     if (deps.production && actual === DEMO_APP.clientSecret) return false
     return this.clientSecret !== undefined && verifySecret(actual, this.clientSecret)
   }

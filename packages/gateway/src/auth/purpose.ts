@@ -21,7 +21,12 @@ export const DEFAULT_LEGAL_BASES: Readonly<Record<string, LegalBasis>> = {
   'dpv:CommercialInterest': 'consent',
 }
 
-export const LEGAL_BASES: readonly LegalBasis[] = ['consent', 'legitimate-interest', 'contract', 'legal-obligation']
+export const LEGAL_BASES: readonly LegalBasis[] = [
+  'consent',
+  'legitimate-interest',
+  'contract',
+  'legal-obligation',
+]
 
 export function needsConsent(basis: LegalBasis): boolean {
   return basis === 'consent'

@@ -51,10 +51,20 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
  * profile gate first (auth/gate.ts), then reach the provider untouched but for the rewritten
  * parameters. `current()` returns the provider in use (it is rebuilt when keys rotate).
  */
-export function providerRoutes(app: FastifyInstance, deps: GateDeps & JwtBearerDeps & { current: () => Provider }): void {
+export function providerRoutes(
+  app: FastifyInstance,
+  deps: GateDeps & JwtBearerDeps & { current: () => Provider },
+): void {
   const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? ''
-    const endpoint = path === '/oauth2/token' ? 'token' : path === '/oauth2/bc-authorize' ? 'bc-authorize' : path === '/oauth2/authorize' ? 'authorize' : undefined
+    const endpoint =
+      path === '/oauth2/token'
+        ? 'token'
+        : path === '/oauth2/bc-authorize'
+          ? 'bc-authorize'
+          : path === '/oauth2/authorize'
+            ? 'authorize'
+            : undefined
     let raw = request.raw
     try {
       if (endpoint === 'token' && request.method === 'POST' && typeof request.body === 'string') {
@@ -64,11 +74,21 @@ export function providerRoutes(app: FastifyInstance, deps: GateDeps & JwtBearerD
         }
       }
       if (endpoint !== undefined && request.method === 'POST' && typeof request.body === 'string') {
-        const params = await gateAuthorizationRequest(deps, endpoint, toParams(parseQuery(request.body)), request.headers.authorization)
+        const params = await gateAuthorizationRequest(
+          deps,
+          endpoint,
+          toParams(parseQuery(request.body)),
+          request.headers.authorization,
+        )
         raw = replay(request.raw, stringifyQuery(params))
       } else if (endpoint === 'authorize' && request.method === 'GET') {
         const query = request.url.includes('?') ? (request.url.split('?')[1] ?? '') : ''
-        const params = await gateAuthorizationRequest(deps, endpoint, toParams(parseQuery(query)), undefined)
+        const params = await gateAuthorizationRequest(
+          deps,
+          endpoint,
+          toParams(parseQuery(query)),
+          undefined,
+        )
         raw.url = `${path}?${stringifyQuery(params)}`
       } else if (request.method === 'POST' && typeof request.body === 'string') {
         raw = replay(request.raw, request.body)
@@ -78,7 +98,7 @@ export function providerRoutes(app: FastifyInstance, deps: GateDeps & JwtBearerD
       throw error
     }
     reply.hijack()
-    deps.current().callback()(raw, reply.raw)
+    void deps.current().callback()(raw, reply.raw)
   }
   const methods: ('GET' | 'POST' | 'OPTIONS' | 'HEAD')[] = ['GET', 'POST', 'OPTIONS']
   app.route({ method: methods, url: '/oauth2/*', handler: handOver })

@@ -2,7 +2,9 @@ import { randomBytes, scrypt, timingSafeEqual, type BinaryLike } from 'node:cryp
 
 const scryptAsync = (password: BinaryLike, salt: BinaryLike, keylen: number) =>
   new Promise<Buffer>((resolve, reject) =>
-    scrypt(password, salt, keylen, { N: 16384, r: 8, p: 1 }, (error, key) => (error ? reject(error) : resolve(key))),
+    scrypt(password, salt, keylen, { N: 16384, r: 8, p: 1 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
   )
 
 /** A new client secret: 32 random bytes, base64url. Shown once, stored only as a hash. */

@@ -1,14 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidTokenError, type TokenVerifier } from '../auth/access-token.js'
 import { CamaraError } from './camara-error.js'
+import { DPoPProofError, verifyDPoPProof, type proofReplayCache } from './dpop.js'
 import type { RateLimiter } from './rate-limit.js'
 
 export interface GuardDeps {
   verifier: TokenVerifier
   rateLimiter: RateLimiter
+  /** Base URL the gateway is reached at, for DPoP `htu` checks. */
+  issuer: string
+  dpopReplay: ReturnType<typeof proofReplayCache>
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/
+const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i
 
 /**
  * The resource-server checks of one operation, in order: a bearer token (401), its signature,
@@ -18,18 +22,45 @@ const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/
 export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]) {
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization
-    const match = header === undefined ? null : BEARER.exec(header)
-    if (match?.[1] === undefined) {
-      reply.header('www-authenticate', 'Bearer')
+    const match = header === undefined ? null : AUTHORIZATION.exec(header)
+    const scheme = match?.[1]?.toLowerCase()
+    const token = match?.[2]
+    if (scheme === undefined || token === undefined) {
+      reply.header('www-authenticate', 'Bearer, DPoP')
       throw new CamaraError('UNAUTHENTICATED')
     }
     try {
-      request.auth = await deps.verifier.verify(match[1])
+      request.auth = await deps.verifier.verify(token)
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error
       request.log.debug({ reason: error.message }, 'token refused')
       reply.header('www-authenticate', 'Bearer error="invalid_token"')
       throw new CamaraError('UNAUTHENTICATED')
+    }
+    const { jkt } = request.auth
+    if (jkt !== undefined || scheme === 'dpop') {
+      // RFC 9449 §7: a DPoP-bound token needs the DPoP scheme and a valid proof; Bearer is refused.
+      const proof = request.headers['dpop']
+      try {
+        if (jkt === undefined || scheme !== 'dpop' || typeof proof !== 'string') {
+          throw new DPoPProofError('a DPoP-bound token needs Authorization: DPoP and a DPoP proof')
+        }
+        await verifyDPoPProof({
+          proof,
+          method: request.method,
+          url: deps.issuer + request.url.split('?')[0],
+          accessToken: token,
+          jkt,
+          replay: deps.dpopReplay,
+        })
+      } catch (error) {
+        if (!(error instanceof DPoPProofError)) throw error
+        reply.header(
+          'www-authenticate',
+          `DPoP error="invalid_dpop_proof", error_description="${error.message}"`,
+        )
+        throw new CamaraError('UNAUTHENTICATED', error.message)
+      }
     }
     const granted = request.auth.scopes
     if (scopes.length > 0 && !scopes.some((set) => set.every((s) => granted.has(s)))) {

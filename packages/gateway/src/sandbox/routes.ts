@@ -63,14 +63,12 @@ export function sandboxRoutes(
         ttlSeconds: expiresIn,
         ...(deviceId === undefined ? {} : { deviceId }),
       })
-      return reply
-        .code(201)
-        .send({
-          access_token: accessToken,
-          token_type: 'Bearer',
-          expires_in: expiresIn,
-          scope: body.scope,
-        })
+      return reply.code(201).send({
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: expiresIn,
+        scope: body.scope,
+      })
     },
   )
 }

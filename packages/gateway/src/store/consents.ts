@@ -46,7 +46,11 @@ export function consentRepository(db: Kysely<Database> | Transaction<Database>):
       await db.insertInto('consents').values(row).execute()
     },
     async setStatus(id, status, at) {
-      const result = await db.updateTable('consents').set({ status, updated_at: at }).where('id', '=', id).executeTakeFirst()
+      const result = await db
+        .updateTable('consents')
+        .set({ status, updated_at: at })
+        .where('id', '=', id)
+        .executeTakeFirst()
       return Number(result.numUpdatedRows) > 0
     },
   }
@@ -62,7 +66,12 @@ export function pendingAuthorizationRepository(
       if (filter.status !== undefined) query = query.where('status', '=', filter.status)
       return query.execute()
     },
-    byId: (id) => db.selectFrom('pending_authorizations').selectAll().where('auth_req_id', '=', id).executeTakeFirst(),
+    byId: (id) =>
+      db
+        .selectFrom('pending_authorizations')
+        .selectAll()
+        .where('auth_req_id', '=', id)
+        .executeTakeFirst(),
     async insert(row) {
       await db.insertInto('pending_authorizations').values(row).execute()
     },

@@ -101,9 +101,21 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .addColumn('consumed_at', 'bigint')
           .addPrimaryKeyConstraint('oidc_models_pk', ['model', 'id'])
           .execute()
-        await db.schema.createIndex('oidc_models_grant').on('oidc_models').column('grant_id').execute()
-        await db.schema.createIndex('oidc_models_uid').on('oidc_models').columns(['model', 'uid']).execute()
-        await db.schema.createIndex('oidc_models_user_code').on('oidc_models').columns(['model', 'user_code']).execute()
+        await db.schema
+          .createIndex('oidc_models_grant')
+          .on('oidc_models')
+          .column('grant_id')
+          .execute()
+        await db.schema
+          .createIndex('oidc_models_uid')
+          .on('oidc_models')
+          .columns(['model', 'uid'])
+          .execute()
+        await db.schema
+          .createIndex('oidc_models_user_code')
+          .on('oidc_models')
+          .columns(['model', 'user_code'])
+          .execute()
         await db.schema
           .createTable('consents')
           .addColumn('id', 'text', (c) => c.primaryKey())

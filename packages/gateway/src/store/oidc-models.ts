@@ -7,7 +7,11 @@ export type OidcModelRow = Selectable<OidcModelTable>
 export interface OidcModelRepository {
   upsert(row: OidcModelRow): Promise<void>
   find(model: string, id: string): Promise<OidcModelRow | undefined>
-  findBy(model: string, column: 'uid' | 'user_code', value: string): Promise<OidcModelRow | undefined>
+  findBy(
+    model: string,
+    column: 'uid' | 'user_code',
+    value: string,
+  ): Promise<OidcModelRow | undefined>
   consume(model: string, id: string, at: number): Promise<void>
   destroy(model: string, id: string): Promise<void>
   revokeByGrantId(grantId: string): Promise<void>
@@ -17,7 +21,9 @@ export interface OidcModelRepository {
   prune(now: number): Promise<number>
 }
 
-export function oidcModelRepository(db: Kysely<Database> | Transaction<Database>): OidcModelRepository {
+export function oidcModelRepository(
+  db: Kysely<Database> | Transaction<Database>,
+): OidcModelRepository {
   return {
     async upsert(row) {
       const { model: _m, id: _i, ...update } = row
@@ -28,11 +34,26 @@ export function oidcModelRepository(db: Kysely<Database> | Transaction<Database>
         .execute()
     },
     find: (model, id) =>
-      db.selectFrom('oidc_models').selectAll().where('model', '=', model).where('id', '=', id).executeTakeFirst(),
+      db
+        .selectFrom('oidc_models')
+        .selectAll()
+        .where('model', '=', model)
+        .where('id', '=', id)
+        .executeTakeFirst(),
     findBy: (model, column, value) =>
-      db.selectFrom('oidc_models').selectAll().where('model', '=', model).where(column, '=', value).executeTakeFirst(),
+      db
+        .selectFrom('oidc_models')
+        .selectAll()
+        .where('model', '=', model)
+        .where(column, '=', value)
+        .executeTakeFirst(),
     async consume(model, id, at) {
-      await db.updateTable('oidc_models').set({ consumed_at: at }).where('model', '=', model).where('id', '=', id).execute()
+      await db
+        .updateTable('oidc_models')
+        .set({ consumed_at: at })
+        .where('model', '=', model)
+        .where('id', '=', id)
+        .execute()
     },
     async destroy(model, id) {
       await db.deleteFrom('oidc_models').where('model', '=', model).where('id', '=', id).execute()
@@ -55,7 +76,10 @@ export function oidcModelRepository(db: Kysely<Database> | Transaction<Database>
         .map((r) => r.id)
     },
     async prune(now) {
-      const result = await db.deleteFrom('oidc_models').where('expires_at', '<', now).executeTakeFirst()
+      const result = await db
+        .deleteFrom('oidc_models')
+        .where('expires_at', '<', now)
+        .executeTakeFirst()
       return Number(result.numDeletedRows)
     },
   }

@@ -44,22 +44,44 @@ describe('Authorization Code flow with network-based authentication', () => {
     assert.ok('url' in done, JSON.stringify(done))
     assert.equal(done.url.origin + done.url.pathname, REDIRECT)
     assert.equal(done.url.searchParams.get('state'), state)
-    const tokens = await client.authorizationCodeGrant(config, done.url, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce }, { redirect_uri: REDIRECT })
+    const tokens = await client.authorizationCodeGrant(
+      config,
+      done.url,
+      { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce },
+      { redirect_uri: REDIRECT },
+    )
     assert.match(tokens.claims()?.sub ?? '', /^ps-/)
     const res = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)
     assert.equal(res.body.countryCode, 262)
     // The code is single-use.
-    const replay = await form(gw, '/oauth2/token', { grant_type: 'authorization_code', code: done.url.searchParams.get('code') ?? '', redirect_uri: REDIRECT, code_verifier: codeVerifier }, DEMO)
+    const replay = await form(
+      gw,
+      '/oauth2/token',
+      {
+        grant_type: 'authorization_code',
+        code: done.url.searchParams.get('code') ?? '',
+        redirect_uri: REDIRECT,
+        code_verifier: codeVerifier,
+      },
+      DEMO,
+    )
     assert.equal(replay.body.error, 'invalid_grant')
   })
 
   it('network-based: a request from a device address is authenticated without a page', async () => {
-    await gw.admin('PATCH', '/network/v1/devices/+34600000003', { ipv4Address: { publicAddress: '127.0.0.1' } })
+    await gw.admin('PATCH', '/network/v1/devices/+34600000003', {
+      ipv4Address: { publicAddress: '127.0.0.1' },
+    })
     try {
       const { url, codeVerifier, state, nonce, agent } = await authorize({})
       const done = await agent.follow(url.href)
       assert.ok('url' in done, 'straight back to the app')
-      const tokens = await client.authorizationCodeGrant(config, done.url, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce }, { redirect_uri: REDIRECT })
+      const tokens = await client.authorizationCodeGrant(
+        config,
+        done.url,
+        { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce },
+        { redirect_uri: REDIRECT },
+      )
       const res = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)
       assert.equal(res.body.countryCode, 340)
     } finally {
@@ -71,21 +93,38 @@ describe('Authorization Code flow with network-based authentication', () => {
     const allow = await authorize({ scope: `openid ${MARKETING} ${ROAMING}` })
     const picker = await allow.agent.follow(allow.url.href)
     assert.ok('page' in picker)
-    const consentPage = await allow.agent.follow(formOf(picker.page).action, { form: { phoneNumber: '+34600000005' } })
+    const consentPage = await allow.agent.follow(formOf(picker.page).action, {
+      form: { phoneNumber: '+34600000005' },
+    })
     assert.ok('page' in consentPage, 'the consent page')
     assert.match(consentPage.page, /asks for your consent/)
     assert.match(consentPage.page, /Marketing/)
-    const allowed = await allow.agent.follow(formOf(consentPage.page).action, { form: { decision: 'approve' } })
+    const allowed = await allow.agent.follow(formOf(consentPage.page).action, {
+      form: { decision: 'approve' },
+    })
     assert.ok('url' in allowed)
-    const tokens = await client.authorizationCodeGrant(config, allowed.url, { pkceCodeVerifier: allow.codeVerifier, expectedState: allow.state, expectedNonce: allow.nonce }, { redirect_uri: REDIRECT })
+    const tokens = await client.authorizationCodeGrant(
+      config,
+      allowed.url,
+      {
+        pkceCodeVerifier: allow.codeVerifier,
+        expectedState: allow.state,
+        expectedNonce: allow.nonce,
+      },
+      { redirect_uri: REDIRECT },
+    )
     assert.ok(tokens.access_token)
 
     const deny = await authorize({ scope: `openid ${MARKETING} ${ROAMING}` })
     const picker2 = await deny.agent.follow(deny.url.href)
     assert.ok('page' in picker2)
-    const consent2 = await deny.agent.follow(formOf(picker2.page).action, { form: { phoneNumber: '+34600000001' } })
+    const consent2 = await deny.agent.follow(formOf(picker2.page).action, {
+      form: { phoneNumber: '+34600000001' },
+    })
     assert.ok('page' in consent2)
-    const denied = await deny.agent.follow(formOf(consent2.page).action, { form: { decision: 'deny' } })
+    const denied = await deny.agent.follow(formOf(consent2.page).action, {
+      form: { decision: 'deny' },
+    })
     assert.ok('url' in denied)
     assert.equal(denied.url.searchParams.get('error'), 'access_denied')
     assert.equal(denied.url.searchParams.get('state'), deny.state)
@@ -93,7 +132,14 @@ describe('Authorization Code flow with network-based authentication', () => {
 
   it('PKCE: required (S256), and a wrong verifier is invalid_grant', async () => {
     const noPkce = new URL(gw.url + '/oauth2/authorize')
-    for (const [k, v] of Object.entries({ client_id: 'my-app-id', response_type: 'code', redirect_uri: REDIRECT, scope: `openid ${FRAUD} ${ROAMING}`, state: 'abc' })) noPkce.searchParams.set(k, v)
+    for (const [k, v] of Object.entries({
+      client_id: 'my-app-id',
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      scope: `openid ${FRAUD} ${ROAMING}`,
+      state: 'abc',
+    }))
+      noPkce.searchParams.set(k, v)
     const refused = await new UserAgent(gw.url).follow(noPkce.href)
     assert.ok('url' in refused)
     assert.equal(refused.url.searchParams.get('error'), 'invalid_request')
@@ -102,9 +148,21 @@ describe('Authorization Code flow with network-based authentication', () => {
     const { url, agent } = await authorize({})
     const picker = await agent.follow(url.href)
     assert.ok('page' in picker)
-    const done = await agent.follow(formOf(picker.page).action, { form: { phoneNumber: '+34600000002' } })
+    const done = await agent.follow(formOf(picker.page).action, {
+      form: { phoneNumber: '+34600000002' },
+    })
     assert.ok('url' in done)
-    const wrong = await form(gw, '/oauth2/token', { grant_type: 'authorization_code', code: done.url.searchParams.get('code') ?? '', redirect_uri: REDIRECT, code_verifier: client.randomPKCECodeVerifier() }, DEMO)
+    const wrong = await form(
+      gw,
+      '/oauth2/token',
+      {
+        grant_type: 'authorization_code',
+        code: done.url.searchParams.get('code') ?? '',
+        redirect_uri: REDIRECT,
+        code_verifier: client.randomPKCECodeVerifier(),
+      },
+      DEMO,
+    )
     assert.equal(wrong.body.error, 'invalid_grant')
   })
 
@@ -125,7 +183,7 @@ describe('Authorization Code flow with network-based authentication', () => {
     }
   })
 
-  it("vendor form: purpose=dpv:FraudPreventionAndDetection#sim-swap instead of scopes, state carried back", async () => {
+  it('vendor form: purpose=dpv:FraudPreventionAndDetection#sim-swap instead of scopes, state carried back', async () => {
     const codeVerifier = client.randomPKCECodeVerifier()
     const url = new URL(gw.url + '/oauth2/authorize')
     for (const [k, v] of Object.entries({
@@ -136,19 +194,36 @@ describe('Authorization Code flow with network-based authentication', () => {
       state: 'vendor-state',
       code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
-    })) url.searchParams.set(k, v)
+    }))
+      url.searchParams.set(k, v)
     const agent = new UserAgent(gw.url)
     const picker = await agent.follow(url.href)
     assert.ok('page' in picker, JSON.stringify(picker))
-    const done = await agent.follow(formOf(picker.page).action, { form: { phoneNumber: '+34600000006' } })
+    const done = await agent.follow(formOf(picker.page).action, {
+      form: { phoneNumber: '+34600000006' },
+    })
     assert.ok('url' in done)
     assert.equal(done.url.searchParams.get('state'), 'vendor-state')
     // Vendor-compatible: no redirect_uri in the token request (the app has... several, so send it), no openid → no ID token.
-    const tokens = await form(gw, '/oauth2/token', { grant_type: 'authorization_code', code: done.url.searchParams.get('code') ?? '', redirect_uri: REDIRECT, code_verifier: codeVerifier }, DEMO)
+    const tokens = await form(
+      gw,
+      '/oauth2/token',
+      {
+        grant_type: 'authorization_code',
+        code: done.url.searchParams.get('code') ?? '',
+        redirect_uri: REDIRECT,
+        code_verifier: codeVerifier,
+      },
+      DEMO,
+    )
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
     assert.equal(tokens.body.id_token, undefined)
     const res = await gw.post('/sim-swap/v2/check', { maxAge: 24 }, tokens.body.access_token)
     assert.deepEqual(res.body, { swapped: true })
-    assertError(await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.body.access_token), 403, 'PERMISSION_DENIED')
+    assertError(
+      await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.body.access_token),
+      403,
+      'PERMISSION_DENIED',
+    )
   })
 })

@@ -24,7 +24,10 @@ export class UserAgent {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string> } = {},
+  ): Promise<Response> {
     const response = await fetch(new URL(url, this.origin), {
       method: init.method ?? (init.form === undefined ? 'GET' : 'POST'),
       redirect: 'manual',
@@ -39,7 +42,10 @@ export class UserAgent {
   }
 
   /** Follows redirects from `url` until leaving the gateway (returns that URL) or reaching a page. */
-  async follow(url: string, init: { form?: Record<string, string> } = {}): Promise<{ url: URL } | { page: string; status: number; at: URL }> {
+  async follow(
+    url: string,
+    init: { form?: Record<string, string> } = {},
+  ): Promise<{ url: URL } | { page: string; status: number; at: URL }> {
     let next = new URL(url, this.origin)
     let response = await this.request(next.href, init)
     for (let hops = 0; hops < 20; hops++) {
@@ -56,8 +62,14 @@ export class UserAgent {
 }
 
 /** The first form action and button values of a page. */
-export function formOf(page: string): { action: string; buttons: { name: string; value: string }[] } {
+export function formOf(page: string): {
+  action: string
+  buttons: { name: string; value: string }[]
+} {
   const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1] ?? ''
-  const buttons = [...page.matchAll(/<button name="([^"]+)" value="([^"]+)"/g)].map((m) => ({ name: m[1] ?? '', value: m[2] ?? '' }))
+  const buttons = [...page.matchAll(/<button name="([^"]+)" value="([^"]+)"/g)].map((m) => ({
+    name: m[1] ?? '',
+    value: m[2] ?? '',
+  }))
   return { action: action.replaceAll('&#47;', '/'), buttons }
 }

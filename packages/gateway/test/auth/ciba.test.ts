@@ -20,10 +20,18 @@ describe('CIBA (poll mode)', () => {
   const start = (loginHint: string, scope = `openid ${FRAUD} ${ROAMING}`) =>
     form(gw, '/oauth2/bc-authorize', { login_hint: loginHint, scope }, DEMO)
   const poll = (authReqId: string) =>
-    form(gw, '/oauth2/token', { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: authReqId }, DEMO)
+    form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: authReqId },
+      DEMO,
+    )
 
   it('openid-client: tel: hint → token on the first poll (legitimate interest) → reads device A only', async () => {
-    const started = await client.initiateBackchannelAuthentication(config, { login_hint: 'tel:+34600000002', scope: `openid ${FRAUD} ${ROAMING}` })
+    const started = await client.initiateBackchannelAuthentication(config, {
+      login_hint: 'tel:+34600000002',
+      scope: `openid ${FRAUD} ${ROAMING}`,
+    })
     assert.equal(started.interval, 1)
     assert.ok(started.expires_in > 0)
     const tokens = await client.pollBackchannelAuthenticationGrant(config, started)
@@ -35,15 +43,29 @@ describe('CIBA (poll mode)', () => {
     assert.equal(own.status, 200)
     assert.equal(own.body.countryCode, 262)
     assertError(
-      await gw.post('/device-roaming-status/v1/retrieve', { device: { phoneNumber: '+34600000001' } }, tokens.access_token),
+      await gw.post(
+        '/device-roaming-status/v1/retrieve',
+        { device: { phoneNumber: '+34600000001' } },
+        tokens.access_token,
+      ),
       422,
       'UNNECESSARY_IDENTIFIER',
     )
-    assertError(await gw.post('/device-status/v0/roaming', { device: { phoneNumber: '+34600000001' } }, tokens.access_token), 403, 'PERMISSION_DENIED')
+    assertError(
+      await gw.post(
+        '/device-status/v0/roaming',
+        { device: { phoneNumber: '+34600000001' } },
+        tokens.access_token,
+      ),
+      403,
+      'PERMISSION_DENIED',
+    )
   })
 
   it('resolves ipport: (IPv4 with and without port, IPv6 in brackets) and operatortoken: hints', async () => {
-    const operator = await gw.admin('POST', '/sandbox/v1/operator-tokens', { phoneNumber: '+34600000003' })
+    const operator = await gw.admin('POST', '/sandbox/v1/operator-tokens', {
+      phoneNumber: '+34600000003',
+    })
     assert.equal(operator.status, 201)
     const cases: [string, number | undefined][] = [
       ['ipport:84.125.93.10:59765', undefined],
@@ -66,22 +88,42 @@ describe('CIBA (poll mode)', () => {
   it('unknown subscriber → unknown_user_id; malformed hint → invalid_request; no hint → invalid_request', async () => {
     assert.equal((await start('tel:+34699999999')).body.error, 'unknown_user_id')
     assert.equal((await start('ipport:1.2.3.4')).body.error, 'unknown_user_id')
-    for (const hint of ['+34600000002', 'tel:34600000002', 'ipport:999.1.1.1', 'ipport:[zz]:1', 'mailto:a@b.c']) {
+    for (const hint of [
+      '+34600000002',
+      'tel:34600000002',
+      'ipport:999.1.1.1',
+      'ipport:[zz]:1',
+      'mailto:a@b.c',
+    ]) {
       const res = await start(hint)
       assert.equal(res.status, 400, hint)
       assert.equal(res.body.error, 'invalid_request', hint)
     }
-    const none = await form(gw, '/oauth2/bc-authorize', { scope: `openid ${FRAUD} ${ROAMING}` }, DEMO)
+    const none = await form(
+      gw,
+      '/oauth2/bc-authorize',
+      { scope: `openid ${FRAUD} ${ROAMING}` },
+      DEMO,
+    )
     assert.equal(none.body.error, 'invalid_request')
   })
 
   it('purpose missing or duplicated → invalid_scope; binding_message and user_code are ignored', async () => {
     assert.equal((await start('tel:+34600000002', `openid ${ROAMING}`)).body.error, 'invalid_scope')
-    assert.equal((await start('tel:+34600000002', `openid ${FRAUD} ${MARKETING} ${ROAMING}`)).body.error, 'invalid_scope')
+    assert.equal(
+      (await start('tel:+34600000002', `openid ${FRAUD} ${MARKETING} ${ROAMING}`)).body.error,
+      'invalid_scope',
+    )
     const ignored = await form(
       gw,
       '/oauth2/bc-authorize',
-      { login_hint: 'tel:+34600000002', scope: `openid ${FRAUD} ${ROAMING}`, binding_message: 'W4SCT with spaces and ünïcode', user_code: '1234', requested_expiry: '30' },
+      {
+        login_hint: 'tel:+34600000002',
+        scope: `openid ${FRAUD} ${ROAMING}`,
+        binding_message: 'W4SCT with spaces and ünïcode',
+        user_code: '1234',
+        requested_expiry: '30',
+      },
       DEMO,
     )
     assert.equal(ignored.status, 200, JSON.stringify(ignored.body))
@@ -98,8 +140,14 @@ describe('CIBA (poll mode)', () => {
     assert.equal(fast.body.error, 'slow_down')
     const pending = await gw.admin('GET', '/admin/v1/authorizations?status=pending')
     const mine = pending.body.find((p: { authReqId: string }) => p.authReqId === id)
-    assert.deepEqual([mine.phoneNumber, mine.purpose, mine.clientId], ['+34600000005', MARKETING, 'my-app-id'])
-    assert.equal((await gw.admin('POST', `/admin/v1/authorizations/${id}/approve`)).body.status, 'approved')
+    assert.deepEqual(
+      [mine.phoneNumber, mine.purpose, mine.clientId],
+      ['+34600000005', MARKETING, 'my-app-id'],
+    )
+    assert.equal(
+      (await gw.admin('POST', `/admin/v1/authorizations/${id}/approve`)).body.status,
+      'approved',
+    )
     await sleep(6100) // slow_down grew the interval to 6 s
     const tokens = await poll(id)
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
@@ -127,8 +175,16 @@ describe('CIBA (poll mode)', () => {
     assert.equal(tokens.status, 200, 'the device policy approved at once')
     assert.ok(tokens.body.refresh_token, 'offline_access → refresh token')
     const consent = (await gw.admin('GET', '/admin/v1/consents?phoneNumber=%2B34600000007')).body[0]
-    assert.equal((await gw.admin('DELETE', `/admin/v1/consents/${consent.id}`)).body.status, 'revoked')
-    const refreshed = await form(gw, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, DEMO)
+    assert.equal(
+      (await gw.admin('DELETE', `/admin/v1/consents/${consent.id}`)).body.status,
+      'revoked',
+    )
+    const refreshed = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token },
+      DEMO,
+    )
     assert.equal(refreshed.body.error, 'invalid_grant')
     await gw.admin('PATCH', '/network/v1/devices/+34600000007', { consentPolicy: null })
     const after = await start('tel:+34600000007', `openid ${MARKETING} ${ROAMING}`)
@@ -143,10 +199,20 @@ describe('CIBA (poll mode)', () => {
     const withOffline = await start('tel:+34600000002', `openid offline_access ${FRAUD} ${ROAMING}`)
     await sleep(1050)
     const first = await poll(withOffline.body.auth_req_id)
-    const refreshed = await form(gw, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, DEMO)
+    const refreshed = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'refresh_token', refresh_token: first.body.refresh_token },
+      DEMO,
+    )
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body))
     assert.notEqual(refreshed.body.refresh_token, first.body.refresh_token, 'rotated')
-    const reused = await form(gw, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, DEMO)
+    const reused = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'refresh_token', refresh_token: first.body.refresh_token },
+      DEMO,
+    )
     assert.equal(reused.body.error, 'invalid_grant')
   })
 

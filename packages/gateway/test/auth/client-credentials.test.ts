@@ -13,7 +13,9 @@ describe('discovery and client credentials', () => {
   after(() => gw.close())
 
   it('publishes the discovery document of the profile', async () => {
-    const doc = (await (await fetch(gw.url + '/.well-known/openid-configuration')).json()) as Record<string, any>
+    const doc = (await (
+      await fetch(gw.url + '/.well-known/openid-configuration')
+    ).json()) as Record<string, any>
     assert.equal(doc['issuer'], gw.config.issuer)
     for (const [key, path] of Object.entries({
       authorization_endpoint: '/oauth2/authorize',
@@ -32,7 +34,12 @@ describe('discovery and client credentials', () => {
     assert.equal(doc['request_parameter_supported'], true)
     assert.equal(doc['backchannel_user_code_parameter_supported'], false)
     assert.ok(doc['token_endpoint_auth_methods_supported'].includes('private_key_jwt'))
-    for (const grant of ['authorization_code', 'client_credentials', 'urn:openid:params:grant-type:ciba', 'refresh_token']) {
+    for (const grant of [
+      'authorization_code',
+      'client_credentials',
+      'urn:openid:params:grant-type:ciba',
+      'refresh_token',
+    ]) {
       assert.ok(doc['grant_types_supported'].includes(grant), grant)
     }
     assert.ok(doc['scopes_supported'].includes('device-roaming-status:read'))
@@ -40,15 +47,27 @@ describe('discovery and client credentials', () => {
 
   it('issues a two-legged token (openid-client) that calls an API with device, and needs device', async () => {
     const config = await demoApp(gw)
-    const tokens = await client.clientCredentialsGrant(config, { scope: `${FRAUD} device-roaming-status:read` })
+    const tokens = await client.clientCredentialsGrant(config, {
+      scope: `${FRAUD} device-roaming-status:read`,
+    })
     assert.equal(tokens.token_type.toLowerCase(), 'bearer')
     assert.equal(tokens.refresh_token, undefined, 'never a refresh token for client credentials')
-    const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1] ?? '', 'base64url').toString())
+    const claims = JSON.parse(
+      Buffer.from(tokens.access_token.split('.')[1] ?? '', 'base64url').toString(),
+    )
     assert.equal(claims.sub, 'my-app-id')
     assert.equal(claims.client_id, 'my-app-id')
-    const ok = await gw.post('/device-roaming-status/v1/retrieve', { device: { phoneNumber: '+34600000002' } }, tokens.access_token)
+    const ok = await gw.post(
+      '/device-roaming-status/v1/retrieve',
+      { device: { phoneNumber: '+34600000002' } },
+      tokens.access_token,
+    )
     assert.equal(ok.body.countryCode, 262)
-    assertError(await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token), 422, 'MISSING_IDENTIFIER')
+    assertError(
+      await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token),
+      422,
+      'MISSING_IDENTIFIER',
+    )
     assertError(
       await gw.post('/sim-swap/v2/check', { phoneNumber: '+34600000002' }, tokens.access_token),
       403,
@@ -57,10 +76,20 @@ describe('discovery and client credentials', () => {
   })
 
   it('refuses a wrong secret (401 invalid_client) and an unknown client', async () => {
-    const wrong = await form(gw, '/oauth2/token', { grant_type: 'client_credentials', scope: `${FRAUD} device-roaming-status:read` }, ['my-app-id', 'nope'])
+    const wrong = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: `${FRAUD} device-roaming-status:read` },
+      ['my-app-id', 'nope'],
+    )
     assert.equal(wrong.status, 401)
     assert.equal(wrong.body.error, 'invalid_client')
-    const unknown = await form(gw, '/oauth2/token', { grant_type: 'client_credentials', scope: FRAUD }, ['who', 'x'])
+    const unknown = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: FRAUD },
+      ['who', 'x'],
+    )
     assert.equal(unknown.body.error, 'invalid_client')
   })
 
@@ -88,7 +117,12 @@ describe('discovery and client credentials', () => {
     })
     assert.equal(created.status, 201, JSON.stringify(created.body))
     const creds: [string, string] = [created.body.clientId, created.body.clientSecret]
-    const grant = await form(gw, '/oauth2/token', { grant_type: 'client_credentials', scope: `${FRAUD} device-roaming-status:read` }, creds)
+    const grant = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: `${FRAUD} device-roaming-status:read` },
+      creds,
+    )
     assert.equal(grant.body.error, 'unauthorized_client')
     const app2 = await gw.admin('POST', '/admin/v1/apps', {
       name: 'cc roaming only',
@@ -97,7 +131,12 @@ describe('discovery and client credentials', () => {
       grantTypes: ['client_credentials'],
       mode: 'compatible',
     })
-    const scope = await form(gw, '/oauth2/token', { grant_type: 'client_credentials', scope: `${FRAUD} sim-swap:check` }, [app2.body.clientId, app2.body.clientSecret])
+    const scope = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: `${FRAUD} sim-swap:check` },
+      [app2.body.clientId, app2.body.clientSecret],
+    )
     assert.equal(scope.body.error, 'invalid_scope')
   })
 })

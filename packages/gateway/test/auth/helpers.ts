@@ -8,7 +8,9 @@ export async function discover(
   auth: client.ClientAuth,
   metadata: Partial<client.ClientMetadata> = {},
 ): Promise<client.Configuration> {
-  return client.discovery(new URL(gw.url), clientId, metadata, auth, { execute: [client.allowInsecureRequests] })
+  return client.discovery(new URL(gw.url), clientId, metadata, auth, {
+    execute: [client.allowInsecureRequests],
+  })
 }
 
 /** The demo app of the sandbox (vendor samples' credentials). */
@@ -27,7 +29,9 @@ export async function form(
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      ...(basic === undefined ? {} : { authorization: `Basic ${Buffer.from(`${basic[0]}:${basic[1]}`).toString('base64')}` }),
+      ...(basic === undefined
+        ? {}
+        : { authorization: `Basic ${Buffer.from(`${basic[0]}:${basic[1]}`).toString('base64')}` }),
     },
     body: new URLSearchParams(params).toString(),
   })

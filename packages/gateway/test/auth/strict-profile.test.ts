@@ -65,7 +65,10 @@ describe('strict profile mode: private_key_jwt, and the vendor forms refused', (
 
   it('openid-client with PrivateKeyJwt: CIBA → token that reads the device', async () => {
     const config = await discover(gw, clientId, client.PrivateKeyJwt(privateKey))
-    const started = await client.initiateBackchannelAuthentication(config, { login_hint: 'tel:+34600000002', scope: `openid ${FRAUD} ${ROAMING}` })
+    const started = await client.initiateBackchannelAuthentication(config, {
+      login_hint: 'tel:+34600000002',
+      scope: `openid ${FRAUD} ${ROAMING}`,
+    })
     const tokens = await client.pollBackchannelAuthenticationGrant(config, started)
     const res = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)
     assert.equal(res.body.countryCode, 262)
@@ -73,18 +76,32 @@ describe('strict profile mode: private_key_jwt, and the vendor forms refused', (
 
   it('client assertions: living over 300 s → invalid_client; replayed → invalid_client', async () => {
     const now = Math.floor(Date.now() / 1000)
-    const long = await withAssertion({ grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` }, await assertion({ iat: now, exp: now + 600 }))
+    const long = await withAssertion(
+      { grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` },
+      await assertion({ iat: now, exp: now + 600 }),
+    )
     assert.equal(long.status, 401)
     assert.equal(long.body.error, 'invalid_client')
     const jwt = await assertion()
-    const first = await withAssertion({ grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` }, jwt)
+    const first = await withAssertion(
+      { grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` },
+      jwt,
+    )
     assert.equal(first.status, 200, JSON.stringify(first.body))
-    const replayed = await withAssertion({ grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` }, jwt)
+    const replayed = await withAssertion(
+      { grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` },
+      jwt,
+    )
     assert.equal(replayed.body.error, 'invalid_client')
   })
 
   it('a client secret is refused (invalid_client) in strict mode', async () => {
-    const res = await form(gw, '/oauth2/token', { grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` }, secretApp)
+    const res = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` },
+      secretApp,
+    )
     assert.equal(res.status, 401)
     assert.equal(res.body.error, 'invalid_client')
   })
@@ -105,11 +122,35 @@ describe('strict profile mode: private_key_jwt, and the vendor forms refused', (
           .setJti(randomUUID())
           .sign(privateKey),
       })
-    assert.equal((await bc({ login_hint: 'tel:+34600000002', scope: 'openid dpv:FraudPreventionAndDetection#device-roaming-status' })).body.error, 'invalid_scope')
-    assert.equal((await bc({ login_hint: 'tel:+34600000002', scope: `openid ${ROAMING}`, purpose: 'dpv:FraudPreventionAndDetection#device-roaming-status' })).body.error, 'invalid_request')
-    assert.equal((await bc({ login_hint: 'phone_number:+34600000002', scope: `openid ${FRAUD} ${ROAMING}` })).body.error, 'invalid_request')
+    assert.equal(
+      (
+        await bc({
+          login_hint: 'tel:+34600000002',
+          scope: 'openid dpv:FraudPreventionAndDetection#device-roaming-status',
+        })
+      ).body.error,
+      'invalid_scope',
+    )
+    assert.equal(
+      (
+        await bc({
+          login_hint: 'tel:+34600000002',
+          scope: `openid ${ROAMING}`,
+          purpose: 'dpv:FraudPreventionAndDetection#device-roaming-status',
+        })
+      ).body.error,
+      'invalid_request',
+    )
+    assert.equal(
+      (await bc({ login_hint: 'phone_number:+34600000002', scope: `openid ${FRAUD} ${ROAMING}` }))
+        .body.error,
+      'invalid_request',
+    )
     // CIBA is OpenID Connect: without openid the request is invalid_request.
-    assert.equal((await bc({ login_hint: 'tel:+34600000002', scope: `${FRAUD} ${ROAMING}` })).body.error, 'invalid_request')
+    assert.equal(
+      (await bc({ login_hint: 'tel:+34600000002', scope: `${FRAUD} ${ROAMING}` })).body.error,
+      'invalid_request',
+    )
     const ok = await bc({ login_hint: 'tel:+34600000002', scope: `openid ${FRAUD} ${ROAMING}` })
     assert.equal(ok.status, 200, JSON.stringify(ok.body))
   })
@@ -123,12 +164,28 @@ describe('vendor-compatible mode accepts the vendor forms', () => {
   after(() => gw.close())
 
   it('dpv:X#device-status-roaming-read scope and phone_number: hint, without openid (CIBA adds it)', async () => {
-    const started = await form(gw, '/oauth2/bc-authorize', { login_hint: 'phone_number:+34600000002', scope: 'dpv:FraudPreventionAndDetection#device-status-roaming-read' }, ['my-app-id', 'my-app-secret'])
+    const started = await form(
+      gw,
+      '/oauth2/bc-authorize',
+      {
+        login_hint: 'phone_number:+34600000002',
+        scope: 'dpv:FraudPreventionAndDetection#device-status-roaming-read',
+      },
+      ['my-app-id', 'my-app-secret'],
+    )
     assert.equal(started.status, 200, JSON.stringify(started.body))
     await new Promise((r) => setTimeout(r, 1050))
-    const tokens = await form(gw, '/oauth2/token', { grant_type: CIBA, auth_req_id: started.body.auth_req_id }, ['my-app-id', 'my-app-secret'])
+    const tokens = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: CIBA, auth_req_id: started.body.auth_req_id },
+      ['my-app-id', 'my-app-secret'],
+    )
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
-    assert.deepEqual(tokens.body.scope.split(' ').sort(), ['device-roaming-status:read', 'device-status:roaming:read', FRAUD].sort())
+    assert.deepEqual(
+      tokens.body.scope.split(' ').sort(),
+      ['device-roaming-status:read', 'device-status:roaming:read', FRAUD].sort(),
+    )
     const v0 = await gw.post('/device-status/v0/roaming', {}, tokens.body.access_token)
     assert.equal(v0.body.countryCode, 262)
     const v1 = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.body.access_token)

@@ -24,6 +24,7 @@ describe('README drift', () => {
   })
 
   it('lists every demo device', () => {
-    for (const { phoneNumber } of demoDevices(() => new Date())) assert.ok(README.includes(`\`${phoneNumber}\``), phoneNumber)
+    for (const { phoneNumber } of demoDevices(() => new Date()))
+      assert.ok(README.includes(`\`${phoneNumber}\``), phoneNumber)
   })
 })
