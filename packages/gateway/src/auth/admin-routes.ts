@@ -61,6 +61,29 @@ export interface AuthAdminDeps {
   rotateKeys: () => Promise<{ kid: string }>
 }
 
+/** The fields consents and pending authorizations share, with the device's phone number. */
+async function decisionViews(
+  store: Store,
+  rows: {
+    client_id: string
+    device_id: string
+    purpose: string
+    scopes: string
+    status: string
+    created_at: string
+  }[],
+) {
+  const phones = new Map((await store.devices.list()).map((d) => [d.id, d.phoneNumber]))
+  return rows.map((r) => ({
+    clientId: r.client_id,
+    phoneNumber: phones.get(r.device_id) ?? null,
+    purpose: r.purpose,
+    scopes: JSON.parse(r.scopes) as string[],
+    status: r.status,
+    createdAt: r.created_at,
+  }))
+}
+
 /** The developer hub and consent admin API (`/admin/v1/…`), behind the admin token. */
 export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void {
   const onRequest = adminGuard(deps.adminToken)
@@ -77,12 +100,10 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
         { store: deps.store, clock, defaultMode: deps.defaultMode },
         request.body as AppInput,
       )
-      return reply
-        .code(201)
-        .send({
-          ...result.app,
-          ...(result.clientSecret === undefined ? {} : { clientSecret: result.clientSecret }),
-        })
+      return reply.code(201).send({
+        ...result.app,
+        ...(result.clientSecret === undefined ? {} : { clientSecret: result.clientSecret }),
+      })
     },
   )
   app.get('/admin/v1/apps/:clientId', { onRequest }, async (request) =>
@@ -110,17 +131,8 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
       ...(deviceId === undefined ? {} : { deviceId }),
       ...(query.status === undefined ? {} : { status: query.status }),
     })
-    const phones = new Map((await deps.store.devices.list()).map((d) => [d.id, d.phoneNumber]))
-    return rows.map((r) => ({
-      id: r.id,
-      clientId: r.client_id,
-      phoneNumber: phones.get(r.device_id) ?? null,
-      purpose: r.purpose,
-      scopes: JSON.parse(r.scopes) as string[],
-      status: r.status,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    }))
+    const views = await decisionViews(deps.store, rows)
+    return rows.map((r, i) => ({ id: r.id, ...views[i], updatedAt: r.updated_at }))
   })
   app.delete('/admin/v1/consents/:id', { onRequest }, async (request) =>
     revokeConsent(deps, param(request, 'id')),
@@ -129,17 +141,8 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
   app.get('/admin/v1/authorizations', { onRequest }, async (request) => {
     const status = (request.query as { status?: string }).status
     const rows = await deps.store.pendingAuthorizations.list(status === undefined ? {} : { status })
-    const phones = new Map((await deps.store.devices.list()).map((d) => [d.id, d.phoneNumber]))
-    return rows.map((r) => ({
-      authReqId: r.auth_req_id,
-      clientId: r.client_id,
-      phoneNumber: phones.get(r.device_id) ?? null,
-      purpose: r.purpose,
-      scopes: JSON.parse(r.scopes) as string[],
-      status: r.status,
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-    }))
+    const views = await decisionViews(deps.store, rows)
+    return rows.map((r, i) => ({ authReqId: r.auth_req_id, ...views[i], expiresAt: r.expires_at }))
   })
   for (const decision of ['approve', 'deny'] as const) {
     app.post(`/admin/v1/authorizations/:authReqId/${decision}`, { onRequest }, async (request) => {
@@ -157,14 +160,12 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
 
   app.post('/admin/v1/keys/rotate', { onRequest }, async () => deps.rotateKeys())
   app.get('/admin/v1/keys', { onRequest }, async () =>
-    deps.keyring
-      .all()
-      .map((k) => ({
-        kid: k.kid,
-        alg: k.alg,
-        current: k.kid === deps.keyring.current().kid,
-        retired: k.retired,
-      })),
+    deps.keyring.all().map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      current: k.kid === deps.keyring.current().kid,
+      retired: k.retired,
+    })),
   )
 
   app.post('/sandbox/v1/operator-tokens', { onRequest }, async (request, reply) => {
