@@ -24,6 +24,10 @@ import { reachabilityRoutes } from './reachability/routes.js'
 import { roamingRoutes } from './roaming/routes.js'
 import { sandboxRoutes, TOKEN_REQUEST_SCHEMA } from './sandbox/routes.js'
 import { simSwapRoutes } from './sim-swap/routes.js'
+import { deliveryAdminRoutes } from './notifications/admin-routes.js'
+import { notificationSource, sinkPolicyOf } from './notifications/wiring.js'
+import type { SimulatorDeps } from './network/simulator/simulator.js'
+import { subscriptionRoutes } from './subscriptions/routes.js'
 import { specAjv, validatorFor } from './specs/validator.js'
 import type { Store } from './store/store.js'
 
@@ -35,6 +39,10 @@ export interface AppDeps {
   verifier: TokenVerifier
   clock: Clock
   scenarios: ScenarioPlayer
+  /** The simulator's dependencies, with the notification fan-out hooked in. */
+  simulator: SimulatorDeps
+  /** Wakes the delivery worker. */
+  kickDelivery: () => void
   /** The admin API's bearer token (configured, or the sandbox's generated one). */
   adminToken: string
   logger?: FastifyServerOptions['logger']
@@ -153,12 +161,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     monitoredPeriod: deps.config.simSwapMonitoredPeriod,
   })
   deviceStatusV0Routes(app, { guard, network: deps.network })
-  simulatorRoutes(app, {
+  simulatorRoutes(app, { ...deps.simulator, adminToken: deps.adminToken, scenarios: deps.scenarios })
+  subscriptionRoutes(app, {
     store: deps.store,
-    clock: deps.clock,
-    adminToken: deps.adminToken,
-    scenarios: deps.scenarios,
+    network: deps.network,
+    sinkPolicy: sinkPolicyOf(deps.config),
+    source: notificationSource(deps.config.issuer),
+    kick: deps.kickDelivery,
+    guard,
   })
+  deliveryAdminRoutes(app, { store: deps.store, adminToken: deps.adminToken })
   if (deps.config.mode === 'sandbox') {
     sandboxRoutes(app, {
       store: deps.store,

@@ -29,6 +29,11 @@ export interface Config {
   readonly legalBases: Readonly<Record<string, LegalBasis>>
   /** Proxies whose header enrichment (`x-msisdn`, `x-forwarded-for`) network authentication trusts. */
   readonly trustedProxies: readonly string[]
+  /** Notification sinks on private and link-local ranges are refused unless this is set. */
+  readonly sinkAllowPrivate: boolean
+  readonly notifyMaxAttempts: number
+  readonly notifyTimeoutMs: number
+  readonly notifyBackoffMs: number
 }
 
 /**
@@ -77,6 +82,10 @@ export const ENVIRONMENT = {
     default: '',
     doc: 'Comma-separated addresses of proxies whose header enrichment (`x-msisdn`, `x-forwarded-for`) network-based authentication trusts',
   },
+  SINK_ALLOW_PRIVATE: { default: 'false', doc: 'Allow notification sinks in private and link-local ranges (loopback is allowed in sandbox mode only)' },
+  NOTIFY_MAX_ATTEMPTS: { default: '8', doc: 'Delivery attempts per notification before it is marked failed' },
+  NOTIFY_TIMEOUT_MS: { default: '5000', doc: 'Timeout of one delivery attempt, milliseconds' },
+  NOTIFY_BACKOFF_MS: { default: '1000', doc: 'First retry delay, milliseconds; doubles per attempt, with jitter, up to 5 minutes' },
   SIM_SWAP_MONITORED_PERIOD: {
     default: '',
     doc: 'Days of SIM history the operator may reveal (empty: unlimited); a larger `maxAge` is `400 OUT_OF_RANGE`',
@@ -113,6 +122,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       return fallback
     }
     return n
+  }
+
+  const bool = (name: EnvironmentVariable, fallback: boolean) => {
+    const value = text(name)
+    if (value === undefined) return fallback
+    if (value === 'true' || value === '1') return true
+    if (value === 'false' || value === '0') return false
+    problems.push(`${name} must be true or false, got "${value}"`)
+    return fallback
   }
 
   const modeText = text('DS_MODE') ?? 'sandbox'
@@ -183,6 +201,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       monitored === undefined ? undefined : integer('SIM_SWAP_MONITORED_PERIOD', 0, 1, 36_500),
     defaultAppMode: profileMode === 'strict' ? 'strict' : 'compatible',
     legalBases,
+    sinkAllowPrivate: bool('SINK_ALLOW_PRIVATE', false),
+    notifyMaxAttempts: integer('NOTIFY_MAX_ATTEMPTS', 8, 1, 100),
+    notifyTimeoutMs: integer('NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
+    notifyBackoffMs: integer('NOTIFY_BACKOFF_MS', 1000, 1, 3_600_000),
     trustedProxies: (text('TRUSTED_PROXIES') ?? '')
       .split(',')
       .map((s) => s.trim())

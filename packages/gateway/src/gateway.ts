@@ -10,7 +10,10 @@ import { loadConfig, type Config } from './config.js'
 import type { Clock } from './network/port.js'
 import { scenarioPlayer } from './network/simulator/scenarios.js'
 import { demoDevices, seedDemoDevices } from './network/simulator/seed.js'
-import { simulatedNetwork } from './network/simulator/simulator.js'
+import { simulatedNetwork, type SimulatorDeps } from './network/simulator/simulator.js'
+import { startDeliveryWorker, type DeliveryWorker } from './notifications/delivery.js'
+import { fanOut } from './notifications/outbox.js'
+import { deliveryConfigOf, notificationSource, sinkPolicyOf } from './notifications/wiring.js'
 import { openStore, type Store } from './store/store.js'
 
 export interface RunningGateway {
@@ -58,9 +61,22 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       await seedDemoApp({ store, clock }, Object.keys(config.legalBases))
     }
     const keyring = await openKeyring(store)
-    const scenarios = scenarioPlayer({ store, clock })
+    let worker: DeliveryWorker | undefined
+    const kickDelivery = () => worker?.kick()
+    const outbox = { source: notificationSource(config.issuer) }
+    const simulator: SimulatorDeps = {
+      store,
+      clock,
+      onEvents: async (trx, events) => {
+        await fanOut({ ...outbox, store: trx }, events)
+      },
+      afterCommit: kickDelivery,
+    }
+    const scenarios = scenarioPlayer(simulator)
 
     const deps = {
+      simulator,
+      kickDelivery,
       store,
       network: simulatedNetwork(store),
       keyring,
@@ -92,6 +108,15 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       })
       await app.listen({ host: config.host, port })
     }
+    // The issuer may have changed with the real port: sources follow it.
+    outbox.source = notificationSource(config.issuer)
+    worker = startDeliveryWorker({
+      store,
+      outbox,
+      sinkPolicy: sinkPolicyOf(config),
+      config: deliveryConfigOf(config),
+      log: app.log,
+    })
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
@@ -110,6 +135,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
         closed = true
         scenarios.stopAll()
         await app.close()
+        await worker?.stop()
         await store.close()
       },
     }

@@ -6,6 +6,8 @@ import { CamaraError, type CamaraCode } from './camara-error.js'
 
 export interface OperationOptions {
   validationCode?: (error: FastifyError) => CamaraCode | undefined
+  /** Success status (200 unless given). */
+  status?: number
   /** Runs after the guard and body parsing, before validation (e.g. legacy body shapes). */
   preValidation?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 }
@@ -24,15 +26,18 @@ export function registerOperation<TBody>(
 ): void {
   app.route({
     method: op.method,
-    url: op.url,
+    // Spec paths use {name}; fastify uses :name.
+    url: op.url.replace(/\{([^}]+)\}/g, ':$1'),
     schema: op.bodySchemaRef === undefined ? {} : { body: { $ref: op.bodySchemaRef } },
     config: options.validationCode === undefined ? {} : { validationCode: options.validationCode },
     onRequest: apiGuard(guard, op.scopes),
     ...(options.preValidation === undefined ? {} : { preValidation: options.preValidation }),
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const auth = request.auth
       if (auth === undefined) throw new CamaraError('UNAUTHENTICATED')
-      return handle({ auth, body: request.body as TBody, request })
+      const result = await handle({ auth, body: request.body as TBody, request })
+      if (options.status !== undefined) reply.code(options.status)
+      return options.status === 204 ? reply.send() : result
     },
   })
 }

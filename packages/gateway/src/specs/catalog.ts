@@ -13,6 +13,10 @@ export const API_FILES = {
   'connected-network-type': 'connected-network-type-v0.2.0.yaml',
   'sim-swap': 'sim-swap-v2.1.0.yaml',
   'device-status': 'device-status-v0.5.1.yaml',
+  'device-roaming-status-subscriptions': 'device-roaming-status-subscriptions-v0.8.0.yaml',
+  'device-reachability-status-subscriptions': 'device-reachability-status-subscriptions-v0.8.0.yaml',
+  'connected-network-type-subscriptions': 'connected-network-type-subscriptions-v0.2.0.yaml',
+  'sim-swap-subscriptions': 'sim-swap-subscriptions-v0.3.0.yaml',
 } as const
 
 export type ApiName = keyof typeof API_FILES
@@ -69,17 +73,30 @@ export function basePath(doc: OpenApiDocument): string {
 
 /** Finds an operation by API and operationId, failing loudly at start-up when the spec lacks it. */
 export function specOperation(api: ApiName, operationId: string): SpecOperation {
+  return findOperation(api, (_path, _method, op) => op.operationId === operationId, operationId)
+}
+
+/** Finds an operation by API, method and path (relative to the base path). */
+export function specOperationAt(api: ApiName, method: string, path: string): SpecOperation {
+  return findOperation(api, (p, m) => p === path && m === method.toLowerCase(), `${method} ${path}`)
+}
+
+function findOperation(
+  api: ApiName,
+  match: (path: string, method: string, op: OpenApiOperation) => boolean,
+  what: string,
+): SpecOperation {
   const file = API_FILES[api]
   const doc = loadSpec(file)
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
-      if (op.operationId !== operationId) continue
+      if (!match(path, method, op)) continue
       const bodySchema = op.requestBody?.content?.['application/json']?.schema
       const ref = typeof bodySchema?.['$ref'] === 'string' ? bodySchema['$ref'] : undefined
       return {
         api,
         file,
-        operationId,
+        operationId: op.operationId ?? what,
         method: method.toUpperCase(),
         url: basePath(doc) + path,
         scopes: (op.security ?? []).map((alternative) => Object.values(alternative).flat()),
@@ -87,7 +104,7 @@ export function specOperation(api: ApiName, operationId: string): SpecOperation 
       }
     }
   }
-  throw new Error(`operation ${operationId} not found in ${file}`)
+  throw new Error(`operation ${what} not found in ${file}`)
 }
 
 /** The x-correlator pattern of the 1.1.0 APIs (NOTES.md §6.1: the wider one serves all). */

@@ -148,6 +148,63 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         await db.schema.alterTable('devices').addColumn('consent_policy', 'text').execute()
       },
     },
+    '0004-subscriptions': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('subscriptions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('api', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('sub', 'text')
+          .addColumn('types', 'text', (c) => c.notNull())
+          .addColumn('protocol', 'text', (c) => c.notNull())
+          .addColumn('sink', 'text', (c) => c.notNull())
+          .addColumn('sink_credential', 'text')
+          .addColumn('sink_expires_at', 'text')
+          .addColumn('config', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text')
+          .addColumn('max_events', 'integer')
+          .addColumn('events_sent', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('starts_at', 'text', (c) => c.notNull())
+          .addColumn('ended_at', 'text')
+          .addColumn('termination_reason', 'text')
+          .addColumn('next_seq', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema.createIndex('subscriptions_device').on('subscriptions').columns(['device_id', 'status']).execute()
+        await db.schema.createIndex('subscriptions_client').on('subscriptions').columns(['client_id', 'api']).execute()
+        await db.schema
+          .createTable('notifications')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('subscription_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('locked_until', 'bigint')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('delivered_at', 'text')
+          .execute()
+        await db.schema.createIndex('notifications_due').on('notifications').columns(['status', 'next_attempt_at']).execute()
+        await db.schema.createIndex('notifications_order').on('notifications').columns(['subscription_id', 'seq']).execute()
+        await db.schema
+          .createTable('delivery_attempts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('notification_id', 'text', (c) => c.notNull())
+          .addColumn('attempt', 'integer', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('status_code', 'integer')
+          .addColumn('error', 'text')
+          .addColumn('duration_ms', 'integer', (c) => c.notNull())
+          .execute()
+        await db.schema.createIndex('delivery_attempts_notification').on('delivery_attempts').column('notification_id').execute()
+      },
+    },
   }
   return { getMigrations: () => Promise.resolve(migrations) }
 }

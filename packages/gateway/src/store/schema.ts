@@ -14,6 +14,9 @@ export interface Database {
   oidc_models: OidcModelTable
   consents: ConsentTable
   pending_authorizations: PendingAuthorizationTable
+  subscriptions: SubscriptionTable
+  notifications: NotificationTable
+  delivery_attempts: DeliveryAttemptTable
 }
 
 export interface DeviceTable {
@@ -126,4 +129,66 @@ export interface PendingAuthorizationTable {
   interval: number
   /** Epoch milliseconds of the last token request for it. */
   last_polled_at: number | null
+}
+
+/** An event subscription of one of the subscription APIs. */
+export interface SubscriptionTable {
+  id: string
+  /** Subscription API name, e.g. `device-roaming-status-subscriptions`. */
+  api: string
+  client_id: string
+  device_id: string
+  /** Pairwise subject of a three-legged subscription; `null` when two-legged. */
+  sub: string | null
+  /** JSON array of subscribed event types. */
+  types: string
+  protocol: string
+  sink: string
+  /** JSON `{ credentialType, accessToken, accessTokenExpiresUtc, accessTokenType }` or null. */
+  sink_credential: string | null
+  /** When the sink's access token expires (the subscription ends just before, ACCESS_TOKEN_EXPIRED). */
+  sink_expires_at: string | null
+  /** JSON `config` as the response shows it (subscriptionDetail, expire time, max events, initialEvent). */
+  config: string
+  expires_at: string | null
+  max_events: number | null
+  events_sent: number
+  status: string
+  starts_at: string
+  ended_at: string | null
+  termination_reason: string | null
+  /** Order of the next notification of this subscription (delivery keeps it). */
+  next_seq: number
+  created_at: string
+}
+
+/** The outbox: one CloudEvent to deliver to one subscription's sink. */
+export interface NotificationTable {
+  /** The CloudEvent `id`: stable across retries so receivers can deduplicate. */
+  id: string
+  subscription_id: string
+  seq: number
+  type: string
+  /** JSON CloudEvent. */
+  event: string
+  status: string
+  attempts: number
+  /** Epoch ms at which the next attempt is due. */
+  next_attempt_at: number
+  /** Epoch ms until which a worker holds the claim. */
+  locked_until: number | null
+  last_error: string | null
+  created_at: string
+  delivered_at: string | null
+}
+
+export interface DeliveryAttemptTable {
+  id: string
+  notification_id: string
+  attempt: number
+  at: string
+  /** HTTP status, or null when the sink could not be reached. */
+  status_code: number | null
+  error: string | null
+  duration_ms: number
 }

@@ -17,6 +17,12 @@ import {
 } from './consents.js'
 import { oidcModelRepository, type OidcModelRepository } from './oidc-models.js'
 import {
+  notificationRepository,
+  subscriptionRepository,
+  type NotificationRepository,
+  type SubscriptionRepository,
+} from './subscriptions.js'
+import {
   signingKeyRepository,
   subjectRepository,
   type SigningKeyRepository,
@@ -34,6 +40,8 @@ export interface Store {
   readonly oidcModels: OidcModelRepository
   readonly consents: ConsentRepository
   readonly pendingAuthorizations: PendingAuthorizationRepository
+  readonly subscriptions: SubscriptionRepository
+  readonly notifications: NotificationRepository
   /** Runs `work` in one transaction: all of its writes land, or none. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
   /** Fails when the database cannot be reached (readiness). */
@@ -64,6 +72,8 @@ function storeOn(
     oidcModels: oidcModelRepository(db),
     consents: consentRepository(db),
     pendingAuthorizations: pendingAuthorizationRepository(db),
+    subscriptions: subscriptionRepository(db),
+    notifications: notificationRepository(db, dialect),
     transaction: (work) =>
       db.isTransaction
         ? work(store)

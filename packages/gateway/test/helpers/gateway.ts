@@ -18,6 +18,8 @@ export interface TestGateway extends RunningGateway {
     token?: string,
     headers?: Record<string, string>,
   ): Promise<TestResponse>
+  /** Any method with a bearer token and no body. */
+  request(method: string, path: string, token?: string): Promise<TestResponse>
   /** A call to the admin API with the admin token. */
   admin(method: string, path: string, body?: unknown, token?: string): Promise<TestResponse>
 }
@@ -96,6 +98,14 @@ export async function startTestGateway(
       })
     },
     post,
+    async request(method, path, token) {
+      return toResponse(
+        await fetch(gateway.url + path, {
+          method,
+          headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+        }),
+      )
+    },
     async admin(method, path, body, token = gateway.adminToken) {
       return toResponse(
         await fetch(gateway.url + path, {

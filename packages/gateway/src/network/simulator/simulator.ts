@@ -8,6 +8,10 @@ import type { DeviceStateInput } from './state-schema.js'
 export interface SimulatorDeps {
   store: Store
   clock: Clock
+  /** Called inside the transaction that stores network events (notifications fan out there). */
+  onEvents?: (store: Store, events: NetworkEvent[]) => Promise<void>
+  /** Called after a change committed (wakes the delivery worker). */
+  afterCommit?: () => void
 }
 
 /** The simulator as the gateway's network: facts straight from the store. */
@@ -230,15 +234,30 @@ async function ensureIdentifiersFree(store: Store, device: NetworkDevice): Promi
   }
 }
 
+/** Stores a change and its network events, and lets subscribers fan out, in the caller's transaction. */
 async function persist(
+  deps: SimulatorDeps,
   store: Store,
   before: NetworkDevice | undefined,
-  after: NetworkDevice,
+  after: NetworkDevice | undefined,
   now: string,
 ) {
-  await ensureIdentifiersFree(store, after)
-  await store.devices.save(after)
-  for (const event of eventsOfChange(before, after, now)) await store.networkEvents.append(event)
+  if (after === undefined) {
+    if (before !== undefined) await store.devices.delete(before.id)
+  } else {
+    await ensureIdentifiersFree(store, after)
+    await store.devices.save(after)
+  }
+  const events = eventsOfChange(before, after, now)
+  for (const event of events) await store.networkEvents.append(event)
+  await deps.onEvents?.(store, events)
+}
+
+/** Runs a change in one transaction, then wakes whoever waits for committed changes. */
+async function change<T>(deps: SimulatorDeps, work: (store: Store) => Promise<T>): Promise<T> {
+  const result = await deps.store.transaction(work)
+  deps.afterCommit?.()
+  return result
 }
 
 export async function listDevices(deps: SimulatorDeps): Promise<DeviceView[]> {
@@ -264,14 +283,14 @@ export async function putDevice(
     )
   }
   const now = deps.clock().toISOString()
-  return deps.store.transaction(async (store) => {
+  return change(deps, async (store) => {
     const before = await store.devices.byPhoneNumber(phoneNumber)
     const fresh = freshDevice(phoneNumber, now)
     const base =
       before === undefined ? fresh : { ...fresh, id: before.id, createdAt: before.createdAt }
     const replaced = applyState(base, input, now)
     const after = before === undefined ? replaced : restamp(before, replaced, now)
-    await persist(store, before, after, now)
+    await persist(deps, store, before, after, now)
     return { device: deviceView(after), created: before === undefined }
   })
 }
@@ -305,24 +324,22 @@ export async function patchDevice(
     )
   }
   const now = deps.clock().toISOString()
-  return deps.store.transaction(async (store) => {
+  return change(deps, async (store) => {
     const before = await store.devices.byPhoneNumber(phoneNumber)
     if (before === undefined)
       throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
     const after = applyState(before, input, now)
-    await persist(store, before, after, now)
+    await persist(deps, store, before, after, now)
     return deviceView(after)
   })
 }
 
 export async function deleteDevice(deps: SimulatorDeps, phoneNumber: string): Promise<void> {
   const now = deps.clock().toISOString()
-  await deps.store.transaction(async (store) => {
+  await change(deps, async (store) => {
     const before = await store.devices.byPhoneNumber(phoneNumber)
     if (before === undefined)
       throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
-    await store.devices.delete(before.id)
-    for (const event of eventsOfChange(before, undefined, now))
-      await store.networkEvents.append(event)
+    await persist(deps, store, before, undefined, now)
   })
 }

@@ -1,0 +1,200 @@
+import { hostname } from 'node:os'
+import type { FastifyBaseLogger } from 'fastify'
+import { newId, type Store } from '../store/store.js'
+import type { NotificationRow } from '../store/subscriptions.js'
+import { endSubscription, type OutboxDeps } from './outbox.js'
+import { checkSink, type SinkPolicy } from './sink-policy.js'
+
+export interface DeliveryConfig {
+  /** Attempts before a notification is marked failed. */
+  maxAttempts: number
+  /** Per-attempt timeout, ms: a slow sink never holds the others up. */
+  timeoutMs: number
+  /** First retry delay, ms; doubles per attempt (full jitter), capped by `maxBackoffMs`. */
+  baseBackoffMs: number
+  maxBackoffMs: number
+  /** How often the worker looks for due work when not woken, ms. */
+  pollMs: number
+  /** How many notifications one claim takes. */
+  batch: number
+  /** How long a claim holds a notification, ms: a worker that died releases it after this. */
+  leaseMs: number
+  /** How long before the sink token expires the subscription ends (ACCESS_TOKEN_EXPIRED), ms. */
+  tokenExpiryNoticeMs: number
+}
+
+export const DEFAULT_DELIVERY: DeliveryConfig = {
+  maxAttempts: 8,
+  timeoutMs: 5000,
+  baseBackoffMs: 1000,
+  maxBackoffMs: 300_000,
+  pollMs: 250,
+  batch: 32,
+  leaseMs: 30_000,
+  tokenExpiryNoticeMs: 60_000,
+}
+
+/** Exponential backoff with jitter: between half and all of base·2^(attempt−1), capped. */
+export function backoff(config: DeliveryConfig, attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(config.maxBackoffMs, config.baseBackoffMs * 2 ** Math.max(0, attempt - 1))
+  return Math.round(ceiling / 2 + random() * (ceiling / 2))
+}
+
+export interface DeliveryWorker {
+  /** Look for work now (after a commit that wrote notifications). */
+  kick(): void
+  /** Finishes the deliveries in flight and stops. */
+  stop(): Promise<void>
+}
+
+/**
+ * The delivery worker of one gateway instance: claims due notifications from the outbox (a
+ * lease, `SKIP LOCKED` on PostgreSQL), POSTs each CloudEvent to its sink with the sink's bearer
+ * token, and settles it: delivered on 2xx; otherwise retried with exponential backoff and
+ * jitter until `maxAttempts`, then failed. Order is kept per subscription (the outbox only hands
+ * out the oldest pending notification of each). Also ends subscriptions whose time or sink token
+ * runs out. At-least-once: a crash after a POST and before settling means one more delivery of
+ * the same event id.
+ */
+export function startDeliveryWorker(deps: {
+  store: Store
+  outbox: Omit<OutboxDeps, 'store'>
+  sinkPolicy: SinkPolicy
+  config: DeliveryConfig
+  log: FastifyBaseLogger
+  fetch?: typeof fetch
+}): DeliveryWorker {
+  const { store, config, log } = deps
+  const doFetch = deps.fetch ?? fetch
+  const workerId = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`
+  let stopped = false
+  let running: Promise<void> | undefined
+  let again = false
+  let timer: NodeJS.Timeout | undefined
+
+  const attempt = async (notification: NotificationRow) => {
+    const subscription = await store.subscriptions.byId(notification.subscription_id)
+    const started = Date.now()
+    let statusCode: number | null = null
+    let error: string | null = null
+    if (subscription === undefined) {
+      error = 'subscription not found'
+    } else {
+      const refused = await checkSink(subscription.sink, deps.sinkPolicy)
+      if (refused !== undefined) {
+        error = refused
+      } else {
+        const credential = subscription.sink_credential === null ? undefined : (JSON.parse(subscription.sink_credential) as { accessToken: string })
+        try {
+          const response = await doFetch(subscription.sink, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/cloudevents+json',
+              'x-correlator': notification.id,
+              ...(credential === undefined ? {} : { authorization: `Bearer ${credential.accessToken}` }),
+            },
+            body: notification.event,
+            redirect: 'manual',
+            signal: AbortSignal.timeout(config.timeoutMs),
+          })
+          statusCode = response.status
+          await response.body?.cancel()
+        } catch (cause) {
+          error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+        }
+      }
+    }
+    const attempts = notification.attempts + 1
+    const at = new Date().toISOString()
+    await store.notifications.insertAttempt({
+      id: newId(),
+      notification_id: notification.id,
+      attempt: attempts,
+      at,
+      status_code: statusCode,
+      error,
+      duration_ms: Date.now() - started,
+    })
+    if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
+      await store.notifications.settle(notification.id, { status: 'delivered', attempts, delivered_at: at, locked_until: null, last_error: null })
+      return
+    }
+    const lastError = error ?? `sink answered ${statusCode}`
+    // 410 Gone: the listener says the subscription is no longer wanted (CAMARA ESG).
+    const gone = statusCode === 410
+    if (gone || attempts >= config.maxAttempts || subscription === undefined) {
+      await store.notifications.settle(notification.id, { status: 'failed', attempts, locked_until: null, last_error: lastError })
+      log.warn({ notification: notification.id, subscription: notification.subscription_id, attempts, error: lastError }, 'notification delivery failed')
+      if (gone && subscription !== undefined) {
+        await store.transaction(async (trx) => {
+          const row = await trx.subscriptions.byId(subscription.id)
+          if (row === undefined) return
+          await trx.notifications.cancelPending(row.id)
+          await trx.subscriptions.update(row.id, { status: 'DELETED', ended_at: at, termination_reason: 'SUBSCRIPTION_DELETED' })
+        })
+      }
+      return
+    }
+    await store.notifications.settle(notification.id, {
+      attempts,
+      next_attempt_at: Date.now() + backoff(config, attempts),
+      locked_until: null,
+      last_error: lastError,
+    })
+  }
+
+  const sweep = async () => {
+    const soon = new Date(Date.now() + config.tokenExpiryNoticeMs).toISOString()
+    const now = new Date().toISOString()
+    for (const row of await store.subscriptions.dueToEnd(soon)) {
+      const reason = row.expires_at !== null && row.expires_at <= now ? 'SUBSCRIPTION_EXPIRED' : row.sink_expires_at !== null && row.sink_expires_at <= soon ? 'ACCESS_TOKEN_EXPIRED' : undefined
+      if (reason === undefined) continue
+      await store.transaction(async (trx) => {
+        const fresh = await trx.subscriptions.byId(row.id)
+        if (fresh?.status === 'ACTIVE') await endSubscription({ ...deps.outbox, store: trx }, fresh, reason)
+      })
+    }
+  }
+
+  const cycle = async () => {
+    do {
+      again = false
+      await sweep()
+      const claimed = await store.notifications.claimDue(Date.now(), config.batch, config.leaseMs)
+      await Promise.all(
+        claimed.map((n) =>
+          attempt(n).catch((error: unknown) => log.error({ err: error, notification: n.id }, 'delivery attempt crashed')),
+        ),
+      )
+      if (claimed.length === config.batch) again = true
+    } while (again && !stopped)
+  }
+
+  const run = () => {
+    if (stopped) return
+    if (running !== undefined) {
+      again = true
+      return
+    }
+    running = cycle()
+      .catch((error: unknown) => log.error({ err: error, worker: workerId }, 'delivery cycle failed'))
+      .finally(() => {
+        running = undefined
+        if (again && !stopped) run()
+      })
+  }
+
+  timer = setInterval(run, config.pollMs)
+  timer.unref()
+  run()
+
+  return {
+    kick: () => setImmediate(run),
+    async stop() {
+      stopped = true
+      if (timer !== undefined) clearInterval(timer)
+      timer = undefined
+      await running
+    },
+  }
+}

@@ -1,0 +1,135 @@
+import type { NetworkEvent } from '../network/device.js'
+import type { Store } from '../store/store.js'
+import type { SubscriptionRow } from '../store/subscriptions.js'
+import { subscriptionApi, type EventData, type SubscriptionApi } from '../subscriptions/apis.js'
+import { cloudEvent } from './cloud-event.js'
+
+/** Why a subscription ends (CAMARA ESG `terminationReason`). */
+export type TerminationReason =
+  | 'SUBSCRIPTION_EXPIRED'
+  | 'MAX_EVENTS_REACHED'
+  | 'ACCESS_TOKEN_EXPIRED'
+  | 'SUBSCRIPTION_DELETED'
+  | 'NETWORK_TERMINATED'
+
+const DESCRIPTIONS: Record<TerminationReason, string> = {
+  SUBSCRIPTION_EXPIRED: 'The subscription reached its expiry time.',
+  MAX_EVENTS_REACHED: 'The subscription delivered its maximum number of events.',
+  ACCESS_TOKEN_EXPIRED: 'The access token of the sink is about to expire.',
+  SUBSCRIPTION_DELETED: 'The subscription was deleted.',
+  NETWORK_TERMINATED: 'The network ended the subscription: the device is no longer served.',
+}
+
+/** `device` (or `phoneNumber`) as an event of a two-legged subscription names it; nothing for three-legged ones. */
+function subjectOf(api: SubscriptionApi, row: SubscriptionRow): EventData {
+  if (row.sub !== null) return {}
+  const { usedIdentifier } = storedConfig(row)
+  if (usedIdentifier === undefined) return {}
+  return api.identifier === 'phoneNumber' ? usedIdentifier : { device: usedIdentifier }
+}
+
+/** What the `config` column keeps: the config as the API shows it, and the identifier used. */
+export interface StoredConfig {
+  config: Record<string, unknown>
+  /** DeviceResponse of a two-legged subscription: the single identifier it was created with. */
+  usedIdentifier?: Record<string, unknown>
+}
+
+export function storedConfig(row: SubscriptionRow): StoredConfig {
+  return JSON.parse(row.config) as StoredConfig
+}
+
+/** Writes one notification to the outbox, in order, with a stable CloudEvent id. */
+async function enqueue(
+  store: Store,
+  row: SubscriptionRow,
+  api: SubscriptionApi,
+  type: string,
+  data: EventData,
+  source: string,
+  time?: string,
+): Promise<void> {
+  const event = cloudEvent({
+    source,
+    type: api.prefix + type,
+    ...(time === undefined ? {} : { time }),
+    data: { ...subjectOf(api, row), ...data, subscriptionId: row.id },
+  })
+  const seq = await store.subscriptions.nextSeq(row.id)
+  await store.notifications.insert({
+    id: event.id,
+    subscription_id: row.id,
+    seq,
+    type: event.type,
+    event: JSON.stringify(event),
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: Date.now(),
+    locked_until: null,
+    last_error: null,
+    created_at: new Date().toISOString(),
+    delivered_at: null,
+  })
+}
+
+export interface OutboxDeps {
+  store: Store
+  /** CloudEvent `source` of an API's notifications. */
+  source: (api: SubscriptionApi) => string
+}
+
+/**
+ * A state event for a subscription: counted toward `subscriptionMaxEvents`; the subscription ends
+ * (MAX_EVENTS_REACHED) once it is reached. Call inside the transaction of the change.
+ */
+export async function emitStateEvent(deps: OutboxDeps, row: SubscriptionRow, type: string, data: EventData, time?: string): Promise<void> {
+  const api = subscriptionApi(row.api)
+  if (api === undefined || row.status !== 'ACTIVE') return
+  await enqueue(deps.store, row, api, type, data, deps.source(api), time)
+  const sent = row.events_sent + 1
+  row.events_sent = sent
+  await deps.store.subscriptions.update(row.id, { events_sent: sent })
+  if (row.max_events !== null && sent >= row.max_events) await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
+}
+
+/** Ends a subscription and notifies its sink with `subscription-ended` (not counted toward max events). */
+export async function endSubscription(deps: OutboxDeps, row: SubscriptionRow, reason: TerminationReason): Promise<void> {
+  const api = subscriptionApi(row.api)
+  if (api === undefined || row.status !== 'ACTIVE') return
+  const now = new Date().toISOString()
+  row.status = reason === 'SUBSCRIPTION_DELETED' ? 'DELETED' : 'EXPIRED'
+  await deps.store.subscriptions.update(row.id, {
+    status: row.status,
+    ended_at: now,
+    termination_reason: reason,
+  })
+  await enqueue(deps.store, row, api, 'subscription-ended', { terminationReason: reason, terminationDescription: DESCRIPTIONS[reason] }, deps.source(api))
+}
+
+/**
+ * Turns network events into notifications, inside the transaction that stored them: so an event
+ * and its notifications are written together or not at all (BRIEF §3 Notifications).
+ */
+export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]): Promise<number> {
+  let written = 0
+  for (const event of events) {
+    const rows = await deps.store.subscriptions.activeForDevice(event.deviceId)
+    for (const row of rows) {
+      if (event.type === 'device-removed') {
+        await endSubscription(deps, row, 'NETWORK_TERMINATED')
+        written++
+        continue
+      }
+      const api = subscriptionApi(row.api)
+      if (api === undefined) continue
+      for (const type of JSON.parse(row.types) as string[]) {
+        for (const produced of api.eventsFor(type.slice(api.prefix.length), event)) {
+          if (row.status !== 'ACTIVE') break
+          await emitStateEvent(deps, row, type.slice(api.prefix.length), produced.data, produced.time)
+          written++
+        }
+      }
+    }
+  }
+  return written
+}

@@ -1,0 +1,25 @@
+import type { Config } from '../config.js'
+import { basePath, loadSpec } from '../specs/catalog.js'
+import type { SubscriptionApi } from '../subscriptions/apis.js'
+import { DEFAULT_DELIVERY, type DeliveryConfig } from './delivery.js'
+import type { SinkPolicy } from './sink-policy.js'
+
+/** Sandbox mode allows loopback (and http) sinks; private ranges only when configured. */
+export function sinkPolicyOf(config: Config): SinkPolicy {
+  return { allowLoopback: config.mode === 'sandbox', allowPrivate: config.sinkAllowPrivate }
+}
+
+/** The CloudEvent `source` of an API's notifications: the API's base URL on this gateway. */
+export function notificationSource(issuer: string): (api: SubscriptionApi) => string {
+  return (api) => issuer + basePath(loadSpec(api.file))
+}
+
+export function deliveryConfigOf(config: Config): DeliveryConfig {
+  return {
+    ...DEFAULT_DELIVERY,
+    maxAttempts: config.notifyMaxAttempts,
+    timeoutMs: config.notifyTimeoutMs,
+    baseBackoffMs: config.notifyBackoffMs,
+    pollMs: Math.min(DEFAULT_DELIVERY.pollMs, config.notifyBackoffMs),
+  }
+}

@@ -1,0 +1,138 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import type { Dialect } from './migrations.js'
+import type { Database, DeliveryAttemptTable, NotificationTable, SubscriptionTable } from './schema.js'
+
+export type SubscriptionRow = Selectable<SubscriptionTable>
+export type NotificationRow = Selectable<NotificationTable>
+export type DeliveryAttemptRow = Selectable<DeliveryAttemptTable>
+
+export interface SubscriptionRepository {
+  insert(row: SubscriptionRow): Promise<void>
+  byId(id: string): Promise<SubscriptionRow | undefined>
+  list(filter: { clientId?: string; api?: string; sub?: string; status?: string }): Promise<SubscriptionRow[]>
+  activeForDevice(deviceId: string): Promise<SubscriptionRow[]>
+  update(id: string, changes: Partial<Omit<SubscriptionRow, 'id'>>): Promise<void>
+  /** Reserves the next notification order number of a subscription. */
+  nextSeq(id: string): Promise<number>
+  /** Active subscriptions whose expiry or sink token expiry is at or before `at` (ISO). */
+  dueToEnd(at: string): Promise<SubscriptionRow[]>
+}
+
+export interface NotificationRepository {
+  insert(row: NotificationRow): Promise<void>
+  byId(id: string): Promise<NotificationRow | undefined>
+  /**
+   * Claims up to `limit` due notifications for `leaseMs`: pending, due, not held by another
+   * worker, and each the oldest pending one of its subscription (order is kept per
+   * subscription). On PostgreSQL rows are locked with `FOR UPDATE SKIP LOCKED`, so concurrent
+   * workers never claim the same one.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<NotificationRow[]>
+  settle(id: string, changes: Partial<Pick<NotificationRow, 'status' | 'attempts' | 'next_attempt_at' | 'locked_until' | 'last_error' | 'delivered_at'>>): Promise<void>
+  list(filter: { subscriptionId?: string; status?: string; limit?: number }): Promise<NotificationRow[]>
+  /** Gives up the pending notifications of a subscription (it ended), but not its final event. */
+  cancelPending(subscriptionId: string, exceptId?: string): Promise<void>
+  insertAttempt(row: DeliveryAttemptRow): Promise<void>
+  attempts(notificationId: string): Promise<DeliveryAttemptRow[]>
+}
+
+export function subscriptionRepository(db: Kysely<Database> | Transaction<Database>): SubscriptionRepository {
+  return {
+    async insert(row) {
+      await db.insertInto('subscriptions').values(row).execute()
+    },
+    byId: (id) => db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst(),
+    async list(filter) {
+      let query = db.selectFrom('subscriptions').selectAll().orderBy('created_at')
+      if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId)
+      if (filter.api !== undefined) query = query.where('api', '=', filter.api)
+      if (filter.sub !== undefined) query = query.where('sub', '=', filter.sub)
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status)
+      return query.execute()
+    },
+    activeForDevice: (deviceId) =>
+      db.selectFrom('subscriptions').selectAll().where('device_id', '=', deviceId).where('status', '=', 'ACTIVE').execute(),
+    async update(id, changes) {
+      await db.updateTable('subscriptions').set(changes).where('id', '=', id).execute()
+    },
+    async nextSeq(id) {
+      const row = await db
+        .updateTable('subscriptions')
+        .set({ next_seq: sql<number>`next_seq + 1` })
+        .where('id', '=', id)
+        .returning('next_seq')
+        .executeTakeFirstOrThrow()
+      return Number(row.next_seq)
+    },
+    dueToEnd: (at) =>
+      db
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('status', '=', 'ACTIVE')
+        .where((eb) => eb.or([eb('expires_at', '<=', at), eb('sink_expires_at', '<=', at)]))
+        .execute(),
+  }
+}
+
+export function notificationRepository(db: Kysely<Database> | Transaction<Database>, dialect: Dialect): NotificationRepository {
+  return {
+    async insert(row) {
+      await db.insertInto('notifications').values(row).execute()
+    },
+    byId: (id) => db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
+    async claimDue(now, limit, leaseMs) {
+      let candidates = db
+        .selectFrom('notifications as n')
+        .select('n.id')
+        .where('n.status', '=', 'pending')
+        .where('n.next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('n.locked_until', 'is', null), eb('n.locked_until', '<', now)]))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('notifications as earlier')
+                .select('earlier.id')
+                .whereRef('earlier.subscription_id', '=', 'n.subscription_id')
+                .where('earlier.status', '=', 'pending')
+                .whereRef('earlier.seq', '<', 'n.seq'),
+            ),
+          ),
+        )
+        .orderBy('n.next_attempt_at')
+        .limit(limit)
+      if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked()
+      const ids = (await candidates.execute()).map((r) => r.id)
+      if (ids.length === 0) return []
+      return db
+        .updateTable('notifications')
+        .set({ locked_until: now + leaseMs })
+        .where('id', 'in', ids)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .returningAll()
+        .execute()
+    },
+    async settle(id, changes) {
+      await db.updateTable('notifications').set(changes).where('id', '=', id).execute()
+    },
+    async list(filter) {
+      let query = db.selectFrom('notifications').selectAll().orderBy('created_at', 'desc').limit(filter.limit ?? 100)
+      if (filter.subscriptionId !== undefined) query = query.where('subscription_id', '=', filter.subscriptionId)
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status)
+      return query.execute()
+    },
+    async cancelPending(subscriptionId, exceptId) {
+      let query = db
+        .updateTable('notifications')
+        .set({ status: 'cancelled' })
+        .where('subscription_id', '=', subscriptionId)
+        .where('status', '=', 'pending')
+      if (exceptId !== undefined) query = query.where('id', '!=', exceptId)
+      await query.execute()
+    },
+    async insertAttempt(row) {
+      await db.insertInto('delivery_attempts').values(row).execute()
+    },
+    attempts: (notificationId) =>
+      db.selectFrom('delivery_attempts').selectAll().where('notification_id', '=', notificationId).orderBy('attempt').execute(),
+  }
+}

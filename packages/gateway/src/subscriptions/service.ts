@@ -1,0 +1,164 @@
+import type { AuthContext } from '../auth/access-token.js'
+import { identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
+import { CamaraError } from '../http/camara-error.js'
+import type { NetworkPort } from '../network/port.js'
+import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
+import { emitStateEvent, endSubscription, storedConfig, type OutboxDeps } from '../notifications/outbox.js'
+import { newId, type Store } from '../store/store.js'
+import type { SubscriptionRow } from '../store/subscriptions.js'
+import { createScope, type SubscriptionApi } from './apis.js'
+
+export interface SubscriptionDeps {
+  store: Store
+  network: NetworkPort
+  sinkPolicy: SinkPolicy
+  source: OutboxDeps['source']
+  /** Wakes the delivery worker after a commit that wrote notifications. */
+  kick: () => void
+}
+
+/** `SubscriptionRequest` as the validator leaves it. */
+export interface SubscriptionRequest {
+  protocol: string
+  sink: string
+  sinkCredential?: { credentialType?: string; accessToken?: unknown; accessTokenExpiresUtc?: unknown; accessTokenType?: unknown }
+  types: string[]
+  config: {
+    subscriptionDetail: { device?: RequestDevice; phoneNumber?: string }
+    subscriptionExpireTime?: string
+    subscriptionMaxEvents?: number
+    initialEvent?: boolean
+  }
+}
+
+/** `Subscription` of the 0.8.0 / 0.2.0 / 0.3.0 specs: never the sink credential. */
+export function subscriptionView(row: SubscriptionRow): Record<string, unknown> {
+  return {
+    protocol: row.protocol,
+    sink: row.sink,
+    types: JSON.parse(row.types) as string[],
+    config: storedConfig(row).config,
+    id: row.id,
+    startsAt: row.starts_at,
+    ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+    status: row.status,
+  }
+}
+
+function checkCredential(credential: SubscriptionRequest['sinkCredential']): { accessToken: string; accessTokenExpiresUtc: string } | undefined {
+  if (credential === undefined) return undefined
+  // CAMARA ESG: only ACCESSTOKEN credentials, only bearer tokens, for now.
+  if (credential.credentialType !== 'ACCESSTOKEN') throw new CamaraError('INVALID_CREDENTIAL', 'Only Access token is supported')
+  if (credential.accessTokenType !== 'bearer') throw new CamaraError('INVALID_TOKEN', 'Only bearer token is supported')
+  const { accessToken, accessTokenExpiresUtc } = credential
+  if (typeof accessToken !== 'string' || accessToken === '' || typeof accessTokenExpiresUtc !== 'string' || Number.isNaN(Date.parse(accessTokenExpiresUtc))) {
+    throw new CamaraError('INVALID_ARGUMENT', 'sinkCredential needs accessToken and accessTokenExpiresUtc (date-time)')
+  }
+  if (Date.parse(accessTokenExpiresUtc) <= Date.now()) {
+    throw new CamaraError('INVALID_ARGUMENT', 'sinkCredential.accessTokenExpiresUtc is in the past')
+  }
+  return { accessToken, accessTokenExpiresUtc }
+}
+
+/** `POST /subscriptions`: validates, identifies the device, stores, and sends the initial event if asked. */
+export async function createSubscription(
+  deps: SubscriptionDeps,
+  api: SubscriptionApi,
+  input: { auth: AuthContext; body: SubscriptionRequest },
+): Promise<Record<string, unknown>> {
+  const { auth, body } = input
+  const fullType = body.types[0] ?? ''
+  const type = fullType.slice(api.prefix.length)
+  if (!auth.scopes.has(createScope(api, type))) {
+    // The guard let through a token holding another type's create scope (CAMARA 403.5).
+    throw new CamaraError('SUBSCRIPTION_MISMATCH', 'Inconsistent access token for requested events subscription')
+  }
+  if (body.protocol !== 'HTTP') throw new CamaraError('INVALID_PROTOCOL', 'Only HTTP is supported')
+  const credential = checkCredential(body.sinkCredential)
+  const sinkProblem = await checkSink(body.sink, deps.sinkPolicy)
+  if (sinkProblem !== undefined) throw new CamaraError(api.sinkCode, sinkProblem)
+  const { config } = body
+  if (config.subscriptionExpireTime !== undefined && Date.parse(config.subscriptionExpireTime) <= Date.now()) {
+    throw new CamaraError('INVALID_ARGUMENT', 'config.subscriptionExpireTime is in the past')
+  }
+
+  const detail = config.subscriptionDetail
+  const { device, deviceResponse } = await identifyDevice(deps, {
+    auth,
+    device: api.identifier === 'device' ? detail.device : detail.phoneNumber === undefined ? undefined : { phoneNumber: detail.phoneNumber },
+    supported: api.identifier === 'device' ? V1_IDENTIFIERS : ['phoneNumber'],
+  })
+  if (device.notApplicable.includes(api.serviceApi)) {
+    throw new CamaraError('SERVICE_NOT_APPLICABLE', `The service ${api.name} is not available for this device.`)
+  }
+
+  const now = new Date().toISOString()
+  // Data minimisation (ESG §2.2.2): three-legged subscriptions show no device identifier.
+  const shownDetail = auth.deviceId === undefined ? detail : {}
+  const shownConfig = {
+    subscriptionDetail: shownDetail,
+    ...(config.subscriptionExpireTime === undefined ? {} : { subscriptionExpireTime: config.subscriptionExpireTime }),
+    ...(config.subscriptionMaxEvents === undefined ? {} : { subscriptionMaxEvents: config.subscriptionMaxEvents }),
+    ...(config.initialEvent === undefined || !api.supportsInitialEvent ? {} : { initialEvent: config.initialEvent }),
+  }
+  const row: SubscriptionRow = {
+    id: newId(),
+    api: api.name,
+    client_id: auth.clientId,
+    device_id: device.id,
+    sub: auth.deviceId === undefined ? null : auth.sub,
+    types: JSON.stringify([fullType]),
+    protocol: body.protocol,
+    sink: body.sink,
+    sink_credential: credential === undefined ? null : JSON.stringify({ credentialType: 'ACCESSTOKEN', accessTokenType: 'bearer', ...credential }),
+    sink_expires_at: credential === undefined ? null : new Date(credential.accessTokenExpiresUtc).toISOString(),
+    config: JSON.stringify({ config: shownConfig, ...(deviceResponse === undefined ? {} : { usedIdentifier: deviceResponse }) }),
+    expires_at: config.subscriptionExpireTime === undefined ? null : new Date(config.subscriptionExpireTime).toISOString(),
+    max_events: config.subscriptionMaxEvents ?? null,
+    events_sent: 0,
+    status: 'ACTIVE',
+    starts_at: now,
+    ended_at: null,
+    termination_reason: null,
+    next_seq: 0,
+    created_at: now,
+  }
+  await deps.store.transaction(async (store) => {
+    await store.subscriptions.insert(row)
+    if (config.initialEvent === true && api.supportsInitialEvent) {
+      const data = api.initialEvent(type, device)
+      if (data !== undefined) await emitStateEvent({ store, source: deps.source }, row, type, data)
+    }
+  })
+  deps.kick()
+  return subscriptionView(row)
+}
+
+/** The subscriptions a caller may see: its app's, and for a three-legged token only its subscriber's. */
+function visible(row: SubscriptionRow, api: SubscriptionApi, auth: AuthContext): boolean {
+  return row.api === api.name && row.client_id === auth.clientId && (auth.deviceId === undefined || row.sub === auth.sub) && row.status === 'ACTIVE'
+}
+
+export async function listSubscriptions(deps: Pick<SubscriptionDeps, 'store'>, api: SubscriptionApi, auth: AuthContext): Promise<Record<string, unknown>[]> {
+  const rows = await deps.store.subscriptions.list({ clientId: auth.clientId, api: api.name, status: 'ACTIVE' })
+  return rows.filter((row) => visible(row, api, auth)).map(subscriptionView)
+}
+
+async function ownSubscription(store: Store, api: SubscriptionApi, auth: AuthContext, id: string): Promise<SubscriptionRow> {
+  const row = await store.subscriptions.byId(id)
+  if (row === undefined || !visible(row, api, auth)) throw new CamaraError('NOT_FOUND', 'The specified resource is not found.')
+  return row
+}
+
+export async function getSubscription(deps: Pick<SubscriptionDeps, 'store'>, api: SubscriptionApi, auth: AuthContext, id: string): Promise<Record<string, unknown>> {
+  return subscriptionView(await ownSubscription(deps.store, api, auth, id))
+}
+
+/** `DELETE /subscriptions/{id}`: ends it with SUBSCRIPTION_DELETED, notifying the sink. */
+export async function deleteSubscription(deps: SubscriptionDeps, api: SubscriptionApi, auth: AuthContext, id: string): Promise<void> {
+  await deps.store.transaction(async (store) => {
+    const row = await ownSubscription(store, api, auth, id)
+    await endSubscription({ store, source: deps.source }, row, 'SUBSCRIPTION_DELETED')
+  })
+  deps.kick()
+}
