@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { assertError } from '../helpers/device-api-suite.js'
+import { schemaErrors, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { Receiver } from '../helpers/receiver.js'
+
+const credential = () => ({
+  credentialType: 'ACCESSTOKEN',
+  accessToken: 'sink-token',
+  accessTokenExpiresUtc: new Date(Date.now() + 3_600_000).toISOString(),
+  accessTokenType: 'bearer',
+})
+
+describe('device-reachability-status-subscriptions 0.8.0, connected-network-type-subscriptions 0.2.0, sim-swap-subscriptions 0.3.0', () => {
+  let gw: TestGateway
+  let sink: Receiver
+  before(async () => {
+    gw = await startTestGateway({ NOTIFY_BACKOFF_MS: '50' })
+    sink = await new Receiver().start()
+  })
+  after(async () => {
+    await gw.close()
+    await sink.stop()
+  })
+
+  it('reachability: data / sms / disconnected events as the class changes; initial event when it matches', async () => {
+    const api = 'device-reachability-status-subscriptions'
+    const prefix = `org.camaraproject.${api}.v0.`
+    const types = ['reachability-data', 'reachability-sms', 'reachability-disconnected']
+    const token = await gw.token2(types.map((t) => `${api}:${prefix}${t}:create`).join(' ') + ` ${api}:read ${api}:delete`)
+    const ids: Record<string, string> = {}
+    const base = sink.received.length
+    for (const type of types) {
+      const res = await gw.post(`/${api}/v0.8/subscriptions`, {
+        protocol: 'HTTP',
+        sink: sink.url,
+        sinkCredential: credential(),
+        types: [prefix + type],
+        config: { subscriptionDetail: { device: { phoneNumber: '+34600000007' } }, initialEvent: true },
+      }, token)
+      assert.equal(res.status, 201, JSON.stringify(res.body))
+      assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, 'Subscription', { ...res.body, sink: 'https://s.example' }), '')
+      ids[type] = res.body.id
+    }
+    // +34600000007 is DATA-only: the initial event goes to reachability-data only.
+    const initial = (await sink.waitFor(base + 1)).slice(base)
+    assert.deepEqual(initial.map((e) => [e.body.type, e.body.data.subscriptionId]), [[prefix + 'reachability-data', ids['reachability-data']]])
+    await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity: ['SMS'] })
+    await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity: [] })
+    await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity: ['DATA', 'SMS'] })
+    const events = (await sink.waitFor(base + 4)).slice(base + 1)
+    assert.deepEqual(events.map((e) => e.body.type.slice(prefix.length)), ['reachability-sms', 'reachability-disconnected', 'reachability-data'])
+    for (const e of events) {
+      assert.deepEqual(e.body.data.device, { phoneNumber: '+34600000007' })
+      assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, 'CloudEvent', e.body), '')
+    }
+    assertError(
+      await gw.post(`/${api}/v0.8/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + types[0], prefix + types[1]], config: { subscriptionDetail: { device: { phoneNumber: '+34600000007' } } } }, token),
+      422,
+      'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED',
+    )
+  })
+
+  it('connected network type: network-type-changed with the new type, UNKNOWN off the network; initial event', async () => {
+    const api = 'connected-network-type-subscriptions'
+    const prefix = `org.camaraproject.${api}.v0.`
+    const token = await gw.token2(`${api}:${prefix}network-type-changed:create ${api}:read ${api}:delete`)
+    const base = sink.received.length
+    const res = await gw.post(`/${api}/v0.2/subscriptions`, {
+      protocol: 'HTTP',
+      sink: sink.url,
+      types: [prefix + 'network-type-changed'],
+      config: { subscriptionDetail: { device: { ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' } } }, initialEvent: true },
+    }, token)
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: '5G' })
+    await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: null })
+    const events = (await sink.waitFor(base + 3)).slice(base)
+    assert.deepEqual(events.map((e) => e.body.data.connectedNetworkType), ['4G', '5G', 'UNKNOWN'])
+    assert.deepEqual(events[0]?.body.data.device, { ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' } })
+    for (const e of events) assert.equal(schemaErrors(`${api}-v0.2.0.yaml`, 'CloudEvent', e.body), '')
+    assertError(
+      await gw.post(`/${api}/v0.2/subscriptions`, { protocol: 'HTTP', sink: 'not a url', types: [prefix + 'network-type-changed'], config: { subscriptionDetail: { device: { phoneNumber: '+34600000002' } } } }, token),
+      400,
+      'INVALID_SINK',
+    )
+  })
+
+  it('sim swap: swapped with phoneNumber (two-legged) and time = the swap time; errors of its test plan', async () => {
+    const api = 'sim-swap-subscriptions'
+    const prefix = `org.camaraproject.${api}.v0.`
+    const token = await gw.token2(`${api}:${prefix}swapped:create ${api}:read ${api}:delete`)
+    const base = sink.received.length
+    const res = await gw.post(`/${api}/v0.3/subscriptions`, {
+      protocol: 'HTTP',
+      sink: sink.url,
+      sinkCredential: credential(),
+      types: [prefix + 'swapped'],
+      config: { subscriptionDetail: { phoneNumber: '+34600000001' }, subscriptionMaxEvents: 5 },
+    }, token)
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    assert.deepEqual(res.body.config.subscriptionDetail, { phoneNumber: '+34600000001' })
+    const swappedAt = '2026-11-20T08:30:00.000Z'
+    await gw.admin('PATCH', '/network/v1/devices/+34600000001', { simSwappedAt: swappedAt })
+    const [event] = (await sink.waitFor(base + 1)).slice(base)
+    assert.equal(event?.body.type, prefix + 'swapped')
+    assert.deepEqual(event?.body.data, { phoneNumber: '+34600000001', subscriptionId: res.body.id })
+    assert.equal(event?.body.time, swappedAt)
+    assert.equal(schemaErrors(`${api}-v0.3.0.yaml`, 'CloudEvent', event?.body), '')
+
+    const t3 = await gw.token3('+34600000006', `${api}:${prefix}swapped:create ${api}:read`)
+    const three = await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: {} } }, t3)
+    assert.equal(three.status, 201, JSON.stringify(three.body))
+    assert.deepEqual(three.body.config.subscriptionDetail, {})
+    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: { phoneNumber: '+34600000006' } } }, t3), 422, 'UNNECESSARY_IDENTIFIER')
+    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: {} } }, token), 422, 'MISSING_IDENTIFIER')
+    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: 'azerty', types: [prefix + 'swapped'], config: { subscriptionDetail: { phoneNumber: '+34600000001' } } }, token), 400, 'INVALID_ARGUMENT')
+    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: { phoneNumber: '+34699999999' } } }, token), 404, 'IDENTIFIER_NOT_FOUND')
+    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: { phoneNumber: '+34600000001' } } }, await gw.token2(`${api}:read`)), 403, 'PERMISSION_DENIED')
+    const list = await gw.request('GET', `/${api}/v0.3/subscriptions`, await gw.token2(`${api}:read`))
+    assert.ok(list.body.some((s: { id: string }) => s.id === res.body.id))
+    const t3list = await gw.request('GET', `/${api}/v0.3/subscriptions`, t3)
+    assert.deepEqual(t3list.body.map((s: { id: string }) => s.id), [three.body.id], 'three-legged list: only its own')
+  })
+
+  it('a removed device ends its subscriptions with NETWORK_TERMINATED', async () => {
+    const api = 'device-roaming-status-subscriptions'
+    const prefix = `org.camaraproject.${api}.v0.`
+    await gw.admin('PUT', '/network/v1/devices/+34611110000', {})
+    const token = await gw.token2(`${api}:${prefix}roaming-on:create`)
+    const res = await gw.post(`/${api}/v0.8/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'roaming-on'], config: { subscriptionDetail: { device: { phoneNumber: '+34611110000' } } } }, token)
+    const base = sink.received.length
+    await gw.admin('DELETE', '/network/v1/devices/+34611110000')
+    const [ended] = (await sink.waitFor(base + 1)).slice(base)
+    assert.deepEqual([ended?.body.type, ended?.body.data.terminationReason, ended?.body.data.subscriptionId], [prefix + 'subscription-ended', 'NETWORK_TERMINATED', res.body.id])
+  })
+})
