@@ -21,5 +21,8 @@ export function deliveryConfigOf(config: Config): DeliveryConfig {
     timeoutMs: config.notifyTimeoutMs,
     baseBackoffMs: config.notifyBackoffMs,
     pollMs: Math.min(DEFAULT_DELIVERY.pollMs, config.notifyBackoffMs),
+    // A claim outlives the attempts of one batch (they run in parallel, each within the timeout);
+    // after a crash another worker takes the notifications over once it lapses.
+    leaseMs: Math.max(2000, config.notifyTimeoutMs * 3),
   }
 }
