@@ -28,6 +28,7 @@ import { deliveryAdminRoutes } from './notifications/admin-routes.js'
 import { notificationSource, sinkPolicyOf } from './notifications/wiring.js'
 import type { SimulatorDeps } from './network/simulator/simulator.js'
 import { subscriptionRoutes } from './subscriptions/routes.js'
+import { legacySubscriptionRoutes } from './subscriptions/legacy.js'
 import { specAjv, validatorFor } from './specs/validator.js'
 import type { Store } from './store/store.js'
 
@@ -161,8 +162,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     monitoredPeriod: deps.config.simSwapMonitoredPeriod,
   })
   deviceStatusV0Routes(app, { guard, network: deps.network })
-  simulatorRoutes(app, { ...deps.simulator, adminToken: deps.adminToken, scenarios: deps.scenarios })
+  simulatorRoutes(app, {
+    ...deps.simulator,
+    adminToken: deps.adminToken,
+    scenarios: deps.scenarios,
+  })
   subscriptionRoutes(app, {
+    store: deps.store,
+    network: deps.network,
+    sinkPolicy: sinkPolicyOf(deps.config),
+    source: notificationSource(deps.config.issuer),
+    kick: deps.kickDelivery,
+    guard,
+  })
+  legacySubscriptionRoutes(app, {
     store: deps.store,
     network: deps.network,
     sinkPolicy: sinkPolicyOf(deps.config),

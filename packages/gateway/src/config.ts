@@ -82,10 +82,19 @@ export const ENVIRONMENT = {
     default: '',
     doc: 'Comma-separated addresses of proxies whose header enrichment (`x-msisdn`, `x-forwarded-for`) network-based authentication trusts',
   },
-  SINK_ALLOW_PRIVATE: { default: 'false', doc: 'Allow notification sinks in private and link-local ranges (loopback is allowed in sandbox mode only)' },
-  NOTIFY_MAX_ATTEMPTS: { default: '8', doc: 'Delivery attempts per notification before it is marked failed' },
+  SINK_ALLOW_PRIVATE: {
+    default: 'false',
+    doc: 'Allow notification sinks in private and link-local ranges (loopback is allowed in sandbox mode only)',
+  },
+  NOTIFY_MAX_ATTEMPTS: {
+    default: '8',
+    doc: 'Delivery attempts per notification before it is marked failed',
+  },
   NOTIFY_TIMEOUT_MS: { default: '5000', doc: 'Timeout of one delivery attempt, milliseconds' },
-  NOTIFY_BACKOFF_MS: { default: '1000', doc: 'First retry delay, milliseconds; doubles per attempt, with jitter, up to 5 minutes' },
+  NOTIFY_BACKOFF_MS: {
+    default: '1000',
+    doc: 'First retry delay, milliseconds; doubles per attempt, with jitter, up to 5 minutes',
+  },
   SIM_SWAP_MONITORED_PERIOD: {
     default: '',
     doc: 'Days of SIM history the operator may reveal (empty: unlimited); a larger `maxAge` is `400 OUT_OF_RANGE`',

@@ -61,8 +61,9 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       await seedDemoApp({ store, clock }, Object.keys(config.legalBases))
     }
     const keyring = await openKeyring(store)
-    let worker: DeliveryWorker | undefined
-    const kickDelivery = () => worker?.kick()
+    // The worker starts once the app listens; changes before that are picked up by its first cycle.
+    const delivery: { worker?: DeliveryWorker } = {}
+    const kickDelivery = () => delivery.worker?.kick()
     const outbox = { source: notificationSource(config.issuer) }
     const simulator: SimulatorDeps = {
       store,
@@ -110,7 +111,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     }
     // The issuer may have changed with the real port: sources follow it.
     outbox.source = notificationSource(config.issuer)
-    worker = startDeliveryWorker({
+    delivery.worker = startDeliveryWorker({
       store,
       outbox,
       sinkPolicy: sinkPolicyOf(config),
@@ -135,7 +136,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
         closed = true
         scenarios.stopAll()
         await app.close()
-        await worker?.stop()
+        await delivery.worker?.stop()
         await store.close()
       },
     }

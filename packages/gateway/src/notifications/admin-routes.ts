@@ -4,12 +4,16 @@ import { CamaraError } from '../http/camara-error.js'
 import type { Store } from '../store/store.js'
 
 /** `GET /admin/v1/deliveries`: the outbox, failed deliveries included, with their attempts. */
-export function deliveryAdminRoutes(app: FastifyInstance, deps: { store: Store; adminToken: string }): void {
+export function deliveryAdminRoutes(
+  app: FastifyInstance,
+  deps: { store: Store; adminToken: string },
+): void {
   const onRequest = adminGuard(deps.adminToken)
   app.get('/admin/v1/deliveries', { onRequest }, async (request) => {
     const query = request.query as { status?: string; subscriptionId?: string; limit?: string }
     const limit = query.limit === undefined ? 100 : Number(query.limit)
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CamaraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 1000')
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new CamaraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 1000')
     const rows = await deps.store.notifications.list({
       limit,
       ...(query.status === undefined ? {} : { status: query.status }),
@@ -25,7 +29,8 @@ export function deliveryAdminRoutes(app: FastifyInstance, deps: { store: Store; 
         lastError: n.last_error,
         createdAt: n.created_at,
         deliveredAt: n.delivered_at,
-        nextAttemptAt: n.status === 'pending' ? new Date(Number(n.next_attempt_at)).toISOString() : null,
+        nextAttemptAt:
+          n.status === 'pending' ? new Date(Number(n.next_attempt_at)).toISOString() : null,
         history: (await deps.store.notifications.attempts(n.id)).map((a) => ({
           attempt: a.attempt,
           at: a.at,

@@ -11,7 +11,12 @@ export interface CloudEvent {
   data: Record<string, unknown>
 }
 
-export function cloudEvent(input: { source: string; type: string; time?: string; data: Record<string, unknown> }): CloudEvent {
+export function cloudEvent(input: {
+  source: string
+  type: string
+  time?: string
+  data: Record<string, unknown>
+}): CloudEvent {
   return {
     id: randomUUID(),
     source: input.source,

@@ -35,8 +35,15 @@ export const DEFAULT_DELIVERY: DeliveryConfig = {
 }
 
 /** Exponential backoff with jitter: between half and all of base·2^(attempt−1), capped. */
-export function backoff(config: DeliveryConfig, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(config.maxBackoffMs, config.baseBackoffMs * 2 ** Math.max(0, attempt - 1))
+export function backoff(
+  config: DeliveryConfig,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(
+    config.maxBackoffMs,
+    config.baseBackoffMs * 2 ** Math.max(0, attempt - 1),
+  )
   return Math.round(ceiling / 2 + random() * (ceiling / 2))
 }
 
@@ -84,14 +91,19 @@ export function startDeliveryWorker(deps: {
       if (refused !== undefined) {
         error = refused
       } else {
-        const credential = subscription.sink_credential === null ? undefined : (JSON.parse(subscription.sink_credential) as { accessToken: string })
+        const credential =
+          subscription.sink_credential === null
+            ? undefined
+            : (JSON.parse(subscription.sink_credential) as { accessToken: string })
         try {
           const response = await doFetch(subscription.sink, {
             method: 'POST',
             headers: {
               'content-type': 'application/cloudevents+json',
               'x-correlator': notification.id,
-              ...(credential === undefined ? {} : { authorization: `Bearer ${credential.accessToken}` }),
+              ...(credential === undefined
+                ? {}
+                : { authorization: `Bearer ${credential.accessToken}` }),
             },
             body: notification.event,
             redirect: 'manual',
@@ -116,21 +128,44 @@ export function startDeliveryWorker(deps: {
       duration_ms: Date.now() - started,
     })
     if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
-      await store.notifications.settle(notification.id, { status: 'delivered', attempts, delivered_at: at, locked_until: null, last_error: null })
+      await store.notifications.settle(notification.id, {
+        status: 'delivered',
+        attempts,
+        delivered_at: at,
+        locked_until: null,
+        last_error: null,
+      })
       return
     }
     const lastError = error ?? `sink answered ${statusCode}`
     // 410 Gone: the listener says the subscription is no longer wanted (CAMARA ESG).
     const gone = statusCode === 410
     if (gone || attempts >= config.maxAttempts || subscription === undefined) {
-      await store.notifications.settle(notification.id, { status: 'failed', attempts, locked_until: null, last_error: lastError })
-      log.warn({ notification: notification.id, subscription: notification.subscription_id, attempts, error: lastError }, 'notification delivery failed')
+      await store.notifications.settle(notification.id, {
+        status: 'failed',
+        attempts,
+        locked_until: null,
+        last_error: lastError,
+      })
+      log.warn(
+        {
+          notification: notification.id,
+          subscription: notification.subscription_id,
+          attempts,
+          error: lastError,
+        },
+        'notification delivery failed',
+      )
       if (gone && subscription !== undefined) {
         await store.transaction(async (trx) => {
           const row = await trx.subscriptions.byId(subscription.id)
           if (row === undefined) return
           await trx.notifications.cancelPending(row.id)
-          await trx.subscriptions.update(row.id, { status: 'DELETED', ended_at: at, termination_reason: 'SUBSCRIPTION_DELETED' })
+          await trx.subscriptions.update(row.id, {
+            status: 'DELETED',
+            ended_at: at,
+            termination_reason: 'SUBSCRIPTION_DELETED',
+          })
         })
       }
       return
@@ -147,11 +182,17 @@ export function startDeliveryWorker(deps: {
     const soon = new Date(Date.now() + config.tokenExpiryNoticeMs).toISOString()
     const now = new Date().toISOString()
     for (const row of await store.subscriptions.dueToEnd(soon)) {
-      const reason = row.expires_at !== null && row.expires_at <= now ? 'SUBSCRIPTION_EXPIRED' : row.sink_expires_at !== null && row.sink_expires_at <= soon ? 'ACCESS_TOKEN_EXPIRED' : undefined
+      const reason =
+        row.expires_at !== null && row.expires_at <= now
+          ? 'SUBSCRIPTION_EXPIRED'
+          : row.sink_expires_at !== null && row.sink_expires_at <= soon
+            ? 'ACCESS_TOKEN_EXPIRED'
+            : undefined
       if (reason === undefined) continue
       await store.transaction(async (trx) => {
         const fresh = await trx.subscriptions.byId(row.id)
-        if (fresh?.status === 'ACTIVE') await endSubscription({ ...deps.outbox, store: trx }, fresh, reason)
+        if (fresh?.status === 'ACTIVE')
+          await endSubscription({ ...deps.outbox, store: trx }, fresh, reason)
       })
     }
   }
@@ -163,7 +204,9 @@ export function startDeliveryWorker(deps: {
       const claimed = await store.notifications.claimDue(Date.now(), config.batch, config.leaseMs)
       await Promise.all(
         claimed.map((n) =>
-          attempt(n).catch((error: unknown) => log.error({ err: error, notification: n.id }, 'delivery attempt crashed')),
+          attempt(n).catch((error: unknown) =>
+            log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
+          ),
         ),
       )
       if (claimed.length === config.batch) again = true
@@ -177,7 +220,9 @@ export function startDeliveryWorker(deps: {
       return
     }
     running = cycle()
-      .catch((error: unknown) => log.error({ err: error, worker: workerId }, 'delivery cycle failed'))
+      .catch((error: unknown) =>
+        log.error({ err: error, worker: workerId }, 'delivery cycle failed'),
+      )
       .finally(() => {
         running = undefined
         if (again && !stopped) run()

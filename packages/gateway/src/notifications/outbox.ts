@@ -22,7 +22,7 @@ const DESCRIPTIONS: Record<TerminationReason, string> = {
 
 /** `device` (or `phoneNumber`) as an event of a two-legged subscription names it; nothing for three-legged ones. */
 function subjectOf(api: SubscriptionApi, row: SubscriptionRow): EventData {
-  if (row.sub !== null) return {}
+  if (row.sub !== null && api.alwaysDevice !== true) return {}
   const { usedIdentifier } = storedConfig(row)
   if (usedIdentifier === undefined) return {}
   return api.identifier === 'phoneNumber' ? usedIdentifier : { device: usedIdentifier }
@@ -82,18 +82,29 @@ export interface OutboxDeps {
  * A state event for a subscription: counted toward `subscriptionMaxEvents`; the subscription ends
  * (MAX_EVENTS_REACHED) once it is reached. Call inside the transaction of the change.
  */
-export async function emitStateEvent(deps: OutboxDeps, row: SubscriptionRow, type: string, data: EventData, time?: string): Promise<void> {
+export async function emitStateEvent(
+  deps: OutboxDeps,
+  row: SubscriptionRow,
+  type: string,
+  data: EventData,
+  time?: string,
+): Promise<void> {
   const api = subscriptionApi(row.api)
   if (api === undefined || row.status !== 'ACTIVE') return
   await enqueue(deps.store, row, api, type, data, deps.source(api), time)
   const sent = row.events_sent + 1
   row.events_sent = sent
   await deps.store.subscriptions.update(row.id, { events_sent: sent })
-  if (row.max_events !== null && sent >= row.max_events) await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
+  if (row.max_events !== null && sent >= row.max_events)
+    await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
 }
 
 /** Ends a subscription and notifies its sink with `subscription-ended` (not counted toward max events). */
-export async function endSubscription(deps: OutboxDeps, row: SubscriptionRow, reason: TerminationReason): Promise<void> {
+export async function endSubscription(
+  deps: OutboxDeps,
+  row: SubscriptionRow,
+  reason: TerminationReason,
+): Promise<void> {
   const api = subscriptionApi(row.api)
   if (api === undefined || row.status !== 'ACTIVE') return
   const now = new Date().toISOString()
@@ -103,7 +114,17 @@ export async function endSubscription(deps: OutboxDeps, row: SubscriptionRow, re
     ended_at: now,
     termination_reason: reason,
   })
-  await enqueue(deps.store, row, api, 'subscription-ended', { terminationReason: reason, terminationDescription: DESCRIPTIONS[reason] }, deps.source(api))
+  if (api.endReasons !== undefined && !api.endReasons.includes(reason)) return
+  const description =
+    api.endEvent === 'subscription-ended' ? { terminationDescription: DESCRIPTIONS[reason] } : {}
+  await enqueue(
+    deps.store,
+    row,
+    api,
+    api.endEvent,
+    { terminationReason: reason, ...description },
+    deps.source(api),
+  )
 }
 
 /**
@@ -125,7 +146,13 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
       for (const type of JSON.parse(row.types) as string[]) {
         for (const produced of api.eventsFor(type.slice(api.prefix.length), event)) {
           if (row.status !== 'ACTIVE') break
-          await emitStateEvent(deps, row, type.slice(api.prefix.length), produced.data, produced.time)
+          await emitStateEvent(
+            deps,
+            row,
+            type.slice(api.prefix.length),
+            produced.data,
+            produced.time,
+          )
           written++
         }
       }

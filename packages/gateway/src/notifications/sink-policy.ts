@@ -38,11 +38,14 @@ function family(address: string): 'ipv4' | 'ipv6' {
 
 /** Why an address may not receive notifications, or `undefined` when it may. */
 export function refusedAddress(address: string, policy: SinkPolicy): string | undefined {
-  const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address
+  const plain =
+    address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address
   const f = family(plain)
   if (never.check(plain, f)) return `${plain} is not a unicast address`
-  if (loopback.check(plain, f)) return policy.allowLoopback ? undefined : `${plain} is a loopback address`
-  if (privateRanges.check(plain, f)) return policy.allowPrivate ? undefined : `${plain} is in a private or link-local range`
+  if (loopback.check(plain, f))
+    return policy.allowLoopback ? undefined : `${plain} is a loopback address`
+  if (privateRanges.check(plain, f))
+    return policy.allowPrivate ? undefined : `${plain} is in a private or link-local range`
   return undefined
 }
 
@@ -55,7 +58,8 @@ export function refusedAddress(address: string, policy: SinkPolicy): string | un
 export async function checkSink(
   sink: string,
   policy: SinkPolicy,
-  resolve: (host: string) => Promise<string[]> = async (host) => (await lookup(host, { all: true })).map((a) => a.address),
+  resolve: (host: string) => Promise<string[]> = async (host) =>
+    (await lookup(host, { all: true })).map((a) => a.address),
 ): Promise<string | undefined> {
   let url: URL
   try {
@@ -77,6 +81,11 @@ export async function checkSink(
     if (reason !== undefined) return `sink refused: ${reason}`
   }
   if (url.protocol === 'https:') return undefined
-  if (url.protocol === 'http:' && policy.allowLoopback && addresses.every((a) => loopback.check(a, family(a)))) return undefined
+  if (
+    url.protocol === 'http:' &&
+    policy.allowLoopback &&
+    addresses.every((a) => loopback.check(a, family(a)))
+  )
+    return undefined
   return 'sink must be an https URL'
 }

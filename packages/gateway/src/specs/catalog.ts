@@ -14,7 +14,8 @@ export const API_FILES = {
   'sim-swap': 'sim-swap-v2.1.0.yaml',
   'device-status': 'device-status-v0.5.1.yaml',
   'device-roaming-status-subscriptions': 'device-roaming-status-subscriptions-v0.8.0.yaml',
-  'device-reachability-status-subscriptions': 'device-reachability-status-subscriptions-v0.8.0.yaml',
+  'device-reachability-status-subscriptions':
+    'device-reachability-status-subscriptions-v0.8.0.yaml',
   'connected-network-type-subscriptions': 'connected-network-type-subscriptions-v0.2.0.yaml',
   'sim-swap-subscriptions': 'sim-swap-subscriptions-v0.3.0.yaml',
 } as const

@@ -74,10 +74,15 @@ export function describeValidationError(errors: readonly ErrorObject[] | null | 
  * loopback in sandbox mode (NOTES.md decision 3), answering with the API's own sink error code.
  */
 function validationCopy(doc: OpenApiDocument): OpenApiDocument {
-  const request = doc.components?.schemas?.['SubscriptionRequest'] as { properties?: { sink?: Record<string, unknown> } } | undefined
+  const request = doc.components?.schemas?.['SubscriptionRequest'] as
+    { properties?: { sink?: Record<string, unknown> } } | undefined
   if (request?.properties?.sink?.['pattern'] === undefined) return doc
   const copy = structuredClone(doc)
-  const sink = (copy.components?.schemas?.['SubscriptionRequest'] as { properties: { sink: Record<string, unknown> } }).properties.sink
+  const sink = (
+    copy.components?.schemas?.['SubscriptionRequest'] as {
+      properties: { sink: Record<string, unknown> }
+    }
+  ).properties.sink
   delete sink['pattern']
   return copy
 }

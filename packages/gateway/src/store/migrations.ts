@@ -173,8 +173,16 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .addColumn('next_seq', 'integer', (c) => c.notNull().defaultTo(0))
           .addColumn('created_at', 'text', (c) => c.notNull())
           .execute()
-        await db.schema.createIndex('subscriptions_device').on('subscriptions').columns(['device_id', 'status']).execute()
-        await db.schema.createIndex('subscriptions_client').on('subscriptions').columns(['client_id', 'api']).execute()
+        await db.schema
+          .createIndex('subscriptions_device')
+          .on('subscriptions')
+          .columns(['device_id', 'status'])
+          .execute()
+        await db.schema
+          .createIndex('subscriptions_client')
+          .on('subscriptions')
+          .columns(['client_id', 'api'])
+          .execute()
         await db.schema
           .createTable('notifications')
           .addColumn('id', 'text', (c) => c.primaryKey())
@@ -190,8 +198,16 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .addColumn('created_at', 'text', (c) => c.notNull())
           .addColumn('delivered_at', 'text')
           .execute()
-        await db.schema.createIndex('notifications_due').on('notifications').columns(['status', 'next_attempt_at']).execute()
-        await db.schema.createIndex('notifications_order').on('notifications').columns(['subscription_id', 'seq']).execute()
+        await db.schema
+          .createIndex('notifications_due')
+          .on('notifications')
+          .columns(['status', 'next_attempt_at'])
+          .execute()
+        await db.schema
+          .createIndex('notifications_order')
+          .on('notifications')
+          .columns(['subscription_id', 'seq'])
+          .execute()
         await db.schema
           .createTable('delivery_attempts')
           .addColumn('id', 'text', (c) => c.primaryKey())
@@ -202,7 +218,11 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .addColumn('error', 'text')
           .addColumn('duration_ms', 'integer', (c) => c.notNull())
           .execute()
-        await db.schema.createIndex('delivery_attempts_notification').on('delivery_attempts').column('notification_id').execute()
+        await db.schema
+          .createIndex('delivery_attempts_notification')
+          .on('delivery_attempts')
+          .column('notification_id')
+          .execute()
       },
     },
   }

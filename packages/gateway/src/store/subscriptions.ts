@@ -1,6 +1,11 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Dialect } from './migrations.js'
-import type { Database, DeliveryAttemptTable, NotificationTable, SubscriptionTable } from './schema.js'
+import type {
+  Database,
+  DeliveryAttemptTable,
+  NotificationTable,
+  SubscriptionTable,
+} from './schema.js'
 
 export type SubscriptionRow = Selectable<SubscriptionTable>
 export type NotificationRow = Selectable<NotificationTable>
@@ -9,7 +14,12 @@ export type DeliveryAttemptRow = Selectable<DeliveryAttemptTable>
 export interface SubscriptionRepository {
   insert(row: SubscriptionRow): Promise<void>
   byId(id: string): Promise<SubscriptionRow | undefined>
-  list(filter: { clientId?: string; api?: string; sub?: string; status?: string }): Promise<SubscriptionRow[]>
+  list(filter: {
+    clientId?: string
+    api?: string
+    sub?: string
+    status?: string
+  }): Promise<SubscriptionRow[]>
   activeForDevice(deviceId: string): Promise<SubscriptionRow[]>
   update(id: string, changes: Partial<Omit<SubscriptionRow, 'id'>>): Promise<void>
   /** Reserves the next notification order number of a subscription. */
@@ -28,20 +38,35 @@ export interface NotificationRepository {
    * workers never claim the same one.
    */
   claimDue(now: number, limit: number, leaseMs: number): Promise<NotificationRow[]>
-  settle(id: string, changes: Partial<Pick<NotificationRow, 'status' | 'attempts' | 'next_attempt_at' | 'locked_until' | 'last_error' | 'delivered_at'>>): Promise<void>
-  list(filter: { subscriptionId?: string; status?: string; limit?: number }): Promise<NotificationRow[]>
+  settle(
+    id: string,
+    changes: Partial<
+      Pick<
+        NotificationRow,
+        'status' | 'attempts' | 'next_attempt_at' | 'locked_until' | 'last_error' | 'delivered_at'
+      >
+    >,
+  ): Promise<void>
+  list(filter: {
+    subscriptionId?: string
+    status?: string
+    limit?: number
+  }): Promise<NotificationRow[]>
   /** Gives up the pending notifications of a subscription (it ended), but not its final event. */
   cancelPending(subscriptionId: string, exceptId?: string): Promise<void>
   insertAttempt(row: DeliveryAttemptRow): Promise<void>
   attempts(notificationId: string): Promise<DeliveryAttemptRow[]>
 }
 
-export function subscriptionRepository(db: Kysely<Database> | Transaction<Database>): SubscriptionRepository {
+export function subscriptionRepository(
+  db: Kysely<Database> | Transaction<Database>,
+): SubscriptionRepository {
   return {
     async insert(row) {
       await db.insertInto('subscriptions').values(row).execute()
     },
-    byId: (id) => db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst(),
+    byId: (id) =>
+      db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst(),
     async list(filter) {
       let query = db.selectFrom('subscriptions').selectAll().orderBy('created_at')
       if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId)
@@ -51,7 +76,12 @@ export function subscriptionRepository(db: Kysely<Database> | Transaction<Databa
       return query.execute()
     },
     activeForDevice: (deviceId) =>
-      db.selectFrom('subscriptions').selectAll().where('device_id', '=', deviceId).where('status', '=', 'ACTIVE').execute(),
+      db
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('device_id', '=', deviceId)
+        .where('status', '=', 'ACTIVE')
+        .execute(),
     async update(id, changes) {
       await db.updateTable('subscriptions').set(changes).where('id', '=', id).execute()
     },
@@ -74,12 +104,16 @@ export function subscriptionRepository(db: Kysely<Database> | Transaction<Databa
   }
 }
 
-export function notificationRepository(db: Kysely<Database> | Transaction<Database>, dialect: Dialect): NotificationRepository {
+export function notificationRepository(
+  db: Kysely<Database> | Transaction<Database>,
+  dialect: Dialect,
+): NotificationRepository {
   return {
     async insert(row) {
       await db.insertInto('notifications').values(row).execute()
     },
-    byId: (id) => db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
+    byId: (id) =>
+      db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
     async claimDue(now, limit, leaseMs) {
       let candidates = db
         .selectFrom('notifications as n')
@@ -87,10 +121,11 @@ export function notificationRepository(db: Kysely<Database> | Transaction<Databa
         .where('n.status', '=', 'pending')
         .where('n.next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('n.locked_until', 'is', null), eb('n.locked_until', '<', now)]))
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('notifications as earlier')
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('notifications as earlier')
                 .select('earlier.id')
                 .whereRef('earlier.subscription_id', '=', 'n.subscription_id')
                 .where('earlier.status', '=', 'pending')
@@ -115,8 +150,13 @@ export function notificationRepository(db: Kysely<Database> | Transaction<Databa
       await db.updateTable('notifications').set(changes).where('id', '=', id).execute()
     },
     async list(filter) {
-      let query = db.selectFrom('notifications').selectAll().orderBy('created_at', 'desc').limit(filter.limit ?? 100)
-      if (filter.subscriptionId !== undefined) query = query.where('subscription_id', '=', filter.subscriptionId)
+      let query = db
+        .selectFrom('notifications')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .limit(filter.limit ?? 100)
+      if (filter.subscriptionId !== undefined)
+        query = query.where('subscription_id', '=', filter.subscriptionId)
       if (filter.status !== undefined) query = query.where('status', '=', filter.status)
       return query.execute()
     },
@@ -133,6 +173,11 @@ export function notificationRepository(db: Kysely<Database> | Transaction<Databa
       await db.insertInto('delivery_attempts').values(row).execute()
     },
     attempts: (notificationId) =>
-      db.selectFrom('delivery_attempts').selectAll().where('notification_id', '=', notificationId).orderBy('attempt').execute(),
+      db
+        .selectFrom('delivery_attempts')
+        .selectAll()
+        .where('notification_id', '=', notificationId)
+        .orderBy('attempt')
+        .execute(),
   }
 }

@@ -22,6 +22,12 @@ export interface SubscriptionApi {
   /** Code for `types` with more than one item (schema maxItems 1). */
   multiEventCode: CamaraCode
   supportsInitialEvent: boolean
+  /** The lifecycle event that tells a sink its subscription ended. */
+  endEvent: 'subscription-ended' | 'subscription-ends'
+  /** Reasons the end event may carry; other endings are silent (legacy v0.5.1 knows two). */
+  endReasons?: readonly string[]
+  /** Legacy v0.5.1: every event carries `device`, three-legged subscriptions included. */
+  alwaysDevice?: boolean
   /** The events one network change makes for a subscribed type. */
   eventsFor(type: string, event: NetworkEvent): { data: EventData; time?: string }[]
   /** The event `initialEvent: true` sends at creation, when the current state matches. */
@@ -31,7 +37,9 @@ export interface SubscriptionApi {
 const country = (mcc: number) => ({ countryCode: mcc, countryName: countryNamesForMcc(mcc) })
 
 /** `data`, `sms` (SMS only) or `disconnected`, as the reachability events classify a device. */
-function reachabilityClass(connectivity: readonly string[] | undefined): 'data' | 'sms' | 'disconnected' {
+function reachabilityClass(
+  connectivity: readonly string[] | undefined,
+): 'data' | 'sms' | 'disconnected' {
   if (connectivity?.includes('DATA') === true) return 'data'
   if (connectivity?.includes('SMS') === true) return 'sms'
   return 'disconnected'
@@ -47,6 +55,7 @@ const roaming: SubscriptionApi = {
   sinkCode: 'INVALID_SINK',
   multiEventCode: 'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED',
   supportsInitialEvent: true,
+  endEvent: 'subscription-ended',
   eventsFor(type, event) {
     if (event.type !== 'roaming') return []
     const before = event.before?.roamingCountryCode ?? null
@@ -54,20 +63,25 @@ const roaming: SubscriptionApi = {
     const switched = (before === null) !== (after === null)
     switch (type) {
       case 'roaming-status':
-        return switched ? [{ data: { roaming: after !== null, ...(after === null ? {} : country(after)) } }] : []
+        return switched
+          ? [{ data: { roaming: after !== null, ...(after === null ? {} : country(after)) } }]
+          : []
       case 'roaming-on':
         return before === null && after !== null ? [{ data: {} }] : []
       case 'roaming-off':
         return before !== null && after === null ? [{ data: {} }] : []
       case 'roaming-change-country':
-        return before !== null && after !== null && before !== after ? [{ data: country(after) }] : []
+        return before !== null && after !== null && before !== after
+          ? [{ data: country(after) }]
+          : []
       default:
         return []
     }
   },
   initialEvent(type, device) {
     const mcc = device.roamingCountryCode
-    if (type === 'roaming-status') return { roaming: mcc !== null, ...(mcc === null ? {} : country(mcc)) }
+    if (type === 'roaming-status')
+      return { roaming: mcc !== null, ...(mcc === null ? {} : country(mcc)) }
     if (type === 'roaming-on') return mcc !== null ? {} : undefined
     if (type === 'roaming-off') return mcc === null ? {} : undefined
     return undefined
@@ -84,6 +98,7 @@ const reachability: SubscriptionApi = {
   sinkCode: 'INVALID_SINK',
   multiEventCode: 'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED',
   supportsInitialEvent: true,
+  endEvent: 'subscription-ended',
   eventsFor(type, event) {
     if (event.type !== 'connectivity') return []
     const before = reachabilityClass(event.before?.connectivity)
@@ -106,12 +121,15 @@ const networkType: SubscriptionApi = {
   // CNT 0.2.0 declares no MULTIEVENT code: two types are a plain schema violation.
   multiEventCode: 'INVALID_ARGUMENT',
   supportsInitialEvent: true,
+  endEvent: 'subscription-ended',
   eventsFor(type, event) {
     if (event.type !== 'network-type' || type !== 'network-type-changed') return []
     return [{ data: { connectedNetworkType: event.after?.networkType ?? 'UNKNOWN' } }]
   },
   initialEvent(type, device) {
-    return type === 'network-type-changed' ? { connectedNetworkType: device.networkType ?? 'UNKNOWN' } : undefined
+    return type === 'network-type-changed'
+      ? { connectedNetworkType: device.networkType ?? 'UNKNOWN' }
+      : undefined
   },
 }
 
@@ -126,6 +144,7 @@ const simSwap: SubscriptionApi = {
   sinkCode: 'INVALID_ARGUMENT',
   multiEventCode: 'INVALID_ARGUMENT',
   supportsInitialEvent: false,
+  endEvent: 'subscription-ended',
   eventsFor(type, event) {
     if (event.type !== 'sim-swap' || type !== 'swapped') return []
     // The CloudEvent time is the time of the swap.
@@ -135,10 +154,48 @@ const simSwap: SubscriptionApi = {
   initialEvent: () => undefined,
 }
 
-export const SUBSCRIPTION_APIS: readonly SubscriptionApi[] = [roaming, reachability, networkType, simSwap]
+/**
+ * The legacy device-status v0.5.1 webhook subscriptions: roaming types as the roaming API,
+ * `connectivity-data|sms|disconnected` as the reachability classes, `subscription-ends` only
+ * for expiry and network termination.
+ */
+export const legacyDeviceStatus: SubscriptionApi = {
+  name: 'device-status',
+  file: 'device-status-v0.5.1.yaml',
+  serviceApi: 'device-status',
+  prefix: 'org.camaraproject.device-status.v0.',
+  types: [
+    'roaming-status',
+    'roaming-on',
+    'roaming-off',
+    'roaming-change-country',
+    'connectivity-data',
+    'connectivity-sms',
+    'connectivity-disconnected',
+  ],
+  identifier: 'device',
+  sinkCode: 'INVALID_ARGUMENT',
+  multiEventCode: 'INVALID_ARGUMENT',
+  supportsInitialEvent: false,
+  endEvent: 'subscription-ends',
+  endReasons: ['SUBSCRIPTION_EXPIRED', 'NETWORK_TERMINATED'],
+  alwaysDevice: true,
+  eventsFor(type, event) {
+    if (type.startsWith('roaming')) return roaming.eventsFor(type, event)
+    return reachability.eventsFor(type.replace('connectivity-', 'reachability-'), event)
+  },
+  initialEvent: () => undefined,
+}
+
+export const SUBSCRIPTION_APIS: readonly SubscriptionApi[] = [
+  roaming,
+  reachability,
+  networkType,
+  simSwap,
+]
 
 export function subscriptionApi(name: string): SubscriptionApi | undefined {
-  return SUBSCRIPTION_APIS.find((api) => api.name === name)
+  return [...SUBSCRIPTION_APIS, legacyDeviceStatus].find((api) => api.name === name)
 }
 
 /** `<api>:<prefix><type>:create`, the per-type create scope (CAMARA ESG §4.1). */

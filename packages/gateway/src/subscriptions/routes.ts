@@ -17,17 +17,23 @@ import {
 /** NOTES.md §5 "Validator-to-code mapping": schema errors that have their own code. */
 function createValidationCode(api: SubscriptionApi) {
   return (error: FastifyError): CamaraCode | undefined => {
-    const first = (error.validation as { instancePath?: string; keyword?: string }[] | undefined)?.[0]
+    const first = (
+      error.validation as { instancePath?: string; keyword?: string }[] | undefined
+    )?.[0]
     if (first?.instancePath === '/types' && first.keyword === 'maxItems') return api.multiEventCode
     if (first?.instancePath === '/sink') return api.sinkCode
-    if (first?.instancePath === '/sinkCredential/credentialType' && first.keyword === 'enum') return 'INVALID_CREDENTIAL'
+    if (first?.instancePath === '/sinkCredential/credentialType' && first.keyword === 'enum')
+      return 'INVALID_CREDENTIAL'
     if (first?.instancePath === '/protocol' && first.keyword === 'enum') return 'INVALID_PROTOCOL'
     return undefined
   }
 }
 
 /** Mounts the four operations of each subscription API where its spec puts them. */
-export function subscriptionRoutes(app: FastifyInstance, deps: SubscriptionDeps & { guard: GuardDeps }): void {
+export function subscriptionRoutes(
+  app: FastifyInstance,
+  deps: SubscriptionDeps & { guard: GuardDeps },
+): void {
   for (const api of SUBSCRIPTION_APIS) {
     const name = api.name as ApiName
     const create = specOperationAt(name, 'POST', '/subscriptions')
@@ -45,16 +51,32 @@ export function subscriptionRoutes(app: FastifyInstance, deps: SubscriptionDeps 
       },
       { validationCode: createValidationCode(api), status: 201 },
     )
-    registerOperation(app, deps.guard, specOperationAt(name, 'GET', '/subscriptions'), ({ auth }) => listSubscriptions(deps, api, auth))
-    registerOperation(app, deps.guard, specOperationAt(name, 'GET', '/subscriptions/{subscriptionId}'), ({ auth, request }) =>
-      getSubscription(deps, api, auth, (request.params as { subscriptionId: string }).subscriptionId),
+    registerOperation(app, deps.guard, specOperationAt(name, 'GET', '/subscriptions'), ({ auth }) =>
+      listSubscriptions(deps, api, auth),
+    )
+    registerOperation(
+      app,
+      deps.guard,
+      specOperationAt(name, 'GET', '/subscriptions/{subscriptionId}'),
+      ({ auth, request }) =>
+        getSubscription(
+          deps,
+          api,
+          auth,
+          (request.params as { subscriptionId: string }).subscriptionId,
+        ),
     )
     registerOperation(
       app,
       deps.guard,
       specOperationAt(name, 'DELETE', '/subscriptions/{subscriptionId}'),
       async ({ auth, request }) => {
-        await deleteSubscription(deps, api, auth, (request.params as { subscriptionId: string }).subscriptionId)
+        await deleteSubscription(
+          deps,
+          api,
+          auth,
+          (request.params as { subscriptionId: string }).subscriptionId,
+        )
         return undefined
       },
       { status: 204 },

@@ -3,7 +3,12 @@ import { identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/id
 import { CamaraError } from '../http/camara-error.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
-import { emitStateEvent, endSubscription, storedConfig, type OutboxDeps } from '../notifications/outbox.js'
+import {
+  emitStateEvent,
+  endSubscription,
+  storedConfig,
+  type OutboxDeps,
+} from '../notifications/outbox.js'
 import { newId, type Store } from '../store/store.js'
 import type { SubscriptionRow } from '../store/subscriptions.js'
 import { createScope, type SubscriptionApi } from './apis.js'
@@ -21,7 +26,12 @@ export interface SubscriptionDeps {
 export interface SubscriptionRequest {
   protocol: string
   sink: string
-  sinkCredential?: { credentialType?: string; accessToken?: unknown; accessTokenExpiresUtc?: unknown; accessTokenType?: unknown }
+  sinkCredential?: {
+    credentialType?: string
+    accessToken?: unknown
+    accessTokenExpiresUtc?: unknown
+    accessTokenType?: unknown
+  }
   types: string[]
   config: {
     subscriptionDetail: { device?: RequestDevice; phoneNumber?: string }
@@ -45,14 +55,26 @@ export function subscriptionView(row: SubscriptionRow): Record<string, unknown> 
   }
 }
 
-function checkCredential(credential: SubscriptionRequest['sinkCredential']): { accessToken: string; accessTokenExpiresUtc: string } | undefined {
+function checkCredential(
+  credential: SubscriptionRequest['sinkCredential'],
+): { accessToken: string; accessTokenExpiresUtc: string } | undefined {
   if (credential === undefined) return undefined
   // CAMARA ESG: only ACCESSTOKEN credentials, only bearer tokens, for now.
-  if (credential.credentialType !== 'ACCESSTOKEN') throw new CamaraError('INVALID_CREDENTIAL', 'Only Access token is supported')
-  if (credential.accessTokenType !== 'bearer') throw new CamaraError('INVALID_TOKEN', 'Only bearer token is supported')
+  if (credential.credentialType !== 'ACCESSTOKEN')
+    throw new CamaraError('INVALID_CREDENTIAL', 'Only Access token is supported')
+  if (credential.accessTokenType !== 'bearer')
+    throw new CamaraError('INVALID_TOKEN', 'Only bearer token is supported')
   const { accessToken, accessTokenExpiresUtc } = credential
-  if (typeof accessToken !== 'string' || accessToken === '' || typeof accessTokenExpiresUtc !== 'string' || Number.isNaN(Date.parse(accessTokenExpiresUtc))) {
-    throw new CamaraError('INVALID_ARGUMENT', 'sinkCredential needs accessToken and accessTokenExpiresUtc (date-time)')
+  if (
+    typeof accessToken !== 'string' ||
+    accessToken === '' ||
+    typeof accessTokenExpiresUtc !== 'string' ||
+    Number.isNaN(Date.parse(accessTokenExpiresUtc))
+  ) {
+    throw new CamaraError(
+      'INVALID_ARGUMENT',
+      'sinkCredential needs accessToken and accessTokenExpiresUtc (date-time)',
+    )
   }
   if (Date.parse(accessTokenExpiresUtc) <= Date.now()) {
     throw new CamaraError('INVALID_ARGUMENT', 'sinkCredential.accessTokenExpiresUtc is in the past')
@@ -71,25 +93,39 @@ export async function createSubscription(
   const type = fullType.slice(api.prefix.length)
   if (!auth.scopes.has(createScope(api, type))) {
     // The guard let through a token holding another type's create scope (CAMARA 403.5).
-    throw new CamaraError('SUBSCRIPTION_MISMATCH', 'Inconsistent access token for requested events subscription')
+    throw new CamaraError(
+      'SUBSCRIPTION_MISMATCH',
+      'Inconsistent access token for requested events subscription',
+    )
   }
   if (body.protocol !== 'HTTP') throw new CamaraError('INVALID_PROTOCOL', 'Only HTTP is supported')
   const credential = checkCredential(body.sinkCredential)
   const sinkProblem = await checkSink(body.sink, deps.sinkPolicy)
   if (sinkProblem !== undefined) throw new CamaraError(api.sinkCode, sinkProblem)
   const { config } = body
-  if (config.subscriptionExpireTime !== undefined && Date.parse(config.subscriptionExpireTime) <= Date.now()) {
+  if (
+    config.subscriptionExpireTime !== undefined &&
+    Date.parse(config.subscriptionExpireTime) <= Date.now()
+  ) {
     throw new CamaraError('INVALID_ARGUMENT', 'config.subscriptionExpireTime is in the past')
   }
 
   const detail = config.subscriptionDetail
   const { device, deviceResponse } = await identifyDevice(deps, {
     auth,
-    device: api.identifier === 'device' ? detail.device : detail.phoneNumber === undefined ? undefined : { phoneNumber: detail.phoneNumber },
+    device:
+      api.identifier === 'device'
+        ? detail.device
+        : detail.phoneNumber === undefined
+          ? undefined
+          : { phoneNumber: detail.phoneNumber },
     supported: api.identifier === 'device' ? V1_IDENTIFIERS : ['phoneNumber'],
   })
   if (device.notApplicable.includes(api.serviceApi)) {
-    throw new CamaraError('SERVICE_NOT_APPLICABLE', `The service ${api.name} is not available for this device.`)
+    throw new CamaraError(
+      'SERVICE_NOT_APPLICABLE',
+      `The service ${api.name} is not available for this device.`,
+    )
   }
 
   const now = new Date().toISOString()
@@ -97,9 +133,15 @@ export async function createSubscription(
   const shownDetail = auth.deviceId === undefined ? detail : {}
   const shownConfig = {
     subscriptionDetail: shownDetail,
-    ...(config.subscriptionExpireTime === undefined ? {} : { subscriptionExpireTime: config.subscriptionExpireTime }),
-    ...(config.subscriptionMaxEvents === undefined ? {} : { subscriptionMaxEvents: config.subscriptionMaxEvents }),
-    ...(config.initialEvent === undefined || !api.supportsInitialEvent ? {} : { initialEvent: config.initialEvent }),
+    ...(config.subscriptionExpireTime === undefined
+      ? {}
+      : { subscriptionExpireTime: config.subscriptionExpireTime }),
+    ...(config.subscriptionMaxEvents === undefined
+      ? {}
+      : { subscriptionMaxEvents: config.subscriptionMaxEvents }),
+    ...(config.initialEvent === undefined || !api.supportsInitialEvent
+      ? {}
+      : { initialEvent: config.initialEvent }),
   }
   const row: SubscriptionRow = {
     id: newId(),
@@ -110,10 +152,24 @@ export async function createSubscription(
     types: JSON.stringify([fullType]),
     protocol: body.protocol,
     sink: body.sink,
-    sink_credential: credential === undefined ? null : JSON.stringify({ credentialType: 'ACCESSTOKEN', accessTokenType: 'bearer', ...credential }),
-    sink_expires_at: credential === undefined ? null : new Date(credential.accessTokenExpiresUtc).toISOString(),
-    config: JSON.stringify({ config: shownConfig, ...(deviceResponse === undefined ? {} : { usedIdentifier: deviceResponse }) }),
-    expires_at: config.subscriptionExpireTime === undefined ? null : new Date(config.subscriptionExpireTime).toISOString(),
+    sink_credential:
+      credential === undefined
+        ? null
+        : JSON.stringify({
+            credentialType: 'ACCESSTOKEN',
+            accessTokenType: 'bearer',
+            ...credential,
+          }),
+    sink_expires_at:
+      credential === undefined ? null : new Date(credential.accessTokenExpiresUtc).toISOString(),
+    config: JSON.stringify({
+      config: shownConfig,
+      ...(deviceResponse === undefined ? {} : { usedIdentifier: deviceResponse }),
+    }),
+    expires_at:
+      config.subscriptionExpireTime === undefined
+        ? null
+        : new Date(config.subscriptionExpireTime).toISOString(),
     max_events: config.subscriptionMaxEvents ?? null,
     events_sent: 0,
     status: 'ACTIVE',
@@ -136,26 +192,55 @@ export async function createSubscription(
 
 /** The subscriptions a caller may see: its app's, and for a three-legged token only its subscriber's. */
 function visible(row: SubscriptionRow, api: SubscriptionApi, auth: AuthContext): boolean {
-  return row.api === api.name && row.client_id === auth.clientId && (auth.deviceId === undefined || row.sub === auth.sub) && row.status === 'ACTIVE'
+  return (
+    row.api === api.name &&
+    row.client_id === auth.clientId &&
+    (auth.deviceId === undefined || row.sub === auth.sub) &&
+    row.status === 'ACTIVE'
+  )
 }
 
-export async function listSubscriptions(deps: Pick<SubscriptionDeps, 'store'>, api: SubscriptionApi, auth: AuthContext): Promise<Record<string, unknown>[]> {
-  const rows = await deps.store.subscriptions.list({ clientId: auth.clientId, api: api.name, status: 'ACTIVE' })
+export async function listSubscriptions(
+  deps: Pick<SubscriptionDeps, 'store'>,
+  api: SubscriptionApi,
+  auth: AuthContext,
+): Promise<Record<string, unknown>[]> {
+  const rows = await deps.store.subscriptions.list({
+    clientId: auth.clientId,
+    api: api.name,
+    status: 'ACTIVE',
+  })
   return rows.filter((row) => visible(row, api, auth)).map(subscriptionView)
 }
 
-async function ownSubscription(store: Store, api: SubscriptionApi, auth: AuthContext, id: string): Promise<SubscriptionRow> {
+async function ownSubscription(
+  store: Store,
+  api: SubscriptionApi,
+  auth: AuthContext,
+  id: string,
+): Promise<SubscriptionRow> {
   const row = await store.subscriptions.byId(id)
-  if (row === undefined || !visible(row, api, auth)) throw new CamaraError('NOT_FOUND', 'The specified resource is not found.')
+  if (row === undefined || !visible(row, api, auth))
+    throw new CamaraError('NOT_FOUND', 'The specified resource is not found.')
   return row
 }
 
-export async function getSubscription(deps: Pick<SubscriptionDeps, 'store'>, api: SubscriptionApi, auth: AuthContext, id: string): Promise<Record<string, unknown>> {
+export async function getSubscription(
+  deps: Pick<SubscriptionDeps, 'store'>,
+  api: SubscriptionApi,
+  auth: AuthContext,
+  id: string,
+): Promise<Record<string, unknown>> {
   return subscriptionView(await ownSubscription(deps.store, api, auth, id))
 }
 
 /** `DELETE /subscriptions/{id}`: ends it with SUBSCRIPTION_DELETED, notifying the sink. */
-export async function deleteSubscription(deps: SubscriptionDeps, api: SubscriptionApi, auth: AuthContext, id: string): Promise<void> {
+export async function deleteSubscription(
+  deps: SubscriptionDeps,
+  api: SubscriptionApi,
+  auth: AuthContext,
+  id: string,
+): Promise<void> {
   await deps.store.transaction(async (store) => {
     const row = await ownSubscription(store, api, auth, id)
     await endSubscription({ store, source: deps.source }, row, 'SUBSCRIPTION_DELETED')

@@ -30,7 +30,8 @@ export class Receiver {
           body = Buffer.concat(chunks).toString()
         }
         void Promise.resolve(this.respond(body, this.received.length + 1)).then((status) => {
-          if (status >= 200 && status < 300) this.received.push({ headers: req.headers, body, at: Date.now() })
+          if (status >= 200 && status < 300)
+            this.received.push({ headers: req.headers, body, at: Date.now() })
           res.writeHead(status).end()
           this.waiters = this.waiters.filter((w) => {
             if (this.received.length >= w.count) w.resolve()
@@ -48,7 +49,10 @@ export class Receiver {
   waitFor(count: number, ms = 5000): Promise<Received[]> {
     if (this.received.length >= count) return Promise.resolve(this.received)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${this.received.length} of ${count} events arrived`)), ms)
+      const timer = setTimeout(
+        () => reject(new Error(`only ${this.received.length} of ${count} events arrived`)),
+        ms,
+      )
       this.waiters.push({
         count,
         resolve: () => {

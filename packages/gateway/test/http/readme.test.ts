@@ -14,7 +14,10 @@ describe('README drift', () => {
       .split('\n')
       .filter((line) => /^\| `[A-Z_]+` /.test(line))
       .map((line) => {
-        const [name = '', def = '', doc = ''] = line.slice(1, -1).split(' | ').map((cell) => cell.trim())
+        const [name = '', def = '', doc = ''] = line
+          .slice(1, -1)
+          .split(' | ')
+          .map((cell) => cell.trim())
         return { name: name.replaceAll('`', ''), default: def, doc }
       })
     const expected = Object.entries(ENVIRONMENT).map(([name, v]) => ({

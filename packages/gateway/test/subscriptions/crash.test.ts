@@ -12,11 +12,24 @@ const API = 'device-roaming-status-subscriptions'
 const PREFIX = `org.camaraproject.${API}.v0.`
 
 function startProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'packages/gateway/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', NOTIFY_BACKOFF_MS: '50', NOTIFY_TIMEOUT_MS: '500', RATE_LIMIT_PER_SECOND: '100000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'packages/gateway/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATA_DIR: dataDir,
+        ADMIN_TOKEN: ADMIN,
+        LOG_LEVEL: 'warn',
+        NOTIFY_BACKOFF_MS: '50',
+        NOTIFY_TIMEOUT_MS: '500',
+        RATE_LIMIT_PER_SECOND: '100000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   return new Promise((resolve, reject) => {
     let out = ''
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -32,7 +45,10 @@ function startProcess(dataDir: string): Promise<{ child: ChildProcess; url: stri
 async function call(url: string, method: string, path: string, body?: unknown, token = ADMIN) {
   const response = await fetch(url + path, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   const text = await response.text()
@@ -49,24 +65,39 @@ describe('crash test: kill -9 with deliveries in flight', () => {
     let second: { child: ChildProcess; url: string } | undefined
     try {
       first = await startProcess(dataDir)
-      const token = (await call(first.url, 'POST', '/sandbox/v1/access-tokens', { scope: `${API}:${PREFIX}roaming-status:create` })).body.access_token
+      const token = (
+        await call(first.url, 'POST', '/sandbox/v1/access-tokens', {
+          scope: `${API}:${PREFIX}roaming-status:create`,
+        })
+      ).body.access_token
       await call(first.url, 'PUT', '/network/v1/devices/+34613000001', {})
-      const created = await call(first.url, 'POST', `/${API}/v0.8/subscriptions`, {
-        protocol: 'HTTP',
-        sink: sink.url,
-        types: [PREFIX + 'roaming-status'],
-        config: { subscriptionDetail: { device: { phoneNumber: '+34613000001' } } },
-      }, token)
+      const created = await call(
+        first.url,
+        'POST',
+        `/${API}/v0.8/subscriptions`,
+        {
+          protocol: 'HTTP',
+          sink: sink.url,
+          types: [PREFIX + 'roaming-status'],
+          config: { subscriptionDetail: { device: { phoneNumber: '+34613000001' } } },
+        },
+        token,
+      )
       assert.equal(created.status, 201, JSON.stringify(created.body))
       const changes = 30
       for (let i = 0; i < changes; i++) {
-        await call(first.url, 'PATCH', '/network/v1/devices/+34613000001', { roaming: i % 2 === 0 ? { countryCode: 262 } : false })
+        await call(first.url, 'PATCH', '/network/v1/devices/+34613000001', {
+          roaming: i % 2 === 0 ? { countryCode: 262 } : false,
+        })
       }
       await sink.waitFor(3, 5000)
       first.child.kill('SIGKILL')
       await new Promise((r) => first?.child.once('exit', r))
       const beforeRestart = new Set(sink.received.map((e) => e.body.id)).size
-      assert.ok(beforeRestart < changes, `the crash came with deliveries outstanding (${beforeRestart}/${changes} delivered)`)
+      assert.ok(
+        beforeRestart < changes,
+        `the crash came with deliveries outstanding (${beforeRestart}/${changes} delivered)`,
+      )
 
       second = await startProcess(dataDir)
       const deadline = Date.now() + 20_000
@@ -77,8 +108,13 @@ describe('crash test: kill -9 with deliveries in flight', () => {
       assert.equal(ids.size, changes, 'every event delivered at least once')
       // Order per subscription holds across the crash (duplicates aside).
       const seen = new Set<string>()
-      const order = sink.received.filter((e) => !seen.has(e.body.id) && seen.add(e.body.id)).map((e) => e.body.data.roaming)
-      assert.deepEqual(order, Array.from({ length: changes }, (_, i) => i % 2 === 0))
+      const order = sink.received
+        .filter((e) => !seen.has(e.body.id) && seen.add(e.body.id))
+        .map((e) => e.body.data.roaming)
+      assert.deepEqual(
+        order,
+        Array.from({ length: changes }, (_, i) => i % 2 === 0),
+      )
     } finally {
       first?.child.kill('SIGKILL')
       second?.child.kill('SIGTERM')

@@ -13,24 +13,34 @@ describe('notification delivery', () => {
   let gw: TestGateway
   let token: string
   before(async () => {
-    gw = await startTestGateway({ NOTIFY_BACKOFF_MS: '40', NOTIFY_MAX_ATTEMPTS: '4', NOTIFY_TIMEOUT_MS: '300' })
+    gw = await startTestGateway({
+      NOTIFY_BACKOFF_MS: '40',
+      NOTIFY_MAX_ATTEMPTS: '4',
+      NOTIFY_TIMEOUT_MS: '300',
+    })
     token = await gw.token2(`${API}:${PREFIX}roaming-status:create ${API}:read ${API}:delete`)
   })
   after(() => gw.close())
 
   const subscribe = async (sink: Receiver, phoneNumber: string) => {
-    const res = await gw.post(`/${API}/v0.8/subscriptions`, {
-      protocol: 'HTTP',
-      sink: sink.url,
-      types: [PREFIX + 'roaming-status'],
-      config: { subscriptionDetail: { device: { phoneNumber } } },
-    }, token)
+    const res = await gw.post(
+      `/${API}/v0.8/subscriptions`,
+      {
+        protocol: 'HTTP',
+        sink: sink.url,
+        types: [PREFIX + 'roaming-status'],
+        config: { subscriptionDetail: { device: { phoneNumber } } },
+      },
+      token,
+    )
     assert.equal(res.status, 201, JSON.stringify(res.body))
     return res.body.id as string
   }
   const toggle = async (phoneNumber: string, times: number) => {
     for (let i = 0; i < times; i++) {
-      await gw.admin('PATCH', `/network/v1/devices/${phoneNumber}`, { roaming: i % 2 === 0 ? { countryCode: 208 } : false })
+      await gw.admin('PATCH', `/network/v1/devices/${phoneNumber}`, {
+        roaming: i % 2 === 0 ? { countryCode: 208 } : false,
+      })
     }
   }
 
@@ -47,13 +57,23 @@ describe('notification delivery', () => {
       await subscribe(sink, '+34612000001')
       await toggle('+34612000001', 4)
       const events = await sink.waitFor(4, 10_000)
-      assert.deepEqual(events.map((e) => e.body.data.roaming), [true, false, true, false], 'order kept through retries')
-      assert.ok([...attemptsById.values()].every((n) => n === 3), 'each event id was tried three times')
+      assert.deepEqual(
+        events.map((e) => e.body.data.roaming),
+        [true, false, true, false],
+        'order kept through retries',
+      )
+      assert.ok(
+        [...attemptsById.values()].every((n) => n === 3),
+        'each event id was tried three times',
+      )
       const deliveries = await gw.admin('GET', `/admin/v1/deliveries?status=delivered&limit=10`)
       const mine = deliveries.body.filter((d: { id: string }) => attemptsById.has(d.id))
       assert.equal(mine.length, 4)
       for (const d of mine) {
-        assert.deepEqual(d.history.map((h: { statusCode: number }) => h.statusCode), [503, 503, 204])
+        assert.deepEqual(
+          d.history.map((h: { statusCode: number }) => h.statusCode),
+          [503, 503, 204],
+        )
         const [first, second] = d.history.map((h: { at: string }) => Date.parse(h.at))
         assert.ok(second - first >= 15, 'waited before retrying')
       }
@@ -74,8 +94,15 @@ describe('notification delivery', () => {
       const id = await subscribe(sink, '+34612000002')
       await toggle('+34612000002', 2)
       const received = await sink.waitFor(1, 10_000)
-      assert.equal(received[0]?.body.data.roaming, false, 'the second event arrives after the first failed for good')
-      const failed = await gw.admin('GET', `/admin/v1/deliveries?status=failed&subscriptionId=${id}`)
+      assert.equal(
+        received[0]?.body.data.roaming,
+        false,
+        'the second event arrives after the first failed for good',
+      )
+      const failed = await gw.admin(
+        'GET',
+        `/admin/v1/deliveries?status=failed&subscriptionId=${id}`,
+      )
       assert.equal(failed.body.length, 1)
       assert.equal(failed.body[0].id, first)
       assert.equal(failed.body[0].attempts, 4)
@@ -101,7 +128,9 @@ describe('notification delivery', () => {
       await fast.waitFor(1, 1500)
       assert.ok(Date.now() - started < 1500)
       const pending = await gw.admin('GET', '/admin/v1/deliveries?limit=50')
-      const slowOne = pending.body.find((d: { history: { error: string | null }[] }) => d.history.some((h) => /Timeout|abort/i.test(h.error ?? '')))
+      const slowOne = pending.body.find((d: { history: { error: string | null }[] }) =>
+        d.history.some((h) => /Timeout|abort/i.test(h.error ?? '')),
+      )
       assert.ok(slowOne, 'the slow attempt was cut off by the timeout')
     } finally {
       await slow.stop()
@@ -111,14 +140,35 @@ describe('notification delivery', () => {
 
   it('backoff doubles with jitter and is capped; SSRF ranges are refused', () => {
     const config = { ...DEFAULT_DELIVERY, baseBackoffMs: 1000, maxBackoffMs: 10_000 }
-    assert.deepEqual([1, 2, 3, 4, 5, 10].map((n) => backoff(config, n, () => 1)), [1000, 2000, 4000, 8000, 10_000, 10_000])
-    assert.deepEqual([1, 2, 3].map((n) => backoff(config, n, () => 0)), [500, 1000, 2000])
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 10].map((n) => backoff(config, n, () => 1)),
+      [1000, 2000, 4000, 8000, 10_000, 10_000],
+    )
+    assert.deepEqual(
+      [1, 2, 3].map((n) => backoff(config, n, () => 0)),
+      [500, 1000, 2000],
+    )
     const policy = { allowLoopback: false, allowPrivate: false }
-    for (const address of ['127.0.0.1', '::1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', 'fe80::1', 'fd00::1', '0.0.0.0', '::ffff:10.0.0.1']) {
+    for (const address of [
+      '127.0.0.1',
+      '::1',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      'fe80::1',
+      'fd00::1',
+      '0.0.0.0',
+      '::ffff:10.0.0.1',
+    ]) {
       assert.ok(refusedAddress(address, policy), address)
     }
     assert.equal(refusedAddress('93.184.215.14', policy), undefined)
-    assert.equal(refusedAddress('127.0.0.1', { allowLoopback: true, allowPrivate: false }), undefined)
+    assert.equal(
+      refusedAddress('127.0.0.1', { allowLoopback: true, allowPrivate: false }),
+      undefined,
+    )
     assert.ok(refusedAddress('10.0.0.1', { allowLoopback: true, allowPrivate: false }))
   })
 })

@@ -27,35 +27,65 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     const api = 'device-reachability-status-subscriptions'
     const prefix = `org.camaraproject.${api}.v0.`
     const types = ['reachability-data', 'reachability-sms', 'reachability-disconnected']
-    const token = await gw.token2(types.map((t) => `${api}:${prefix}${t}:create`).join(' ') + ` ${api}:read ${api}:delete`)
+    const token = await gw.token2(
+      types.map((t) => `${api}:${prefix}${t}:create`).join(' ') + ` ${api}:read ${api}:delete`,
+    )
     const ids: Record<string, string> = {}
     const base = sink.received.length
     for (const type of types) {
-      const res = await gw.post(`/${api}/v0.8/subscriptions`, {
-        protocol: 'HTTP',
-        sink: sink.url,
-        sinkCredential: credential(),
-        types: [prefix + type],
-        config: { subscriptionDetail: { device: { phoneNumber: '+34600000007' } }, initialEvent: true },
-      }, token)
+      const res = await gw.post(
+        `/${api}/v0.8/subscriptions`,
+        {
+          protocol: 'HTTP',
+          sink: sink.url,
+          sinkCredential: credential(),
+          types: [prefix + type],
+          config: {
+            subscriptionDetail: { device: { phoneNumber: '+34600000007' } },
+            initialEvent: true,
+          },
+        },
+        token,
+      )
       assert.equal(res.status, 201, JSON.stringify(res.body))
-      assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, 'Subscription', { ...res.body, sink: 'https://s.example' }), '')
+      assert.equal(
+        schemaErrors(`${api}-v0.8.0.yaml`, 'Subscription', {
+          ...res.body,
+          sink: 'https://s.example',
+        }),
+        '',
+      )
       ids[type] = res.body.id
     }
     // +34600000007 is DATA-only: the initial event goes to reachability-data only.
     const initial = (await sink.waitFor(base + 1)).slice(base)
-    assert.deepEqual(initial.map((e) => [e.body.type, e.body.data.subscriptionId]), [[prefix + 'reachability-data', ids['reachability-data']]])
+    assert.deepEqual(
+      initial.map((e) => [e.body.type, e.body.data.subscriptionId]),
+      [[prefix + 'reachability-data', ids['reachability-data']]],
+    )
     await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity: ['SMS'] })
     await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity: [] })
     await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity: ['DATA', 'SMS'] })
     const events = (await sink.waitFor(base + 4)).slice(base + 1)
-    assert.deepEqual(events.map((e) => e.body.type.slice(prefix.length)), ['reachability-sms', 'reachability-disconnected', 'reachability-data'])
+    assert.deepEqual(
+      events.map((e) => e.body.type.slice(prefix.length)),
+      ['reachability-sms', 'reachability-disconnected', 'reachability-data'],
+    )
     for (const e of events) {
       assert.deepEqual(e.body.data.device, { phoneNumber: '+34600000007' })
       assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, 'CloudEvent', e.body), '')
     }
     assertError(
-      await gw.post(`/${api}/v0.8/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + types[0], prefix + types[1]], config: { subscriptionDetail: { device: { phoneNumber: '+34600000007' } } } }, token),
+      await gw.post(
+        `/${api}/v0.8/subscriptions`,
+        {
+          protocol: 'HTTP',
+          sink: sink.url,
+          types: [prefix + types[0], prefix + types[1]],
+          config: { subscriptionDetail: { device: { phoneNumber: '+34600000007' } } },
+        },
+        token,
+      ),
       422,
       'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED',
     )
@@ -64,23 +94,49 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
   it('connected network type: network-type-changed with the new type, UNKNOWN off the network; initial event', async () => {
     const api = 'connected-network-type-subscriptions'
     const prefix = `org.camaraproject.${api}.v0.`
-    const token = await gw.token2(`${api}:${prefix}network-type-changed:create ${api}:read ${api}:delete`)
+    const token = await gw.token2(
+      `${api}:${prefix}network-type-changed:create ${api}:read ${api}:delete`,
+    )
     const base = sink.received.length
-    const res = await gw.post(`/${api}/v0.2/subscriptions`, {
-      protocol: 'HTTP',
-      sink: sink.url,
-      types: [prefix + 'network-type-changed'],
-      config: { subscriptionDetail: { device: { ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' } } }, initialEvent: true },
-    }, token)
+    const res = await gw.post(
+      `/${api}/v0.2/subscriptions`,
+      {
+        protocol: 'HTTP',
+        sink: sink.url,
+        types: [prefix + 'network-type-changed'],
+        config: {
+          subscriptionDetail: {
+            device: { ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' } },
+          },
+          initialEvent: true,
+        },
+      },
+      token,
+    )
     assert.equal(res.status, 201, JSON.stringify(res.body))
     await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: '5G' })
     await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: null })
     const events = (await sink.waitFor(base + 3)).slice(base)
-    assert.deepEqual(events.map((e) => e.body.data.connectedNetworkType), ['4G', '5G', 'UNKNOWN'])
-    assert.deepEqual(events[0]?.body.data.device, { ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' } })
-    for (const e of events) assert.equal(schemaErrors(`${api}-v0.2.0.yaml`, 'CloudEvent', e.body), '')
+    assert.deepEqual(
+      events.map((e) => e.body.data.connectedNetworkType),
+      ['4G', '5G', 'UNKNOWN'],
+    )
+    assert.deepEqual(events[0]?.body.data.device, {
+      ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' },
+    })
+    for (const e of events)
+      assert.equal(schemaErrors(`${api}-v0.2.0.yaml`, 'CloudEvent', e.body), '')
     assertError(
-      await gw.post(`/${api}/v0.2/subscriptions`, { protocol: 'HTTP', sink: 'not a url', types: [prefix + 'network-type-changed'], config: { subscriptionDetail: { device: { phoneNumber: '+34600000002' } } } }, token),
+      await gw.post(
+        `/${api}/v0.2/subscriptions`,
+        {
+          protocol: 'HTTP',
+          sink: 'not a url',
+          types: [prefix + 'network-type-changed'],
+          config: { subscriptionDetail: { device: { phoneNumber: '+34600000002' } } },
+        },
+        token,
+      ),
       400,
       'INVALID_SINK',
     )
@@ -91,13 +147,17 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     const prefix = `org.camaraproject.${api}.v0.`
     const token = await gw.token2(`${api}:${prefix}swapped:create ${api}:read ${api}:delete`)
     const base = sink.received.length
-    const res = await gw.post(`/${api}/v0.3/subscriptions`, {
-      protocol: 'HTTP',
-      sink: sink.url,
-      sinkCredential: credential(),
-      types: [prefix + 'swapped'],
-      config: { subscriptionDetail: { phoneNumber: '+34600000001' }, subscriptionMaxEvents: 5 },
-    }, token)
+    const res = await gw.post(
+      `/${api}/v0.3/subscriptions`,
+      {
+        protocol: 'HTTP',
+        sink: sink.url,
+        sinkCredential: credential(),
+        types: [prefix + 'swapped'],
+        config: { subscriptionDetail: { phoneNumber: '+34600000001' }, subscriptionMaxEvents: 5 },
+      },
+      token,
+    )
     assert.equal(res.status, 201, JSON.stringify(res.body))
     assert.deepEqual(res.body.config.subscriptionDetail, { phoneNumber: '+34600000001' })
     const swappedAt = '2026-11-20T08:30:00.000Z'
@@ -109,18 +169,100 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     assert.equal(schemaErrors(`${api}-v0.3.0.yaml`, 'CloudEvent', event?.body), '')
 
     const t3 = await gw.token3('+34600000006', `${api}:${prefix}swapped:create ${api}:read`)
-    const three = await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: {} } }, t3)
+    const three = await gw.post(
+      `/${api}/v0.3/subscriptions`,
+      {
+        protocol: 'HTTP',
+        sink: sink.url,
+        types: [prefix + 'swapped'],
+        config: { subscriptionDetail: {} },
+      },
+      t3,
+    )
     assert.equal(three.status, 201, JSON.stringify(three.body))
     assert.deepEqual(three.body.config.subscriptionDetail, {})
-    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: { phoneNumber: '+34600000006' } } }, t3), 422, 'UNNECESSARY_IDENTIFIER')
-    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: {} } }, token), 422, 'MISSING_IDENTIFIER')
-    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: 'azerty', types: [prefix + 'swapped'], config: { subscriptionDetail: { phoneNumber: '+34600000001' } } }, token), 400, 'INVALID_ARGUMENT')
-    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: { phoneNumber: '+34699999999' } } }, token), 404, 'IDENTIFIER_NOT_FOUND')
-    assertError(await gw.post(`/${api}/v0.3/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'swapped'], config: { subscriptionDetail: { phoneNumber: '+34600000001' } } }, await gw.token2(`${api}:read`)), 403, 'PERMISSION_DENIED')
-    const list = await gw.request('GET', `/${api}/v0.3/subscriptions`, await gw.token2(`${api}:read`))
+    assertError(
+      await gw.post(
+        `/${api}/v0.3/subscriptions`,
+        {
+          protocol: 'HTTP',
+          sink: sink.url,
+          types: [prefix + 'swapped'],
+          config: { subscriptionDetail: { phoneNumber: '+34600000006' } },
+        },
+        t3,
+      ),
+      422,
+      'UNNECESSARY_IDENTIFIER',
+    )
+    assertError(
+      await gw.post(
+        `/${api}/v0.3/subscriptions`,
+        {
+          protocol: 'HTTP',
+          sink: sink.url,
+          types: [prefix + 'swapped'],
+          config: { subscriptionDetail: {} },
+        },
+        token,
+      ),
+      422,
+      'MISSING_IDENTIFIER',
+    )
+    assertError(
+      await gw.post(
+        `/${api}/v0.3/subscriptions`,
+        {
+          protocol: 'HTTP',
+          sink: 'azerty',
+          types: [prefix + 'swapped'],
+          config: { subscriptionDetail: { phoneNumber: '+34600000001' } },
+        },
+        token,
+      ),
+      400,
+      'INVALID_ARGUMENT',
+    )
+    assertError(
+      await gw.post(
+        `/${api}/v0.3/subscriptions`,
+        {
+          protocol: 'HTTP',
+          sink: sink.url,
+          types: [prefix + 'swapped'],
+          config: { subscriptionDetail: { phoneNumber: '+34699999999' } },
+        },
+        token,
+      ),
+      404,
+      'IDENTIFIER_NOT_FOUND',
+    )
+    assertError(
+      await gw.post(
+        `/${api}/v0.3/subscriptions`,
+        {
+          protocol: 'HTTP',
+          sink: sink.url,
+          types: [prefix + 'swapped'],
+          config: { subscriptionDetail: { phoneNumber: '+34600000001' } },
+        },
+        await gw.token2(`${api}:read`),
+      ),
+      403,
+      'PERMISSION_DENIED',
+    )
+    const list = await gw.request(
+      'GET',
+      `/${api}/v0.3/subscriptions`,
+      await gw.token2(`${api}:read`),
+    )
     assert.ok(list.body.some((s: { id: string }) => s.id === res.body.id))
     const t3list = await gw.request('GET', `/${api}/v0.3/subscriptions`, t3)
-    assert.deepEqual(t3list.body.map((s: { id: string }) => s.id), [three.body.id], 'three-legged list: only its own')
+    assert.deepEqual(
+      t3list.body.map((s: { id: string }) => s.id),
+      [three.body.id],
+      'three-legged list: only its own',
+    )
   })
 
   it('a removed device ends its subscriptions with NETWORK_TERMINATED', async () => {
@@ -128,10 +270,22 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     const prefix = `org.camaraproject.${api}.v0.`
     await gw.admin('PUT', '/network/v1/devices/+34611110000', {})
     const token = await gw.token2(`${api}:${prefix}roaming-on:create`)
-    const res = await gw.post(`/${api}/v0.8/subscriptions`, { protocol: 'HTTP', sink: sink.url, types: [prefix + 'roaming-on'], config: { subscriptionDetail: { device: { phoneNumber: '+34611110000' } } } }, token)
+    const res = await gw.post(
+      `/${api}/v0.8/subscriptions`,
+      {
+        protocol: 'HTTP',
+        sink: sink.url,
+        types: [prefix + 'roaming-on'],
+        config: { subscriptionDetail: { device: { phoneNumber: '+34611110000' } } },
+      },
+      token,
+    )
     const base = sink.received.length
     await gw.admin('DELETE', '/network/v1/devices/+34611110000')
     const [ended] = (await sink.waitFor(base + 1)).slice(base)
-    assert.deepEqual([ended?.body.type, ended?.body.data.terminationReason, ended?.body.data.subscriptionId], [prefix + 'subscription-ended', 'NETWORK_TERMINATED', res.body.id])
+    assert.deepEqual(
+      [ended?.body.type, ended?.body.data.terminationReason, ended?.body.data.subscriptionId],
+      [prefix + 'subscription-ended', 'NETWORK_TERMINATED', res.body.id],
+    )
   })
 })

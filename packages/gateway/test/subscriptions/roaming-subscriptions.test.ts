@@ -8,7 +8,8 @@ const FILE = 'device-roaming-status-subscriptions-v0.8.0.yaml'
 const PATH = '/device-roaming-status-subscriptions/v0.8/subscriptions'
 const PREFIX = 'org.camaraproject.device-roaming-status-subscriptions.v0.'
 const scope = (type: string) => `device-roaming-status-subscriptions:${PREFIX}${type}:create`
-const ALL = ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country'].map(scope).join(' ') +
+const ALL =
+  ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country'].map(scope).join(' ') +
   ' device-roaming-status-subscriptions:read device-roaming-status-subscriptions:delete'
 
 describe('device-roaming-status-subscriptions 0.8.0', () => {
@@ -25,21 +26,34 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
     await sink.stop()
   })
 
-  const request = (type: string, device: unknown = { phoneNumber: '+34600000001' }, config: Record<string, unknown> = {}) => ({
+  const request = (
+    type: string,
+    device: unknown = { phoneNumber: '+34600000001' },
+    config: Record<string, unknown> = {},
+  ) => ({
     protocol: 'HTTP',
     sink: sink.url,
-    sinkCredential: { credentialType: 'ACCESSTOKEN', accessToken: 'sink-secret', accessTokenExpiresUtc: new Date(Date.now() + 3_600_000).toISOString(), accessTokenType: 'bearer' },
+    sinkCredential: {
+      credentialType: 'ACCESSTOKEN',
+      accessToken: 'sink-secret',
+      accessTokenExpiresUtc: new Date(Date.now() + 3_600_000).toISOString(),
+      accessTokenType: 'bearer',
+    },
     types: [PREFIX + type],
     config: { subscriptionDetail: device === null ? {} : { device }, ...config },
   })
-  const create = (body: unknown, t = token) => gw.post(PATH, body, t, { 'x-correlator': CORRELATOR })
+  const create = (body: unknown, t = token) =>
+    gw.post(PATH, body, t, { 'x-correlator': CORRELATOR })
 
   it('01.1: sync creation with a two-legged token echoes the request, 201, and GET/list show it', async () => {
     const res = await create(request('roaming-on'))
     assert.equal(res.status, 201, JSON.stringify(res.body))
     assert.equal(res.headers.get('x-correlator'), CORRELATOR)
     // The sandbox's http loopback sink is a documented deviation from the https pattern.
-    assert.equal(schemaErrors(FILE, 'Subscription', { ...res.body, sink: 'https://sink.example' }), '')
+    assert.equal(
+      schemaErrors(FILE, 'Subscription', { ...res.body, sink: 'https://sink.example' }),
+      '',
+    )
     assert.deepEqual(res.body.types, [PREFIX + 'roaming-on'])
     assert.equal(res.body.protocol, 'HTTP')
     assert.equal(res.body.sink, sink.url)
@@ -65,11 +79,27 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
     await sink.waitFor(base + 3)
     await gw.admin('PATCH', '/network/v1/devices/+34600000005', { roaming: false }) // off: status + off
     const events = (await sink.waitFor(base + 5)).slice(base)
-    const byType = (t: string) => events.filter((e) => e.body.type === PREFIX + t).map((e) => e.body)
-    assert.deepEqual(byType('roaming-on').map((e) => e.data), [{ device: { phoneNumber: '+34600000005' }, subscriptionId: ids[1] }])
-    assert.deepEqual(byType('roaming-off').map((e) => e.data.subscriptionId), [ids[2]])
-    assert.deepEqual(byType('roaming-status').map((e) => [e.data.roaming, e.data.countryCode, e.data.countryName]), [[true, 208, ['FR']], [false, undefined, undefined]])
-    assert.deepEqual(byType('roaming-change-country').map((e) => [e.data.countryCode, e.data.countryName]), [[262, ['DE']]])
+    const byType = (t: string) =>
+      events.filter((e) => e.body.type === PREFIX + t).map((e) => e.body)
+    assert.deepEqual(
+      byType('roaming-on').map((e) => e.data),
+      [{ device: { phoneNumber: '+34600000005' }, subscriptionId: ids[1] }],
+    )
+    assert.deepEqual(
+      byType('roaming-off').map((e) => e.data.subscriptionId),
+      [ids[2]],
+    )
+    assert.deepEqual(
+      byType('roaming-status').map((e) => [e.data.roaming, e.data.countryCode, e.data.countryName]),
+      [
+        [true, 208, ['FR']],
+        [false, undefined, undefined],
+      ],
+    )
+    assert.deepEqual(
+      byType('roaming-change-country').map((e) => [e.data.countryCode, e.data.countryName]),
+      [[262, ['DE']]],
+    )
     for (const { headers, body } of events) {
       assert.equal(headers['authorization'], 'Bearer sink-secret')
       assert.equal(headers['content-type'], 'application/cloudevents+json')
@@ -89,58 +119,170 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
     await gw.admin('PATCH', '/network/v1/devices/+34600000003', { roaming: false })
     const [event] = (await sink.waitFor(base + 1)).slice(base)
     assert.deepEqual(event?.body.data, { subscriptionId: res.body.id })
-    assertError(await create(request('roaming-off', { phoneNumber: '+34600000003' }), t3), 422, 'UNNECESSARY_IDENTIFIER')
+    assertError(
+      await create(request('roaming-off', { phoneNumber: '+34600000003' }), t3),
+      422,
+      'UNNECESSARY_IDENTIFIER',
+    )
     // Someone else's token cannot see it.
     const other = await gw.token3('+34600000001', ALL)
     assert.deepEqual((await gw.request('GET', PATH, other)).body, [])
     assertError(await gw.request('GET', `${PATH}/${res.body.id}`, other), 404, 'NOT_FOUND')
-    assertError(await gw.request('GET', `${PATH}/${res.body.id}`, await gw.token2(ALL, { clientId: 'another-app' })), 404, 'NOT_FOUND')
+    assertError(
+      await gw.request(
+        'GET',
+        `${PATH}/${res.body.id}`,
+        await gw.token2(ALL, { clientId: 'another-app' }),
+      ),
+      404,
+      'NOT_FOUND',
+    )
   })
 
   it('initialEvent: roaming-status sent at once; subscriptionMaxEvents 1 → MAX_EVENTS_REACHED', async () => {
     const base = sink.received.length
-    const res = await create(request('roaming-status', { phoneNumber: '+34600000002' }, { initialEvent: true, subscriptionMaxEvents: 1 }))
+    const res = await create(
+      request(
+        'roaming-status',
+        { phoneNumber: '+34600000002' },
+        { initialEvent: true, subscriptionMaxEvents: 1 },
+      ),
+    )
     assert.equal(res.status, 201)
     const events = (await sink.waitFor(base + 2)).slice(base)
-    assert.deepEqual(events.map((e) => e.body.type.split('.').pop()), ['roaming-status', 'subscription-ended'])
-    assert.deepEqual(events[0]?.body.data, { device: { phoneNumber: '+34600000002' }, roaming: true, countryCode: 262, countryName: ['DE'], subscriptionId: res.body.id })
+    assert.deepEqual(
+      events.map((e) => e.body.type.split('.').pop()),
+      ['roaming-status', 'subscription-ended'],
+    )
+    assert.deepEqual(events[0]?.body.data, {
+      device: { phoneNumber: '+34600000002' },
+      roaming: true,
+      countryCode: 262,
+      countryName: ['DE'],
+      subscriptionId: res.body.id,
+    })
     assert.equal(events[1]?.body.data.terminationReason, 'MAX_EVENTS_REACHED')
     assertError(await gw.request('GET', `${PATH}/${res.body.id}`, token), 404, 'NOT_FOUND')
   })
 
   it('07: subscriptionExpireTime reached → subscription-ended SUBSCRIPTION_EXPIRED; DELETE → SUBSCRIPTION_DELETED', async () => {
     const base = sink.received.length
-    const expiring = await create(request('roaming-on', { phoneNumber: '+34600000004' }, { subscriptionExpireTime: new Date(Date.now() + 600).toISOString() }))
+    const expiring = await create(
+      request(
+        'roaming-on',
+        { phoneNumber: '+34600000004' },
+        { subscriptionExpireTime: new Date(Date.now() + 600).toISOString() },
+      ),
+    )
     assert.equal(expiring.status, 201)
     const deleted = await create(request('roaming-off', { phoneNumber: '+34600000004' }))
     const del = await gw.request('DELETE', `${PATH}/${deleted.body.id}`, token)
     assert.equal(del.status, 204)
     const events = (await sink.waitFor(base + 2)).slice(base)
-    const reasons = Object.fromEntries(events.map((e) => [e.body.data.subscriptionId, e.body.data.terminationReason]))
-    assert.deepEqual(reasons, { [expiring.body.id]: 'SUBSCRIPTION_EXPIRED', [deleted.body.id]: 'SUBSCRIPTION_DELETED' })
+    const reasons = Object.fromEntries(
+      events.map((e) => [e.body.data.subscriptionId, e.body.data.terminationReason]),
+    )
+    assert.deepEqual(reasons, {
+      [expiring.body.id]: 'SUBSCRIPTION_EXPIRED',
+      [deleted.body.id]: 'SUBSCRIPTION_DELETED',
+    })
     assertError(await gw.request('DELETE', `${PATH}/${deleted.body.id}`, token), 404, 'NOT_FOUND')
   })
 
   it('400/403/404/422 errors as the test definitions expect', async () => {
-    assertError(await create({ ...request('roaming-on'), protocol: 'MQTT3' }), 400, 'INVALID_PROTOCOL')
-    assertError(await create({ ...request('roaming-on'), sinkCredential: { credentialType: 'PLAIN', identifier: 'a', secret: 'b' } }), 400, 'INVALID_CREDENTIAL')
-    assertError(await create({ ...request('roaming-on'), sinkCredential: { ...request('roaming-on').sinkCredential, accessTokenType: 'mac' } }), 400, 'INVALID_TOKEN')
+    assertError(
+      await create({ ...request('roaming-on'), protocol: 'MQTT3' }),
+      400,
+      'INVALID_PROTOCOL',
+    )
+    assertError(
+      await create({
+        ...request('roaming-on'),
+        sinkCredential: { credentialType: 'PLAIN', identifier: 'a', secret: 'b' },
+      }),
+      400,
+      'INVALID_CREDENTIAL',
+    )
+    assertError(
+      await create({
+        ...request('roaming-on'),
+        sinkCredential: { ...request('roaming-on').sinkCredential, accessTokenType: 'mac' },
+      }),
+      400,
+      'INVALID_TOKEN',
+    )
     assertError(await create({ ...request('roaming-on'), sink: 'azerty' }), 400, 'INVALID_SINK')
-    assertError(await create({ ...request('roaming-on'), sink: 'http://93.184.215.14/notify' }), 400, 'INVALID_SINK')
-    assertError(await create({ ...request('roaming-on'), sink: 'https://10.1.2.3/notify' }), 400, 'INVALID_SINK')
-    assertError(await create(request('roaming-on', { phoneNumber: '+34600000001' }, { subscriptionExpireTime: '2020-01-01T00:00:00Z' })), 400, 'INVALID_ARGUMENT')
-    assertError(await create({ ...request('roaming-on'), types: [PREFIX + 'roaming-sideways'] }), 400, 'INVALID_ARGUMENT')
-    assertError(await create({ ...request('roaming-on'), types: [PREFIX + 'roaming-on', PREFIX + 'roaming-off'] }), 422, 'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED')
+    assertError(
+      await create({ ...request('roaming-on'), sink: 'http://93.184.215.14/notify' }),
+      400,
+      'INVALID_SINK',
+    )
+    assertError(
+      await create({ ...request('roaming-on'), sink: 'https://10.1.2.3/notify' }),
+      400,
+      'INVALID_SINK',
+    )
+    assertError(
+      await create(
+        request(
+          'roaming-on',
+          { phoneNumber: '+34600000001' },
+          { subscriptionExpireTime: '2020-01-01T00:00:00Z' },
+        ),
+      ),
+      400,
+      'INVALID_ARGUMENT',
+    )
+    assertError(
+      await create({ ...request('roaming-on'), types: [PREFIX + 'roaming-sideways'] }),
+      400,
+      'INVALID_ARGUMENT',
+    )
+    assertError(
+      await create({
+        ...request('roaming-on'),
+        types: [PREFIX + 'roaming-on', PREFIX + 'roaming-off'],
+      }),
+      422,
+      'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED',
+    )
     assertError(await create({ protocol: 'HTTP', sink: sink.url }), 400, 'INVALID_ARGUMENT')
     assertError(await create(request('roaming-on', {})), 400, 'INVALID_ARGUMENT')
-    assertError(await create(request('roaming-on', { phoneNumber: '+99999999999' })), 404, 'IDENTIFIER_NOT_FOUND')
+    assertError(
+      await create(request('roaming-on', { phoneNumber: '+99999999999' })),
+      404,
+      'IDENTIFIER_NOT_FOUND',
+    )
     assertError(await create(request('roaming-on', null)), 422, 'MISSING_IDENTIFIER')
-    assertError(await create(request('roaming-on', { networkAccessIdentifier: 'a@b.c' })), 422, 'UNSUPPORTED_IDENTIFIER')
-    assertError(await create(request('roaming-on', { phoneNumber: '+34600000009' })), 422, 'SERVICE_NOT_APPLICABLE')
-    assertError(await create(request('roaming-on'), await gw.token2('device-roaming-status-subscriptions:read')), 403, 'PERMISSION_DENIED')
-    assertError(await create(request('roaming-on'), await gw.token2(scope('roaming-off'))), 403, 'SUBSCRIPTION_MISMATCH')
+    assertError(
+      await create(request('roaming-on', { networkAccessIdentifier: 'a@b.c' })),
+      422,
+      'UNSUPPORTED_IDENTIFIER',
+    )
+    assertError(
+      await create(request('roaming-on', { phoneNumber: '+34600000009' })),
+      422,
+      'SERVICE_NOT_APPLICABLE',
+    )
+    assertError(
+      await create(
+        request('roaming-on'),
+        await gw.token2('device-roaming-status-subscriptions:read'),
+      ),
+      403,
+      'PERMISSION_DENIED',
+    )
+    assertError(
+      await create(request('roaming-on'), await gw.token2(scope('roaming-off'))),
+      403,
+      'SUBSCRIPTION_MISMATCH',
+    )
     assertError(await create(request('roaming-on'), 'garbage'), 401, 'UNAUTHENTICATED')
     assertError(await gw.request('GET', `${PATH}/does-not-exist`, token), 404, 'NOT_FOUND')
-    assertError(await gw.request('GET', PATH, await gw.token2(scope('roaming-on'))), 403, 'PERMISSION_DENIED')
+    assertError(
+      await gw.request('GET', PATH, await gw.token2(scope('roaming-on'))),
+      403,
+      'PERMISSION_DENIED',
+    )
   })
 })
