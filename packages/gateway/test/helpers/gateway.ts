@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { mintAccessToken } from '../../src/auth/access-token.js'
 import { startGateway, type RunningGateway } from '../../src/gateway.js'
 import { validatorFor } from '../../src/specs/validator.js'
+import { databaseNameFor, dropDatabase, ensureDatabase, testStoreKind } from './test-store.js'
 
 export interface TestGateway extends RunningGateway {
   dataDir: string
@@ -45,19 +46,32 @@ async function toResponse(response: Response): Promise<TestResponse> {
  * A real gateway on a free port with its own SQLite folder, in sandbox mode (demo devices
  * seeded). `dataDir` lets a test restart on the same store.
  */
+/** Removes what a test that passed its own `dataDir` left behind (folder and, on PostgreSQL, database). */
+export async function removeTestStore(dataDir: string): Promise<void> {
+  rmSync(dataDir, { recursive: true, force: true })
+  if (testStoreKind() === 'postgres') await dropDatabase(databaseNameFor(dataDir))
+}
+
 export async function startTestGateway(
   env: Record<string, string> = {},
   options: { dataDir?: string; keepData?: boolean } = {},
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ds-gateway-'))
+  // On PostgreSQL each gateway gets a database of its own, named after its data folder.
+  const database = testStoreKind() === 'postgres' ? databaseNameFor(options.dataDir) : undefined
+  const databaseUrl = database === undefined ? undefined : await ensureDatabase(database)
   const gateway = await startGateway({
     env: {
       PORT: '0',
       LOG_LEVEL: 'silent',
       DATA_DIR: dataDir,
       RATE_LIMIT_PER_SECOND: '100000',
+      ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
       ...env,
     },
+  }).catch(async (error: unknown) => {
+    if (database !== undefined && options.dataDir === undefined) await dropDatabase(database)
+    throw error
   })
   const deps = { store: gateway.store, keyring: gateway.keyring, issuer: gateway.config.issuer }
   const post = async (
@@ -120,8 +134,10 @@ export async function startTestGateway(
     },
     async close() {
       await gateway.close()
-      if (options.keepData !== true && options.dataDir === undefined)
+      if (options.keepData !== true && options.dataDir === undefined) {
         rmSync(dataDir, { recursive: true, force: true })
+        if (database !== undefined) await dropDatabase(database)
+      }
     },
   }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { API_FILES } from '../../src/specs/catalog.js'
 import { assertError } from '../helpers/device-api-suite.js'
+import { testStoreKind } from '../helpers/test-store.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 
 describe('health, readiness, docs, JWKS, unknown routes', () => {
@@ -19,7 +20,7 @@ describe('health, readiness, docs, JWKS, unknown routes', () => {
     assert.deepEqual(await (await fetch(gw.url + '/health')).json(), { status: 'ok' })
     const ready = await fetch(gw.url + '/ready')
     assert.equal(ready.status, 200)
-    assert.deepEqual(await ready.json(), { status: 'ready', store: 'sqlite' })
+    assert.deepEqual(await ready.json(), { status: 'ready', store: testStoreKind() })
   })
 
   it('/docs lists every exposed API and serves each spec with the gateway as server', async () => {

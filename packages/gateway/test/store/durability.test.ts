@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { startTestGateway } from '../helpers/gateway.js'
+import { removeTestStore, startTestGateway } from '../helpers/gateway.js'
 
 describe('durability: everything survives a restart on the same DATA_DIR', () => {
   it('keeps devices, their changes, network events, signing keys and the admin token', async () => {
@@ -45,7 +45,7 @@ describe('durability: everything survives a restart on the same DATA_DIR', () =>
         await second.close()
       }
     } finally {
-      rmSync(dataDir, { recursive: true, force: true })
+      await removeTestStore(dataDir)
     }
   })
 })
