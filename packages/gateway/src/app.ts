@@ -12,7 +12,7 @@ import { deviceStatusV0Routes } from './device-status-v0/routes.js'
 import { docsRoutes } from './docs/routes.js'
 import { correlatorOf, registerCorrelator } from './http/correlator.js'
 import { registerErrorHandler } from './http/error-handler.js'
-import { rateLimiter } from './http/rate-limit.js'
+import { rateLimiter, sharedRateLimiter } from './http/rate-limit.js'
 import { proofReplayCache } from './http/dpop.js'
 import './http/types.js'
 import type { Clock, NetworkPort } from './network/port.js'
@@ -148,7 +148,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const guard = {
     verifier: deps.verifier,
-    rateLimiter: rateLimiter(deps.config.rateLimitPerSecond),
+    rateLimiter:
+      deps.store.dialect === 'postgres'
+        ? sharedRateLimiter(deps.store, deps.config.rateLimitPerSecond)
+        : rateLimiter(deps.config.rateLimitPerSecond),
     issuer: deps.config.issuer,
     dpopReplay: proofReplayCache(),
   }

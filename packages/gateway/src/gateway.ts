@@ -57,8 +57,16 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     const adminToken = config.adminToken ?? sandboxAdminToken(config.dataDir)
     let seeded = 0
     if (config.mode === 'sandbox') {
-      seeded = await seedDemoDevices({ store, clock })
-      await seedDemoApp({ store, clock }, Object.keys(config.legalBases))
+      // Several sandbox instances may start at once on one database: whoever seeds first wins.
+      seeded = await seedDemoDevices({ store, clock }).catch(async (error: unknown) => {
+        if ((await store.devices.list()).length === 0) throw error
+        return 0
+      })
+      await seedDemoApp({ store, clock }, Object.keys(config.legalBases)).catch(
+        async (error: unknown) => {
+          if ((await store.apps.byClientId(DEMO_APP.clientId)) === undefined) throw error
+        },
+      )
     }
     const keyring = await openKeyring(store)
     // The worker starts once the app listens; changes before that are picked up by its first cycle.

@@ -69,7 +69,7 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
         `The access token lacks the scope ${scopes.map((set) => set.join(' ')).join(' or ')}`,
       )
     }
-    const wait = deps.rateLimiter.take(request.auth.clientId)
+    const wait = await deps.rateLimiter.take(request.auth.clientId)
     if (wait > 0) {
       throw new CamaraError('TOO_MANY_REQUESTS', undefined, {
         headers: { 'retry-after': String(wait) },

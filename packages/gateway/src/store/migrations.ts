@@ -225,6 +225,17 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
+    '0005-rate-limits': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('rate_limit_windows')
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('window', 'bigint', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('rate_limit_windows_pk', ['key', 'window'])
+          .execute()
+      },
+    },
   }
   return { getMigrations: () => Promise.resolve(migrations) }
 }

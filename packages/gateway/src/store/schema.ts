@@ -17,6 +17,15 @@ export interface Database {
   subscriptions: SubscriptionTable
   notifications: NotificationTable
   delivery_attempts: DeliveryAttemptTable
+  rate_limit_windows: RateLimitWindowTable
+}
+
+/** Requests per app and second, shared by every instance on PostgreSQL. */
+export interface RateLimitWindowTable {
+  key: string
+  /** Epoch second. */
+  window: number
+  count: number
 }
 
 export interface DeviceTable {

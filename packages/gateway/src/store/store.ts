@@ -16,6 +16,7 @@ import {
   type PendingAuthorizationRepository,
 } from './consents.js'
 import { oidcModelRepository, type OidcModelRepository } from './oidc-models.js'
+import { rateLimitRepository, type RateLimitRepository } from './rate-limits.js'
 import {
   notificationRepository,
   subscriptionRepository,
@@ -42,6 +43,7 @@ export interface Store {
   readonly pendingAuthorizations: PendingAuthorizationRepository
   readonly subscriptions: SubscriptionRepository
   readonly notifications: NotificationRepository
+  readonly rateLimits: RateLimitRepository
   /** Runs `work` in one transaction: all of its writes land, or none. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
   /** Fails when the database cannot be reached (readiness). */
@@ -74,6 +76,7 @@ function storeOn(
     pendingAuthorizations: pendingAuthorizationRepository(db),
     subscriptions: subscriptionRepository(db),
     notifications: notificationRepository(db, dialect),
+    rateLimits: rateLimitRepository(db),
     transaction: (work) =>
       db.isTransaction
         ? work(store)

@@ -115,36 +115,43 @@ export function notificationRepository(
     byId: (id) =>
       db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
     async claimDue(now, limit, leaseMs) {
-      let candidates = db
-        .selectFrom('notifications as n')
-        .select('n.id')
-        .where('n.status', '=', 'pending')
-        .where('n.next_attempt_at', '<=', now)
-        .where((eb) => eb.or([eb('n.locked_until', 'is', null), eb('n.locked_until', '<', now)]))
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('notifications as earlier')
-                .select('earlier.id')
-                .whereRef('earlier.subscription_id', '=', 'n.subscription_id')
-                .where('earlier.status', '=', 'pending')
-                .whereRef('earlier.seq', '<', 'n.seq'),
+      const claim = async (tx: Kysely<Database> | Transaction<Database>) => {
+        let candidates = tx
+          .selectFrom('notifications as n')
+          .select('n.id')
+          .where('n.status', '=', 'pending')
+          .where('n.next_attempt_at', '<=', now)
+          .where((eb) => eb.or([eb('n.locked_until', 'is', null), eb('n.locked_until', '<', now)]))
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('notifications as earlier')
+                  .select('earlier.id')
+                  .whereRef('earlier.subscription_id', '=', 'n.subscription_id')
+                  .where('earlier.status', '=', 'pending')
+                  .whereRef('earlier.seq', '<', 'n.seq'),
+              ),
             ),
-          ),
-        )
-        .orderBy('n.next_attempt_at')
-        .limit(limit)
-      if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked()
-      const ids = (await candidates.execute()).map((r) => r.id)
-      if (ids.length === 0) return []
-      return db
-        .updateTable('notifications')
-        .set({ locked_until: now + leaseMs })
-        .where('id', 'in', ids)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-        .returningAll()
-        .execute()
+          )
+          .orderBy('n.next_attempt_at')
+          .limit(limit)
+        if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked()
+        const ids = (await candidates.execute()).map((r) => r.id)
+        if (ids.length === 0) return []
+        // The lease condition is checked again by the update itself, so two workers never both win.
+        return tx
+          .updateTable('notifications')
+          .set({ locked_until: now + leaseMs })
+          .where('id', 'in', ids)
+          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+          .returningAll()
+          .execute()
+      }
+      // On PostgreSQL the row locks must live until the lease is written: one transaction.
+      return dialect === 'postgres' && !db.isTransaction
+        ? db.transaction().execute(claim)
+        : claim(db)
     },
     async settle(id, changes) {
       await db.updateTable('notifications').set(changes).where('id', '=', id).execute()

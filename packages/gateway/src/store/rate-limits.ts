@@ -1,0 +1,32 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { Database } from './schema.js'
+
+export interface RateLimitRepository {
+  /** Counts one request of `key` in the second `window`; returns the count so far. */
+  hit(key: string, window: number): Promise<number>
+  /** Forgets windows before `window`. */
+  prune(window: number): Promise<void>
+}
+
+export function rateLimitRepository(
+  db: Kysely<Database> | Transaction<Database>,
+): RateLimitRepository {
+  return {
+    async hit(key, window) {
+      const row = await db
+        .insertInto('rate_limit_windows')
+        .values({ key, window, count: 1 })
+        .onConflict((oc) =>
+          oc
+            .columns(['key', 'window'])
+            .doUpdateSet({ count: sql<number>`rate_limit_windows.count + 1` }),
+        )
+        .returning('count')
+        .executeTakeFirstOrThrow()
+      return Number(row.count)
+    },
+    async prune(window) {
+      await db.deleteFrom('rate_limit_windows').where('window', '<', window).execute()
+    },
+  }
+}
