@@ -10,14 +10,15 @@ import { pathToFileURL } from 'node:url'
 import { describe, it } from 'node:test'
 import { postgresReachable } from './helpers/test-store.js'
 
-// Suites that start their own gateway processes or check SQLite-only facts stay on SQLite.
-const SQLITE_ONLY = new Set(['crash.test.ts', 'readme.test.ts'])
+// Not repeated: suites that start their own gateway processes (the crash test on SQLite, the
+// cluster test on PostgreSQL already) or check no store at all.
+const NOT_REPEATED = new Set(['crash.test.ts', 'readme.test.ts', 'multi-instance.test.ts'])
 
 function suiteFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) return name === 'helpers' ? [] : suiteFiles(path)
-    return name.endsWith('.test.ts') && path !== import.meta.filename && !SQLITE_ONLY.has(name)
+    return name.endsWith('.test.ts') && path !== import.meta.filename && !NOT_REPEATED.has(name)
       ? [path]
       : []
   })
