@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
+import pino from 'pino'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { APP_INPUT_SCHEMA, authAdminRoutes } from './auth/admin-routes.js'
 import type { Keyring } from './auth/keys.js'
@@ -52,7 +53,12 @@ export interface AppDeps {
 /** Builds the gateway's HTTP app without listening (fastify testing guide: `inject()` or `listen()`). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? { level: deps.config.logLevel },
+    logger: deps.logger ?? {
+      level: deps.config.logLevel,
+      // Buffered, asynchronous writes: one syscall per 4 KiB of log lines instead of one per line.
+      // Flushed on close (onClose below) and when the buffer fills.
+      stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    },
     // One line per request (onResponse below), labelled with the x-correlator.
     logController: new LogController({
       disableRequestLogging: true,
@@ -79,10 +85,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return validatorFor(ref)
   })
 
+  app.addHook('onClose', async () => {
+    const flush = (app.log as unknown as { flush?: (cb: () => void) => void }).flush
+    if (flush !== undefined) await new Promise<void>((resolve) => flush.call(app.log, () => resolve()))
+  })
   registerCorrelator(app)
   registerErrorHandler(app)
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.routeOptions.url === '/health') return
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.routeOptions.url === '/health') return done()
     request.log.info(
       {
         method: request.method,
@@ -92,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       'request',
     )
+    done()
   })
 
   app.get('/health', async () => ({ status: 'ok' }))

@@ -92,6 +92,8 @@ export class InvalidTokenError extends Error {
 
 export interface TokenVerifier {
   verify(token: string): Promise<AuthContext>
+  /** The context of a token verified before and not yet expired, without waiting; else `undefined`. */
+  cached(token: string): AuthContext | undefined
 }
 
 /**
@@ -167,6 +169,10 @@ export function tokenVerifier(
   }
 
   return {
+    cached(token) {
+      const hit = cache.get(token)
+      return hit !== undefined && hit.expiresAt > now() ? hit : undefined
+    },
     async verify(token) {
       const cached = cache.get(token)
       if (cached !== undefined) {

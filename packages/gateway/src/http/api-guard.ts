@@ -20,7 +20,19 @@ const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i
  * `security` (403), and the app's rate limit (429). No switch turns them off.
  */
 export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]) {
-  return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const checkScope = (granted: ReadonlySet<string>) => {
+    if (scopes.length > 0 && !scopes.some((set) => set.every((s) => granted.has(s)))) {
+      return new CamaraError(
+        'PERMISSION_DENIED',
+        `The access token lacks the scope ${scopes.map((set) => set.join(' ')).join(' or ')}`,
+      )
+    }
+    return undefined
+  }
+  const limited = (wait: number) =>
+    wait > 0 ? new CamaraError('TOO_MANY_REQUESTS', undefined, { headers: { 'retry-after': String(wait) } }) : undefined
+
+  const full = async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization
     const match = header === undefined ? null : AUTHORIZATION.exec(header)
     const scheme = match?.[1]?.toLowerCase()
@@ -62,18 +74,29 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
         throw new CamaraError('UNAUTHENTICATED', error.message)
       }
     }
-    const granted = request.auth.scopes
-    if (scopes.length > 0 && !scopes.some((set) => set.every((s) => granted.has(s)))) {
-      throw new CamaraError(
-        'PERMISSION_DENIED',
-        `The access token lacks the scope ${scopes.map((set) => set.join(' ')).join(' or ')}`,
-      )
+    const denied = checkScope(request.auth.scopes)
+    if (denied !== undefined) throw denied
+    const tooMany = limited(await deps.rateLimiter.take(request.auth.clientId))
+    if (tooMany !== undefined) throw tooMany
+  }
+
+  /**
+   * The common case without waiting: a Bearer token verified before (cached), not DPoP-bound,
+   * and an in-memory rate limit. Anything else takes the full path above.
+   */
+  return function guard(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
+    const header = request.headers.authorization
+    const token = header !== undefined && header.startsWith('Bearer ') ? header.slice(7) : undefined
+    const cached = token === undefined ? undefined : deps.verifier.cached(token)
+    if (cached !== undefined && cached.jkt === undefined) {
+      request.auth = cached
+      const denied = checkScope(cached.scopes)
+      if (denied !== undefined) return done(denied)
+      const wait = deps.rateLimiter.take(cached.clientId)
+      if (typeof wait === 'number') return done(limited(wait))
+      wait.then((w) => done(limited(w)), done)
+      return
     }
-    const wait = await deps.rateLimiter.take(request.auth.clientId)
-    if (wait > 0) {
-      throw new CamaraError('TOO_MANY_REQUESTS', undefined, {
-        headers: { 'retry-after': String(wait) },
-      })
-    }
+    full(request, reply).then(() => done(), done)
   }
 }

@@ -24,15 +24,15 @@ export function correlatorOf(request: IncomingMessage): string {
  */
 export function registerCorrelator(app: FastifyInstance): void {
   app.decorateRequest('correlator', '')
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and never waits.
+  app.addHook('onRequest', (request, reply, done) => {
     request.correlator = request.id
     reply.header('x-correlator', request.id)
     const value = header(request.raw)
     if (value !== undefined && value !== '' && value !== request.id) {
-      throw new CamaraError(
-        'INVALID_ARGUMENT',
-        `x-correlator does not match the pattern ${pattern.source}`,
-      )
+      done(new CamaraError('INVALID_ARGUMENT', `x-correlator does not match the pattern ${pattern.source}`))
+      return
     }
+    done()
   })
 }

@@ -153,3 +153,64 @@ export function deviceRepository(db: Kysely<Database> | Transaction<Database>): 
     },
   }
 }
+
+/** A read-through cache of devices for a store with a single writer (the embedded SQLite store). */
+export interface DeviceCache {
+  entries: Map<string, NetworkDevice>
+  max: number
+}
+
+export function deviceCache(max = 10_000): DeviceCache {
+  return { entries: new Map(), max }
+}
+
+function selectorKey(selector: DeviceSelector): string {
+  switch (selector.kind) {
+    case 'phoneNumber':
+      return `p:${selector.phoneNumber}`
+    case 'networkAccessIdentifier':
+      return `n:${selector.networkAccessIdentifier}`
+    case 'ipv6Address':
+      return `6:${ipv6Prefix64(selector.ipv6Address) ?? selector.ipv6Address}`
+    case 'ipv4Address':
+      return `4:${selector.publicAddress}|${selector.privateAddress ?? ''}|${selector.publicPort ?? ''}`
+  }
+}
+
+/**
+ * Wraps a device repository with the cache. `readThrough` is false for repositories bound to a
+ * transaction: they never read from the cache (they must see their own writes), but every write,
+ * in or out of a transaction, empties it, so no read after a write can see an older device.
+ * Only for a store that this process alone writes (SQLite); several instances on PostgreSQL
+ * read the database every time.
+ */
+export function cachedDeviceRepository(inner: DeviceRepository, cache: DeviceCache, readThrough: boolean): DeviceRepository {
+  const remember = async (key: string, load: () => Promise<NetworkDevice | undefined>) => {
+    if (!readThrough) return load()
+    const hit = cache.entries.get(key)
+    if (hit !== undefined) return hit
+    const device = await load()
+    if (device !== undefined) {
+      if (cache.entries.size >= cache.max) cache.entries.clear()
+      cache.entries.set(key, device)
+    }
+    return device
+  }
+  return {
+    list: () => inner.list(),
+    byId: (id) => remember(`i:${id}`, () => inner.byId(id)),
+    byPhoneNumber: (phoneNumber) => remember(`p:${phoneNumber}`, () => inner.byPhoneNumber(phoneNumber)),
+    find: (selector) => remember(selectorKey(selector), () => inner.find(selector)),
+    async save(device) {
+      cache.entries.clear()
+      await inner.save(device)
+      cache.entries.clear()
+    },
+    async delete(id) {
+      cache.entries.clear()
+      const deleted = await inner.delete(id)
+      cache.entries.clear()
+      return deleted
+    },
+  }
+}

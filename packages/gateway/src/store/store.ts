@@ -6,7 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction
 import pg from 'pg'
 import { migrationProvider, type Dialect } from './migrations.js'
 import type { Database } from './schema.js'
-import { deviceRepository, type DeviceRepository } from './devices.js'
+import { cachedDeviceRepository, deviceCache, deviceRepository, type DeviceCache, type DeviceRepository } from './devices.js'
 import { networkEventRepository, type NetworkEventRepository } from './network-events.js'
 import { appRepository, type AppRepository } from './apps.js'
 import {
@@ -63,10 +63,14 @@ function storeOn(
   db: Kysely<Database> | Transaction<Database>,
   dialect: Dialect,
   root: Kysely<Database>,
+  cache: DeviceCache | undefined,
 ): Store {
   const store: Store = {
     dialect,
-    devices: deviceRepository(db),
+    devices:
+      cache === undefined
+        ? deviceRepository(db)
+        : cachedDeviceRepository(deviceRepository(db), cache, !db.isTransaction),
     networkEvents: networkEventRepository(db),
     signingKeys: signingKeyRepository(db),
     subjects: subjectRepository(db),
@@ -80,7 +84,7 @@ function storeOn(
     transaction: (work) =>
       db.isTransaction
         ? work(store)
-        : db.transaction().execute((trx) => work(storeOn(trx, dialect, root))),
+        : db.transaction().execute((trx) => work(storeOn(trx, dialect, root, cache))),
     ping: async () => {
       await sql`select 1`.execute(db)
     },
@@ -112,7 +116,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     database.pragma('synchronous = NORMAL')
     database.pragma('busy_timeout = 5000')
     database.pragma('foreign_keys = ON')
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
   }
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) })
   const { error } = await migrator.migrateToLatest()
@@ -120,10 +124,35 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     await db.destroy()
     throw new Error('store migration failed', { cause: error })
   }
-  return storeOn(db, dialect, db)
+  // The embedded store has one writer, this process: device reads can be cached.
+  return storeOn(db, dialect, db, dialect === 'sqlite' ? deviceCache() : undefined)
 }
 
 /** A random, URL-safe identifier for rows. */
 export function newId(): string {
   return randomUUID()
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs about as much as running a
+ * point read. The same query shapes recur (parameters are bound separately), so prepared
+ * statements are kept, a bounded number, by SQL text. Statements run synchronously, one at a
+ * time, so reusing one is safe.
+ */
+function withStatementCache(database: SQLite.Database, max = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>()
+  const prepare = database.prepare.bind(database)
+  database.prepare = ((source: string) => {
+    let statement = cache.get(source)
+    if (statement === undefined) {
+      statement = prepare(source)
+      if (cache.size >= max) {
+        const oldest = cache.keys().next().value
+        if (oldest !== undefined) cache.delete(oldest)
+      }
+      cache.set(source, statement)
+    }
+    return statement
+  }) as SQLite.Database['prepare']
+  return database
 }

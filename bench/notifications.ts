@@ -1,0 +1,82 @@
+// Notification figures: network event → webhook latency (p50, p99), and deliveries per second
+// with 1,000 subscriptions on one device (one network change fans out to all of them).
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+const API = 'device-roaming-status-subscriptions'
+const PREFIX = `org.camaraproject.${API}.v0.`
+
+async function call(url: string, method: string, path: string, token: string, json?: unknown) {
+  const response = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+  })
+  return { status: response.status, body: (await response.json().catch(() => undefined)) as any }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+
+export async function benchNotifications(gateway: { url: string; adminToken: string }) {
+  const arrivals: { at: number; body: any }[] = []
+  const sink = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      arrivals.push({ at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString()) })
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r))
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/events`
+  try {
+    const token = (await call(gateway.url, 'POST', '/sandbox/v1/access-tokens', gateway.adminToken, { scope: `${API}:${PREFIX}roaming-status:create`, clientId: 'bench' })).body.access_token as string
+    const subscribe = (phoneNumber: string) =>
+      call(gateway.url, 'POST', `/${API}/v0.8/subscriptions`, token, {
+        protocol: 'HTTP',
+        sink: sinkUrl,
+        types: [PREFIX + 'roaming-status'],
+        config: { subscriptionDetail: { device: { phoneNumber } } },
+      })
+
+    // Latency: one subscription, 100 changes one after the other.
+    await call(gateway.url, 'PUT', '/network/v1/devices/+34690000001', gateway.adminToken, {})
+    await subscribe('+34690000001')
+    const latencies: number[] = []
+    for (let i = 0; i < 100; i++) {
+      const before = arrivals.length
+      const sent = Date.now()
+      await call(gateway.url, 'PATCH', '/network/v1/devices/+34690000001', gateway.adminToken, { roaming: i % 2 === 0 ? { countryCode: 262 } : false })
+      while (arrivals.length === before) await new Promise((r) => setTimeout(r, 1))
+      latencies.push((arrivals[arrivals.length - 1]?.at ?? sent) - sent)
+    }
+    latencies.sort((a, b) => a - b)
+
+    // Throughput: 1,000 subscriptions on one device, 5 changes → 5,000 deliveries.
+    const subscriptions = 1000
+    await call(gateway.url, 'PUT', '/network/v1/devices/+34690000002', gateway.adminToken, {})
+    for (let i = 0; i < subscriptions; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, subscriptions - i) }, () => subscribe('+34690000002')))
+    }
+    const before = arrivals.length
+    const started = Date.now()
+    for (let i = 0; i < 5; i++) {
+      await call(gateway.url, 'PATCH', '/network/v1/devices/+34690000002', gateway.adminToken, { roaming: i % 2 === 0 ? { countryCode: 262 } : false })
+    }
+    const expected = before + subscriptions * 5
+    const deadline = Date.now() + 120_000
+    while (arrivals.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    const seconds = (Date.now() - started) / 1000
+    return {
+      latencyP50: percentile(latencies, 50),
+      latencyP99: percentile(latencies, 99),
+      subscriptions,
+      delivered: arrivals.length - before,
+      deliveriesPerSecond: Math.round((arrivals.length - before) / seconds),
+    }
+  } finally {
+    sink.close()
+  }
+}

@@ -1,0 +1,118 @@
+// npm run bench: authenticated POST /device-roaming-status/v1/retrieve on the started gateway
+// against a bare node:http JSON handler, measured in the same run; then notification delivery.
+// A benchmark, not a test: it reports figures and exits 0. Loopback only, bounded in time.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { benchNotifications } from './notifications.js'
+
+const DURATION = Number(process.env['BENCH_DURATION'] ?? 10)
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50)
+const TARGET = 0.7
+const ROOT = join(import.meta.dirname, '..')
+const children: ChildProcess[] = []
+
+function start(role: string, env: Record<string, string> = {}): Promise<{ url: string; token?: string; adminToken?: string }> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join('bench', 'servers.ts'), role], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+  children.push(child)
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString()
+      const line = out.split('\n').find((l) => l.startsWith('BENCH '))
+      if (line !== undefined) {
+        // From here on the gateway's log lines are drained, not read.
+        child.stdout?.removeAllListeners('data')
+        child.stdout?.resume()
+        resolve(JSON.parse(line.slice(6)) as { url: string })
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`${role} exited ${code}`)))
+  })
+}
+
+function stopAll(): void {
+  for (const child of children) child.kill('SIGKILL')
+}
+process.once('SIGINT', () => {
+  stopAll()
+  process.exit(130)
+})
+
+interface Figures {
+  name: string
+  requestsPerSecond: number
+  p50: number
+  p99: number
+  non2xx: number
+  errors: number
+}
+
+async function load(name: string, url: string, headers: Record<string, string>, seconds: number): Promise<Figures> {
+  const result = await autocannon({
+    url: url + '/device-roaming-status/v1/retrieve',
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', 'x-correlator': 'bench-1', ...headers },
+    body: JSON.stringify({ device: { phoneNumber: '+34600000002' } }),
+  })
+  return {
+    name,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  }
+}
+
+function table(rows: Figures[]): string {
+  const lines = ['name                 req/s     p50 ms  p99 ms  non-2xx  errors']
+  for (const r of rows) {
+    lines.push(
+      `${r.name.padEnd(20)} ${String(r.requestsPerSecond).padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.non2xx).padStart(7)}  ${String(r.errors).padStart(6)}`,
+    )
+  }
+  return lines.join('\n')
+}
+
+try {
+  const baseline = await start('baseline')
+  const gateway = await start('gateway', process.env['DATABASE_URL'] === undefined ? {} : { DATABASE_URL: process.env['DATABASE_URL'] })
+  const auth = { authorization: `Bearer ${gateway.token ?? ''}` }
+  const check = await fetch(gateway.url + '/device-roaming-status/v1/retrieve', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth },
+    body: JSON.stringify({ device: { phoneNumber: '+34600000002' } }),
+  })
+  const answer = (await check.json()) as { countryCode?: number }
+  if (check.status !== 200 || answer.countryCode !== 262) throw new Error(`gateway answered ${check.status} ${JSON.stringify(answer)}`)
+
+  console.log(`Warming up (2 s each), then ${DURATION} s each with ${CONNECTIONS} connections…`)
+  await load('warm-up', baseline.url, {}, 2)
+  await load('warm-up', gateway.url, auth, 2)
+  const base = await load('node:http baseline', baseline.url, {}, DURATION)
+  const gw = await load('gateway (roaming)', gateway.url, auth, DURATION)
+  const ratio = gw.requestsPerSecond / base.requestsPerSecond
+  console.log(table([base, gw]))
+  console.log(`ratio gateway/baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET}: ${ratio >= TARGET ? 'PASS' : 'BELOW'})`)
+
+  const notifications = await benchNotifications({ url: gateway.url, adminToken: gateway.adminToken ?? '' })
+  console.log(
+    `notifications: network event → webhook p50 ${notifications.latencyP50} ms, p99 ${notifications.latencyP99} ms; ` +
+      `${notifications.deliveriesPerSecond} deliveries/s with ${notifications.subscriptions} subscriptions`,
+  )
+
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
+  const file = join(ROOT, 'bench', 'results', `roaming-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), duration: DURATION, connections: CONNECTIONS, store: process.env['DATABASE_URL'] === undefined ? 'sqlite' : 'postgres', baseline: base, gateway: gw, ratio, notifications }, null, 2))
+  console.log(`figures written to ${file}`)
+} finally {
+  stopAll()
+}
