@@ -41,24 +41,61 @@ export function rateLimiter(
 }
 
 /**
- * Several instances on one PostgreSQL: a fixed one-second window per app, counted in the shared
- * store, so the limit holds whichever instance a request reaches.
+ * Several instances on one PostgreSQL: a one-second window per app, counted in the shared
+ * store. Each instance admits against the cluster's total as last read plus what it admitted
+ * since, and adds its own count to the store every `syncMs` (one write per app and interval,
+ * not one per request: a single hot row would serialise every request). The limit holds across
+ * instances, give or take what they admit within one interval.
  */
 export function sharedRateLimiter(
   store: Store,
   ratePerSecond: number,
-  now: () => number = () => Date.now(),
+  options: { now?: () => number; syncMs?: number } = {},
 ): RateLimiter {
+  const now = options.now ?? (() => Date.now())
+  const syncMs = options.syncMs ?? 50
+  const windows = new Map<string, { window: number; shared: number; local: number }>()
+  let timer: NodeJS.Timeout | undefined
   let lastPrune = 0
-  return {
-    async take(key) {
-      const window = Math.floor(now() / 1000)
-      if (window - lastPrune >= 60) {
-        lastPrune = window
-        void store.rateLimits.prune(window - 5).catch(() => undefined)
+
+  const sync = async () => {
+    timer = undefined
+    const window = Math.floor(now() / 1000)
+    if (window - lastPrune >= 60) {
+      lastPrune = window
+      await store.rateLimits.prune(window - 5).catch(() => undefined)
+    }
+    for (const [key, state] of windows) {
+      if (state.window < window) {
+        windows.delete(key)
+        continue
       }
-      const count = await store.rateLimits.hit(key, window)
-      return count > ratePerSecond ? 1 : 0
+      if (state.local === 0) continue
+      const add = state.local
+      state.local = 0
+      try {
+        state.shared = await store.rateLimits.hit(key, state.window, add)
+      } catch {
+        state.local += add
+      }
+    }
+  }
+
+  return {
+    take(key) {
+      const window = Math.floor(now() / 1000)
+      let state = windows.get(key)
+      if (state === undefined || state.window !== window) {
+        state = { window, shared: 0, local: 0 }
+        windows.set(key, state)
+      }
+      if (state.shared + state.local >= ratePerSecond) return 1
+      state.local++
+      if (timer === undefined) {
+        timer = setTimeout(() => void sync(), syncMs)
+        timer.unref()
+      }
+      return 0
     },
   }
 }

@@ -118,7 +118,7 @@ export function startDeliveryWorker(deps: {
     }
     const attempts = notification.attempts + 1
     const at = new Date().toISOString()
-    await store.notifications.insertAttempt({
+    const record = {
       id: newId(),
       notification_id: notification.id,
       attempt: attempts,
@@ -126,26 +126,35 @@ export function startDeliveryWorker(deps: {
       status_code: statusCode,
       error,
       duration_ms: Date.now() - started,
-    })
+    }
     if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
-      await store.notifications.settle(notification.id, {
-        status: 'delivered',
-        attempts,
-        delivered_at: at,
-        locked_until: null,
-        last_error: null,
+      // The attempt and the outcome land together: one commit per delivery.
+      await store.transaction(async (trx) => {
+        await trx.notifications.insertAttempt(record)
+        await trx.notifications.settle(notification.id, {
+          status: 'delivered',
+          attempts,
+          delivered_at: at,
+          locked_until: null,
+          last_error: null,
+        })
+        await trx.notifications.promoteNext(notification.subscription_id, Date.now())
       })
       return
     }
+    await store.notifications.insertAttempt(record)
     const lastError = error ?? `sink answered ${statusCode}`
     // 410 Gone: the listener says the subscription is no longer wanted (CAMARA ESG).
     const gone = statusCode === 410
     if (gone || attempts >= config.maxAttempts || subscription === undefined) {
-      await store.notifications.settle(notification.id, {
-        status: 'failed',
-        attempts,
-        locked_until: null,
-        last_error: lastError,
+      await store.transaction(async (trx) => {
+        await trx.notifications.settle(notification.id, {
+          status: 'failed',
+          attempts,
+          locked_until: null,
+          last_error: lastError,
+        })
+        await trx.notifications.promoteNext(notification.subscription_id, Date.now())
       })
       log.warn(
         {
@@ -178,7 +187,11 @@ export function startDeliveryWorker(deps: {
     })
   }
 
+  let lastSweep = 0
   const sweep = async () => {
+    // Endings are due to time: once per poll interval is often enough.
+    if (Date.now() - lastSweep < config.pollMs) return
+    lastSweep = Date.now()
     const soon = new Date(Date.now() + config.tokenExpiryNoticeMs).toISOString()
     const now = new Date().toISOString()
     for (const row of await store.subscriptions.dueToEnd(soon)) {
@@ -197,18 +210,27 @@ export function startDeliveryWorker(deps: {
     }
   }
 
+  // Deliveries run side by side, up to `maxInFlight`; each one that ends frees a slot and looks
+  // for more work, so a slow sink holds one slot, never the others.
+  const maxInFlight = config.batch * 2
+  const inFlight = new Set<Promise<void>>()
+
   const cycle = async () => {
     do {
       again = false
       await sweep()
-      const claimed = await store.notifications.claimDue(Date.now(), config.batch, config.leaseMs)
-      await Promise.all(
-        claimed.map((n) =>
-          attempt(n).catch((error: unknown) =>
-            log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
-          ),
-        ),
-      )
+      const room = maxInFlight - inFlight.size
+      if (room <= 0) return
+      const claimed = await store.notifications.claimDue(Date.now(), Math.min(room, config.batch), config.leaseMs)
+      for (const n of claimed) {
+        const task: Promise<void> = attempt(n)
+          .catch((error: unknown) => log.error({ err: error, notification: n.id }, 'delivery attempt crashed'))
+          .finally(() => {
+            inFlight.delete(task)
+            run()
+          })
+        inFlight.add(task)
+      }
       if (claimed.length === config.batch) again = true
     } while (again && !stopped)
   }
@@ -220,9 +242,7 @@ export function startDeliveryWorker(deps: {
       return
     }
     running = cycle()
-      .catch((error: unknown) =>
-        log.error({ err: error, worker: workerId }, 'delivery cycle failed'),
-      )
+      .catch((error: unknown) => log.error({ err: error, worker: workerId }, 'delivery cycle failed'))
       .finally(() => {
         running = undefined
         if (again && !stopped) run()
@@ -240,6 +260,7 @@ export function startDeliveryWorker(deps: {
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
       await running
+      await Promise.all([...inFlight])
     },
   }
 }

@@ -1,6 +1,6 @@
 import type { NetworkEvent } from '../network/device.js'
 import type { Store } from '../store/store.js'
-import type { SubscriptionRow } from '../store/subscriptions.js'
+import type { NewNotification, SubscriptionRow } from '../store/subscriptions.js'
 import { subscriptionApi, type EventData, type SubscriptionApi } from '../subscriptions/apis.js'
 import { cloudEvent } from './cloud-event.js'
 
@@ -39,37 +39,33 @@ export function storedConfig(row: SubscriptionRow): StoredConfig {
   return JSON.parse(row.config) as StoredConfig
 }
 
-/** Writes one notification to the outbox, in order, with a stable CloudEvent id. */
-async function enqueue(
-  store: Store,
+/** One notification for the outbox: a CloudEvent with an id that stays the same across retries. */
+function notification(
   row: SubscriptionRow,
   api: SubscriptionApi,
   type: string,
   data: EventData,
   source: string,
   time?: string,
-): Promise<void> {
+): Omit<NewNotification, 'status'> {
   const event = cloudEvent({
     source,
     type: api.prefix + type,
     ...(time === undefined ? {} : { time }),
     data: { ...subjectOf(api, row), ...data, subscriptionId: row.id },
   })
-  const seq = await store.subscriptions.nextSeq(row.id)
-  await store.notifications.insert({
+  return {
     id: event.id,
     subscription_id: row.id,
-    seq,
     type: event.type,
     event: JSON.stringify(event),
-    status: 'pending',
     attempts: 0,
     next_attempt_at: Date.now(),
     locked_until: null,
     last_error: null,
     created_at: new Date().toISOString(),
     delivered_at: null,
-  })
+  }
 }
 
 export interface OutboxDeps {
@@ -91,12 +87,12 @@ export async function emitStateEvent(
 ): Promise<void> {
   const api = subscriptionApi(row.api)
   if (api === undefined || row.status !== 'ACTIVE') return
-  await enqueue(deps.store, row, api, type, data, deps.source(api), time)
-  const sent = row.events_sent + 1
-  row.events_sent = sent
-  await deps.store.subscriptions.update(row.id, { events_sent: sent })
-  if (row.max_events !== null && sent >= row.max_events)
+  await deps.store.notifications.enqueue([notification(row, api, type, data, deps.source(api), time)])
+  row.events_sent += 1
+  await deps.store.subscriptions.countEvents([row.id], 1)
+  if (row.max_events !== null && row.events_sent >= row.max_events) {
     await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
+  }
 }
 
 /** Ends a subscription and notifies its sink with `subscription-ended` (not counted toward max events). */
@@ -117,14 +113,9 @@ export async function endSubscription(
   if (api.endReasons !== undefined && !api.endReasons.includes(reason)) return
   const description =
     api.endEvent === 'subscription-ended' ? { terminationDescription: DESCRIPTIONS[reason] } : {}
-  await enqueue(
-    deps.store,
-    row,
-    api,
-    api.endEvent,
-    { terminationReason: reason, ...description },
-    deps.source(api),
-  )
+  await deps.store.notifications.enqueue([
+    notification(row, api, api.endEvent, { terminationReason: reason, ...description }, deps.source(api)),
+  ])
 }
 
 /**
@@ -135,28 +126,39 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
   let written = 0
   for (const event of events) {
     const rows = await deps.store.subscriptions.activeForDevice(event.deviceId)
+    if (event.type === 'device-removed') {
+      for (const row of rows) await endSubscription(deps, row, 'NETWORK_TERMINATED')
+      written += rows.length
+      continue
+    }
+    // One change can reach thousands of subscriptions: their notifications go in one batch.
+    const batch: Omit<NewNotification, 'status'>[] = []
+    const counted: { row: SubscriptionRow; produced: number }[] = []
     for (const row of rows) {
-      if (event.type === 'device-removed') {
-        await endSubscription(deps, row, 'NETWORK_TERMINATED')
-        written++
-        continue
-      }
       const api = subscriptionApi(row.api)
       if (api === undefined) continue
+      let produced = 0
       for (const type of JSON.parse(row.types) as string[]) {
-        for (const produced of api.eventsFor(type.slice(api.prefix.length), event)) {
-          if (row.status !== 'ACTIVE') break
-          await emitStateEvent(
-            deps,
-            row,
-            type.slice(api.prefix.length),
-            produced.data,
-            produced.time,
-          )
-          written++
+        const short = type.slice(api.prefix.length)
+        for (const { data, time } of api.eventsFor(short, event)) {
+          if (row.max_events !== null && row.events_sent + produced >= row.max_events) break
+          batch.push(notification(row, api, short, data, deps.source(api), time))
+          produced++
         }
       }
+      if (produced > 0) {
+        row.events_sent += produced
+        counted.push({ row, produced })
+      }
     }
+    await deps.store.notifications.enqueue(batch)
+    const byIncrement = new Map<number, string[]>()
+    for (const { row, produced } of counted) byIncrement.set(produced, [...(byIncrement.get(produced) ?? []), row.id])
+    for (const [by, ids] of byIncrement) await deps.store.subscriptions.countEvents(ids, by)
+    for (const { row } of counted) {
+      if (row.max_events !== null && row.events_sent >= row.max_events) await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
+    }
+    written += batch.length
   }
   return written
 }

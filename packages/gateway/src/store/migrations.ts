@@ -170,7 +170,6 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .addColumn('starts_at', 'text', (c) => c.notNull())
           .addColumn('ended_at', 'text')
           .addColumn('termination_reason', 'text')
-          .addColumn('next_seq', 'integer', (c) => c.notNull().defaultTo(0))
           .addColumn('created_at', 'text', (c) => c.notNull())
           .execute()
         await db.schema
@@ -183,11 +182,15 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .on('subscriptions')
           .columns(['client_id', 'api'])
           .execute()
-        await db.schema
-          .createTable('notifications')
-          .addColumn('id', 'text', (c) => c.primaryKey())
+        // seq: insertion order, global; per subscription it orders the notifications.
+        let notifications = db.schema.createTable('notifications')
+        notifications =
+          dialect === 'postgres'
+            ? notifications.addColumn('seq', 'bigserial', (c) => c.primaryKey())
+            : notifications.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        await notifications
+          .addColumn('id', 'text', (c) => c.notNull().unique())
           .addColumn('subscription_id', 'text', (c) => c.notNull())
-          .addColumn('seq', 'integer', (c) => c.notNull())
           .addColumn('type', 'text', (c) => c.notNull())
           .addColumn('event', 'text', (c) => c.notNull())
           .addColumn('status', 'text', (c) => c.notNull())

@@ -2,8 +2,8 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from './schema.js'
 
 export interface RateLimitRepository {
-  /** Counts one request of `key` in the second `window`; returns the count so far. */
-  hit(key: string, window: number): Promise<number>
+  /** Adds `count` requests of `key` to the second `window`; returns the cluster's total so far. */
+  hit(key: string, window: number, count?: number): Promise<number>
   /** Forgets windows before `window`. */
   prune(window: number): Promise<void>
 }

@@ -166,17 +166,16 @@ export interface SubscriptionTable {
   starts_at: string
   ended_at: string | null
   termination_reason: string | null
-  /** Order of the next notification of this subscription (delivery keeps it). */
-  next_seq: number
   created_at: string
 }
 
 /** The outbox: one CloudEvent to deliver to one subscription's sink. */
 export interface NotificationTable {
   /** The CloudEvent `id`: stable across retries so receivers can deduplicate. */
+  /** Insertion order (auto-increment): orders a subscription's notifications. */
+  seq: Generated<number>
   id: string
   subscription_id: string
-  seq: number
   type: string
   /** JSON CloudEvent. */
   event: string

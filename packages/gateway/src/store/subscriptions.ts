@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Dialect } from './migrations.js'
 import type {
   Database,
@@ -9,6 +9,7 @@ import type {
 
 export type SubscriptionRow = Selectable<SubscriptionTable>
 export type NotificationRow = Selectable<NotificationTable>
+export type NewNotification = Insertable<NotificationTable>
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptTable>
 
 export interface SubscriptionRepository {
@@ -22,20 +23,27 @@ export interface SubscriptionRepository {
   }): Promise<SubscriptionRow[]>
   activeForDevice(deviceId: string): Promise<SubscriptionRow[]>
   update(id: string, changes: Partial<Omit<SubscriptionRow, 'id'>>): Promise<void>
-  /** Reserves the next notification order number of a subscription. */
-  nextSeq(id: string): Promise<number>
+  /** Adds `by` to the events sent of each subscription. */
+  countEvents(ids: readonly string[], by: number): Promise<void>
   /** Active subscriptions whose expiry or sink token expiry is at or before `at` (ISO). */
   dueToEnd(at: string): Promise<SubscriptionRow[]>
 }
 
 export interface NotificationRepository {
-  insert(row: NotificationRow): Promise<void>
+  /**
+   * Adds notifications in order: each becomes its subscription's head (`pending`) when the line
+   * is empty, else `queued` behind it. Concurrent changes of one device serialise on its row, so
+   * one subscription never gets two heads.
+   */
+  enqueue(rows: readonly Omit<NewNotification, 'status'>[]): Promise<void>
+  /** After a head was settled: the next queued notification of the subscription becomes the head. */
+  promoteNext(subscriptionId: string, now: number): Promise<void>
   byId(id: string): Promise<NotificationRow | undefined>
   /**
-   * Claims up to `limit` due notifications for `leaseMs`: pending, due, not held by another
-   * worker, and each the oldest pending one of its subscription (order is kept per
-   * subscription). On PostgreSQL rows are locked with `FOR UPDATE SKIP LOCKED`, so concurrent
-   * workers never claim the same one.
+   * Claims up to `limit` due notifications for `leaseMs`: `pending`, due, not held by another
+   * worker. Only the head of each subscription's line is `pending` (the rest wait `queued`), so
+   * order is kept per subscription while the claim stays an index range scan. On PostgreSQL rows
+   * are locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers never claim the same one.
    */
   claimDue(now: number, limit: number, leaseMs: number): Promise<NotificationRow[]>
   settle(
@@ -85,14 +93,13 @@ export function subscriptionRepository(
     async update(id, changes) {
       await db.updateTable('subscriptions').set(changes).where('id', '=', id).execute()
     },
-    async nextSeq(id) {
-      const row = await db
+    async countEvents(ids, by) {
+      if (ids.length === 0) return
+      await db
         .updateTable('subscriptions')
-        .set({ next_seq: sql<number>`next_seq + 1` })
-        .where('id', '=', id)
-        .returning('next_seq')
-        .executeTakeFirstOrThrow()
-      return Number(row.next_seq)
+        .set({ events_sent: sql<number>`events_sent + ${by}` })
+        .where('id', 'in', ids)
+        .execute()
     },
     dueToEnd: (at) =>
       db
@@ -109,8 +116,42 @@ export function notificationRepository(
   dialect: Dialect,
 ): NotificationRepository {
   return {
-    async insert(row) {
-      await db.insertInto('notifications').values(row).execute()
+    async enqueue(rows) {
+      if (rows.length === 0) return
+      const subscriptionIds = [...new Set(rows.map((r) => r.subscription_id))]
+      const heads = new Set<string>()
+      for (let i = 0; i < subscriptionIds.length; i += 500) {
+        const existing = await db
+          .selectFrom('notifications')
+          .select('subscription_id')
+          .distinct()
+          .where('subscription_id', 'in', subscriptionIds.slice(i, i + 500))
+          .where('status', 'in', ['pending', 'queued'])
+          .execute()
+        for (const e of existing) heads.add(e.subscription_id)
+      }
+      const values = rows.map((row) => {
+        const head = !heads.has(row.subscription_id)
+        heads.add(row.subscription_id)
+        return { ...row, status: head ? 'pending' : 'queued' }
+      })
+      // Bounded batches: SQLite allows at most 32,766 bound parameters per statement.
+      for (let i = 0; i < values.length; i += 500) {
+        await db.insertInto('notifications').values(values.slice(i, i + 500)).execute()
+      }
+    },
+    async promoteNext(subscriptionId, now) {
+      const next = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('subscription_id', '=', subscriptionId)
+        .where('status', '=', 'queued')
+        .orderBy('seq')
+        .limit(1)
+        .executeTakeFirst()
+      if (next !== undefined) {
+        await db.updateTable('notifications').set({ status: 'pending', next_attempt_at: now }).where('id', '=', next.id).execute()
+      }
     },
     byId: (id) =>
       db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
@@ -122,18 +163,6 @@ export function notificationRepository(
           .where('n.status', '=', 'pending')
           .where('n.next_attempt_at', '<=', now)
           .where((eb) => eb.or([eb('n.locked_until', 'is', null), eb('n.locked_until', '<', now)]))
-          .where((eb) =>
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('notifications as earlier')
-                  .select('earlier.id')
-                  .whereRef('earlier.subscription_id', '=', 'n.subscription_id')
-                  .where('earlier.status', '=', 'pending')
-                  .whereRef('earlier.seq', '<', 'n.seq'),
-              ),
-            ),
-          )
           .orderBy('n.next_attempt_at')
           .limit(limit)
         if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked()
@@ -172,7 +201,7 @@ export function notificationRepository(
         .updateTable('notifications')
         .set({ status: 'cancelled' })
         .where('subscription_id', '=', subscriptionId)
-        .where('status', '=', 'pending')
+        .where('status', 'in', ['pending', 'queued'])
       if (exceptId !== undefined) query = query.where('id', '!=', exceptId)
       await query.execute()
     },

@@ -128,7 +128,6 @@ export function legacySubscriptionRoutes(
         starts_at: now,
         ended_at: null,
         termination_reason: null,
-        next_seq: 0,
         created_at: now,
       }
       await deps.store.subscriptions.insert(row)

@@ -176,7 +176,6 @@ export async function createSubscription(
     starts_at: now,
     ended_at: null,
     termination_reason: null,
-    next_seq: 0,
     created_at: now,
   }
   await deps.store.transaction(async (store) => {
