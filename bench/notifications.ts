@@ -9,10 +9,14 @@ const PREFIX = `org.camaraproject.${API}.v0.`
 async function call(url: string, method: string, path: string, token: string, json?: unknown) {
   const response = await fetch(url + path, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(json === undefined ? {} : { body: JSON.stringify(json) }),
   })
-  return { status: response.status, body: (await response.json().catch(() => undefined)) as any }
+  const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined
+  return { status: response.status, body }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -20,19 +24,27 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export async function benchNotifications(gateway: { url: string; adminToken: string }) {
-  const arrivals: { at: number; body: any }[] = []
+  const arrivals: { at: number; body: unknown }[] = []
   const sink = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      arrivals.push({ at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString()) })
+      arrivals.push({
+        at: Date.now(),
+        body: JSON.parse(Buffer.concat(chunks).toString()) as unknown,
+      })
       res.writeHead(204).end()
     })
   })
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r))
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/events`
   try {
-    const token = (await call(gateway.url, 'POST', '/sandbox/v1/access-tokens', gateway.adminToken, { scope: `${API}:${PREFIX}roaming-status:create`, clientId: 'bench' })).body.access_token as string
+    const token = (
+      await call(gateway.url, 'POST', '/sandbox/v1/access-tokens', gateway.adminToken, {
+        scope: `${API}:${PREFIX}roaming-status:create`,
+        clientId: 'bench',
+      })
+    )?.body?.['access_token'] as string
     const subscribe = (phoneNumber: string) =>
       call(gateway.url, 'POST', `/${API}/v0.8/subscriptions`, token, {
         protocol: 'HTTP',
@@ -48,7 +60,9 @@ export async function benchNotifications(gateway: { url: string; adminToken: str
     for (let i = 0; i < 100; i++) {
       const before = arrivals.length
       const sent = Date.now()
-      await call(gateway.url, 'PATCH', '/network/v1/devices/+34690000001', gateway.adminToken, { roaming: i % 2 === 0 ? { countryCode: 262 } : false })
+      await call(gateway.url, 'PATCH', '/network/v1/devices/+34690000001', gateway.adminToken, {
+        roaming: i % 2 === 0 ? { countryCode: 262 } : false,
+      })
       while (arrivals.length === before) await new Promise((r) => setTimeout(r, 1))
       latencies.push((arrivals[arrivals.length - 1]?.at ?? sent) - sent)
     }
@@ -58,16 +72,21 @@ export async function benchNotifications(gateway: { url: string; adminToken: str
     const subscriptions = 1000
     await call(gateway.url, 'PUT', '/network/v1/devices/+34690000002', gateway.adminToken, {})
     for (let i = 0; i < subscriptions; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, subscriptions - i) }, () => subscribe('+34690000002')))
+      await Promise.all(
+        Array.from({ length: Math.min(50, subscriptions - i) }, () => subscribe('+34690000002')),
+      )
     }
     const before = arrivals.length
     const started = Date.now()
     for (let i = 0; i < 5; i++) {
-      await call(gateway.url, 'PATCH', '/network/v1/devices/+34690000002', gateway.adminToken, { roaming: i % 2 === 0 ? { countryCode: 262 } : false })
+      await call(gateway.url, 'PATCH', '/network/v1/devices/+34690000002', gateway.adminToken, {
+        roaming: i % 2 === 0 ? { countryCode: 262 } : false,
+      })
     }
     const expected = before + subscriptions * 5
     const deadline = Date.now() + 120_000
-    while (arrivals.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    while (arrivals.length < expected && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
     const seconds = (Date.now() - started) / 1000
     return {
       latencyP50: percentile(latencies, 50),

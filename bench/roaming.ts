@@ -10,27 +10,26 @@ import { benchNotifications } from './notifications.js'
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10)
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50)
 const TARGET = 0.7
+// Several gateway processes on one PostgreSQL (DATABASE_URL): the load is spread over them.
+const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 1)
 const ROOT = join(import.meta.dirname, '..')
 const children: ChildProcess[] = []
 
-function start(role: string, env: Record<string, string> = {}): Promise<{ url: string; token?: string; adminToken?: string }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join('bench', 'servers.ts'), role], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  })
+function start(
+  role: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; token?: string; adminToken?: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join('bench', 'servers.ts'), role],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] },
+  )
   children.push(child)
   return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString()
-      const line = out.split('\n').find((l) => l.startsWith('BENCH '))
-      if (line !== undefined) {
-        // From here on the gateway's log lines are drained, not read.
-        child.stdout?.removeAllListeners('data')
-        child.stdout?.resume()
-        resolve(JSON.parse(line.slice(6)) as { url: string })
-      }
+    const timer = setTimeout(() => reject(new Error(`${role} did not start within 60 s`)), 60_000)
+    child.once('message', (info) => {
+      clearTimeout(timer)
+      resolve(info as { url: string })
     })
     child.once('exit', (code) => reject(new Error(`${role} exited ${code}`)))
   })
@@ -39,10 +38,18 @@ function start(role: string, env: Record<string, string> = {}): Promise<{ url: s
 function stopAll(): void {
   for (const child of children) child.kill('SIGKILL')
 }
-process.once('SIGINT', () => {
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopAll()
+    process.exit(130)
+  })
+}
+// The whole run is bounded: whatever happens, it ends within 15 minutes.
+setTimeout(() => {
+  console.error('bench: did not finish within 15 minutes; stopping')
   stopAll()
-  process.exit(130)
-})
+  process.exit(1)
+}, 15 * 60_000).unref()
 
 interface Figures {
   name: string
@@ -53,11 +60,16 @@ interface Figures {
   errors: number
 }
 
-async function load(name: string, url: string, headers: Record<string, string>, seconds: number): Promise<Figures> {
+async function load(
+  name: string,
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<Figures> {
   const result = await autocannon({
     url: url + '/device-roaming-status/v1/retrieve',
     method: 'POST',
-    connections: CONNECTIONS,
+    connections: Math.max(1, Math.round(CONNECTIONS / INSTANCES)),
     duration: seconds,
     headers: { 'content-type': 'application/json', 'x-correlator': 'bench-1', ...headers },
     body: JSON.stringify({ device: { phoneNumber: '+34600000002' } }),
@@ -72,6 +84,18 @@ async function load(name: string, url: string, headers: Record<string, string>, 
   }
 }
 
+/** Several instances measured at once: their request rates add up, latencies are the worst. */
+function combine(parts: Figures[]): Figures {
+  return {
+    name: `gateway ×${parts.length} (roaming)`,
+    requestsPerSecond: parts.reduce((sum, p) => sum + p.requestsPerSecond, 0),
+    p50: Math.max(...parts.map((p) => p.p50)),
+    p99: Math.max(...parts.map((p) => p.p99)),
+    non2xx: parts.reduce((sum, p) => sum + p.non2xx, 0),
+    errors: parts.reduce((sum, p) => sum + p.errors, 0),
+  }
+}
+
 function table(rows: Figures[]): string {
   const lines = ['name                 req/s     p50 ms  p99 ms  non-2xx  errors']
   for (const r of rows) {
@@ -83,8 +107,20 @@ function table(rows: Figures[]): string {
 }
 
 try {
+  if (INSTANCES > 1 && process.env['DATABASE_URL'] === undefined)
+    throw new Error('BENCH_INSTANCES > 1 needs DATABASE_URL')
   const baseline = await start('baseline')
-  const gateway = await start('gateway', process.env['DATABASE_URL'] === undefined ? {} : { DATABASE_URL: process.env['DATABASE_URL'] })
+  const storeEnv: Record<string, string> =
+    process.env['DATABASE_URL'] === undefined
+      ? {}
+      : {
+          DATABASE_URL: process.env['DATABASE_URL'],
+          ADMIN_TOKEN: 'bench-admin-token-0123456789',
+          ISSUER: 'http://bench.gateway',
+        }
+  const gateway = await start('gateway', storeEnv)
+  const more = []
+  for (let i = 1; i < INSTANCES; i++) more.push(await start('gateway', storeEnv))
   const auth = { authorization: `Bearer ${gateway.token ?? ''}` }
   const check = await fetch(gateway.url + '/device-roaming-status/v1/retrieve', {
     method: 'POST',
@@ -92,26 +128,60 @@ try {
     body: JSON.stringify({ device: { phoneNumber: '+34600000002' } }),
   })
   const answer = (await check.json()) as { countryCode?: number }
-  if (check.status !== 200 || answer.countryCode !== 262) throw new Error(`gateway answered ${check.status} ${JSON.stringify(answer)}`)
+  if (check.status !== 200 || answer.countryCode !== 262)
+    throw new Error(`gateway answered ${check.status} ${JSON.stringify(answer)}`)
 
   console.log(`Warming up (2 s each), then ${DURATION} s each with ${CONNECTIONS} connections…`)
   await load('warm-up', baseline.url, {}, 2)
   await load('warm-up', gateway.url, auth, 2)
   const base = await load('node:http baseline', baseline.url, {}, DURATION)
-  const gw = await load('gateway (roaming)', gateway.url, auth, DURATION)
+  const gw =
+    more.length === 0
+      ? await load('gateway (roaming)', gateway.url, auth, DURATION)
+      : combine(
+          await Promise.all(
+            [gateway, ...more].map((g, i) => load(`gateway ${i + 1}`, g.url, auth, DURATION)),
+          ),
+        )
   const ratio = gw.requestsPerSecond / base.requestsPerSecond
   console.log(table([base, gw]))
-  console.log(`ratio gateway/baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET}: ${ratio >= TARGET ? 'PASS' : 'BELOW'})`)
+  console.log(
+    `ratio gateway/baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET}: ${ratio >= TARGET ? 'PASS' : 'BELOW'})`,
+  )
 
-  const notifications = await benchNotifications({ url: gateway.url, adminToken: gateway.adminToken ?? '' })
+  const notifications = await benchNotifications({
+    url: gateway.url,
+    adminToken: gateway.adminToken ?? '',
+  })
   console.log(
     `notifications: network event → webhook p50 ${notifications.latencyP50} ms, p99 ${notifications.latencyP99} ms; ` +
       `${notifications.deliveriesPerSecond} deliveries/s with ${notifications.subscriptions} subscriptions`,
   )
 
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
-  const file = join(ROOT, 'bench', 'results', `roaming-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), duration: DURATION, connections: CONNECTIONS, store: process.env['DATABASE_URL'] === undefined ? 'sqlite' : 'postgres', baseline: base, gateway: gw, ratio, notifications }, null, 2))
+  const file = join(
+    ROOT,
+    'bench',
+    'results',
+    `roaming-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  )
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        duration: DURATION,
+        connections: CONNECTIONS,
+        store: process.env['DATABASE_URL'] === undefined ? 'sqlite' : 'postgres',
+        baseline: base,
+        gateway: gw,
+        ratio,
+        notifications,
+      },
+      null,
+      2,
+    ),
+  )
   console.log(`figures written to ${file}`)
 } finally {
   stopAll()

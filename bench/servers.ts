@@ -1,5 +1,6 @@
 // Child-process entry points of the benchmark: `baseline` (a bare node:http JSON handler) or
-// `gateway` (the real gateway with a minted token). Each prints one JSON line with its URL.
+// `gateway` (the real gateway with a minted token). Each sends its URL to the parent over IPC;
+// the gateway's log lines go to stdout, which the parent sends to /dev/null.
 import { createServer } from 'node:http'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -20,14 +21,17 @@ if (role === 'baseline') {
         countryCode: 262,
         countryName: ['DE'],
       })
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) })
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(answer),
+      })
       res.end(answer)
     })
   })
   server.listen(0, '127.0.0.1', () => {
     const address = server.address()
     const port = typeof address === 'object' && address !== null ? address.port : 0
-    process.stdout.write('BENCH ' + JSON.stringify({ url: `http://127.0.0.1:${port}` }) + '\n')
+    process.send?.({ url: `http://127.0.0.1:${port}` })
   })
 } else if (role === 'gateway') {
   const { startGateway } = await import('../packages/gateway/src/gateway.js')
@@ -44,7 +48,7 @@ if (role === 'baseline') {
     { store: gateway.store, keyring: gateway.keyring, issuer: gateway.config.issuer },
     { clientId: 'bench', scope: 'device-roaming-status:read', ttlSeconds: 3600 },
   )
-  process.stdout.write('BENCH ' + JSON.stringify({ url: gateway.url, token, adminToken: gateway.adminToken }) + '\n')
+  process.send?.({ url: gateway.url, token, adminToken: gateway.adminToken })
   process.once('SIGTERM', () => void gateway.close().then(() => process.exit(0)))
 } else {
   throw new Error(`unknown role ${role}`)

@@ -12,6 +12,152 @@ export type DeviceState = DeviceStateInput
 /** A device as the admin API shows it. */
 export type Device = DeviceView
 
+/** The OAuth grant types an app may use, as the developer hub stores them. */
+export const GRANT_TYPES = {
+  ciba: 'urn:openid:params:grant-type:ciba',
+  authorization_code: 'authorization_code',
+  client_credentials: 'client_credentials',
+  'jwt-bearer': 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  refresh_token: 'refresh_token',
+} as const
+export type GrantType = (typeof GRANT_TYPES)[keyof typeof GRANT_TYPES]
+
+export const AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+] as const
+export type AuthMethod = (typeof AUTH_METHODS)[number]
+
+export const APP_MODES = ['strict', 'compatible'] as const
+export type AppMode = (typeof APP_MODES)[number]
+
+/** A public JSON Web Key (its fields are the JWK's own). */
+export type Jwk = { kty: string; kid?: string } & Record<string, unknown>
+
+/** An app (OAuth client) as `GET /admin/v1/apps` shows it: never its secret. */
+export interface App {
+  clientId: string
+  name: string
+  redirectUris: string[]
+  scopes: string[]
+  purposes: string[]
+  grantTypes: GrantType[]
+  tokenEndpointAuthMethod: AuthMethod
+  jwks?: { keys: Jwk[] }
+  mode: AppMode
+  hasSecret: boolean
+  createdAt: string
+  updatedAt: string
+}
+
+/** The body of `POST /admin/v1/apps`. */
+export interface AppInput {
+  name: string
+  clientId?: string
+  redirectUris?: string[]
+  /** API names such as `device-roaming-status`: every scope of each. */
+  apis?: string[]
+  scopes?: string[]
+  purposes?: string[]
+  grantTypes?: GrantType[]
+  tokenEndpointAuthMethod?: AuthMethod
+  jwks?: { keys: Jwk[] }
+  mode?: AppMode
+}
+
+/** A created app; `clientSecret` when the gateway generated one (shown this once). */
+export type CreatedApp = App & { clientSecret?: string }
+
+export const CONSENT_STATUSES = ['granted', 'denied', 'revoked'] as const
+export type ConsentStatus = (typeof CONSENT_STATUSES)[number]
+
+export interface Consent {
+  id: string
+  clientId: string
+  /** `null` when the device was removed since. */
+  phoneNumber: string | null
+  purpose: string
+  scopes: string[]
+  status: ConsentStatus
+  createdAt: string
+  updatedAt: string
+}
+
+export interface ConsentFilter {
+  phoneNumber?: string
+  clientId?: string
+  status?: ConsentStatus
+}
+
+/** A CIBA authorization request waiting for (or past) the user's decision. */
+export interface Authorization {
+  authReqId: string
+  clientId: string
+  phoneNumber: string | null
+  purpose: string
+  scopes: string[]
+  status: string
+  createdAt: string
+  expiresAt: string
+}
+
+export type Decision = 'approve' | 'deny'
+
+export interface SigningKey {
+  kid: string
+  alg: string
+  current: boolean
+  retired: boolean
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+export interface Delivery {
+  id: string
+  subscriptionId: string
+  /** The CloudEvent type, e.g. `org.camaraproject.device-roaming-status-subscriptions.v0.roaming-on`. */
+  type: string
+  status: DeliveryStatus
+  attempts: number
+  lastError: string | null
+  createdAt: string
+  deliveredAt: string | null
+  nextAttemptAt: string | null
+  history: {
+    attempt: number
+    at: string
+    statusCode: number | null
+    error: string | null
+    durationMs: number
+  }[]
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus
+  subscriptionId?: string
+  limit?: number
+}
+
+/** A change of a simulated device, as `GET /network/v1/events` lists them. */
+export interface NetworkEvent {
+  seq: number
+  id: string
+  deviceId: string
+  phoneNumber: string
+  type: string
+  before: Record<string, unknown> | null
+  after: Record<string, unknown> | null
+  occurredAt: string
+}
+
+export interface EventFilter {
+  phoneNumber?: string
+  after?: number
+  limit?: number
+}
+
 export interface AdminClientOptions {
   /** Base URL of the gateway, e.g. `http://127.0.0.1:8080`. */
   url: string
@@ -27,9 +173,40 @@ export interface AdminClient {
   deleteDevice(phoneNumber: string): Promise<void>
   startScenario(scenario: unknown): Promise<ScenarioRun>
   getScenario(id: string): Promise<ScenarioRun>
+  listScenarios(): Promise<ScenarioRun[]>
+  cancelScenario(id: string): Promise<ScenarioRun>
+  listEvents(filter?: EventFilter): Promise<NetworkEvent[]>
+  listApps(): Promise<App[]>
+  getApp(clientId: string): Promise<App>
+  createApp(input: AppInput): Promise<CreatedApp>
+  rotateSecret(clientId: string): Promise<{ clientId: string; clientSecret: string }>
+  deleteApp(clientId: string): Promise<void>
+  listConsents(filter?: ConsentFilter): Promise<Consent[]>
+  revokeConsent(id: string): Promise<{ id: string; status: 'revoked' }>
+  listAuthorizations(filter?: { status?: string }): Promise<Authorization[]>
+  decideAuthorization(
+    authReqId: string,
+    decision: Decision,
+  ): Promise<{ authReqId: string; status: string }>
+  listKeys(): Promise<SigningKey[]>
+  rotateKeys(): Promise<{ kid: string }>
+  listDeliveries(filter?: DeliveryFilter): Promise<Delivery[]>
 }
 
-/** A client of the simulator's admin API (`/network/v1/…`, `Authorization: Bearer $ADMIN_TOKEN`). */
+/** `?a=1&b=x` of the fields that are set, or `''`. */
+function query(params: Readonly<Record<string, string | number | undefined>>): string {
+  const search = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) search.set(name, String(value))
+  }
+  const text = search.toString()
+  return text === '' ? '' : `?${text}`
+}
+
+/**
+ * A client of the gateway's admin APIs: the simulator (`/network/v1/…`) and the developer hub and
+ * consents (`/admin/v1/…`), with `Authorization: Bearer $ADMIN_TOKEN`.
+ */
 export function adminClient(options: AdminClientOptions): AdminClient {
   const base = options.url.replace(/\/+$/, '')
   const request = async <TBody>(method: string, path: string, body?: unknown): Promise<TBody> => {
@@ -40,6 +217,7 @@ export function adminClient(options: AdminClientOptions): AdminClient {
     return parsed as TBody
   }
   const device = (phoneNumber: string) => `/network/v1/devices/${encodeURIComponent(phoneNumber)}`
+  const app = (clientId: string) => `/admin/v1/apps/${encodeURIComponent(clientId)}`
   return {
     listDevices: () => request('GET', '/network/v1/devices'),
     getDevice: (phoneNumber) => request('GET', device(phoneNumber)),
@@ -48,6 +226,35 @@ export function adminClient(options: AdminClientOptions): AdminClient {
     deleteDevice: (phoneNumber) => request('DELETE', device(phoneNumber)),
     startScenario: (scenario) => request('POST', '/network/v1/scenarios', scenario),
     getScenario: (id) => request('GET', `/network/v1/scenarios/${encodeURIComponent(id)}`),
+    listScenarios: () => request('GET', '/network/v1/scenarios'),
+    cancelScenario: (id) => request('DELETE', `/network/v1/scenarios/${encodeURIComponent(id)}`),
+    listEvents: (filter = {}) =>
+      request(
+        'GET',
+        `/network/v1/events${query({ phoneNumber: filter.phoneNumber, after: filter.after, limit: filter.limit })}`,
+      ),
+    listApps: () => request('GET', '/admin/v1/apps'),
+    getApp: (clientId) => request('GET', app(clientId)),
+    createApp: (input) => request('POST', '/admin/v1/apps', input),
+    rotateSecret: (clientId) => request('POST', `${app(clientId)}/secret`),
+    deleteApp: (clientId) => request('DELETE', app(clientId)),
+    listConsents: (filter = {}) =>
+      request(
+        'GET',
+        `/admin/v1/consents${query({ phoneNumber: filter.phoneNumber, clientId: filter.clientId, status: filter.status })}`,
+      ),
+    revokeConsent: (id) => request('DELETE', `/admin/v1/consents/${encodeURIComponent(id)}`),
+    listAuthorizations: (filter = {}) =>
+      request('GET', `/admin/v1/authorizations${query({ status: filter.status })}`),
+    decideAuthorization: (authReqId, decision) =>
+      request('POST', `/admin/v1/authorizations/${encodeURIComponent(authReqId)}/${decision}`),
+    listKeys: () => request('GET', '/admin/v1/keys'),
+    rotateKeys: () => request('POST', '/admin/v1/keys/rotate'),
+    listDeliveries: (filter = {}) =>
+      request(
+        'GET',
+        `/admin/v1/deliveries${query({ status: filter.status, subscriptionId: filter.subscriptionId, limit: filter.limit })}`,
+      ),
   }
 }
 

@@ -15,6 +15,8 @@ export interface OptionSpec {
   /** Placeholder of the value in the help, e.g. `MCC`. */
   value?: string
   short?: string
+  /** The flag may be given more than once (`--scope a --scope b`); read it with `strings`. */
+  multiple?: boolean
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>
@@ -22,6 +24,8 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>
 /** Parsed flags of one command line. */
 export interface Flags {
   string(name: string): string | undefined
+  /** Every value of a repeatable flag, in order; `[]` when it is not given. */
+  strings(name: string): string[]
   boolean(name: string): boolean
   has(name: string): boolean
 }
@@ -38,7 +42,7 @@ export interface CommandContext {
 export interface Command {
   /** Command words, e.g. `devices set`. */
   name: string
-  /** Positional arguments, e.g. `<phoneNumber>`; all required. */
+  /** Positional arguments, e.g. `<phoneNumber>`; required, unless in brackets: `[<authReqId>]`. */
   args: readonly string[]
   summary: string
   description?: string

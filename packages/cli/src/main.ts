@@ -5,8 +5,19 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { adminClient, type AdminClient } from './admin-client.js'
 import type { Command, CommandContext, Flags, Io, OptionSpecs } from './command.js'
+import { appsCreate, appsDelete, appsList, appsRotateSecret, appsShow } from './commands/apps.js'
+import {
+  consentApprove,
+  consentDeny,
+  consentList,
+  consentPending,
+  consentRevoke,
+} from './commands/consent.js'
+import { deliveriesList } from './commands/deliveries.js'
 import { devicesDelete, devicesGet, devicesList, devicesSet } from './commands/devices.js'
-import { scenarioRun } from './commands/scenario.js'
+import { eventsList } from './commands/events.js'
+import { keysList, keysRotate } from './commands/keys.js'
+import { scenarioCancel, scenarioList, scenarioRun } from './commands/scenario.js'
 import { start } from './commands/start.js'
 import { CliError, EXIT, usageError } from './errors.js'
 
@@ -16,13 +27,34 @@ export const COMMANDS: readonly Command[] = [
   devicesGet,
   devicesSet,
   devicesDelete,
+  eventsList,
   scenarioRun,
+  scenarioList,
+  scenarioCancel,
+  appsList,
+  appsShow,
+  appsCreate,
+  appsRotateSecret,
+  appsDelete,
+  consentList,
+  consentRevoke,
+  consentPending,
+  consentApprove,
+  consentDeny,
+  keysList,
+  keysRotate,
+  deliveriesList,
 ]
 
 /** Command groups and what they are about, for `device-status <group> --help`. */
 const GROUPS: Readonly<Record<string, string>> = {
   devices: 'Manage the simulated devices (the network simulator admin API)',
+  events: 'Read the network events of the simulated devices',
   scenario: 'Play timelines of device changes',
+  apps: 'Manage the apps (OAuth clients) of the developer hub',
+  consent: 'Review consents and decide pending authorization requests',
+  keys: "Inspect and rotate the gateway's token signing keys",
+  deliveries: 'Inspect the notification outbox',
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080'
@@ -55,8 +87,8 @@ export function version(): string {
 
 function optionLines(options: OptionSpecs): string[] {
   const rows = Object.entries(options).map(([name, o]) => [
-    `${o.short === undefined ? '    ' : `-${o.short}, `}--${name}${o.value === undefined ? '' : ` <${o.value}>`}`,
-    o.description,
+    `${o.short === undefined ? '    ' : `-${o.short}, `}--${name}${o.value === undefined ? '' : ` <${o.value}>`}${o.multiple === true ? ' …' : ''}`,
+    o.multiple === true ? `${o.description} (repeatable)` : o.description,
   ])
   const width = Math.max(...rows.map(([flag]) => flag?.length ?? 0))
   return rows.map(([flag = '', description = '']) => `  ${flag.padEnd(width)}  ${description}`)
@@ -78,7 +110,7 @@ export function mainHelp(): string {
       version: { type: 'boolean', description: 'print the version' },
     }),
     '',
-    'Admin options (devices, scenario):',
+    'Admin options (every command but start):',
     ...optionLines(ADMIN_OPTIONS),
     '',
     'Run "device-status <command> --help" for the options of a command.',
@@ -158,6 +190,11 @@ function flagsOf(
       const value = values[name]
       return typeof value === 'string' ? value : undefined
     },
+    strings: (name) => {
+      const value = values[name]
+      if (typeof value === 'string') return [value]
+      return Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []
+    },
     boolean: (name) => values[name] === true,
     has: (name) => values[name] !== undefined,
   }
@@ -174,7 +211,11 @@ function parseFlags(
       options: Object.fromEntries(
         Object.entries(options).map(([name, o]) => [
           name,
-          o.short === undefined ? { type: o.type } : { type: o.type, short: o.short },
+          {
+            type: o.type,
+            ...(o.short === undefined ? {} : { short: o.short }),
+            ...(o.multiple === true ? { multiple: true } : {}),
+          },
         ]),
       ),
       strict: true,
@@ -194,6 +235,11 @@ function parseArgsMessage(error: unknown, command: string): string {
   if (unknown?.[1] !== undefined) return `unknown option ${unknown[1]}${where}`
   const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message)
   if (missing?.[1] !== undefined) return `${missing[1]} needs a value`
+  // `--after -1` or `--name --url …`: a value that starts with a dash, or none at all.
+  const ambiguous = /Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/.exec(message)
+  if (ambiguous?.[1] !== undefined) {
+    return `${ambiguous[1]} needs a value (write ${ambiguous[1]}=<value> for one that starts with "-")`
+  }
   const noValue = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message)
   if (noValue?.[1] !== undefined) return `${noValue[1]} takes no value`
   return message.split('\n')[0] ?? message
@@ -286,8 +332,9 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     io.stdout(commandHelp(command))
     return EXIT.ok
   }
-  if (positionals.length < command.args.length) {
-    throw usageError(`missing ${command.args.slice(positionals.length).join(' ')}`, command.name)
+  const required = command.args.filter((a) => !a.startsWith('['))
+  if (positionals.length < required.length) {
+    throw usageError(`missing ${required.slice(positionals.length).join(' ')}`, command.name)
   }
   if (positionals.length > command.args.length) {
     throw usageError(

@@ -13,6 +13,7 @@ import { demoDevices, seedDemoDevices } from './network/simulator/seed.js'
 import { simulatedNetwork, type SimulatorDeps } from './network/simulator/simulator.js'
 import { startDeliveryWorker, type DeliveryWorker } from './notifications/delivery.js'
 import { fanOut } from './notifications/outbox.js'
+import { createMetrics } from './metrics/metrics.js'
 import { deliveryConfigOf, notificationSource, sinkPolicyOf } from './notifications/wiring.js'
 import { openStore, type Store } from './store/store.js'
 
@@ -52,7 +53,13 @@ export function sandboxAdminToken(dataDir: string): string {
 export async function startGateway(options: StartOptions = {}): Promise<RunningGateway> {
   let config = options.config ?? loadConfig(options.env ?? process.env)
   const clock = options.clock ?? (() => new Date())
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  // Idle database connections that drop are logged once the app's logger exists.
+  const poolErrors: { log: (error: Error) => void } = { log: () => undefined }
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onPoolError: (error) => poolErrors.log(error),
+  })
   try {
     const adminToken = config.adminToken ?? sandboxAdminToken(config.dataDir)
     let seeded = 0
@@ -83,7 +90,9 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     }
     const scenarios = scenarioPlayer(simulator)
 
+    const metrics = createMetrics(store)
     const deps = {
+      metrics,
       simulator,
       kickDelivery,
       store,
@@ -117,6 +126,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       })
       await app.listen({ host: config.host, port })
     }
+    poolErrors.log = (error) => app.log.warn({ err: error }, 'idle database connection lost')
     // The issuer may have changed with the real port: sources follow it.
     outbox.source = notificationSource(config.issuer)
     delivery.worker = startDeliveryWorker({
@@ -125,6 +135,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       sinkPolicy: sinkPolicyOf(config),
       config: deliveryConfigOf(config),
       log: app.log,
+      metrics: metrics.deliveries,
     })
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`

@@ -7,19 +7,11 @@ import {
 } from '../admin-client.js'
 import type { Command, CommandContext, Flags } from '../command.js'
 import { CliError, usageError } from '../errors.js'
-
-const E164 = /^\+[1-9][0-9]{4,14}$/
+import { e164PhoneNumber } from '../input.js'
+import { formatTable, json } from '../output.js'
 
 function phoneNumberArg(context: CommandContext, command: string): string {
-  const phoneNumber = context.args[0] ?? ''
-  if (!E164.test(phoneNumber)) {
-    throw usageError(`"${phoneNumber}" is not an E.164 phone number such as +34600000001`, command)
-  }
-  return phoneNumber
-}
-
-function json(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n'
+  return e164PhoneNumber(context.args[0] ?? '', command)
 }
 
 /** `262 (DE)`, `340 (BL,GF,GP,MF,MQ)`, `901` (no country), or `no`. */
@@ -29,22 +21,6 @@ function roamingCell(device: Device): string {
   return names.length === 0
     ? String(device.roaming.countryCode)
     : `${device.roaming.countryCode} (${names.join(',')})`
-}
-
-/** A plain text table, columns padded to their widest cell. */
-export function formatTable(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-): string {
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
-  )
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd()
-  return [line(header), ...rows.map(line)].join('\n') + '\n'
 }
 
 export function formatDevices(devices: readonly Device[]): string {

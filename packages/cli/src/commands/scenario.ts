@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ScenarioRun, ScenarioStep } from '../admin-client.js'
 import type { Command } from '../command.js'
 import { CliError, usageError } from '../errors.js'
+import { readJsonFile } from '../input.js'
+import { formatTable, json, plural } from '../output.js'
 
 const POLL_INTERVAL_MS = 200
 
@@ -17,29 +17,6 @@ export function formatStep(step: ScenarioStep): string {
 function stepOutcome(step: ScenarioStep): string {
   const line = `${step.status.padEnd(9)} ${formatStep(step)}`
   return step.error === undefined ? line : `${line}\n          ${step.error}`
-}
-
-async function readScenario(path: string, cwd: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(resolve(cwd, path), 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new CliError(
-      'FILE_UNREADABLE',
-      code === 'ENOENT'
-        ? `no such file: ${path}`
-        : `cannot read ${path}: ${(error as Error).message}`,
-      { cause: error },
-    )
-  }
-  try {
-    return JSON.parse(text) as unknown
-  } catch (error) {
-    throw new CliError('INVALID_JSON', `${path} is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    })
-  }
 }
 
 export const scenarioRun: Command = {
@@ -60,7 +37,7 @@ export const scenarioRun: Command = {
   async run(context) {
     const file = context.args[0]
     if (file === undefined || file === '') throw usageError('missing <FILE>', 'scenario run')
-    const scenario = await readScenario(file, context.io.cwd)
+    const scenario = await readJsonFile(file, context.io.cwd)
     const admin = context.admin()
     const { stdout } = context.io
     let run = await admin.startScenario(scenario)
@@ -102,5 +79,63 @@ export const scenarioRun: Command = {
     if (run.status === 'cancelled') {
       throw new CliError('SCENARIO_CANCELLED', `scenario ${run.id} was cancelled`)
     }
+  },
+}
+
+function countSteps(run: ScenarioRun, status: ScenarioStep['status']): number {
+  return run.steps.filter((s) => s.status === status).length
+}
+
+/** `1/3 applied, 2 cancelled`: what became of the steps so far. */
+function stepsCell(run: ScenarioRun): string {
+  const parts = [`${countSteps(run, 'applied')}/${run.steps.length} applied`]
+  for (const status of ['failed', 'cancelled'] as const) {
+    const n = countSteps(run, status)
+    if (n > 0) parts.push(`${n} ${status}`)
+  }
+  return parts.join(', ')
+}
+
+export const scenarioList: Command = {
+  name: 'scenario list',
+  args: [],
+  summary: 'List the scenarios the gateway plays or played since it started',
+  options: { json: { type: 'boolean', description: 'print the raw JSON of the admin API' } },
+  admin: true,
+  examples: ['device-status scenario list', 'device-status scenario list --json'],
+  async run(context) {
+    const runs = await context.admin().listScenarios()
+    if (context.flags.boolean('json')) context.io.stdout(json(runs))
+    else if (runs.length === 0) context.io.stdout('No scenarios.\n')
+    else {
+      context.io.stdout(
+        formatTable(
+          ['ID', 'NAME', 'STATUS', 'STARTED AT', 'STEPS'],
+          runs.map((r) => [r.id, r.name ?? '-', r.status, r.startedAt, stepsCell(r)]),
+        ),
+      )
+    }
+  },
+}
+
+export const scenarioCancel: Command = {
+  name: 'scenario cancel',
+  args: ['<id>'],
+  summary: 'Stop a running scenario; the steps already applied stay',
+  options: { json: { type: 'boolean', description: 'print the raw JSON of the admin API' } },
+  admin: true,
+  examples: ['device-status scenario cancel 442835cd-ee98-4944-a45a-2113968aef66'],
+  async run(context) {
+    const run = await context.admin().cancelScenario(context.args[0] ?? '')
+    if (context.flags.boolean('json')) {
+      context.io.stdout(json(run))
+      return
+    }
+    const name = run.name === undefined ? '' : ` "${run.name}"`
+    context.io.stdout(
+      run.status === 'cancelled'
+        ? `Scenario ${run.id}${name} cancelled: ${plural(countSteps(run, 'applied'), 'step')} applied, ${countSteps(run, 'cancelled')} cancelled\n`
+        : `Scenario ${run.id}${name} had already ${run.status}: nothing to cancel\n`,
+    )
   },
 }

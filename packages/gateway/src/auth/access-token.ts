@@ -108,6 +108,9 @@ export function tokenVerifier(
   const cacheSize = options.cacheSize ?? 10_000
   const now = options.now ?? (() => Date.now())
   const cache = new Map<string, AuthContext>()
+  // Keyed by the end of the signature: hashing a fresh 600-character header string on every call
+  // costs more than the lookup; the full token is compared on a hit.
+  const keyOf = (token: string) => token.slice(-32)
   let lastReload = 0
 
   const verifyUncached = async (token: string): Promise<AuthContext> => {
@@ -170,14 +173,14 @@ export function tokenVerifier(
 
   return {
     cached(token) {
-      const hit = cache.get(token)
-      return hit !== undefined && hit.expiresAt > now() ? hit : undefined
+      const hit = cache.get(keyOf(token))
+      return hit !== undefined && hit.token === token && hit.expiresAt > now() ? hit : undefined
     },
     async verify(token) {
-      const cached = cache.get(token)
-      if (cached !== undefined) {
+      const cached = cache.get(keyOf(token))
+      if (cached !== undefined && cached.token === token) {
         if (cached.expiresAt > now()) return cached
-        cache.delete(token)
+        cache.delete(keyOf(token))
         throw new InvalidTokenError('token expired')
       }
       const context = await verifyUncached(token)
@@ -186,7 +189,7 @@ export function tokenVerifier(
         const oldest = cache.keys().next().value
         if (oldest !== undefined) cache.delete(oldest)
       }
-      cache.set(token, context)
+      cache.set(keyOf(token), context)
       return context
     },
   }

@@ -129,3 +129,11 @@ export function ensureServiceAvailable(device: NetworkDevice, api: DeviceApi): v
     )
   }
 }
+
+/** A response with the DeviceResponse first, as the specs list it (no object spread: hot path). */
+export function withDevice<T extends object>(
+  device: Partial<RequestDevice>,
+  rest: T,
+): T & { device: Partial<RequestDevice> } {
+  return Object.assign({ device }, rest)
+}

@@ -30,7 +30,11 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
     return undefined
   }
   const limited = (wait: number) =>
-    wait > 0 ? new CamaraError('TOO_MANY_REQUESTS', undefined, { headers: { 'retry-after': String(wait) } }) : undefined
+    wait > 0
+      ? new CamaraError('TOO_MANY_REQUESTS', undefined, {
+          headers: { 'retry-after': String(wait) },
+        })
+      : undefined
 
   const full = async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization
@@ -84,7 +88,11 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
    * The common case without waiting: a Bearer token verified before (cached), not DPoP-bound,
    * and an in-memory rate limit. Anything else takes the full path above.
    */
-  return function guard(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
+  return function guard(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: (error?: Error) => void,
+  ): void {
     const header = request.headers.authorization
     const token = header !== undefined && header.startsWith('Bearer ') ? header.slice(7) : undefined
     const cached = token === undefined ? undefined : deps.verifier.cached(token)

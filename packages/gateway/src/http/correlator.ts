@@ -30,7 +30,12 @@ export function registerCorrelator(app: FastifyInstance): void {
     reply.header('x-correlator', request.id)
     const value = header(request.raw)
     if (value !== undefined && value !== '' && value !== request.id) {
-      done(new CamaraError('INVALID_ARGUMENT', `x-correlator does not match the pattern ${pattern.source}`))
+      done(
+        new CamaraError(
+          'INVALID_ARGUMENT',
+          `x-correlator does not match the pattern ${pattern.source}`,
+        ),
+      )
       return
     }
     done()

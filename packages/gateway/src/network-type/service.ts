@@ -2,6 +2,7 @@ import type { AuthContext } from '../auth/access-token.js'
 import {
   ensureServiceAvailable,
   identifyDevice,
+  withDevice,
   V1_IDENTIFIERS,
   type RequestDevice,
 } from '../device/identify.js'
@@ -26,10 +27,10 @@ export async function retrieveConnectedNetworkType(
     supported: V1_IDENTIFIERS,
   })
   ensureServiceAvailable(device, 'connected-network-type')
-  return {
-    ...(deviceResponse === undefined ? {} : { device: deviceResponse }),
+  const response: ConnectedNetworkTypeResponse = {
     lastStatusTime: device.statusTime.networkType,
     // UNKNOWN: "the connection technology can not be determined" (not on a mobile network).
     connectedNetworkType: device.networkType ?? 'UNKNOWN',
   }
+  return deviceResponse === undefined ? response : withDevice(deviceResponse, response)
 }

@@ -70,6 +70,8 @@ export function startDeliveryWorker(deps: {
   config: DeliveryConfig
   log: FastifyBaseLogger
   fetch?: typeof fetch
+  /** Counts attempts by outcome (Prometheus). */
+  metrics?: { inc(labels: { outcome: string }): void }
 }): DeliveryWorker {
   const { store, config, log } = deps
   const doFetch = deps.fetch ?? fetch
@@ -128,8 +130,10 @@ export function startDeliveryWorker(deps: {
       duration_ms: Date.now() - started,
     }
     if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
+      deps.metrics?.inc({ outcome: 'delivered' })
       // The attempt and the outcome land together: one commit per delivery.
       await store.transaction(async (trx) => {
+        await trx.subscriptions.lock([notification.subscription_id])
         await trx.notifications.insertAttempt(record)
         await trx.notifications.settle(notification.id, {
           status: 'delivered',
@@ -146,8 +150,13 @@ export function startDeliveryWorker(deps: {
     const lastError = error ?? `sink answered ${statusCode}`
     // 410 Gone: the listener says the subscription is no longer wanted (CAMARA ESG).
     const gone = statusCode === 410
+    deps.metrics?.inc({
+      outcome:
+        gone || attempts >= config.maxAttempts || subscription === undefined ? 'failed' : 'retry',
+    })
     if (gone || attempts >= config.maxAttempts || subscription === undefined) {
       await store.transaction(async (trx) => {
+        await trx.subscriptions.lock([notification.subscription_id])
         await trx.notifications.settle(notification.id, {
           status: 'failed',
           attempts,
@@ -221,10 +230,16 @@ export function startDeliveryWorker(deps: {
       await sweep()
       const room = maxInFlight - inFlight.size
       if (room <= 0) return
-      const claimed = await store.notifications.claimDue(Date.now(), Math.min(room, config.batch), config.leaseMs)
+      const claimed = await store.notifications.claimDue(
+        Date.now(),
+        Math.min(room, config.batch),
+        config.leaseMs,
+      )
       for (const n of claimed) {
         const task: Promise<void> = attempt(n)
-          .catch((error: unknown) => log.error({ err: error, notification: n.id }, 'delivery attempt crashed'))
+          .catch((error: unknown) =>
+            log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
+          )
           .finally(() => {
             inFlight.delete(task)
             run()
@@ -242,7 +257,9 @@ export function startDeliveryWorker(deps: {
       return
     }
     running = cycle()
-      .catch((error: unknown) => log.error({ err: error, worker: workerId }, 'delivery cycle failed'))
+      .catch((error: unknown) =>
+        log.error({ err: error, worker: workerId }, 'delivery cycle failed'),
+      )
       .finally(() => {
         running = undefined
         if (again && !stopped) run()

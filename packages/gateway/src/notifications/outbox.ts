@@ -87,7 +87,9 @@ export async function emitStateEvent(
 ): Promise<void> {
   const api = subscriptionApi(row.api)
   if (api === undefined || row.status !== 'ACTIVE') return
-  await deps.store.notifications.enqueue([notification(row, api, type, data, deps.source(api), time)])
+  await deps.store.notifications.enqueue([
+    notification(row, api, type, data, deps.source(api), time),
+  ])
   row.events_sent += 1
   await deps.store.subscriptions.countEvents([row.id], 1)
   if (row.max_events !== null && row.events_sent >= row.max_events) {
@@ -114,7 +116,13 @@ export async function endSubscription(
   const description =
     api.endEvent === 'subscription-ended' ? { terminationDescription: DESCRIPTIONS[reason] } : {}
   await deps.store.notifications.enqueue([
-    notification(row, api, api.endEvent, { terminationReason: reason, ...description }, deps.source(api)),
+    notification(
+      row,
+      api,
+      api.endEvent,
+      { terminationReason: reason, ...description },
+      deps.source(api),
+    ),
   ])
 }
 
@@ -153,10 +161,12 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
     }
     await deps.store.notifications.enqueue(batch)
     const byIncrement = new Map<number, string[]>()
-    for (const { row, produced } of counted) byIncrement.set(produced, [...(byIncrement.get(produced) ?? []), row.id])
+    for (const { row, produced } of counted)
+      byIncrement.set(produced, [...(byIncrement.get(produced) ?? []), row.id])
     for (const [by, ids] of byIncrement) await deps.store.subscriptions.countEvents(ids, by)
     for (const { row } of counted) {
-      if (row.max_events !== null && row.events_sent >= row.max_events) await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
+      if (row.max_events !== null && row.events_sent >= row.max_events)
+        await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
     }
     written += batch.length
   }

@@ -2,6 +2,7 @@ import type { AuthContext } from '../auth/access-token.js'
 import {
   ensureServiceAvailable,
   identifyDevice,
+  withDevice,
   V1_IDENTIFIERS,
   type RequestDevice,
 } from '../device/identify.js'
@@ -28,11 +29,11 @@ export async function retrieveReachabilityStatus(
   })
   ensureServiceAvailable(device, 'device-reachability-status')
   const reachable = device.connectivity.length > 0
-  return {
-    ...(deviceResponse === undefined ? {} : { device: deviceResponse }),
+  const response: ReachabilityStatusResponse = {
     lastStatusTime: device.statusTime.connectivity,
     reachable,
-    // The test definitions: an unreachable device has no `connectivity` property.
-    ...(reachable ? { connectivity: [...device.connectivity] } : {}),
   }
+  // The test definitions: an unreachable device has no `connectivity` property.
+  if (reachable) response.connectivity = [...device.connectivity]
+  return deviceResponse === undefined ? response : withDevice(deviceResponse, response)
 }

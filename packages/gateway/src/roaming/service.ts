@@ -2,6 +2,7 @@ import type { AuthContext } from '../auth/access-token.js'
 import {
   ensureServiceAvailable,
   identifyDevice,
+  withDevice,
   V1_IDENTIFIERS,
   type RequestDevice,
 } from '../device/identify.js'
@@ -37,11 +38,27 @@ export async function retrieveRoamingStatus(
     supported: V1_IDENTIFIERS,
   })
   ensureServiceAvailable(device, 'device-roaming-status')
-  const country = visitedCountry(device)
-  return {
-    ...(deviceResponse === undefined ? {} : { device: deviceResponse }),
+  // Built property by property, in the spec's order: object spreads are a slow path on the
+  // hottest call of the gateway (measured in npm run bench).
+  const response: RoamingStatusResponse = {
     lastStatusTime: device.statusTime.roaming,
-    roaming: country !== undefined,
-    ...country,
+    roaming: false,
   }
+  if (deviceResponse !== undefined) {
+    return withDevice(deviceResponse, fillRoaming(response, device))
+  }
+  return fillRoaming(response, device)
+}
+
+function fillRoaming(
+  response: RoamingStatusResponse,
+  device: NetworkDevice,
+): RoamingStatusResponse {
+  const mcc = device.roamingCountryCode
+  if (mcc !== null) {
+    response.roaming = true
+    response.countryCode = mcc
+    response.countryName = countryNamesForMcc(mcc)
+  }
+  return response
 }

@@ -184,7 +184,11 @@ function selectorKey(selector: DeviceSelector): string {
  * Only for a store that this process alone writes (SQLite); several instances on PostgreSQL
  * read the database every time.
  */
-export function cachedDeviceRepository(inner: DeviceRepository, cache: DeviceCache, readThrough: boolean): DeviceRepository {
+export function cachedDeviceRepository(
+  inner: DeviceRepository,
+  cache: DeviceCache,
+  readThrough: boolean,
+): DeviceRepository {
   const remember = async (key: string, load: () => Promise<NetworkDevice | undefined>) => {
     if (!readThrough) return load()
     const hit = cache.entries.get(key)
@@ -199,7 +203,8 @@ export function cachedDeviceRepository(inner: DeviceRepository, cache: DeviceCac
   return {
     list: () => inner.list(),
     byId: (id) => remember(`i:${id}`, () => inner.byId(id)),
-    byPhoneNumber: (phoneNumber) => remember(`p:${phoneNumber}`, () => inner.byPhoneNumber(phoneNumber)),
+    byPhoneNumber: (phoneNumber) =>
+      remember(`p:${phoneNumber}`, () => inner.byPhoneNumber(phoneNumber)),
     find: (selector) => remember(selectorKey(selector), () => inner.find(selector)),
     async save(device) {
       cache.entries.clear()

@@ -6,7 +6,13 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction
 import pg from 'pg'
 import { migrationProvider, type Dialect } from './migrations.js'
 import type { Database } from './schema.js'
-import { cachedDeviceRepository, deviceCache, deviceRepository, type DeviceCache, type DeviceRepository } from './devices.js'
+import {
+  cachedDeviceRepository,
+  deviceCache,
+  deviceRepository,
+  type DeviceCache,
+  type DeviceRepository,
+} from './devices.js'
 import { networkEventRepository, type NetworkEventRepository } from './network-events.js'
 import { appRepository, type AppRepository } from './apps.js'
 import {
@@ -57,6 +63,8 @@ export interface OpenStoreOptions {
   dataDir?: string
   /** SQLite file name inside `dataDir`, or `:memory:`. */
   sqliteFile?: string
+  /** Told about errors of idle PostgreSQL connections (they are replaced, not fatal). */
+  onPoolError?: (error: Error) => void
 }
 
 function storeOn(
@@ -78,7 +86,7 @@ function storeOn(
     oidcModels: oidcModelRepository(db),
     consents: consentRepository(db),
     pendingAuthorizations: pendingAuthorizationRepository(db),
-    subscriptions: subscriptionRepository(db),
+    subscriptions: subscriptionRepository(db, dialect),
     notifications: notificationRepository(db, dialect),
     rateLimits: rateLimitRepository(db),
     transaction: (work) =>
@@ -98,11 +106,11 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const dialect: Dialect = options.databaseUrl === undefined ? 'sqlite' : 'postgres'
   let db: Kysely<Database>
   if (options.databaseUrl !== undefined) {
-    db = new Kysely<Database>({
-      dialect: new PostgresDialect({
-        pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }),
-      }),
-    })
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 })
+    // An idle connection that the server closes (restart, failover, admin) is dropped by the
+    // pool and replaced on demand; unhandled, its 'error' event would end the process.
+    pool.on('error', (error) => options.onPoolError?.(error))
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   } else {
     const file = options.sqliteFile ?? 'gateway.sqlite'
     let path = file
@@ -116,7 +124,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     database.pragma('synchronous = NORMAL')
     database.pragma('busy_timeout = 5000')
     database.pragma('foreign_keys = ON')
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
+    db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    })
   }
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) })
   const { error } = await migrator.migrateToLatest()

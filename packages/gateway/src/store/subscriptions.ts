@@ -23,6 +23,11 @@ export interface SubscriptionRepository {
   }): Promise<SubscriptionRow[]>
   activeForDevice(deviceId: string): Promise<SubscriptionRow[]>
   update(id: string, changes: Partial<Omit<SubscriptionRow, 'id'>>): Promise<void>
+  /**
+   * Locks subscription rows until the transaction ends (PostgreSQL; SQLite runs one transaction
+   * at a time): whoever changes a subscription's line of notifications holds it first.
+   */
+  lock(ids: readonly string[]): Promise<void>
   /** Adds `by` to the events sent of each subscription. */
   countEvents(ids: readonly string[], by: number): Promise<void>
   /** Active subscriptions whose expiry or sink token expiry is at or before `at` (ISO). */
@@ -36,6 +41,8 @@ export interface NotificationRepository {
    * one subscription never gets two heads.
    */
   enqueue(rows: readonly Omit<NewNotification, 'status'>[]): Promise<void>
+  /** How many notifications wait (pending or queued). */
+  waiting(): Promise<number>
   /** After a head was settled: the next queued notification of the subscription becomes the head. */
   promoteNext(subscriptionId: string, now: number): Promise<void>
   byId(id: string): Promise<NotificationRow | undefined>
@@ -68,8 +75,22 @@ export interface NotificationRepository {
 
 export function subscriptionRepository(
   db: Kysely<Database> | Transaction<Database>,
+  dialect: Dialect,
 ): SubscriptionRepository {
   return {
+    async lock(ids) {
+      if (dialect !== 'postgres' || ids.length === 0) return
+      const sorted = [...ids].sort()
+      for (let i = 0; i < sorted.length; i += 500) {
+        await db
+          .selectFrom('subscriptions')
+          .select('id')
+          .where('id', 'in', sorted.slice(i, i + 500))
+          .orderBy('id')
+          .forUpdate()
+          .execute()
+      }
+    },
     async insert(row) {
       await db.insertInto('subscriptions').values(row).execute()
     },
@@ -119,6 +140,8 @@ export function notificationRepository(
     async enqueue(rows) {
       if (rows.length === 0) return
       const subscriptionIds = [...new Set(rows.map((r) => r.subscription_id))]
+      // Serialise with a concurrent settle of the same lines (the settle holds the same locks).
+      await subscriptionRepository(db, dialect).lock(subscriptionIds)
       const heads = new Set<string>()
       for (let i = 0; i < subscriptionIds.length; i += 500) {
         const existing = await db
@@ -137,8 +160,19 @@ export function notificationRepository(
       })
       // Bounded batches: SQLite allows at most 32,766 bound parameters per statement.
       for (let i = 0; i < values.length; i += 500) {
-        await db.insertInto('notifications').values(values.slice(i, i + 500)).execute()
+        await db
+          .insertInto('notifications')
+          .values(values.slice(i, i + 500))
+          .execute()
       }
+    },
+    async waiting() {
+      const row = await db
+        .selectFrom('notifications')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', 'in', ['pending', 'queued'])
+        .executeTakeFirst()
+      return Number(row?.n ?? 0)
     },
     async promoteNext(subscriptionId, now) {
       const next = await db
@@ -150,7 +184,11 @@ export function notificationRepository(
         .limit(1)
         .executeTakeFirst()
       if (next !== undefined) {
-        await db.updateTable('notifications').set({ status: 'pending', next_attempt_at: now }).where('id', '=', next.id).execute()
+        await db
+          .updateTable('notifications')
+          .set({ status: 'pending', next_attempt_at: now })
+          .where('id', '=', next.id)
+          .execute()
       }
     },
     byId: (id) =>

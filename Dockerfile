@@ -1,0 +1,29 @@
+# The gateway for production: compiled JavaScript on Node 22, no dev dependencies.
+# Build: docker build -t device-status-gateway .
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles where no prebuilt binary fits.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json tsconfig.base.json ./
+COPY packages/gateway/package.json packages/gateway/
+COPY packages/cli/package.json packages/cli/
+RUN npm ci --workspace @device-status/gateway --workspace @device-status/cli --include-workspace-root
+COPY packages/gateway packages/gateway
+COPY packages/cli packages/cli
+RUN npx tsc -b packages/cli && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production DS_MODE=production HOST=0.0.0.0 PORT=8080
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/package.json ./
+COPY --from=build /app/packages/gateway/package.json packages/gateway/
+COPY --from=build /app/packages/gateway/dist packages/gateway/dist
+COPY --from=build /app/packages/gateway/specs packages/gateway/specs
+COPY --from=build /app/packages/cli/package.json packages/cli/
+COPY --from=build /app/packages/cli/dist packages/cli/dist
+COPY --from=build /app/packages/cli/bin packages/cli/bin
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "packages/gateway/dist/main.js"]

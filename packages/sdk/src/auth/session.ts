@@ -1,0 +1,153 @@
+import * as oauth from 'oauth4webapi'
+import type { Device } from '../apis/types.js'
+import type { CallOptions } from '../options.js'
+import { exchangeAuthorizationCode, type AuthorizationCodeInput } from './authorization-code.js'
+import {
+  backchannelAuthenticationRequest,
+  pollBackchannelAuthenticationGrant,
+  processBackchannelAuthenticationResponse,
+} from './ciba.js'
+import { discover, oauthOptions, toAuthError, type ClientConfig } from './config.js'
+
+/** How a session gets its tokens. */
+export type Grant =
+  | { kind: 'ciba'; loginHint: string; scope: string; phoneNumber?: string | undefined }
+  | ({ kind: 'authorization_code' } & AuthorizationCodeInput)
+  | { kind: 'client_credentials'; scope: string; device: Device }
+
+/**
+ * An authorized session of an app: one subscriber (three-legged) or the app itself (two-legged).
+ * It caches the access token and renews it before it expires: with the refresh token when there
+ * is one, else by running CIBA or client credentials again. Service objects can share one.
+ */
+export interface Session {
+  /** A token names the subscriber (CIBA, Authorization Code); API bodies then carry no device. */
+  readonly threeLegged: boolean
+  /** The subscriber's phone number, when the session knows it (CIBA with `tel:`). */
+  readonly phoneNumber: string | undefined
+  /** The device two-legged calls name. */
+  readonly device: Device | undefined
+  /** The client configuration. */
+  readonly config: ClientConfig
+  /**
+   * A valid access token: the cached one, or a new one when it is missing, close to expiry or
+   * `force` is set.
+   */
+  accessToken(call?: CallOptions, force?: boolean): Promise<string>
+}
+
+interface Cached {
+  accessToken: string
+  refreshToken: string | undefined
+  expiresAt: number
+  lifetime: number
+}
+
+/**
+ * Creates a session for a grant; no request is sent before the first token is needed.
+ *
+ * @param config - the client
+ * @param grant - CIBA, authorization code or client credentials
+ * @returns the session
+ */
+export function createSession(config: ClientConfig, grant: Grant): Session {
+  let cached: Cached | undefined
+  let inflight: Promise<string> | undefined
+  let codeUsed = false
+
+  const store = (t: oauth.TokenEndpointResponse): string => {
+    const lifetime = (t.expires_in ?? 3600) * 1000
+    cached = {
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token ?? cached?.refreshToken,
+      expiresAt: Date.now() + lifetime,
+      lifetime,
+    }
+    return t.access_token
+  }
+
+  const obtain = async (call: CallOptions): Promise<oauth.TokenEndpointResponse | undefined> => {
+    const as = await discover(config, call)
+    if (cached?.refreshToken !== undefined) {
+      try {
+        const response = await oauth.refreshTokenGrantRequest(
+          as,
+          config.client,
+          config.clientAuth,
+          cached.refreshToken,
+          oauthOptions(config, call, false),
+        )
+        return await oauth.processRefreshTokenResponse(as, config.client, response)
+      } catch (error) {
+        if (grant.kind === 'authorization_code') throw toAuthError(error)
+        // else: start the grant again below
+      }
+    }
+    switch (grant.kind) {
+      case 'ciba': {
+        const response = await backchannelAuthenticationRequest(
+          config,
+          as,
+          { login_hint: grant.loginHint, scope: grant.scope },
+          call,
+        )
+        const request = await processBackchannelAuthenticationResponse(response)
+        return pollBackchannelAuthenticationGrant(config, as, request, call)
+      }
+      case 'authorization_code': {
+        // A code is single-use: without a refresh token the last access token is all there is.
+        if (codeUsed) return undefined
+        codeUsed = true
+        return exchangeAuthorizationCode(config, grant, call)
+      }
+      case 'client_credentials': {
+        try {
+          const response = await oauth.clientCredentialsGrantRequest(
+            as,
+            config.client,
+            config.clientAuth,
+            { scope: grant.scope },
+            oauthOptions(config, call, false),
+          )
+          return await oauth.processClientCredentialsResponse(as, config.client, response)
+        } catch (error) {
+          throw toAuthError(error)
+        }
+      }
+    }
+  }
+
+  const fresh = (): boolean => {
+    if (cached === undefined) return false
+    // Renew before expiry: a quarter of the lifetime ahead, at most 30 s.
+    const skew = Math.min(30_000, cached.lifetime / 4)
+    return Date.now() < cached.expiresAt - skew
+  }
+
+  return {
+    threeLegged: grant.kind !== 'client_credentials',
+    phoneNumber: grant.kind === 'ciba' ? grant.phoneNumber : undefined,
+    device: grant.kind === 'client_credentials' ? grant.device : undefined,
+    config,
+    accessToken(call = {}, force = false) {
+      if (!force && cached !== undefined && fresh()) return Promise.resolve(cached.accessToken)
+      if (inflight !== undefined) return inflight
+      const pending = obtain(call).then(
+        (t) => {
+          if (t !== undefined) return store(t)
+          if (cached !== undefined) return cached.accessToken
+          throw new Error('unreachable: a session without any token')
+        },
+        (error: unknown) => {
+          throw toAuthError(error)
+        },
+      )
+      inflight = pending
+      const clear = () => {
+        if (inflight === pending) inflight = undefined
+      }
+      pending.then(clear, clear)
+      return pending
+    },
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Device Status SDK: the CAMARA Device Status and SIM Swap APIs behind the vendor samples'
+ * `ClientCredentials`, `DeviceStatus` and `SimSwap`, with real OIDC flows (CIBA, Authorization Code
+ * with PKCE, client credentials), typed results, retries and errors with stable codes.
+ * `fetch` and Web Crypto only: Node 20+, browsers, Deno, Bun.
+ *
+ * @packageDocumentation
+ */
+export { ClientCredentials, authorizationUrl } from './client-credentials.js'
+export type {
+  ClientCredentialsInit,
+  PrivateJwk,
+  PrivateKeyCredentials,
+  WebCryptoKey,
+  SecretCredentials,
+} from './client-credentials.js'
+export { DeviceStatus } from './services/device-status.js'
+export { SimSwap, SIMSwap } from './services/sim-swap.js'
+export type {
+  Authorization,
+  BackendAuthorization,
+  FrontendAuthorization,
+  SharedAuthorization,
+  TwoLeggedAuthorization,
+} from './services/authorize.js'
+export type { Session } from './auth/session.js'
+export type { ClientConfig } from './auth/config.js'
+export type { Transport } from './transport/request.js'
+export type { AuthorizationRequest, AuthorizationUrlOptions } from './auth/authorization-code.js'
+export { DEFAULT_PURPOSE } from './auth/authorization-code.js'
+export {
+  ApiError,
+  AuthError,
+  DeviceStatusError,
+  NetworkError,
+  TimeoutError,
+  type AnyDeviceStatusError,
+} from './errors.js'
+export {
+  DEFAULT_BASE_URL,
+  type CallOptions,
+  type ClientOptions,
+  type RequestEvent,
+  type RetryOptions,
+} from './options.js'
+export type {
+  ConnectedNetworkTypeStatus,
+  Device,
+  LegacyConnectivityStatus,
+  LegacyRoamingStatus,
+  ReachabilityStatus,
+  RoamingStatus,
+  SimSwapCheck,
+  SimSwapDate,
+} from './apis/types.js'

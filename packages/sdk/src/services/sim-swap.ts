@@ -1,0 +1,102 @@
+import { checkSimSwap, retrieveSimSwapDate, SIM_SWAP_SCOPES } from '../apis/sim-swap.js'
+import type { SimSwapDate } from '../apis/types.js'
+import type { Session } from '../auth/session.js'
+import type { ClientCredentials } from '../client-credentials.js'
+import type { CallOptions } from '../options.js'
+import { sessionFor, type Authorization } from './authorize.js'
+
+function split(
+  phoneOrCall: string | CallOptions | undefined,
+  call: CallOptions | undefined,
+): [string | undefined, CallOptions | undefined] {
+  return typeof phoneOrCall === 'object' ? [undefined, phoneOrCall] : [phoneOrCall, call]
+}
+
+/**
+ * SIM Swap (v2) for one subscriber (backend or frontend flow) or, two-legged, one line.
+ *
+ * @example Backend flow (CIBA)
+ * ```ts
+ * const simSwap = new SimSwap(credentials, { phoneNumber: '+34600000006' })
+ * const date = await simSwap.retrieveDate()
+ * const swapped = await simSwap.check(24)
+ * ```
+ * @example Frontend flow (callback), the vendor sample's form
+ * ```js
+ * const simswapClient = new SIMSwap(credentials, code)
+ * let result = await simswapClient.retrieveDate(phoneNumber)
+ * ```
+ */
+export class SimSwap {
+  /** The authorized session; pass `{ session }` to share it with another service object. */
+  readonly session: Session
+
+  /**
+   * @param credentials - the app
+   * @param authorization - `{ phoneNumber, purpose? }` (CIBA), `{ authCode, redirectUri?, codeVerifier? }`,
+   *   `{ device }` (two-legged), `{ session }`; or, as in the vendor samples, the code as a string
+   * @param phoneNumber - vendor positional form `new SimSwap(credentials, undefined, phoneNumber)` (CIBA)
+   */
+  constructor(
+    credentials: ClientCredentials,
+    authorization?: Authorization | string,
+    phoneNumber?: string,
+  ) {
+    this.session = sessionFor(credentials, authorization, phoneNumber, SIM_SWAP_SCOPES)
+  }
+
+  /**
+   * Runs the authorization now instead of on the first call.
+   *
+   * @param call - signal, timeout, correlator
+   */
+  async authorize(call?: CallOptions): Promise<void> {
+    await this.session.accessToken(call)
+  }
+
+  /**
+   * Date of the latest SIM change (swap, or activation when there was none).
+   *
+   * @param phoneNumber - optional, as in the vendor sample; checked against (three-legged) or
+   *   naming (two-legged) the line
+   * @param call - signal, timeout, correlator
+   * @returns the date, or `null` when the operator cannot tell
+   */
+  async retrieveDate(phoneNumber?: string | CallOptions, call?: CallOptions): Promise<Date | null> {
+    return (await this.getSimSwapDate(phoneNumber, call)).latestSimChange
+  }
+
+  /**
+   * The whole retrieve-date answer: `{ latestSimChange, monitoredPeriod?, correlator }`.
+   *
+   * @param phoneNumber - optional line (see {@link SimSwap.retrieveDate})
+   * @param call - signal, timeout, correlator
+   * @returns the answer
+   */
+  getSimSwapDate(phoneNumber?: string | CallOptions, call?: CallOptions): Promise<SimSwapDate> {
+    const [phone, options] = split(phoneNumber, call)
+    return retrieveSimSwapDate(this.session, phone, options)
+  }
+
+  /**
+   * Whether the SIM was swapped within the last `maxAgeHours` hours.
+   *
+   * @param maxAgeHours - 1 to 2400; default 240 (the spec's)
+   * @param phoneNumber - optional line (see {@link SimSwap.retrieveDate})
+   * @param call - signal, timeout, correlator
+   * @returns true when swapped
+   */
+  async check(
+    maxAgeHours?: number,
+    phoneNumber?: string | CallOptions,
+    call?: CallOptions,
+  ): Promise<boolean> {
+    const [phone, options] = split(phoneNumber, call)
+    return (await checkSimSwap(this.session, maxAgeHours, phone, options)).swapped
+  }
+}
+
+/** The vendor samples' spelling of {@link SimSwap}. */
+export const SIMSwap: typeof SimSwap = SimSwap
+/** The vendor samples' spelling of {@link SimSwap}. */
+export type SIMSwap = SimSwap

@@ -1,0 +1,29 @@
+import { ClientCredentials, type ClientOptions, type RequestEvent } from '@device-status/sdk'
+import type { TestGateway } from '../../gateway/test/helpers/gateway.js'
+
+export { startTestGateway, type TestGateway } from '../../gateway/test/helpers/gateway.js'
+export { UserAgent, formOf } from '../../gateway/test/auth/browser.js'
+
+export const REDIRECT = 'http://localhost:3000/callback'
+
+/** The sandbox demo app at a test gateway, with every HTTP attempt recorded. */
+export function demoCredentials(
+  gw: TestGateway,
+  options: ClientOptions = {},
+): { credentials: ClientCredentials; events: RequestEvent[] } {
+  const events: RequestEvent[] = []
+  const credentials = new ClientCredentials({
+    clientId: 'my-app-id',
+    clientSecret: 'my-app-secret',
+    baseUrl: gw.url,
+    retry: { minDelay: 10, maxDelay: 50 },
+    onRequest: (e) => events.push(e),
+    ...options,
+  })
+  return { credentials, events }
+}
+
+/** Paths of the recorded attempts, in order. */
+export function pathsOf(events: RequestEvent[]): string[] {
+  return events.map((e) => new URL(e.url).pathname)
+}
