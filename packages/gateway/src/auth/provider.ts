@@ -113,7 +113,9 @@ export function createProvider(deps: ProviderDeps): Provider {
         throw new errors.InvalidClientAuth('client assertions may live at most 300 seconds')
       }
     },
-    pkce: { required: () => true },
+    // CAMARA ICM: PKCE is RECOMMENDED. Strict mode requires it; vendor-compatible apps may omit
+    // it, as the vendor's published frontend samples do (state and nonce still apply).
+    pkce: { required: (_ctx, client) => clientMode(client) === 'strict' },
     interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
     allowOmittingSingleRegisteredRedirectUri: true,
     conformIdTokenClaims: true,
