@@ -12,12 +12,20 @@ const CUSTOMER_PHONE_NUMBER = process.env.PHONE_NUMBER ?? '+34600000002'
 
 const deviceStatusClient = new DeviceStatus(credentials, undefined, CUSTOMER_PHONE_NUMBER)
 
-let result = await deviceStatusClient.roaming(undefined, CUSTOMER_PHONE_NUMBER, undefined, undefined, undefined)
+let result = await deviceStatusClient.roaming(
+  undefined,
+  CUSTOMER_PHONE_NUMBER,
+  undefined,
+  undefined,
+  undefined,
+)
 
 console.log(`Is the device in roaming status? ${result}`)
 
 const status = await deviceStatusClient.getRoamingStatus()
-console.log(`Roaming? ${status.roaming} \nCountry: ${status.countryNames[0]} (${status.countryCode})`)
+console.log(
+  `Roaming? ${status.roaming} \nCountry: ${status.countryNames[0]} (${status.countryCode})`,
+)
 
 const simswapClient = new SimSwap(credentials, undefined, CUSTOMER_PHONE_NUMBER)
 

@@ -57,7 +57,9 @@ async function callback(req, res, query) {
   const codeVerifier = /(?:^|;\s*)pkce=([^;]+)/.exec(req.headers.cookie ?? '')?.[1]
   if (code === null) {
     res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' })
-    res.end(`<h1>Authorization failed</h1><p>${escape(query.get('error'))}: ${escape(query.get('error_description') ?? '')}</p>`)
+    res.end(
+      `<h1>Authorization failed</h1><p>${escape(query.get('error'))}: ${escape(query.get('error_description') ?? '')}</p>`,
+    )
     return
   }
   const simswapClient = new SIMSwap(credentials, { authCode: code, redirectUri, codeVerifier })
@@ -80,12 +82,16 @@ async function callback(req, res, query) {
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', `http://localhost:${port}`)
   const handle =
-    url.pathname === '/' ? form(res)
-    : url.pathname === new URL(redirectUri).pathname ? callback(req, res, url.searchParams)
-    : Promise.resolve(res.writeHead(404).end('not found'))
+    url.pathname === '/'
+      ? form(res)
+      : url.pathname === new URL(redirectUri).pathname
+        ? callback(req, res, url.searchParams)
+        : Promise.resolve(res.writeHead(404).end('not found'))
   handle.catch((error) => {
     res.writeHead(502, { 'content-type': 'text/html; charset=utf-8' })
-    res.end(`<h1>Error</h1><p>${escape(error.name)} ${escape(error.code ?? '')}: ${escape(error.message)}</p>`)
+    res.end(
+      `<h1>Error</h1><p>${escape(error.name)} ${escape(error.code ?? '')}: ${escape(error.message)}</p>`,
+    )
   })
 })
 

@@ -1,7 +1,7 @@
 /**
  * Errors the SDK throws. Every one extends {@link DeviceStatusError} and carries a stable `code`:
- * a CAMARA error code for {@link ApiError}, and `OAUTH_ERROR`, `NETWORK_ERROR`, `TIMEOUT` or
- * `INVALID_USAGE` for the others. Nothing they carry includes a secret or a token.
+ * a CAMARA error code for {@link ApiError}, and `OAUTH_ERROR`, `NETWORK_ERROR`, `TIMEOUT`,
+ * `INVALID_NOTIFICATION`, `UNAUTHORIZED_NOTIFICATION` or `INVALID_USAGE` for the others. Nothing they carry includes a secret or a token.
  *
  * @module
  */
@@ -122,6 +122,27 @@ export class TimeoutError extends DeviceStatusError {
   }
 }
 
+/**
+ * A notification a sink received did not pass {@link parseNotification}: `INVALID_NOTIFICATION`
+ * (not a CAMARA CloudEvent: answer 400) or `UNAUTHORIZED_NOTIFICATION` (the `Authorization`
+ * header does not carry the subscription's sink token: answer 401). The message never shows a token.
+ */
+export class NotificationError extends DeviceStatusError {
+  /** `INVALID_NOTIFICATION` or `UNAUTHORIZED_NOTIFICATION`. */
+  declare readonly code: 'INVALID_NOTIFICATION' | 'UNAUTHORIZED_NOTIFICATION'
+  /** The HTTP status a sink should answer with: 400 or 401. */
+  readonly status: 400 | 401
+  /**
+   * @param code - `INVALID_NOTIFICATION` or `UNAUTHORIZED_NOTIFICATION`
+   * @param message - what is wrong
+   */
+  constructor(code: 'INVALID_NOTIFICATION' | 'UNAUTHORIZED_NOTIFICATION', message: string) {
+    super(code, message)
+    this.name = 'NotificationError'
+    this.status = code === 'UNAUTHORIZED_NOTIFICATION' ? 401 : 400
+  }
+}
+
 /** Any error the SDK throws on purpose; narrow it with `instanceof` or `name`. */
 export type AnyDeviceStatusError =
-  ApiError | AuthError | NetworkError | TimeoutError | DeviceStatusError
+  ApiError | AuthError | NetworkError | TimeoutError | NotificationError | DeviceStatusError

@@ -1,7 +1,8 @@
 /**
  * Device Status SDK: the CAMARA Device Status and SIM Swap APIs behind the vendor samples'
  * `ClientCredentials`, `DeviceStatus` and `SimSwap`, with real OIDC flows (CIBA, Authorization Code
- * with PKCE, client credentials), typed results, retries and errors with stable codes.
+ * with PKCE, client credentials), typed results, retries and errors with stable codes; event
+ * subscriptions and `parseNotification` for the CloudEvents a sink receives.
  * `fetch` and Web Crypto only: Node 20+, browsers, Deno, Bun.
  *
  * @packageDocumentation
@@ -33,6 +34,7 @@ export {
   AuthError,
   DeviceStatusError,
   NetworkError,
+  NotificationError,
   TimeoutError,
   type AnyDeviceStatusError,
 } from './errors.js'
@@ -53,3 +55,36 @@ export type {
   SimSwapCheck,
   SimSwapDate,
 } from './apis/types.js'
+export {
+  subscriptionScopes,
+  type ConnectedNetworkTypeEventType,
+  type ReachabilityEventType,
+  type RoamingEventType,
+  type SimSwapEventType,
+  type SimSwapSubscriptionOptions,
+  type SingleTypeSubscriptionOptions,
+  type SinkCredential,
+  type Subscription,
+  type SubscriptionApiName,
+  type SubscriptionOptions,
+  type SubscriptionStatus,
+} from './apis/subscriptions.js'
+export {
+  parseNotification,
+  type CloudEvent,
+  type ConnectivityNotification,
+  type NetworkTypeChangedNotification,
+  type Notification,
+  type NotificationApi,
+  type NotificationBase,
+  type NotificationType,
+  type ParseNotificationOptions,
+  type ReachabilityNotification,
+  type RoamingChangeCountryNotification,
+  type RoamingOnOffNotification,
+  type RoamingStatusNotification,
+  type SimSwappedNotification,
+  type SubscriptionEndedNotification,
+  type SubscriptionEndsNotification,
+  type TerminationReason,
+} from './notifications.js'

@@ -27,3 +27,4 @@ export function demoCredentials(
 export function pathsOf(events: RequestEvent[]): string[] {
   return events.map((e) => new URL(e.url).pathname)
 }
+export { Receiver, type Received } from '../../gateway/test/helpers/receiver.js'

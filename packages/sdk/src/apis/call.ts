@@ -11,6 +11,24 @@ export interface ApiAnswer {
   correlator: string
 }
 
+/** A parsed API answer of any JSON shape (a list, or nothing for a 204). */
+export interface RawApiAnswer {
+  body: unknown
+  correlator: string
+}
+
+/** One CAMARA API operation. */
+export interface ApiOperation {
+  method: 'GET' | 'POST' | 'DELETE'
+  path: string
+  body?: Record<string, unknown>
+  /**
+   * Safe to send again after a network failure or a timeout. False for a POST that creates
+   * state (a subscription): once sent it may have been processed.
+   */
+  idempotent: boolean
+}
+
 /**
  * POSTs a CAMARA API operation (a read: safe to retry) with the session's access token. A 401
  * on a token that was not just issued renews the token and tries once more.
@@ -23,21 +41,39 @@ export async function callApi(
   body: Record<string, unknown>,
   call: CallOptions = {},
 ): Promise<ApiAnswer> {
+  const answer = await requestApi(session, { method: 'POST', path, body, idempotent: true }, call)
+  const record =
+    typeof answer.body === 'object' && answer.body !== null && !Array.isArray(answer.body)
+      ? (answer.body as Record<string, unknown>)
+      : {}
+  return { body: record, correlator: answer.correlator }
+}
+
+/**
+ * Sends a CAMARA API operation with the session's access token. A 401 on a token that was not
+ * just issued renews the token and tries once more (the gateway refused it before acting).
+ *
+ * @throws {@link ApiError} for a CAMARA error answer
+ */
+export async function requestApi(
+  session: Session,
+  operation: ApiOperation,
+  call: CallOptions = {},
+): Promise<RawApiAnswer> {
+  const { method, path, body, idempotent } = operation
   const correlator = call.correlator ?? newCorrelator()
   const url = new URL(path.replace(/^\//, ''), withSlash(session.config.baseUrl))
   let response: Response | undefined
   for (let renewed = false; ; renewed = true) {
     const token = await session.accessToken({ ...call, correlator }, renewed)
+    const headers = new Headers({ authorization: `Bearer ${token}`, accept: 'application/json' })
+    if (body !== undefined) headers.set('content-type', 'application/json')
     response = await send(session.config.transport, {
-      method: 'POST',
+      method,
       url,
-      headers: new Headers({
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      }),
-      body: JSON.stringify(body),
-      idempotent: true,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      idempotent,
       correlator,
       signal: call.signal,
       timeout: call.timeout,
@@ -49,26 +85,26 @@ export async function callApi(
   const text = await response.text()
   let parsed: unknown
   try {
-    parsed = text === '' ? {} : JSON.parse(text)
+    parsed = text === '' ? undefined : JSON.parse(text)
   } catch {
     parsed = undefined
   }
-  const record =
-    typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}
   if (!response.ok) {
+    const record =
+      typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}
     throw new ApiError({
       status: response.status,
       code: typeof record['code'] === 'string' ? record['code'] : `HTTP_${response.status}`,
       message:
         typeof record['message'] === 'string'
           ? record['message']
-          : `${path} answered ${response.status}`,
+          : `${method} ${path} answered ${response.status}`,
       correlator: echoed,
       retryAfter: retryAfterSeconds(response),
       response,
     })
   }
-  return { body: record, correlator: echoed }
+  return { body: parsed, correlator: echoed }
 }
 
 function withSlash(url: URL): URL {

@@ -34,6 +34,23 @@ export interface Session {
    * `force` is set.
    */
   accessToken(call?: CallOptions, force?: boolean): Promise<string>
+  /**
+   * A session whose token holds `scopes`: this one when its request already asked for them, else
+   * one that asks for them with the same purpose and subscriber (client credentials or CIBA once
+   * more; cached). An authorization-code session cannot widen: it returns itself, and the API
+   * answers 403 when the code was not granted the scopes.
+   */
+  withScopes(scopes: readonly string[]): Session
+}
+
+/** The scope of `grant` with its API scopes replaced: OIDC scopes and the purpose kept. */
+function rescoped(scope: string, scopes: readonly string[]): string {
+  const kept = scope
+    .split(' ')
+    .filter((s) => s === 'openid' || s === 'offline_access' || s.startsWith('dpv:'))
+    // The vendor's `dpv:Purpose#api` form names one API: keep the purpose, name the scopes.
+    .map((s) => (s.startsWith('dpv:') ? s.replace(/#.*$/, '') : s))
+  return [...kept, ...scopes].join(' ')
 }
 
 interface Cached {
@@ -124,7 +141,10 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
     return Date.now() < cached.expiresAt - skew
   }
 
-  return {
+  // Sessions for other API scopes (subscriptions), with the scopes each asked for.
+  const derived: { scopes: readonly string[]; session: Session }[] = []
+
+  const session: Session = {
     threeLegged: grant.kind !== 'client_credentials',
     phoneNumber: grant.kind === 'ciba' ? grant.phoneNumber : undefined,
     device: grant.kind === 'client_credentials' ? grant.device : undefined,
@@ -149,5 +169,18 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
       pending.then(clear, clear)
       return pending
     },
+    withScopes(scopes) {
+      if (grant.kind === 'authorization_code') return session
+      const covers = (have: readonly string[]) => scopes.every((s) => have.includes(s))
+      // The vendor's `dpv:X#api` scope stands for API scopes the SDK cannot list: never "covers".
+      if (covers(grant.scope.split(' ')) && !grant.scope.includes('#')) return session
+      const known = derived.find((d) => covers(d.scopes))
+      if (known !== undefined) return known.session
+      const scope = rescoped(grant.scope, scopes)
+      const created = createSession(config, { ...grant, scope })
+      derived.push({ scopes: scope.split(' '), session: created })
+      return created
+    },
   }
+  return session
 }

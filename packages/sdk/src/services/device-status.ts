@@ -14,10 +14,26 @@ import type {
   ReachabilityStatus,
   RoamingStatus,
 } from '../apis/types.js'
+import {
+  createSubscription,
+  deleteSubscription,
+  getSubscription,
+  listSubscriptions,
+  type ConnectedNetworkTypeEventType,
+  type ReachabilityEventType,
+  type RoamingEventType,
+  type SingleTypeSubscriptionOptions,
+  type Subscription,
+  type SubscriptionOptions,
+} from '../apis/subscriptions.js'
 import type { Session } from '../auth/session.js'
 import type { ClientCredentials } from '../client-credentials.js'
 import type { CallOptions } from '../options.js'
 import { phoneNumberAmong, sessionFor, type Authorization } from './authorize.js'
+
+const ROAMING = 'device-roaming-status-subscriptions'
+const REACHABILITY = 'device-reachability-status-subscriptions'
+const NETWORK_TYPE = 'connected-network-type-subscriptions'
 
 function deviceOf(phoneNumber: string | undefined): Device | undefined {
   return phoneNumber === undefined ? undefined : { phoneNumber }
@@ -165,5 +181,183 @@ export class DeviceStatus {
   ): Promise<LegacyConnectivityStatus['connectivityStatus']> {
     const device = deviceOf(phoneNumberAmong(identifiers))
     return (await retrieveLegacyConnectivityStatus(this.session, device)).connectivityStatus
+  }
+
+  /**
+   * Subscribes to a roaming event (device-roaming-status-subscriptions 0.8): `roaming-status`,
+   * `roaming-on`, `roaming-off` or `roaming-change-country`. Two-legged, the subscription names the
+   * service's device; three-legged, the token's subscriber. The token asks for
+   * `device-roaming-status-subscriptions:org.camaraproject.device-roaming-status-subscriptions.v0.<type>:create`
+   * (and `:read`, `:delete`) unless the session's scopes already hold them. Not resent after a
+   * network failure or a timeout: list the subscriptions to find out whether it was created.
+   *
+   * @param options - `type`, `sink`, `sinkCredential?`, `expiresAt?`, `maxEvents?`, `initialEvent?`
+   * @param call - signal, timeout, correlator
+   * @returns the subscription
+   * @throws {@link ApiError} e.g. `INVALID_SINK`, `SERVICE_NOT_APPLICABLE`, `PERMISSION_DENIED`
+   * @see {@link https://github.com/camaraproject/DeviceStatus | device-roaming-status-subscriptions 0.8}
+   * @example
+   * ```ts
+   * const ds = new DeviceStatus(credentials, { device: { phoneNumber: '+34600000001' } })
+   * const subscription = await ds.createRoamingSubscription({
+   *   type: 'roaming-on',
+   *   sink: 'https://app.example/notifications',
+   *   sinkCredential: { accessToken: sinkToken, accessTokenExpiresUtc: tomorrow },
+   * })
+   * ```
+   */
+  createRoamingSubscription<TType extends RoamingEventType>(
+    options: SubscriptionOptions<TType>,
+    call?: CallOptions,
+  ): Promise<Subscription<TType>> {
+    return createSubscription(this.session, ROAMING, options, call)
+  }
+
+  /**
+   * The app's active roaming subscriptions (three-legged: the subscriber's only).
+   *
+   * @param call - signal, timeout, correlator
+   * @returns the subscriptions
+   */
+  listRoamingSubscriptions(call?: CallOptions): Promise<Subscription<RoamingEventType>[]> {
+    return listSubscriptions(this.session, ROAMING, call)
+  }
+
+  /**
+   * One roaming subscription.
+   *
+   * @param id - the subscription id
+   * @param call - signal, timeout, correlator
+   * @returns the subscription
+   * @throws {@link ApiError} `NOT_FOUND` when it does not exist, ended, or is another app's
+   */
+  getRoamingSubscription(id: string, call?: CallOptions): Promise<Subscription<RoamingEventType>> {
+    return getSubscription(this.session, ROAMING, id, call)
+  }
+
+  /**
+   * Deletes a roaming subscription; the sink receives `subscription-ended` (`SUBSCRIPTION_DELETED`).
+   *
+   * @param id - the subscription id
+   * @param call - signal, timeout, correlator
+   * @throws {@link ApiError} `NOT_FOUND` when it does not exist or already ended
+   */
+  deleteRoamingSubscription(id: string, call?: CallOptions): Promise<void> {
+    return deleteSubscription(this.session, ROAMING, id, call)
+  }
+
+  /**
+   * Subscribes to a reachability event (device-reachability-status-subscriptions 0.8):
+   * `reachability-data`, `reachability-sms` or `reachability-disconnected`. Device and scopes as
+   * {@link DeviceStatus.createRoamingSubscription}; not resent after a timeout.
+   *
+   * @param options - `type`, `sink`, `sinkCredential?`, `expiresAt?`, `maxEvents?`, `initialEvent?`
+   * @param call - signal, timeout, correlator
+   * @returns the subscription
+   * @throws {@link ApiError} e.g. `INVALID_SINK`, `SERVICE_NOT_APPLICABLE`, `PERMISSION_DENIED`
+   */
+  createReachabilitySubscription<TType extends ReachabilityEventType>(
+    options: SubscriptionOptions<TType>,
+    call?: CallOptions,
+  ): Promise<Subscription<TType>> {
+    return createSubscription(this.session, REACHABILITY, options, call)
+  }
+
+  /**
+   * The app's active reachability subscriptions (three-legged: the subscriber's only).
+   *
+   * @param call - signal, timeout, correlator
+   * @returns the subscriptions
+   */
+  listReachabilitySubscriptions(
+    call?: CallOptions,
+  ): Promise<Subscription<ReachabilityEventType>[]> {
+    return listSubscriptions(this.session, REACHABILITY, call)
+  }
+
+  /**
+   * One reachability subscription.
+   *
+   * @param id - the subscription id
+   * @param call - signal, timeout, correlator
+   * @returns the subscription
+   * @throws {@link ApiError} `NOT_FOUND`
+   */
+  getReachabilitySubscription(
+    id: string,
+    call?: CallOptions,
+  ): Promise<Subscription<ReachabilityEventType>> {
+    return getSubscription(this.session, REACHABILITY, id, call)
+  }
+
+  /**
+   * Deletes a reachability subscription; the sink receives `subscription-ended`.
+   *
+   * @param id - the subscription id
+   * @param call - signal, timeout, correlator
+   * @throws {@link ApiError} `NOT_FOUND`
+   */
+  deleteReachabilitySubscription(id: string, call?: CallOptions): Promise<void> {
+    return deleteSubscription(this.session, REACHABILITY, id, call)
+  }
+
+  /**
+   * Subscribes to `network-type-changed` (connected-network-type-subscriptions 0.2), the only
+   * type (the default). Device and scopes as {@link DeviceStatus.createRoamingSubscription}; not
+   * resent after a timeout.
+   *
+   * @param options - `sink`, `sinkCredential?`, `expiresAt?`, `maxEvents?`, `initialEvent?`
+   * @param call - signal, timeout, correlator
+   * @returns the subscription
+   * @throws {@link ApiError} e.g. `INVALID_SINK`, `SERVICE_NOT_APPLICABLE`, `PERMISSION_DENIED`
+   */
+  createConnectedNetworkTypeSubscription(
+    options: SingleTypeSubscriptionOptions<ConnectedNetworkTypeEventType>,
+    call?: CallOptions,
+  ): Promise<Subscription<ConnectedNetworkTypeEventType>> {
+    return createSubscription(
+      this.session,
+      NETWORK_TYPE,
+      { ...options, type: options.type ?? 'network-type-changed' },
+      call,
+    )
+  }
+
+  /**
+   * The app's active connected network type subscriptions (three-legged: the subscriber's only).
+   *
+   * @param call - signal, timeout, correlator
+   * @returns the subscriptions
+   */
+  listConnectedNetworkTypeSubscriptions(
+    call?: CallOptions,
+  ): Promise<Subscription<ConnectedNetworkTypeEventType>[]> {
+    return listSubscriptions(this.session, NETWORK_TYPE, call)
+  }
+
+  /**
+   * One connected network type subscription.
+   *
+   * @param id - the subscription id
+   * @param call - signal, timeout, correlator
+   * @returns the subscription
+   * @throws {@link ApiError} `NOT_FOUND`
+   */
+  getConnectedNetworkTypeSubscription(
+    id: string,
+    call?: CallOptions,
+  ): Promise<Subscription<ConnectedNetworkTypeEventType>> {
+    return getSubscription(this.session, NETWORK_TYPE, id, call)
+  }
+
+  /**
+   * Deletes a connected network type subscription; the sink receives `subscription-ended`.
+   *
+   * @param id - the subscription id
+   * @param call - signal, timeout, correlator
+   * @throws {@link ApiError} `NOT_FOUND`
+   */
+  deleteConnectedNetworkTypeSubscription(id: string, call?: CallOptions): Promise<void> {
+    return deleteSubscription(this.session, NETWORK_TYPE, id, call)
   }
 }

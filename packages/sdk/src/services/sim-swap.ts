@@ -1,9 +1,20 @@
 import { checkSimSwap, retrieveSimSwapDate, SIM_SWAP_SCOPES } from '../apis/sim-swap.js'
+import {
+  createSubscription,
+  deleteSubscription,
+  getSubscription,
+  listSubscriptions,
+  type SimSwapEventType,
+  type SimSwapSubscriptionOptions,
+  type Subscription,
+} from '../apis/subscriptions.js'
 import type { SimSwapDate } from '../apis/types.js'
 import type { Session } from '../auth/session.js'
 import type { ClientCredentials } from '../client-credentials.js'
 import type { CallOptions } from '../options.js'
 import { sessionFor, type Authorization } from './authorize.js'
+
+const SIM_SWAP = 'sim-swap-subscriptions'
 
 function split(
   phoneOrCall: string | CallOptions | undefined,
@@ -93,6 +104,70 @@ export class SimSwap {
   ): Promise<boolean> {
     const [phone, options] = split(phoneNumber, call)
     return (await checkSimSwap(this.session, maxAgeHours, phone, options)).swapped
+  }
+
+  /**
+   * Subscribes to `swapped` (sim-swap-subscriptions 0.3), the only type (the default).
+   * Two-legged, the subscription names the service's line (`subscriptionDetail.phoneNumber`);
+   * three-legged, the token's subscriber. The token asks for
+   * `sim-swap-subscriptions:org.camaraproject.sim-swap-subscriptions.v0.swapped:create` (and
+   * `:read`, `:delete`) unless the session's scopes already hold them. Not resent after a network
+   * failure or a timeout.
+   *
+   * @param options - `sink`, `sinkCredential?`, `expiresAt?`, `maxEvents?`
+   * @param call - signal, timeout, correlator
+   * @returns the subscription
+   * @throws {@link ApiError} e.g. `INVALID_ARGUMENT` (sink), `IDENTIFIER_NOT_FOUND`, `PERMISSION_DENIED`
+   * @see {@link https://github.com/camaraproject/SimSwap | sim-swap-subscriptions 0.3}
+   * @example
+   * ```ts
+   * const simSwap = new SimSwap(credentials, { device: { phoneNumber: '+34600000001' } })
+   * const { id } = await simSwap.createSubscription({ sink: 'https://app.example/notifications' })
+   * ```
+   */
+  createSubscription(
+    options: SimSwapSubscriptionOptions,
+    call?: CallOptions,
+  ): Promise<Subscription<SimSwapEventType>> {
+    return createSubscription(
+      this.session,
+      SIM_SWAP,
+      { ...options, type: options.type ?? 'swapped' },
+      call,
+    )
+  }
+
+  /**
+   * The app's active SIM swap subscriptions (three-legged: the subscriber's only).
+   *
+   * @param call - signal, timeout, correlator
+   * @returns the subscriptions
+   */
+  listSubscriptions(call?: CallOptions): Promise<Subscription<SimSwapEventType>[]> {
+    return listSubscriptions(this.session, SIM_SWAP, call)
+  }
+
+  /**
+   * One SIM swap subscription.
+   *
+   * @param id - the subscription id
+   * @param call - signal, timeout, correlator
+   * @returns the subscription
+   * @throws {@link ApiError} `NOT_FOUND` when it does not exist, ended, or is another app's
+   */
+  getSubscription(id: string, call?: CallOptions): Promise<Subscription<SimSwapEventType>> {
+    return getSubscription(this.session, SIM_SWAP, id, call)
+  }
+
+  /**
+   * Deletes a SIM swap subscription; the sink receives `subscription-ended`.
+   *
+   * @param id - the subscription id
+   * @param call - signal, timeout, correlator
+   * @throws {@link ApiError} `NOT_FOUND` when it does not exist or already ended
+   */
+  deleteSubscription(id: string, call?: CallOptions): Promise<void> {
+    return deleteSubscription(this.session, SIM_SWAP, id, call)
   }
 }
 
