@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { AuthContext } from '../auth/access-token.js'
 import type { RequestDevice } from '../device/identify.js'
 import { legacySubject } from '../device-status-v0/service.js'
 import type { GuardDeps } from '../http/api-guard.js'
@@ -8,10 +7,10 @@ import { registerOperation } from '../http/operation.js'
 import { endSubscription, storedConfig } from '../notifications/outbox.js'
 import { checkSink } from '../notifications/sink-policy.js'
 import { specOperationAt } from '../specs/catalog.js'
-import { newId, type Store } from '../store/store.js'
+import { newId } from '../store/store.js'
 import type { SubscriptionRow } from '../store/subscriptions.js'
 import { legacyDeviceStatus as api } from './apis.js'
-import type { SubscriptionDeps } from './service.js'
+import { ownSubscription, visible, type SubscriptionDeps } from './service.js'
 
 interface CreateSubscription {
   subscriptionDetail: { device: RequestDevice; type: string }
@@ -31,22 +30,6 @@ function legacyView(row: SubscriptionRow): Record<string, unknown> {
     startsAt: row.starts_at,
     ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
   }
-}
-
-function visible(row: SubscriptionRow, auth: AuthContext): boolean {
-  return (
-    row.api === api.name &&
-    row.client_id === auth.clientId &&
-    (auth.deviceId === undefined || row.sub === auth.sub) &&
-    row.status === 'ACTIVE'
-  )
-}
-
-async function own(store: Store, auth: AuthContext, id: string): Promise<SubscriptionRow> {
-  const row = await store.subscriptions.byId(id)
-  if (row === undefined || !visible(row, auth))
-    throw new CamaraError('NOT_FOUND', 'The specified resource is not found.')
-  return row
 }
 
 /** The legacy device-status v0.5.1 webhook subscriptions (`/device-status/v0/subscriptions`). */
@@ -147,7 +130,7 @@ export function legacySubscriptionRoutes(
           status: 'ACTIVE',
         })
       )
-        .filter((r) => visible(r, auth))
+        .filter((r) => visible(r, api, auth))
         .map(legacyView),
   )
   registerOperation(
@@ -156,7 +139,12 @@ export function legacySubscriptionRoutes(
     specOperationAt('device-status', 'GET', '/subscriptions/{subscriptionId}'),
     async ({ auth, request }) =>
       legacyView(
-        await own(deps.store, auth, (request.params as { subscriptionId: string }).subscriptionId),
+        await ownSubscription(
+          deps.store,
+          api,
+          auth,
+          (request.params as { subscriptionId: string }).subscriptionId,
+        ),
       ),
   )
   registerOperation(
@@ -165,8 +153,9 @@ export function legacySubscriptionRoutes(
     specOperationAt('device-status', 'DELETE', '/subscriptions/{subscriptionId}'),
     async ({ auth, request }) => {
       await deps.store.transaction(async (store) => {
-        const row = await own(
+        const row = await ownSubscription(
           store,
+          api,
           auth,
           (request.params as { subscriptionId: string }).subscriptionId,
         )

@@ -190,7 +190,7 @@ export async function createSubscription(
 }
 
 /** The subscriptions a caller may see: its app's, and for a three-legged token only its subscriber's. */
-function visible(row: SubscriptionRow, api: SubscriptionApi, auth: AuthContext): boolean {
+export function visible(row: SubscriptionRow, api: SubscriptionApi, auth: AuthContext): boolean {
   return (
     row.api === api.name &&
     row.client_id === auth.clientId &&
@@ -212,7 +212,7 @@ export async function listSubscriptions(
   return rows.filter((row) => visible(row, api, auth)).map(subscriptionView)
 }
 
-async function ownSubscription(
+export async function ownSubscription(
   store: Store,
   api: SubscriptionApi,
   auth: AuthContext,
