@@ -40,6 +40,20 @@ if (browserTests.length > 0 && !existsSync('/usr/bin/chromium')) {
     console.log('skipping the browser test: /usr/bin/chromium is missing (apt-get install -y chromium)')
   }
 }
+// The PostgreSQL suites need the machine's server. Machines of this project's kind start it before
+// a session; should CI find it stopped, start the installed cluster rather than fail on it.
+if (process.env.CI === 'true' && !process.env.TEST_DATABASE_URL) {
+  const ready = () =>
+    spawnSync('pg_isready', ['-q', '-h', '127.0.0.1', '-p', '5432'], { stdio: 'ignore' }).status === 0
+  if (!ready() && existsSync('/etc/postgresql')) {
+    for (const version of readdirSync('/etc/postgresql')) {
+      spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], {
+        stdio: 'inherit',
+      })
+    }
+    for (let i = 0; i < 30 && !ready(); i++) spawnSync('sleep', ['1'])
+  }
+}
 const result = spawnSync(
   process.execPath,
   ['--conditions=source', '--import', 'tsx', '--test', '--test-reporter=spec', ...selected.sort()],
