@@ -29,7 +29,9 @@ if (selected.length === 0) {
 }
 // The browser tests drive Debian's Chromium (never a browser download): CI installs it; elsewhere
 // they are skipped with one line.
-const browserTests = selected.filter((f) => f.includes('frontend-authcode'))
+const browserTests = selected.filter(
+  (f) => f.includes('frontend-authcode') || f.endsWith('browser.test.ts'),
+)
 if (browserTests.length > 0 && !existsSync('/usr/bin/chromium')) {
   if (process.env.CI === 'true') {
     const apt = spawnSync('sh', ['-c', 'apt-get update && apt-get install -y chromium'], {

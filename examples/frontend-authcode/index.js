@@ -18,7 +18,8 @@ const credentials = new ClientCredentials({
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 async function form(res) {
-  // PKCE: the gateway requires it; the verifier stays on the server side, in a cookie.
+  // PKCE (required for strict-mode apps, recommended for all); the verifier stays on the server
+  // side, in a cookie.
   const { url, codeVerifier } = await credentials.authorizationUrl({ redirectUri, purpose })
   res.writeHead(200, {
     'content-type': 'text/html; charset=utf-8',

@@ -73,6 +73,7 @@ export {
   parseNotification,
   type CloudEvent,
   type ConnectivityNotification,
+  type InitiationReason,
   type NetworkTypeChangedNotification,
   type Notification,
   type NotificationApi,
@@ -86,5 +87,8 @@ export {
   type SimSwappedNotification,
   type SubscriptionEndedNotification,
   type SubscriptionEndsNotification,
+  type SubscriptionStartedNotification,
+  type SubscriptionUpdatedNotification,
   type TerminationReason,
+  type UpdateReason,
 } from './notifications.js'

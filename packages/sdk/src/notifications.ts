@@ -36,6 +36,12 @@ export type TerminationReason =
   | 'NETWORK_TERMINATED'
   | 'SUBSCRIPTION_UNPROCESSABLE'
 
+/** Why a subscription started (`initiationReason` of `subscription-started`). */
+export type InitiationReason = 'SUBSCRIPTION_CREATED'
+
+/** Why a subscription changed status (`updateReason` of `subscription-updated`). */
+export type UpdateReason = 'SUBSCRIPTION_ACTIVE' | 'SUBSCRIPTION_INACTIVE'
+
 /** What every notification carries. */
 export interface NotificationBase<TApi extends NotificationApi> {
   /** The API that sent it. */
@@ -58,6 +64,7 @@ export interface NotificationBase<TApi extends NotificationApi> {
 export interface RoamingStatusNotification extends NotificationBase<
   'device-roaming-status-subscriptions' | 'device-status'
 > {
+  /** The event type, short name. */
   type: 'roaming-status'
   /** True when roaming. */
   roaming: boolean
@@ -71,6 +78,7 @@ export interface RoamingStatusNotification extends NotificationBase<
 export interface RoamingOnOffNotification extends NotificationBase<
   'device-roaming-status-subscriptions' | 'device-status'
 > {
+  /** The event type, short name. */
   type: 'roaming-on' | 'roaming-off'
 }
 
@@ -78,6 +86,7 @@ export interface RoamingOnOffNotification extends NotificationBase<
 export interface RoamingChangeCountryNotification extends NotificationBase<
   'device-roaming-status-subscriptions' | 'device-status'
 > {
+  /** The event type, short name. */
   type: 'roaming-change-country'
   /** Mobile country code of the new visited network. */
   countryCode?: number
@@ -87,16 +96,19 @@ export interface RoamingChangeCountryNotification extends NotificationBase<
 
 /** `reachability-data`, `reachability-sms` or `reachability-disconnected`. */
 export interface ReachabilityNotification extends NotificationBase<'device-reachability-status-subscriptions'> {
+  /** The event type, short name. */
   type: 'reachability-data' | 'reachability-sms' | 'reachability-disconnected'
 }
 
 /** Legacy device-status v0.5.1 `connectivity-data`, `connectivity-sms`, `connectivity-disconnected`. */
 export interface ConnectivityNotification extends NotificationBase<'device-status'> {
+  /** The event type, short name. */
   type: 'connectivity-data' | 'connectivity-sms' | 'connectivity-disconnected'
 }
 
 /** `network-type-changed`. */
 export interface NetworkTypeChangedNotification extends NotificationBase<'connected-network-type-subscriptions'> {
+  /** The event type, short name. */
   type: 'network-type-changed'
   /** The new network type (`UNKNOWN` off the network). */
   connectedNetworkType: '2G' | '3G' | '4G' | '5G' | 'UNKNOWN'
@@ -104,6 +116,7 @@ export interface NetworkTypeChangedNotification extends NotificationBase<'connec
 
 /** `swapped`: the SIM was swapped; `time` is the time of the swap. */
 export interface SimSwappedNotification extends NotificationBase<'sim-swap-subscriptions'> {
+  /** The event type, short name. */
   type: 'swapped'
   /** The line, for two-legged subscriptions. */
   phoneNumber?: string
@@ -113,6 +126,7 @@ export interface SimSwappedNotification extends NotificationBase<'sim-swap-subsc
 export interface SubscriptionEndedNotification extends NotificationBase<
   Exclude<NotificationApi, 'device-status'>
 > {
+  /** The event type, short name. */
   type: 'subscription-ended'
   /** Why it ended. */
   terminationReason: TerminationReason
@@ -120,8 +134,36 @@ export interface SubscriptionEndedNotification extends NotificationBase<
   terminationDescription?: string
 }
 
+/**
+ * `subscription-started`: a gateway that creates subscriptions asynchronously (`202`, status
+ * `ACTIVATION_REQUESTED`) tells the sink the subscription is now active.
+ */
+export interface SubscriptionStartedNotification extends NotificationBase<
+  Exclude<NotificationApi, 'device-status'>
+> {
+  /** The event type, short name. */
+  type: 'subscription-started'
+  /** Why it started: `SUBSCRIPTION_CREATED`. */
+  initiationReason: InitiationReason
+  /** A human-readable explanation, when given. */
+  initiationDescription?: string
+}
+
+/** `subscription-updated`: the gateway moved the subscription to `ACTIVE` or `INACTIVE`. */
+export interface SubscriptionUpdatedNotification extends NotificationBase<
+  Exclude<NotificationApi, 'device-status'>
+> {
+  /** The event type, short name. */
+  type: 'subscription-updated'
+  /** `SUBSCRIPTION_ACTIVE` or `SUBSCRIPTION_INACTIVE`. */
+  updateReason: UpdateReason
+  /** A human-readable explanation, when given. */
+  updateDescription?: string
+}
+
 /** Legacy device-status v0.5.1 `subscription-ends`. */
 export interface SubscriptionEndsNotification extends NotificationBase<'device-status'> {
+  /** The event type, short name. */
   type: 'subscription-ends'
   /** `SUBSCRIPTION_EXPIRED` or `NETWORK_TERMINATED`. */
   terminationReason: TerminationReason
@@ -136,6 +178,8 @@ export type Notification =
   | ConnectivityNotification
   | NetworkTypeChangedNotification
   | SimSwappedNotification
+  | SubscriptionStartedNotification
+  | SubscriptionUpdatedNotification
   | SubscriptionEndedNotification
   | SubscriptionEndsNotification
 
@@ -152,16 +196,18 @@ export interface ParseNotificationOptions {
 }
 
 const ROAMING = ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country']
+// The lifecycle events of the 0.8 / 0.2 / 0.3 subscription APIs.
+const LIFECYCLE = ['subscription-started', 'subscription-updated', 'subscription-ended']
 const KNOWN_TYPES: Record<NotificationApi, readonly string[]> = {
-  'device-roaming-status-subscriptions': [...ROAMING, 'subscription-ended'],
+  'device-roaming-status-subscriptions': [...ROAMING, ...LIFECYCLE],
   'device-reachability-status-subscriptions': [
     'reachability-data',
     'reachability-sms',
     'reachability-disconnected',
-    'subscription-ended',
+    ...LIFECYCLE,
   ],
-  'connected-network-type-subscriptions': ['network-type-changed', 'subscription-ended'],
-  'sim-swap-subscriptions': ['swapped', 'subscription-ended'],
+  'connected-network-type-subscriptions': ['network-type-changed', ...LIFECYCLE],
+  'sim-swap-subscriptions': ['swapped', ...LIFECYCLE],
   'device-status': [
     ...ROAMING,
     'connectivity-data',
@@ -204,6 +250,20 @@ function sameToken(a: string, b: string): boolean {
 
 function mediaType(value: string): string {
   return (value.split(';')[0] ?? '').trim().toLowerCase()
+}
+
+/** A required non-empty string reason and its optional description, e.g. `terminationReason`. */
+function reasonOf(
+  data: Record<string, unknown>,
+  reason: string,
+  description: string,
+): { reason: string; description?: string } {
+  const value = data[reason]
+  const text = data[description]
+  if (typeof value !== 'string' || value === '') throw invalid(`data.${reason} must be a string`)
+  if (text !== undefined && typeof text !== 'string')
+    throw invalid(`data.${description} must be a string`)
+  return text === undefined ? { reason: value } : { reason: value, description: text }
 }
 
 function optionalNumber(data: Record<string, unknown>, name: string): { countryCode?: number } {
@@ -368,14 +428,29 @@ export function parseNotification(
         ...(phoneNumber === undefined ? {} : { phoneNumber }),
       }
     }
+    case 'subscription-started': {
+      const { reason, description } = reasonOf(data, 'initiationReason', 'initiationDescription')
+      return {
+        type: short,
+        api: api as SubscriptionStartedNotification['api'],
+        ...base,
+        initiationReason: reason as InitiationReason,
+        ...(description === undefined ? {} : { initiationDescription: description }),
+      }
+    }
+    case 'subscription-updated': {
+      const { reason, description } = reasonOf(data, 'updateReason', 'updateDescription')
+      return {
+        type: short,
+        api: api as SubscriptionUpdatedNotification['api'],
+        ...base,
+        updateReason: reason as UpdateReason,
+        ...(description === undefined ? {} : { updateDescription: description }),
+      }
+    }
     case 'subscription-ended':
     case 'subscription-ends': {
-      const reason = data['terminationReason']
-      const description = data['terminationDescription']
-      if (typeof reason !== 'string' || reason === '')
-        throw invalid('data.terminationReason must be a string')
-      if (description !== undefined && typeof description !== 'string')
-        throw invalid('data.terminationDescription must be a string')
+      const { reason, description } = reasonOf(data, 'terminationReason', 'terminationDescription')
       if (short === 'subscription-ends')
         return {
           type: short,

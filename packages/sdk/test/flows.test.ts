@@ -7,6 +7,7 @@ import {
   DeviceStatusError,
   SIMSwap,
   SimSwap,
+  authorizationUrl,
 } from '@device-status/sdk'
 import {
   REDIRECT,
@@ -162,6 +163,54 @@ describe('SDK flows against a started gateway', () => {
     })
   })
 
+  it('backend: polls no faster than interval, and 5 s slower after slow_down', async () => {
+    // The real gateway in front: every CIBA poll the SDK sends is timed, and its first one is
+    // preceded by a poll of another client of the same app, so the gateway answers it slow_down.
+    const polls: { at: number; error?: string }[] = []
+    let authorizedAt = 0
+    let injected = false
+    const watching: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : input.toString()
+      // oauth4webapi sends its token requests as URLSearchParams.
+      const body = init?.body instanceof URLSearchParams ? init.body.toString() : ''
+      const ciba = url.endsWith('/oauth2/token') && body.includes('grant-type%3Aciba')
+      if (ciba && !injected) {
+        injected = true
+        const other = await fetch(url, { method: 'POST', headers: init?.headers ?? {}, body })
+        assert.equal(((await other.json()) as { error?: string }).error, 'authorization_pending')
+      }
+      const at = Date.now()
+      const response = await fetch(input, init)
+      if (url.endsWith('/oauth2/bc-authorize')) authorizedAt = Date.now()
+      if (ciba) {
+        const answer = (await response.clone().json()) as { error?: string }
+        polls.push({ at, ...(answer.error === undefined ? {} : { error: answer.error }) })
+      }
+      return response
+    }
+    const { credentials } = demoCredentials(gw, { fetch: watching })
+    const ds = new DeviceStatus(credentials, {
+      phoneNumber: '+34600000001',
+      purpose: 'dpv:Marketing',
+    })
+    const result = ds.getRoamingStatus()
+    for (let i = 0; i < 100 && polls.length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    assert.equal(polls[0]?.error, 'slow_down')
+    const list = await gw.admin('GET', '/admin/v1/authorizations?status=pending')
+    const pending = (list.body as { authReqId: string; phoneNumber: string }[]).find(
+      (p) => p.phoneNumber === '+34600000001',
+    )
+    assert.ok(pending)
+    await gw.admin('POST', `/admin/v1/authorizations/${pending.authReqId}/approve`)
+    assert.equal((await result).roaming, false)
+    // interval (1 s) before the first poll; after slow_down, interval + 5 s.
+    assert.ok((polls[0]?.at ?? 0) - authorizedAt >= 950, 'waited interval before polling')
+    assert.equal(polls.length, 2, JSON.stringify(polls))
+    const gap = (polls[1]?.at ?? 0) - (polls[0]?.at ?? 0)
+    assert.ok(gap >= 5950, `waited ${gap} ms after slow_down`)
+    assert.equal(polls[1]?.error, undefined)
+  })
+
   async function browse(url: URL, phoneNumber: string): Promise<URL> {
     const agent = new UserAgent(gw.url)
     const picker = await agent.follow(url.href)
@@ -217,6 +266,28 @@ describe('SDK flows against a started gateway', () => {
     assert.ok(result instanceof Date)
   })
 
+  it('frontend: authorizationUrl(credentials, …) and { authCode, state } find the verifier among several pending', async () => {
+    const { credentials } = demoCredentials(gw, { redirectUri: REDIRECT })
+    const first = await authorizationUrl(credentials, { redirectUri: REDIRECT, state: 'first' })
+    const second = await credentials.authorizationUrl({ redirectUri: REDIRECT, state: 'second' })
+    await credentials.authorizationUrl({ redirectUri: REDIRECT, state: 'never-used' })
+    assert.notEqual(first.codeVerifier, second.codeVerifier)
+    const callback = await browse(second.url, '+34600000002')
+    assert.equal(callback.searchParams.get('state'), 'second')
+    const ds = new DeviceStatus(credentials, {
+      authCode: callback.searchParams.get('code') ?? '',
+      state: 'second',
+    })
+    assert.equal(await ds.isRoaming(), true)
+    const later = await browse(first.url, '+34600000006')
+    const simSwap = new SimSwap(credentials, {
+      authCode: later.searchParams.get('code') ?? '',
+      state: 'first',
+    })
+    await simSwap.authorize()
+    assert.ok((await simSwap.retrieveDate()) instanceof Date)
+  })
+
   it('two-legged: client credentials, the calls name the device', async () => {
     const { credentials, events } = demoCredentials(gw)
     const ds = new DeviceStatus(credentials, { device: { phoneNumber: '+34600000002' } })
@@ -266,5 +337,17 @@ describe('SDK flows against a started gateway', () => {
       scopes: ['device-roaming-status:read'],
     })
     assert.equal(await ds.isRoaming(), true)
+    // The same key as a (non-extractable) Web Crypto key, with its kid given.
+    const withKey = new ClientCredentials({
+      clientId: created.body.clientId,
+      privateKey: keys.privateKey,
+      kid: 'k1',
+      baseUrl: gw.url,
+    })
+    const cibaViaKey = new DeviceStatus(withKey, {
+      phoneNumber: '+34600000002',
+      scopes: ['device-roaming-status:read'],
+    })
+    assert.equal(await cibaViaKey.isRoaming(), true)
   })
 })

@@ -8,6 +8,7 @@ import {
   DeviceStatus,
   NetworkError,
   TimeoutError,
+  type RequestEvent,
 } from '@device-status/sdk'
 import { demoCredentials, pathsOf, startTestGateway, type TestGateway } from './helpers.js'
 
@@ -165,16 +166,25 @@ describe('SDK errors, retries, timeouts and token renewal', () => {
   it('429 TOO_MANY_REQUESTS: waits Retry-After and succeeds', async () => {
     const limited = await startTestGateway({ RATE_LIMIT_PER_SECOND: '2' })
     try {
-      const { credentials, events } = demoCredentials(limited, {
+      const timed: (RequestEvent & { at: number })[] = []
+      const { credentials } = demoCredentials(limited, {
         retry: { retries: 5, minDelay: 10 },
+        onRequest: (e) => timed.push({ ...e, at: Date.now() }),
       })
       const ds = new DeviceStatus(credentials, { device: { phoneNumber: '+34600000002' } })
       const results = await Promise.all([1, 2, 3, 4, 5].map(() => ds.isRoaming()))
       assert.deepEqual(results, [true, true, true, true, true])
-      assert.ok(
-        events.some((e) => e.status === 429),
-        'some calls were limited',
-      )
+      const limitedOnes = timed.filter((e) => e.status === 429)
+      assert.ok(limitedOnes.length > 0, 'some calls were limited')
+      // The gateway asks for Retry-After: 1; the backoff alone would retry after ~10 ms.
+      for (const e of limitedOnes) {
+        const next = timed.find(
+          (n) => n.correlator === e.correlator && n.url === e.url && n.attempt === e.attempt + 1,
+        )
+        assert.ok(next, 'retried')
+        const waited = next.at - next.durationMs - e.at
+        assert.ok(waited >= 950, `retried after ${waited} ms, not Retry-After`)
+      }
       // Without retries the 429 surfaces as an ApiError.
       const { credentials: once } = demoCredentials(limited, { retry: false })
       const single = new DeviceStatus(once, { device: { phoneNumber: '+34600000002' } })
@@ -188,6 +198,34 @@ describe('SDK errors, retries, timeouts and token renewal', () => {
       assert.ok((reason.retryAfter ?? 0) >= 1)
     } finally {
       await limited.close()
+    }
+  })
+
+  it('a 401 on a cached token renews it once and repeats the call', async () => {
+    // A gateway restarted on the same address with a new store: its signing keys are new, so the
+    // token the SDK holds (still fresh by its expiry) is refused.
+    const first = await startTestGateway()
+    const port = new URL(first.url).port
+    const { credentials, events } = demoCredentials(first)
+    const ds = new DeviceStatus(credentials, { device: { phoneNumber: '+34600000002' } })
+    assert.equal(await ds.isRoaming(), true)
+    await first.close()
+    const second = await startTestGateway({ PORT: port })
+    try {
+      assert.equal(second.url, first.url)
+      const before = events.length
+      assert.equal(await ds.isRoaming({ correlator: CORRELATOR }), true)
+      const later = events.slice(before).filter((e) => e.status !== undefined)
+      assert.deepEqual(
+        later.map((e) => [new URL(e.url).pathname, e.status, e.correlator]),
+        [
+          ['/device-roaming-status/v1/retrieve', 401, CORRELATOR],
+          ['/oauth2/token', 200, CORRELATOR],
+          ['/device-roaming-status/v1/retrieve', 200, CORRELATOR],
+        ],
+      )
+    } finally {
+      await second.close()
     }
   })
 

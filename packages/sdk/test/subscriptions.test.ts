@@ -488,7 +488,58 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
     assert.equal(parseNotification(JSON.stringify(good), headers).id, good['id'])
     assert.equal(parseNotification(good).subscriptionId, s.id)
 
+    // subscription-started / -updated: spec events this gateway never sends (it creates
+    // subscriptions synchronously); built from the real one, as another operator would send them.
+    const lifecycle = (type: string, extra: Record<string, unknown>) => ({
+      ...good,
+      type: `org.camaraproject.device-roaming-status-subscriptions.v0.${type}`,
+      data: { subscriptionId: s.id, ...extra },
+    })
+    const started = parseNotification(
+      lifecycle('subscription-started', {
+        initiationReason: 'SUBSCRIPTION_CREATED',
+        initiationDescription: 'active now',
+      }),
+      headers,
+      { expectedToken: SINK_TOKEN },
+    )
+    assert.deepEqual(essence(started), {
+      type: 'subscription-started',
+      api: 'device-roaming-status-subscriptions',
+      subscriptionId: s.id,
+      initiationReason: 'SUBSCRIPTION_CREATED',
+      initiationDescription: 'active now',
+    })
+    const updated = parseNotification(
+      lifecycle('subscription-updated', { updateReason: 'SUBSCRIPTION_INACTIVE' }),
+    )
+    assert.deepEqual(essence(updated), {
+      type: 'subscription-updated',
+      api: 'device-roaming-status-subscriptions',
+      subscriptionId: s.id,
+      updateReason: 'SUBSCRIPTION_INACTIVE',
+    })
+    assert.equal(
+      parseNotification({
+        ...lifecycle('subscription-started', { initiationReason: 'SUBSCRIPTION_CREATED' }),
+        type: 'org.camaraproject.sim-swap-subscriptions.v0.subscription-started',
+      }).api,
+      'sim-swap-subscriptions',
+    )
+
     const invalid: [string, unknown, Headers?][] = [
+      ['subscription-started without reason', lifecycle('subscription-started', {})],
+      [
+        'subscription-updated with a numeric reason',
+        lifecycle('subscription-updated', { updateReason: 1 }),
+      ],
+      [
+        'subscription-started of the legacy API',
+        {
+          ...lifecycle('subscription-started', { initiationReason: 'SUBSCRIPTION_CREATED' }),
+          type: 'org.camaraproject.device-status.v0.subscription-started',
+        },
+      ],
       ['not JSON', '{"specversion":'],
       ['an array', [good]],
       ['null', null],

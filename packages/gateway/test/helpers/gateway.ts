@@ -20,7 +20,12 @@ export interface TestGateway extends RunningGateway {
     headers?: Record<string, string>,
   ): Promise<TestResponse>
   /** Any method with a bearer token and no body. */
-  request(method: string, path: string, token?: string): Promise<TestResponse>
+  request(
+    method: string,
+    path: string,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<TestResponse>
   /** A call to the admin API with the admin token. */
   admin(method: string, path: string, body?: unknown, token?: string): Promise<TestResponse>
 }
@@ -112,11 +117,14 @@ export async function startTestGateway(
       })
     },
     post,
-    async request(method, path, token) {
+    async request(method, path, token, headers = {}) {
       return toResponse(
         await fetch(gateway.url + path, {
           method,
-          headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+          headers: {
+            ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+            ...headers,
+          },
         }),
       )
     },

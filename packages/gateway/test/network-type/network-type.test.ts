@@ -24,18 +24,31 @@ describe('connected-network-type 0.2.0 getConnectedNetworkType', () => {
   })
   after(() => gw.close())
 
-  it('answers 2G, 3G, 4G, 5G as the network says, and UNKNOWN when not on a mobile network', async () => {
-    for (const type of ['2G', '3G', '4G', '5G', null] as const) {
-      assert.equal(
-        (await gw.admin('PATCH', '/network/v1/devices/+34600000003', { networkType: type })).status,
-        200,
-      )
-      const res = await gw.post(PATH, { device: { phoneNumber: '+34600000003' } }, token, {
-        'x-correlator': CORRELATOR,
-      })
-      assert.equal(res.status, 200)
-      assert.equal(schemaErrors(FILE, 'ConnectedNetworkTypeResponse', res.body), '')
-      assert.equal(res.body.connectedNetworkType, type ?? 'UNKNOWN')
+  const retrieve = async () => {
+    const res = await gw.post(PATH, { device: { phoneNumber: '+34600000003' } }, token, {
+      'x-correlator': CORRELATOR,
+    })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
+    assert.equal(res.headers.get('x-correlator'), CORRELATOR)
+    assert.equal(schemaErrors(FILE, 'ConnectedNetworkTypeResponse', res.body), '')
+    assert.ok(Date.parse(res.body.lastStatusTime) <= Date.now())
+    return res.body
+  }
+  const setNetworkType = async (networkType: string | null) => {
+    const patched = await gw.admin('PATCH', '/network/v1/devices/+34600000003', { networkType })
+    assert.equal(patched.status, 200)
+  }
+
+  it('01: on a mobile network → 2G, 3G, 4G or 5G as the network says', async () => {
+    for (const type of ['2G', '3G', '4G', '5G']) {
+      await setNetworkType(type)
+      assert.equal((await retrieve()).connectedNetworkType, type)
     }
+  })
+
+  it('02: not on a mobile network → UNKNOWN', async () => {
+    await setNetworkType(null)
+    assert.equal((await retrieve()).connectedNetworkType, 'UNKNOWN')
   })
 })

@@ -28,6 +28,7 @@ describe('device-reachability-status 1.1.0 getReachabilityStatus', () => {
       'x-correlator': CORRELATOR,
     })
     assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
     assert.equal(res.headers.get('x-correlator'), CORRELATOR)
     assert.equal(schemaErrors(FILE, 'ReachabilityStatusResponse', res.body), '')
     assert.ok(Date.parse(res.body.lastStatusTime) <= Date.now())

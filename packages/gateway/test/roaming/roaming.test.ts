@@ -45,9 +45,13 @@ describe('device-roaming-status 1.1.0 getRoamingStatus', () => {
   it('02: at home → roaming false, no countryCode nor countryName', async () => {
     const res = await retrieve('+34600000001')
     assert.equal(res.status, 200)
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
+    assert.equal(res.headers.get('x-correlator'), CORRELATOR)
+    assert.equal(schemaErrors(FILE, 'RoamingStatusResponse', res.body), '')
     assert.equal(res.body.roaming, false)
     assert.equal('countryCode' in res.body, false)
     assert.equal('countryName' in res.body, false)
+    assert.ok(Date.parse(res.body.lastStatusTime) <= Date.now())
   })
 
   it('one MCC, several countries: 340 → BL GF GP MF MQ; 901 → []', async () => {

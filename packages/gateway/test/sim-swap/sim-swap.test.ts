@@ -31,6 +31,7 @@ describe('sim-swap 2.1.0', () => {
   it('check 01/02: a swap within the default 240 hours is swapped true', async () => {
     const res = await check({ phoneNumber: phone(120) })
     assert.equal(res.status, 200)
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
     assert.equal(res.headers.get('x-correlator'), CORRELATOR)
     assert.equal(schemaErrors(FILE, 'CheckSimSwapInfo', res.body), '')
     assert.deepEqual(res.body, { swapped: true })
@@ -54,11 +55,15 @@ describe('sim-swap 2.1.0', () => {
     assert.deepEqual((await check({ phoneNumber: phone(24), maxAge: 23 })).body, { swapped: false })
   })
 
-  it('check 06/07: never swapped → false, whatever maxAge', async () => {
+  it('check 06/07: never swapped, activated 1000 hours ago → false, whatever maxAge', async () => {
     assert.deepEqual((await check({ phoneNumber: '+34610009999' })).body, { swapped: false })
-    assert.deepEqual((await check({ phoneNumber: '+34610009999', maxAge: 12 })).body, {
-      swapped: false,
-    })
+    for (const h of [260, 120, 24, 12]) {
+      assert.deepEqual(
+        (await check({ phoneNumber: '+34610009999', maxAge: h - 1 })).body,
+        { swapped: false },
+        `maxAge=${h - 1}`,
+      )
+    }
   })
 
   it('check with a three-legged token and no phoneNumber reads the token subscriber', async () => {
@@ -78,9 +83,11 @@ describe('sim-swap 2.1.0', () => {
     assertError(await check({ phoneNumber: phone(5), maxAge: 0 }), 400, 'OUT_OF_RANGE')
   })
 
-  it('retrieve-date 02: the latest swap date', async () => {
+  it('retrieve-date 01/02: the latest swap date', async () => {
     const res = await retrieve({ phoneNumber: phone(5) })
     assert.equal(res.status, 200)
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
+    assert.equal(res.headers.get('x-correlator'), CORRELATOR)
     assert.equal(schemaErrors(FILE, 'SimSwapInfo', res.body), '')
     assert.ok(
       Math.abs(Date.parse(res.body.latestSimChange) - (Date.now() - 5 * 3_600_000)) < 60_000,
@@ -100,7 +107,20 @@ describe('sim-swap 2.1.0', () => {
     assert.equal(schemaErrors(FILE, 'SimSwapInfo', res.body), '')
   })
 
-  it('C02: phone number errors (400, 404, 422 MISSING, 422 UNNECESSARY, 422 not applicable)', async () => {
+  it('check C02: phone number errors (400, 404, 422 MISSING, 422 UNNECESSARY, 422 not applicable)', async () => {
+    for (const phoneNumber of ['600000001', '+0123456', '+346000000011234567', 34600000001]) {
+      assertError(await check({ phoneNumber }), 400, 'INVALID_ARGUMENT')
+    }
+    assertError(await check({ phoneNumber: '+99999999999' }), 404, 'IDENTIFIER_NOT_FOUND')
+    assertError(await check({}), 422, 'MISSING_IDENTIFIER')
+    assertError(await check({ maxAge: 24 }), 422, 'MISSING_IDENTIFIER')
+    assertError(await check({ phoneNumber: '+34600000009' }), 422, 'SERVICE_NOT_APPLICABLE')
+    const t3 = await gw.token3(phone(5), 'sim-swap:check')
+    assertError(await check({ phoneNumber: phone(5) }, t3), 422, 'UNNECESSARY_IDENTIFIER')
+    assertError(await check({ phoneNumber: phone(12) }, t3), 422, 'UNNECESSARY_IDENTIFIER')
+  })
+
+  it('retrieve-date C02: phone number errors (400, 404, 422 MISSING, 422 UNNECESSARY, 422 not applicable)', async () => {
     assertError(await retrieve({ phoneNumber: '600000001' }), 400, 'INVALID_ARGUMENT')
     assertError(await retrieve({ phoneNumber: '+99999999999' }), 404, 'IDENTIFIER_NOT_FOUND')
     assertError(await retrieve({}), 422, 'MISSING_IDENTIFIER')
@@ -117,11 +137,25 @@ describe('sim-swap 2.1.0', () => {
     assertError(await retrieve({ phoneNumber: phone(5) }, checkOnly), 403, 'PERMISSION_DENIED')
   })
 
-  it('401: no token, expired token, malformed token', async () => {
+  it('check 401: no token, expired token, malformed token', async () => {
     assertError(await check({ phoneNumber: phone(5) }, null), 401, 'UNAUTHENTICATED')
     const expired = await gw.token2('sim-swap', { ttl: 10, now: new Date(Date.now() - 60_000) })
     assertError(await check({ phoneNumber: phone(5) }, expired), 401, 'UNAUTHENTICATED')
     assertError(await check({ phoneNumber: phone(5) }, 'garbage'), 401, 'UNAUTHENTICATED')
+  })
+
+  it('retrieve-date 401: no token, expired token, malformed or forged token', async () => {
+    const body = { phoneNumber: phone(5) }
+    const send = (t?: string) =>
+      gw.post('/sim-swap/v2/retrieve-date', body, t, { 'x-correlator': CORRELATOR })
+    assertError(await send(), 401, 'UNAUTHENTICATED')
+    const expired = await gw.token2('sim-swap:retrieve-date', {
+      ttl: 10,
+      now: new Date(Date.now() - 60_000),
+    })
+    assertError(await send(expired), 401, 'UNAUTHENTICATED')
+    const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA')
+    for (const t of ['garbage', 'a.b.c', forged]) assertError(await send(t), 401, 'UNAUTHENTICATED')
   })
 })
 

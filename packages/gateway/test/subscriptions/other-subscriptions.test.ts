@@ -3,6 +3,54 @@ import { after, before, describe, it } from 'node:test'
 import { assertError } from '../helpers/device-api-suite.js'
 import { schemaErrors, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { Receiver } from '../helpers/receiver.js'
+import { subscriptionApiSuite } from '../helpers/subscription-api-suite.js'
+
+subscriptionApiSuite({
+  api: 'device-reachability-status-subscriptions',
+  base: '/device-reachability-status-subscriptions/v0.8',
+  file: 'device-reachability-status-subscriptions-v0.8.0.yaml',
+  types: ['reachability-data', 'reachability-sms', 'reachability-disconnected'],
+  identifier: 'device',
+  sinkCode: 'INVALID_SINK',
+  // +34600000001 is reachable for data and SMS: SMS only is one reachability-sms event.
+  event: {
+    type: 'reachability-sms',
+    schema: 'EventReachabilitySms',
+    phoneNumber: '+34600000001',
+    change: { connectivity: ['SMS'] },
+  },
+})
+
+subscriptionApiSuite({
+  api: 'connected-network-type-subscriptions',
+  base: '/connected-network-type-subscriptions/v0.2',
+  file: 'connected-network-type-subscriptions-v0.2.0.yaml',
+  types: ['network-type-changed'],
+  identifier: 'device',
+  sinkCode: 'INVALID_SINK',
+  event: {
+    type: 'network-type-changed',
+    schema: 'EventNetworkTypeChange',
+    phoneNumber: '+34600000001',
+    change: { networkType: '4G' },
+  },
+})
+
+subscriptionApiSuite({
+  api: 'sim-swap-subscriptions',
+  base: '/sim-swap-subscriptions/v0.3',
+  file: 'sim-swap-subscriptions-v0.3.0.yaml',
+  types: ['swapped'],
+  identifier: 'phoneNumber',
+  // Its test definitions (26) expect INVALID_ARGUMENT, not INVALID_SINK, for a sink that is not a URL.
+  sinkCode: 'INVALID_ARGUMENT',
+  event: {
+    type: 'swapped',
+    schema: 'EventSimSwap',
+    phoneNumber: '+34600000001',
+    change: { simSwappedAt: new Date().toISOString() },
+  },
+})
 
 const credential = () => ({
   credentialType: 'ACCESSTOKEN',
@@ -71,9 +119,18 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
       events.map((e) => e.body.type.slice(prefix.length)),
       ['reachability-sms', 'reachability-disconnected', 'reachability-data'],
     )
+    const schemas: Record<string, string> = {
+      'reachability-data': 'EventReachabilityData',
+      'reachability-sms': 'EventReachabilitySms',
+      'reachability-disconnected': 'EventReachabilityDisconnected',
+    }
     for (const e of events) {
       assert.deepEqual(e.body.data.device, { phoneNumber: '+34600000007' })
+      assert.equal(e.body.data.subscriptionId, ids[e.body.type.slice(prefix.length)])
+      assert.equal(e.headers['authorization'], 'Bearer sink-token', 'the sink credential')
       assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, 'CloudEvent', e.body), '')
+      const schema = schemas[e.body.type.slice(prefix.length)] ?? ''
+      assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, schema, e.body), '')
     }
     assertError(
       await gw.post(
@@ -103,6 +160,7 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
       {
         protocol: 'HTTP',
         sink: sink.url,
+        sinkCredential: credential(),
         types: [prefix + 'network-type-changed'],
         config: {
           subscriptionDetail: {
@@ -124,8 +182,13 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     assert.deepEqual(events[0]?.body.data.device, {
       ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' },
     })
-    for (const e of events)
+    for (const e of events) {
+      assert.equal(e.body.type, prefix + 'network-type-changed')
+      assert.equal(e.body.data.subscriptionId, res.body.id)
+      assert.equal(e.headers['authorization'], 'Bearer sink-token', 'the sink credential')
       assert.equal(schemaErrors(`${api}-v0.2.0.yaml`, 'CloudEvent', e.body), '')
+      assert.equal(schemaErrors(`${api}-v0.2.0.yaml`, 'EventNetworkTypeChange', e.body), '')
+    }
     assertError(
       await gw.post(
         `/${api}/v0.2/subscriptions`,
@@ -167,6 +230,7 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     assert.deepEqual(event?.body.data, { phoneNumber: '+34600000001', subscriptionId: res.body.id })
     assert.equal(event?.body.time, swappedAt)
     assert.equal(schemaErrors(`${api}-v0.3.0.yaml`, 'CloudEvent', event?.body), '')
+    assert.equal(schemaErrors(`${api}-v0.3.0.yaml`, 'EventSimSwap', event?.body), '')
 
     const t3 = await gw.token3('+34600000006', `${api}:${prefix}swapped:create ${api}:read`)
     const three = await gw.post(

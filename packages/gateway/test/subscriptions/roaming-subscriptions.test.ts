@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { assertError } from '../helpers/device-api-suite.js'
 import { CORRELATOR, schemaErrors, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { Receiver } from '../helpers/receiver.js'
+import { subscriptionApiSuite } from '../helpers/subscription-api-suite.js'
 
 const FILE = 'device-roaming-status-subscriptions-v0.8.0.yaml'
 const PATH = '/device-roaming-status-subscriptions/v0.8/subscriptions'
@@ -11,6 +12,22 @@ const scope = (type: string) => `device-roaming-status-subscriptions:${PREFIX}${
 const ALL =
   ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country'].map(scope).join(' ') +
   ' device-roaming-status-subscriptions:read device-roaming-status-subscriptions:delete'
+
+subscriptionApiSuite({
+  api: 'device-roaming-status-subscriptions',
+  base: '/device-roaming-status-subscriptions/v0.8',
+  file: FILE,
+  types: ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country'],
+  identifier: 'device',
+  sinkCode: 'INVALID_SINK',
+  event: {
+    type: 'roaming-on',
+    schema: 'EventRoamingOn',
+    phoneNumber: '+34600000001',
+    change: { roaming: { countryCode: 208 } },
+  },
+  endedRequiresCountryCode: true,
+})
 
 describe('device-roaming-status-subscriptions 0.8.0', () => {
   let gw: TestGateway
@@ -100,10 +117,17 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
       byType('roaming-change-country').map((e) => [e.data.countryCode, e.data.countryName]),
       [[262, ['DE']]],
     )
+    const schemas: Record<string, string> = {
+      'roaming-status': 'EventRoamingStatus',
+      'roaming-on': 'EventRoamingOn',
+      'roaming-off': 'EventRoamingOff',
+      'roaming-change-country': 'EventRoamingChangeCountry',
+    }
     for (const { headers, body } of events) {
       assert.equal(headers['authorization'], 'Bearer sink-secret')
       assert.equal(headers['content-type'], 'application/cloudevents+json')
       assert.equal(schemaErrors(FILE, 'CloudEvent', body), '')
+      assert.equal(schemaErrors(FILE, schemas[body.type.slice(PREFIX.length)] ?? '', body), '')
       assert.equal(body.specversion, '1.0')
       assert.ok(body.source.endsWith('/device-roaming-status-subscriptions/v0.8'))
     }

@@ -102,7 +102,10 @@ export interface SubscriptionOptions<TType extends string> {
 export type SingleTypeSubscriptionOptions<TType extends string> = Omit<
   SubscriptionOptions<TType>,
   'type'
-> & { type?: TType }
+> & {
+  /** The event type; the API's only one when left out. */
+  type?: TType
+}
 
 /** SIM swap subscriptions (0.3) have no initial event. */
 export type SimSwapSubscriptionOptions = Omit<

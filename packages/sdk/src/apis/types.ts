@@ -8,7 +8,14 @@ export interface Device {
   /** Network access identifier, e.g. `123456789@example.net`. */
   networkAccessIdentifier?: string
   /** Public IPv4 address with the private address or the public port. */
-  ipv4Address?: { publicAddress: string; privateAddress?: string; publicPort?: number }
+  ipv4Address?: {
+    /** The public (NAT) IPv4 address. */
+    publicAddress: string
+    /** The private IPv4 address behind the NAT. */
+    privateAddress?: string
+    /** The public port the device's traffic leaves from. */
+    publicPort?: number
+  }
   /** IPv6 address. */
   ipv6Address?: string
 }

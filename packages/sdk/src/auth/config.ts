@@ -6,11 +6,17 @@ import { send, type Transport } from '../transport/request.js'
 
 /** Everything the flows need about the app and the gateway; built by `ClientCredentials`. */
 export interface ClientConfig {
+  /** The OAuth client (`client_id`). */
   client: oauth.Client
+  /** How the client authenticates: `client_secret_basic` or `private_key_jwt`. */
   clientAuth: oauth.ClientAuth
+  /** Base URL of the API paths. */
   baseUrl: URL
+  /** Issuer whose discovery document is fetched. */
   issuer: URL
+  /** Redirect URI of the code exchange, when the credentials name one. */
   redirectUri: string | undefined
+  /** Retries, timeout, `fetch` and logging hook. */
   transport: Transport
   /** Discovery, fetched once per client and base URL. */
   metadata: Promise<oauth.AuthorizationServer> | undefined

@@ -3,9 +3,13 @@ import type { ClientOptions, RequestEvent, RetryOptions } from '../options.js'
 
 /** The resolved transport settings of a client. */
 export interface Transport {
+  /** The `fetch` every request goes through. */
   fetch: typeof fetch
+  /** The retry policy, defaults filled in (`retries: 0` when disabled). */
   retry: Required<RetryOptions>
+  /** Timeout of each HTTP attempt, milliseconds. */
   timeout: number
+  /** The logging hook, called after every attempt. */
   onRequest: ((event: RequestEvent) => void) | undefined
 }
 

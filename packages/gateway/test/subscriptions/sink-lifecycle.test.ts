@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { assertError } from '../helpers/device-api-suite.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { Receiver, type Received } from '../helpers/receiver.js'
+
+const API = 'device-roaming-status-subscriptions'
+const PREFIX = `org.camaraproject.${API}.v0.`
+const PATH = `/${API}/v0.8/subscriptions`
+const SCOPES = `${API}:${PREFIX}roaming-on:create ${API}:read ${API}:delete`
+const ADMIN_TOKEN = 'sink-lifecycle-admin-token-0123'
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const request = (sink: string, phoneNumber: string, sinkCredential?: Record<string, unknown>) => ({
+  protocol: 'HTTP',
+  sink,
+  ...(sinkCredential === undefined ? {} : { sinkCredential }),
+  types: [PREFIX + 'roaming-on'],
+  config: { subscriptionDetail: { device: { phoneNumber } } },
+})
+
+const bearer = (accessToken: string, expiresInMs: number) => ({
+  credentialType: 'ACCESSTOKEN',
+  accessToken,
+  accessTokenExpiresUtc: new Date(Date.now() + expiresInMs).toISOString(),
+  accessTokenType: 'bearer',
+})
+
+/** The events the sink accepted for one subscription, once there are `count`. */
+async function eventsOf(sink: Receiver, id: string, count: number): Promise<Received[]> {
+  for (let i = 0; i < 200; i++) {
+    const events = sink.received.filter((e) => e.body?.data?.subscriptionId === id)
+    if (events.length >= count) return events
+    await sleep(25)
+  }
+  throw new Error(`fewer than ${count} events for ${id}`)
+}
+
+describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) and 410 Gone', () => {
+  let gw: TestGateway
+  let sink: Receiver
+  let token: string
+  before(async () => {
+    gw = await startTestGateway({ NOTIFY_BACKOFF_MS: '50' })
+    sink = await new Receiver().start()
+    token = await gw.token2(SCOPES)
+  })
+  after(async () => {
+    await gw.close()
+    await sink.stop()
+  })
+
+  it('a sink token about to expire ends the subscription with subscription-ended ACCESS_TOKEN_EXPIRED, sent with that token', async () => {
+    await gw.admin('PUT', '/network/v1/devices/+34612500001', {})
+    // The gateway ends a subscription a minute before its sink token expires.
+    const expiring = await gw.post(
+      PATH,
+      request(sink.url, '+34612500001', bearer('short-lived', 30_000)),
+      token,
+    )
+    assert.equal(expiring.status, 201, JSON.stringify(expiring.body))
+    const lasting = await gw.post(
+      PATH,
+      request(sink.url, '+34612500001', bearer('long-lived', 3_600_000)),
+      token,
+    )
+    assert.equal(lasting.status, 201, JSON.stringify(lasting.body))
+
+    const [ended] = await eventsOf(sink, expiring.body.id, 1)
+    assert.equal(ended?.body.type, PREFIX + 'subscription-ended')
+    assert.deepEqual(ended?.body.data, {
+      device: { phoneNumber: '+34612500001' },
+      subscriptionId: expiring.body.id,
+      terminationReason: 'ACCESS_TOKEN_EXPIRED',
+      terminationDescription: 'The access token of the sink is about to expire.',
+    })
+    assert.equal(ended?.headers['authorization'], 'Bearer short-lived')
+    assertError(await gw.request('GET', `${PATH}/${expiring.body.id}`, token), 404, 'NOT_FOUND')
+    const row = await gw.store.subscriptions.byId(expiring.body.id)
+    assert.deepEqual(
+      [row?.status, row?.termination_reason],
+      ['EXPIRED', 'ACCESS_TOKEN_EXPIRED'],
+      'EXPIRED, as the spec says for ACCESS_TOKEN_EXPIRED',
+    )
+
+    // The other one lives on and gets the next event; the ended one gets nothing more.
+    assert.equal(
+      (await gw.request('GET', `${PATH}/${lasting.body.id}`, token)).body.status,
+      'ACTIVE',
+    )
+    await gw.admin('PATCH', '/network/v1/devices/+34612500001', { roaming: { countryCode: 208 } })
+    const [on] = await eventsOf(sink, lasting.body.id, 1)
+    assert.equal(on?.body.type, PREFIX + 'roaming-on')
+    assert.equal(on?.headers['authorization'], 'Bearer long-lived')
+    assert.equal(
+      sink.received.filter((e) => e.body?.data?.subscriptionId === expiring.body.id).length,
+      1,
+    )
+    await gw.request('DELETE', `${PATH}/${lasting.body.id}`, token)
+  })
+
+  it('a sink answering 410 Gone ends the subscription at once: no retry, no subscription-ended', async () => {
+    const gone = await new Receiver().start()
+    let calls = 0
+    gone.respond = () => {
+      calls++
+      return 410
+    }
+    try {
+      await gw.admin('PUT', '/network/v1/devices/+34612500002', {})
+      const created = await gw.post(PATH, request(gone.url, '+34612500002'), token)
+      assert.equal(created.status, 201, JSON.stringify(created.body))
+      const id = created.body.id as string
+      await gw.admin('PATCH', '/network/v1/devices/+34612500002', { roaming: { countryCode: 208 } })
+      let failed: { attempts: number; lastError: string }[] = []
+      for (let i = 0; i < 100 && failed.length === 0; i++) {
+        await sleep(25)
+        failed = (await gw.admin('GET', `/admin/v1/deliveries?status=failed&subscriptionId=${id}`))
+          .body
+      }
+      assert.deepEqual(
+        failed.map((d) => [d.attempts, d.lastError]),
+        [[1, 'sink answered 410']],
+      )
+      // The subscription ends in the transaction after the one that settled the delivery.
+      let read = await gw.request('GET', `${PATH}/${id}`, token)
+      for (let i = 0; i < 40 && read.status === 200; i++) {
+        await sleep(25)
+        read = await gw.request('GET', `${PATH}/${id}`, token)
+      }
+      assertError(read, 404, 'NOT_FOUND')
+      const row = await gw.store.subscriptions.byId(id)
+      assert.equal(row?.status, 'DELETED')
+      // Nothing more is sent to it, not even a subscription-ended.
+      await gw.admin('PATCH', '/network/v1/devices/+34612500002', { roaming: false })
+      await sleep(300)
+      assert.equal(calls, 1)
+      const all = (await gw.admin('GET', `/admin/v1/deliveries?subscriptionId=${id}`)).body
+      assert.equal(all.length, 1)
+    } finally {
+      await gone.stop()
+    }
+  })
+})
+
+describe('sink policy outside the sandbox (SSRF)', () => {
+  const gateways: TestGateway[] = []
+  after(async () => {
+    for (const g of gateways) await g.close()
+  })
+
+  async function production(env: Record<string, string> = {}) {
+    const g = await startTestGateway({ DS_MODE: 'production', ADMIN_TOKEN, ...env })
+    gateways.push(g)
+    const put = await g.admin('PUT', '/network/v1/devices/+34612500003', {})
+    assert.ok(put.status < 300, JSON.stringify(put.body))
+    const t = await g.token2(SCOPES)
+    return (sink: string) => g.post(PATH, request(sink, '+34612500003'), t)
+  }
+
+  it('production: loopback, private and link-local sinks are refused (400 INVALID_SINK); a public https one is taken', async () => {
+    const create = await production()
+    for (const sink of [
+      'http://127.0.0.1:9/notify',
+      'https://127.0.0.1/notify',
+      'https://localhost/notify',
+      'https://[::1]/notify',
+      'https://10.1.2.3/notify',
+      'https://192.168.1.10/notify',
+      'https://169.254.169.254/latest/meta-data',
+      'https://[fe80::1]/notify',
+      'https://[fd00::1]/notify',
+      'https://[::ffff:10.0.0.1]/notify',
+      'http://203.0.113.10/notify',
+    ]) {
+      assertError(await create(sink), 400, 'INVALID_SINK')
+    }
+    // TEST-NET-3: public as far as the policy goes; nothing is ever sent to it here.
+    const accepted = await create('https://203.0.113.10/notify')
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.body))
+  })
+
+  it('production with SINK_ALLOW_PRIVATE: private and link-local sinks taken, loopback still refused', async () => {
+    const create = await production({ SINK_ALLOW_PRIVATE: 'true' })
+    for (const sink of [
+      'https://10.1.2.3/notify',
+      'https://172.20.0.5/notify',
+      'https://169.254.10.10/notify',
+      'https://[fd00::1]/notify',
+    ]) {
+      const res = await create(sink)
+      assert.equal(res.status, 201, `${sink}: ${JSON.stringify(res.body)}`)
+    }
+    for (const sink of ['https://127.0.0.1/notify', 'http://10.1.2.3/notify'])
+      assertError(await create(sink), 400, 'INVALID_SINK')
+  })
+})
