@@ -23,16 +23,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
 export async function benchNotifications(gateway: { url: string; adminToken: string }) {
+  // State events (roaming-status) only: each subscription's subscription-started is counted apart.
   const arrivals: { at: number; body: unknown }[] = []
+  let startedEvents = 0
   const sink = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      arrivals.push({
-        at: Date.now(),
-        body: JSON.parse(Buffer.concat(chunks).toString()) as unknown,
-      })
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as { type?: unknown }
+      if (body.type === PREFIX + 'subscription-started') startedEvents++
+      else arrivals.push({ at: Date.now(), body })
       res.writeHead(204).end()
     })
   })
@@ -53,9 +56,16 @@ export async function benchNotifications(gateway: { url: string; adminToken: str
         config: { subscriptionDetail: { device: { phoneNumber } } },
       })
 
+    /** Waits until `count` subscription-started events in all have arrived. */
+    const startedAll = async (count: number) => {
+      const deadline = Date.now() + 120_000
+      while (startedEvents < count && Date.now() < deadline) await sleep(5)
+    }
+
     // Latency: one subscription, 100 changes one after the other.
     await call(gateway.url, 'PUT', '/network/v1/devices/+34690000001', gateway.adminToken, {})
     await subscribe('+34690000001')
+    await startedAll(1)
     const latencies: number[] = []
     for (let i = 0; i < 100; i++) {
       const before = arrivals.length
@@ -63,7 +73,7 @@ export async function benchNotifications(gateway: { url: string; adminToken: str
       await call(gateway.url, 'PATCH', '/network/v1/devices/+34690000001', gateway.adminToken, {
         roaming: i % 2 === 0 ? { countryCode: 262 } : false,
       })
-      while (arrivals.length === before) await new Promise((r) => setTimeout(r, 1))
+      while (arrivals.length === before) await sleep(1)
       latencies.push((arrivals[arrivals.length - 1]?.at ?? sent) - sent)
     }
     latencies.sort((a, b) => a - b)
@@ -76,6 +86,8 @@ export async function benchNotifications(gateway: { url: string; adminToken: str
         Array.from({ length: Math.min(50, subscriptions - i) }, () => subscribe('+34690000002')),
       )
     }
+    // Their subscription-started events are delivered before the clock starts.
+    await startedAll(1 + subscriptions)
     const before = arrivals.length
     const started = Date.now()
     for (let i = 0; i < 5; i++) {
@@ -85,8 +97,7 @@ export async function benchNotifications(gateway: { url: string; adminToken: str
     }
     const expected = before + subscriptions * 5
     const deadline = Date.now() + 120_000
-    while (arrivals.length < expected && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20))
+    while (arrivals.length < expected && Date.now() < deadline) await sleep(20)
     const seconds = (Date.now() - started) / 1000
     return {
       latencyP50: percentile(latencies, 50),

@@ -24,9 +24,18 @@ const deviceStatus = new DeviceStatus(credentials, { device: { phoneNumber: PHON
 // Event ids already handled (a real app keeps them in its database, with the event).
 const seen = new Set()
 
+// The reason a lifecycle event carries: SUBSCRIPTION_CREATED, SUBSCRIPTION_INACTIVE, …
+function reasonOf(event) {
+  if (event.type === 'subscription-started') return event.initiationReason
+  if (event.type === 'subscription-updated') return event.updateReason
+  if (event.type === 'subscription-ended') return event.terminationReason
+  return undefined
+}
+
 function describe(event) {
   const who = event.device?.phoneNumber ?? event.phoneNumber ?? '-'
-  const extra = event.type === 'subscription-ended' ? ` ${event.terminationReason}` : ''
+  const reason = reasonOf(event)
+  const extra = reason === undefined ? '' : ` ${reason}`
   return `${event.time.toISOString()} ${event.type} ${who}${extra} subscription=${event.subscriptionId} id=${event.id}`
 }
 

@@ -75,23 +75,28 @@ describe('examples/webhook-receiver', () => {
   })
 
   it('subscribes, prints one line per roaming change, refuses bad notifications, deduplicates', async () => {
-    await example.until(
-      (l) => l.filter((x) => x.startsWith('subscribed')).length === 2,
-      'subscribed',
-    )
+    const subscribed = () => example.lines.filter((l) => l.startsWith('subscribed'))
+    await example.until(() => subscribed().length === 2, 'subscribed')
     const sink = /^listening on (\S+)$/.exec(example.lines[0] ?? '')?.[1]
     assert.ok(sink, example.lines[0])
-    const ids = example.lines
-      .filter((l) => l.startsWith('subscribed'))
-      .map((l) => /: (\S+)$/.exec(l)?.[1])
-    assert.match(example.lines[1] ?? '', new RegExp(`^subscribed roaming-on for \\${PHONE}: `))
-    assert.match(example.lines[2] ?? '', new RegExp(`^subscribed roaming-off for \\${PHONE}: `))
+    const ids = subscribed().map((l) => /: (\S+)$/.exec(l)?.[1])
+    assert.match(subscribed()[0] ?? '', new RegExp(`^subscribed roaming-on for \\${PHONE}: `))
+    assert.match(subscribed()[1] ?? '', new RegExp(`^subscribed roaming-off for \\${PHONE}: `))
+    // Each subscription begins with subscription-started (the two may arrive in either order).
+    await example.until(() => example.events().length === 2, 'subscription-started printed')
+    assert.deepEqual(
+      example
+        .events()
+        .map((l) => /^\S+Z (\S+) (\S+) (\S+) subscription=(\S+) id=\S+$/.exec(l)?.slice(1))
+        .sort(),
+      ids.map((id) => ['subscription-started', PHONE, 'SUBSCRIPTION_CREATED', id]).sort(),
+    )
 
     await gw.admin('PATCH', `/network/v1/devices/${PHONE}`, { roaming: { countryCode: 208 } })
-    await example.until(() => example.events().length === 1, 'roaming-on printed')
+    await example.until(() => example.events().length === 3, 'roaming-on printed')
     await gw.admin('PATCH', `/network/v1/devices/${PHONE}`, { roaming: false })
-    await example.until(() => example.events().length === 2, 'roaming-off printed')
-    const events = example.events()
+    await example.until(() => example.events().length === 4, 'roaming-off printed')
+    const events = example.events().slice(2)
     assert.equal(events.length, 2, events.join('\n'))
     assert.match(
       events[0] ?? '',
@@ -126,7 +131,7 @@ describe('examples/webhook-receiver', () => {
     assert.equal((await post({ ...replay, specversion: '0.3' })).status, 400)
     assert.equal((await post({ ...replay, id: 'a-new-id' })).status, 204)
     await example.until((l) => l.some((x) => x.endsWith('id=a-new-id')), 'new event printed')
-    assert.equal(example.events().length, 3)
+    assert.equal(example.events().length, 5)
     assert.equal(example.errors.filter((l) => l.startsWith('refused')).length, 2)
 
     // SIGTERM: unsubscribes (the subscription-ended events arrive before it stops), exits 0.

@@ -26,6 +26,7 @@ import { roamingRoutes } from './roaming/routes.js'
 import { sandboxRoutes, TOKEN_REQUEST_SCHEMA } from './sandbox/routes.js'
 import { simSwapRoutes } from './sim-swap/routes.js'
 import { deliveryAdminRoutes } from './notifications/admin-routes.js'
+import type { Resolve } from './notifications/sink-policy.js'
 import { notificationSource, sinkPolicyOf } from './notifications/wiring.js'
 import type { SimulatorDeps } from './network/simulator/simulator.js'
 import { subscriptionRoutes } from './subscriptions/routes.js'
@@ -50,6 +51,8 @@ export interface AppDeps {
   /** The admin API's bearer token (configured, or the sandbox's generated one). */
   adminToken: string
   logger?: FastifyServerOptions['logger']
+  /** How sink host names resolve (default: the system resolver); tests play DNS with it. */
+  resolveSinkHost?: Resolve
 }
 
 /** Builds the gateway's HTTP app without listening (fastify testing guide: `inject()` or `listen()`). */
@@ -191,17 +194,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   subscriptionRoutes(app, {
     store: deps.store,
     network: deps.network,
-    sinkPolicy: sinkPolicyOf(deps.config),
+    sinkPolicy: sinkPolicyOf(deps.config, deps.resolveSinkHost),
     source: notificationSource(deps.config.issuer),
     kick: deps.kickDelivery,
+    quota: deps.config.subscriptionQuota,
     guard,
   })
   legacySubscriptionRoutes(app, {
     store: deps.store,
     network: deps.network,
-    sinkPolicy: sinkPolicyOf(deps.config),
+    sinkPolicy: sinkPolicyOf(deps.config, deps.resolveSinkHost),
     source: notificationSource(deps.config.issuer),
     kick: deps.kickDelivery,
+    quota: deps.config.subscriptionQuota,
     guard,
   })
   deliveryAdminRoutes(app, { store: deps.store, adminToken: deps.adminToken })

@@ -34,6 +34,8 @@ export interface Config {
   readonly notifyMaxAttempts: number
   readonly notifyTimeoutMs: number
   readonly notifyBackoffMs: number
+  /** Live (not ended) subscriptions one app may hold; one more is `429 QUOTA_EXCEEDED`. */
+  readonly subscriptionQuota: number
 }
 
 /**
@@ -94,6 +96,10 @@ export const ENVIRONMENT = {
   NOTIFY_BACKOFF_MS: {
     default: '1000',
     doc: 'First retry delay, milliseconds; doubles per attempt, with jitter, up to 5 minutes',
+  },
+  SUBSCRIPTION_QUOTA: {
+    default: '10000',
+    doc: 'Live (not ended) subscriptions one app may hold, all subscription APIs together; creating one more is `429 QUOTA_EXCEEDED` (legacy v0.5.1 declares no 429 and is not capped)',
   },
   SIM_SWAP_MONITORED_PERIOD: {
     default: '',
@@ -214,6 +220,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     notifyMaxAttempts: integer('NOTIFY_MAX_ATTEMPTS', 8, 1, 100),
     notifyTimeoutMs: integer('NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
     notifyBackoffMs: integer('NOTIFY_BACKOFF_MS', 1000, 1, 3_600_000),
+    subscriptionQuota: integer('SUBSCRIPTION_QUOTA', 10_000, 1, 100_000_000),
     trustedProxies: (text('TRUSTED_PROXIES') ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -14,6 +14,7 @@ import { simulatedNetwork, type SimulatorDeps } from './network/simulator/simula
 import { startDeliveryWorker, type DeliveryWorker } from './notifications/delivery.js'
 import { fanOut } from './notifications/outbox.js'
 import { createMetrics } from './metrics/metrics.js'
+import type { Resolve } from './notifications/sink-policy.js'
 import { deliveryConfigOf, notificationSource, sinkPolicyOf } from './notifications/wiring.js'
 import { openStore, type Store } from './store/store.js'
 
@@ -37,6 +38,8 @@ export interface StartOptions {
   logger?: FastifyServerOptions['logger']
   /** Print the start-up banner (the CLI does). */
   banner?: (text: string) => void
+  /** How sink host names resolve, at subscription and at delivery (default: the system's). */
+  resolveSinkHost?: Resolve
 }
 
 /** Sandbox mode keeps its generated admin token in the data folder, so the CLI finds it. */
@@ -102,6 +105,9 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       scenarios,
       adminToken,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.resolveSinkHost === undefined
+        ? {}
+        : { resolveSinkHost: options.resolveSinkHost }),
     }
     let app = await buildApp({
       ...deps,
@@ -132,7 +138,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     delivery.worker = startDeliveryWorker({
       store,
       outbox,
-      sinkPolicy: sinkPolicyOf(config),
+      sinkPolicy: sinkPolicyOf(config, options.resolveSinkHost),
       config: deliveryConfigOf(config),
       log: app.log,
       metrics: metrics.deliveries,

@@ -135,8 +135,9 @@ export interface SubscriptionEndedNotification extends NotificationBase<
 }
 
 /**
- * `subscription-started`: a gateway that creates subscriptions asynchronously (`202`, status
- * `ACTIVATION_REQUESTED`) tells the sink the subscription is now active.
+ * `subscription-started`: the subscription is active. This gateway sends it at creation, before
+ * any other event of the subscription; one that creates subscriptions asynchronously (`202`,
+ * status `ACTIVATION_REQUESTED`) sends it once the subscription is active.
  */
 export interface SubscriptionStartedNotification extends NotificationBase<
   Exclude<NotificationApi, 'device-status'>
@@ -149,7 +150,10 @@ export interface SubscriptionStartedNotification extends NotificationBase<
   initiationDescription?: string
 }
 
-/** `subscription-updated`: the gateway moved the subscription to `ACTIVE` or `INACTIVE`. */
+/**
+ * `subscription-updated`: the gateway moved the subscription to `INACTIVE` (its service no longer
+ * applies to the device; no events meanwhile) or back to `ACTIVE`.
+ */
 export interface SubscriptionUpdatedNotification extends NotificationBase<
   Exclude<NotificationApi, 'device-status'>
 > {

@@ -61,9 +61,15 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
     await sink.stop()
   })
 
-  /** Events from `base` on, once `count` more arrived. */
-  const next = async (base: number, count: number) =>
-    (await sink.waitFor(base + count)).slice(base, base + count)
+  /** The events of one subscription in arrival order, once there are `count`. */
+  const eventsOf = async (id: string, count: number): Promise<Received[]> => {
+    for (let i = 0; i < 200; i++) {
+      const events = sink.received.filter((e) => e.body?.data?.subscriptionId === id)
+      if (events.length >= count) return events
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    throw new Error(`fewer than ${count} events for ${id}`)
+  }
 
   it('two-legged DeviceStatus: create/get/list/delete on roaming, reachability and network type', async () => {
     const { credentials, events } = demoCredentials(gw)
@@ -295,6 +301,16 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
     const phone = '+34600000005'
     const device = { phoneNumber: phone }
     const ds = new DeviceStatus(credentials, { device })
+    /** The subscription-started every subscription of the four APIs begins with. */
+    const started = (api: string, subscriptionId: string, subject: object = { device }) => ({
+      type: 'subscription-started',
+      api,
+      subscriptionId,
+      ...subject,
+      initiationReason: 'SUBSCRIPTION_CREATED',
+      initiationDescription: 'The subscription was created and is active.',
+    })
+    const roamingApi = 'device-roaming-status-subscriptions'
     const ids: Record<string, string> = {}
     for (const type of [
       'roaming-status',
@@ -309,74 +325,60 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
       })
       ids[type] = s.id
     }
-    let base = sink.received.length
     await gw.admin('PATCH', `/network/v1/devices/${phone}`, { roaming: { countryCode: 208 } })
-    const on = parsed(await next(base, 2))
     await gw.admin('PATCH', `/network/v1/devices/${phone}`, { roaming: { countryCode: 262 } })
-    const change = parsed(await next(base + 2, 1))
     await gw.admin('PATCH', `/network/v1/devices/${phone}`, { roaming: false })
-    const off = parsed(await next(base + 3, 2))
-    const byType = (list: Notification[]) =>
-      Object.fromEntries(list.map((n) => [n.type, essence(n)]))
-    assert.deepEqual(byType(on), {
-      'roaming-status': {
+    const roaming = async (type: string, count: number) =>
+      parsed(await eventsOf(ids[type] ?? '', count)).map(essence)
+    assert.deepEqual(await roaming('roaming-status', 3), [
+      started(roamingApi, ids['roaming-status'] ?? ''),
+      {
         type: 'roaming-status',
-        api: 'device-roaming-status-subscriptions',
+        api: roamingApi,
         subscriptionId: ids['roaming-status'],
         device,
         roaming: true,
         countryCode: 208,
         countryNames: ['FR'],
       },
-      'roaming-on': {
-        type: 'roaming-on',
-        api: 'device-roaming-status-subscriptions',
-        subscriptionId: ids['roaming-on'],
+      {
+        type: 'roaming-status',
+        api: roamingApi,
+        subscriptionId: ids['roaming-status'],
         device,
+        roaming: false,
       },
-    })
-    assert.deepEqual(change.map(essence), [
+    ])
+    assert.deepEqual(await roaming('roaming-on', 2), [
+      started(roamingApi, ids['roaming-on'] ?? ''),
+      { type: 'roaming-on', api: roamingApi, subscriptionId: ids['roaming-on'], device },
+    ])
+    assert.deepEqual(await roaming('roaming-change-country', 2), [
+      started(roamingApi, ids['roaming-change-country'] ?? ''),
       {
         type: 'roaming-change-country',
-        api: 'device-roaming-status-subscriptions',
+        api: roamingApi,
         subscriptionId: ids['roaming-change-country'],
         device,
         countryCode: 262,
         countryNames: ['DE'],
       },
     ])
-    assert.deepEqual(byType(off), {
-      'roaming-status': {
-        type: 'roaming-status',
-        api: 'device-roaming-status-subscriptions',
-        subscriptionId: ids['roaming-status'],
-        device,
-        roaming: false,
-      },
-      'roaming-off': {
-        type: 'roaming-off',
-        api: 'device-roaming-status-subscriptions',
-        subscriptionId: ids['roaming-off'],
-        device,
-      },
-    })
+    assert.deepEqual(await roaming('roaming-off', 2), [
+      started(roamingApi, ids['roaming-off'] ?? ''),
+      { type: 'roaming-off', api: roamingApi, subscriptionId: ids['roaming-off'], device },
+    ])
     for (const id of Object.values(ids)) await ds.deleteRoamingSubscription(id)
-    base += 5
-    const ended = parsed(await next(base, 4))
-    assert.deepEqual(
-      ended.map(essence).find((n) => n.subscriptionId === ids['roaming-on']),
-      {
-        type: 'subscription-ended',
-        api: 'device-roaming-status-subscriptions',
-        subscriptionId: ids['roaming-on'],
-        device,
-        terminationReason: 'SUBSCRIPTION_DELETED',
-        terminationDescription: 'The subscription was deleted.',
-      },
-    )
+    assert.deepEqual((await roaming('roaming-on', 3))[2], {
+      type: 'subscription-ended',
+      api: roamingApi,
+      subscriptionId: ids['roaming-on'],
+      device,
+      terminationReason: 'SUBSCRIPTION_DELETED',
+      terminationDescription: 'The subscription was deleted.',
+    })
 
     // Reachability, network type (initial event), SIM swap.
-    base = sink.received.length
     const reach = await ds.createReachabilitySubscription({
       type: 'reachability-disconnected',
       sink: sink.url,
@@ -388,8 +390,8 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
       sinkCredential: credential(),
       initialEvent: true,
     })
-    const initial = parsed(await next(base, 1))
-    assert.deepEqual(initial.map(essence), [
+    assert.deepEqual(parsed(await eventsOf(cnt.id, 2)).map(essence), [
+      started('connected-network-type-subscriptions', cnt.id),
       {
         type: 'network-type-changed',
         api: 'connected-network-type-subscriptions',
@@ -399,27 +401,34 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
       },
     ])
     await gw.admin('PATCH', `/network/v1/devices/${phone}`, { connectivity: [] })
-    // maxEvents 1: the event, then subscription-ended MAX_EVENTS_REACHED.
-    const reachEvents = parsed(await next(base + 1, 2))
+    // maxEvents 1 (subscription-started does not count): the event, then subscription-ended
+    // MAX_EVENTS_REACHED.
+    const reachEvents = parsed(await eventsOf(reach.id, 3))
     assert.deepEqual(
       reachEvents.map((n) => [n.type, n.api, n.subscriptionId]),
       [
+        ['subscription-started', 'device-reachability-status-subscriptions', reach.id],
         ['reachability-disconnected', 'device-reachability-status-subscriptions', reach.id],
         ['subscription-ended', 'device-reachability-status-subscriptions', reach.id],
       ],
     )
-    const end = reachEvents[1]
+    const end = reachEvents[2]
     assert.equal(end?.type === 'subscription-ended' && end.terminationReason, 'MAX_EVENTS_REACHED')
     await gw.admin('PATCH', `/network/v1/devices/${phone}`, { connectivity: ['SMS'] })
     await ds.deleteConnectedNetworkTypeSubscription(cnt.id)
-    await next(base + 3, 1)
+    await eventsOf(cnt.id, 3)
 
-    base = sink.received.length
     const simSwap = new SimSwap(credentials, { device })
     const swap = await simSwap.createSubscription({ sink: sink.url, sinkCredential: credential() })
     const swappedAt = '2026-11-20T08:30:00.000Z'
     await gw.admin('PATCH', `/network/v1/devices/${phone}`, { simSwappedAt: swappedAt })
-    const [swapped] = parsed(await next(base, 1))
+    const [swapStarted, swapped] = parsed(await eventsOf(swap.id, 2))
+    // Its lifecycle events carry the line as `phoneNumber`, which the typed result leaves out.
+    assert.equal(swapStarted?.cloudEvent.data['phoneNumber'], phone)
+    assert.deepEqual(
+      swapStarted && essence(swapStarted),
+      started('sim-swap-subscriptions', swap.id, {}),
+    )
     assert.equal(swapped?.time.toISOString(), swappedAt)
     assert.deepEqual(swapped && essence(swapped), {
       type: 'swapped',
@@ -428,10 +437,10 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
       phoneNumber: phone,
     })
     await simSwap.deleteSubscription(swap.id)
-    await next(base + 1, 1)
+    await eventsOf(swap.id, 3)
 
-    // Legacy device-status v0.5.1 webhook subscriptions (no SDK method: created over HTTP).
-    base = sink.received.length
+    // Legacy device-status v0.5.1 webhook subscriptions (no SDK method: created over HTTP); they
+    // have no subscription-started.
     const legacy = await gw.post(
       '/device-status/v0/subscriptions',
       {
@@ -446,7 +455,7 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
     )
     assert.equal(legacy.status, 201, JSON.stringify(legacy.body))
     await gw.admin('PATCH', `/network/v1/devices/${phone}`, { connectivity: ['DATA'] })
-    const legacyEvents = parsed(await next(base, 2))
+    const legacyEvents = parsed(await eventsOf(legacy.body.subscriptionId, 2))
     assert.deepEqual(legacyEvents.map(essence), [
       {
         type: 'connectivity-data',
@@ -472,10 +481,9 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
       sink: sink.url,
       sinkCredential: credential(),
     })
-    const base = sink.received.length
     await gw.admin('PATCH', '/network/v1/devices/+34600000004', { roaming: { countryCode: 208 } })
-    const [real] = await next(base, 1)
-    assert.ok(real)
+    const [realStarted, real] = await eventsOf(s.id, 2)
+    assert.ok(realStarted && real)
     await ds.deleteRoamingSubscription(s.id)
     const good = real.body as Record<string, unknown>
     const data = good['data'] as Record<string, unknown>
@@ -488,27 +496,23 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
     assert.equal(parseNotification(JSON.stringify(good), headers).id, good['id'])
     assert.equal(parseNotification(good).subscriptionId, s.id)
 
-    // subscription-started / -updated: spec events this gateway never sends (it creates
-    // subscriptions synchronously); built from the real one, as another operator would send them.
-    const lifecycle = (type: string, extra: Record<string, unknown>) => ({
-      ...good,
-      type: `org.camaraproject.device-roaming-status-subscriptions.v0.${type}`,
-      data: { subscriptionId: s.id, ...extra },
+    // subscription-started as the gateway sent it; subscription-updated built from the real
+    // event, as the gateway sends it when the service stops applying to the device.
+    const started = parseNotification(realStarted.body, realStarted.headers, {
+      expectedToken: SINK_TOKEN,
     })
-    const started = parseNotification(
-      lifecycle('subscription-started', {
-        initiationReason: 'SUBSCRIPTION_CREATED',
-        initiationDescription: 'active now',
-      }),
-      headers,
-      { expectedToken: SINK_TOKEN },
-    )
     assert.deepEqual(essence(started), {
       type: 'subscription-started',
       api: 'device-roaming-status-subscriptions',
       subscriptionId: s.id,
+      device: { phoneNumber: '+34600000004' },
       initiationReason: 'SUBSCRIPTION_CREATED',
-      initiationDescription: 'active now',
+      initiationDescription: 'The subscription was created and is active.',
+    })
+    const lifecycle = (type: string, extra: Record<string, unknown>) => ({
+      ...good,
+      type: `org.camaraproject.device-roaming-status-subscriptions.v0.${type}`,
+      data: { subscriptionId: s.id, ...extra },
     })
     const updated = parseNotification(
       lifecycle('subscription-updated', { updateReason: 'SUBSCRIPTION_INACTIVE' }),

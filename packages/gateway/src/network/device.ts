@@ -54,9 +54,18 @@ export type DeviceSelector =
   | { kind: 'ipv4Address'; publicAddress: string; privateAddress?: string; publicPort?: number }
   | { kind: 'ipv6Address'; ipv6Address: string }
 
-/** A network change of one device, as stored and later turned into notifications. */
+/**
+ * A network change of one device, as stored and later turned into notifications. `applicability`:
+ * the APIs whose service does not apply to the device (`notApplicable`) changed.
+ */
 export type NetworkEventType =
-  'device-added' | 'device-removed' | 'roaming' | 'connectivity' | 'network-type' | 'sim-swap'
+  | 'device-added'
+  | 'device-removed'
+  | 'applicability'
+  | 'roaming'
+  | 'connectivity'
+  | 'network-type'
+  | 'sim-swap'
 
 export interface NetworkEvent {
   id: string

@@ -1,9 +1,12 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import type { LookupFunction } from 'node:net'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import { newId, type Store } from '../store/store.js'
-import type { NotificationRow } from '../store/subscriptions.js'
+import { LIVE_STATUSES, type NotificationRow } from '../store/subscriptions.js'
 import { endSubscription, type OutboxDeps } from './outbox.js'
-import { checkSink, type SinkPolicy } from './sink-policy.js'
+import { SinkAddressError, sinkTarget, type SinkPolicy } from './sink-policy.js'
 
 export interface DeliveryConfig {
   /** Attempts before a notification is marked failed. */
@@ -47,6 +50,48 @@ export function backoff(
   return Math.round(ceiling / 2 + random() * (ceiling / 2))
 }
 
+/**
+ * POSTs one event to a sink with node:http(s): the socket connects through the sink policy's
+ * `lookup` ({@link sinkTarget}), so the address checked is the address connected to; a redirect
+ * is never followed (its status is the answer). Resolves with the status once the response head
+ * arrives; the body is drained, unread, so the connection can be kept alive. Connecting, TLS, the
+ * answer and the drain all fit in `timeoutMs`, after which the request is destroyed.
+ */
+function postEvent(
+  target: { url: URL; lookup: LookupFunction },
+  init: {
+    headers: Record<string, string>
+    body: string
+    timeoutMs: number
+    agents: { http: HttpAgent; https: HttpsAgent }
+  },
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = Buffer.from(init.body)
+    const https = target.url.protocol === 'https:'
+    const request = (https ? httpsRequest : httpRequest)(target.url, {
+      method: 'POST',
+      headers: { ...init.headers, 'content-length': String(body.length) },
+      lookup: target.lookup,
+      agent: https ? init.agents.https : init.agents.http,
+    })
+    const timer = setTimeout(() => {
+      const error = new Error(`the sink did not answer within ${init.timeoutMs} ms`)
+      error.name = 'TimeoutError'
+      request.destroy(error)
+    }, init.timeoutMs)
+    request.once('close', () => clearTimeout(timer))
+    // After the answer a failure (a cut drain) changes nothing: the promise is settled.
+    request.on('error', reject)
+    request.once('response', (response) => {
+      response.on('error', () => undefined)
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    })
+    request.end(body)
+  })
+}
+
 export interface DeliveryWorker {
   /** Look for work now (after a commit that wrote notifications). */
   kick(): void
@@ -69,12 +114,15 @@ export function startDeliveryWorker(deps: {
   sinkPolicy: SinkPolicy
   config: DeliveryConfig
   log: FastifyBaseLogger
-  fetch?: typeof fetch
   /** Counts attempts by outcome (Prometheus). */
   metrics?: { inc(labels: { outcome: string }): void }
 }): DeliveryWorker {
   const { store, config, log } = deps
-  const doFetch = deps.fetch ?? fetch
+  // Kept-alive connections, this worker's own: each was opened through its sink policy.
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, timeout: 4000 }),
+    https: new HttpsAgent({ keepAlive: true, timeout: 4000 }),
+  }
   const workerId = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`
   let stopped = false
   let running: Promise<void> | undefined
@@ -89,17 +137,20 @@ export function startDeliveryWorker(deps: {
     if (subscription === undefined) {
       error = 'subscription not found'
     } else {
-      const refused = await checkSink(subscription.sink, deps.sinkPolicy)
-      if (refused !== undefined) {
-        error = refused
+      // The sink is checked where the socket connects: a refused address (the name resolves
+      // somewhere forbidden now) fails this attempt like any other failure, with the policy's
+      // reason as last_error, and is retried with backoff up to maxAttempts: DNS answers change
+      // back (a misconfiguration being fixed), and a retry only resolves again, nothing is sent.
+      const target = sinkTarget(subscription.sink, deps.sinkPolicy)
+      if ('refused' in target) {
+        error = target.refused
       } else {
         const credential =
           subscription.sink_credential === null
             ? undefined
             : (JSON.parse(subscription.sink_credential) as { accessToken: string })
         try {
-          const response = await doFetch(subscription.sink, {
-            method: 'POST',
+          statusCode = await postEvent(target, {
             headers: {
               'content-type': 'application/cloudevents+json',
               'x-correlator': notification.id,
@@ -108,13 +159,16 @@ export function startDeliveryWorker(deps: {
                 : { authorization: `Bearer ${credential.accessToken}` }),
             },
             body: notification.event,
-            redirect: 'manual',
-            signal: AbortSignal.timeout(config.timeoutMs),
+            timeoutMs: config.timeoutMs,
+            agents,
           })
-          statusCode = response.status
-          await response.body?.cancel()
         } catch (cause) {
-          error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+          error =
+            cause instanceof SinkAddressError
+              ? cause.message
+              : cause instanceof Error
+                ? `${cause.name}: ${cause.message}`
+                : String(cause)
         }
       }
     }
@@ -213,7 +267,8 @@ export function startDeliveryWorker(deps: {
       if (reason === undefined) continue
       await store.transaction(async (trx) => {
         const fresh = await trx.subscriptions.byId(row.id)
-        if (fresh?.status === 'ACTIVE')
+        // INACTIVE subscriptions expire too.
+        if (fresh !== undefined && LIVE_STATUSES.includes(fresh.status))
           await endSubscription({ ...deps.outbox, store: trx }, fresh, reason)
       })
     }
@@ -278,6 +333,8 @@ export function startDeliveryWorker(deps: {
       timer = undefined
       await running
       await Promise.all([...inFlight])
+      agents.http.destroy()
+      agents.https.destroy()
     },
   }
 }

@@ -1,6 +1,10 @@
 import type { NetworkEvent } from '../network/device.js'
 import type { Store } from '../store/store.js'
-import type { NewNotification, SubscriptionRow } from '../store/subscriptions.js'
+import {
+  LIVE_STATUSES,
+  type NewNotification,
+  type SubscriptionRow,
+} from '../store/subscriptions.js'
 import { subscriptionApi, type EventData, type SubscriptionApi } from '../subscriptions/apis.js'
 import { cloudEvent } from './cloud-event.js'
 
@@ -75,6 +79,40 @@ export interface OutboxDeps {
 }
 
 /**
+ * `subscription-started` (SUBSCRIPTION_CREATED), written in the creation transaction before any
+ * initial event, so the sink gets it first. Not counted toward `subscriptionMaxEvents` (ESG).
+ */
+export async function announceStart(deps: OutboxDeps, row: SubscriptionRow): Promise<void> {
+  const api = subscriptionApi(row.api)
+  if (api === undefined || !api.lifecycleEvents) return
+  await deps.store.notifications.enqueue([
+    notification(
+      row,
+      api,
+      'subscription-started',
+      {
+        initiationReason: 'SUBSCRIPTION_CREATED',
+        initiationDescription: 'The subscription was created and is active.',
+      },
+      deps.source(api),
+    ),
+  ])
+}
+
+/** `subscription-updated` data when a subscription goes ACTIVE or INACTIVE. */
+function updatedData(api: SubscriptionApi, status: 'ACTIVE' | 'INACTIVE'): EventData {
+  return status === 'INACTIVE'
+    ? {
+        updateReason: 'SUBSCRIPTION_INACTIVE',
+        updateDescription: `The service ${api.serviceApi} no longer applies to the device: no events are sent until it applies again.`,
+      }
+    : {
+        updateReason: 'SUBSCRIPTION_ACTIVE',
+        updateDescription: `The service ${api.serviceApi} applies to the device again: events are sent again.`,
+      }
+}
+
+/**
  * A state event for a subscription: counted toward `subscriptionMaxEvents`; the subscription ends
  * (MAX_EVENTS_REACHED) once it is reached. Call inside the transaction of the change.
  */
@@ -97,14 +135,17 @@ export async function emitStateEvent(
   }
 }
 
-/** Ends a subscription and notifies its sink with `subscription-ended` (not counted toward max events). */
+/**
+ * Ends a live (ACTIVE or INACTIVE) subscription and notifies its sink with `subscription-ended`
+ * (not counted toward max events).
+ */
 export async function endSubscription(
   deps: OutboxDeps,
   row: SubscriptionRow,
   reason: TerminationReason,
 ): Promise<void> {
   const api = subscriptionApi(row.api)
-  if (api === undefined || row.status !== 'ACTIVE') return
+  if (api === undefined || !LIVE_STATUSES.includes(row.status)) return
   const now = new Date().toISOString()
   row.status = reason === 'SUBSCRIPTION_DELETED' ? 'DELETED' : 'EXPIRED'
   await deps.store.subscriptions.update(row.id, {
@@ -127,16 +168,52 @@ export async function endSubscription(
 }
 
 /**
+ * An `applicability` event: each subscription with lifecycle events whose service stopped applying
+ * to the device goes INACTIVE, each whose service applies again goes ACTIVE, and its sink gets
+ * `subscription-updated` (not counted toward max events).
+ */
+async function applyApplicability(
+  deps: OutboxDeps,
+  rows: readonly SubscriptionRow[],
+  event: NetworkEvent,
+): Promise<number> {
+  const notApplicable = event.after?.notApplicable ?? []
+  const batch: Omit<NewNotification, 'status'>[] = []
+  const moved: Record<'ACTIVE' | 'INACTIVE', string[]> = { ACTIVE: [], INACTIVE: [] }
+  for (const row of rows) {
+    const api = subscriptionApi(row.api)
+    if (api === undefined || !api.lifecycleEvents) continue
+    const status = notApplicable.includes(api.serviceApi) ? 'INACTIVE' : 'ACTIVE'
+    if (row.status === status) continue
+    row.status = status
+    moved[status].push(row.id)
+    batch.push(
+      notification(row, api, 'subscription-updated', updatedData(api, status), deps.source(api)),
+    )
+  }
+  // Enqueue first: it locks the subscription rows in id order (PostgreSQL), as a settle does.
+  await deps.store.notifications.enqueue(batch)
+  for (const status of ['ACTIVE', 'INACTIVE'] as const)
+    if (moved[status].length > 0) await deps.store.subscriptions.setStatus(moved[status], status)
+  return batch.length
+}
+
+/**
  * Turns network events into notifications, inside the transaction that stored them: so an event
- * and its notifications are written together or not at all (BRIEF §3 Notifications).
+ * and its notifications are written together or not at all (BRIEF §3 Notifications). Only ACTIVE
+ * subscriptions get state events; a removed device ends INACTIVE ones too.
  */
 export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]): Promise<number> {
   let written = 0
   for (const event of events) {
-    const rows = await deps.store.subscriptions.activeForDevice(event.deviceId)
+    const rows = await deps.store.subscriptions.liveForDevice(event.deviceId)
     if (event.type === 'device-removed') {
       for (const row of rows) await endSubscription(deps, row, 'NETWORK_TERMINATED')
       written += rows.length
+      continue
+    }
+    if (event.type === 'applicability') {
+      written += await applyApplicability(deps, rows, event)
       continue
     }
     // One change can reach thousands of subscriptions: their notifications go in one batch.
@@ -144,7 +221,7 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
     const counted: { row: SubscriptionRow; produced: number }[] = []
     for (const row of rows) {
       const api = subscriptionApi(row.api)
-      if (api === undefined) continue
+      if (api === undefined || row.status !== 'ACTIVE') continue
       let produced = 0
       for (const type of JSON.parse(row.types) as string[]) {
         const short = type.slice(api.prefix.length)

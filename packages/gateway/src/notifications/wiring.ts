@@ -2,11 +2,18 @@ import type { Config } from '../config.js'
 import { basePath, loadSpec } from '../specs/catalog.js'
 import type { SubscriptionApi } from '../subscriptions/apis.js'
 import { DEFAULT_DELIVERY, type DeliveryConfig } from './delivery.js'
-import type { SinkPolicy } from './sink-policy.js'
+import type { Resolve, SinkPolicy } from './sink-policy.js'
 
-/** Sandbox mode allows loopback (and http) sinks; private ranges only when configured. */
-export function sinkPolicyOf(config: Config): SinkPolicy {
-  return { allowLoopback: config.mode === 'sandbox', allowPrivate: config.sinkAllowPrivate }
+/**
+ * Sandbox mode allows loopback (and http) sinks; private ranges only when configured. `resolve`
+ * replaces the system resolver (tests).
+ */
+export function sinkPolicyOf(config: Config, resolve?: Resolve): SinkPolicy {
+  return {
+    allowLoopback: config.mode === 'sandbox',
+    allowPrivate: config.sinkAllowPrivate,
+    ...(resolve === undefined ? {} : { resolve }),
+  }
 }
 
 /** The CloudEvent `source` of an API's notifications: the API's base URL on this gateway. */

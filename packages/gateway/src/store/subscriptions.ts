@@ -12,6 +12,12 @@ export type NotificationRow = Selectable<NotificationTable>
 export type NewNotification = Insertable<NotificationTable>
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptTable>
 
+/**
+ * Statuses of a subscription that has not ended: ACTIVE, or INACTIVE while its service does not
+ * apply to the device (it produces no events then, but can still be read, deleted and expire).
+ */
+export const LIVE_STATUSES: readonly string[] = ['ACTIVE', 'INACTIVE']
+
 export interface SubscriptionRepository {
   insert(row: SubscriptionRow): Promise<void>
   byId(id: string): Promise<SubscriptionRow | undefined>
@@ -19,10 +25,14 @@ export interface SubscriptionRepository {
     clientId?: string
     api?: string
     sub?: string
-    status?: string
+    /** One status, or any of several. */
+    status?: string | readonly string[]
   }): Promise<SubscriptionRow[]>
-  activeForDevice(deviceId: string): Promise<SubscriptionRow[]>
+  /** The device's subscriptions that have not ended (ACTIVE or INACTIVE). */
+  liveForDevice(deviceId: string): Promise<SubscriptionRow[]>
   update(id: string, changes: Partial<Omit<SubscriptionRow, 'id'>>): Promise<void>
+  /** Sets the status of each subscription (ACTIVE ↔ INACTIVE). */
+  setStatus(ids: readonly string[], status: string): Promise<void>
   /**
    * Locks subscription rows until the transaction ends (PostgreSQL; SQLite runs one transaction
    * at a time): whoever changes a subscription's line of notifications holds it first.
@@ -30,8 +40,10 @@ export interface SubscriptionRepository {
   lock(ids: readonly string[]): Promise<void>
   /** Adds `by` to the events sent of each subscription. */
   countEvents(ids: readonly string[], by: number): Promise<void>
-  /** Active subscriptions whose expiry or sink token expiry is at or before `at` (ISO). */
+  /** Live subscriptions whose expiry or sink token expiry is at or before `at` (ISO). */
   dueToEnd(at: string): Promise<SubscriptionRow[]>
+  /** How many subscriptions of an app have not ended (`ended_at` unset), whatever their status. */
+  countLive(clientId: string): Promise<number>
 }
 
 export interface NotificationRepository {
@@ -101,18 +113,28 @@ export function subscriptionRepository(
       if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId)
       if (filter.api !== undefined) query = query.where('api', '=', filter.api)
       if (filter.sub !== undefined) query = query.where('sub', '=', filter.sub)
-      if (filter.status !== undefined) query = query.where('status', '=', filter.status)
+      if (typeof filter.status === 'string') query = query.where('status', '=', filter.status)
+      else if (filter.status !== undefined) query = query.where('status', 'in', filter.status)
       return query.execute()
     },
-    activeForDevice: (deviceId) =>
+    liveForDevice: (deviceId) =>
       db
         .selectFrom('subscriptions')
         .selectAll()
         .where('device_id', '=', deviceId)
-        .where('status', '=', 'ACTIVE')
+        .where('status', 'in', LIVE_STATUSES)
         .execute(),
     async update(id, changes) {
       await db.updateTable('subscriptions').set(changes).where('id', '=', id).execute()
+    },
+    async setStatus(ids, status) {
+      for (let i = 0; i < ids.length; i += 500) {
+        await db
+          .updateTable('subscriptions')
+          .set({ status })
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute()
+      }
     },
     async countEvents(ids, by) {
       if (ids.length === 0) return
@@ -126,9 +148,19 @@ export function subscriptionRepository(
       db
         .selectFrom('subscriptions')
         .selectAll()
-        .where('status', '=', 'ACTIVE')
+        .where('status', 'in', LIVE_STATUSES)
         .where((eb) => eb.or([eb('expires_at', '<=', at), eb('sink_expires_at', '<=', at)]))
         .execute(),
+    async countLive(clientId) {
+      // One count over the app's rows (index subscriptions_client); PostgreSQL answers a bigint.
+      const { n } = await db
+        .selectFrom('subscriptions')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('client_id', '=', clientId)
+        .where('ended_at', 'is', null)
+        .executeTakeFirstOrThrow()
+      return Number(n)
+    },
   }
 }
 

@@ -22,6 +22,14 @@ export interface SubscriptionApi {
   /** Code for `types` with more than one item (schema maxItems 1). */
   multiEventCode: CamaraCode
   supportsInitialEvent: boolean
+  /**
+   * Sends `subscription-started` at creation, and `subscription-updated` when the subscription
+   * goes INACTIVE (its service stops applying to the device) or ACTIVE again. The legacy v0.5.1
+   * API has neither event.
+   */
+  lifecycleEvents: boolean
+  /** Code of a create for a device the service does not apply to. */
+  notApplicableCode: CamaraCode
   /** The lifecycle event that tells a sink its subscription ended. */
   endEvent: 'subscription-ended' | 'subscription-ends'
   /** Reasons the end event may carry; other endings are silent (legacy v0.5.1 knows two). */
@@ -55,6 +63,8 @@ const roaming: SubscriptionApi = {
   sinkCode: 'INVALID_SINK',
   multiEventCode: 'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED',
   supportsInitialEvent: true,
+  lifecycleEvents: true,
+  notApplicableCode: 'SERVICE_NOT_APPLICABLE',
   endEvent: 'subscription-ended',
   eventsFor(type, event) {
     if (event.type !== 'roaming') return []
@@ -98,6 +108,8 @@ const reachability: SubscriptionApi = {
   sinkCode: 'INVALID_SINK',
   multiEventCode: 'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED',
   supportsInitialEvent: true,
+  lifecycleEvents: true,
+  notApplicableCode: 'SERVICE_NOT_APPLICABLE',
   endEvent: 'subscription-ended',
   eventsFor(type, event) {
     if (event.type !== 'connectivity') return []
@@ -121,6 +133,8 @@ const networkType: SubscriptionApi = {
   // CNT 0.2.0 declares no MULTIEVENT code: two types are a plain schema violation.
   multiEventCode: 'INVALID_ARGUMENT',
   supportsInitialEvent: true,
+  lifecycleEvents: true,
+  notApplicableCode: 'SERVICE_NOT_APPLICABLE',
   endEvent: 'subscription-ended',
   eventsFor(type, event) {
     if (event.type !== 'network-type' || type !== 'network-type-changed') return []
@@ -144,6 +158,12 @@ const simSwap: SubscriptionApi = {
   sinkCode: 'INVALID_ARGUMENT',
   multiEventCode: 'INVALID_ARGUMENT',
   supportsInitialEvent: false,
+  // The spec's event type enum has the template's `org.camaraproject.api-name.v0.` for started
+  // and updated; its discriminator mapping, like ended, has this API's prefix (NOTES.md decision 5).
+  lifecycleEvents: true,
+  // Its test definitions (@sim_swap_subscription_creation_100_not_applicable) expect
+  // UNSUPPORTED_IDENTIFIER where the spec declares SERVICE_NOT_APPLICABLE (NOTES.md rule 4).
+  notApplicableCode: 'UNSUPPORTED_IDENTIFIER',
   endEvent: 'subscription-ended',
   eventsFor(type, event) {
     if (event.type !== 'sim-swap' || type !== 'swapped') return []
@@ -177,6 +197,8 @@ export const legacyDeviceStatus: SubscriptionApi = {
   sinkCode: 'INVALID_ARGUMENT',
   multiEventCode: 'INVALID_ARGUMENT',
   supportsInitialEvent: false,
+  lifecycleEvents: false,
+  notApplicableCode: 'SERVICE_NOT_APPLICABLE',
   endEvent: 'subscription-ends',
   endReasons: ['SUBSCRIPTION_EXPIRED', 'NETWORK_TERMINATED'],
   alwaysDevice: true,

@@ -4,13 +4,14 @@ import { CamaraError } from '../http/camara-error.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
 import {
+  announceStart,
   emitStateEvent,
   endSubscription,
   storedConfig,
   type OutboxDeps,
 } from '../notifications/outbox.js'
 import { newId, type Store } from '../store/store.js'
-import type { SubscriptionRow } from '../store/subscriptions.js'
+import { LIVE_STATUSES, type SubscriptionRow } from '../store/subscriptions.js'
 import { createScope, type SubscriptionApi } from './apis.js'
 
 export interface SubscriptionDeps {
@@ -20,6 +21,8 @@ export interface SubscriptionDeps {
   source: OutboxDeps['source']
   /** Wakes the delivery worker after a commit that wrote notifications. */
   kick: () => void
+  /** Live (not ended) subscriptions one app may hold (`SUBSCRIPTION_QUOTA`). */
+  quota: number
 }
 
 /** `SubscriptionRequest` as the validator leaves it. */
@@ -98,6 +101,15 @@ export async function createSubscription(
       'Inconsistent access token for requested events subscription',
     )
   }
+  // The quota comes first after the scope: an app at its cap learns that before anything else is
+  // checked or resolved. Count and insert are not one transaction, so concurrent creates may pass
+  // the cap by a few; it bounds an app's footprint, it is not an exact count.
+  if ((await deps.store.subscriptions.countLive(auth.clientId)) >= deps.quota) {
+    throw new CamaraError(
+      'QUOTA_EXCEEDED',
+      `Out of resource quota: an application may hold at most ${deps.quota} subscriptions.`,
+    )
+  }
   if (body.protocol !== 'HTTP') throw new CamaraError('INVALID_PROTOCOL', 'Only HTTP is supported')
   const credential = checkCredential(body.sinkCredential)
   const sinkProblem = await checkSink(body.sink, deps.sinkPolicy)
@@ -122,9 +134,13 @@ export async function createSubscription(
     supported: api.identifier === 'device' ? V1_IDENTIFIERS : ['phoneNumber'],
   })
   if (device.notApplicable.includes(api.serviceApi)) {
+    // sim-swap-subscriptions answers UNSUPPORTED_IDENTIFIER, as its test definitions expect.
+    const subject = api.identifier === 'phoneNumber' ? 'phone number' : 'device'
     throw new CamaraError(
-      'SERVICE_NOT_APPLICABLE',
-      `The service ${api.name} is not available for this device.`,
+      api.notApplicableCode,
+      api.notApplicableCode === 'SERVICE_NOT_APPLICABLE'
+        ? `The service ${api.name} is not available for this device.`
+        : `The identifier provided is not supported: the service ${api.name} does not apply to this ${subject}.`,
     )
   }
 
@@ -180,6 +196,8 @@ export async function createSubscription(
   }
   await deps.store.transaction(async (store) => {
     await store.subscriptions.insert(row)
+    // subscription-started first: the sink's line delivers it before the initial event.
+    await announceStart({ store, source: deps.source }, row)
     if (config.initialEvent === true && api.supportsInitialEvent) {
       const data = api.initialEvent(type, device)
       if (data !== undefined) await emitStateEvent({ store, source: deps.source }, row, type, data)
@@ -189,13 +207,16 @@ export async function createSubscription(
   return subscriptionView(row)
 }
 
-/** The subscriptions a caller may see: its app's, and for a three-legged token only its subscriber's. */
+/**
+ * The subscriptions a caller may see: its app's live ones (ACTIVE, or INACTIVE while the service
+ * does not apply), and for a three-legged token only its subscriber's.
+ */
 export function visible(row: SubscriptionRow, api: SubscriptionApi, auth: AuthContext): boolean {
   return (
     row.api === api.name &&
     row.client_id === auth.clientId &&
     (auth.deviceId === undefined || row.sub === auth.sub) &&
-    row.status === 'ACTIVE'
+    LIVE_STATUSES.includes(row.status)
   )
 }
 
@@ -207,7 +228,7 @@ export async function listSubscriptions(
   const rows = await deps.store.subscriptions.list({
     clientId: auth.clientId,
     api: api.name,
-    status: 'ACTIVE',
+    status: LIVE_STATUSES,
   })
   return rows.filter((row) => visible(row, api, auth)).map(subscriptionView)
 }

@@ -197,14 +197,17 @@ describe(
             json: { roaming: i % 2 === 0 ? { countryCode: 262 } : false },
           })
         }
-        await sink.waitFor(changes, 15_000)
+        // subscription-started, then one event per change.
+        await sink.waitFor(1 + changes, 15_000)
         await sleep(300)
         const ids = sink.received.map((e) => e.body.id)
-        assert.equal(new Set(ids).size, changes)
-        assert.equal(ids.length, changes, 'no event delivered twice')
+        assert.equal(new Set(ids).size, 1 + changes)
+        assert.equal(ids.length, 1 + changes, 'no event delivered twice')
         assert.deepEqual(
-          sink.received.map((e) => e.body.data.roaming),
-          Array.from({ length: changes }, (_, i) => i % 2 === 0),
+          sink.received.map((e) =>
+            e.body.type === PREFIX + 'subscription-started' ? 'started' : e.body.data.roaming,
+          ),
+          ['started', ...Array.from({ length: changes }, (_, i) => i % 2 === 0)],
           'in order',
         )
       } finally {
@@ -246,7 +249,8 @@ describe(
         }
         await sink.waitFor(5, 5000)
         await a().stop('SIGKILL')
-        const expected = devices.length * perDevice
+        // Each subscription's subscription-started, and its device's changes.
+        const expected = devices.length * (1 + perDevice)
         const deadline = Date.now() + 20_000
         while (
           new Set(sink.received.map((e) => e.body.id)).size < expected &&

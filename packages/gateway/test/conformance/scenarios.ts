@@ -816,7 +816,6 @@ export const SCENARIOS: Record<string, Coverage> = {
   sim_swap_subscription_creation_100_not_applicable: subscription(
     OTHER_SUBSCRIPTIONS,
     S.phoneNotApplicable,
-    'the scenario expects 422 UNSUPPORTED_IDENTIFIER, which the 0.3.0 spec does not list; its 422 enum declares SERVICE_NOT_APPLICABLE for exactly this case, which the gateway returns',
   ),
   sim_swap_subscription_creation_102_missing_identifier: subscription(
     OTHER_SUBSCRIPTIONS,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mintAccessToken } from '../../src/auth/access-token.js'
 import { startGateway, type RunningGateway } from '../../src/gateway.js'
+import type { Resolve } from '../../src/notifications/sink-policy.js'
 import { validatorFor } from '../../src/specs/validator.js'
 import { databaseNameFor, dropDatabase, ensureDatabase, testStoreKind } from './test-store.js'
 
@@ -59,13 +60,14 @@ export async function removeTestStore(dataDir: string): Promise<void> {
 
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { dataDir?: string; keepData?: boolean } = {},
+  options: { dataDir?: string; keepData?: boolean; resolveSinkHost?: Resolve } = {},
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ds-gateway-'))
   // On PostgreSQL each gateway gets a database of its own, named after its data folder.
   const database = testStoreKind() === 'postgres' ? databaseNameFor(options.dataDir) : undefined
   const databaseUrl = database === undefined ? undefined : await ensureDatabase(database)
   const gateway = await startGateway({
+    ...(options.resolveSinkHost === undefined ? {} : { resolveSinkHost: options.resolveSinkHost }),
     env: {
       PORT: '0',
       LOG_LEVEL: 'silent',

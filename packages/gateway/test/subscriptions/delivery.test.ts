@@ -56,24 +56,32 @@ describe('notification delivery', () => {
       await gw.admin('PUT', '/network/v1/devices/+34612000001', {})
       await subscribe(sink, '+34612000001')
       await toggle('+34612000001', 4)
-      const events = await sink.waitFor(4, 10_000)
+      // subscription-started, then the four changes.
+      const events = await sink.waitFor(5, 10_000)
       assert.deepEqual(
-        events.map((e) => e.body.data.roaming),
-        [true, false, true, false],
+        events.map((e) => [e.body.type.slice(PREFIX.length), e.body.data.roaming]),
+        [
+          ['subscription-started', undefined],
+          ['roaming-status', true],
+          ['roaming-status', false],
+          ['roaming-status', true],
+          ['roaming-status', false],
+        ],
         'order kept through retries',
       )
+      assert.equal(attemptsById.size, 5)
       assert.ok(
         [...attemptsById.values()].every((n) => n === 3),
         'each event id was tried three times',
       )
       // The sink saw the last event a moment before the gateway recorded it as delivered.
       let mine: any[] = []
-      for (let i = 0; i < 50 && mine.length < 4; i++) {
+      for (let i = 0; i < 50 && mine.length < 5; i++) {
         const deliveries = await gw.admin('GET', `/admin/v1/deliveries?status=delivered&limit=10`)
         mine = deliveries.body.filter((d: { id: string }) => attemptsById.has(d.id))
-        if (mine.length < 4) await sleep(20)
+        if (mine.length < 5) await sleep(20)
       }
-      assert.equal(mine.length, 4)
+      assert.equal(mine.length, 5)
       for (const d of mine) {
         assert.deepEqual(
           d.history.map((h: { statusCode: number }) => h.statusCode),
@@ -90,18 +98,23 @@ describe('notification delivery', () => {
   it('gives up after NOTIFY_MAX_ATTEMPTS: failed and visible with its attempts; later events still flow', async () => {
     const sink = await new Receiver().start()
     try {
+      // The sink takes the subscription-started, and always fails the first state event.
       let first: string | undefined
       sink.respond = (event) => {
+        if (event.type === PREFIX + 'subscription-started') return 204
         first ??= event.id
         return event.id === first ? 500 : 204
       }
       await gw.admin('PUT', '/network/v1/devices/+34612000002', {})
       const id = await subscribe(sink, '+34612000002')
       await toggle('+34612000002', 2)
-      const received = await sink.waitFor(1, 10_000)
-      assert.equal(
-        received[0]?.body.data.roaming,
-        false,
+      const received = await sink.waitFor(2, 10_000)
+      assert.deepEqual(
+        received.map((e) => [e.body.type.slice(PREFIX.length), e.body.data.roaming]),
+        [
+          ['subscription-started', undefined],
+          ['roaming-status', false],
+        ],
         'the second event arrives after the first failed for good',
       )
       const failed = await gw.admin(
@@ -127,11 +140,14 @@ describe('notification delivery', () => {
       await gw.admin('PUT', '/network/v1/devices/+34612000004', {})
       await subscribe(slow, '+34612000003')
       await subscribe(fast, '+34612000004')
+      // The fast sink's subscription-started arrives while the slow one's is still held up.
+      await fast.waitFor(1, 1500)
       const started = Date.now()
       await toggle('+34612000003', 1)
       await toggle('+34612000004', 1)
-      await fast.waitFor(1, 1500)
+      const [, event] = await fast.waitFor(2, 1500)
       assert.ok(Date.now() - started < 1500)
+      assert.equal(event?.body.type, PREFIX + 'roaming-status')
       // The fast sink got its event before the slow attempt even timed out; then the timeout cuts it off.
       let slowOne: unknown
       for (let i = 0; i < 40 && slowOne === undefined; i++) {

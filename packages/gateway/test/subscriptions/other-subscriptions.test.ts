@@ -2,8 +2,12 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { assertError } from '../helpers/device-api-suite.js'
 import { schemaErrors, startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { Receiver } from '../helpers/receiver.js'
-import { subscriptionApiSuite } from '../helpers/subscription-api-suite.js'
+import { Receiver, type Received } from '../helpers/receiver.js'
+import {
+  eventsOf,
+  lifecycleErrors,
+  subscriptionApiSuite,
+} from '../helpers/subscription-api-suite.js'
 
 subscriptionApiSuite({
   api: 'device-reachability-status-subscriptions',
@@ -44,6 +48,8 @@ subscriptionApiSuite({
   identifier: 'phoneNumber',
   // Its test definitions (26) expect INVALID_ARGUMENT, not INVALID_SINK, for a sink that is not a URL.
   sinkCode: 'INVALID_ARGUMENT',
+  // Its test definitions (100) expect UNSUPPORTED_IDENTIFIER, not the spec's SERVICE_NOT_APPLICABLE.
+  notApplicableCode: 'UNSUPPORTED_IDENTIFIER',
   event: {
     type: 'swapped',
     schema: 'EventSimSwap',
@@ -79,7 +85,6 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
       types.map((t) => `${api}:${prefix}${t}:create`).join(' ') + ` ${api}:read ${api}:delete`,
     )
     const ids: Record<string, string> = {}
-    const base = sink.received.length
     for (const type of types) {
       const res = await gw.post(
         `/${api}/v0.8/subscriptions`,
@@ -105,32 +110,57 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
       )
       ids[type] = res.body.id
     }
-    // +34600000007 is DATA-only: the initial event goes to reachability-data only.
-    const initial = (await sink.waitFor(base + 1)).slice(base)
+    const all = Object.values(ids)
+    // Each subscription's subscription-started; +34600000007 is DATA-only: the initial event goes
+    // to reachability-data only, after its subscription-started.
+    const initial = await eventsOf(sink, all, 3 + 1)
+    assert.equal(initial.length, 4)
+    for (const e of initial.filter((e) => e.body.type === prefix + 'subscription-started')) {
+      assert.deepEqual(e.body.data.device, { phoneNumber: '+34600000007' })
+      assert.equal(e.body.data.initiationReason, 'SUBSCRIPTION_CREATED')
+      assert.equal(lifecycleErrors(`${api}-v0.8.0.yaml`, 'EventSubscriptionStarted', e.body), '')
+    }
     assert.deepEqual(
-      initial.map((e) => [e.body.type, e.body.data.subscriptionId]),
-      [[prefix + 'reachability-data', ids['reachability-data']]],
+      initial
+        .filter((e) => e.body.type === prefix + 'subscription-started')
+        .map((e) => e.body.data.subscriptionId)
+        .sort(),
+      [...all].sort(),
     )
-    await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity: ['SMS'] })
-    await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity: [] })
-    await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity: ['DATA', 'SMS'] })
-    const events = (await sink.waitFor(base + 4)).slice(base + 1)
     assert.deepEqual(
-      events.map((e) => e.body.type.slice(prefix.length)),
+      (await eventsOf(sink, ids['reachability-data'] ?? '', 2)).map((e) => [
+        e.body.type.slice(prefix.length),
+        e.body.data.subscriptionId,
+      ]),
+      [
+        ['subscription-started', ids['reachability-data']],
+        ['reachability-data', ids['reachability-data']],
+      ],
+    )
+    // One change at a time: each makes exactly one event, for the subscription of its class.
+    const events: (Received | undefined)[] = []
+    for (const connectivity of [['SMS'], [], ['DATA', 'SMS']]) {
+      await gw.admin('PATCH', '/network/v1/devices/+34600000007', { connectivity })
+      const received = await eventsOf(sink, all, 4 + events.length + 1)
+      events.push(received[4 + events.length])
+    }
+    assert.deepEqual(
+      events.map((e) => e?.body.type.slice(prefix.length)),
       ['reachability-sms', 'reachability-disconnected', 'reachability-data'],
     )
+    assert.equal((await eventsOf(sink, all, 7)).length, 7, 'and nothing else')
     const schemas: Record<string, string> = {
       'reachability-data': 'EventReachabilityData',
       'reachability-sms': 'EventReachabilitySms',
       'reachability-disconnected': 'EventReachabilityDisconnected',
     }
     for (const e of events) {
-      assert.deepEqual(e.body.data.device, { phoneNumber: '+34600000007' })
-      assert.equal(e.body.data.subscriptionId, ids[e.body.type.slice(prefix.length)])
-      assert.equal(e.headers['authorization'], 'Bearer sink-token', 'the sink credential')
-      assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, 'CloudEvent', e.body), '')
-      const schema = schemas[e.body.type.slice(prefix.length)] ?? ''
-      assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, schema, e.body), '')
+      assert.deepEqual(e?.body.data.device, { phoneNumber: '+34600000007' })
+      assert.equal(e?.body.data.subscriptionId, ids[e?.body.type.slice(prefix.length)])
+      assert.equal(e?.headers['authorization'], 'Bearer sink-token', 'the sink credential')
+      assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, 'CloudEvent', e?.body), '')
+      const schema = schemas[e?.body.type.slice(prefix.length)] ?? ''
+      assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, schema, e?.body), '')
     }
     assertError(
       await gw.post(
@@ -154,7 +184,6 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     const token = await gw.token2(
       `${api}:${prefix}network-type-changed:create ${api}:read ${api}:delete`,
     )
-    const base = sink.received.length
     const res = await gw.post(
       `/${api}/v0.2/subscriptions`,
       {
@@ -174,7 +203,19 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     assert.equal(res.status, 201, JSON.stringify(res.body))
     await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: '5G' })
     await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: null })
-    const events = (await sink.waitFor(base + 3)).slice(base)
+    const [started, ...events] = await eventsOf(sink, res.body.id, 1 + 3)
+    // subscription-started first, naming the device as the request did, like the other events.
+    assert.equal(started?.body.type, prefix + 'subscription-started')
+    assert.deepEqual(started?.body.data, {
+      device: { ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' } },
+      subscriptionId: res.body.id,
+      initiationReason: 'SUBSCRIPTION_CREATED',
+      initiationDescription: 'The subscription was created and is active.',
+    })
+    assert.equal(
+      lifecycleErrors(`${api}-v0.2.0.yaml`, 'EventSubscriptionStarted', started?.body),
+      '',
+    )
     assert.deepEqual(
       events.map((e) => e.body.data.connectedNetworkType),
       ['4G', '5G', 'UNKNOWN'],
@@ -209,7 +250,6 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     const api = 'sim-swap-subscriptions'
     const prefix = `org.camaraproject.${api}.v0.`
     const token = await gw.token2(`${api}:${prefix}swapped:create ${api}:read ${api}:delete`)
-    const base = sink.received.length
     const res = await gw.post(
       `/${api}/v0.3/subscriptions`,
       {
@@ -225,7 +265,19 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     assert.deepEqual(res.body.config.subscriptionDetail, { phoneNumber: '+34600000001' })
     const swappedAt = '2026-11-20T08:30:00.000Z'
     await gw.admin('PATCH', '/network/v1/devices/+34600000001', { simSwappedAt: swappedAt })
-    const [event] = (await sink.waitFor(base + 1)).slice(base)
+    const [started, event] = await eventsOf(sink, res.body.id, 2)
+    // NOTES.md decision 5: this API's prefix, not the spec enum's `org.camaraproject.api-name.v0.`.
+    assert.equal(started?.body.type, prefix + 'subscription-started')
+    assert.deepEqual(started?.body.data, {
+      phoneNumber: '+34600000001',
+      subscriptionId: res.body.id,
+      initiationReason: 'SUBSCRIPTION_CREATED',
+      initiationDescription: 'The subscription was created and is active.',
+    })
+    assert.equal(
+      lifecycleErrors(`${api}-v0.3.0.yaml`, 'EventSubscriptionStarted', started?.body),
+      '',
+    )
     assert.equal(event?.body.type, prefix + 'swapped')
     assert.deepEqual(event?.body.data, { phoneNumber: '+34600000001', subscriptionId: res.body.id })
     assert.equal(event?.body.time, swappedAt)
@@ -245,6 +297,10 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     )
     assert.equal(three.status, 201, JSON.stringify(three.body))
     assert.deepEqual(three.body.config.subscriptionDetail, {})
+    const [threeStarted] = await eventsOf(sink, three.body.id, 1)
+    assert.equal(threeStarted?.body.type, prefix + 'subscription-started')
+    assert.equal(threeStarted?.body.data.phoneNumber, undefined, 'three-legged: no phone number')
+    assert.equal(threeStarted?.headers['authorization'], undefined, 'no sink credential given')
     assertError(
       await gw.post(
         `/${api}/v0.3/subscriptions`,
@@ -344,9 +400,9 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
       },
       token,
     )
-    const base = sink.received.length
     await gw.admin('DELETE', '/network/v1/devices/+34611110000')
-    const [ended] = (await sink.waitFor(base + 1)).slice(base)
+    const [started, ended] = await eventsOf(sink, res.body.id, 2)
+    assert.equal(started?.body.type, prefix + 'subscription-started')
     assert.deepEqual(
       [ended?.body.type, ended?.body.data.terminationReason, ended?.body.data.subscriptionId],
       [prefix + 'subscription-ended', 'NETWORK_TERMINATED', res.body.id],

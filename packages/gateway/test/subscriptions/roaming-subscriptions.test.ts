@@ -3,7 +3,11 @@ import { after, before, describe, it } from 'node:test'
 import { assertError } from '../helpers/device-api-suite.js'
 import { CORRELATOR, schemaErrors, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { Receiver } from '../helpers/receiver.js'
-import { subscriptionApiSuite } from '../helpers/subscription-api-suite.js'
+import {
+  eventsOf,
+  lifecycleErrors,
+  subscriptionApiSuite,
+} from '../helpers/subscription-api-suite.js'
 
 const FILE = 'device-roaming-status-subscriptions-v0.8.0.yaml'
 const PATH = '/device-roaming-status-subscriptions/v0.8/subscriptions'
@@ -89,13 +93,28 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
     for (const type of ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country']) {
       ids.push((await create(request(type, { phoneNumber: '+34600000005' }))).body.id)
     }
-    const base = sink.received.length
     await gw.admin('PATCH', '/network/v1/devices/+34600000005', { roaming: { countryCode: 208 } }) // on: status + on
-    await sink.waitFor(base + 2)
     await gw.admin('PATCH', '/network/v1/devices/+34600000005', { roaming: { countryCode: 262 } }) // change-country
-    await sink.waitFor(base + 3)
     await gw.admin('PATCH', '/network/v1/devices/+34600000005', { roaming: false }) // off: status + off
-    const events = (await sink.waitFor(base + 5)).slice(base)
+    // Four subscription-started, then five state events.
+    const all = await eventsOf(sink, ids, 4 + 5)
+    assert.equal(all.length, 9)
+    for (const id of ids) {
+      const [first] = all.filter((e) => e.body.data.subscriptionId === id)
+      assert.equal(
+        first?.body.type,
+        PREFIX + 'subscription-started',
+        'each sink hears of its start first',
+      )
+      assert.deepEqual(first?.body.data, {
+        device: { phoneNumber: '+34600000005' },
+        subscriptionId: id,
+        initiationReason: 'SUBSCRIPTION_CREATED',
+        initiationDescription: 'The subscription was created and is active.',
+      })
+      assert.equal(lifecycleErrors(FILE, 'EventSubscriptionStarted', first?.body), '')
+    }
+    const events = all.filter((e) => e.body.type !== PREFIX + 'subscription-started')
     const byType = (t: string) =>
       events.filter((e) => e.body.type === PREFIX + t).map((e) => e.body)
     assert.deepEqual(
@@ -139,10 +158,19 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
     const res = await create(request('roaming-off', null), t3)
     assert.equal(res.status, 201, JSON.stringify(res.body))
     assert.deepEqual(res.body.config.subscriptionDetail, {})
-    const base = sink.received.length
     await gw.admin('PATCH', '/network/v1/devices/+34600000003', { roaming: false })
-    const [event] = (await sink.waitFor(base + 1)).slice(base)
-    assert.deepEqual(event?.body.data, { subscriptionId: res.body.id })
+    const events = await eventsOf(sink, res.body.id, 2)
+    assert.deepEqual(
+      events.map((e) => e.body.type.slice(PREFIX.length)),
+      ['subscription-started', 'roaming-off'],
+    )
+    // No device in a three-legged subscription's events, its start included.
+    assert.deepEqual(events[0]?.body.data, {
+      subscriptionId: res.body.id,
+      initiationReason: 'SUBSCRIPTION_CREATED',
+      initiationDescription: 'The subscription was created and is active.',
+    })
+    assert.deepEqual(events[1]?.body.data, { subscriptionId: res.body.id })
     assertError(
       await create(request('roaming-off', { phoneNumber: '+34600000003' }), t3),
       422,
@@ -163,8 +191,7 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
     )
   })
 
-  it('initialEvent: roaming-status sent at once; subscriptionMaxEvents 1 → MAX_EVENTS_REACHED', async () => {
-    const base = sink.received.length
+  it('initialEvent: roaming-status sent at once, after subscription-started; subscriptionMaxEvents 1 → MAX_EVENTS_REACHED', async () => {
     const res = await create(
       request(
         'roaming-status',
@@ -173,7 +200,9 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
       ),
     )
     assert.equal(res.status, 201)
-    const events = (await sink.waitFor(base + 2)).slice(base)
+    const [started, ...events] = await eventsOf(sink, res.body.id, 3)
+    // subscription-started comes first and does not count toward subscriptionMaxEvents.
+    assert.equal(started?.body.type, PREFIX + 'subscription-started')
     assert.deepEqual(
       events.map((e) => e.body.type.split('.').pop()),
       ['roaming-status', 'subscription-ended'],
@@ -190,7 +219,6 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
   })
 
   it('07: subscriptionExpireTime reached → subscription-ended SUBSCRIPTION_EXPIRED; DELETE → SUBSCRIPTION_DELETED', async () => {
-    const base = sink.received.length
     const expiring = await create(
       request(
         'roaming-on',
@@ -202,14 +230,18 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
     const deleted = await create(request('roaming-off', { phoneNumber: '+34600000004' }))
     const del = await gw.request('DELETE', `${PATH}/${deleted.body.id}`, token)
     assert.equal(del.status, 204)
-    const events = (await sink.waitFor(base + 2)).slice(base)
-    const reasons = Object.fromEntries(
-      events.map((e) => [e.body.data.subscriptionId, e.body.data.terminationReason]),
-    )
-    assert.deepEqual(reasons, {
-      [expiring.body.id]: 'SUBSCRIPTION_EXPIRED',
-      [deleted.body.id]: 'SUBSCRIPTION_DELETED',
-    })
+    const reasons = async (id: string) =>
+      (await eventsOf(sink, id, 2)).map(
+        (e) => e.body.data.initiationReason ?? e.body.data.terminationReason,
+      )
+    assert.deepEqual(await reasons(expiring.body.id), [
+      'SUBSCRIPTION_CREATED',
+      'SUBSCRIPTION_EXPIRED',
+    ])
+    assert.deepEqual(await reasons(deleted.body.id), [
+      'SUBSCRIPTION_CREATED',
+      'SUBSCRIPTION_DELETED',
+    ])
     assertError(await gw.request('DELETE', `${PATH}/${deleted.body.id}`, token), 404, 'NOT_FOUND')
   })
 

@@ -66,7 +66,10 @@ describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) 
     )
     assert.equal(lasting.status, 201, JSON.stringify(lasting.body))
 
-    const [ended] = await eventsOf(sink, expiring.body.id, 1)
+    // subscription-started, then subscription-ended, both with the sink token of that subscription.
+    const [started, ended] = await eventsOf(sink, expiring.body.id, 2)
+    assert.equal(started?.body.type, PREFIX + 'subscription-started')
+    assert.equal(started?.headers['authorization'], 'Bearer short-lived')
     assert.equal(ended?.body.type, PREFIX + 'subscription-ended')
     assert.deepEqual(ended?.body.data, {
       device: { phoneNumber: '+34612500001' },
@@ -89,12 +92,15 @@ describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) 
       'ACTIVE',
     )
     await gw.admin('PATCH', '/network/v1/devices/+34612500001', { roaming: { countryCode: 208 } })
-    const [on] = await eventsOf(sink, lasting.body.id, 1)
+    const [lastingStarted, on] = await eventsOf(sink, lasting.body.id, 2)
+    assert.equal(lastingStarted?.body.type, PREFIX + 'subscription-started')
     assert.equal(on?.body.type, PREFIX + 'roaming-on')
     assert.equal(on?.headers['authorization'], 'Bearer long-lived')
-    assert.equal(
-      sink.received.filter((e) => e.body?.data?.subscriptionId === expiring.body.id).length,
-      1,
+    assert.deepEqual(
+      sink.received
+        .filter((e) => e.body?.data?.subscriptionId === expiring.body.id)
+        .map((e) => e.body.type.slice(PREFIX.length)),
+      ['subscription-started', 'subscription-ended'],
     )
     await gw.request('DELETE', `${PATH}/${lasting.body.id}`, token)
   })
@@ -102,9 +108,10 @@ describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) 
   it('a sink answering 410 Gone ends the subscription at once: no retry, no subscription-ended', async () => {
     const gone = await new Receiver().start()
     let calls = 0
-    gone.respond = () => {
+    // The sink takes the subscription-started, then answers the first state event with 410.
+    gone.respond = (event) => {
       calls++
-      return 410
+      return event.type === PREFIX + 'subscription-started' ? 204 : 410
     }
     try {
       await gw.admin('PUT', '/network/v1/devices/+34612500002', {})
@@ -134,9 +141,19 @@ describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) 
       // Nothing more is sent to it, not even a subscription-ended.
       await gw.admin('PATCH', '/network/v1/devices/+34612500002', { roaming: false })
       await sleep(300)
-      assert.equal(calls, 1)
+      assert.equal(calls, 2)
+      assert.deepEqual(
+        gone.received.map((e) => e.body.type),
+        [PREFIX + 'subscription-started'],
+      )
       const all = (await gw.admin('GET', `/admin/v1/deliveries?subscriptionId=${id}`)).body
-      assert.equal(all.length, 1)
+      assert.deepEqual(
+        all.map((d: { type: string; status: string }) => [d.type, d.status]).sort(),
+        [
+          [PREFIX + 'roaming-on', 'failed'],
+          [PREFIX + 'subscription-started', 'delivered'],
+        ],
+      )
     } finally {
       await gone.stop()
     }
@@ -150,7 +167,13 @@ describe('sink policy outside the sandbox (SSRF)', () => {
   })
 
   async function production(env: Record<string, string> = {}) {
-    const g = await startTestGateway({ DS_MODE: 'production', ADMIN_TOKEN, ...env })
+    // Short attempts: the subscription-started of the accepted sinks goes nowhere.
+    const g = await startTestGateway({
+      DS_MODE: 'production',
+      ADMIN_TOKEN,
+      NOTIFY_TIMEOUT_MS: '200',
+      ...env,
+    })
     gateways.push(g)
     const put = await g.admin('PUT', '/network/v1/devices/+34612500003', {})
     assert.ok(put.status < 300, JSON.stringify(put.body))
@@ -175,7 +198,8 @@ describe('sink policy outside the sandbox (SSRF)', () => {
     ]) {
       assertError(await create(sink), 400, 'INVALID_SINK')
     }
-    // TEST-NET-3: public as far as the policy goes; nothing is ever sent to it here.
+    // TEST-NET-3: public as far as the policy goes. A documentation range: the subscription-started
+    // sent to it reaches no one (the attempt times out, NOTIFY_TIMEOUT_MS).
     const accepted = await create('https://203.0.113.10/notify')
     assert.equal(accepted.status, 201, JSON.stringify(accepted.body))
   })

@@ -85,7 +85,8 @@ export function demoDevices(
     },
     {
       phoneNumber: '+34600000009',
-      about: 'every API answers 422 SERVICE_NOT_APPLICABLE',
+      about:
+        'every API answers 422 SERVICE_NOT_APPLICABLE (sim-swap subscriptions: UNSUPPORTED_IDENTIFIER)',
       state: {
         notApplicable: [
           'device-roaming-status',

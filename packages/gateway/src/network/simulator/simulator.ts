@@ -138,6 +138,11 @@ function freshDevice(phoneNumber: string, now: string): NetworkDevice {
   }
 }
 
+/** A list of API names compared as a set. */
+function apiSet(apis: readonly string[]): string {
+  return [...new Set(apis)].sort().join()
+}
+
 /** The network events one change makes: one per fact that changed (BRIEF §3: every change is an event). */
 export function eventsOfChange(
   before: NetworkDevice | undefined,
@@ -162,6 +167,17 @@ export function eventsOfChange(
   if (before === undefined) return [event('device-added', null, after ?? null)]
   if (after === undefined) return [event('device-removed', before, null)]
   const events: NetworkEvent[] = []
+  // First, so that the other changes of the same request are judged by the new applicability:
+  // a subscription whose service stops applying gets none of them, one that applies again gets them.
+  if (apiSet(before.notApplicable) !== apiSet(after.notApplicable)) {
+    events.push(
+      event(
+        'applicability',
+        { notApplicable: before.notApplicable },
+        { notApplicable: after.notApplicable },
+      ),
+    )
+  }
   if (before.roamingCountryCode !== after.roamingCountryCode) {
     events.push(
       event(

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { schemaErrors, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { Receiver } from '../helpers/receiver.js'
+
+const ROAMING = 'device-roaming-status-subscriptions'
+const REACHABILITY = 'device-reachability-status-subscriptions'
+const prefix = (api: string) => `org.camaraproject.${api}.v0.`
+const SCOPES = [
+  `${ROAMING}:${prefix(ROAMING)}roaming-on:create ${ROAMING}:read ${ROAMING}:delete`,
+  `${REACHABILITY}:${prefix(REACHABILITY)}reachability-data:create ${REACHABILITY}:read`,
+].join(' ')
+
+describe('subscription quota (SUBSCRIPTION_QUOTA): 429 QUOTA_EXCEEDED past the live subscriptions an app may hold', () => {
+  let gw: TestGateway
+  let sink: Receiver
+  before(async () => {
+    gw = await startTestGateway({ SUBSCRIPTION_QUOTA: '2' })
+    sink = await new Receiver().start()
+  })
+  after(async () => {
+    await gw.close()
+    await sink.stop()
+  })
+
+  const create = (token: string, api: string, type: string) =>
+    gw.post(
+      `/${api}/v0.8/subscriptions`,
+      {
+        protocol: 'HTTP',
+        sink: sink.url,
+        types: [prefix(api) + type],
+        config: { subscriptionDetail: { device: { phoneNumber: '+34600000001' } } },
+      },
+      token,
+    )
+  const roaming = (token: string) => create(token, ROAMING, 'roaming-on')
+  const reachability = (token: string) => create(token, REACHABILITY, 'reachability-data')
+
+  it('counts the live subscriptions of an app across the APIs; a deleted one frees its place; other apps are not affected', async () => {
+    const token = await gw.token2(SCOPES, { clientId: 'quota-app' })
+    const first = await roaming(token)
+    assert.equal(first.status, 201, JSON.stringify(first.body))
+    const second = await reachability(token)
+    assert.equal(second.status, 201, JSON.stringify(second.body))
+
+    for (const third of [await roaming(token), await reachability(token)]) {
+      assert.equal(third.status, 429)
+      assert.deepEqual(third.body, {
+        status: 429,
+        code: 'QUOTA_EXCEEDED',
+        message: 'Out of resource quota: an application may hold at most 2 subscriptions.',
+      })
+      assert.equal(schemaErrors(`${ROAMING}-v0.8.0.yaml`, 'ErrorInfo', third.body), '')
+    }
+
+    // Another app has a quota of its own.
+    const other = await gw.token2(SCOPES, { clientId: 'quota-other-app' })
+    assert.equal((await roaming(other)).status, 201)
+    assert.equal((await roaming(other)).status, 201)
+    assert.equal((await roaming(other)).status, 429)
+
+    // An ended subscription no longer counts.
+    const deleted = await gw.request(
+      'DELETE',
+      `/${ROAMING}/v0.8/subscriptions/${first.body.id}`,
+      token,
+    )
+    assert.equal(deleted.status, 204, JSON.stringify(deleted.body))
+    const again = await roaming(token)
+    assert.equal(again.status, 201, JSON.stringify(again.body))
+    assert.equal((await reachability(token)).status, 429)
+  })
+})
