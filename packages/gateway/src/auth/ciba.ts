@@ -135,7 +135,8 @@ export async function decidePending(
   const pending = await deps.store.pendingAuthorizations.byId(authReqId)
   if (pending === undefined || pending.status !== 'pending') return 'not-pending'
   const request = await deps.provider.BackchannelAuthenticationRequest.find(authReqId)
-  if (request === undefined) return 'not-pending'
+  // find() allows for clock skew; a request past its exp is answered expired_token, not decided.
+  if (request === undefined || request.isExpired) return 'not-pending'
   const status = decision === 'approve' ? 'approved' : 'denied'
   if (!(await deps.store.pendingAuthorizations.decide(authReqId, status))) return 'not-pending'
   const scopes = JSON.parse(pending.scopes) as string[]

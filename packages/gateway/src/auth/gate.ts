@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose'
 import type { Store } from '../store/store.js'
-import { appSettings, GRANT_TYPES, type AppSettings } from './apps.js'
+import { ALL_GRANT_TYPES, appSettings, GRANT_TYPES, type AppSettings } from './apps.js'
 import { OAuthProfileError, requireOnePurpose, rewriteVendorScopes } from './profile.js'
 import type { LegalBasis } from './purpose.js'
 
@@ -21,7 +21,14 @@ export function claimedClientId(
   if (authorization?.startsWith('Basic ') === true) {
     const decoded = Buffer.from(authorization.slice(6), 'base64').toString()
     const colon = decoded.indexOf(':')
-    if (colon > 0) return decodeURIComponent(decoded.slice(0, colon))
+    if (colon > 0) {
+      try {
+        return decodeURIComponent(decoded.slice(0, colon))
+      } catch {
+        // malformed: the provider answers it
+        return undefined
+      }
+    }
   }
   for (const jwt of [params['client_assertion'], params['assertion']]) {
     if (jwt === undefined) continue
@@ -64,10 +71,15 @@ export async function gateAuthorizationRequest(
     )
   }
   const grantType = params['grant_type']
-  // RFC 6749 §5.2 / CAMARA ICM Appendix A: a grant the app may not use is unauthorized_client.
+  // RFC 6749 §5.2 / CAMARA ICM Appendix A: a grant the app may not use is unauthorized_client;
+  // a grant type the server does not know is left to the provider (unsupported_grant_type).
   if (endpoint !== 'authorize') {
     const wanted = endpoint === 'token' ? grantType : GRANT_TYPES.ciba
-    if (wanted !== undefined && !(settings.grantTypes as string[]).includes(wanted)) {
+    if (
+      wanted !== undefined &&
+      (ALL_GRANT_TYPES as readonly string[]).includes(wanted) &&
+      !(settings.grantTypes as string[]).includes(wanted)
+    ) {
       throw new OAuthProfileError('unauthorized_client', `this app may not use the ${wanted} grant`)
     }
   }
@@ -122,8 +134,9 @@ export async function gateAuthorizationRequest(
 /** CIBA §7.3: polling faster than `interval` is `slow_down`, and the interval grows by 5 s. */
 async function checkPollingRate(deps: GateDeps, authReqId: string): Promise<void> {
   const pending = await deps.store.pendingAuthorizations.byId(authReqId)
-  if (pending === undefined) return
   const now = deps.now?.() ?? Date.now()
+  // An expired request is answered expired_token by the provider, however fast it is polled.
+  if (pending === undefined || Date.parse(pending.expires_at) <= now) return
   const tooSoon =
     pending.last_polled_at !== null &&
     now - Number(pending.last_polled_at) < pending.interval * 1000

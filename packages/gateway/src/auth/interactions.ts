@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { errors } from 'oidc-provider'
 import type Provider from 'oidc-provider'
 import type { NetworkDevice } from '../network/device.js'
 import type { Store } from '../store/store.js'
@@ -30,10 +31,10 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     reply: FastifyReply,
     result: Record<string, unknown>,
   ) => {
-    reply.hijack()
-    await deps
+    const returnTo = await deps
       .current()
-      .interactionFinished(request.raw, reply.raw, result, { mergeWithLastSubmission: true })
+      .interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: true })
+    return reply.code(303).header('location', returnTo).send()
   }
 
   const login = async (
@@ -95,7 +96,26 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     )
   }
 
-  app.get('/interaction/:uid', async (request, reply) => {
+  // The interaction session is gone, expired or belongs to another browser: a page, not JSON.
+  // Anything else goes on to the gateway's error handler.
+  const onError = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
+    if (!(error instanceof errors.OIDCProviderError)) {
+      void reply.send(error)
+      return
+    }
+    const described = error as unknown as { error_description?: string }
+    void reply
+      .code(error.statusCode)
+      .type('text/html; charset=utf-8')
+      .send(
+        page(
+          'Authorization error',
+          `<h1>${html(error.error)}</h1><p>${html(described.error_description ?? '')}</p>`,
+        ),
+      )
+  }
+
+  app.get('/interaction/:uid', { errorHandler: onError }, async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
     if (details.prompt.name === 'login') {
       const device = await authenticateByNetwork(
@@ -135,7 +155,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     return consent(request, reply, details)
   })
 
-  app.post('/interaction/:uid/login', async (request, reply) => {
+  app.post('/interaction/:uid/login', { errorHandler: onError }, async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
     if (!deps.sandbox || details.prompt.name !== 'login')
       return reply.code(400).type('text/html').send(page('Error', '<h1>invalid_request</h1>'))
@@ -146,7 +166,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     return login(request, reply, details, device)
   })
 
-  app.post('/interaction/:uid/consent', async (request, reply) => {
+  app.post('/interaction/:uid/consent', { errorHandler: onError }, async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
     const decision = new URLSearchParams(textOf(request.body)).get('decision')
     const clientId = String(details.params['client_id'])
@@ -189,7 +209,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     return finish(request, reply, { consent: { grantId: grant.jti } })
   })
 
-  app.post('/interaction/:uid/abort', async (request, reply) =>
+  app.post('/interaction/:uid/abort', { errorHandler: onError }, async (request, reply) =>
     finish(request, reply, {
       error: 'access_denied',
       error_description: 'the authentication was cancelled',

@@ -6,6 +6,15 @@ import { clientMetadata } from './client-metadata.js'
 const epoch = () => Math.floor(Date.now() / 1000)
 
 /**
+ * Seconds a model is kept past its expiry. oidc-provider checks `exp` itself; a CIBA request
+ * must still be found after it expired so that a late poll is answered `expired_token` (CIBA
+ * §11, CAMARA ICM) rather than `invalid_grant`.
+ */
+const RETAINED_AFTER_EXPIRY: Readonly<Record<string, number>> = {
+  BackchannelAuthenticationRequest: 3600,
+}
+
+/**
  * oidc-provider's storage port on the gateway's store: sessions, interactions, codes, CIBA
  * requests, grants and tokens in `oidc_models`, so that any instance can continue a flow another
  * started; the `Client` model reads the developer hub's apps.
@@ -25,7 +34,8 @@ export function storeAdapter(store: Store): new (model: string) => Adapter {
         grant_id: payload.grantId ?? null,
         user_code: payload.userCode ?? null,
         uid: payload.uid ?? null,
-        expires_at: expiresIn > 0 ? epoch() + expiresIn : null,
+        expires_at:
+          expiresIn > 0 ? epoch() + expiresIn + (RETAINED_AFTER_EXPIRY[this.model] ?? 0) : null,
         consumed_at: null,
       })
     }

@@ -193,6 +193,9 @@ export function createProvider(deps: ProviderDeps): Provider {
         },
       },
       rpInitiatedLogout: { enabled: false },
+      // Not in the CAMARA profile (request_uri is not supported), and it would bypass the
+      // profile checks in front of /oauth2/authorize (auth/gate.ts).
+      pushedAuthorizationRequests: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: async () => resource,

@@ -3,9 +3,10 @@ import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystri
 import { PassThrough } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type Provider from 'oidc-provider'
-import { GRANT_TYPES } from './apps.js'
+import { appSettings, GRANT_TYPES } from './apps.js'
 import { gateAuthorizationRequest, type GateDeps, type Params } from './gate.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
+import { html, page } from './pages.js'
 import { OAuthProfileError } from './profile.js'
 
 /** A copy of the incoming request whose body is `body`, for oidc-provider to read as if it were the original. */
@@ -32,10 +33,48 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
+/** RFC 6749 §3.1: request parameters must not be included more than once. */
 function toParams(parsed: Record<string, string | string[] | undefined>): Params {
   const out: Params = {}
-  for (const [key, value] of Object.entries(parsed)) out[key] = single(value)
+  for (const [key, value] of Object.entries(parsed)) {
+    if (Array.isArray(value) && key !== 'resource')
+      throw new OAuthProfileError(
+        'invalid_request',
+        `'${key}' parameter must only be provided once`,
+      )
+    out[key] = single(value)
+  }
   return out
+}
+
+/**
+ * CAMARA ICM Appendix A at the authorization endpoint: an error is sent back to the app's
+ * redirect URI (with `state`, and `iss` per RFC 9207 as the provider does) when the client and
+ * the redirect URI are valid; otherwise an error page, never a redirect.
+ */
+async function sendAuthorizeError(
+  deps: GateDeps & { issuer: string },
+  reply: FastifyReply,
+  params: Params,
+  error: OAuthProfileError,
+): Promise<FastifyReply> {
+  const clientId = params['client_id']
+  const app = clientId === undefined ? undefined : await deps.store.apps.byClientId(clientId)
+  const registered = app === undefined ? [] : appSettings(app).redirectUris
+  const redirectUri =
+    params['redirect_uri'] ?? (registered.length === 1 ? registered[0] : undefined)
+  if (redirectUri !== undefined && registered.includes(redirectUri)) {
+    const target = new URL(redirectUri)
+    target.searchParams.set('error', error.error)
+    target.searchParams.set('error_description', error.message)
+    if (params['state'] !== undefined) target.searchParams.set('state', params['state'])
+    target.searchParams.set('iss', deps.issuer)
+    return reply.code(303).header('location', target.href).send()
+  }
+  return reply
+    .code(400)
+    .type('text/html; charset=utf-8')
+    .send(page('Authorization error', `<h1>${html(error.error)}</h1><p>${html(error.message)}</p>`))
 }
 
 function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyReply {
@@ -66,6 +105,8 @@ export function providerRoutes(
             ? 'authorize'
             : undefined
     let raw = request.raw
+    // The authorization request as sent, for an error to go back to its redirect URI.
+    const sent: Params = {}
     try {
       if (endpoint === 'token' && request.method === 'POST' && typeof request.body === 'string') {
         const form = toParams(parseQuery(request.body))
@@ -83,17 +124,20 @@ export function providerRoutes(
         raw = replay(request.raw, stringifyQuery(params))
       } else if (endpoint === 'authorize' && request.method === 'GET') {
         const query = request.url.includes('?') ? (request.url.split('?')[1] ?? '') : ''
-        const params = await gateAuthorizationRequest(
-          deps,
-          endpoint,
-          toParams(parseQuery(query)),
-          undefined,
-        )
-        raw.url = `${path}?${stringifyQuery(params)}`
+        const parsed = parseQuery(query)
+        for (const [key, value] of Object.entries(parsed)) sent[key] = single(value)
+        const gated = await gateAuthorizationRequest(deps, endpoint, toParams(parsed), undefined)
+        raw.url = `${path}?${stringifyQuery(gated)}`
       } else if (request.method === 'POST' && typeof request.body === 'string') {
         raw = replay(request.raw, request.body)
       }
     } catch (error) {
+      if (
+        error instanceof OAuthProfileError &&
+        endpoint === 'authorize' &&
+        request.method === 'GET'
+      )
+        return sendAuthorizeError(deps, reply, sent, error)
       if (error instanceof OAuthProfileError) return sendOAuthError(reply, error)
       throw error
     }

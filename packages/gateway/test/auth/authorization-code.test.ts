@@ -178,6 +178,111 @@ describe('Authorization Code flow with network-based authentication', () => {
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
   })
 
+  it('consent revoked: the next authorization asks again', async () => {
+    /** Authorizes on device +34600000007 (a consent purpose); returns the browser and where it stopped. */
+    const login = async () => {
+      const flow = await authorize({ scope: `openid ${MARKETING} ${ROAMING}` })
+      const picker = await flow.agent.follow(flow.url.href)
+      assert.ok('page' in picker)
+      const res = await flow.agent.follow(formOf(picker.page).action, {
+        form: { phoneNumber: '+34600000007' },
+      })
+      return { agent: flow.agent, res }
+    }
+    const first = await login()
+    assert.ok('page' in first.res && /asks for your consent/.test(first.res.page))
+    // The consent form belongs to the browser that started the flow; another one gets an error page.
+    const stranger = await new UserAgent(gw.url).follow(formOf(first.res.page).action, {
+      form: { decision: 'approve' },
+    })
+    assert.ok('page' in stranger && stranger.status === 400, 'not without the interaction cookie')
+    assert.match(stranger.page, /<h1>invalid_request<\/h1>/)
+    const allowed = await first.agent.follow(formOf(first.res.page).action, {
+      form: { decision: 'approve' },
+    })
+    assert.ok('url' in allowed && allowed.url.searchParams.has('code'))
+    const granted = await gw.admin(
+      'GET',
+      '/admin/v1/consents?phoneNumber=%2B34600000007&status=granted',
+    )
+    assert.equal(granted.body.length, 1)
+    // Consent given: no page this time.
+    assert.ok('url' in (await login()).res, 'straight back to the app')
+    assert.equal((await gw.admin('DELETE', `/admin/v1/consents/${granted.body[0].id}`)).status, 200)
+    const revoked = (await login()).res
+    assert.ok('page' in revoked && /asks for your consent/.test(revoked.page), 'asked again')
+  })
+
+  it('unknown or finished interactions: an HTML error page, never JSON or a hung request', async () => {
+    for (const [method, path] of [
+      ['GET', '/interaction/unknown'],
+      ['POST', '/interaction/unknown/login'],
+      ['POST', '/interaction/unknown/consent'],
+      ['POST', '/interaction/unknown/abort'],
+    ] as const) {
+      const res = await fetch(gw.url + path, {
+        method,
+        signal: AbortSignal.timeout(5000),
+        ...(method === 'POST'
+          ? {
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: 'decision=approve',
+            }
+          : {}),
+      })
+      assert.equal(res.status, 400, path)
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/, path)
+      assert.match(await res.text(), /invalid_request/, path)
+    }
+  })
+
+  it("token request: a redirect_uri other than the authorization request's is invalid_grant", async () => {
+    const { url, codeVerifier, agent } = await authorize({})
+    const picker = await agent.follow(url.href)
+    assert.ok('page' in picker)
+    const done = await agent.follow(formOf(picker.page).action, {
+      form: { phoneNumber: '+34600000002' },
+    })
+    assert.ok('url' in done)
+    const mismatch = await form(
+      gw,
+      '/oauth2/token',
+      {
+        grant_type: 'authorization_code',
+        code: done.url.searchParams.get('code') ?? '',
+        redirect_uri: 'http://localhost:3000/elsewhere',
+        code_verifier: codeVerifier,
+      },
+      DEMO,
+    )
+    assert.equal(mismatch.status, 400)
+    assert.equal(mismatch.body.error, 'invalid_grant')
+  })
+
+  it('a scope the app may not use → invalid_scope at the redirect URI, with state', async () => {
+    const app = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'roaming web app',
+      redirectUris: ['http://localhost:5000/cb'],
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['authorization_code'],
+      mode: 'compatible',
+    })
+    const url = new URL(gw.url + '/oauth2/authorize')
+    for (const [k, v] of Object.entries({
+      client_id: app.body.clientId,
+      response_type: 'code',
+      redirect_uri: 'http://localhost:5000/cb',
+      scope: `openid ${FRAUD} sim-swap:check`,
+      state: 'st',
+    }))
+      url.searchParams.set(k, v)
+    const res = await new UserAgent(gw.url).follow(url.href)
+    assert.ok('url' in res)
+    assert.equal(res.url.searchParams.get('error'), 'invalid_scope')
+    assert.equal(res.url.searchParams.get('state'), 'st')
+  })
+
   it('redirect URI mismatch is an error page, never a redirect', async () => {
     const { url, agent } = await authorize({ redirect_uri: 'http://localhost:3000/elsewhere' })
     const res = await agent.follow(url.href)
@@ -237,5 +342,70 @@ describe('Authorization Code flow with network-based authentication', () => {
       403,
       'PERMISSION_DENIED',
     )
+  })
+})
+
+describe('network-based authentication behind a trusted proxy (TRUSTED_PROXIES)', () => {
+  let gw: TestGateway
+  let config: client.Configuration
+  before(async () => {
+    gw = await startTestGateway({ TRUSTED_PROXIES: '127.0.0.1' })
+    config = await demoApp(gw)
+  })
+  after(() => gw.close())
+
+  const signIn = async (headers: Record<string, string>) => {
+    const codeVerifier = client.randomPKCECodeVerifier()
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: `openid ${FRAUD} ${ROAMING}`,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state: 'proxy',
+    })
+    const done = await new UserAgent(gw.url, headers).follow(url.href)
+    if (!('url' in done)) return undefined
+    const tokens = await client.authorizationCodeGrant(
+      config,
+      done.url,
+      { pkceCodeVerifier: codeVerifier, expectedState: 'proxy' },
+      { redirect_uri: REDIRECT },
+    )
+    return (await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)).body
+  }
+
+  it('x-msisdn header enrichment names the subscriber; no page', async () => {
+    assert.equal((await signIn({ 'x-msisdn': '34600000003' }))?.countryCode, 340)
+    assert.equal((await signIn({ 'x-msisdn': '+34600000002' }))?.countryCode, 262)
+  })
+
+  it("x-forwarded-for: the device's public address behind the proxy", async () => {
+    assert.equal((await signIn({ 'x-forwarded-for': '84.125.93.20, 10.1.1.1' }))?.countryCode, 262)
+  })
+
+  it('enrichment naming no device: the sandbox picker, as without a header', async () => {
+    assert.equal(await signIn({ 'x-msisdn': '+34699999999' }), undefined)
+  })
+})
+
+describe('network-based authentication: headers from an untrusted client are ignored', () => {
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway()
+  })
+  after(() => gw.close())
+
+  it('x-msisdn from a client that is not a trusted proxy does not log anyone in', async () => {
+    const config = await demoApp(gw)
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: `openid ${FRAUD} ${ROAMING}`,
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      state: 's',
+    })
+    const res = await new UserAgent(gw.url, { 'x-msisdn': '+34600000003' }).follow(url.href)
+    assert.ok('page' in res)
+    assert.match(res.page, /Which device is making this request/)
   })
 })

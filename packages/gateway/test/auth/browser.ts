@@ -5,8 +5,11 @@
 export class UserAgent {
   readonly cookies = new Map<string, string>()
   readonly origin: string
-  constructor(origin: string) {
+  /** Sent with every request, e.g. a proxy's header enrichment. */
+  readonly headers: Record<string, string>
+  constructor(origin: string, headers: Record<string, string> = {}) {
     this.origin = origin
+    this.headers = headers
   }
 
   private remember(response: Response): void {
@@ -32,6 +35,7 @@ export class UserAgent {
       method: init.method ?? (init.form === undefined ? 'GET' : 'POST'),
       redirect: 'manual',
       headers: {
+        ...this.headers,
         cookie: this.cookieHeader(),
         ...(init.form === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
       },

@@ -216,6 +216,99 @@ describe('CIBA (poll mode)', () => {
     assert.equal(reused.body.error, 'invalid_grant')
   })
 
+  it('a request polled after it expired → expired_token; requested_expiry does not change expires_in', async () => {
+    const started = await form(
+      gw,
+      '/oauth2/bc-authorize',
+      {
+        login_hint: 'tel:+34666666666',
+        scope: `openid ${MARKETING} ${ROAMING}`,
+        requested_expiry: '5',
+      },
+      DEMO,
+    )
+    assert.equal(started.status, 200, JSON.stringify(started.body))
+    assert.equal(started.body.expires_in, 120, 'requested_expiry is ignored')
+    const id = started.body.auth_req_id as string
+    await sleep(1050)
+    assert.equal((await poll(id)).body.error, 'authorization_pending')
+    // Let the request expire without waiting two minutes: move its exp into the past.
+    const model = 'BackchannelAuthenticationRequest'
+    const row = await gw.store.oidcModels.find(model, id)
+    assert.ok(row, 'the CIBA request is kept in the store')
+    const payload = JSON.parse(row.payload) as { exp: number }
+    payload.exp = Math.floor(Date.now() / 1000) - 1
+    await gw.store.oidcModels.upsert({ ...row, payload: JSON.stringify(payload) })
+    await sleep(1050)
+    const expired = await poll(id)
+    assert.equal(expired.status, 400)
+    assert.equal(expired.body.error, 'expired_token')
+    assert.equal(
+      (await gw.admin('POST', `/admin/v1/authorizations/${id}/approve`)).status,
+      404,
+      'an expired request can no longer be approved',
+    )
+  })
+
+  it('a device whose policy is to deny: access_denied on the first poll, and the refusal is recorded', async () => {
+    await gw.admin('PATCH', '/network/v1/devices/+34600000008', { consentPolicy: 'deny' })
+    try {
+      const started = await start('tel:+34600000008', `openid ${MARKETING} ${ROAMING}`)
+      assert.equal(started.status, 200, JSON.stringify(started.body))
+      await sleep(1050)
+      const refused = await poll(started.body.auth_req_id)
+      assert.equal(refused.status, 400)
+      assert.equal(refused.body.error, 'access_denied')
+      const consents = await gw.admin('GET', '/admin/v1/consents?phoneNumber=%2B34600000008')
+      assert.equal(consents.body[0].status, 'denied')
+    } finally {
+      await gw.admin('PATCH', '/network/v1/devices/+34600000008', { consentPolicy: null })
+    }
+  })
+
+  it('openid-client refreshTokenGrant: rotated refresh token, same device, same pairwise sub', async () => {
+    const started = await client.initiateBackchannelAuthentication(config, {
+      login_hint: 'tel:+34600000003',
+      scope: `openid offline_access ${FRAUD} ${ROAMING}`,
+    })
+    const first = await client.pollBackchannelAuthenticationGrant(config, started)
+    assert.ok(first.refresh_token)
+    const second = await client.refreshTokenGrant(config, first.refresh_token)
+    assert.ok(second.refresh_token)
+    assert.notEqual(second.refresh_token, first.refresh_token)
+    assert.equal(second.claims()?.sub, first.claims()?.sub)
+    const res = await gw.post('/device-roaming-status/v1/retrieve', {}, second.access_token)
+    assert.equal(res.body.countryCode, 340)
+  })
+
+  it('a scope or purpose the app may not use → invalid_scope', async () => {
+    const app = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'roaming by CIBA only',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['urn:openid:params:grant-type:ciba'],
+      mode: 'compatible',
+    })
+    const creds: [string, string] = [app.body.clientId, app.body.clientSecret]
+    for (const scope of [`openid ${FRAUD} sim-swap:check`, `openid ${MARKETING} ${ROAMING}`]) {
+      const res = await form(
+        gw,
+        '/oauth2/bc-authorize',
+        { login_hint: 'tel:+34600000002', scope },
+        creds,
+      )
+      assert.equal(res.status, 400, scope)
+      assert.equal(res.body.error, 'invalid_scope', scope)
+    }
+    const grant = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` },
+      creds,
+    )
+    assert.equal(grant.body.error, 'unauthorized_client')
+  })
+
   it('an unknown or foreign auth_req_id is invalid_grant', async () => {
     assert.equal((await poll('nope')).body.error, 'invalid_grant')
   })

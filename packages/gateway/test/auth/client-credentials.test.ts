@@ -43,6 +43,85 @@ describe('discovery and client credentials', () => {
       assert.ok(doc['grant_types_supported'].includes(grant), grant)
     }
     assert.ok(doc['scopes_supported'].includes('device-roaming-status:read'))
+    assert.equal(doc['request_uri_parameter_supported'], false)
+    assert.equal(doc['pushed_authorization_request_endpoint'], undefined, 'no PAR (request_uri)')
+    assert.equal((await fetch(gw.url + '/oauth2/par', { method: 'POST' })).status, 404)
+  })
+
+  it('bad input is an OAuth error, never a 500: unknown grant, repeated parameter, malformed Basic header', async () => {
+    const unknown = await form(gw, '/oauth2/token', { grant_type: 'password' }, DEMO)
+    assert.equal(unknown.status, 400)
+    assert.equal(unknown.body.error, 'unsupported_grant_type')
+    const repeated = await fetch(gw.url + '/oauth2/token', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('my-app-id:my-app-secret').toString('base64')}`,
+      },
+      body: `grant_type=client_credentials&scope=${encodeURIComponent(`${FRAUD} device-roaming-status:read`)}&scope=x`,
+    })
+    assert.equal(repeated.status, 400)
+    assert.equal(((await repeated.json()) as { error: string }).error, 'invalid_request')
+    for (const credentials of ['%E0%A4%A:x', 'no-colon', '']) {
+      const res = await fetch(gw.url + '/oauth2/token', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials',
+      })
+      assert.ok(res.status === 400 || res.status === 401, `${credentials}: ${res.status}`)
+      assert.match(((await res.json()) as { error: string }).error, /^invalid_(request|client)$/)
+    }
+  })
+
+  it('introspection and revocation: refresh tokens are introspected and revoked; JWT access tokens are self-contained', async () => {
+    const started = await form(
+      gw,
+      '/oauth2/bc-authorize',
+      {
+        login_hint: 'tel:+34600000002',
+        scope: `openid offline_access ${FRAUD} device-roaming-status:read`,
+      },
+      DEMO,
+    )
+    await new Promise((r) => setTimeout(r, 1050))
+    const tokens = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: started.body.auth_req_id },
+      DEMO,
+    )
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
+    const active = await form(gw, '/oauth2/introspect', { token: tokens.body.refresh_token }, DEMO)
+    assert.equal(active.body.active, true)
+    assert.equal(active.body.client_id, 'my-app-id')
+    assert.match(active.body.sub, /^ps-/)
+    // oidc-provider does not introspect structured (JWT) tokens; resource servers verify them with the JWKS.
+    const jwt = await form(gw, '/oauth2/introspect', { token: tokens.body.access_token }, DEMO)
+    assert.equal(jwt.body.error, 'unsupported_token_type')
+    const revoked = await fetch(gw.url + '/oauth2/revoke', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('my-app-id:my-app-secret').toString('base64')}`,
+      },
+      body: new URLSearchParams({ token: tokens.body.refresh_token }).toString(),
+    })
+    assert.equal(revoked.status, 200)
+    assert.equal(
+      (await form(gw, '/oauth2/introspect', { token: tokens.body.refresh_token }, DEMO)).body
+        .active,
+      false,
+    )
+    const refreshed = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token },
+      DEMO,
+    )
+    assert.equal(refreshed.body.error, 'invalid_grant')
   })
 
   it('issues a two-legged token (openid-client) that calls an API with device, and needs device', async () => {

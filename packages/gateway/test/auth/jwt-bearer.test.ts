@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose'
+import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type CryptoKey } from 'jose'
+import * as client from 'openid-client'
 import { assertError } from '../helpers/device-api-suite.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { FRAUD, MARKETING, form } from './helpers.js'
+import { FRAUD, MARKETING, discover, form } from './helpers.js'
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 const ROAMING = 'device-roaming-status:read'
@@ -110,6 +111,62 @@ describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
       'consent needed, none given',
     )
     assert.equal((await grant('not-a-jwt')).body.error, 'invalid_grant')
+  })
+
+  it('openid-client genericGrantRequest: the same grant from a standard client', async () => {
+    const config = await discover(gw, clientId, client.None())
+    const tokens = await client.genericGrantRequest(config, JWT_BEARER, {
+      assertion: await assertion({ sub: 'tel:+34600000003' }),
+    })
+    assert.equal(tokens.refresh_token, undefined)
+    const claims = decodeJwt(tokens.access_token)
+    assert.equal(claims['client_id'], clientId)
+    assert.equal(claims.aud, gw.config.issuer)
+    assert.match(claims.sub ?? '', /^ps-/)
+    assert.doesNotMatch(claims.sub ?? '', /34600000003/)
+    const res = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)
+    assert.equal(res.body.countryCode, 340)
+  })
+
+  it('a consent purpose: works once the subscriber consented, refused again once revoked', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true })
+    const app = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'marketing backend',
+      apis: ['device-roaming-status'],
+      purposes: [MARKETING],
+      grantTypes: [JWT_BEARER, 'urn:openid:params:grant-type:ciba'],
+      jwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'm1', alg: 'ES256' }] },
+      mode: 'strict',
+    })
+    const id = app.body.clientId as string
+    const marketing = () =>
+      new SignJWT({ scope: `${MARKETING} ${ROAMING}` })
+        .setProtectedHeader({ alg: 'ES256', kid: 'm1' })
+        .setIssuer(id)
+        .setSubject('tel:+34600000004')
+        .setAudience(`${gw.config.issuer}/oauth2/token`)
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .setJti(randomUUID())
+        .sign(pair.privateKey)
+    assert.equal((await grant(await marketing())).body.error, 'invalid_grant', 'no consent yet')
+    // The subscriber consents through a CIBA request of the same app (device policy: approve).
+    await gw.admin('PATCH', '/network/v1/devices/+34600000004', { consentPolicy: 'approve' })
+    try {
+      const config = await discover(gw, id, client.PrivateKeyJwt(pair.privateKey))
+      const started = await client.initiateBackchannelAuthentication(config, {
+        login_hint: 'tel:+34600000004',
+        scope: `openid ${MARKETING} ${ROAMING}`,
+      })
+      await client.pollBackchannelAuthenticationGrant(config, started)
+    } finally {
+      await gw.admin('PATCH', '/network/v1/devices/+34600000004', { consentPolicy: null })
+    }
+    assert.equal((await grant(await marketing())).status, 200, 'consent given')
+    const consent = (await gw.admin('GET', `/admin/v1/consents?clientId=${id}&status=granted`))
+      .body[0]
+    await gw.admin('DELETE', `/admin/v1/consents/${consent.id}`)
+    assert.equal((await grant(await marketing())).body.error, 'invalid_grant', 'consent revoked')
   })
 
   it('an app without the grant is unauthorized_client', async () => {

@@ -74,8 +74,29 @@ describe('strict profile mode: private_key_jwt, and the vendor forms refused', (
     assert.equal(res.body.countryCode, 262)
   })
 
-  it('client assertions: living over 300 s → invalid_client; replayed → invalid_client', async () => {
+  it('client assertions: living over 300 s → invalid_client; expired → invalid_client; replayed → invalid_client', async () => {
     const now = Math.floor(Date.now() / 1000)
+    const expired = await withAssertion(
+      { grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` },
+      await assertion({ iat: now - 200, exp: now - 100 }),
+    )
+    assert.equal(expired.status, 401)
+    assert.equal(expired.body.error, 'invalid_client')
+    const otherKey = (await generateKeyPair('ES256')).privateKey
+    const forged = await withAssertion(
+      { grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` },
+      await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer(clientId)
+        .setSubject(clientId)
+        .setAudience(`${gw.config.issuer}/oauth2/token`)
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .setJti(randomUUID())
+        .sign(otherKey),
+    )
+    assert.equal(forged.status, 401, 'signed with a key the app did not register')
+    assert.equal(forged.body.error, 'invalid_client')
     const long = await withAssertion(
       { grant_type: 'client_credentials', scope: `${FRAUD} ${ROAMING}` },
       await assertion({ iat: now, exp: now + 600 }),
