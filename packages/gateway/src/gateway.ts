@@ -11,6 +11,7 @@ import type { Clock } from './network/port.js'
 import { scenarioPlayer } from './network/simulator/scenarios.js'
 import { demoDevices, seedDemoDevices } from './network/simulator/seed.js'
 import { simulatedNetwork, type SimulatorDeps } from './network/simulator/simulator.js'
+import { startHousekeeping } from './store/housekeeping.js'
 import { startDeliveryWorker, type DeliveryWorker } from './notifications/delivery.js'
 import { fanOut } from './notifications/outbox.js'
 import { createMetrics } from './metrics/metrics.js'
@@ -143,6 +144,8 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       log: app.log,
       metrics: metrics.deliveries,
     })
+    // Expired authorization state is swept every ten minutes (and once at start-up).
+    const housekeeping = startHousekeeping({ store, everyMs: 600_000, log: app.log })
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
@@ -162,6 +165,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
         scenarios.stopAll()
         await app.close()
         await delivery.worker?.stop()
+        await housekeeping.stop()
         await store.close()
       },
     }
