@@ -679,11 +679,13 @@ describe('device-status admin commands against a running gateway', () => {
       delivered = await subscribe(sink.url)
       failing = await subscribe(`http://127.0.0.1:${await freePort()}/notify`)
       await gw.admin('PATCH', '/network/v1/devices/+34600000001', { roaming: { countryCode: 208 } })
-      // Wait for the outbox to settle: one delivered, one failed after its two attempts.
+      // Wait for the outbox to settle: each subscription has two notifications (subscription-started,
+      // then roaming-on); one sink takes both, the other fails both after two attempts each.
       for (let i = 0; i < 200; i++) {
         const list = (await gw.admin('GET', '/admin/v1/deliveries')).body as { status: string }[]
         const statuses = list.map((d) => d.status).sort()
-        if (JSON.stringify(statuses) === JSON.stringify(['delivered', 'failed'])) return
+        const settled = ['delivered', 'delivered', 'failed', 'failed']
+        if (JSON.stringify(statuses) === JSON.stringify(settled)) return
         await sleep(50)
       }
       assert.fail('the deliveries did not settle')
@@ -695,27 +697,44 @@ describe('device-status admin commands against a running gateway', () => {
       assert.equal(result.status, 0, result.stderr)
       const lines = result.stdout.trimEnd().split('\n')
       assert.match(lines[0] ?? '', /^ID\s+SUBSCRIPTION\s+TYPE\s+STATUS\s+ATTEMPTS\s+LAST ERROR$/)
-      const list = (await gw.admin('GET', '/admin/v1/deliveries')).body
-      const ok = list.find((d: { subscriptionId: string }) => d.subscriptionId === delivered)
-      const ko = list.find((d: { subscriptionId: string }) => d.subscriptionId === failing)
+      const list = (await gw.admin('GET', '/admin/v1/deliveries')).body as {
+        id: string
+        subscriptionId: string
+        type: string
+        lastError: string
+      }[]
       const table = rows(result.stdout)
-      assert.equal(table.length, 2)
-      assert.deepEqual(
-        table.find((r) => r[0] === ok.id),
-        [ok.id, delivered, 'roaming-on', 'delivered', '1', '-'],
-      )
-      assert.deepEqual(
-        table.find((r) => r[0] === ko.id),
-        [ko.id, failing, 'roaming-on', 'failed', '2', ko.lastError],
-      )
-      assert.ok(ko.lastError.length > 0)
+      assert.equal(table.length, 4)
+      for (const short of ['subscription-started', 'roaming-on']) {
+        const of = (subscription: string) => {
+          const found = list.find(
+            (d) => d.subscriptionId === subscription && d.type.endsWith(`.${short}`),
+          )
+          assert.ok(found, `${short} of ${subscription}`)
+          return found
+        }
+        const ok = of(delivered)
+        const ko = of(failing)
+        assert.deepEqual(
+          table.find((r) => r[0] === ok.id),
+          [ok.id, delivered, short, 'delivered', '1', '-'],
+        )
+        assert.deepEqual(
+          table.find((r) => r[0] === ko.id),
+          [ko.id, failing, short, 'failed', '2', ko.lastError],
+        )
+        assert.ok(ko.lastError.length > 0)
+      }
     })
 
     it('deliveries list --status, --subscription and --limit filter; --json as the admin API', async () => {
       const failed = await cli('deliveries', 'list', '--status', 'failed')
       assert.deepEqual(
         rows(failed.stdout).map((r) => [r[1], r[3]]),
-        [[failing, 'failed']],
+        [
+          [failing, 'failed'],
+          [failing, 'failed'],
+        ],
       )
       const bySubscription = await cli('deliveries', 'list', '--subscription', delivered, '--json')
       assert.equal(bySubscription.status, 0, bySubscription.stderr)
@@ -724,9 +743,11 @@ describe('device-status admin commands against a running gateway', () => {
         body,
         (await gw.admin('GET', `/admin/v1/deliveries?subscriptionId=${delivered}`)).body,
       )
-      assert.equal(body.length, 1)
-      assert.equal(body[0].history.length, 1)
-      assert.equal(body[0].history[0].statusCode, 204)
+      assert.equal(body.length, 2)
+      for (const delivery of body) {
+        assert.equal(delivery.history.length, 1)
+        assert.equal(delivery.history[0].statusCode, 204)
+      }
 
       const one = await cli('deliveries', 'list', '--limit', '1')
       assert.equal(rows(one.stdout).length, 1)

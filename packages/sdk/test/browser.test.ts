@@ -74,7 +74,9 @@ describe(
       )
       assert.equal(created.status, 201, JSON.stringify(created.body))
       await gw.admin('PATCH', '/network/v1/devices/+34600000001', { roaming: { countryCode: 208 } })
-      const [received] = await sink.waitFor(1)
+      // subscription-started comes first, then the roaming-on the page parses.
+      const [started, received] = await sink.waitFor(2)
+      assert.equal(started?.body.type, PREFIX + 'subscription-started')
       assert.ok(received)
 
       const page = await browser.newPage()
