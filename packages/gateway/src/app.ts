@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import pino from 'pino'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { APP_INPUT_SCHEMA, authAdminRoutes } from './auth/admin-routes.js'
-import type { Keyring } from './auth/keys.js'
+import { KEY_RELOAD_INTERVAL_MS, type Keyring } from './auth/keys.js'
 import { createProvider } from './auth/provider.js'
 import { providerRoutes } from './auth/routes.js'
 import { interactionRoutes } from './auth/interactions.js'
@@ -142,8 +142,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     legalBases: deps.config.legalBases,
     production: deps.config.mode === 'production',
   }
+  // The provider signs with the keyring's current key. A rotation on this instance switches at
+  // once; one on another instance is noticed within KEY_RELOAD_INTERVAL_MS, or sooner when a token
+  // with an unknown kid made the verifier reload the keys.
   let provider = createProvider(providerDeps)
-  const current = () => provider
+  let signingKid = deps.keyring.current().kid
+  const current = () => {
+    const kid = deps.keyring.current().kid
+    if (kid !== signingKid) {
+      signingKid = kid
+      provider = createProvider(providerDeps)
+    }
+    return provider
+  }
+  const keyReload = setInterval(() => {
+    deps.keyring.reload().then(current, (error: unknown) => {
+      app.log.warn({ err: error }, 'signing keys not reloaded')
+    })
+  }, KEY_RELOAD_INTERVAL_MS)
+  keyReload.unref()
+  app.addHook('onClose', async () => clearInterval(keyReload))
   providerRoutes(app, { ...providerDeps, current })
   interactionRoutes(app, {
     store: deps.store,
@@ -162,7 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     current,
     rotateKeys: async () => {
       const key = await deps.keyring.rotate()
-      provider = createProvider(providerDeps)
+      current()
       return { kid: key.kid }
     },
   })

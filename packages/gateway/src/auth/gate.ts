@@ -42,6 +42,26 @@ export function claimedClientId(
   return undefined
 }
 
+/** Profile errors held until oidc-provider has authenticated the client, by request. */
+const held = new WeakMap<object, OAuthProfileError>()
+
+/**
+ * Holds a profile error found in front of the token or backchannel endpoint until oidc-provider
+ * has authenticated the client (`takeHeldProfileError`, auth/provider.ts). An unauthenticated
+ * caller gets the provider's `invalid_client` and learns nothing of the app's grants, purposes,
+ * scopes or mode (RFC 6749 §5.2).
+ */
+export function holdUntilClientAuthenticated(request: object, error: OAuthProfileError): void {
+  held.set(request, error)
+}
+
+/** The profile error held for this request, once: the client has authenticated. */
+export function takeHeldProfileError(request: object): OAuthProfileError | undefined {
+  const error = held.get(request)
+  held.delete(request)
+  return error
+}
+
 function usesSecret(params: Params, authorization: string | undefined): boolean {
   return params['client_secret'] !== undefined || authorization?.startsWith('Basic ') === true
 }
@@ -49,7 +69,9 @@ function usesSecret(params: Params, authorization: string | undefined): boolean 
 /**
  * The CAMARA profile checks and the vendor-compatible rewrites that sit in front of
  * oidc-provider, on the plain request parameters of `/oauth2/authorize`, `/oauth2/bc-authorize`
- * and `/oauth2/token`. Returns the parameters to hand on, or throws an OAuth error.
+ * and `/oauth2/token`. Returns the parameters to hand on, or throws an OAuth error. At the token
+ * and backchannel endpoints the error reveals the app's settings, so it is answered only to an
+ * authenticated client (`holdUntilClientAuthenticated`).
  */
 export async function gateAuthorizationRequest(
   deps: GateDeps,

@@ -46,19 +46,11 @@ export async function jwtBearerGrant(
     throw new OAuthProfileError('invalid_grant', 'the assertion is not a JWT')
   }
   const app = iss === undefined ? undefined : await deps.store.apps.byClientId(iss)
-  if (app === undefined || iss === undefined)
-    throw new OAuthProfileError('invalid_client', "the assertion's iss is not a known app", 401)
-  const settings = appSettings(app)
-  if (!settings.grantTypes.includes(GRANT_TYPES.jwtBearer)) {
-    throw new OAuthProfileError('unauthorized_client', 'this app may not use the JWT bearer grant')
-  }
-  if (settings.jwks === undefined) {
-    throw new OAuthProfileError(
-      'invalid_client',
-      'the app has no registered public keys to verify the assertion',
-      401,
-    )
-  }
+  const settings = app === undefined ? undefined : appSettings(app)
+  // The assertion is the client authentication: nothing about the app is told before its
+  // signature is verified; an unknown app and one without keys look alike (RFC 6749 §5.2).
+  if (iss === undefined || settings?.jwks === undefined)
+    throw new OAuthProfileError('invalid_client', 'client authentication failed', 401)
   let payload: Record<string, unknown>
   try {
     ;({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: settings.jwks.keys }), {
@@ -72,6 +64,9 @@ export async function jwtBearerGrant(
       'invalid_grant',
       `the assertion is not valid: ${(cause as Error).message}`,
     )
+  }
+  if (!settings.grantTypes.includes(GRANT_TYPES.jwtBearer)) {
+    throw new OAuthProfileError('unauthorized_client', 'this app may not use the JWT bearer grant')
   }
   const now = Math.floor(Date.now() / 1000)
   const exp = Number(payload['exp'])

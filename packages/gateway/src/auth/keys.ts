@@ -5,6 +5,12 @@ import type { Store } from '../store/store.js'
 /** The algorithm of the gateway's token-signing keys (CAMARA ICM: ES256 or RS256; ES256 is smaller and faster). */
 export const SIGNING_ALG = 'ES256'
 
+/**
+ * How often an instance re-reads the signing keys to notice a rotation made by another instance
+ * (docs/deploy.md); the instance that rotates switches at once.
+ */
+export const KEY_RELOAD_INTERVAL_MS = 5_000
+
 export interface SigningKey {
   kid: string
   alg: string
@@ -47,10 +53,15 @@ export async function openKeyring(
 ): Promise<Keyring> {
   let keys: SigningKey[] = []
 
+  // One query; only keys not held yet are parsed and imported, so reloading often is cheap.
   const load = async () => {
     const rows = await store.signingKeys.list()
+    const held = new Map(keys.map((k) => [k.kid, k]))
     keys = await Promise.all(
       rows.map(async (row) => {
+        const retired = row.retired_at !== null
+        const known = held.get(row.kid)
+        if (known !== undefined) return known.retired === retired ? known : { ...known, retired }
         const privateJwk = JSON.parse(row.private_jwk) as JWK
         const publicJwk = JSON.parse(row.public_jwk) as JWK
         return {
@@ -60,7 +71,7 @@ export async function openKeyring(
           publicKey: (await importJWK(publicJwk, row.alg)) as CryptoKey,
           publicJwk,
           privateJwk,
-          retired: row.retired_at !== null,
+          retired,
         }
       }),
     )

@@ -5,6 +5,7 @@ import { allApiScopes } from './api-scopes.js'
 import { DEMO_APP, type AppSettings } from './apps.js'
 import { decideBackchannelRequest } from './ciba.js'
 import type { Keyring } from './keys.js'
+import { takeHeldProfileError } from './gate.js'
 import { parseLoginHint } from './login-hint.js'
 import { storeAdapter as storeAdapterFactory } from './oidc-adapter.js'
 import { verifyOperatorToken } from './operator-token.js'
@@ -60,6 +61,12 @@ function toProviderError(error: OAuthProfileError): Error {
   }
 }
 
+/** A profile error as oidc-provider answers it: the same code, description and status. */
+function asProviderError(error: OAuthProfileError): Error {
+  const out = new errors.CustomOIDCProviderError(error.error, error.message)
+  return Object.assign(out, { status: error.status, statusCode: error.status })
+}
+
 /**
  * oidc-provider configured to the CAMARA Security and Interoperability Profile: CIBA (poll),
  * Authorization Code with PKCE and network-based authentication, client credentials, JWT bearer,
@@ -75,15 +82,17 @@ export function createProvider(deps: ProviderDeps): Provider {
     keyring.current(),
     ...keyring.all().filter((k) => k.kid !== keyring.current().kid),
   ].map((k) => k.privateJwk)
-  // Cookie signing keys follow the signing key: shared by every instance, stable across restarts.
-  const cookieKey = createHash('sha256')
-    .update(JSON.stringify(keyring.current().privateJwk))
-    .digest('base64url')
+  // Cookie signing keys follow the signing keys: shared by every instance, stable across
+  // restarts. The current one signs; every key still held verifies, so a sign-in in progress
+  // survives a rotation.
+  const cookieKeys = privateKeys.map((jwk) =>
+    createHash('sha256').update(JSON.stringify(jwk)).digest('base64url'),
+  )
 
   const configuration: Configuration = {
     adapter: storeAdapterFactory(store),
     jwks: { keys: privateKeys },
-    cookies: { keys: [cookieKey] },
+    cookies: { keys: cookieKeys },
     routes: ROUTES,
     scopes: ['openid', 'offline_access', ...allApiScopes(), ...purposes],
     claims: { openid: ['sub'] },
@@ -277,7 +286,22 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   // Client secrets are stored as scrypt hashes (clientMetadata puts the hash in client_secret).
   const Client = provider.Client as unknown as {
-    prototype: { compareClientSecret(actual: string): Promise<boolean>; clientSecret?: string }
+    prototype: {
+      compareClientSecret(actual: string): Promise<boolean>
+      clientSecret?: string
+      grantTypeAllowed: (this: unknown, type: string) => boolean
+    }
+  }
+  // A profile refusal found in front of the provider (auth/gate.ts) is answered only to an
+  // authenticated client. The grant type check is the provider's first step after client
+  // authentication at the token and backchannel endpoints (actions/token.js, checkClientGrantType),
+  // so a caller that failed to authenticate never gets here: it gets invalid_client.
+  const grantTypeAllowed = Client.prototype.grantTypeAllowed
+  Client.prototype.grantTypeAllowed = function (this: unknown, type: string) {
+    const ctx = Provider.ctx
+    const refused = ctx === undefined ? undefined : takeHeldProfileError(ctx.req)
+    if (refused !== undefined) throw asProviderError(refused)
+    return grantTypeAllowed.call(this, type)
   }
   Client.prototype.compareClientSecret = async function (
     this: { clientSecret?: string },

@@ -4,7 +4,12 @@ import { PassThrough } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type Provider from 'oidc-provider'
 import { appSettings, GRANT_TYPES } from './apps.js'
-import { gateAuthorizationRequest, type GateDeps, type Params } from './gate.js'
+import {
+  gateAuthorizationRequest,
+  holdUntilClientAuthenticated,
+  type GateDeps,
+  type Params,
+} from './gate.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
 import { html, page } from './pages.js'
 import { OAuthProfileError } from './profile.js'
@@ -88,7 +93,8 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
 /**
  * Mounts oidc-provider under the gateway's origin: discovery and `/oauth2/*`. Requests pass the
  * profile gate first (auth/gate.ts), then reach the provider untouched but for the rewritten
- * parameters. `current()` returns the provider in use (it is rebuilt when keys rotate).
+ * parameters; a refusal at the token or backchannel endpoint waits for the provider's client
+ * authentication. `current()` returns the provider in use (it is rebuilt when keys rotate).
  */
 export function providerRoutes(
   app: FastifyInstance,
@@ -115,13 +121,28 @@ export function providerRoutes(
         }
       }
       if (endpoint !== undefined && request.method === 'POST' && typeof request.body === 'string') {
-        const params = await gateAuthorizationRequest(
-          deps,
-          endpoint,
-          toParams(parseQuery(request.body)),
-          request.headers.authorization,
-        )
-        raw = replay(request.raw, stringifyQuery(params))
+        const form = toParams(parseQuery(request.body))
+        let refused: OAuthProfileError | undefined
+        let params = form
+        try {
+          params = await gateAuthorizationRequest(
+            deps,
+            endpoint,
+            form,
+            request.headers.authorization,
+          )
+        } catch (error) {
+          if (!(error instanceof OAuthProfileError) || endpoint === 'authorize') throw error
+          refused = error
+        }
+        if (refused === undefined) {
+          raw = replay(request.raw, stringifyQuery(params))
+        } else {
+          // Answered once the provider has authenticated the client; until then it is the
+          // request as sent, so an unauthenticated caller gets invalid_client and nothing more.
+          raw = replay(request.raw, request.body)
+          holdUntilClientAuthenticated(raw, refused)
+        }
       } else if (endpoint === 'authorize' && request.method === 'GET') {
         const query = request.url.includes('?') ? (request.url.split('?')[1] ?? '') : ''
         const parsed = parseQuery(query)

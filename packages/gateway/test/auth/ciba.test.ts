@@ -7,6 +7,8 @@ import { DEMO, FRAUD, MARKETING, demoApp, form } from './helpers.js'
 
 const ROAMING = 'device-roaming-status:read'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const DEMO_WRONG: [string, string] = [DEMO[0], 'wrong']
+const UNKNOWN: [string, string] = ['no-such-app', 'x']
 
 describe('CIBA (poll mode)', () => {
   let gw: TestGateway
@@ -307,6 +309,38 @@ describe('CIBA (poll mode)', () => {
       creds,
     )
     assert.equal(grant.body.error, 'unauthorized_client')
+  })
+
+  it('a wrong secret is invalid_client before any profile check (grant, mode, purpose)', async () => {
+    const app = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'client credentials only',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['client_credentials'],
+      mode: 'compatible',
+    })
+    const id: string = app.body.clientId
+    const params = { login_hint: 'tel:+34600000002', scope: `openid ${MARKETING} sim-swap:check` }
+    const right = await form(gw, '/oauth2/bc-authorize', params, [id, app.body.clientSecret])
+    assert.equal(right.body.error, 'unauthorized_client')
+    for (const creds of [[id, 'wrong'] as [string, string], DEMO_WRONG, UNKNOWN]) {
+      const res = await form(gw, '/oauth2/bc-authorize', params, creds)
+      assert.equal(res.status, 401, creds[0])
+      assert.deepEqual(
+        res.body,
+        { error: 'invalid_client', error_description: 'client authentication failed' },
+        creds[0],
+      )
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Basic /)
+    }
+    const poll = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: 'x' },
+      [id, 'wrong'],
+    )
+    assert.equal(poll.status, 401)
+    assert.equal(poll.body.error, 'invalid_client')
   })
 
   it('an unknown or foreign auth_req_id is invalid_grant', async () => {

@@ -172,6 +172,53 @@ describe('discovery and client credentials', () => {
     assert.equal(unknown.body.error, 'invalid_client')
   })
 
+  it('tells an unauthenticated caller nothing of the app: 401 invalid_client before any profile check', async () => {
+    const created = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'roaming by client credentials',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['client_credentials'],
+      mode: 'compatible',
+    })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const id: string = created.body.clientId
+    const refusals: [Record<string, string>, string][] = [
+      [{ grant_type: 'client_credentials', scope: `${FRAUD} sim-swap:check` }, 'invalid_scope'],
+      [{ grant_type: 'client_credentials', scope: 'dpv:Astrology' }, 'invalid_scope'],
+      [{ grant_type: 'client_credentials' }, 'invalid_scope'],
+      [
+        { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: 'x' },
+        'unauthorized_client',
+      ],
+    ]
+    for (const [params, authenticated] of refusals) {
+      const label = JSON.stringify(params)
+      const right = await form(gw, '/oauth2/token', params, [id, created.body.clientSecret])
+      assert.equal(right.body.error, authenticated, label)
+      const basic = await form(gw, '/oauth2/token', params, [id, 'wrong'])
+      assert.equal(basic.status, 401, label)
+      assert.equal(basic.body.error, 'invalid_client', label)
+      assert.equal(basic.body.error_description, 'client authentication failed', label)
+      assert.match(basic.headers.get('www-authenticate') ?? '', /^Basic /, label)
+      const post = await form(gw, '/oauth2/token', { ...params, client_id: id, client_secret: 'x' })
+      assert.equal(post.status, 401, label)
+      assert.equal(post.body.error, 'invalid_client', label)
+      assert.equal(post.body.error_description, 'client authentication failed', label)
+    }
+    // An unknown client_id: the same answer, no detail.
+    const unknown = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: `${FRAUD} sim-swap:check` },
+      ['no-such-app', 'x'],
+    )
+    assert.equal(unknown.status, 401)
+    assert.deepEqual(unknown.body, {
+      error: 'invalid_client',
+      error_description: 'client authentication failed',
+    })
+  })
+
   it('needs scope with exactly one known purpose the app may use (invalid_scope)', async () => {
     for (const scope of [
       'device-roaming-status:read',

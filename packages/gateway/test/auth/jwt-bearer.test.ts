@@ -188,5 +188,45 @@ describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
       .setJti(randomUUID())
       .sign(demoKey.privateKey)
     assert.equal((await grant(jwt)).body.error, 'unauthorized_client')
+    // Signed by someone else: the app's grants are not told.
+    const other = await generateKeyPair('ES256')
+    const forged = await new SignJWT({ scope: `${FRAUD} sim-swap:check` })
+      .setProtectedHeader({ alg: 'ES256', kid: 'c1' })
+      .setIssuer(app.body.clientId)
+      .setSubject('tel:+34600000002')
+      .setAudience(`${gw.config.issuer}/oauth2/token`)
+      .setIssuedAt()
+      .setExpirationTime('60s')
+      .setJti(randomUUID())
+      .sign(other.privateKey)
+    assert.equal((await grant(forged)).body.error, 'invalid_grant')
+  })
+
+  it('an unknown app or one without keys: 401 invalid_client, no detail', async () => {
+    const secretApp = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'secret only',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['client_credentials'],
+    })
+    for (const iss of ['no-such-app', secretApp.body.clientId as string]) {
+      const other = await generateKeyPair('ES256')
+      const jwt = await new SignJWT({ scope: `${FRAUD} sim-swap:check` })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(iss)
+        .setSubject('tel:+34600000002')
+        .setAudience(`${gw.config.issuer}/oauth2/token`)
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .setJti(randomUUID())
+        .sign(other.privateKey)
+      const res = await grant(jwt)
+      assert.equal(res.status, 401, iss)
+      assert.deepEqual(
+        res.body,
+        { error: 'invalid_client', error_description: 'client authentication failed' },
+        iss,
+      )
+    }
   })
 })

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { decodeProtectedHeader } from 'jose'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { DEMO, FRAUD, form } from './helpers.js'
+import * as client from 'openid-client'
+import { UserAgent, formOf } from './browser.js'
+import { DEMO, FRAUD, demoApp, form } from './helpers.js'
+
+const REDIRECT = 'http://localhost:3000/callback'
 
 describe('signing keys: kept in the store, rotated, old tokens still verify', () => {
   let gw: TestGateway
@@ -48,5 +52,33 @@ describe('signing keys: kept in the store, rotated, old tokens still verify', ()
         [true, false],
       ],
     )
+  })
+  it('a sign-in in progress survives a rotation (cookies of a held key still verify)', async () => {
+    const config = await demoApp(gw)
+    const codeVerifier = client.randomPKCECodeVerifier()
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: `openid ${FRAUD} device-roaming-status:read`,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state: 'st',
+    })
+    const agent = new UserAgent(gw.url)
+    const picker = await agent.follow(url.href)
+    assert.ok('page' in picker, 'the sandbox device picker')
+    const rotated = await gw.admin('POST', '/admin/v1/keys/rotate')
+    assert.equal(rotated.status, 200)
+    const done = await agent.follow(formOf(picker.page).action, {
+      form: { phoneNumber: '+34600000002' },
+    })
+    assert.ok('url' in done, JSON.stringify(done))
+    assert.equal(done.url.origin + done.url.pathname, REDIRECT)
+    const tokens = await client.authorizationCodeGrant(
+      config,
+      done.url,
+      { pkceCodeVerifier: codeVerifier, expectedState: 'st' },
+      { redirect_uri: REDIRECT },
+    )
+    assert.equal(decodeProtectedHeader(tokens.access_token).kid, rotated.body.kid)
   })
 })

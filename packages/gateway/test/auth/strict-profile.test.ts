@@ -127,6 +127,45 @@ describe('strict profile mode: private_key_jwt, and the vendor forms refused', (
     assert.equal(res.body.error, 'invalid_client')
   })
 
+  it('an assertion signed by another key or a wrong secret is invalid_client, whatever else is wrong', async () => {
+    const other = await generateKeyPair('ES256')
+    const forged = (audience: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer(clientId)
+        .setSubject(clientId)
+        .setAudience(`${gw.config.issuer}${audience}`)
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .setJti(randomUUID())
+        .sign(other.privateKey)
+    const cc = await withAssertion(
+      { grant_type: 'client_credentials', scope: `${FRAUD}#device-roaming-status` },
+      await forged('/oauth2/token'),
+    )
+    const bc = await form(gw, '/oauth2/bc-authorize', {
+      login_hint: 'tel:+34600000002',
+      scope: `openid ${ROAMING}`,
+      purpose: `${FRAUD}#device-roaming-status`,
+      client_id: clientId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: await forged('/oauth2/bc-authorize'),
+    })
+    const secret = await form(
+      gw,
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: `${FRAUD}#device-roaming-status` },
+      [secretApp[0], 'wrong'],
+    )
+    for (const res of [cc, bc, secret]) {
+      assert.equal(res.status, 401)
+      assert.deepEqual(res.body, {
+        error: 'invalid_client',
+        error_description: 'client authentication failed',
+      })
+    }
+  })
+
   it('refuses the vendor forms: dpv:X#api scope, purpose=, phone_number: hint, missing openid', async () => {
     const bc = async (params: Record<string, string>) =>
       form(gw, '/oauth2/bc-authorize', {

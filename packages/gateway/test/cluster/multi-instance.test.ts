@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { decodeProtectedHeader } from 'jose'
+import { KEY_RELOAD_INTERVAL_MS } from '../../src/auth/keys.js'
 import { Receiver } from '../helpers/receiver.js'
 import { call, startGatewayProcess, type GatewayProcess } from '../helpers/process.js'
 import {
@@ -168,6 +170,42 @@ describe(
         `${1500 - limited} passed in ≤${seconds} s windows`,
       )
       assert.ok(limited > 0 || seconds > 2, 'the shared limit refused some requests')
+    })
+
+    it('keys rotated on one instance: the others sign with the new key within the reload interval', async () => {
+      const token = async (g: GatewayProcess) => {
+        const res = await call(g.url, 'POST', '/oauth2/token', {
+          basic: DEMO,
+          form: {
+            grant_type: 'client_credentials',
+            scope: 'dpv:FraudPreventionAndDetection device-roaming-status:read',
+          },
+        })
+        assert.equal(res.status, 200, JSON.stringify(res.body))
+        return res.body.access_token as string
+      }
+      const before = await token(b())
+      const rotated = await call(a().url, 'POST', '/admin/v1/keys/rotate', { token: ADMIN })
+      assert.equal(rotated.status, 200, JSON.stringify(rotated.body))
+      assert.notEqual(decodeProtectedHeader(before).kid, rotated.body.kid)
+      assert.equal(decodeProtectedHeader(await token(a())).kid, rotated.body.kid, 'at once on A')
+      const started = Date.now()
+      let kid = decodeProtectedHeader(await token(b())).kid
+      while (kid !== rotated.body.kid && Date.now() - started < KEY_RELOAD_INTERVAL_MS + 3000) {
+        await sleep(200)
+        kid = decodeProtectedHeader(await token(b())).kid
+      }
+      assert.equal(kid, rotated.body.kid, `B signs with the new key (${Date.now() - started} ms)`)
+      const jwks = await call(b().url, 'GET', '/oauth2/jwks')
+      assert.ok(jwks.body.keys.some((k: { kid: string }) => k.kid === rotated.body.kid))
+      // Tokens of either key are accepted everywhere.
+      for (const t of [before, await token(b())]) {
+        const read = await call(c().url, 'POST', '/device-roaming-status/v1/retrieve', {
+          token: t,
+          json: { device: { phoneNumber: '+34600000002' } },
+        })
+        assert.equal(read.status, 200, JSON.stringify(read.body))
+      }
     })
 
     it('a network event ingested on one instance is delivered once, with workers on all three', async () => {
