@@ -10,6 +10,9 @@ import { benchNotifications } from './notifications.js'
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10)
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50)
 const TARGET = 0.7
+// Baseline and gateway are measured in alternating rounds, and the median round's figures are
+// reported: this machine's speed drifts from minute to minute, and a drift then hits both sides.
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3))
 // Several gateway processes on one PostgreSQL (DATABASE_URL): the load is spread over them.
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 1)
 const ROOT = join(import.meta.dirname, '..')
@@ -110,6 +113,7 @@ try {
   if (INSTANCES > 1 && process.env['DATABASE_URL'] === undefined)
     throw new Error('BENCH_INSTANCES > 1 needs DATABASE_URL')
   const baseline = await start('baseline')
+  const framework = await start('fastify')
   const storeEnv: Record<string, string> =
     process.env['DATABASE_URL'] === undefined
       ? {}
@@ -119,7 +123,7 @@ try {
           ISSUER: 'http://bench.gateway',
         }
   const gateway = await start('gateway', storeEnv)
-  const more = []
+  const more: Awaited<ReturnType<typeof start>>[] = []
   for (let i = 1; i < INSTANCES; i++) more.push(await start('gateway', storeEnv))
   const auth = { authorization: `Bearer ${gateway.token ?? ''}` }
   const check = await fetch(gateway.url + '/device-roaming-status/v1/retrieve', {
@@ -133,20 +137,44 @@ try {
 
   console.log(`Warming up (2 s each), then ${DURATION} s each with ${CONNECTIONS} connections…`)
   await load('warm-up', baseline.url, {}, 2)
+  await load('warm-up', framework.url, {}, 2)
   await load('warm-up', gateway.url, auth, 2)
-  const base = await load('node:http baseline', baseline.url, {}, DURATION)
-  const gw =
+  const loadGateway = () =>
     more.length === 0
-      ? await load('gateway (roaming)', gateway.url, auth, DURATION)
-      : combine(
-          await Promise.all(
-            [gateway, ...more].map((g, i) => load(`gateway ${i + 1}`, g.url, auth, DURATION)),
-          ),
-        )
-  const ratio = gw.requestsPerSecond / base.requestsPerSecond
-  console.log(table([base, gw]))
+      ? load('gateway (roaming)', gateway.url, auth, DURATION)
+      : Promise.all(
+          [gateway, ...more].map((g, i) => load(`gateway ${i + 1}`, g.url, auth, DURATION)),
+        ).then(combine)
+  const rounds: { base: Figures; bare: Figures; gw: Figures; ratio: number }[] = []
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Every other round runs in reverse order, so a drift of the machine's speed within a round
+    // does not always favour the same side.
+    const measure = {
+      base: () => load('node:http baseline', baseline.url, {}, DURATION),
+      bare: () => load('bare fastify', framework.url, {}, DURATION),
+      gw: loadGateway,
+    }
+    const order =
+      round % 2 === 1 ? (['base', 'bare', 'gw'] as const) : (['gw', 'bare', 'base'] as const)
+    const figures: Partial<Record<keyof typeof measure, Figures>> = {}
+    for (const side of order) figures[side] = await measure[side]()
+    const { base, bare, gw } = figures as Record<keyof typeof measure, Figures>
+    const ratio = gw.requestsPerSecond / base.requestsPerSecond
+    rounds.push({ base, bare, gw, ratio })
+    console.log(
+      `round ${round}/${ROUNDS}: baseline ${base.requestsPerSecond} req/s, bare fastify ${bare.requestsPerSecond}, gateway ${gw.requestsPerSecond}, ratio ${ratio.toFixed(2)}`,
+    )
+  }
+  const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]
+  if (median === undefined) throw new Error('no round measured')
+  const { base, bare, gw, ratio } = median
+  console.log(`median round of ${ROUNDS}:`)
+  console.log(table([base, bare, gw]))
   console.log(
     `ratio gateway/baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET}: ${ratio >= TARGET ? 'PASS' : 'BELOW'})`,
+  )
+  console.log(
+    `ratio gateway/bare fastify: ${(gw.requestsPerSecond / bare.requestsPerSecond).toFixed(2)} (what the gateway's own work costs over its framework)`,
   )
 
   const notifications = await benchNotifications({
@@ -174,8 +202,15 @@ try {
         connections: CONNECTIONS,
         store: process.env['DATABASE_URL'] === undefined ? 'sqlite' : 'postgres',
         baseline: base,
+        fastify: bare,
         gateway: gw,
         ratio,
+        rounds: rounds.map((r) => ({
+          baseline: r.base.requestsPerSecond,
+          fastify: r.bare.requestsPerSecond,
+          gateway: r.gw.requestsPerSecond,
+          ratio: r.ratio,
+        })),
         notifications,
       },
       null,

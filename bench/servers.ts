@@ -1,5 +1,5 @@
-// Child-process entry points of the benchmark: `baseline` (a bare node:http JSON handler) or
-// `gateway` (the real gateway with a minted token). Each sends its URL to the parent over IPC;
+// Child-process entry points of the benchmark: `baseline` (a bare node:http JSON handler),
+// `fastify` (a bare fastify route) or `gateway` (the real gateway with a minted token). Each sends its URL to the parent over IPC;
 // the gateway's log lines go to stdout, which the parent sends to /dev/null.
 import { createServer } from 'node:http'
 import { mkdtempSync } from 'node:fs'
@@ -33,6 +33,22 @@ if (role === 'baseline') {
     const port = typeof address === 'object' && address !== null ? address.port : 0
     process.send?.({ url: `http://127.0.0.1:${port}` })
   })
+} else if (role === 'fastify') {
+  // The framework's floor: a bare fastify route answering the same JSON, with nothing of ours
+  // (no auth, validation, store, logs or metrics). gateway/fastify shows what our code costs.
+  const { default: Fastify } = await import('fastify')
+  const app = Fastify({ logger: false })
+  app.post('/device-roaming-status/v1/retrieve', async (request) => ({
+    device: (request.body as { device?: unknown }).device,
+    lastStatusTime: new Date().toISOString(),
+    roaming: true,
+    countryCode: 262,
+    countryName: ['DE'],
+  }))
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  process.send?.({ url: `http://127.0.0.1:${port}` })
 } else if (role === 'gateway') {
   const { startGateway } = await import('../packages/gateway/src/gateway.js')
   const { mintAccessToken } = await import('../packages/gateway/src/auth/access-token.js')
