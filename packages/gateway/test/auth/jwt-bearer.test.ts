@@ -30,17 +30,23 @@ describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
   })
   after(() => gw.close())
 
-  const assertion = (claims: Record<string, unknown> = {}, lifetime = 60) => {
+  /** A signed assertion; by default the test app's, for tel:+34600000002, with FRAUD + ROAMING. */
+  const assertion = (
+    claims: Record<string, unknown> = {},
+    lifetime = 60,
+    signer: { iss?: string; key?: CryptoKey; kid?: string | null } = {},
+  ) => {
     const now = Math.floor(Date.now() / 1000)
+    const kid = signer.kid === undefined ? 'b1' : signer.kid
     return new SignJWT({ scope: `${FRAUD} ${ROAMING}`, ...claims })
-      .setProtectedHeader({ alg: 'ES256', kid: 'b1' })
-      .setIssuer(clientId)
+      .setProtectedHeader(kid === null ? { alg: 'ES256' } : { alg: 'ES256', kid })
+      .setIssuer(signer.iss ?? clientId)
       .setSubject(typeof claims['sub'] === 'string' ? claims['sub'] : 'tel:+34600000002')
       .setAudience(`${gw.config.issuer}/oauth2/token`)
       .setIssuedAt(now)
       .setExpirationTime(now + lifetime)
       .setJti(randomUUID())
-      .sign(key)
+      .sign(signer.key ?? key)
   }
   const grant = async (jwt: string, extra: Record<string, string> = {}) =>
     form(gw, '/oauth2/token', { grant_type: JWT_BEARER, assertion: jwt, ...extra })
@@ -90,15 +96,7 @@ describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
     assert.equal((await grant(once)).body.error, 'invalid_grant', 'replay')
     assert.equal((await grant(await assertion({}, 600))).body.error, 'invalid_grant')
     const other = await generateKeyPair('ES256')
-    const forged = await new SignJWT({ scope: `${FRAUD} ${ROAMING}` })
-      .setProtectedHeader({ alg: 'ES256', kid: 'b1' })
-      .setIssuer(clientId)
-      .setSubject('tel:+34600000002')
-      .setAudience(`${gw.config.issuer}/oauth2/token`)
-      .setIssuedAt()
-      .setExpirationTime('60s')
-      .setJti(randomUUID())
-      .sign(other.privateKey)
+    const forged = await assertion({}, 60, { key: other.privateKey })
     assert.equal((await grant(forged)).body.error, 'invalid_grant')
     assert.equal(
       (await grant(await assertion({ sub: 'tel:+34699999999' }))).body.error,
@@ -140,15 +138,11 @@ describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
     })
     const id = app.body.clientId as string
     const marketing = () =>
-      new SignJWT({ scope: `${MARKETING} ${ROAMING}` })
-        .setProtectedHeader({ alg: 'ES256', kid: 'm1' })
-        .setIssuer(id)
-        .setSubject('tel:+34600000004')
-        .setAudience(`${gw.config.issuer}/oauth2/token`)
-        .setIssuedAt()
-        .setExpirationTime('60s')
-        .setJti(randomUUID())
-        .sign(pair.privateKey)
+      assertion({ scope: `${MARKETING} ${ROAMING}`, sub: 'tel:+34600000004' }, 60, {
+        iss: id,
+        key: pair.privateKey,
+        kid: 'm1',
+      })
     assert.equal((await grant(await marketing())).body.error, 'invalid_grant', 'no consent yet')
     // The subscriber consents through a CIBA request of the same app (device policy: approve).
     await gw.admin('PATCH', '/network/v1/devices/+34600000004', { consentPolicy: 'approve' })
@@ -178,27 +172,19 @@ describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
       grantTypes: ['urn:openid:params:grant-type:ciba'],
       jwks: { keys: [{ ...(await exportJWK(demoKey.publicKey)), kid: 'c1', alg: 'ES256' }] },
     })
-    const jwt = await new SignJWT({ scope: `${FRAUD} ${ROAMING}` })
-      .setProtectedHeader({ alg: 'ES256', kid: 'c1' })
-      .setIssuer(app.body.clientId)
-      .setSubject('tel:+34600000002')
-      .setAudience(`${gw.config.issuer}/oauth2/token`)
-      .setIssuedAt()
-      .setExpirationTime('60s')
-      .setJti(randomUUID())
-      .sign(demoKey.privateKey)
+    const jwt = await assertion({}, 60, {
+      iss: app.body.clientId,
+      key: demoKey.privateKey,
+      kid: 'c1',
+    })
     assert.equal((await grant(jwt)).body.error, 'unauthorized_client')
     // Signed by someone else: the app's grants are not told.
     const other = await generateKeyPair('ES256')
-    const forged = await new SignJWT({ scope: `${FRAUD} sim-swap:check` })
-      .setProtectedHeader({ alg: 'ES256', kid: 'c1' })
-      .setIssuer(app.body.clientId)
-      .setSubject('tel:+34600000002')
-      .setAudience(`${gw.config.issuer}/oauth2/token`)
-      .setIssuedAt()
-      .setExpirationTime('60s')
-      .setJti(randomUUID())
-      .sign(other.privateKey)
+    const forged = await assertion({ scope: `${FRAUD} sim-swap:check` }, 60, {
+      iss: app.body.clientId,
+      key: other.privateKey,
+      kid: 'c1',
+    })
     assert.equal((await grant(forged)).body.error, 'invalid_grant')
   })
 
@@ -211,15 +197,11 @@ describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
     })
     for (const iss of ['no-such-app', secretApp.body.clientId as string]) {
       const other = await generateKeyPair('ES256')
-      const jwt = await new SignJWT({ scope: `${FRAUD} sim-swap:check` })
-        .setProtectedHeader({ alg: 'ES256' })
-        .setIssuer(iss)
-        .setSubject('tel:+34600000002')
-        .setAudience(`${gw.config.issuer}/oauth2/token`)
-        .setIssuedAt()
-        .setExpirationTime('60s')
-        .setJti(randomUUID())
-        .sign(other.privateKey)
+      const jwt = await assertion({ scope: `${FRAUD} sim-swap:check` }, 60, {
+        iss,
+        key: other.privateKey,
+        kid: null,
+      })
       const res = await grant(jwt)
       assert.equal(res.status, 401, iss)
       assert.deepEqual(
