@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { grantFor, recordConsent, splitScope } from './ciba.js'
 import { authenticateByNetwork, type NetworkAuthConfig } from './network-auth.js'
-import { html, page, textOf } from './pages.js'
+import { errorPage, html, page, textOf } from './pages.js'
 import { needsConsent, type LegalBasis } from './purpose.js'
 
 export interface InteractionDeps {
@@ -107,12 +107,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     void reply
       .code(error.statusCode)
       .type('text/html; charset=utf-8')
-      .send(
-        page(
-          'Authorization error',
-          `<h1>${html(error.error)}</h1><p>${html(described.error_description ?? '')}</p>`,
-        ),
-      )
+      .send(errorPage(error.error, described.error_description))
   }
 
   app.get('/interaction/:uid', { errorHandler: onError }, async (request, reply) => {
@@ -158,7 +153,10 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
   app.post('/interaction/:uid/login', { errorHandler: onError }, async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
     if (!deps.sandbox || details.prompt.name !== 'login')
-      return reply.code(400).type('text/html').send(page('Error', '<h1>invalid_request</h1>'))
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(errorPage('invalid_request', 'This step is not part of this authorization.'))
     const phoneNumber = new URLSearchParams(textOf(request.body)).get('phoneNumber') ?? ''
     const device = await deps.store.devices.byPhoneNumber(phoneNumber)
     if (device === undefined)
@@ -180,7 +178,10 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       subject === undefined ||
       purpose === undefined
     ) {
-      return reply.code(400).type('text/html').send(page('Error', '<h1>invalid_request</h1>'))
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(errorPage('invalid_request', 'This step is not part of this authorization.'))
     }
     if (decision !== 'approve') {
       await recordConsent(deps.store, {

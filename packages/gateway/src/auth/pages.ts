@@ -23,6 +23,14 @@ ${body}
 </html>`
 }
 
+/**
+ * The page of an OAuth error shown to a person (authorization endpoint, interactions): the error
+ * code and its description, never a redirect. One page for the provider and for our routes.
+ */
+export function errorPage(error: string, description: string | undefined): string {
+  return page('Authorization error', `<h1>${html(error)}</h1><p>${html(description ?? '')}</p>`)
+}
+
 /** A request parameter as text: strings pass, anything else (absent, arrays, objects) is ''. */
 export function textOf(value: unknown): string {
   return typeof value === 'string' ? value : ''

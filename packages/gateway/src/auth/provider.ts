@@ -13,7 +13,7 @@ import { pairwiseSubject } from './access-token.js'
 import { requireOnePurpose, OAuthProfileError } from './profile.js'
 import { type LegalBasis } from './purpose.js'
 import { verifySecret } from './secret.js'
-import { textOf } from './pages.js'
+import { errorPage, textOf } from './pages.js'
 
 export interface ProviderDeps {
   store: Store
@@ -263,8 +263,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html'
-      const escape = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization error</title></head><body><h1>${escape(out['error'])}</h1><p>${escape(out['error_description'] ?? '')}</p></body></html>`
+      ctx.body = errorPage(String(out['error']), out['error_description'])
     },
   }
   const provider = new Provider(issuer, configuration)

@@ -11,7 +11,7 @@ import {
   type Params,
 } from './gate.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
-import { html, page } from './pages.js'
+import { errorPage } from './pages.js'
 import { OAuthProfileError } from './profile.js'
 
 /** A copy of the incoming request whose body is `body`, for oidc-provider to read as if it were the original. */
@@ -79,7 +79,7 @@ async function sendAuthorizeError(
   return reply
     .code(400)
     .type('text/html; charset=utf-8')
-    .send(page('Authorization error', `<h1>${html(error.error)}</h1><p>${html(error.message)}</p>`))
+    .send(errorPage(error.error, error.message))
 }
 
 function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyReply {

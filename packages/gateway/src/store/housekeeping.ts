@@ -5,8 +5,6 @@ export interface HousekeepingOptions {
   /** How often to sweep, in milliseconds. */
   everyMs: number
   log: { warn(object: object, message: string): void }
-  /** Epoch milliseconds; a test clock may stand in. */
-  now?: () => number
 }
 
 /**
@@ -21,10 +19,9 @@ export async function sweepExpired(store: Store, now: number = Date.now()): Prom
 
 /** Runs {@link sweepExpired} now and then every `everyMs`; `stop()` waits for a sweep in flight. */
 export function startHousekeeping(options: HousekeepingOptions): { stop(): Promise<void> } {
-  const now = options.now ?? Date.now
   let running: Promise<unknown> = Promise.resolve()
   const sweep = () => {
-    running = sweepExpired(options.store, now()).catch((error: unknown) =>
+    running = sweepExpired(options.store).catch((error: unknown) =>
       options.log.warn({ err: error }, 'sweeping expired authorization state failed'),
     )
   }
