@@ -1,59 +1,64 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { sweepExpired } from '../../src/store/housekeeping.js'
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { DEMO, FRAUD, form } from '../auth/helpers.js'
+import { removeTestStore, startTestGateway } from '../helpers/gateway.js'
 
 const epoch = () => Math.floor(Date.now() / 1000)
 
+const session = (id: string, expiresAt: number) => ({
+  model: 'Session',
+  id,
+  payload: '{}',
+  grant_id: null,
+  user_code: null,
+  uid: null,
+  expires_at: expiresAt,
+  consumed_at: null,
+})
+
 describe('housekeeping: expired authorization state is swept, live state is kept', () => {
-  let gw: TestGateway
-  before(async () => {
-    gw = await startTestGateway()
-  })
-  after(() => gw.close())
+  it('a started gateway sweeps what expired, and keeps a pending CIBA request answerable', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ds-housekeeping-'))
+    try {
+      const first = await startTestGateway({ ISSUER: 'http://gateway.test' }, { dataDir })
+      const started = await form(
+        first,
+        '/oauth2/bc-authorize',
+        { scope: `openid ${FRAUD} device-roaming-status:read`, login_hint: 'tel:+34600000001' },
+        DEMO,
+      )
+      assert.equal(started.status, 200, JSON.stringify(started.body))
+      const authReqId = started.body.auth_req_id as string
+      await first.store.oidcModels.upsert(session('expired', epoch() - 10))
+      await first.store.oidcModels.upsert(session('live', epoch() + 600))
+      await first.close()
 
-  it('deletes rows past their expiry and nothing else', async () => {
-    // A live CIBA request, written by oidc-provider through the store adapter.
-    const started = await fetch(`${gw.url}/oauth2/bc-authorize`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('my-app-id:my-app-secret').toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        scope: 'openid dpv:FraudPreventionAndDetection device-roaming-status:read',
-        login_hint: 'tel:+34600000001',
-      }),
-    })
-    assert.equal(started.status, 200)
-    const { auth_req_id } = (await started.json()) as { auth_req_id: string }
-
-    const row = (id: string, expiresAt: number | null) => ({
-      model: 'Session',
-      id,
-      payload: '{}',
-      grant_id: null,
-      user_code: null,
-      uid: null,
-      expires_at: expiresAt,
-      consumed_at: null,
-    })
-    await gw.store.oidcModels.upsert(row('expired', epoch() - 10))
-    await gw.store.oidcModels.upsert(row('live', epoch() + 600))
-
-    assert.ok((await sweepExpired(gw.store)) >= 1)
-    assert.equal(await gw.store.oidcModels.find('Session', 'expired'), undefined)
-    assert.ok(await gw.store.oidcModels.find('Session', 'live'))
-    assert.ok(await gw.store.oidcModels.find('BackchannelAuthenticationRequest', auth_req_id))
-    // The CIBA request is still answered after the sweep.
-    const poll = await fetch(`${gw.url}/oauth2/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('my-app-id:my-app-secret').toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id }),
-    })
-    assert.equal(poll.status, 200, await poll.clone().text())
+      // The sweep runs at start-up (and every ten minutes): the restarted gateway does it. The
+      // issuer is fixed, so tokens of the first start stay valid after the restart.
+      const second = await startTestGateway({ ISSUER: 'http://gateway.test' }, { dataDir })
+      try {
+        const deadline = Date.now() + 10_000
+        while ((await second.store.oidcModels.find('Session', 'expired')) !== undefined) {
+          assert.ok(Date.now() < deadline, 'the expired session was not swept')
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        assert.ok(await second.store.oidcModels.find('Session', 'live'))
+        const poll = await form(
+          second,
+          '/oauth2/token',
+          { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: authReqId },
+          DEMO,
+        )
+        assert.equal(poll.status, 200, JSON.stringify(poll.body))
+        assert.equal(typeof poll.body.access_token, 'string')
+      } finally {
+        await second.close()
+      }
+    } finally {
+      await removeTestStore(dataDir)
+    }
   })
 })

@@ -282,8 +282,10 @@ describe('subscription lifecycle events: subscription-started, subscription-upda
     const [c] = CASES as [Case]
     const token = await gw.token2(scopesOf(c))
     const expiring = await freshDevice()
+    // A long expiry, brought forward once the subscription is INACTIVE: so it cannot expire while
+    // still ACTIVE, however slow the machine.
     const expiringId = await subscribe(c, token, detailOf(c, expiring), {
-      subscriptionExpireTime: new Date(Date.now() + 1500).toISOString(),
+      subscriptionExpireTime: new Date(Date.now() + 3_600_000).toISOString(),
     })
     const removed = await freshDevice()
     const removedId = await subscribe(c, token, detailOf(c, removed))
@@ -291,6 +293,10 @@ describe('subscription lifecycle events: subscription-started, subscription-upda
     await patch(removed, { notApplicable: [c.serviceApi] })
     await eventsOf(sink, [expiringId, removedId], 4)
     assert.equal(await statusOf(c, removedId, token), 'INACTIVE')
+    assert.equal(await statusOf(c, expiringId, token), 'INACTIVE')
+    await gw.store.subscriptions.update(expiringId, {
+      expires_at: new Date(Date.now() - 1000).toISOString(),
+    })
     assert.equal((await gw.admin('DELETE', `/network/v1/devices/${removed}`)).status, 204)
     const reasons = async (id: string) =>
       (await eventsOf(sink, id, 3, 10_000)).map(

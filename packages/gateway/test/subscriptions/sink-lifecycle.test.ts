@@ -166,14 +166,30 @@ describe('sink policy outside the sandbox (SSRF)', () => {
     for (const g of gateways) await g.close()
   })
 
+  /**
+   * Accepted sinks are names that resolve to the address under test once, at creation; afterwards
+   * (the delivery of their subscription-started) they resolve to loopback, which production
+   * refuses at connect time. So nothing is ever sent off this machine.
+   */
+  const ADDRESSES: Record<string, string> = {
+    'public.sink.test': '203.0.113.10',
+    'ten.sink.test': '10.1.2.3',
+    'one-seven-two.sink.test': '172.20.0.5',
+    'link-local.sink.test': '169.254.10.10',
+    'ula.sink.test': 'fd00::1',
+  }
   async function production(env: Record<string, string> = {}) {
-    // Short attempts: the subscription-started of the accepted sinks goes nowhere.
-    const g = await startTestGateway({
-      DS_MODE: 'production',
-      ADMIN_TOKEN,
-      NOTIFY_TIMEOUT_MS: '200',
-      ...env,
-    })
+    const resolved = new Set<string>()
+    const resolveSinkHost = async (host: string): Promise<string[]> => {
+      const address = ADDRESSES[host]
+      if (address === undefined || resolved.has(host)) return ['127.0.0.1']
+      resolved.add(host)
+      return [address]
+    }
+    const g = await startTestGateway(
+      { DS_MODE: 'production', ADMIN_TOKEN, ...env },
+      { resolveSinkHost },
+    )
     gateways.push(g)
     const put = await g.admin('PUT', '/network/v1/devices/+34612500003', {})
     assert.ok(put.status < 300, JSON.stringify(put.body))
@@ -198,19 +214,18 @@ describe('sink policy outside the sandbox (SSRF)', () => {
     ]) {
       assertError(await create(sink), 400, 'INVALID_SINK')
     }
-    // TEST-NET-3: public as far as the policy goes. A documentation range: the subscription-started
-    // sent to it reaches no one (the attempt times out, NOTIFY_TIMEOUT_MS).
-    const accepted = await create('https://203.0.113.10/notify')
+    // A name resolving to TEST-NET-3: public as far as the policy goes.
+    const accepted = await create('https://public.sink.test/notify')
     assert.equal(accepted.status, 201, JSON.stringify(accepted.body))
   })
 
   it('production with SINK_ALLOW_PRIVATE: private and link-local sinks taken, loopback still refused', async () => {
     const create = await production({ SINK_ALLOW_PRIVATE: 'true' })
     for (const sink of [
-      'https://10.1.2.3/notify',
-      'https://172.20.0.5/notify',
-      'https://169.254.10.10/notify',
-      'https://[fd00::1]/notify',
+      'https://ten.sink.test/notify',
+      'https://one-seven-two.sink.test/notify',
+      'https://link-local.sink.test/notify',
+      'https://ula.sink.test/notify',
     ]) {
       const res = await create(sink)
       assert.equal(res.status, 201, `${sink}: ${JSON.stringify(res.body)}`)

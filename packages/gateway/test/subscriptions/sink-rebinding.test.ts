@@ -76,10 +76,12 @@ describe('DNS rebinding: the sink policy applies to the address a delivery conne
   const deliveries = async (id: string): Promise<Delivery[]> =>
     (await gw.admin('GET', `/admin/v1/deliveries?subscriptionId=${id}`)).body as Delivery[]
   async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-    for (let i = 0; i < 400; i++) {
+    // A deadline, not a count: eight attempts with backoff take seconds on a busy machine.
+    const deadline = Date.now() + 15_000
+    while (Date.now() < deadline) {
       const found = await probe()
       if (found !== undefined) return found
-      await sleep(10)
+      await sleep(50)
     }
     throw new Error(`timed out waiting for ${what}`)
   }
