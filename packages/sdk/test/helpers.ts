@@ -28,3 +28,4 @@ export function pathsOf(events: RequestEvent[]): string[] {
   return events.map((e) => new URL(e.url).pathname)
 }
 export { Receiver, type Received } from '../../gateway/test/helpers/receiver.js'
+export { eventsOf as sinkEventsOf } from '../../gateway/test/helpers/subscription-api-suite.js'

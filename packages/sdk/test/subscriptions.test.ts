@@ -16,6 +16,7 @@ import {
   demoCredentials,
   pathsOf,
   startTestGateway,
+  sinkEventsOf,
   type Received,
   type TestGateway,
 } from './helpers.js'
@@ -62,14 +63,7 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
   })
 
   /** The events of one subscription in arrival order, once there are `count`. */
-  const eventsOf = async (id: string, count: number): Promise<Received[]> => {
-    for (let i = 0; i < 200; i++) {
-      const events = sink.received.filter((e) => e.body?.data?.subscriptionId === id)
-      if (events.length >= count) return events
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-    throw new Error(`fewer than ${count} events for ${id}`)
-  }
+  const eventsOf = (id: string, count: number): Promise<Received[]> => sinkEventsOf(sink, id, count)
 
   it('two-legged DeviceStatus: create/get/list/delete on roaming, reachability and network type', async () => {
     const { credentials, events } = demoCredentials(gw)

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { assertError } from '../helpers/device-api-suite.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { Receiver, type Received } from '../helpers/receiver.js'
+import { Receiver } from '../helpers/receiver.js'
+import { eventsOf } from '../helpers/subscription-api-suite.js'
 
 const API = 'device-roaming-status-subscriptions'
 const PREFIX = `org.camaraproject.${API}.v0.`
@@ -25,16 +26,6 @@ const bearer = (accessToken: string, expiresInMs: number) => ({
   accessTokenExpiresUtc: new Date(Date.now() + expiresInMs).toISOString(),
   accessTokenType: 'bearer',
 })
-
-/** The events the sink accepted for one subscription, once there are `count`. */
-async function eventsOf(sink: Receiver, id: string, count: number): Promise<Received[]> {
-  for (let i = 0; i < 200; i++) {
-    const events = sink.received.filter((e) => e.body?.data?.subscriptionId === id)
-    if (events.length >= count) return events
-    await sleep(25)
-  }
-  throw new Error(`fewer than ${count} events for ${id}`)
-}
 
 describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) and 410 Gone', () => {
   let gw: TestGateway
