@@ -44,15 +44,27 @@ describe('subscription quota (SUBSCRIPTION_QUOTA): 429 QUOTA_EXCEEDED past the l
     const second = await reachability(token)
     assert.equal(second.status, 201, JSON.stringify(second.body))
 
-    for (const third of [await roaming(token), await reachability(token)]) {
+    for (const [api, third] of [
+      [ROAMING, await roaming(token)],
+      [REACHABILITY, await reachability(token)],
+    ] as const) {
       assert.equal(third.status, 429)
       assert.deepEqual(third.body, {
         status: 429,
         code: 'QUOTA_EXCEEDED',
         message: 'Out of resource quota: an application may hold at most 2 subscriptions.',
       })
-      assert.equal(schemaErrors(`${ROAMING}-v0.8.0.yaml`, 'ErrorInfo', third.body), '')
+      assert.equal(schemaErrors(`${api}-v0.8.0.yaml`, 'ErrorInfo', third.body), '')
     }
+
+    // An INACTIVE subscription (its service stopped applying to the device) still counts.
+    const patched = await gw.admin('PATCH', '/network/v1/devices/+34600000001', {
+      notApplicable: [ROAMING.replace('-subscriptions', '')],
+    })
+    assert.equal(patched.status, 200, JSON.stringify(patched.body))
+    assert.equal((await gw.store.subscriptions.byId(first.body.id))?.status, 'INACTIVE')
+    assert.equal((await roaming(token)).status, 429)
+    await gw.admin('PATCH', '/network/v1/devices/+34600000001', { notApplicable: [] })
 
     // Another app has a quota of its own.
     const other = await gw.token2(SCOPES, { clientId: 'quota-other-app' })
