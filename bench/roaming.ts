@@ -2,7 +2,8 @@
 // against a bare node:http JSON handler, measured in the same run; then notification delivery.
 // A benchmark, not a test: it reports figures and exits 0. Loopback only, bounded in time.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { benchNotifications } from './notifications.js'
@@ -18,10 +19,14 @@ const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 1)
 const ROOT = join(import.meta.dirname, '..')
 const children: ChildProcess[] = []
 
-function start(
-  role: string,
-  env: Record<string, string> = {},
-): Promise<{ url: string; token?: string; adminToken?: string }> {
+interface Server {
+  url: string
+  pid: number
+  token?: string
+  adminToken?: string
+}
+
+function start(role: string, env: Record<string, string> = {}): Promise<Server> {
   const child = spawn(
     process.execPath,
     ['--conditions=source', '--import', 'tsx', join('bench', 'servers.ts'), role],
@@ -32,7 +37,7 @@ function start(
     const timer = setTimeout(() => reject(new Error(`${role} did not start within 60 s`)), 60_000)
     child.once('message', (info) => {
       clearTimeout(timer)
-      resolve(info as { url: string })
+      resolve({ ...(info as { url: string }), pid: child.pid ?? 0 })
     })
     child.once('exit', (code) => reject(new Error(`${role} exited ${code}`)))
   })
@@ -54,9 +59,31 @@ setTimeout(() => {
   process.exit(1)
 }, 15 * 60_000).unref()
 
+// The server's own CPU time (user + system, all threads) per request, from /proc: unlike req/s it
+// does not depend on how fast the load generator on the same cores is. Linux only.
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
+}
+
 interface Figures {
   name: string
   requestsPerSecond: number
+  /** Server CPU µs per request (undefined where /proc is missing). */
+  cpuPerRequest?: number
   p50: number
   p99: number
   non2xx: number
@@ -65,21 +92,28 @@ interface Figures {
 
 async function load(
   name: string,
-  url: string,
+  server: Server,
   headers: Record<string, string>,
   seconds: number,
 ): Promise<Figures> {
+  const cpuBefore = cpuSeconds(server.pid)
   const result = await autocannon({
-    url: url + '/device-roaming-status/v1/retrieve',
+    url: server.url + '/device-roaming-status/v1/retrieve',
     method: 'POST',
     connections: Math.max(1, Math.round(CONNECTIONS / INSTANCES)),
     duration: seconds,
     headers: { 'content-type': 'application/json', 'x-correlator': 'bench-1', ...headers },
     body: JSON.stringify({ device: { phoneNumber: '+34600000002' } }),
   })
+  const cpuAfter = cpuSeconds(server.pid)
   return {
     name,
     requestsPerSecond: Math.round(result.requests.average),
+    ...(cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+      ? {}
+      : {
+          cpuPerRequest: Math.round(((cpuAfter - cpuBefore) * 1e7) / result.requests.total) / 10,
+        }),
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
@@ -92,6 +126,16 @@ function combine(parts: Figures[]): Figures {
   return {
     name: `gateway ×${parts.length} (roaming)`,
     requestsPerSecond: parts.reduce((sum, p) => sum + p.requestsPerSecond, 0),
+    ...(parts.every((p) => p.cpuPerRequest !== undefined)
+      ? {
+          cpuPerRequest:
+            Math.round(
+              (10 *
+                parts.reduce((sum, p) => sum + (p.cpuPerRequest ?? 0) * p.requestsPerSecond, 0)) /
+                parts.reduce((sum, p) => sum + p.requestsPerSecond, 0),
+            ) / 10,
+        }
+      : {}),
     p50: Math.max(...parts.map((p) => p.p50)),
     p99: Math.max(...parts.map((p) => p.p99)),
     non2xx: parts.reduce((sum, p) => sum + p.non2xx, 0),
@@ -100,10 +144,10 @@ function combine(parts: Figures[]): Figures {
 }
 
 function table(rows: Figures[]): string {
-  const lines = ['name                 req/s     p50 ms  p99 ms  non-2xx  errors']
+  const lines = ['name                 req/s  CPU µs/req  p50 ms  p99 ms  non-2xx  errors']
   for (const r of rows) {
     lines.push(
-      `${r.name.padEnd(20)} ${String(r.requestsPerSecond).padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.non2xx).padStart(7)}  ${String(r.errors).padStart(6)}`,
+      `${r.name.padEnd(20)} ${String(r.requestsPerSecond).padStart(8)}  ${String(r.cpuPerRequest ?? '-').padStart(10)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.non2xx).padStart(7)}  ${String(r.errors).padStart(6)}`,
     )
   }
   return lines.join('\n')
@@ -123,7 +167,7 @@ try {
           ISSUER: 'http://bench.gateway',
         }
   const gateway = await start('gateway', storeEnv)
-  const more: Awaited<ReturnType<typeof start>>[] = []
+  const more: Server[] = []
   for (let i = 1; i < INSTANCES; i++) more.push(await start('gateway', storeEnv))
   const auth = { authorization: `Bearer ${gateway.token ?? ''}` }
   const check = await fetch(gateway.url + '/device-roaming-status/v1/retrieve', {
@@ -136,22 +180,22 @@ try {
     throw new Error(`gateway answered ${check.status} ${JSON.stringify(answer)}`)
 
   console.log(`Warming up (2 s each), then ${DURATION} s each with ${CONNECTIONS} connections…`)
-  await load('warm-up', baseline.url, {}, 2)
-  await load('warm-up', framework.url, {}, 2)
-  await load('warm-up', gateway.url, auth, 2)
+  await load('warm-up', baseline, {}, 2)
+  await load('warm-up', framework, {}, 2)
+  await load('warm-up', gateway, auth, 2)
   const loadGateway = () =>
     more.length === 0
-      ? load('gateway (roaming)', gateway.url, auth, DURATION)
+      ? load('gateway (roaming)', gateway, auth, DURATION)
       : Promise.all(
-          [gateway, ...more].map((g, i) => load(`gateway ${i + 1}`, g.url, auth, DURATION)),
+          [gateway, ...more].map((g, i) => load(`gateway ${i + 1}`, g, auth, DURATION)),
         ).then(combine)
   const rounds: { base: Figures; bare: Figures; gw: Figures; ratio: number }[] = []
   for (let round = 1; round <= ROUNDS; round++) {
     // Every other round runs in reverse order, so a drift of the machine's speed within a round
     // does not always favour the same side.
     const measure = {
-      base: () => load('node:http baseline', baseline.url, {}, DURATION),
-      bare: () => load('bare fastify', framework.url, {}, DURATION),
+      base: () => load('node:http baseline', baseline, {}, DURATION),
+      bare: () => load('bare fastify', framework, {}, DURATION),
       gw: loadGateway,
     }
     const order =
@@ -176,6 +220,10 @@ try {
   console.log(
     `ratio gateway/bare fastify: ${(gw.requestsPerSecond / bare.requestsPerSecond).toFixed(2)} (what the gateway's own work costs over its framework)`,
   )
+  if (base.cpuPerRequest !== undefined && gw.cpuPerRequest !== undefined)
+    console.log(
+      `CPU per request: baseline ${base.cpuPerRequest} µs, gateway ${gw.cpuPerRequest} µs; ratio ${(base.cpuPerRequest / gw.cpuPerRequest).toFixed(2)} (the same comparison, less sensitive to the machine's drift)`,
+    )
 
   const notifications = await benchNotifications({
     url: gateway.url,

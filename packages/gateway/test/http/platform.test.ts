@@ -8,6 +8,7 @@ import { API_FILES } from '../../src/specs/catalog.js'
 import { assertError } from '../helpers/device-api-suite.js'
 import { testStoreKind } from '../helpers/test-store.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { call, startGatewayProcess } from '../helpers/process.js'
 
 describe('health, readiness, docs, JWKS, unknown routes', () => {
   let gw: TestGateway
@@ -150,6 +151,81 @@ describe('configuration errors and graceful shutdown', () => {
       child.kill('SIGKILL')
       rmSync(dataDir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('request logs (pino JSON on stdout)', () => {
+  const ADMIN = 'log-test-admin-token-0123456789'
+
+  /** Runs one gateway process at `level`: a refused and a successful call, then SIGTERM. */
+  async function logLines(level: string): Promise<Record<string, unknown>[]> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ds-logs-'))
+    const gateway = await startGatewayProcess({
+      DATA_DIR: dataDir,
+      LOG_LEVEL: level,
+      ADMIN_TOKEN: ADMIN,
+    })
+    try {
+      const minted = await call(gateway.url, 'POST', '/sandbox/v1/access-tokens', {
+        token: ADMIN,
+        json: { clientId: 'log-test', scope: 'device-roaming-status:read' },
+      })
+      assert.equal(minted.status, 201, JSON.stringify(minted.body))
+      const retrieve = (headers: Record<string, string>) =>
+        fetch(gateway.url + '/device-roaming-status/v1/retrieve', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ device: { phoneNumber: '+34600000002' } }),
+        })
+      const refused = await retrieve({ 'x-correlator': 'log-refused-1' })
+      assert.equal(refused.status, 401)
+      const served = await retrieve({
+        'x-correlator': 'log-served-1',
+        authorization: `Bearer ${minted.body.access_token as string}`,
+      })
+      assert.equal(served.status, 200)
+    } finally {
+      // Log lines are buffered; a graceful stop flushes them.
+      await gateway.stop('SIGTERM')
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+    return gateway
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+  }
+  const requestLine = (lines: Record<string, unknown>[], correlator: string) =>
+    lines.filter((line) => line['msg'] === 'request' && line['correlator'] === correlator)
+
+  it("each request's line carries its x-correlator; refusals at info, successes at debug", async () => {
+    const debug = await logLines('debug')
+    const [refused] = requestLine(debug, 'log-refused-1')
+    assert.deepEqual(
+      { level: refused?.['level'], status: refused?.['status'], method: refused?.['method'] },
+      { level: 30, status: 401, method: 'POST' },
+    )
+    assert.equal(refused?.['url'], '/device-roaming-status/v1/retrieve')
+    assert.equal(typeof refused?.['ms'], 'number')
+    const [served] = requestLine(debug, 'log-served-1')
+    assert.deepEqual(
+      { level: served?.['level'], status: served?.['status'] },
+      { level: 20, status: 200 },
+    )
+    // The refusal's reason is logged at debug under the same correlator.
+    assert.ok(
+      debug.some(
+        (line) =>
+          line['correlator'] === 'log-refused-1' &&
+          line['msg'] === 'request refused' &&
+          line['code'] === 'UNAUTHENTICATED',
+      ),
+    )
+
+    const info = await logLines('info')
+    assert.equal(requestLine(info, 'log-refused-1').length, 1)
+    assert.equal(requestLine(info, 'log-served-1').length, 0, 'a success writes no line at info')
+    assert.ok(!info.some((line) => line['msg'] === 'request refused'), 'no debug lines at info')
   })
 })
 
