@@ -27,7 +27,7 @@ class DeferredChildLogger implements FastifyBaseLogger {
   #write(level: Level, args: unknown[]): void {
     if (!this.#parent.isLevelEnabled(level)) return
     const logger = this.#logger()
-    ;(logger[level] as (...a: unknown[]) => void).apply(logger, args)
+    logger[level].apply(logger, args as Parameters<FastifyBaseLogger['info']>)
   }
 
   get level(): string {
