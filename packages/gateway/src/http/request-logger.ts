@@ -26,8 +26,7 @@ class DeferredChildLogger implements FastifyBaseLogger {
 
   #write(level: Level, args: unknown[]): void {
     if (!this.#parent.isLevelEnabled(level)) return
-    const logger = this.#logger()
-    logger[level].apply(logger, args as Parameters<FastifyBaseLogger['info']>)
+    this.#logger()[level](...(args as Parameters<FastifyBaseLogger['info']>))
   }
 
   get level(): string {
