@@ -1,5 +1,9 @@
 import type Provider from 'oidc-provider'
-import { errors, type BackchannelAuthenticationRequest } from 'oidc-provider'
+import {
+  errors,
+  type BackchannelAuthenticationRequest,
+  type KoaContextWithOIDC,
+} from 'oidc-provider'
 import { newId, type Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { purposesIn, needsConsent, type LegalBasis } from './purpose.js'
@@ -161,4 +165,48 @@ export async function decidePending(
     )
   }
   return status
+}
+
+const CIBA_GRANT = 'urn:openid:params:grant-type:ciba'
+
+/**
+ * CIBA §11 `slow_down`, as koa middleware around oidc-provider: a poll that comes sooner than the
+ * request's `interval` after the previous one is answered `slow_down`, and the interval grows by
+ * 5 s for every later poll. Only polls the provider answered `authorization_pending` count: such
+ * an answer means the client authenticated and the request is its own, still pending and not
+ * expired. A caller that fails client authentication, or polls someone else's request, changes
+ * nothing.
+ */
+export function cibaPollingRate(
+  store: Store,
+  now: () => number = Date.now,
+): (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void> {
+  return async (ctx, next) => {
+    await next()
+    const params = ctx.oidc?.params
+    const body = ctx.body as { error?: unknown } | undefined
+    if (
+      ctx.oidc?.route !== 'token' ||
+      params?.['grant_type'] !== CIBA_GRANT ||
+      typeof params['auth_req_id'] !== 'string' ||
+      ctx.status !== 400 ||
+      body?.error !== 'authorization_pending'
+    )
+      return
+    const authReqId = params['auth_req_id']
+    const pending = await store.pendingAuthorizations.byId(authReqId)
+    if (pending === undefined) return
+    const at = now()
+    const tooSoon =
+      pending.last_polled_at !== null &&
+      at - Number(pending.last_polled_at) < pending.interval * 1000
+    const interval = tooSoon ? pending.interval + 5 : pending.interval
+    await store.pendingAuthorizations.polled(authReqId, at, interval)
+    if (tooSoon) {
+      ctx.body = {
+        error: 'slow_down',
+        error_description: `poll at most every ${interval} seconds`,
+      }
+    }
+  }
 }

@@ -9,7 +9,6 @@ export type Params = Record<string, string | undefined>
 export interface GateDeps {
   store: Store
   legalBases: Readonly<Record<string, LegalBasis>>
-  now?: () => number
 }
 
 /** The client a token or backchannel request comes from, without authenticating it (the provider does). */
@@ -113,13 +112,6 @@ export async function gateAuthorizationRequest(
   ) {
     throw new OAuthProfileError('invalid_request', 'redirect_uri is required')
   }
-  if (
-    endpoint === 'token' &&
-    grantType === GRANT_TYPES.ciba &&
-    params['auth_req_id'] !== undefined
-  ) {
-    await checkPollingRate(deps, params['auth_req_id'])
-  }
   if (endpoint === 'token' && grantType !== GRANT_TYPES.clientCredentials) return params
 
   const rewritten = rewriteVendorScopes(params, compatible)
@@ -151,23 +143,4 @@ export async function gateAuthorizationRequest(
       )
   }
   return rewritten
-}
-
-/** CIBA §7.3: polling faster than `interval` is `slow_down`, and the interval grows by 5 s. */
-async function checkPollingRate(deps: GateDeps, authReqId: string): Promise<void> {
-  const pending = await deps.store.pendingAuthorizations.byId(authReqId)
-  const now = deps.now?.() ?? Date.now()
-  // An expired request is answered expired_token by the provider, however fast it is polled.
-  if (pending === undefined || Date.parse(pending.expires_at) <= now) return
-  const tooSoon =
-    pending.last_polled_at !== null &&
-    now - Number(pending.last_polled_at) < pending.interval * 1000
-  await deps.store.pendingAuthorizations.polled(
-    authReqId,
-    now,
-    tooSoon ? pending.interval + 5 : pending.interval,
-  )
-  if (tooSoon && pending.status === 'pending') {
-    throw new OAuthProfileError('slow_down', `poll at most every ${pending.interval + 5} seconds`)
-  }
 }

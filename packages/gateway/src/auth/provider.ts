@@ -3,7 +3,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Store } from '../store/store.js'
 import { allApiScopes } from './api-scopes.js'
 import { DEMO_APP, type AppSettings } from './apps.js'
-import { decideBackchannelRequest } from './ciba.js'
+import { cibaPollingRate, decideBackchannelRequest } from './ciba.js'
 import type { Keyring } from './keys.js'
 import { takeHeldProfileError } from './gate.js'
 import { parseLoginHint } from './login-hint.js'
@@ -268,6 +268,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   }
   const provider = new Provider(issuer, configuration)
   provider.proxy = false
+  provider.use(cibaPollingRate(store))
   provider.use(async (ctx, next) => {
     await next()
     if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200) {

@@ -135,11 +135,14 @@ describe('CIBA (poll mode)', () => {
     const started = await start('tel:+34600000005', `openid ${MARKETING} ${ROAMING}`)
     assert.equal(started.status, 200)
     const id = started.body.auth_req_id
-    await sleep(1050)
+    // The first poll may come at once: the interval is the time between polls (CIBA §7.3).
     assert.equal((await poll(id)).body.error, 'authorization_pending')
     const fast = await poll(id)
     assert.equal(fast.status, 400)
     assert.equal(fast.body.error, 'slow_down')
+    assert.equal(fast.body.error_description, 'poll at most every 6 seconds')
+    // Still too soon for the grown interval: slow_down again, and it grows again.
+    assert.equal((await poll(id)).body.error_description, 'poll at most every 11 seconds')
     const pending = await gw.admin('GET', '/admin/v1/authorizations?status=pending')
     const mine = pending.body.find((p: { authReqId: string }) => p.authReqId === id)
     assert.deepEqual(
@@ -150,7 +153,7 @@ describe('CIBA (poll mode)', () => {
       (await gw.admin('POST', `/admin/v1/authorizations/${id}/approve`)).body.status,
       'approved',
     )
-    await sleep(6100) // slow_down grew the interval to 6 s
+    // slow_down only ever answers a pending request: once approved, the next poll gets tokens.
     const tokens = await poll(id)
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
     const consents = await gw.admin('GET', '/admin/v1/consents?phoneNumber=%2B34600000005')
@@ -160,6 +163,23 @@ describe('CIBA (poll mode)', () => {
     const again = await start('tel:+34600000005', `openid ${MARKETING} ${ROAMING}`)
     await sleep(1050)
     assert.equal((await poll(again.body.auth_req_id)).status, 200)
+  })
+
+  it('slow_down counts only polls by the authenticated client that owns the request', async () => {
+    // A purpose the device has not consented to (the test above gave consent to MARKETING).
+    const started = await start('tel:+34600000005', `openid dpv:DirectMarketing ${ROAMING}`)
+    assert.equal(started.status, 200, JSON.stringify(started.body))
+    const id = started.body.auth_req_id
+    const grant = { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: id }
+    for (const credentials of [DEMO_WRONG, UNKNOWN]) {
+      const refused = await form(gw, '/oauth2/token', grant, credentials)
+      assert.equal(refused.status, 401)
+      assert.equal(refused.body.error, 'invalid_client')
+    }
+    // The refused polls above did not count: the owner's first poll is not too soon.
+    assert.equal((await poll(id)).body.error, 'authorization_pending')
+    assert.equal((await poll(id)).body.error, 'slow_down')
+    await gw.admin('POST', `/admin/v1/authorizations/${id}/deny`)
   })
 
   it('consent denied → access_denied; revoked → new requests wait again and refresh tokens stop', async () => {
