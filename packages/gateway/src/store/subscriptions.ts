@@ -44,6 +44,12 @@ export interface SubscriptionRepository {
   dueToEnd(at: string): Promise<SubscriptionRow[]>
   /** How many subscriptions of an app have not ended (`ended_at` unset), whatever their status. */
   countLive(clientId: string): Promise<number>
+  /**
+   * Holds the app's subscription count until the transaction ends, so that concurrent creates of
+   * one app count one after the other (a PostgreSQL advisory lock per app; SQLite runs one
+   * transaction at a time). Call it in a transaction, before `countLive`.
+   */
+  lockApp(clientId: string): Promise<void>
 }
 
 export interface NotificationRepository {
@@ -151,6 +157,12 @@ export function subscriptionRepository(
         .where('status', 'in', LIVE_STATUSES)
         .where((eb) => eb.or([eb('expires_at', '<=', at), eb('sink_expires_at', '<=', at)]))
         .execute(),
+    async lockApp(clientId) {
+      if (dialect !== 'postgres') return
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`subscriptions:${clientId}`}, 0))`.execute(
+        db,
+      )
+    },
     async countLive(clientId) {
       // One count over the app's rows (index subscriptions_client); PostgreSQL answers a bigint.
       const { n } = await db

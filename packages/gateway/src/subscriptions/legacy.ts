@@ -10,7 +10,13 @@ import { specOperationAt } from '../specs/catalog.js'
 import { newId } from '../store/store.js'
 import type { SubscriptionRow } from '../store/subscriptions.js'
 import { legacyDeviceStatus as api } from './apis.js'
-import { ownSubscription, visible, type SubscriptionDeps } from './service.js'
+import {
+  ensureQuota,
+  insertWithinQuota,
+  ownSubscription,
+  visible,
+  type SubscriptionDeps,
+} from './service.js'
 
 interface CreateSubscription {
   subscriptionDetail: { device: RequestDevice; type: string }
@@ -57,6 +63,9 @@ export function legacySubscriptionRoutes(
     deps.guard,
     specOperationAt('device-status', 'POST', '/subscriptions'),
     async ({ auth, body }) => {
+      // v0.5.1 declares no 429, but the quota bounds an app's subscriptions across every API:
+      // this one is no way around it (CAMARA's generic 429 QUOTA_EXCEEDED).
+      await ensureQuota(deps, deps.store, auth.clientId)
       const problem = await checkSink(body.webhook.notificationUrl, deps.sinkPolicy)
       if (problem !== undefined)
         throw new CamaraError('INVALID_ARGUMENT', `webhook.notificationUrl: ${problem}`)
@@ -113,7 +122,7 @@ export function legacySubscriptionRoutes(
         termination_reason: null,
         created_at: now,
       }
-      await deps.store.subscriptions.insert(row)
+      await deps.store.transaction((store) => insertWithinQuota(deps, store, row))
       return legacyView(row)
     },
     { status: 201, preValidation: fillFromToken },

@@ -85,6 +85,34 @@ function checkCredential(
   return { accessToken, accessTokenExpiresUtc }
 }
 
+/** 429 QUOTA_EXCEEDED when the app already holds `quota` live subscriptions. */
+export async function ensureQuota(
+  deps: Pick<SubscriptionDeps, 'quota'>,
+  store: Store,
+  clientId: string,
+): Promise<void> {
+  if ((await store.subscriptions.countLive(clientId)) >= deps.quota) {
+    throw new CamaraError(
+      'QUOTA_EXCEEDED',
+      `Out of resource quota: an application may hold at most ${deps.quota} subscriptions.`,
+    )
+  }
+}
+
+/**
+ * Inserts a new subscription in `store`'s transaction if its app is still under the quota, counted
+ * under the app's lock: concurrent creates cannot pass the cap together.
+ */
+export async function insertWithinQuota(
+  deps: Pick<SubscriptionDeps, 'quota'>,
+  store: Store,
+  row: SubscriptionRow,
+): Promise<void> {
+  await store.subscriptions.lockApp(row.client_id)
+  await ensureQuota(deps, store, row.client_id)
+  await store.subscriptions.insert(row)
+}
+
 /** `POST /subscriptions`: validates, identifies the device, stores, and sends the initial event if asked. */
 export async function createSubscription(
   deps: SubscriptionDeps,
@@ -102,14 +130,8 @@ export async function createSubscription(
     )
   }
   // The quota comes first after the scope: an app at its cap learns that before anything else is
-  // checked or resolved. Count and insert are not one transaction, so concurrent creates may pass
-  // the cap by a few; it bounds an app's footprint, it is not an exact count.
-  if ((await deps.store.subscriptions.countLive(auth.clientId)) >= deps.quota) {
-    throw new CamaraError(
-      'QUOTA_EXCEEDED',
-      `Out of resource quota: an application may hold at most ${deps.quota} subscriptions.`,
-    )
-  }
+  // checked or resolved. It is counted again, under the app's lock, where the row is inserted.
+  await ensureQuota(deps, deps.store, auth.clientId)
   if (body.protocol !== 'HTTP') throw new CamaraError('INVALID_PROTOCOL', 'Only HTTP is supported')
   const credential = checkCredential(body.sinkCredential)
   const sinkProblem = await checkSink(body.sink, deps.sinkPolicy)
@@ -195,7 +217,7 @@ export async function createSubscription(
     created_at: now,
   }
   await deps.store.transaction(async (store) => {
-    await store.subscriptions.insert(row)
+    await insertWithinQuota(deps, store, row)
     // subscription-started first: the sink's line delivers it before the initial event.
     await announceStart({ store, source: deps.source }, row)
     if (config.initialEvent === true && api.supportsInitialEvent) {

@@ -83,4 +83,47 @@ describe('subscription quota (SUBSCRIPTION_QUOTA): 429 QUOTA_EXCEEDED past the l
     assert.equal(again.status, 201, JSON.stringify(again.body))
     assert.equal((await reachability(token)).status, 429)
   })
+
+  it('concurrent creates cannot pass the cap together', async () => {
+    const token = await gw.token2(SCOPES, { clientId: 'quota-race-app' })
+    const statuses = (await Promise.all(Array.from({ length: 8 }, () => roaming(token)))).map(
+      (r) => r.status,
+    )
+    assert.deepEqual(
+      statuses.toSorted((a, b) => a - b),
+      [201, 201, 429, 429, 429, 429, 429, 429],
+    )
+    assert.equal(await gw.store.subscriptions.countLive('quota-race-app'), 2)
+  })
+
+  it('the legacy device-status v0.5.1 subscriptions count against the same quota', async () => {
+    const token = await gw.token2(
+      `${SCOPES} device-status:subscriptions:create device-status:subscriptions:read`,
+      { clientId: 'quota-legacy-app' },
+    )
+    const legacy = () =>
+      gw.post(
+        '/device-status/v0/subscriptions',
+        {
+          subscriptionDetail: {
+            device: { phoneNumber: '+34600000001' },
+            type: 'org.camaraproject.device-status.v0.roaming-status',
+          },
+          webhook: { notificationUrl: sink.url },
+        },
+        token,
+      )
+    const first = await legacy()
+    assert.equal(first.status, 201, JSON.stringify(first.body))
+    assert.equal((await roaming(token)).status, 201)
+    const refused = await legacy()
+    assert.equal(refused.status, 429)
+    assert.equal(refused.body.code, 'QUOTA_EXCEEDED')
+    assert.equal((await roaming(token)).status, 429)
+    const concurrent = await Promise.all([legacy(), legacy(), roaming(token)])
+    assert.deepEqual(
+      concurrent.map((r) => r.status),
+      [429, 429, 429],
+    )
+  })
 })
