@@ -39,10 +39,12 @@ function scenariosOf(feature: string): Scenario[] {
 
 /** The titles of the `it()` / `test()` calls of a source file, with whether they are skipped. */
 function titlesOf(source: string): { title: string; skipped: boolean }[] {
-  const call = /\b(?:it|test)(\.(?:only|skip|todo))?\(\s*(['"`])((?:\\.|(?!\2)[^\\])*)\2/g
+  // `it.skip(…)`, `it.todo(…)`, or an options object with skip or todo: `it('…', { skip: … }, fn)`.
+  const call =
+    /\b(?:it|test)(\.(?:only|skip|todo))?\(\s*(['"`])((?:\\.|(?!\2)[^\\])*)\2(\s*,\s*\{[^}]*\b(?:skip|todo)\b)?/g
   return [...source.matchAll(call)].map((m) => ({
     title: (m[3] ?? '').replace(/\\(.)/g, '$1'),
-    skipped: m[1] === '.skip' || m[1] === '.todo',
+    skipped: m[1] === '.skip' || m[1] === '.todo' || m[4] !== undefined,
   }))
 }
 
