@@ -12,14 +12,14 @@ export function rateLimitRepository(
   db: Kysely<Database> | Transaction<Database>,
 ): RateLimitRepository {
   return {
-    async hit(key, window) {
+    async hit(key, window, count = 1) {
       const row = await db
         .insertInto('rate_limit_windows')
-        .values({ key, window, count: 1 })
+        .values({ key, window, count })
         .onConflict((oc) =>
           oc
             .columns(['key', 'window'])
-            .doUpdateSet({ count: sql<number>`rate_limit_windows.count + 1` }),
+            .doUpdateSet({ count: sql<number>`rate_limit_windows.count + ${count}` }),
         )
         .returning('count')
         .executeTakeFirstOrThrow()
