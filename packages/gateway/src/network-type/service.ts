@@ -6,7 +6,7 @@ import {
   V1_IDENTIFIERS,
   type RequestDevice,
 } from '../device/identify.js'
-import type { NetworkType } from '../network/device.js'
+import { connectedNetworkType, type NetworkType } from '../network/device.js'
 import type { NetworkPort } from '../network/port.js'
 
 /** `ConnectedNetworkTypeResponse` of connected-network-type 0.2.0. */
@@ -29,8 +29,9 @@ export async function retrieveConnectedNetworkType(
   ensureServiceAvailable(device, 'connected-network-type')
   const response: ConnectedNetworkTypeResponse = {
     lastStatusTime: device.statusTime.networkType,
-    // UNKNOWN: "the connection technology can not be determined" (not on a mobile network).
-    connectedNetworkType: device.networkType ?? 'UNKNOWN',
+    // UNKNOWN: "the connection technology can not be determined" (not reachable, or not on a
+    // mobile network).
+    connectedNetworkType: connectedNetworkType(device) ?? 'UNKNOWN',
   }
   return deviceResponse === undefined ? response : withDevice(deviceResponse, response)
 }

@@ -47,6 +47,18 @@ export interface NetworkDevice {
   updatedAt: string
 }
 
+/**
+ * The technology a device is connected to the mobile network with: its `networkType` while it is
+ * reachable, `null` when it is not connected (connectivity `[]`) or on no mobile network. What
+ * connected-network-type answers (`null` is `UNKNOWN`, test `connected_network_type_02`) and what
+ * its `network-type` events and status time follow.
+ */
+export function connectedNetworkType(
+  device: Pick<NetworkDevice, 'connectivity' | 'networkType'>,
+): NetworkType | null {
+  return device.connectivity.length === 0 ? null : device.networkType
+}
+
 /** How an API request or a login hint points at a device. */
 export type DeviceSelector =
   | { kind: 'phoneNumber'; phoneNumber: string }

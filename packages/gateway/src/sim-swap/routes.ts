@@ -5,11 +5,13 @@ import { registerOperation } from '../http/operation.js'
 import { specOperation } from '../specs/catalog.js'
 import { checkSimSwap, retrieveSimSwapDate, type SimSwapDeps } from './service.js'
 
-/** sim-swap test 400.2: `maxAge` outside 1..2400 is OUT_OF_RANGE, other schema errors INVALID_ARGUMENT. */
+/**
+ * sim-swap tests 400.1 and 400.2: `maxAge` above 2400 is OUT_OF_RANGE; any other schema error,
+ * a `maxAge` below 1 included, is INVALID_ARGUMENT.
+ */
 function maxAgeRange(error: FastifyError): CamaraCode | undefined {
   const first = (error.validation as { instancePath?: string; keyword?: string }[] | undefined)?.[0]
-  return first?.instancePath === '/maxAge' &&
-    (first.keyword === 'maximum' || first.keyword === 'minimum')
+  return first?.instancePath === '/maxAge' && first.keyword === 'maximum'
     ? 'OUT_OF_RANGE'
     : undefined
 }

@@ -32,6 +32,14 @@ async function subscriberDevice(
 }
 
 /**
+ * The latest change of the SIM bound to the number: its latest swap, else its activation ("a new
+ * subscription is considered as a SIM swap as well", sim-swap 2.1.0); `null` without a SIM.
+ */
+function latestSimChange(device: NetworkDevice): string | null {
+  return device.simSwappedAt ?? device.simActivatedAt
+}
+
+/**
  * `POST /sim-swap/v2/retrieve-date`: the latest SIM change, or the activation date when the SIM
  * was never swapped; `null` for a number without a SIM, and `null` plus `monitoredPeriod` when
  * the change lies before the operator's legal window.
@@ -41,7 +49,7 @@ export async function retrieveSimSwapDate(
   input: { auth: AuthContext; body: { phoneNumber?: string } },
 ): Promise<SimSwapInfo> {
   const device = await subscriberDevice(deps, input.auth, input.body.phoneNumber)
-  const latest = device.simSwappedAt ?? device.simActivatedAt
+  const latest = latestSimChange(device)
   if (latest === null) return { latestSimChange: null }
   if (deps.monitoredPeriod !== undefined) {
     const windowStart = deps.clock().getTime() - deps.monitoredPeriod * 86_400_000
@@ -51,7 +59,7 @@ export async function retrieveSimSwapDate(
   return { latestSimChange: latest }
 }
 
-/** `POST /sim-swap/v2/check`: was the SIM swapped in the last `maxAge` hours (default 240)? */
+/** `POST /sim-swap/v2/check`: did the SIM change (swap or activation) in the last `maxAge` hours (default 240)? */
 export async function checkSimSwap(
   deps: SimSwapDeps,
   input: { auth: AuthContext; body: { phoneNumber?: string; maxAge?: number } },
@@ -64,7 +72,8 @@ export async function checkSimSwap(
     )
   }
   const device = await subscriberDevice(deps, input.auth, input.body.phoneNumber)
-  if (device.simSwappedAt === null) return { swapped: false }
+  const latest = latestSimChange(device)
+  if (latest === null) return { swapped: false }
   const since = deps.clock().getTime() - maxAge * 3_600_000
-  return { swapped: Date.parse(device.simSwappedAt) >= since }
+  return { swapped: Date.parse(latest) >= since }
 }

@@ -1,5 +1,10 @@
 import type { CamaraCode } from '../http/camara-error.js'
-import type { DeviceApi, NetworkDevice, NetworkEvent } from '../network/device.js'
+import {
+  connectedNetworkType,
+  type DeviceApi,
+  type NetworkDevice,
+  type NetworkEvent,
+} from '../network/device.js'
 import { countryNamesForMcc } from '../network/mcc.js'
 
 /** Event data before `subscriptionId` and `device` are added. */
@@ -142,7 +147,7 @@ const networkType: SubscriptionApi = {
   },
   initialEvent(type, device) {
     return type === 'network-type-changed'
-      ? { connectedNetworkType: device.networkType ?? 'UNKNOWN' }
+      ? { connectedNetworkType: connectedNetworkType(device) ?? 'UNKNOWN' }
       : undefined
   },
 }

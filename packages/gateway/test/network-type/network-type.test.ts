@@ -51,4 +51,23 @@ describe('connected-network-type 0.2.0 getConnectedNetworkType', () => {
     await setNetworkType(null)
     assert.equal((await retrieve()).connectedNetworkType, 'UNKNOWN')
   })
+
+  it('02: not connected to any network (unreachable) → UNKNOWN, whatever its radio', async () => {
+    await setNetworkType('4G')
+    const before = await retrieve()
+    assert.equal(before.connectedNetworkType, '4G')
+    const original = (await gw.admin('GET', '/network/v1/devices/+34600000003')).body
+    try {
+      await gw.admin('PATCH', '/network/v1/devices/+34600000003', { connectivity: [] })
+      const off = await retrieve()
+      assert.equal(off.connectedNetworkType, 'UNKNOWN')
+      assert.ok(off.lastStatusTime > before.lastStatusTime, 'the status time moved')
+      await gw.admin('PATCH', '/network/v1/devices/+34600000003', { connectivity: ['SMS'] })
+      assert.equal((await retrieve()).connectedNetworkType, '4G', 'reachable again')
+    } finally {
+      await gw.admin('PATCH', '/network/v1/devices/+34600000003', {
+        connectivity: original.connectivity,
+      })
+    }
+  })
 })

@@ -72,15 +72,30 @@ describe('sim-swap 2.1.0', () => {
     assertError(await check({ phoneNumber: phone(5) }, t3), 422, 'UNNECESSARY_IDENTIFIER')
   })
 
+  it('a new SIM counts as a swap: activated within maxAge, never swapped → true', async () => {
+    // sim-swap 2.1.0: "New subscription is considered as a SIM swap as well".
+    await gw.admin('PUT', '/network/v1/devices/+34610008888', { simActivatedAt: hoursAgo(30) })
+    assert.deepEqual((await check({ phoneNumber: '+34610008888' })).body, { swapped: true })
+    assert.deepEqual((await check({ phoneNumber: '+34610008888', maxAge: 31 })).body, {
+      swapped: true,
+    })
+    assert.deepEqual((await check({ phoneNumber: '+34610008888', maxAge: 29 })).body, {
+      swapped: false,
+    })
+    // A number without a SIM has had no change.
+    assert.deepEqual((await check({ phoneNumber: '+34600000008' })).body, { swapped: false })
+  })
+
   it('check 400.1: maxAge not schema-compliant → 400 INVALID_ARGUMENT', async () => {
-    for (const maxAge of ['240', 1.5, null, true]) {
+    // Below the schema's minimum of 1 too: OUT_OF_RANGE is for a maxAge above the limit (400.2).
+    for (const maxAge of ['240', 1.5, null, true, 0, -1]) {
       assertError(await check({ phoneNumber: phone(5), maxAge }), 400, 'INVALID_ARGUMENT')
     }
   })
 
-  it('check 400.2: maxAge 100000 (or 0) → 400 OUT_OF_RANGE', async () => {
+  it('check 400.2: maxAge 100000 (above 2400) → 400 OUT_OF_RANGE', async () => {
     assertError(await check({ phoneNumber: phone(5), maxAge: 100000 }), 400, 'OUT_OF_RANGE')
-    assertError(await check({ phoneNumber: phone(5), maxAge: 0 }), 400, 'OUT_OF_RANGE')
+    assertError(await check({ phoneNumber: phone(5), maxAge: 2401 }), 400, 'OUT_OF_RANGE')
   })
 
   it('retrieve-date 01/02: the latest swap date', async () => {

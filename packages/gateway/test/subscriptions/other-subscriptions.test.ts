@@ -209,8 +209,12 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     )
     assert.equal(res.status, 201, JSON.stringify(res.body))
     await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: '5G' })
+    // Unreachable, the device is on no network (UNKNOWN); reachable again, back on 5G.
+    const { connectivity } = (await gw.admin('GET', '/network/v1/devices/+34600000002')).body
+    await gw.admin('PATCH', '/network/v1/devices/+34600000002', { connectivity: [] })
+    await gw.admin('PATCH', '/network/v1/devices/+34600000002', { connectivity })
     await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: null })
-    const [started, ...events] = await eventsOf(sink, res.body.id, 1 + 3)
+    const [started, ...events] = await eventsOf(sink, res.body.id, 1 + 5)
     // subscription-started first, naming the device as the request did, like the other events.
     assert.equal(started?.body.type, prefix + 'subscription-started')
     assert.deepEqual(started?.body.data, {
@@ -225,7 +229,7 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     )
     assert.deepEqual(
       events.map((e) => e.body.data.connectedNetworkType),
-      ['4G', '5G', 'UNKNOWN'],
+      ['4G', '5G', 'UNKNOWN', '5G', 'UNKNOWN'],
     )
     assert.deepEqual(events[0]?.body.data.device, {
       ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' },

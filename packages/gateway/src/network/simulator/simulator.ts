@@ -1,7 +1,13 @@
 import { CamaraError } from '../../http/camara-error.js'
 import { newId, type Store } from '../../store/store.js'
 import { countryNamesForMcc } from '../mcc.js'
-import type { DeviceSelector, NetworkDevice, NetworkEvent, NetworkEventType } from '../device.js'
+import {
+  connectedNetworkType,
+  type DeviceSelector,
+  type NetworkDevice,
+  type NetworkEvent,
+  type NetworkEventType,
+} from '../device.js'
 import type { Clock, NetworkPort } from '../port.js'
 import type { DeviceStateInput } from './state-schema.js'
 
@@ -108,7 +114,7 @@ function applyState(base: NetworkDevice, input: DeviceStateInput, now: string): 
   if (input.consentPolicy !== undefined) next.consentPolicy = input.consentPolicy
   if (next.roamingCountryCode !== base.roamingCountryCode) next.statusTime.roaming = now
   if (next.connectivity.join() !== base.connectivity.join()) next.statusTime.connectivity = now
-  if (next.networkType !== base.networkType) next.statusTime.networkType = now
+  if (connectedNetworkType(next) !== connectedNetworkType(base)) next.statusTime.networkType = now
   return next
 }
 
@@ -196,12 +202,13 @@ export function eventsOfChange(
       ),
     )
   }
-  if (before.networkType !== after.networkType) {
+  // The connected type: a device that stops being reachable is no longer on any technology.
+  if (connectedNetworkType(before) !== connectedNetworkType(after)) {
     events.push(
       event(
         'network-type',
-        { networkType: before.networkType },
-        { networkType: after.networkType },
+        { networkType: connectedNetworkType(before) },
+        { networkType: connectedNetworkType(after) },
       ),
     )
   }
@@ -322,7 +329,10 @@ function restamp(before: NetworkDevice, after: NetworkDevice, now: string): Netw
         before.connectivity.join() === after.connectivity.join()
           ? before.statusTime.connectivity
           : now,
-      networkType: before.networkType === after.networkType ? before.statusTime.networkType : now,
+      networkType:
+        connectedNetworkType(before) === connectedNetworkType(after)
+          ? before.statusTime.networkType
+          : now,
     },
   }
 }
