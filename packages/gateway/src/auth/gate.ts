@@ -11,14 +11,24 @@ export interface GateDeps {
   legalBases: Readonly<Record<string, LegalBasis>>
 }
 
+/**
+ * The credentials of an HTTP Basic `Authorization` header; the scheme is case-insensitive (RFC
+ * 9110 §11.1), as oidc-provider reads it.
+ */
+function basicCredentials(authorization: string | undefined): string | undefined {
+  const [scheme, credentials] = authorization?.split(' ') ?? []
+  return scheme?.toLowerCase() === 'basic' ? (credentials ?? '') : undefined
+}
+
 /** The client a token or backchannel request comes from, without authenticating it (the provider does). */
 export function claimedClientId(
   params: Params,
   authorization: string | undefined,
 ): string | undefined {
   if (params['client_id'] !== undefined) return params['client_id']
-  if (authorization?.startsWith('Basic ') === true) {
-    const decoded = Buffer.from(authorization.slice(6), 'base64').toString()
+  const basic = basicCredentials(authorization)
+  if (basic !== undefined) {
+    const decoded = Buffer.from(basic, 'base64').toString()
     const colon = decoded.indexOf(':')
     if (colon > 0) {
       try {
@@ -62,7 +72,7 @@ export function takeHeldProfileError(request: object): OAuthProfileError | undef
 }
 
 function usesSecret(params: Params, authorization: string | undefined): boolean {
-  return params['client_secret'] !== undefined || authorization?.startsWith('Basic ') === true
+  return params['client_secret'] !== undefined || basicCredentials(authorization) !== undefined
 }
 
 /**

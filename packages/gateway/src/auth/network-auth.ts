@@ -23,9 +23,29 @@ function plainAddress(address: string): string {
 }
 
 /**
+ * The client's address in `x-forwarded-for`: the rightmost hop that is not a trusted proxy. Each
+ * proxy appends the address it received the request from, so everything left of that hop was
+ * written by the client itself and proves nothing.
+ */
+function clientHop(
+  header: string | string[] | undefined,
+  trustedProxies: readonly string[],
+): string | undefined {
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((hop) => plainAddress(hop.trim()))
+    .filter((hop) => hop !== '')
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i]
+    if (hop !== undefined && !trustedProxies.includes(hop)) return hop
+  }
+  return undefined
+}
+
+/**
  * Network-based authentication (CAMARA ICM: the device is the one the request comes from): the
  * source IP and port matched against the network's devices, or, from a trusted proxy, its
- * header enrichment (`x-msisdn` with the subscriber's number, or the first `x-forwarded-for` hop).
+ * header enrichment (`x-msisdn` with the subscriber's number, or the client's `x-forwarded-for` hop).
  */
 export async function authenticateByNetwork(
   deps: { store: Store; config: NetworkAuthConfig },
@@ -38,9 +58,9 @@ export async function authenticateByNetwork(
     if (msisdn !== undefined && msisdn !== '') {
       return deps.store.devices.byPhoneNumber(msisdn.startsWith('+') ? msisdn : `+${msisdn}`)
     }
-    const forwarded = first(origin.headers['x-forwarded-for'])?.split(',')[0]?.trim()
-    if (forwarded !== undefined && forwarded !== '') {
-      address = plainAddress(forwarded)
+    const forwarded = clientHop(origin.headers['x-forwarded-for'], deps.config.trustedProxies)
+    if (forwarded !== undefined) {
+      address = forwarded
       port = undefined
     }
   }

@@ -349,7 +349,8 @@ describe('network-based authentication behind a trusted proxy (TRUSTED_PROXIES)'
   let gw: TestGateway
   let config: client.Configuration
   before(async () => {
-    gw = await startTestGateway({ TRUSTED_PROXIES: '127.0.0.1' })
+    // This test client stands for the outer proxy (127.0.0.1); 10.1.1.1 is a proxy behind it.
+    gw = await startTestGateway({ TRUSTED_PROXIES: '127.0.0.1,10.1.1.1' })
     config = await demoApp(gw)
   })
   after(() => gw.close())
@@ -380,8 +381,17 @@ describe('network-based authentication behind a trusted proxy (TRUSTED_PROXIES)'
     assert.equal((await signIn({ 'x-msisdn': '+34600000002' })).countryCode, 262)
   })
 
-  it("x-forwarded-for: the device's public address behind the proxy", async () => {
+  it("x-forwarded-for: the device's public address behind the proxies", async () => {
     assert.equal((await signIn({ 'x-forwarded-for': '84.125.93.20, 10.1.1.1' })).countryCode, 262)
+  })
+
+  it('x-forwarded-for: hops a client wrote left of its own address prove nothing', async () => {
+    // A client at 198.51.100.7 sent "X-Forwarded-For: 84.125.93.20"; the proxy appended its address.
+    const spoofed = await signIn({ 'x-forwarded-for': '84.125.93.20, 198.51.100.7' })
+    assert.ok('page' in spoofed, JSON.stringify(spoofed))
+    assert.match(spoofed.page, /Which device is making this request/)
+    const behindInner = await signIn({ 'x-forwarded-for': '84.125.93.20, 198.51.100.7, 10.1.1.1' })
+    assert.ok('page' in behindInner, JSON.stringify(behindInner))
   })
 
   it('enrichment naming no device: the sandbox picker, as without a header', async () => {

@@ -125,6 +125,22 @@ describe('strict profile mode: private_key_jwt, and the vendor forms refused', (
     )
     assert.equal(res.status, 401)
     assert.equal(res.body.error, 'invalid_client')
+    // The Basic scheme is case-insensitive, for the profile checks as for the provider.
+    for (const scheme of ['basic', 'BASIC']) {
+      const other = await fetch(`${gw.url}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `${scheme} ${Buffer.from(secretApp.join(':')).toString('base64')}`,
+        },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          scope: `${FRAUD} ${ROAMING}`,
+        }).toString(),
+      })
+      assert.equal(other.status, 401, scheme)
+      assert.equal(((await other.json()) as { error: string }).error, 'invalid_client')
+    }
   })
 
   it('an assertion signed by another key or a wrong secret is invalid_client, whatever else is wrong', async () => {
