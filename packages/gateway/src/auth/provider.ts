@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto'
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider'
+import Provider, {
+  errors,
+  interactionPolicy,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider'
 import type { Store } from '../store/store.js'
 import { allApiScopes } from './api-scopes.js'
 import { DEMO_APP, type AppSettings } from './apps.js'
@@ -73,6 +78,26 @@ function asProviderError(error: OAuthProfileError): Error {
  * refresh tokens only with `offline_access` and rotated, DPoP, pairwise subjects, RFC 9068 JWT
  * access tokens signed with the gateway's keys.
  */
+/**
+ * oidc-provider's interaction policy, plus one login check: accounts are pairwise per app
+ * (`findAccount`), so a browser signed in for one app has no account for the next one. That app
+ * signs the subscriber in again instead of going on without an account.
+ */
+function interactionPolicyOf(): interactionPolicy.Prompt[] {
+  const policy = interactionPolicy.base()
+  policy
+    .get('login')
+    ?.checks.add(
+      new interactionPolicy.Check(
+        'account_of_another_app',
+        'The signed-in subscriber must be identified again for this app',
+        (ctx) => ctx.oidc.session?.accountId !== undefined && ctx.oidc.account === undefined,
+      ),
+      0,
+    )
+  return policy
+}
+
 export function createProvider(deps: ProviderDeps): Provider {
   const { store, keyring, issuer } = deps
   const resource = apiResource(issuer)
@@ -125,7 +150,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     // CAMARA ICM: PKCE is RECOMMENDED. Strict mode requires it; vendor-compatible apps may omit
     // it, as the vendor's published frontend samples do (state and nonce still apply).
     pkce: { required: (_ctx, client) => clientMode(client) === 'strict' },
-    interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: async (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyOf(),
+    },
     allowOmittingSingleRegisteredRedirectUri: true,
     conformIdTokenClaims: true,
     // Accounts are pairwise subjects: one per app and device (auth/access-token.ts), so every

@@ -4,7 +4,7 @@ import * as client from 'openid-client'
 import { assertError } from '../helpers/device-api-suite.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { UserAgent, formOf } from './browser.js'
-import { DEMO, FRAUD, MARKETING, demoApp, form } from './helpers.js'
+import { DEMO, FRAUD, MARKETING, demoApp, discover, form } from './helpers.js'
 
 const REDIRECT = 'http://localhost:3000/callback'
 const ROAMING = 'device-roaming-status:read'
@@ -342,6 +342,77 @@ describe('Authorization Code flow with network-based authentication', () => {
       403,
       'PERMISSION_DENIED',
     )
+  })
+})
+
+describe('Authorization Code flow: two apps in one browser', () => {
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway()
+  })
+  after(() => gw.close())
+
+  it('the second app signs the subscriber in again (accounts are pairwise per app), no error', async () => {
+    const second = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'second app',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['authorization_code'],
+      redirectUris: ['http://localhost:4000/cb'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      mode: 'compatible',
+    })
+    assert.equal(second.status, 201, JSON.stringify(second.body))
+    const apps: [client.Configuration, string][] = [
+      [await demoApp(gw), REDIRECT],
+      [
+        await discover(
+          gw,
+          second.body.clientId,
+          client.ClientSecretBasic(second.body.clientSecret),
+        ),
+        'http://localhost:4000/cb',
+      ],
+    ]
+    const agent = new UserAgent(gw.url) // one cookie jar for both apps
+    const subjects: string[] = []
+    for (const [config, redirectUri] of apps) {
+      const codeVerifier = client.randomPKCECodeVerifier()
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri,
+        scope: `openid ${FRAUD} ${ROAMING}`,
+        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        state: 'two-apps',
+      })
+      const picker = await agent.follow(url.href)
+      assert.ok('page' in picker, JSON.stringify(picker))
+      assert.match(picker.page, /Which device is making this request/)
+      let done = await agent.follow(formOf(picker.page).action, {
+        form: { phoneNumber: '+34600000002' },
+      })
+      if ('page' in done && /Submitting Callback/.test(done.page)) {
+        // The provider ends the first app's sign-in before the second one's (a form that a
+        // browser's script submits at once), then resumes the authorization.
+        const hidden = Object.fromEntries(
+          [...done.page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map(
+            (m) => [m[1] ?? '', m[2] ?? ''],
+          ),
+        )
+        done = await agent.follow(formOf(done.page).action, { form: hidden })
+      }
+      assert.ok('url' in done, JSON.stringify(done))
+      const tokens = await client.authorizationCodeGrant(
+        config,
+        done.url,
+        { pkceCodeVerifier: codeVerifier, expectedState: 'two-apps' },
+        { redirect_uri: redirectUri },
+      )
+      subjects.push(tokens.claims()?.sub ?? '')
+      const res = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)
+      assert.equal(res.body.countryCode, 262)
+    }
+    assert.notEqual(subjects[0], subjects[1], 'a pairwise subject per app')
   })
 })
 
