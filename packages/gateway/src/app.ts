@@ -15,7 +15,6 @@ import { correlatorOf, registerCorrelator } from './http/correlator.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { deferredChildLogger } from './http/request-logger.js'
 import { rateLimiter, sharedRateLimiter } from './http/rate-limit.js'
-import { proofReplayCache } from './http/dpop.js'
 import './http/types.js'
 import type { Clock, NetworkPort } from './network/port.js'
 import { simulatorRoutes } from './network/simulator/routes.js'
@@ -194,7 +193,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ? sharedRateLimiter(deps.store, deps.config.rateLimitPerSecond)
         : rateLimiter(deps.config.rateLimitPerSecond),
     issuer: deps.config.issuer,
-    dpopReplay: proofReplayCache(),
+    dpopReplay: (key: string, expiresAt: number) =>
+      deps.store.oidcModels.claimOnce('DPoPProof', key, expiresAt),
   }
   roamingRoutes(app, { guard, network: deps.network })
   reachabilityRoutes(app, { guard, network: deps.network })

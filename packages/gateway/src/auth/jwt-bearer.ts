@@ -78,19 +78,10 @@ export async function jwtBearerGrant(
     )
   }
   const jti = String(payload['jti'])
-  if ((await deps.store.oidcModels.find('JwtBearerAssertion', `${iss}:${jti}`)) !== undefined) {
+  // Recorded in one statement, so that two instances cannot both accept the same assertion.
+  if (!(await deps.store.oidcModels.claimOnce('JwtBearerAssertion', `${iss}:${jti}`, exp + 60))) {
     throw new OAuthProfileError('invalid_grant', 'the assertion was already used')
   }
-  await deps.store.oidcModels.upsert({
-    model: 'JwtBearerAssertion',
-    id: `${iss}:${jti}`,
-    payload: '{}',
-    grant_id: null,
-    user_code: null,
-    uid: null,
-    expires_at: exp + 60,
-    consumed_at: null,
-  })
 
   const scopeClaim = typeof payload['scope'] === 'string' ? payload['scope'] : undefined
   const scope = rewriteVendorScopes({ scope: scopeClaim }, settings.mode === 'compatible')['scope']

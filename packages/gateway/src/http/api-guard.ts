@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidTokenError, type TokenVerifier } from '../auth/access-token.js'
 import { CamaraError } from './camara-error.js'
-import { DPoPProofError, verifyDPoPProof, type proofReplayCache } from './dpop.js'
+import { DPoPProofError, verifyDPoPProof, type ProofReplay } from './dpop.js'
 import type { RateLimiter } from './rate-limit.js'
 
 export interface GuardDeps {
@@ -9,7 +9,8 @@ export interface GuardDeps {
   rateLimiter: RateLimiter
   /** Base URL the gateway is reached at, for DPoP `htu` checks. */
   issuer: string
-  dpopReplay: ReturnType<typeof proofReplayCache>
+  /** Shared record of DPoP proofs seen (replays are refused on every instance). */
+  dpopReplay: ProofReplay
 }
 
 const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i

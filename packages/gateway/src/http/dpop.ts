@@ -10,22 +10,15 @@ export class DPoPProofError extends Error {
 
 const ALGS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA']
 
-/** Remembers proof `jti`s for their window, so a proof cannot be replayed (RFC 9449 §11.1). */
-export function proofReplayCache(windowMs = 300_000, max = 100_000) {
-  const seen = new Map<string, number>()
-  return {
-    /** False when the jti was already seen within the window. */
-    add(jti: string, now: number): boolean {
-      for (const [key, at] of seen) {
-        if (now - at <= windowMs && seen.size < max) break
-        seen.delete(key)
-      }
-      if (seen.has(jti)) return false
-      seen.set(jti, now)
-      return true
-    },
-  }
-}
+/** How long a proof is accepted around its `iat` (CAMARA ICM: 300 s). */
+const PROOF_WINDOW_S = 300
+
+/**
+ * Records a proof's `jti` (keyed by the proof key) until `expiresAt`, epoch seconds: true the
+ * first time, false for a replay. It must be shared by every instance (the gateway keeps it in the
+ * store), or a proof captured on one could be replayed on another.
+ */
+export type ProofReplay = (key: string, expiresAt: number) => Promise<boolean>
 
 /**
  * Verifies a DPoP proof presented with a DPoP-bound access token (RFC 9449 §4.3, §7.1): a
@@ -39,7 +32,7 @@ export async function verifyDPoPProof(input: {
   url: string
   accessToken: string
   jkt: string
-  replay: ReturnType<typeof proofReplayCache>
+  replay: ProofReplay
   now?: number
 }): Promise<void> {
   const now = input.now ?? Date.now()
@@ -76,15 +69,21 @@ export async function verifyDPoPProof(input: {
   if (htu !== input.url)
     throw new DPoPProofError('the DPoP proof htu does not match the request URL')
   const iat = Number(payload['iat'])
-  if (!Number.isFinite(iat) || Math.abs(now / 1000 - iat) > 300)
+  if (!Number.isFinite(iat) || Math.abs(now / 1000 - iat) > PROOF_WINDOW_S)
     throw new DPoPProofError('the DPoP proof iat is not recent')
   const ath = createHash('sha256').update(input.accessToken).digest('base64url')
   if (payload['ath'] !== ath)
     throw new DPoPProofError('the DPoP proof ath does not match the access token')
   if ((await calculateJwkThumbprint(jwk)) !== input.jkt)
     throw new DPoPProofError('the DPoP proof key is not the one the token is bound to')
+  // Remembered for as long as the proof is acceptable: until iat + 300 s (an iat up to 300 s
+  // ahead keeps it acceptable for up to 600 s from now), RFC 9449 §11.1.
   const jti = payload['jti']
-  if (typeof jti !== 'string' || jti === '' || !input.replay.add(`${input.jkt}:${jti}`, now)) {
+  if (
+    typeof jti !== 'string' ||
+    jti === '' ||
+    !(await input.replay(`${input.jkt}:${jti}`, Math.ceil(iat) + PROOF_WINDOW_S))
+  ) {
     throw new DPoPProofError('the DPoP proof jti is missing or was already used')
   }
 }

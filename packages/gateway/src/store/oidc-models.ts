@@ -6,6 +6,11 @@ export type OidcModelRow = Selectable<OidcModelTable>
 /** Storage of oidc-provider's models; the adapter in auth/ speaks oidc-provider, this speaks SQL. */
 export interface OidcModelRepository {
   upsert(row: OidcModelRow): Promise<void>
+  /**
+   * Records a one-time value (an assertion's or a proof's `jti`) until `expiresAt` (epoch
+   * seconds): true the first time, false when it is already recorded, on every instance at once.
+   */
+  claimOnce(model: string, id: string, expiresAt: number): Promise<boolean>
   find(model: string, id: string): Promise<OidcModelRow | undefined>
   findBy(
     model: string,
@@ -32,6 +37,23 @@ export function oidcModelRepository(
         .values(row)
         .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(update))
         .execute()
+    },
+    async claimOnce(model, id, expiresAt) {
+      const inserted = await db
+        .insertInto('oidc_models')
+        .values({
+          model,
+          id,
+          payload: '{}',
+          grant_id: null,
+          user_code: null,
+          uid: null,
+          expires_at: expiresAt,
+          consumed_at: null,
+        })
+        .onConflict((oc) => oc.columns(['model', 'id']).doNothing())
+        .executeTakeFirst()
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0
     },
     find: (model, id) =>
       db

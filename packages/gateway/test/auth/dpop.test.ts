@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import * as client from 'openid-client'
+import { createHash, randomUUID } from 'node:crypto'
+import { SignJWT, calculateJwkThumbprint, exportJWK } from 'jose'
+import { verifyDPoPProof } from '../../src/http/dpop.js'
 import { assertError } from '../helpers/device-api-suite.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { FRAUD, demoApp } from './helpers.js'
@@ -74,5 +77,71 @@ describe('DPoP (RFC 9449)', () => {
   it('without a proof the token is an ordinary Bearer token', async () => {
     const tokens = await client.clientCredentialsGrant(config, { scope: `${FRAUD} ${ROAMING}` })
     assert.equal(tokens.token_type.toLowerCase(), 'bearer')
+  })
+
+  it('a proof is good once: its replay is refused, and the record is in the shared store', async () => {
+    const keys = await client.randomDPoPKeyPair('ES256')
+    const tokens = await client.clientCredentialsGrant(
+      config,
+      { scope: `${FRAUD} ${ROAMING}` },
+      { DPoP: client.getDPoPHandle(config, keys) },
+    )
+    const path = '/device-roaming-status/v1/retrieve'
+    const jwk = await exportJWK(keys.publicKey)
+    const jti = randomUUID()
+    const proof = await new SignJWT({
+      htm: 'POST',
+      htu: `${gw.config.issuer}${path}`,
+      jti,
+      ath: createHash('sha256').update(tokens.access_token).digest('base64url'),
+    })
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
+      .setIssuedAt()
+      .sign(keys.privateKey)
+    const call = () =>
+      gw.post(path, { device: { phoneNumber: '+34600000002' } }, undefined, {
+        authorization: `DPoP ${tokens.access_token}`,
+        dpop: proof,
+      })
+    assert.equal((await call()).status, 200)
+    const replayed = await call()
+    assertError(replayed, 401, 'UNAUTHENTICATED')
+    assert.match(replayed.headers.get('www-authenticate') ?? '', /already used/)
+    // Kept in the store that every instance shares, not in this process's memory.
+    const record = await gw.store.oidcModels.find(
+      'DPoPProof',
+      `${await calculateJwkThumbprint(jwk)}:${jti}`,
+    )
+    assert.ok(record, 'the proof is recorded in the store')
+  })
+
+  it('a proof is remembered until iat + 300 s, so one dated ahead cannot be replayed later', async () => {
+    const keys = await client.randomDPoPKeyPair('ES256')
+    const jwk = await exportJWK(keys.publicKey)
+    const now = Date.now()
+    const iat = Math.floor(now / 1000) + 290
+    const proof = await new SignJWT({
+      htm: 'POST',
+      htu: 'http://gateway.test/x',
+      jti: 'j1',
+      ath: createHash('sha256').update('token').digest('base64url'),
+      iat,
+    })
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
+      .sign(keys.privateKey)
+    const recorded: number[] = []
+    await verifyDPoPProof({
+      proof,
+      method: 'POST',
+      url: 'http://gateway.test/x',
+      accessToken: 'token',
+      jkt: await calculateJwkThumbprint(jwk),
+      replay: async (_key, expiresAt) => {
+        recorded.push(expiresAt)
+        return true
+      },
+      now,
+    })
+    assert.deepEqual(recorded, [iat + 300])
   })
 })
