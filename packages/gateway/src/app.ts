@@ -156,9 +156,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     return provider
   }
+  // Consents revoked on other instances are picked up with the keys.
+  await deps.verifier.reloadRevocations()
   const keyReload = setInterval(() => {
     deps.keyring.reload().then(current, (error: unknown) => {
       app.log.warn({ err: error }, 'signing keys not reloaded')
+    })
+    deps.verifier.reloadRevocations().catch((error: unknown) => {
+      app.log.warn({ err: error }, 'consent revocations not reloaded')
     })
   }, KEY_RELOAD_INTERVAL_MS)
   keyReload.unref()
@@ -184,6 +189,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       current()
       return { kid: key.kid }
     },
+    verifier: deps.verifier,
+    accessTokenTtl: deps.config.accessTokenTtl,
   })
 
   const guard = {

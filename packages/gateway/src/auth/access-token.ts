@@ -23,6 +23,8 @@ export interface AuthContext {
   deviceId: string | undefined
   sub: string
   expiresAt: number
+  /** When the token was issued (`iat`), epoch milliseconds. */
+  issuedAt: number
   token: string
   /** RFC 9449: the thumbprint of the key a DPoP-bound token is bound to. */
   jkt: string | undefined
@@ -94,6 +96,29 @@ export interface TokenVerifier {
   verify(token: string): Promise<AuthContext>
   /** The context of a token verified before and not yet expired, without waiting; else `undefined`. */
   cached(token: string): AuthContext | undefined
+  /** Refuses from now on the tokens a revoked consent covered (see `ConsentRevocation`). */
+  revoke(revocation: ConsentRevocation): void
+  /** Reads the revocations other instances recorded in the store. */
+  reloadRevocations(): Promise<void>
+}
+
+/**
+ * A revoked consent: the three-legged tokens of that app, device and purpose issued until `at`
+ * (epoch milliseconds) are refused, cached or not. Kept in the store (`oidc_models`, model
+ * `ConsentRevocation`) until those tokens would have expired anyway.
+ */
+export interface ConsentRevocation {
+  clientId: string
+  deviceId: string
+  purpose: string
+  at: number
+}
+
+export const CONSENT_REVOCATION_MODEL = 'ConsentRevocation'
+
+/** The key of a revocation: app, device and purpose. */
+export function revocationKey(clientId: string, deviceId: string, purpose: string): string {
+  return `${clientId}\n${deviceId}\n${purpose}`
 }
 
 /**
@@ -112,6 +137,18 @@ export function tokenVerifier(
   // costs more than the lookup; the full token is compared on a hit.
   const keyOf = (token: string) => token.slice(-32)
   let lastReload = 0
+  // Revoked consents by app, device and purpose → when; checked on every call of a three-legged
+  // token (an empty map costs one comparison).
+  const revocations = new Map<string, number>()
+  const revoked = (context: AuthContext): boolean => {
+    if (revocations.size === 0 || context.deviceId === undefined) return false
+    for (const scope of context.scopes) {
+      if (!scope.startsWith('dpv:')) continue
+      const at = revocations.get(revocationKey(context.clientId, context.deviceId, scope))
+      if (at !== undefined && context.issuedAt <= at) return true
+    }
+    return false
+  }
 
   const verifyUncached = async (token: string): Promise<AuthContext> => {
     let kid: string | undefined
@@ -167,6 +204,7 @@ export function tokenVerifier(
       deviceId,
       sub,
       expiresAt: payload.exp * 1000,
+      issuedAt: (payload.iat ?? 0) * 1000,
       token,
     }
   }
@@ -174,16 +212,22 @@ export function tokenVerifier(
   return {
     cached(token) {
       const hit = cache.get(keyOf(token))
-      return hit !== undefined && hit.token === token && hit.expiresAt > now() ? hit : undefined
+      return hit !== undefined && hit.token === token && hit.expiresAt > now() && !revoked(hit)
+        ? hit
+        : undefined
     },
     async verify(token) {
       const cached = cache.get(keyOf(token))
       if (cached !== undefined && cached.token === token) {
-        if (cached.expiresAt > now()) return cached
-        cache.delete(keyOf(token))
-        throw new InvalidTokenError('token expired')
+        if (cached.expiresAt <= now()) {
+          cache.delete(keyOf(token))
+          throw new InvalidTokenError('token expired')
+        }
+        if (revoked(cached)) throw new InvalidTokenError('the consent behind the token was revoked')
+        return cached
       }
       const context = await verifyUncached(token)
+      if (revoked(context)) throw new InvalidTokenError('the consent behind the token was revoked')
       if (cache.size >= cacheSize) {
         // Drop the oldest entry (Map keeps insertion order).
         const oldest = cache.keys().next().value
@@ -191,6 +235,24 @@ export function tokenVerifier(
       }
       cache.set(keyOf(token), context)
       return context
+    },
+    revoke(revocation) {
+      const key = revocationKey(revocation.clientId, revocation.deviceId, revocation.purpose)
+      revocations.set(key, Math.max(revocations.get(key) ?? 0, revocation.at))
+    },
+    async reloadRevocations() {
+      const rows = await deps.store.oidcModels.live(
+        CONSENT_REVOCATION_MODEL,
+        Math.floor(now() / 1000),
+      )
+      const stored = new Map<string, number>()
+      for (const row of rows) stored.set(row.id, (JSON.parse(row.payload) as { at: number }).at)
+      // A revocation made here while the rows were read is kept until the next reload sees it.
+      for (const [key, at] of revocations) {
+        if (!stored.has(key) && now() - at < 60_000) stored.set(key, at)
+      }
+      revocations.clear()
+      for (const [key, at] of stored) revocations.set(key, at)
     },
   }
 }

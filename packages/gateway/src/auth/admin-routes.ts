@@ -16,6 +16,7 @@ import {
   type ProfileMode,
 } from './apps.js'
 import { decidePending } from './ciba.js'
+import type { TokenVerifier } from './access-token.js'
 import { revokeConsent } from './consents.js'
 import type { Keyring } from './keys.js'
 import { issueOperatorToken } from './operator-token.js'
@@ -59,6 +60,9 @@ export interface AuthAdminDeps {
   current: () => Provider
   /** Rebuilds the provider after a key rotation. */
   rotateKeys: () => Promise<{ kid: string }>
+  /** The API's token verifier: a revoked consent's tokens are refused at once. */
+  verifier: TokenVerifier
+  accessTokenTtl: number
 }
 
 /** The fields consents and pending authorizations share, with the device's phone number. */

@@ -12,6 +12,8 @@ export interface OidcModelRepository {
    */
   claimOnce(model: string, id: string, expiresAt: number): Promise<boolean>
   find(model: string, id: string): Promise<OidcModelRow | undefined>
+  /** The rows of a model that have not expired at `now` (epoch seconds). */
+  live(model: string, now: number): Promise<OidcModelRow[]>
   findBy(
     model: string,
     column: 'uid' | 'user_code',
@@ -62,6 +64,13 @@ export function oidcModelRepository(
         .where('model', '=', model)
         .where('id', '=', id)
         .executeTakeFirst(),
+    live: (model, now) =>
+      db
+        .selectFrom('oidc_models')
+        .selectAll()
+        .where('model', '=', model)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .execute(),
     findBy: (model, column, value) =>
       db
         .selectFrom('oidc_models')

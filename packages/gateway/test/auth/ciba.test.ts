@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import * as client from 'openid-client'
+import { tokenVerifier } from '../../src/auth/access-token.js'
 import { assertError } from '../helpers/device-api-suite.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { DEMO, FRAUD, MARKETING, demoApp, form } from './helpers.js'
@@ -191,11 +192,32 @@ describe('CIBA (poll mode)', () => {
     const tokens = await poll(auto.body.auth_req_id)
     assert.equal(tokens.status, 200, 'the device policy approved at once')
     assert.ok(tokens.body.refresh_token, 'offline_access → refresh token')
+    // A second token under the same consent, not used before the revocation.
+    const unused = await poll(
+      (await start('tel:+34600000007', `openid ${MARKETING} ${ROAMING}`)).body.auth_req_id,
+    )
+    assert.equal(unused.status, 200, JSON.stringify(unused.body))
+    const read = (token: string) => gw.post('/device-roaming-status/v1/retrieve', {}, token)
+    assert.equal((await read(tokens.body.access_token)).status, 200)
     const consent = (await gw.admin('GET', '/admin/v1/consents?phoneNumber=%2B34600000007')).body[0]
     assert.equal(
       (await gw.admin('DELETE', `/admin/v1/consents/${consent.id}`)).body.status,
       'revoked',
     )
+    // The access tokens issued under the consent end with it, the verified (cached) one included.
+    assertError(await read(tokens.body.access_token), 401, 'UNAUTHENTICATED')
+    assertError(await read(unused.body.access_token), 401, 'UNAUTHENTICATED')
+    // Another instance learns it from the store (it reloads revocations with the signing keys).
+    const elsewhere = tokenVerifier({
+      store: gw.store,
+      keyring: gw.keyring,
+      issuer: gw.config.issuer,
+    })
+    await elsewhere.reloadRevocations()
+    await assert.rejects(elsewhere.verify(tokens.body.access_token), /consent .* revoked/)
+    // A token of the same app for a purpose that needs no consent is not affected.
+    const fraud = await poll((await start('tel:+34600000007')).body.auth_req_id)
+    assert.equal((await read(fraud.body.access_token)).status, 200)
     const refreshed = await form(
       gw,
       '/oauth2/token',
