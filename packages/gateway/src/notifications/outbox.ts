@@ -114,7 +114,9 @@ function updatedData(api: SubscriptionApi, status: 'ACTIVE' | 'INACTIVE'): Event
 
 /**
  * A state event for a subscription: counted toward `subscriptionMaxEvents`; the subscription ends
- * (MAX_EVENTS_REACHED) once it is reached. Call inside the transaction of the change.
+ * (MAX_EVENTS_REACHED) once it is reached. Call inside the transaction of the change, with a row
+ * no other transaction can change before the commit: locked, or (the initial event) inserted by
+ * this transaction, so not yet seen by any other.
  */
 export async function emitStateEvent(
   deps: OutboxDeps,
@@ -137,23 +139,26 @@ export async function emitStateEvent(
 
 /**
  * Ends a live (ACTIVE or INACTIVE) subscription and notifies its sink with `subscription-ended`
- * (not counted toward max events).
+ * (not counted toward max events). The row may have been read without a lock: the ending is one
+ * conditional update, so of concurrent endings (a DELETE, the expiry sweep, a network change) only
+ * the one that changed the row writes the end event. Whether this call ended the subscription.
  */
 export async function endSubscription(
   deps: OutboxDeps,
   row: SubscriptionRow,
   reason: TerminationReason,
-): Promise<void> {
+): Promise<boolean> {
   const api = subscriptionApi(row.api)
-  if (api === undefined || !LIVE_STATUSES.includes(row.status)) return
-  const now = new Date().toISOString()
-  row.status = reason === 'SUBSCRIPTION_DELETED' ? 'DELETED' : 'EXPIRED'
-  await deps.store.subscriptions.update(row.id, {
-    status: row.status,
-    ended_at: now,
+  if (api === undefined || !LIVE_STATUSES.includes(row.status)) return false
+  const status = reason === 'SUBSCRIPTION_DELETED' ? 'DELETED' : 'EXPIRED'
+  const ended = await deps.store.subscriptions.endIfLive(row.id, {
+    status,
+    ended_at: new Date().toISOString(),
     termination_reason: reason,
   })
-  if (api.endReasons !== undefined && !api.endReasons.includes(reason)) return
+  if (!ended) return false
+  row.status = status
+  if (api.endReasons !== undefined && !api.endReasons.includes(reason)) return true
   const description =
     api.endEvent === 'subscription-ended' ? { terminationDescription: DESCRIPTIONS[reason] } : {}
   await deps.store.notifications.enqueue([
@@ -165,6 +170,7 @@ export async function endSubscription(
       deps.source(api),
     ),
   ])
+  return true
 }
 
 /**
@@ -206,7 +212,9 @@ async function applyApplicability(
 export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]): Promise<number> {
   let written = 0
   for (const event of events) {
-    const rows = await deps.store.subscriptions.liveForDevice(event.deviceId)
+    // Locked before anything is decided from them (PostgreSQL): a subscription that a concurrent
+    // DELETE or sweep is ending is waited for and then left out, and events_sent is current.
+    const rows = await deps.store.subscriptions.liveForDevice(event.deviceId, { forUpdate: true })
     if (event.type === 'device-removed') {
       for (const row of rows) await endSubscription(deps, row, 'NETWORK_TERMINATED')
       written += rows.length

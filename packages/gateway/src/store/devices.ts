@@ -7,12 +7,27 @@ import type {
   NetworkType,
 } from '../network/device.js'
 import { ipv6Prefix64 } from '../network/ip.js'
+import type { Dialect } from './migrations.js'
 import type { Database, DeviceTable } from './schema.js'
+
+/** How a point read of one device is made. */
+export interface DeviceReadOptions {
+  /**
+   * Locks the device row until the transaction ends (PostgreSQL; SQLite runs one transaction at
+   * a time): a change of the device reads its state under the lock, so concurrent changes of
+   * one device apply one after the other, each to the state the other left. Call in a
+   * transaction; never answered from the cache.
+   */
+  forUpdate?: boolean
+}
 
 export interface DeviceRepository {
   list(): Promise<NetworkDevice[]>
-  byId(id: string): Promise<NetworkDevice | undefined>
-  byPhoneNumber(phoneNumber: string): Promise<NetworkDevice | undefined>
+  byId(id: string, options?: DeviceReadOptions): Promise<NetworkDevice | undefined>
+  byPhoneNumber(
+    phoneNumber: string,
+    options?: DeviceReadOptions,
+  ): Promise<NetworkDevice | undefined>
   /** The one device the selector points at, or `undefined` (none, or ambiguous). */
   find(selector: DeviceSelector): Promise<NetworkDevice | undefined>
   /** Inserts or replaces the device with this id. */
@@ -80,16 +95,18 @@ function toRow(device: NetworkDevice): Row {
   }
 }
 
-export function deviceRepository(db: Kysely<Database> | Transaction<Database>): DeviceRepository {
+export function deviceRepository(
+  db: Kysely<Database> | Transaction<Database>,
+  dialect: Dialect,
+): DeviceRepository {
   const one = async (
     column: 'id' | 'phone_number' | 'network_access_identifier',
     value: string,
+    options: DeviceReadOptions = {},
   ) => {
-    const row = await db
-      .selectFrom('devices')
-      .selectAll()
-      .where(column, '=', value)
-      .executeTakeFirst()
+    let query = db.selectFrom('devices').selectAll().where(column, '=', value)
+    if (options.forUpdate === true && dialect === 'postgres') query = query.forUpdate()
+    const row = await query.executeTakeFirst()
     return row === undefined ? undefined : toDevice(row)
   }
   const unique = (rows: Row[]) =>
@@ -100,8 +117,8 @@ export function deviceRepository(db: Kysely<Database> | Transaction<Database>): 
       const rows = await db.selectFrom('devices').selectAll().orderBy('phone_number').execute()
       return rows.map(toDevice)
     },
-    byId: (id) => one('id', id),
-    byPhoneNumber: (phoneNumber) => one('phone_number', phoneNumber),
+    byId: (id, options) => one('id', id, options),
+    byPhoneNumber: (phoneNumber, options) => one('phone_number', phoneNumber, options),
     async find(selector) {
       switch (selector.kind) {
         case 'phoneNumber':
@@ -202,9 +219,16 @@ export function cachedDeviceRepository(
   }
   return {
     list: () => inner.list(),
-    byId: (id) => remember(`i:${id}`, () => inner.byId(id)),
-    byPhoneNumber: (phoneNumber) =>
-      remember(`p:${phoneNumber}`, () => inner.byPhoneNumber(phoneNumber)),
+    // A locking read goes to the database: a lock is taken there, and only the row read under it
+    // is the state the change starts from.
+    byId: (id, options) =>
+      options?.forUpdate === true
+        ? inner.byId(id, options)
+        : remember(`i:${id}`, () => inner.byId(id)),
+    byPhoneNumber: (phoneNumber, options) =>
+      options?.forUpdate === true
+        ? inner.byPhoneNumber(phoneNumber, options)
+        : remember(`p:${phoneNumber}`, () => inner.byPhoneNumber(phoneNumber)),
     find: (selector) => remember(selectorKey(selector), () => inner.find(selector)),
     async save(device) {
       cache.entries.clear()

@@ -77,8 +77,8 @@ function storeOn(
     dialect,
     devices:
       cache === undefined
-        ? deviceRepository(db)
-        : cachedDeviceRepository(deviceRepository(db), cache, !db.isTransaction),
+        ? deviceRepository(db, dialect)
+        : cachedDeviceRepository(deviceRepository(db, dialect), cache, !db.isTransaction),
     networkEvents: networkEventRepository(db),
     signingKeys: signingKeyRepository(db),
     subjects: subjectRepository(db),

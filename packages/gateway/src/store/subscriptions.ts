@@ -28,9 +28,23 @@ export interface SubscriptionRepository {
     /** One status, or any of several. */
     status?: string | readonly string[]
   }): Promise<SubscriptionRow[]>
-  /** The device's subscriptions that have not ended (ACTIVE or INACTIVE). */
-  liveForDevice(deviceId: string): Promise<SubscriptionRow[]>
+  /**
+   * The device's subscriptions that have not ended (ACTIVE or INACTIVE), by id. With `forUpdate`
+   * (PostgreSQL; SQLite runs one transaction at a time) their rows are locked in id order until
+   * the transaction ends, and a row that a concurrent transaction changed is read as it committed
+   * (left out if it ended): a decision taken from these rows holds until the commit.
+   */
+  liveForDevice(deviceId: string, options?: { forUpdate?: boolean }): Promise<SubscriptionRow[]>
   update(id: string, changes: Partial<Omit<SubscriptionRow, 'id'>>): Promise<void>
+  /**
+   * Ends the subscription if it is still live, in one conditional update: of two concurrent
+   * endings only one changes the row (on PostgreSQL the second waits for the first's row lock,
+   * then finds the row ended). Whether this call ended it.
+   */
+  endIfLive(
+    id: string,
+    ending: Pick<SubscriptionRow, 'status' | 'ended_at' | 'termination_reason'>,
+  ): Promise<boolean>
   /** Sets the status of each subscription (ACTIVE ↔ INACTIVE). */
   setStatus(ids: readonly string[], status: string): Promise<void>
   /**
@@ -123,15 +137,28 @@ export function subscriptionRepository(
       else if (filter.status !== undefined) query = query.where('status', 'in', filter.status)
       return query.execute()
     },
-    liveForDevice: (deviceId) =>
-      db
+    liveForDevice(deviceId, options = {}) {
+      let query = db
         .selectFrom('subscriptions')
         .selectAll()
         .where('device_id', '=', deviceId)
         .where('status', 'in', LIVE_STATUSES)
-        .execute(),
+        // Locks in id order, as `lock` takes them, so that two lockers never wait on each other.
+        .orderBy('id')
+      if (options.forUpdate === true && dialect === 'postgres') query = query.forUpdate()
+      return query.execute()
+    },
     async update(id, changes) {
       await db.updateTable('subscriptions').set(changes).where('id', '=', id).execute()
+    },
+    async endIfLive(id, ending) {
+      const result = await db
+        .updateTable('subscriptions')
+        .set(ending)
+        .where('id', '=', id)
+        .where('status', 'in', LIVE_STATUSES)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
     },
     async setStatus(ids, status) {
       for (let i = 0; i < ids.length; i += 500) {
@@ -143,12 +170,14 @@ export function subscriptionRepository(
       }
     },
     async countEvents(ids, by) {
-      if (ids.length === 0) return
-      await db
-        .updateTable('subscriptions')
-        .set({ events_sent: sql<number>`events_sent + ${by}` })
-        .where('id', 'in', ids)
-        .execute()
+      // Bounded batches: SQLite allows at most 32,766 bound parameters per statement.
+      for (let i = 0; i < ids.length; i += 500) {
+        await db
+          .updateTable('subscriptions')
+          .set({ events_sent: sql<number>`events_sent + ${by}` })
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute()
+      }
     },
     dueToEnd: (at) =>
       db

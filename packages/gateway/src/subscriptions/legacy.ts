@@ -4,13 +4,14 @@ import { legacySubject } from '../device-status-v0/service.js'
 import type { GuardDeps } from '../http/api-guard.js'
 import { CamaraError } from '../http/camara-error.js'
 import { registerOperation } from '../http/operation.js'
-import { endSubscription, storedConfig } from '../notifications/outbox.js'
+import { storedConfig } from '../notifications/outbox.js'
 import { checkSink } from '../notifications/sink-policy.js'
 import { specOperationAt } from '../specs/catalog.js'
 import { newId } from '../store/store.js'
 import type { SubscriptionRow } from '../store/subscriptions.js'
 import { legacyDeviceStatus as api } from './apis.js'
 import {
+  deleteOwnSubscription,
   ensureQuota,
   insertWithinQuota,
   ownSubscription,
@@ -161,15 +162,15 @@ export function legacySubscriptionRoutes(
     deps.guard,
     specOperationAt('device-status', 'DELETE', '/subscriptions/{subscriptionId}'),
     async ({ auth, request }) => {
-      await deps.store.transaction(async (store) => {
-        const row = await ownSubscription(
+      await deps.store.transaction((store) =>
+        deleteOwnSubscription(
+          deps,
           store,
           api,
           auth,
           (request.params as { subscriptionId: string }).subscriptionId,
-        )
-        await endSubscription({ store, source: deps.source }, row, 'SUBSCRIPTION_DELETED')
-      })
+        ),
+      )
       return undefined
     },
     { status: 204 },

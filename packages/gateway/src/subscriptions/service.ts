@@ -1,6 +1,7 @@
 import type { AuthContext } from '../auth/access-token.js'
 import { identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
 import { CamaraError } from '../http/camara-error.js'
+import type { NetworkDevice } from '../network/device.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
 import {
@@ -113,6 +114,38 @@ export async function insertWithinQuota(
   await store.subscriptions.insert(row)
 }
 
+/** Refuses a subscription to a service that does not apply to the device. */
+function ensureApplies(api: SubscriptionApi, device: NetworkDevice): void {
+  if (!device.notApplicable.includes(api.serviceApi)) return
+  // sim-swap-subscriptions answers UNSUPPORTED_IDENTIFIER, as its test definitions expect.
+  const subject = api.identifier === 'phoneNumber' ? 'phone number' : 'device'
+  throw new CamaraError(
+    api.notApplicableCode,
+    api.notApplicableCode === 'SERVICE_NOT_APPLICABLE'
+      ? `The service ${api.name} is not available for this device.`
+      : `The identifier provided is not supported: the service ${api.name} does not apply to this ${subject}.`,
+  )
+}
+
+/**
+ * The device as it is inside the creation transaction, locked until the commit (PostgreSQL): a
+ * change of the device in flight is waited for, and one that comes later waits for this
+ * subscription and then notifies it. The initial event is built from this state, never from the
+ * read made before the transaction, so the sink's first word is never older than the change
+ * that follows it.
+ */
+async function lockedDevice(
+  store: Store,
+  api: SubscriptionApi,
+  id: string,
+): Promise<NetworkDevice> {
+  const device = await store.devices.byId(id, { forUpdate: true })
+  // Removed meanwhile: as if it had never been found.
+  if (device === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND')
+  ensureApplies(api, device)
+  return device
+}
+
 /** `POST /subscriptions`: validates, identifies the device, stores, and sends the initial event if asked. */
 export async function createSubscription(
   deps: SubscriptionDeps,
@@ -155,16 +188,7 @@ export async function createSubscription(
           : { phoneNumber: detail.phoneNumber },
     supported: api.identifier === 'device' ? V1_IDENTIFIERS : ['phoneNumber'],
   })
-  if (device.notApplicable.includes(api.serviceApi)) {
-    // sim-swap-subscriptions answers UNSUPPORTED_IDENTIFIER, as its test definitions expect.
-    const subject = api.identifier === 'phoneNumber' ? 'phone number' : 'device'
-    throw new CamaraError(
-      api.notApplicableCode,
-      api.notApplicableCode === 'SERVICE_NOT_APPLICABLE'
-        ? `The service ${api.name} is not available for this device.`
-        : `The identifier provided is not supported: the service ${api.name} does not apply to this ${subject}.`,
-    )
-  }
+  ensureApplies(api, device)
 
   const now = new Date().toISOString()
   // Data minimisation (ESG §2.2.2): three-legged subscriptions show no device identifier.
@@ -217,11 +241,12 @@ export async function createSubscription(
     created_at: now,
   }
   await deps.store.transaction(async (store) => {
+    const current = await lockedDevice(store, api, device.id)
     await insertWithinQuota(deps, store, row)
     // subscription-started first: the sink's line delivers it before the initial event.
     await announceStart({ store, source: deps.source }, row)
     if (config.initialEvent === true && api.supportsInitialEvent) {
-      const data = api.initialEvent(type, device)
+      const data = api.initialEvent(type, current)
       if (data !== undefined) await emitStateEvent({ store, source: deps.source }, row, type, data)
     }
   })
@@ -255,6 +280,10 @@ export async function listSubscriptions(
   return rows.filter((row) => visible(row, api, auth)).map(subscriptionView)
 }
 
+function notFound(): CamaraError {
+  return new CamaraError('NOT_FOUND', 'The specified resource is not found.')
+}
+
 export async function ownSubscription(
   store: Store,
   api: SubscriptionApi,
@@ -262,9 +291,25 @@ export async function ownSubscription(
   id: string,
 ): Promise<SubscriptionRow> {
   const row = await store.subscriptions.byId(id)
-  if (row === undefined || !visible(row, api, auth))
-    throw new CamaraError('NOT_FOUND', 'The specified resource is not found.')
+  if (row === undefined || !visible(row, api, auth)) throw notFound()
   return row
+}
+
+/**
+ * Ends the caller's subscription with SUBSCRIPTION_DELETED, in `store`'s transaction. One that a
+ * concurrent DELETE, expiry or network change ended first is 404, as an unknown one: it was
+ * ended once, and its sink told once.
+ */
+export async function deleteOwnSubscription(
+  deps: Pick<SubscriptionDeps, 'source'>,
+  store: Store,
+  api: SubscriptionApi,
+  auth: AuthContext,
+  id: string,
+): Promise<void> {
+  const row = await ownSubscription(store, api, auth, id)
+  if (!(await endSubscription({ store, source: deps.source }, row, 'SUBSCRIPTION_DELETED')))
+    throw notFound()
 }
 
 export async function getSubscription(
@@ -283,9 +328,6 @@ export async function deleteSubscription(
   auth: AuthContext,
   id: string,
 ): Promise<void> {
-  await deps.store.transaction(async (store) => {
-    const row = await ownSubscription(store, api, auth, id)
-    await endSubscription({ store, source: deps.source }, row, 'SUBSCRIPTION_DELETED')
-  })
+  await deps.store.transaction((store) => deleteOwnSubscription(deps, store, api, auth, id))
   deps.kick()
 }

@@ -276,6 +276,17 @@ async function persist(
   await deps.onEvents?.(store, events)
 }
 
+/**
+ * The device as a change starts from it, inside the change's transaction: locked until the commit
+ * (PostgreSQL; SQLite runs one transaction at a time), so a concurrent change of the same device
+ * waits and then starts from the state this one leaves. Without it both would compute their
+ * events from the same state (two roaming-on for one departure), and the later write would undo
+ * the earlier change whose events were already fanned out.
+ */
+function currentState(store: Store, phoneNumber: string): Promise<NetworkDevice | undefined> {
+  return store.devices.byPhoneNumber(phoneNumber, { forUpdate: true })
+}
+
 /** Runs a change in one transaction, then wakes whoever waits for committed changes. */
 async function change<T>(deps: SimulatorDeps, work: (store: Store) => Promise<T>): Promise<T> {
   const result = await deps.store.transaction(work)
@@ -307,7 +318,7 @@ export async function putDevice(
   }
   const now = deps.clock().toISOString()
   return change(deps, async (store) => {
-    const before = await store.devices.byPhoneNumber(phoneNumber)
+    const before = await currentState(store, phoneNumber)
     const fresh = freshDevice(phoneNumber, now)
     const base =
       before === undefined ? fresh : { ...fresh, id: before.id, createdAt: before.createdAt }
@@ -351,7 +362,7 @@ export async function patchDevice(
   }
   const now = deps.clock().toISOString()
   return change(deps, async (store) => {
-    const before = await store.devices.byPhoneNumber(phoneNumber)
+    const before = await currentState(store, phoneNumber)
     if (before === undefined)
       throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
     const after = applyState(before, input, now)
@@ -363,7 +374,7 @@ export async function patchDevice(
 export async function deleteDevice(deps: SimulatorDeps, phoneNumber: string): Promise<void> {
   const now = deps.clock().toISOString()
   await change(deps, async (store) => {
-    const before = await store.devices.byPhoneNumber(phoneNumber)
+    const before = await currentState(store, phoneNumber)
     if (before === undefined)
       throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
     await persist(deps, store, before, undefined, now)

@@ -1,0 +1,255 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { patchDevice, type SimulatorDeps } from '../../src/network/simulator/simulator.js'
+import { endSubscription, fanOut, type OutboxDeps } from '../../src/notifications/outbox.js'
+import { openStore, type Store } from '../../src/store/store.js'
+import { LIVE_STATUSES, type SubscriptionRow } from '../../src/store/subscriptions.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import {
+  databaseNameFor,
+  dropDatabase,
+  ensureDatabase,
+  testStoreKind,
+} from '../helpers/test-store.js'
+import { gate, untilLockWait } from './lock-waits.js'
+
+/**
+ * Transactions that meet on one subscription or one device, interleaved on purpose: the first
+ * holds its locks at a gate until the second waits for one (PostgreSQL) or has finished. On
+ * SQLite they run one after the other and must give the same result.
+ */
+
+const API = 'device-roaming-status-subscriptions'
+const PREFIX = `org.camaraproject.${API}.v0.`
+const source: OutboxDeps['source'] = () => 'http://gateway.test/roaming'
+
+function subscription(id: string, changes: Partial<SubscriptionRow> = {}): SubscriptionRow {
+  const now = new Date().toISOString()
+  return {
+    id,
+    api: API,
+    client_id: 'app',
+    device_id: 'device-1',
+    sub: null,
+    types: JSON.stringify([`${PREFIX}roaming-on`]),
+    protocol: 'HTTP',
+    sink: 'https://example.com/sink',
+    sink_credential: null,
+    sink_expires_at: null,
+    config: JSON.stringify({ config: { subscriptionDetail: {} } }),
+    expires_at: null,
+    max_events: null,
+    events_sent: 0,
+    status: 'ACTIVE',
+    starts_at: now,
+    ended_at: null,
+    termination_reason: null,
+    created_at: now,
+    ...changes,
+  }
+}
+
+/** `[short type, terminationReason]` of a subscription's notifications, oldest first. */
+async function outbox(store: Store, id: string): Promise<[string, string][]> {
+  const rows = await store.notifications.list({ subscriptionId: id })
+  return rows
+    .sort((a, b) => Number(a.seq) - Number(b.seq))
+    .map((n) => {
+      const event = JSON.parse(n.event) as { data: { terminationReason?: string } }
+      return [n.type.slice(n.type.lastIndexOf('.') + 1), event.data.terminationReason ?? '']
+    })
+}
+
+describe('concurrent endings of one subscription (store)', () => {
+  let store: Store
+  let url: string | undefined
+  let database: string | undefined
+  before(async () => {
+    if (testStoreKind() === 'postgres') {
+      database = databaseNameFor(undefined)
+      url = await ensureDatabase(database)
+    }
+    store = await openStore(url === undefined ? { sqliteFile: ':memory:' } : { databaseUrl: url })
+  })
+  after(async () => {
+    await store.close()
+    if (database !== undefined) await dropDatabase(database)
+  })
+
+  /** Ends `id` with SUBSCRIPTION_DELETED in a transaction that commits once the gate opens. */
+  function heldDelete(id: string) {
+    const held = gate()
+    const done = store.transaction(async (trx) => {
+      const row = await trx.subscriptions.byId(id)
+      assert.ok(row)
+      await endSubscription({ store: trx, source }, row, 'SUBSCRIPTION_DELETED')
+      await held.wait()
+    })
+    return { held, done }
+  }
+
+  it('a DELETE and the expiry sweep: ended once, one subscription-ended, the first reason kept', async () => {
+    await store.subscriptions.insert(
+      subscription('end-twice', { expires_at: new Date(Date.now() - 1000).toISOString() }),
+    )
+    const deleting = heldDelete('end-twice')
+    await deleting.held.reached
+    // The sweep (delivery.ts) of another instance reads the row before the DELETE commits.
+    let ended: boolean | undefined
+    const sweeping = store.transaction(async (trx) => {
+      const row = await trx.subscriptions.byId('end-twice')
+      if (row !== undefined && LIVE_STATUSES.includes(row.status))
+        ended = await endSubscription({ store: trx, source }, row, 'SUBSCRIPTION_EXPIRED')
+    })
+    await untilLockWait(url, sweeping)
+    deleting.held.open()
+    await Promise.all([deleting.done, sweeping])
+
+    assert.notEqual(ended, true, 'the sweep must not end it a second time')
+    const row = await store.subscriptions.byId('end-twice')
+    assert.equal(row?.status, 'DELETED')
+    assert.equal(row?.termination_reason, 'SUBSCRIPTION_DELETED')
+    assert.deepEqual(await outbox(store, 'end-twice'), [
+      ['subscription-ended', 'SUBSCRIPTION_DELETED'],
+    ])
+  })
+
+  it('ending with a stale row that still reads live ends nothing and tells the sink nothing', async () => {
+    await store.subscriptions.insert(subscription('stale'))
+    const stale = await store.subscriptions.byId('stale')
+    assert.ok(stale)
+    const fresh = { ...stale }
+    const deps = { store, source }
+    const first = await endSubscription(deps, fresh, 'SUBSCRIPTION_DELETED')
+    const second = await endSubscription(deps, stale, 'SUBSCRIPTION_EXPIRED')
+    const row = await store.subscriptions.byId('stale')
+    assert.equal(row?.status, 'DELETED')
+    assert.equal(row?.termination_reason, 'SUBSCRIPTION_DELETED')
+    assert.deepEqual(await outbox(store, 'stale'), [['subscription-ended', 'SUBSCRIPTION_DELETED']])
+    assert.deepEqual([first, second], [true, false])
+  })
+
+  it('a network change meeting a DELETE in flight sends nothing after subscription-ended', async () => {
+    await store.subscriptions.insert(subscription('fan-out', { max_events: 1 }))
+    const deleting = heldDelete('fan-out')
+    await deleting.held.reached
+    const changing = store.transaction((trx) =>
+      fanOut({ store: trx, source }, [
+        {
+          id: 'roaming-1',
+          deviceId: 'device-1',
+          phoneNumber: '+34600000099',
+          type: 'roaming',
+          before: { roamingCountryCode: null },
+          after: { roamingCountryCode: 262 },
+          occurredAt: new Date().toISOString(),
+        },
+      ]),
+    )
+    await untilLockWait(url, changing)
+    deleting.held.open()
+    const [, written] = await Promise.all([deleting.done, changing])
+
+    assert.equal(written, 0)
+    const row = await store.subscriptions.byId('fan-out')
+    assert.equal(row?.status, 'DELETED')
+    assert.equal(row?.termination_reason, 'SUBSCRIPTION_DELETED')
+    assert.equal(row?.events_sent, 0)
+    assert.deepEqual(await outbox(store, 'fan-out'), [
+      ['subscription-ended', 'SUBSCRIPTION_DELETED'],
+    ])
+  })
+
+  it('counts events of more subscriptions than one statement can bind', async () => {
+    await store.subscriptions.insert(subscription('counted-1'))
+    await store.subscriptions.insert(subscription('counted-2'))
+    // Beyond SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+    const ids = Array.from({ length: 70_000 }, (_, i) => `absent-${i}`)
+    ids.splice(1, 0, 'counted-1')
+    ids.push('counted-2')
+    await store.transaction((trx) => trx.subscriptions.countEvents(ids, 2))
+    assert.equal((await store.subscriptions.byId('counted-1'))?.events_sent, 2)
+    assert.equal((await store.subscriptions.byId('counted-2'))?.events_sent, 2)
+  })
+})
+
+describe('concurrent requests on subscriptions (gateway)', () => {
+  let gw: TestGateway
+  let token: string
+  before(async () => {
+    gw = await startTestGateway()
+    token = await gw.token2(
+      `${API}:${PREFIX}roaming-status:create ${API}:${PREFIX}roaming-change-country:create ${API}:read ${API}:delete`,
+    )
+  })
+  after(() => gw.close())
+
+  /** A fresh device at home, so that each test starts from a known state. */
+  async function freshDevice(phoneNumber: string): Promise<string> {
+    const path = `/network/v1/devices/${encodeURIComponent(phoneNumber)}`
+    assert.equal((await gw.admin('PUT', path, {})).status, 201)
+    return path
+  }
+
+  async function subscribe(phoneNumber: string, type: string, initialEvent = false) {
+    return gw.post(
+      `/${API}/v0.8/subscriptions`,
+      {
+        protocol: 'HTTP',
+        // Nothing listens there: deliveries fail and are retried, the outbox keeps every event.
+        sink: 'http://127.0.0.1:9/sink',
+        types: [PREFIX + type],
+        config: { subscriptionDetail: { device: { phoneNumber } }, initialEvent },
+      },
+      token,
+    )
+  }
+
+  it('two DELETEs of one subscription at once: one 204, the other 404, one subscription-ended', async () => {
+    await freshDevice('+34699000201')
+    for (let round = 0; round < 5; round++) {
+      const created = await subscribe('+34699000201', 'roaming-change-country')
+      assert.equal(created.status, 201)
+      const id = created.body.id as string
+      const path = `/${API}/v0.8/subscriptions/${id}`
+      const answers = await Promise.all([
+        gw.request('DELETE', path, token),
+        gw.request('DELETE', path, token),
+      ])
+      assert.deepEqual(answers.map((r) => r.status).sort(), [204, 404], `round ${round}`)
+      const notFound = answers.find((r) => r.status === 404)
+      assert.equal(notFound?.body.code, 'NOT_FOUND')
+      const ended = (await outbox(gw.store, id)).filter(([type]) => type === 'subscription-ended')
+      assert.deepEqual(ended, [['subscription-ended', 'SUBSCRIPTION_DELETED']], `round ${round}`)
+    }
+  })
+
+  it('the initial event is built from the device as a change in flight leaves it', async () => {
+    const phoneNumber = '+34699000202'
+    await freshDevice(phoneNumber)
+    // A roaming change that holds its transaction open after fanning out (to no subscription yet).
+    const held = gate()
+    const deps: SimulatorDeps = {
+      store: gw.store,
+      clock: () => new Date(),
+      onEvents: async (trx, events) => {
+        await fanOut({ store: trx, source }, events)
+        await held.wait()
+      },
+    }
+    const changing = patchDevice(deps, phoneNumber, { roaming: { countryCode: 262 } })
+    await held.reached
+    const creating = subscribe(phoneNumber, 'roaming-status', true)
+    await untilLockWait(gw.config.databaseUrl, creating)
+    held.open()
+    const [created] = await Promise.all([creating, changing])
+    assert.equal(created.status, 201)
+
+    // The sink's last word about the device must be what the device is now: roaming.
+    const said = (await gw.store.notifications.list({ subscriptionId: created.body.id as string }))
+      .filter((n) => n.type.endsWith('.roaming-status'))
+      .sort((a, b) => Number(a.seq) - Number(b.seq))
+      .map((n) => (JSON.parse(n.event) as { data: { roaming: boolean } }).data.roaming)
+    assert.equal(said.at(-1), true, `roaming-status events: ${JSON.stringify(said)}`)
+  })
+})
