@@ -99,7 +99,7 @@ export const ENVIRONMENT = {
   },
   SUBSCRIPTION_QUOTA: {
     default: '10000',
-    doc: 'Live (not ended) subscriptions one app may hold, all subscription APIs together; creating one more is `429 QUOTA_EXCEEDED` (legacy v0.5.1 declares no 429 and is not capped)',
+    doc: 'Live (not ended) subscriptions one app may hold, all subscription APIs together; creating one more is `429 QUOTA_EXCEEDED`, on the legacy v0.5.1 API too (it declares no 429, but it is no way around the cap); counted under a per-app lock, so concurrent creates cannot pass it',
   },
   SIM_SWAP_MONITORED_PERIOD: {
     default: '',
