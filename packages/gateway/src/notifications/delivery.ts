@@ -217,7 +217,18 @@ export function startDeliveryWorker(deps: {
           locked_until: null,
           last_error: lastError,
         })
-        await trx.notifications.promoteNext(notification.subscription_id, Date.now())
+        if (gone && subscription !== undefined) {
+          // In the same transaction, so that nothing queued behind is sent after the 410; the
+          // subscription ends only if nothing ended it first (its ending stays as it was).
+          await trx.notifications.cancelPending(subscription.id)
+          await trx.subscriptions.endIfLive(subscription.id, {
+            status: 'DELETED',
+            ended_at: at,
+            termination_reason: 'SUBSCRIPTION_DELETED',
+          })
+        } else {
+          await trx.notifications.promoteNext(notification.subscription_id, Date.now())
+        }
       })
       log.warn(
         {
@@ -228,18 +239,6 @@ export function startDeliveryWorker(deps: {
         },
         'notification delivery failed',
       )
-      if (gone && subscription !== undefined) {
-        await store.transaction(async (trx) => {
-          const row = await trx.subscriptions.byId(subscription.id)
-          if (row === undefined) return
-          await trx.notifications.cancelPending(row.id)
-          await trx.subscriptions.update(row.id, {
-            status: 'DELETED',
-            ended_at: at,
-            termination_reason: 'SUBSCRIPTION_DELETED',
-          })
-        })
-      }
       return
     }
     await store.notifications.settle(notification.id, {

@@ -96,6 +96,38 @@ describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) 
     await gw.request('DELETE', `${PATH}/${lasting.body.id}`, token)
   })
 
+  it('a 410 to the subscription-ended of an expired subscription leaves its ending as it was', async () => {
+    const gone = await new Receiver().start()
+    gone.respond = (event) => (event.type === PREFIX + 'subscription-ended' ? 410 : 204)
+    try {
+      await gw.admin('PUT', '/network/v1/devices/+34612500003', {})
+      const created = await gw.post(
+        PATH,
+        {
+          ...request(gone.url, '+34612500003'),
+          config: {
+            subscriptionDetail: { device: { phoneNumber: '+34612500003' } },
+            subscriptionExpireTime: new Date(Date.now() + 1500).toISOString(),
+          },
+        },
+        token,
+      )
+      assert.equal(created.status, 201, JSON.stringify(created.body))
+      const id = created.body.id as string
+      let failed: unknown[] = []
+      for (let i = 0; i < 200 && failed.length === 0; i++) {
+        await sleep(25)
+        failed = (await gw.admin('GET', `/admin/v1/deliveries?status=failed&subscriptionId=${id}`))
+          .body
+      }
+      assert.equal(failed.length, 1, 'the subscription-ended was answered 410')
+      const row = await gw.store.subscriptions.byId(id)
+      assert.deepEqual([row?.status, row?.termination_reason], ['EXPIRED', 'SUBSCRIPTION_EXPIRED'])
+    } finally {
+      await gone.stop()
+    }
+  })
+
   it('a sink answering 410 Gone ends the subscription at once: no retry, no subscription-ended', async () => {
     const gone = await new Receiver().start()
     let calls = 0
@@ -120,13 +152,8 @@ describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) 
         failed.map((d) => [d.attempts, d.lastError]),
         [[1, 'sink answered 410']],
       )
-      // The subscription ends in the transaction after the one that settled the delivery.
-      let read = await gw.request('GET', `${PATH}/${id}`, token)
-      for (let i = 0; i < 40 && read.status === 200; i++) {
-        await sleep(25)
-        read = await gw.request('GET', `${PATH}/${id}`, token)
-      }
-      assertError(read, 404, 'NOT_FOUND')
+      // The subscription ends in the transaction that settled the delivery.
+      assertError(await gw.request('GET', `${PATH}/${id}`, token), 404, 'NOT_FOUND')
       const row = await gw.store.subscriptions.byId(id)
       assert.equal(row?.status, 'DELETED')
       // Nothing more is sent to it, not even a subscription-ended.
