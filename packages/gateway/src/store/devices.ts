@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type {
   ConnectivityType,
   DeviceApi,
@@ -15,8 +15,9 @@ export interface DeviceReadOptions {
   /**
    * Locks the device row until the transaction ends (PostgreSQL; SQLite runs one transaction at
    * a time): a change of the device reads its state under the lock, so concurrent changes of
-   * one device apply one after the other, each to the state the other left. Call in a
-   * transaction; never answered from the cache.
+   * one device apply one after the other, each to the state the other left; by phone number,
+   * the number is locked even while no device holds it. Call in a transaction; never answered
+   * from the cache.
    */
   forUpdate?: boolean
 }
@@ -105,7 +106,15 @@ export function deviceRepository(
     options: DeviceReadOptions = {},
   ) => {
     let query = db.selectFrom('devices').selectAll().where(column, '=', value)
-    if (options.forUpdate === true && dialect === 'postgres') query = query.forUpdate()
+    if (options.forUpdate === true && dialect === 'postgres') {
+      // A row lock needs a row: the number itself is locked too, so that two changes creating
+      // the same new device also go one after the other (the second then replaces the first).
+      if (column === 'phone_number')
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`device:${value}`}, 0))`.execute(
+          db,
+        )
+      query = query.forUpdate()
+    }
     const row = await query.executeTakeFirst()
     return row === undefined ? undefined : toDevice(row)
   }

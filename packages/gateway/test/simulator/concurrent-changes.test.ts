@@ -94,4 +94,19 @@ describe('concurrent changes of one device', () => {
     const types = (await eventsOf(phoneNumber)).slice(1).map((e) => e.type)
     assert.deepEqual(types, ['roaming', 'connectivity', 'network-type'])
   })
+
+  it('two PUTs creating the same new device: one creates it, the other replaces it, no error', async () => {
+    for (let round = 0; round < 5; round++) {
+      const path = `/network/v1/devices/${encodeURIComponent(`+3469911000${round}`)}`
+      const answers = await Promise.all([
+        gw.admin('PUT', path, { networkType: '4G' }),
+        gw.admin('PUT', path, { networkType: '5G' }),
+      ])
+      assert.deepEqual(
+        answers.map((a) => a.status).toSorted((a, b) => a - b),
+        [200, 201],
+        JSON.stringify(answers.map((a) => a.body)),
+      )
+    }
+  })
 })
