@@ -142,11 +142,27 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
     revokeConsent(deps, param(request, 'id')),
   )
 
+  // A request still pending past its expiry can no longer be decided: it is shown (and
+  // filtered) as `expired`, so that `status=pending` lists only what a decision can still reach.
   app.get('/admin/v1/authorizations', { onRequest }, async (request) => {
-    const status = (request.query as { status?: string }).status
-    const rows = await deps.store.pendingAuthorizations.list(status === undefined ? {} : { status })
+    const wanted = (request.query as { status?: string }).status
+    const now = Date.now()
+    const statusOf = (row: { status: string; expires_at: string }) =>
+      row.status === 'pending' && Date.parse(row.expires_at) <= now ? 'expired' : row.status
+    const stored =
+      wanted === undefined || wanted === 'expired' || wanted === 'pending'
+        ? { ...(wanted === undefined ? {} : { status: 'pending' }) }
+        : { status: wanted }
+    const rows = (await deps.store.pendingAuthorizations.list(stored)).filter(
+      (row) => wanted === undefined || statusOf(row) === wanted,
+    )
     const views = await decisionViews(deps.store, rows)
-    return rows.map((r, i) => ({ authReqId: r.auth_req_id, ...views[i], expiresAt: r.expires_at }))
+    return rows.map((r, i) => ({
+      authReqId: r.auth_req_id,
+      ...views[i],
+      status: statusOf(r),
+      expiresAt: r.expires_at,
+    }))
   })
   for (const decision of ['approve', 'deny'] as const) {
     app.post(`/admin/v1/authorizations/:authReqId/${decision}`, { onRequest }, async (request) => {

@@ -284,6 +284,38 @@ describe('CIBA (poll mode)', () => {
     )
   })
 
+  it('the admin list shows a request pending past its expiry as expired, not pending', async () => {
+    const device = (await gw.admin('GET', '/network/v1/devices/+34600000005')).body
+    const deviceId = (await gw.store.devices.byPhoneNumber('+34600000005'))?.id ?? ''
+    assert.ok(deviceId !== '' && device.phoneNumber === '+34600000005')
+    const row = (authReqId: string, expiresAt: number) => ({
+      auth_req_id: authReqId,
+      client_id: 'my-app-id',
+      device_id: deviceId,
+      purpose: MARKETING,
+      scopes: JSON.stringify([ROAMING]),
+      status: 'pending',
+      created_at: new Date().toISOString(),
+      expires_at: new Date(expiresAt).toISOString(),
+      interval: 1,
+      last_polled_at: null,
+    })
+    await gw.store.pendingAuthorizations.insert(row('listed-expired', Date.now() - 1000))
+    await gw.store.pendingAuthorizations.insert(row('listed-live', Date.now() + 60_000))
+    const ids = async (query: string) =>
+      ((await gw.admin('GET', `/admin/v1/authorizations${query}`)).body as { authReqId: string }[])
+        .map((a) => a.authReqId)
+        .filter((id) => id.startsWith('listed-'))
+    assert.deepEqual(await ids('?status=pending'), ['listed-live'])
+    assert.deepEqual(await ids('?status=expired'), ['listed-expired'])
+    const all = (await gw.admin('GET', '/admin/v1/authorizations')).body as {
+      authReqId: string
+      status: string
+    }[]
+    assert.equal(all.find((a) => a.authReqId === 'listed-expired')?.status, 'expired')
+    assert.equal(all.find((a) => a.authReqId === 'listed-live')?.status, 'pending')
+  })
+
   it('a device whose policy is to deny: access_denied on the first poll, and the refusal is recorded', async () => {
     await gw.admin('PATCH', '/network/v1/devices/+34600000008', { consentPolicy: 'deny' })
     try {
