@@ -1,7 +1,8 @@
 /**
  * Errors the SDK throws. Every one extends {@link DeviceStatusError} and carries a stable `code`:
  * a CAMARA error code for {@link ApiError}, and `OAUTH_ERROR`, `NETWORK_ERROR`, `TIMEOUT`,
- * `INVALID_NOTIFICATION`, `UNAUTHORIZED_NOTIFICATION` or `INVALID_USAGE` for the others. Nothing they carry includes a secret or a token.
+ * `INVALID_RESPONSE`, `INVALID_NOTIFICATION`, `UNAUTHORIZED_NOTIFICATION`, `INVALID_USAGE` or
+ * `DEVICE_MISMATCH` for the others. Nothing they carry includes a secret or a token.
  *
  * @module
  */
@@ -123,6 +124,28 @@ export class TimeoutError extends DeviceStatusError {
 }
 
 /**
+ * A 2xx answer of a CAMARA API that does not match the API's schema: not a JSON object, or a
+ * required field missing or of the wrong type. `code` is always `INVALID_RESPONSE`; the call's
+ * result would otherwise be a guess (a missing `swapped` is not "not swapped").
+ */
+export class InvalidResponseError extends DeviceStatusError {
+  /** HTTP status of the answer. */
+  readonly status: number
+  /** The `x-correlator` of the call (the gateway's echo, or the one the SDK sent). */
+  readonly correlator: string
+  /**
+   * @param message - what is wrong with the answer
+   * @param input - the status and correlator of the call
+   */
+  constructor(message: string, input: { status: number; correlator: string }) {
+    super('INVALID_RESPONSE', message)
+    this.name = 'InvalidResponseError'
+    this.status = input.status
+    this.correlator = input.correlator
+  }
+}
+
+/**
  * A notification a sink received did not pass {@link parseNotification}: `INVALID_NOTIFICATION`
  * (not a CAMARA CloudEvent: answer 400) or `UNAUTHORIZED_NOTIFICATION` (the `Authorization`
  * header does not carry the subscription's sink token: answer 401). The message never shows a token.
@@ -145,4 +168,10 @@ export class NotificationError extends DeviceStatusError {
 
 /** Any error the SDK throws on purpose; narrow it with `instanceof` or `name`. */
 export type AnyDeviceStatusError =
-  ApiError | AuthError | NetworkError | TimeoutError | NotificationError | DeviceStatusError
+  | ApiError
+  | AuthError
+  | NetworkError
+  | TimeoutError
+  | InvalidResponseError
+  | NotificationError
+  | DeviceStatusError

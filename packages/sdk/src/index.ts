@@ -33,6 +33,7 @@ export {
   ApiError,
   AuthError,
   DeviceStatusError,
+  InvalidResponseError,
   NetworkError,
   NotificationError,
   TimeoutError,

@@ -222,7 +222,26 @@ const KNOWN_TYPES: Record<NotificationApi, readonly string[]> = {
 }
 const NETWORK_TYPES = ['2G', '3G', '4G', '5G', 'UNKNOWN']
 // RFC 3339 §5.6 date-time (T, Z case-insensitive), as CloudEvents `time` requires.
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/
+
+/** An RFC 3339 date-time whose calendar fields exist (no February 30th, no hour 24). */
+function isDateTime(value: string): boolean {
+  const m = RFC3339.exec(value)
+  if (m === null) return false
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map(Number)
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second))
+  date.setUTCFullYear(year) // Date.UTC maps years 0-99 to 1900-1999
+  const roundTrips =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  const offsetValid = m[8] === undefined || (Number(m[8]) <= 23 && Number(m[9]) <= 59)
+  return roundTrips && offsetValid && !Number.isNaN(Date.parse(value))
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -358,7 +377,7 @@ export function parseNotification(
     !KNOWN_TYPES[api].includes(short)
   )
     throw invalid(`unknown event type ${type}`)
-  if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time)))
+  if (typeof time !== 'string' || !isDateTime(time))
     throw invalid('time must be an RFC 3339 date-time')
   if (
     datacontenttype !== undefined &&

@@ -96,6 +96,14 @@ describe('SDK flows against a started gateway', () => {
     })
   })
 
+  it('backend: a phone number without its leading + is still the session subscriber', async () => {
+    const { credentials } = demoCredentials(gw)
+    const ds = new DeviceStatus(credentials, { phoneNumber: '+34600000002' })
+    assert.equal(await ds.roaming(undefined, '34600000002', undefined, undefined, undefined), true)
+    assert.equal(await ds.connectivity('34600000002'), 'CONNECTED_DATA')
+    await assert.rejects(ds.roaming('34600000001'), { code: 'DEVICE_MISMATCH' })
+  })
+
   it('backend: SimSwap retrieveDate() is a Date, check(maxAgeHours)', async () => {
     const { credentials } = demoCredentials(gw)
     const simSwap = new SimSwap(credentials, { phoneNumber: '+34600000006' })

@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { ClientCredentials, type ClientOptions, type RequestEvent } from '@device-status/sdk'
 import type { TestGateway } from '../../gateway/test/helpers/gateway.js'
 
@@ -29,3 +30,23 @@ export function pathsOf(events: RequestEvent[]): string[] {
 }
 export { Receiver, type Received } from '../../gateway/test/helpers/receiver.js'
 export { eventsOf as sinkEventsOf } from '../../gateway/test/helpers/subscription-api-suite.js'
+
+/** A misbehaving server on 127.0.0.1: `handle` answers each request (its body already read). */
+export async function startStubServer(
+  handle: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString()))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      server.closeAllConnections()
+      return new Promise((r) => server.close(() => r()))
+    },
+  }
+}

@@ -290,6 +290,67 @@ describe('SDK subscriptions and notifications against a started gateway', () => 
     await ds.deleteRoamingSubscription(created?.id ?? '')
   })
 
+  it('a DELETE whose answer was lost is resent, and the 404 of that retry counts as deleted', async () => {
+    let loseDelete = false
+    // The DELETE reaches the gateway, its answer does not reach the SDK.
+    const lossy: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (loseDelete && init?.method === 'DELETE') {
+        loseDelete = false
+        await response.body?.cancel()
+        throw new TypeError('fetch failed (connection reset)')
+      }
+      return response
+    }
+    const { credentials, events } = demoCredentials(gw, { fetch: lossy })
+    const ds = new DeviceStatus(credentials, { device: { phoneNumber: '+34600000001' } })
+    const s = await ds.createRoamingSubscription({ type: 'roaming-on', sink: sink.url })
+    loseDelete = true
+    await ds.deleteRoamingSubscription(s.id)
+    assert.deepEqual(
+      events.filter((e) => e.method === 'DELETE').map((e) => [e.attempt, e.error ?? e.status]),
+      [
+        [1, 'network'],
+        [2, 404],
+      ],
+    )
+    await assert.rejects(ds.getRoamingSubscription(s.id), { status: 404, code: 'NOT_FOUND' })
+    // Deleted again by the caller: its first attempt answers 404, which stands.
+    await assert.rejects(ds.deleteRoamingSubscription(s.id), { status: 404, code: 'NOT_FOUND' })
+  })
+
+  it('parseNotification refuses a time whose calendar fields do not exist', () => {
+    const event = (time: string) => ({
+      specversion: '1.0',
+      id: '1',
+      source: 'https://gateway.example/device-roaming-status-subscriptions/v0.8',
+      type: 'org.camaraproject.device-roaming-status-subscriptions.v0.roaming-on',
+      time,
+      datacontenttype: 'application/json',
+      data: { subscriptionId: 's' },
+    })
+    for (const [time, iso] of [
+      ['2024-02-29T23:59:59.5Z', '2024-02-29T23:59:59.500Z'],
+      ['2023-01-17t13:18:23z', '2023-01-17T13:18:23.000Z'],
+      ['2023-01-17T13:18:23+01:00', '2023-01-17T12:18:23.000Z'],
+    ] as const)
+      assert.equal(parseNotification(event(time)).time.toISOString(), iso)
+    for (const time of [
+      '2023-02-30T10:00:00Z',
+      '2023-02-29T10:00:00Z',
+      '2023-04-31T10:00:00Z',
+      '2023-13-01T10:00:00Z',
+      '2023-01-17T24:00:00Z',
+      '2023-01-17T13:60:00Z',
+      '2023-01-17T13:18:23+24:00',
+    ])
+      assert.throws(
+        () => parseNotification(event(time)),
+        (e: unknown) => e instanceof NotificationError && e.code === 'INVALID_NOTIFICATION',
+        time,
+      )
+  })
+
   it('parseNotification on the real notifications of every API, legacy included', async () => {
     const { credentials } = demoCredentials(gw)
     const phone = '+34600000005'

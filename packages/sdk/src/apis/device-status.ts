@@ -1,6 +1,6 @@
 import type { Session } from '../auth/session.js'
 import type { CallOptions } from '../options.js'
-import { callApi, dateOf, deviceBody } from './call.js'
+import { booleanField, callApi, dateField, deviceBody, stringField } from './call.js'
 import type {
   ConnectedNetworkTypeStatus,
   Device,
@@ -34,24 +34,26 @@ function echoedDevice(value: unknown): { device?: Device } {
  * @param device - the device, for two-legged sessions (default: the session's)
  * @param call - signal, timeout, correlator
  * @returns the roaming status
- * @throws {@link ApiError}, {@link AuthError}, {@link NetworkError}, {@link TimeoutError}
+ * @throws {@link ApiError}, {@link AuthError}, {@link NetworkError}, {@link TimeoutError}, and
+ *   {@link InvalidResponseError} when the answer lacks a required field
  */
 export async function retrieveRoamingStatus(
   session: Session,
   device?: Device,
   call?: CallOptions,
 ): Promise<RoamingStatus> {
-  const { body, correlator } = await callApi(
+  const answer = await callApi(
     session,
     '/device-roaming-status/v1/retrieve',
     deviceBody(session, device),
     call,
   )
+  const { body, correlator } = answer
   return {
-    roaming: body['roaming'] === true,
+    roaming: booleanField(answer, 'roaming'),
     ...(typeof body['countryCode'] === 'number' ? { countryCode: body['countryCode'] } : {}),
     countryNames: countryNamesOf(body['countryName']),
-    lastStatusTime: dateOf(body['lastStatusTime']),
+    lastStatusTime: dateField(answer, 'lastStatusTime'),
     ...echoedDevice(body['device']),
     correlator,
   }
@@ -64,24 +66,26 @@ export async function retrieveRoamingStatus(
  * @param device - the device, for two-legged sessions (default: the session's)
  * @param call - signal, timeout, correlator
  * @returns the reachability status
+ * @throws {@link InvalidResponseError} when the answer lacks a required field
  */
 export async function retrieveReachabilityStatus(
   session: Session,
   device?: Device,
   call?: CallOptions,
 ): Promise<ReachabilityStatus> {
-  const { body, correlator } = await callApi(
+  const answer = await callApi(
     session,
     '/device-reachability-status/v1/retrieve',
     deviceBody(session, device),
     call,
   )
+  const { body, correlator } = answer
   return {
-    reachable: body['reachable'] === true,
+    reachable: booleanField(answer, 'reachable'),
     connectivity: Array.isArray(body['connectivity'])
       ? (body['connectivity'] as ('DATA' | 'SMS')[])
       : [],
-    lastStatusTime: dateOf(body['lastStatusTime']),
+    lastStatusTime: dateField(answer, 'lastStatusTime'),
     ...echoedDevice(body['device']),
     correlator,
   }
@@ -94,23 +98,26 @@ export async function retrieveReachabilityStatus(
  * @param device - the device, for two-legged sessions (default: the session's)
  * @param call - signal, timeout, correlator
  * @returns the network type
+ * @throws {@link InvalidResponseError} when the answer lacks a required field
  */
 export async function retrieveConnectedNetworkType(
   session: Session,
   device?: Device,
   call?: CallOptions,
 ): Promise<ConnectedNetworkTypeStatus> {
-  const { body, correlator } = await callApi(
+  const answer = await callApi(
     session,
     '/connected-network-type/v0.2/retrieve',
     deviceBody(session, device),
     call,
   )
+  const { body, correlator } = answer
   return {
-    connectedNetworkType: body[
-      'connectedNetworkType'
-    ] as ConnectedNetworkTypeStatus['connectedNetworkType'],
-    lastStatusTime: dateOf(body['lastStatusTime']),
+    connectedNetworkType: stringField(
+      answer,
+      'connectedNetworkType',
+    ) as ConnectedNetworkTypeStatus['connectedNetworkType'],
+    lastStatusTime: dateField(answer, 'lastStatusTime'),
     ...echoedDevice(body['device']),
     correlator,
   }
@@ -123,20 +130,22 @@ export async function retrieveConnectedNetworkType(
  * @param device - the device, for two-legged sessions (default: the session's)
  * @param call - signal, timeout, correlator
  * @returns the roaming status
+ * @throws {@link InvalidResponseError} when the answer lacks a required field
  */
 export async function retrieveLegacyRoamingStatus(
   session: Session,
   device?: Device,
   call?: CallOptions,
 ): Promise<LegacyRoamingStatus> {
-  const { body, correlator } = await callApi(
+  const answer = await callApi(
     session,
     '/device-status/v0/roaming',
     deviceBody(session, device),
     call,
   )
+  const { body, correlator } = answer
   return {
-    roaming: body['roaming'] === true,
+    roaming: booleanField(answer, 'roaming'),
     ...(typeof body['countryCode'] === 'number' ? { countryCode: body['countryCode'] } : {}),
     countryNames: countryNamesOf(body['countryName']),
     correlator,
@@ -150,22 +159,25 @@ export async function retrieveLegacyRoamingStatus(
  * @param device - the device, for two-legged sessions (default: the session's)
  * @param call - signal, timeout, correlator
  * @returns the connectivity status
+ * @throws {@link InvalidResponseError} when the answer lacks a required field
  */
 export async function retrieveLegacyConnectivityStatus(
   session: Session,
   device?: Device,
   call?: CallOptions,
 ): Promise<LegacyConnectivityStatus> {
-  const { body, correlator } = await callApi(
+  const answer = await callApi(
     session,
     '/device-status/v0/connectivity',
     deviceBody(session, device),
     call,
   )
+  const { correlator } = answer
   return {
-    connectivityStatus: body[
-      'connectivityStatus'
-    ] as LegacyConnectivityStatus['connectivityStatus'],
+    connectivityStatus: stringField(
+      answer,
+      'connectivityStatus',
+    ) as LegacyConnectivityStatus['connectivityStatus'],
     correlator,
   }
 }

@@ -1,6 +1,6 @@
 import type { Session } from '../auth/session.js'
 import type { CallOptions } from '../options.js'
-import { callApi, dateOf, deviceBody } from './call.js'
+import { booleanField, callApi, dateField, deviceBody } from './call.js'
 import type { SimSwapCheck, SimSwapDate } from './types.js'
 
 /** Scopes of SIM Swap v2. */
@@ -19,20 +19,23 @@ function phoneBody(session: Session, phoneNumber?: string): { phoneNumber?: stri
  * @param phoneNumber - the line, for two-legged sessions (default: the session's device)
  * @param call - signal, timeout, correlator
  * @returns the latest SIM change
+ * @throws {@link InvalidResponseError} when the answer has no `latestSimChange` (date-time or null)
  */
 export async function retrieveSimSwapDate(
   session: Session,
   phoneNumber?: string,
   call?: CallOptions,
 ): Promise<SimSwapDate> {
-  const { body, correlator } = await callApi(
+  const answer = await callApi(
     session,
     '/sim-swap/v2/retrieve-date',
     phoneBody(session, phoneNumber),
     call,
   )
+  const { body, correlator } = answer
   return {
-    latestSimChange: body['latestSimChange'] == null ? null : dateOf(body['latestSimChange']),
+    // Required and nullable: only an explicit null means "no SIM change known".
+    latestSimChange: body['latestSimChange'] === null ? null : dateField(answer, 'latestSimChange'),
     ...(typeof body['monitoredPeriod'] === 'number'
       ? { monitoredPeriod: body['monitoredPeriod'] }
       : {}),
@@ -48,6 +51,7 @@ export async function retrieveSimSwapDate(
  * @param phoneNumber - the line, for two-legged sessions (default: the session's device)
  * @param call - signal, timeout, correlator
  * @returns whether the SIM was swapped within `maxAge` hours
+ * @throws {@link InvalidResponseError} when the answer has no boolean `swapped`
  */
 export async function checkSimSwap(
   session: Session,
@@ -55,11 +59,11 @@ export async function checkSimSwap(
   phoneNumber?: string,
   call?: CallOptions,
 ): Promise<SimSwapCheck> {
-  const { body, correlator } = await callApi(
+  const answer = await callApi(
     session,
     '/sim-swap/v2/check',
     { ...phoneBody(session, phoneNumber), ...(maxAge === undefined ? {} : { maxAge }) },
     call,
   )
-  return { swapped: body['swapped'] === true, correlator }
+  return { swapped: booleanField(answer, 'swapped'), correlator: answer.correlator }
 }

@@ -307,7 +307,9 @@ export async function getSubscription<TType extends string>(
 
 /**
  * `DELETE /<api>/<version>/subscriptions/{id}`: ends it; the sink receives `subscription-ended`
- * with `SUBSCRIPTION_DELETED`. Safe to resend: a second delete answers `NOT_FOUND`.
+ * with `SUBSCRIPTION_DELETED`. Safe to resend: resent after a network failure or a timeout, and a
+ * `404` on such a retry counts as success (the attempt that got no answer deleted it). A delete
+ * sent anew by the caller answers `NOT_FOUND`.
  *
  * @param session - the authorized session (a token with `<api>:delete` is obtained)
  * @param api - the subscription API
@@ -327,6 +329,7 @@ export async function deleteSubscription(
       method: 'DELETE',
       path: `${SUBSCRIPTION_APIS[api].path}/${encodeURIComponent(id)}`,
       idempotent: true,
+      goneIsDone: true,
     },
     call,
   )

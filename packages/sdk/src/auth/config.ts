@@ -3,6 +3,7 @@ import { AuthError, DeviceStatusError } from '../errors.js'
 import type { CallOptions } from '../options.js'
 import { newCorrelator } from '../transport/correlator.js'
 import { send, type Transport } from '../transport/request.js'
+import { SharedWork } from '../transport/shared.js'
 
 /** Everything the flows need about the app and the gateway; built by `ClientCredentials`. */
 export interface ClientConfig {
@@ -18,8 +19,12 @@ export interface ClientConfig {
   redirectUri: string | undefined
   /** Retries, timeout, `fetch` and logging hook. */
   transport: Transport
-  /** Discovery, fetched once per client and base URL. */
-  metadata: Promise<oauth.AuthorizationServer> | undefined
+  /**
+   * Discovery, fetched once per client and base URL; shared by the calls waiting on it.
+   *
+   * @internal
+   */
+  metadata: SharedWork<oauth.AuthorizationServer> | undefined
   /** PKCE verifiers of authorization requests built here and not yet exchanged, by state. */
   pendingVerifiers: Map<string, string>
 }
@@ -79,26 +84,30 @@ export function toAuthError(error: unknown): unknown {
   return error
 }
 
-/** The gateway's discovery document (`/.well-known/openid-configuration`), fetched once. */
+/**
+ * The gateway's discovery document (`/.well-known/openid-configuration`), fetched once. The fetch
+ * is shared: it does not run with `call.signal`, which only ends this caller's wait.
+ */
 export function discover(
   config: ClientConfig,
   call: CallOptions,
 ): Promise<oauth.AuthorizationServer> {
-  if (config.metadata !== undefined) return config.metadata
-  const pending = (async () => {
-    try {
-      const response = await oauth.discoveryRequest(config.issuer, {
-        ...oauthOptions(config, call, true),
-        ...(call.signal === undefined ? {} : { signal: call.signal }),
-      })
-      return await oauth.processDiscoveryResponse(config.issuer, response)
-    } catch (error) {
-      throw toAuthError(error)
-    }
-  })()
-  config.metadata = pending
-  pending.catch(() => {
-    if (config.metadata === pending) config.metadata = undefined
-  })
-  return pending
+  if (config.metadata === undefined || config.metadata.abandoned) {
+    const work = new SharedWork(async (signal) => {
+      try {
+        const response = await oauth.discoveryRequest(
+          config.issuer,
+          oauthOptions(config, { ...call, signal }, true),
+        )
+        return await oauth.processDiscoveryResponse(config.issuer, response)
+      } catch (error) {
+        throw toAuthError(error)
+      }
+    })
+    config.metadata = work
+    work.promise.catch(() => {
+      if (config.metadata === work) config.metadata = undefined
+    })
+  }
+  return config.metadata.join(call.signal)
 }

@@ -1,6 +1,8 @@
 import * as oauth from 'oauth4webapi'
 import type { Device } from '../apis/types.js'
+import { AuthError } from '../errors.js'
 import type { CallOptions } from '../options.js'
+import { SharedWork } from '../transport/shared.js'
 import { exchangeAuthorizationCode, type AuthorizationCodeInput } from './authorization-code.js'
 import {
   backchannelAuthenticationRequest,
@@ -31,9 +33,18 @@ export interface Session {
   readonly config: ClientConfig
   /**
    * A valid access token: the cached one, or a new one when it is missing, close to expiry or
-   * `force` is set.
+   * `force` is set. Concurrent calls share one token request, which runs without any caller's
+   * signal: `call.signal` ends this caller's wait (rejecting with its reason), and the request is
+   * aborted only when every caller waiting on it has aborted.
    */
   accessToken(call?: CallOptions, force?: boolean): Promise<string>
+  /**
+   * The access token for an API call, as {@link Session.accessToken}, and whether this call waited
+   * for a token request to get it (`issued`: a 401 on it is not worth another renewal). With
+   * `refused`, a token the API answered 401 to: a new token only when `refused` is still the
+   * cached one; when another call renewed it meanwhile, the newer one.
+   */
+  tokenFor(call?: CallOptions, refused?: string): Promise<{ accessToken: string; issued: boolean }>
   /**
    * A session whose token holds `scopes`: this one when its request already asked for them, else
    * one that asks for them with the same purpose and subscriber (client credentials or CIBA once
@@ -69,8 +80,10 @@ interface Cached {
  */
 export function createSession(config: ClientConfig, grant: Grant): Session {
   let cached: Cached | undefined
-  let inflight: Promise<string> | undefined
+  let inflight: SharedWork<string> | undefined
   let codeUsed = false
+  // Why the code exchange failed: a code is single-use, so later calls fail the same way.
+  let codeFailure: AuthError | undefined
 
   const store = (t: oauth.TokenEndpointResponse): string => {
     const lifetime = (t.expires_in ?? 3600) * 1000
@@ -113,9 +126,27 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
       }
       case 'authorization_code': {
         // A code is single-use: without a refresh token the last access token is all there is.
-        if (codeUsed) return undefined
+        if (codeUsed) {
+          if (cached !== undefined) return undefined
+          throw (
+            codeFailure ??
+            new AuthError({
+              error: 'invalid_grant',
+              error_description: 'the authorization code was already used',
+            })
+          )
+        }
         codeUsed = true
-        return exchangeAuthorizationCode(config, grant, call)
+        try {
+          return await exchangeAuthorizationCode(config, grant, call)
+        } catch (error) {
+          // Refused: the same answer on every later call. No answer (network, timeout, abort):
+          // the code may be unused yet, so the next call tries it again.
+          const refused = toAuthError(error)
+          if (refused instanceof AuthError) codeFailure = refused
+          else codeUsed = false
+          throw error
+        }
       }
       case 'client_credentials': {
         try {
@@ -141,6 +172,41 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
     return Date.now() < cached.expiresAt - skew
   }
 
+  /** A token request shared by the calls waiting on it; a new one unless one is under way. */
+  const request = (call: CallOptions): Promise<string> => {
+    if (inflight === undefined || inflight.abandoned) {
+      const work = new SharedWork((signal) =>
+        obtain({ ...call, signal }).then(
+          (t) => {
+            if (t !== undefined) return store(t)
+            if (cached !== undefined) return cached.accessToken
+            throw new AuthError({ error: 'invalid_grant', error_description: 'no token to renew' })
+          },
+          (error: unknown) => {
+            throw toAuthError(error)
+          },
+        ),
+      )
+      inflight = work
+      const clear = () => {
+        if (inflight === work) inflight = undefined
+      }
+      work.promise.then(clear, clear)
+    }
+    return inflight.join(call.signal)
+  }
+
+  const tokenOf = async (
+    call: CallOptions,
+    refused: string | undefined,
+    force: boolean,
+  ): Promise<{ accessToken: string; issued: boolean }> => {
+    const renew = force || (refused !== undefined && cached?.accessToken === refused)
+    if (!renew && cached !== undefined && fresh())
+      return { accessToken: cached.accessToken, issued: false }
+    return { accessToken: await request(call), issued: true }
+  }
+
   // Sessions for other API scopes (subscriptions), with the scopes each asked for.
   const derived: { scopes: readonly string[]; session: Session }[] = []
 
@@ -150,24 +216,10 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
     device: grant.kind === 'client_credentials' ? grant.device : undefined,
     config,
     accessToken(call = {}, force = false) {
-      if (!force && cached !== undefined && fresh()) return Promise.resolve(cached.accessToken)
-      if (inflight !== undefined) return inflight
-      const pending = obtain(call).then(
-        (t) => {
-          if (t !== undefined) return store(t)
-          if (cached !== undefined) return cached.accessToken
-          throw new Error('unreachable: a session without any token')
-        },
-        (error: unknown) => {
-          throw toAuthError(error)
-        },
-      )
-      inflight = pending
-      const clear = () => {
-        if (inflight === pending) inflight = undefined
-      }
-      pending.then(clear, clear)
-      return pending
+      return tokenOf(call, undefined, force).then((t) => t.accessToken)
+    },
+    tokenFor(call = {}, refused) {
+      return tokenOf(call, refused, false)
     },
     withScopes(scopes) {
       if (grant.kind === 'authorization_code') return session

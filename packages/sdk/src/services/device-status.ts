@@ -159,8 +159,9 @@ export class DeviceStatus {
   /**
    * The vendor samples' `roaming(…)`: legacy device-status v0 roaming, as a boolean. Takes the
    * samples' positional forms, `roaming()`, `roaming(phoneNumber)` and
-   * `roaming(externalId, msisdn, ipv4Addr, ipv6Addr, uePort)`; a phone number among them must be
-   * the session's subscriber (three-legged) or names the device (two-legged).
+   * `roaming(externalId, msisdn, ipv4Addr, ipv6Addr, uePort)`; a phone number among them (its
+   * leading `+` may be left out) must be the session's subscriber (three-legged) or names the
+   * device (two-legged).
    *
    * @param identifiers - the samples' positional identifiers
    * @returns true when roaming
@@ -241,6 +242,7 @@ export class DeviceStatus {
    * @param id - the subscription id
    * @param call - signal, timeout, correlator
    * @throws {@link ApiError} `NOT_FOUND` when it does not exist or already ended
+   *   (a `404` after an attempt that got no answer counts as deleted: that attempt did it)
    */
   deleteRoamingSubscription(id: string, call?: CallOptions): Promise<void> {
     return deleteSubscription(this.session, ROAMING, id, call)
@@ -296,6 +298,7 @@ export class DeviceStatus {
    * @param id - the subscription id
    * @param call - signal, timeout, correlator
    * @throws {@link ApiError} `NOT_FOUND`
+   *   (a `404` after an attempt that got no answer counts as deleted: that attempt did it)
    */
   deleteReachabilitySubscription(id: string, call?: CallOptions): Promise<void> {
     return deleteSubscription(this.session, REACHABILITY, id, call)
@@ -356,6 +359,7 @@ export class DeviceStatus {
    * @param id - the subscription id
    * @param call - signal, timeout, correlator
    * @throws {@link ApiError} `NOT_FOUND`
+   *   (a `404` after an attempt that got no answer counts as deleted: that attempt did it)
    */
   deleteConnectedNetworkTypeSubscription(id: string, call?: CallOptions): Promise<void> {
     return deleteSubscription(this.session, NETWORK_TYPE, id, call)

@@ -165,6 +165,7 @@ export class SimSwap {
    * @param id - the subscription id
    * @param call - signal, timeout, correlator
    * @throws {@link ApiError} `NOT_FOUND` when it does not exist or already ended
+   *   (a `404` after an attempt that got no answer counts as deleted: that attempt did it)
    */
   deleteSubscription(id: string, call?: CallOptions): Promise<void> {
     return deleteSubscription(this.session, SIM_SWAP, id, call)

@@ -82,7 +82,44 @@ function report(t: Transport, event: RequestEvent): void {
   }
 }
 
-/** One attempt: `x-correlator`, timeout and the caller's signal. Throws NetworkError/TimeoutError. */
+/** `promise`, or the signal's reason when it aborts first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    const onAbort = () => reject(signal.reason)
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(error)
+      },
+    )
+  })
+}
+
+/** The response with its body read in full: what callers read can no longer stall. */
+async function buffered(response: Response, signal: AbortSignal): Promise<Response> {
+  // No body: an opaque redirect (status 0, which no Response can be built with), a 204, a HEAD.
+  if (response.body === null) return response
+  const body = await untilAborted(response.arrayBuffer(), signal)
+  const nullBody = [101, 204, 205, 304].includes(response.status)
+  return new Response(nullBody ? null : body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  })
+}
+
+/**
+ * One attempt: `x-correlator`, timeout and the caller's signal, both guarding until the body has
+ * been read (the response returned is read in full). Throws NetworkError/TimeoutError.
+ */
 async function attempt(t: Transport, req: HttpRequest, n: number): Promise<Response> {
   const timeout = req.timeout ?? t.timeout
   const controller = new AbortController()
@@ -107,7 +144,10 @@ async function attempt(t: Transport, req: HttpRequest, n: number): Promise<Respo
       redirect: 'manual',
     }
     if (req.body !== undefined) init.body = req.body
-    const response = await t.fetch(url, init)
+    const response = await buffered(
+      await untilAborted(t.fetch(url, init), controller.signal),
+      controller.signal,
+    )
     report(t, { ...base, status: response.status, durationMs: Date.now() - started })
     return response
   } catch (error) {
@@ -131,12 +171,31 @@ async function attempt(t: Transport, req: HttpRequest, n: number): Promise<Respo
   }
 }
 
+/** The last response of a request, and what its attempts tell about it. */
+export interface HttpOutcome {
+  /** The last response, its body read in full. */
+  response: Response
+  /**
+   * An earlier attempt got no answer (a network failure or a timeout): the server may have
+   * processed the request before the attempt that answered.
+   */
+  unanswered: boolean
+}
+
 /**
  * Sends a request, retrying with exponential backoff and jitter: on 429 and 503 (honouring
  * `Retry-After`) always, on network failures and timeouts only when the request is idempotent.
  * Never retries other statuses. Resolves with the last response, whatever its status.
  */
 export async function send(t: Transport, req: HttpRequest): Promise<Response> {
+  return (await sendRequest(t, req)).response
+}
+
+/**
+ * {@link send}, telling also whether an earlier attempt got no answer.
+ */
+export async function sendRequest(t: Transport, req: HttpRequest): Promise<HttpOutcome> {
+  let unanswered = false
   for (let n = 0; ; n++) {
     const last = n >= t.retry.retries
     const backoff = () => {
@@ -149,12 +208,14 @@ export async function send(t: Transport, req: HttpRequest): Promise<Response> {
     } catch (error) {
       const retryable = error instanceof NetworkError || error instanceof TimeoutError
       if (!retryable || !req.idempotent || last) throw error
+      unanswered = true
       await sleep(backoff(), req.signal)
       continue
     }
-    if ((response.status !== 429 && response.status !== 503) || last) return response
+    if ((response.status !== 429 && response.status !== 503) || last)
+      return { response, unanswered }
     const after = retryAfterSeconds(response)
-    if (after !== undefined && after > t.retry.maxRetryAfter) return response
+    if (after !== undefined && after > t.retry.maxRetryAfter) return { response, unanswered }
     await response.body?.cancel().catch(() => undefined)
     await sleep(after !== undefined ? after * 1000 : backoff(), req.signal)
   }
