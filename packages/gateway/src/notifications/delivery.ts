@@ -50,6 +50,25 @@ export function backoff(
   return Math.round(ceiling / 2 + random() * (ceiling / 2))
 }
 
+/** A sink's answer: its status, and `Retry-After` when it sent one. */
+interface SinkAnswer {
+  statusCode: number
+  retryAfter?: string
+}
+
+/**
+ * How long a sink asked to be left alone (`Retry-After` on 429 or 503: seconds, or an HTTP date),
+ * in ms; `undefined` when it did not ask or the value is not one of those.
+ */
+export function retryAfterMs(answer: SinkAnswer, now: number = Date.now()): number | undefined {
+  if ((answer.statusCode !== 429 && answer.statusCode !== 503) || answer.retryAfter === undefined)
+    return undefined
+  const value = answer.retryAfter.trim()
+  if (/^\d+$/.test(value)) return Number(value) * 1000
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
+}
+
 /**
  * POSTs one event to a sink with node:http(s): the socket connects through the sink policy's
  * `lookup` ({@link sinkTarget}), so the address checked is the address connected to; a redirect
@@ -65,7 +84,7 @@ function postEvent(
     timeoutMs: number
     agents: { http: HttpAgent; https: HttpsAgent }
   },
-): Promise<number> {
+): Promise<SinkAnswer> {
   return new Promise((resolve, reject) => {
     const body = Buffer.from(init.body)
     const https = target.url.protocol === 'https:'
@@ -86,7 +105,11 @@ function postEvent(
     request.once('response', (response) => {
       response.on('error', () => undefined)
       response.resume()
-      resolve(response.statusCode ?? 0)
+      const retryAfter = response.headers['retry-after']
+      resolve({
+        statusCode: response.statusCode ?? 0,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+      })
     })
     request.end(body)
   })
@@ -130,9 +153,19 @@ export function startDeliveryWorker(deps: {
   let timer: NodeJS.Timeout | undefined
 
   const attempt = async (notification: NotificationRow) => {
+    // The claim's lease: the outcome is recorded only while this attempt still holds it. One that
+    // outlived it (a slow settle, a stalled database) leaves the notification to the newer claim.
+    const lease = notification.locked_until
+    const leaseLost = () => {
+      log.warn(
+        { notification: notification.id, subscription: notification.subscription_id },
+        'delivery attempt outlived its lease; its outcome is left to the newer claim',
+      )
+    }
     const subscription = await store.subscriptions.byId(notification.subscription_id)
     const started = Date.now()
     let statusCode: number | null = null
+    let askedToWait: number | undefined
     let error: string | null = null
     if (subscription === undefined) {
       error = 'subscription not found'
@@ -150,7 +183,7 @@ export function startDeliveryWorker(deps: {
             ? undefined
             : (JSON.parse(subscription.sink_credential) as { accessToken: string })
         try {
-          statusCode = await postEvent(target, {
+          const answer = await postEvent(target, {
             headers: {
               'content-type': 'application/cloudevents+json',
               'x-correlator': notification.id,
@@ -162,6 +195,8 @@ export function startDeliveryWorker(deps: {
             timeoutMs: config.timeoutMs,
             agents,
           })
+          statusCode = answer.statusCode
+          askedToWait = retryAfterMs(answer)
         } catch (cause) {
           error =
             cause instanceof SinkAddressError
@@ -188,19 +223,19 @@ export function startDeliveryWorker(deps: {
       // The attempt and the outcome land together: one commit per delivery.
       await store.transaction(async (trx) => {
         await trx.subscriptions.lock([notification.subscription_id])
-        await trx.notifications.insertAttempt(record)
-        await trx.notifications.settle(notification.id, {
+        const settled = await trx.notifications.settle(notification.id, lease, {
           status: 'delivered',
           attempts,
           delivered_at: at,
           locked_until: null,
           last_error: null,
         })
+        if (!settled) return leaseLost()
+        await trx.notifications.insertAttempt(record)
         await trx.notifications.promoteNext(notification.subscription_id, Date.now())
       })
       return
     }
-    await store.notifications.insertAttempt(record)
     const lastError = error ?? `sink answered ${statusCode}`
     // 410 Gone: the listener says the subscription is no longer wanted (CAMARA ESG).
     const gone = statusCode === 410
@@ -209,14 +244,16 @@ export function startDeliveryWorker(deps: {
         gone || attempts >= config.maxAttempts || subscription === undefined ? 'failed' : 'retry',
     })
     if (gone || attempts >= config.maxAttempts || subscription === undefined) {
-      await store.transaction(async (trx) => {
+      const settled = await store.transaction(async (trx) => {
         await trx.subscriptions.lock([notification.subscription_id])
-        await trx.notifications.settle(notification.id, {
+        const owned = await trx.notifications.settle(notification.id, lease, {
           status: 'failed',
           attempts,
           locked_until: null,
           last_error: lastError,
         })
+        if (!owned) return false
+        await trx.notifications.insertAttempt(record)
         if (gone && subscription !== undefined) {
           // In the same transaction, so that nothing queued behind is sent after the 410; the
           // subscription ends only if nothing ended it first (its ending stays as it was).
@@ -229,7 +266,9 @@ export function startDeliveryWorker(deps: {
         } else {
           await trx.notifications.promoteNext(notification.subscription_id, Date.now())
         }
+        return true
       })
+      if (!settled) return leaseLost()
       log.warn(
         {
           notification: notification.id,
@@ -241,11 +280,20 @@ export function startDeliveryWorker(deps: {
       )
       return
     }
-    await store.notifications.settle(notification.id, {
-      attempts,
-      next_attempt_at: Date.now() + backoff(config, attempts),
-      locked_until: null,
-      last_error: lastError,
+    // A sink that asked for time (429/503 with Retry-After) gets at least that, within the cap.
+    const wait = Math.min(
+      config.maxBackoffMs,
+      Math.max(backoff(config, attempts), askedToWait ?? 0),
+    )
+    await store.transaction(async (trx) => {
+      const owned = await trx.notifications.settle(notification.id, lease, {
+        attempts,
+        next_attempt_at: Date.now() + wait,
+        locked_until: null,
+        last_error: lastError,
+      })
+      if (!owned) return leaseLost()
+      await trx.notifications.insertAttempt(record)
     })
   }
 

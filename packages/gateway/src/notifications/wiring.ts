@@ -27,7 +27,8 @@ export function deliveryConfigOf(config: Config): DeliveryConfig {
     maxAttempts: config.notifyMaxAttempts,
     timeoutMs: config.notifyTimeoutMs,
     baseBackoffMs: config.notifyBackoffMs,
-    pollMs: Math.min(DEFAULT_DELIVERY.pollMs, config.notifyBackoffMs),
+    // Retries are looked for at the backoff's pace, but never more often than every 50 ms.
+    pollMs: Math.max(50, Math.min(DEFAULT_DELIVERY.pollMs, config.notifyBackoffMs)),
     // A claim outlives the attempts of one batch (they run in parallel, each within the timeout);
     // after a crash another worker takes the notifications over once it lapses.
     leaseMs: Math.max(2000, config.notifyTimeoutMs * 3),

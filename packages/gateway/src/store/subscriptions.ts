@@ -85,15 +85,21 @@ export interface NotificationRepository {
    * are locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers never claim the same one.
    */
   claimDue(now: number, limit: number, leaseMs: number): Promise<NotificationRow[]>
+  /**
+   * Records the outcome of an attempt, if the attempt still holds the notification: `lease` is the
+   * `locked_until` its claim wrote. A lease that lapsed meanwhile (another claim took the
+   * notification) makes this a no-op. Whether the outcome was recorded.
+   */
   settle(
     id: string,
+    lease: number | null,
     changes: Partial<
       Pick<
         NotificationRow,
         'status' | 'attempts' | 'next_attempt_at' | 'locked_until' | 'last_error' | 'delivered_at'
       >
     >,
-  ): Promise<void>
+  ): Promise<boolean>
   list(filter: {
     subscriptionId?: string
     status?: string
@@ -248,6 +254,15 @@ export function notificationRepository(
       return Number(row?.n ?? 0)
     },
     async promoteNext(subscriptionId, now) {
+      // One head per subscription: none is promoted while one is still pending.
+      const head = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('subscription_id', '=', subscriptionId)
+        .where('status', '=', 'pending')
+        .limit(1)
+        .executeTakeFirst()
+      if (head !== undefined) return
       const next = await db
         .selectFrom('notifications')
         .select('id')
@@ -293,8 +308,15 @@ export function notificationRepository(
         ? db.transaction().execute(claim)
         : claim(db)
     },
-    async settle(id, changes) {
-      await db.updateTable('notifications').set(changes).where('id', '=', id).execute()
+    async settle(id, lease, changes) {
+      const result = await db
+        .updateTable('notifications')
+        .set(changes)
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('locked_until', lease === null ? 'is' : '=', lease)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
     },
     async list(filter) {
       let query = db

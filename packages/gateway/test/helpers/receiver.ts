@@ -7,13 +7,16 @@ export interface Received {
   at: number
 }
 
+type Answer = number | { status: number; headers?: Record<string, string> }
+
 /**
  * A notification sink for tests: records every POST, answers with the status `respond` gives
  * (204 by default), and lets a test wait for a number of events.
  */
 export class Receiver {
   readonly received: Received[] = []
-  respond: (event: any, count: number) => number | Promise<number> = () => 204
+  /** The answer: a status, or a status with headers (e.g. `Retry-After`). */
+  respond: (event: any, count: number) => Answer | Promise<Answer> = () => 204
   private server: Server | undefined
   private waiters: { count: number; resolve: () => void }[] = []
   url = ''
@@ -29,10 +32,11 @@ export class Receiver {
         } catch {
           body = Buffer.concat(chunks).toString()
         }
-        void Promise.resolve(this.respond(body, this.received.length + 1)).then((status) => {
+        void Promise.resolve(this.respond(body, this.received.length + 1)).then((answer) => {
+          const { status, headers } = typeof answer === 'number' ? { status: answer } : answer
           if (status >= 200 && status < 300)
             this.received.push({ headers: req.headers, body, at: Date.now() })
-          res.writeHead(status).end()
+          res.writeHead(status, headers).end()
           this.waiters = this.waiters.filter((w) => {
             if (this.received.length >= w.count) w.resolve()
             return this.received.length < w.count

@@ -253,3 +253,70 @@ describe('concurrent requests on subscriptions (gateway)', () => {
     assert.equal(said.at(-1), true, `roaming-status events: ${JSON.stringify(said)}`)
   })
 })
+
+describe('a delivery attempt that outlives its lease (store)', () => {
+  let store: Store
+  let database: string | undefined
+  before(async () => {
+    let url: string | undefined
+    if (testStoreKind() === 'postgres') {
+      database = databaseNameFor(undefined)
+      url = await ensureDatabase(database)
+    }
+    store = await openStore(url === undefined ? { sqliteFile: ':memory:' } : { databaseUrl: url })
+  })
+  after(async () => {
+    await store.close()
+    if (database !== undefined) await dropDatabase(database)
+  })
+
+  const notification = (id: string, subscriptionId: string) => ({
+    id,
+    subscription_id: subscriptionId,
+    type: `${PREFIX}roaming-on`,
+    event: '{}',
+    attempts: 0,
+    next_attempt_at: 0,
+    locked_until: null,
+    last_error: null,
+    created_at: new Date().toISOString(),
+    delivered_at: null,
+  })
+
+  it('records nothing and promotes nothing: the newer claim owns the notification', async () => {
+    await store.subscriptions.insert(subscription('lease-sub'))
+    await store.notifications.enqueue([
+      notification('lease-1', 'lease-sub'),
+      notification('lease-2', 'lease-sub'),
+      notification('lease-3', 'lease-sub'),
+    ])
+    const t0 = 1_000_000
+    const [first] = await store.notifications.claimDue(t0, 10, 100)
+    assert.equal(first?.id, 'lease-1', 'only the head is claimable')
+    // The lease lapses while that attempt still runs; another claim takes the head again.
+    const [second] = await store.notifications.claimDue(t0 + 200, 10, 100)
+    assert.equal(second?.id, 'lease-1')
+    assert.notEqual(second?.locked_until, first?.locked_until)
+
+    const delivered = { status: 'delivered', attempts: 1, locked_until: null, last_error: null }
+    // The old attempt ends: its outcome is not recorded, and nothing is promoted.
+    assert.equal(
+      await store.notifications.settle('lease-1', first?.locked_until ?? null, delivered),
+      false,
+    )
+    // Even a promotion asked for by mistake keeps one head per subscription.
+    await store.notifications.promoteNext('lease-sub', t0 + 250)
+    const statuses = async () =>
+      (await store.notifications.list({ subscriptionId: 'lease-sub' }))
+        .sort((a, b) => Number(a.seq) - Number(b.seq))
+        .map((n) => n.status)
+    assert.deepEqual(await statuses(), ['pending', 'queued', 'queued'])
+    // The newer attempt settles, and the next one becomes the head.
+    assert.equal(
+      await store.notifications.settle('lease-1', second?.locked_until ?? null, delivered),
+      true,
+    )
+    await store.notifications.promoteNext('lease-sub', t0 + 300)
+    assert.deepEqual(await statuses(), ['delivered', 'pending', 'queued'])
+  })
+})

@@ -128,6 +128,29 @@ describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) 
     }
   })
 
+  it('a sink answering 429 with Retry-After is left alone that long before the retry', async () => {
+    const busy = await new Receiver().start()
+    const times: number[] = []
+    busy.respond = () => {
+      times.push(Date.now())
+      return times.length === 1 ? { status: 429, headers: { 'retry-after': '2' } } : 204
+    }
+    try {
+      await gw.admin('PUT', '/network/v1/devices/+34612500004', {})
+      const created = await gw.post(PATH, request(busy.url, '+34612500004'), token)
+      assert.equal(created.status, 201, JSON.stringify(created.body))
+      for (let i = 0; i < 200 && times.length < 2; i++) await sleep(25)
+      assert.equal(times.length, 2, 'retried')
+      // NOTIFY_BACKOFF_MS is 50 here: only the sink's Retry-After explains the wait.
+      assert.ok(
+        (times[1] ?? 0) - (times[0] ?? 0) >= 1900,
+        `${(times[1] ?? 0) - (times[0] ?? 0)} ms`,
+      )
+    } finally {
+      await busy.stop()
+    }
+  })
+
   it('a sink answering 410 Gone ends the subscription at once: no retry, no subscription-ended', async () => {
     const gone = await new Receiver().start()
     let calls = 0
