@@ -256,6 +256,9 @@ describe('device-status against a running gateway', () => {
       [['--roaming', '262', '--home'], /use --roaming or --home, not both/],
       [['--connectivity', 'DATA,VOICE'], /--connectivity takes DATA, SMS or none/],
       [['--sim-swapped-at', 'yesterday'], /--sim-swapped-at takes an ISO 8601 date-time/],
+      // A day that does not exist, and a time without its zone (never the machine's local time).
+      [['--sim-swapped-at', '2026-02-30T10:00:00Z'], /--sim-swapped-at takes an ISO 8601/],
+      [['--sim-swapped-at', '2026-11-01T10:00:00'], /--sim-swapped-at takes an ISO 8601/],
       [['--network-unavailable', 'yes'], /--network-unavailable takes true or false/],
       [['--json', '{oops'], /--json is not valid JSON/],
       [[], /nothing to set/],

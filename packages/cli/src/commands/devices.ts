@@ -85,9 +85,24 @@ function oneOf<TValue extends string>(
   return found
 }
 
+/**
+ * An RFC 3339 date-time with its zone (`Z` or `±hh:mm`: never the machine's local time) whose
+ * calendar fields exist (`Date` would roll 30 February into March).
+ */
 function isoTime(flag: string, text: string): string {
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.exec(text)
   const time = new Date(text)
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(time.getTime())) {
+  const [, year, month, day, hour, minute, second] = match ?? []
+  const fieldsExist =
+    match !== null &&
+    Number(hour) < 24 &&
+    Number(minute) < 60 &&
+    Number(second) < 60 &&
+    new Date(Date.UTC(Number(year), Number(month) - 1, Number(day))).getUTCDate() === Number(day) &&
+    Number(month) >= 1 &&
+    Number(month) <= 12
+  if (!fieldsExist || Number.isNaN(time.getTime())) {
     throw usageError(
       `--${flag} takes an ISO 8601 date-time such as 2026-11-01T10:00:00Z, not "${text}"`,
       'devices set',

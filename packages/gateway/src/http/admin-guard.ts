@@ -9,7 +9,8 @@ export function adminGuard(adminToken: string) {
   const expected = digest(adminToken)
   return async function guard(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization ?? ''
-    const token = header.startsWith('Bearer ') ? header.slice(7) : ''
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    const token = /^bearer /i.test(header) ? header.slice(7) : ''
     if (token === '' || !timingSafeEqual(digest(token), expected)) {
       throw new CamaraError(
         'UNAUTHENTICATED',

@@ -33,9 +33,12 @@ async function subscriberDevice(
 
 /**
  * The latest change of the SIM bound to the number: its latest swap, else its activation ("a new
- * subscription is considered as a SIM swap as well", sim-swap 2.1.0); `null` without a SIM.
+ * subscription is considered as a SIM swap as well", sim-swap 2.1.0); `null` without a SIM
+ * (`simActivatedAt: null`).
  */
 function latestSimChange(device: NetworkDevice): string | null {
+  // A number without a SIM has none, whatever swap was recorded before its SIM went.
+  if (device.simActivatedAt === null) return null
   return device.simSwappedAt ?? device.simActivatedAt
 }
 

@@ -84,6 +84,16 @@ describe('sim-swap 2.1.0', () => {
     })
     // A number without a SIM has had no change.
     assert.deepEqual((await check({ phoneNumber: '+34600000008' })).body, { swapped: false })
+    // Nor one whose SIM went after a swap: no SIM, no latest change.
+    await gw.admin('PUT', '/network/v1/devices/+34610007777', {
+      simActivatedAt: hoursAgo(100),
+      simSwappedAt: hoursAgo(2),
+    })
+    await gw.admin('PATCH', '/network/v1/devices/+34610007777', { simActivatedAt: null })
+    assert.deepEqual((await check({ phoneNumber: '+34610007777' })).body, { swapped: false })
+    assert.deepEqual((await retrieve({ phoneNumber: '+34610007777' })).body, {
+      latestSimChange: null,
+    })
   })
 
   it('check 400.1: maxAge not schema-compliant → 400 INVALID_ARGUMENT', async () => {

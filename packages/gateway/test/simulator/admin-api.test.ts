@@ -29,6 +29,11 @@ describe('network simulator admin API', () => {
       401,
       'UNAUTHENTICATED',
     )
+    // The scheme is case-insensitive.
+    const lower = await fetch(gw.url + '/network/v1/devices', {
+      headers: { authorization: `bearer ${gw.adminToken}` },
+    })
+    assert.equal(lower.status, 200)
   })
 
   it('lists the seeded demo devices', async () => {
@@ -129,6 +134,8 @@ describe('network simulator admin API', () => {
       { connectivity: 'DATA' },
       { networkType: '6G' },
       { simSwappedAt: 'yesterday' },
+      // A leap second passes the date-time format but is no storable time.
+      { simSwappedAt: '2026-12-31T23:59:60Z' },
       { ipv4Address: { publicAddress: '300.1.1.1' } },
       { ipv6Address: 'not-an-ip' },
       { notApplicable: ['teleportation'] },

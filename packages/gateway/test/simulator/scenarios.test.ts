@@ -97,9 +97,33 @@ describe('scenario playback (POST /network/v1/scenarios)', () => {
       { steps: [{ at: 'soon', phoneNumber: '+34600000005', set: {} }] },
       { steps: [{ at: 1, phoneNumber: '+34600000005' }] },
       { steps: [{ at: 1, phoneNumber: '+34600000005', set: { networkType: '9G' } }] },
+      { steps: [{ at: -1, phoneNumber: '+34600000005', set: {} }] },
+      { steps: [{ at: 86_401, phoneNumber: '+34600000005', set: {} }] },
+      // Longer than a day in text too (above 2³¹−1 ms Node would run the timer at once).
+      { steps: [{ at: '+1000h', phoneNumber: '+34600000005', set: {} }] },
+      { steps: [{ at: '+25h', phoneNumber: '+34600000005', set: {} }] },
+      // A step may not rename its device.
+      { steps: [{ at: 1, phoneNumber: '+34600000005', set: { phoneNumber: '+34600000004' } }] },
     ]) {
       assertError(await gw.admin('POST', '/network/v1/scenarios', body), 400, 'INVALID_ARGUMENT')
     }
+    const unreadable = await gw.admin('POST', '/network/v1/scenarios', {
+      steps: [
+        { at: 0, phoneNumber: '+34600000005', set: {} },
+        { at: '+5 s', phoneNumber: '+34600000005', set: {} },
+      ],
+    })
+    assertError(unreadable, 400, 'INVALID_ARGUMENT')
+    assert.match(unreadable.body.message, /steps\.1\.at "\+5 s" is neither seconds nor an offset/)
+    assert.equal(
+      (
+        await gw.admin('POST', '/network/v1/scenarios', {
+          steps: [{ at: '+24h', phoneNumber: '+34600000005', set: {} }],
+        })
+      ).status,
+      202,
+      'a day is the limit, included',
+    )
     assertError(await gw.admin('GET', '/network/v1/scenarios/nope'), 404, 'NOT_FOUND')
   })
 })

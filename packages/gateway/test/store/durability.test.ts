@@ -48,4 +48,28 @@ describe('durability: everything survives a restart on the same DATA_DIR', () =>
       await removeTestStore(dataDir)
     }
   })
+
+  it('devices all deleted stay deleted: the demo devices are seeded on the first start only', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ds-reseed-'))
+    try {
+      const first = await startTestGateway({}, { dataDir })
+      const seeded = (await first.admin('GET', '/network/v1/devices')).body as {
+        phoneNumber: string
+      }[]
+      assert.ok(seeded.length > 0, 'seeded on the first start')
+      for (const { phoneNumber } of seeded) {
+        const path = `/network/v1/devices/${encodeURIComponent(phoneNumber)}`
+        assert.equal((await first.admin('DELETE', path)).status, 204)
+      }
+      await first.close()
+      const second = await startTestGateway({}, { dataDir })
+      try {
+        assert.deepEqual((await second.admin('GET', '/network/v1/devices')).body, [])
+      } finally {
+        await second.close()
+      }
+    } finally {
+      await removeTestStore(dataDir)
+    }
+  })
 })

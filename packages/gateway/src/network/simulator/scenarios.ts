@@ -22,16 +22,44 @@ export interface ScenarioRun {
   steps: ScenarioStep[]
 }
 
-/** `5`, `"+5s"`, `"500ms"`, `"+2m"`, `"1h"` → milliseconds (a bare number is seconds). */
+/** The latest a step may come: a day after the start, whichever way `at` is written. */
+export const MAX_OFFSET_MS = 86_400_000
+
+/**
+ * `5`, `"+5s"`, `"500ms"`, `"+2m"`, `"1h"` → milliseconds (a bare number is seconds); at most a
+ * day (a longer timer would not wait: Node runs delays above 2³¹−1 ms at once).
+ */
 export function parseOffset(at: number | string): number {
-  if (typeof at === 'number') return Math.round(at * 1000)
-  const match = /^\+?(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(at.trim())
-  if (match?.[1] === undefined)
-    throw new CamaraError('INVALID_ARGUMENT', `"${at}" is not a time offset such as +5s`)
-  const value = Number(match[1])
-  const unit = match[2] ?? 's'
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000
-  return Math.round(value * factor)
+  let ms: number
+  if (typeof at === 'number') {
+    if (!Number.isFinite(at) || at < 0)
+      throw new CamaraError('INVALID_ARGUMENT', `at ${at} is not a number of seconds from 0`)
+    ms = Math.round(at * 1000)
+  } else {
+    const match = /^\+?(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(at.trim())
+    if (match?.[1] === undefined)
+      throw new CamaraError(
+        'INVALID_ARGUMENT',
+        `at "${at}" is neither seconds nor an offset such as +500ms, +5s, +2m or +1h`,
+      )
+    const unit = match[2] ?? 's'
+    const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000
+    ms = Math.round(Number(match[1]) * factor)
+  }
+  if (ms > MAX_OFFSET_MS)
+    throw new CamaraError('INVALID_ARGUMENT', `at ${String(at)} is more than a day after the start`)
+  return ms
+}
+
+/** {@link parseOffset}, with the step named in the message. */
+function offsetOfStep(at: number | string, index: number): number {
+  try {
+    return parseOffset(at)
+  } catch (error) {
+    if (error instanceof CamaraError)
+      throw new CamaraError('INVALID_ARGUMENT', `steps.${index}.${error.message}`)
+    throw error
+  }
 }
 
 export interface ScenarioPlayer {
@@ -90,10 +118,19 @@ export function scenarioPlayer(
 
   return {
     start(input) {
+      // A step may not rename its device: refused now, not when it is played.
+      input.steps.forEach((step, i) => {
+        const renamed = step.set?.phoneNumber
+        if (renamed !== undefined && renamed !== step.phoneNumber)
+          throw new CamaraError(
+            'INVALID_ARGUMENT',
+            `steps.${i}.set.phoneNumber must be the step's phoneNumber (${step.phoneNumber})`,
+          )
+      })
       const steps = input.steps
         .map((s, order) => ({
           order,
-          step: { ...s, at: parseOffset(s.at), status: 'pending' as const },
+          step: { ...s, at: offsetOfStep(s.at, order), status: 'pending' as const },
         }))
         .sort((a, b) => a.step.at - b.step.at || a.order - b.order)
         .map(({ step }) => {

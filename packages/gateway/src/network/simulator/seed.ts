@@ -115,9 +115,14 @@ export function demoDevices(
   ]
 }
 
-/** Seeds the demo devices when the store has none; returns how many were created. */
+/**
+ * Seeds the demo devices on the first start of an empty store; returns how many were created. A
+ * store that has had devices keeps its network events, so one whose devices were all deleted is
+ * not seeded again.
+ */
 export async function seedDemoDevices(deps: SimulatorDeps): Promise<number> {
   if ((await deps.store.devices.list()).length > 0) return 0
+  if ((await deps.store.networkEvents.list({ limit: 1 })).length > 0) return 0
   const devices = demoDevices(deps.clock)
   for (const { phoneNumber, state } of devices) await putDevice(deps, phoneNumber, state)
   return devices.length

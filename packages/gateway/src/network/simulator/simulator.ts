@@ -94,8 +94,10 @@ function applyState(base: NetworkDevice, input: DeviceStateInput, now: string): 
     next.connectivity = (['DATA', 'SMS'] as const).filter((c) => input.connectivity?.includes(c))
   }
   if (input.networkType !== undefined) next.networkType = input.networkType
-  if (input.simSwappedAt !== undefined) next.simSwappedAt = normaliseTime(input.simSwappedAt)
-  if (input.simActivatedAt !== undefined) next.simActivatedAt = normaliseTime(input.simActivatedAt)
+  if (input.simSwappedAt !== undefined)
+    next.simSwappedAt = normaliseTime(input.simSwappedAt, 'simSwappedAt')
+  if (input.simActivatedAt !== undefined)
+    next.simActivatedAt = normaliseTime(input.simActivatedAt, 'simActivatedAt')
   if (input.ipv4Address !== undefined) {
     next.ipv4Address =
       input.ipv4Address === null
@@ -118,8 +120,17 @@ function applyState(base: NetworkDevice, input: DeviceStateInput, now: string): 
   return next
 }
 
-function normaliseTime(value: string | null): string | null {
-  return value === null ? null : new Date(value).toISOString()
+/** A date-time as stored (UTC, milliseconds); one the schema lets through but `Date` cannot read
+ * (a leap second, `23:59:60`) is 400. */
+function normaliseTime(value: string | null, field: string): string | null {
+  if (value === null) return null
+  const time = new Date(value)
+  if (Number.isNaN(time.getTime()))
+    throw new CamaraError(
+      'INVALID_ARGUMENT',
+      `${field} ${value} is not a time this network can store`,
+    )
+  return time.toISOString()
 }
 
 /** A new device: at home, reachable for data and SMS, on 4G, SIM activated now. */
