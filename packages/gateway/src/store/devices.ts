@@ -31,6 +31,8 @@ export interface DeviceRepository {
   ): Promise<NetworkDevice | undefined>
   /** The one device the selector points at, or `undefined` (none, or ambiguous). */
   find(selector: DeviceSelector): Promise<NetworkDevice | undefined>
+  /** Every device behind this public IPv4 address. */
+  onPublicIpv4(publicAddress: string): Promise<NetworkDevice[]>
   /** Inserts or replaces the device with this id. */
   save(device: NetworkDevice): Promise<void>
   delete(id: string): Promise<boolean>
@@ -164,6 +166,14 @@ export function deviceRepository(
         }
       }
     },
+    async onPublicIpv4(publicAddress) {
+      const rows = await db
+        .selectFrom('devices')
+        .selectAll()
+        .where('ipv4_public_address', '=', publicAddress)
+        .execute()
+      return rows.map(toDevice)
+    },
     async save(device) {
       const row = toRow(device)
       const { id: _id, ...update } = row
@@ -228,6 +238,7 @@ export function cachedDeviceRepository(
   }
   return {
     list: () => inner.list(),
+    onPublicIpv4: (publicAddress) => inner.onPublicIpv4(publicAddress),
     // A locking read goes to the database: a lock is taken there, and only the row read under it
     // is the state the change starts from.
     byId: (id, options) =>

@@ -174,6 +174,53 @@ describe('network simulator admin API', () => {
     assertError(await gw.admin('GET', '/network/v1/devices/+34699000003'), 404, 'NOT_FOUND')
   })
 
+  it('devices behind one public IPv4 address must stay distinguishable (409 otherwise)', async () => {
+    const put = (phone: string, ipv4Address: Record<string, unknown>) =>
+      gw.admin('PUT', `/network/v1/devices/${encodeURIComponent(phone)}`, { ipv4Address })
+    const address = '203.0.113.50'
+    // Different private addresses (a carrier-grade NAT): both fine.
+    assert.equal(
+      (await put('+34699100001', { publicAddress: address, privateAddress: '10.1.0.1' })).status,
+      201,
+    )
+    assert.equal(
+      (await put('+34699100002', { publicAddress: address, privateAddress: '10.1.0.2' })).status,
+      201,
+    )
+    // The same private address, or none at all while nobody has a port: refused, either order.
+    assertError(
+      await put('+34699100003', { publicAddress: address, privateAddress: '10.1.0.1' }),
+      409,
+      'ALREADY_EXISTS',
+    )
+    assertError(await put('+34699100003', { publicAddress: address }), 409, 'ALREADY_EXISTS')
+    // Ports tell devices apart; the same port twice does not.
+    const other = '203.0.113.51'
+    assert.equal((await put('+34699100004', { publicAddress: other })).status, 201)
+    assertError(
+      await put('+34699100005', { publicAddress: other, privateAddress: '10.2.0.1' }),
+      409,
+      'ALREADY_EXISTS',
+    )
+    assert.equal(
+      (await put('+34699100005', { publicAddress: other, publicPort: 4000 })).status,
+      201,
+    )
+    assertError(
+      await put('+34699100006', { publicAddress: other, publicPort: 4000 }),
+      409,
+      'ALREADY_EXISTS',
+    )
+    // Each stays reachable through the API: the device without a port by any other port.
+    const token = await gw.token2('device-roaming-status:read')
+    const who = async (ipv4Address: Record<string, unknown>) =>
+      (await gw.post('/device-roaming-status/v1/retrieve', { device: { ipv4Address } }, token))
+        .status
+    assert.equal(await who({ publicAddress: address, privateAddress: '10.1.0.2' }), 200)
+    assert.equal(await who({ publicAddress: other, publicPort: 4000 }), 200)
+    assert.equal(await who({ publicAddress: other, publicPort: 5000 }), 200)
+  })
+
   it('DELETE removes the device: the APIs then answer 404 IDENTIFIER_NOT_FOUND', async () => {
     await gw.admin('PUT', '/network/v1/devices/+34699000004', {})
     assert.equal((await gw.admin('DELETE', '/network/v1/devices/+34699000004')).status, 204)

@@ -4,6 +4,7 @@ import { countryNamesForMcc } from '../mcc.js'
 import {
   connectedNetworkType,
   type DeviceSelector,
+  type Ipv4Identity,
   type NetworkDevice,
   type NetworkEvent,
   type NetworkEventType,
@@ -256,16 +257,31 @@ async function ensureIdentifiersFree(store: Store, device: NetworkDevice): Promi
     await taken({ kind: 'ipv6Address', ipv6Address: device.ipv6Address }, 'The /64 of ipv6Address')
   const ip = device.ipv4Address
   if (ip !== null) {
-    await taken(
-      {
-        kind: 'ipv4Address',
-        publicAddress: ip.publicAddress,
-        ...(ip.privateAddress === null ? {} : { privateAddress: ip.privateAddress }),
-        ...(ip.publicPort === null ? {} : { publicPort: ip.publicPort }),
-      },
-      'ipv4Address',
-    )
+    for (const other of await store.devices.onPublicIpv4(ip.publicAddress)) {
+      if (other.id === device.id || other.ipv4Address === null) continue
+      if (ipv4Ambiguous(ip, other.ipv4Address))
+        throw new CamaraError(
+          'ALREADY_EXISTS',
+          `ipv4Address ${ip.publicAddress} cannot tell this device from ${other.phoneNumber}: behind one public address, devices need different private addresses or different ports`,
+        )
+    }
   }
+}
+
+/**
+ * Whether two devices behind one public address could not be told apart by a request naming
+ * one of them (CAMARA: publicAddress with privateAddress or publicPort): the same private
+ * address, the same port, or neither with a port while one has no private address either (a
+ * request's port then falls back to both).
+ */
+export function ipv4Ambiguous(a: Ipv4Identity, b: Ipv4Identity): boolean {
+  if (a.privateAddress !== null && a.privateAddress === b.privateAddress) return true
+  if (a.publicPort !== null && a.publicPort === b.publicPort) return true
+  return (
+    a.publicPort === null &&
+    b.publicPort === null &&
+    (a.privateAddress === null || b.privateAddress === null)
+  )
 }
 
 /** Stores a change and its network events, and lets subscribers fan out, in the caller's transaction. */
