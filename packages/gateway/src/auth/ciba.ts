@@ -4,6 +4,7 @@ import {
   type BackchannelAuthenticationRequest,
   type KoaContextWithOIDC,
 } from 'oidc-provider'
+import type { ConsentRow } from '../store/consents.js'
 import { newId, type Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { purposesIn, needsConsent, type LegalBasis } from './purpose.js'
@@ -74,8 +75,34 @@ export async function recordConsent(
 }
 
 /**
+ * The API scopes a subscriber's latest decision for an app and purpose consented to; none unless
+ * it is a grant. Consent is per app, purpose and scope (AUTH-NOTES P-4): a purpose consented to
+ * for some APIs does not cover others.
+ */
+export function consentedScopes(latest: ConsentRow | undefined): string[] {
+  if (latest?.status !== 'granted') return []
+  const scopes: unknown = JSON.parse(latest.scopes)
+  return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : []
+}
+
+/** Whether the subscriber's latest decision already covers every API scope a request asks for. */
+export function consentCovers(latest: ConsentRow | undefined, api: readonly string[]): boolean {
+  const consented = new Set(consentedScopes(latest))
+  return latest?.status === 'granted' && api.every((s) => consented.has(s))
+}
+
+/**
+ * The scopes to record when the subscriber approves a request: those asked for plus those already
+ * consented to, so that approving a wider request keeps the narrower consent covered.
+ */
+export function approvedScopes(latest: ConsentRow | undefined, api: readonly string[]): string[] {
+  return [...new Set([...consentedScopes(latest), ...api])]
+}
+
+/**
  * CIBA §8 on a simulated network: a purpose whose legal basis needs no consent, or one the
- * subscriber already consented to, is approved at once (the token comes on the first poll);
+ * subscriber already consented to, is approved at once (the token comes on the first poll) when that consent covers the
+ * request's API scopes;
  * otherwise the request waits for the subscriber, whom the sandbox stands in for with the
  * device's consent policy, the admin API or `device-status consent approve|deny`.
  */
@@ -112,10 +139,11 @@ export async function decideBackchannelRequest(
   if (basis === undefined || !needsConsent(basis)) return approve()
 
   const latest = await deps.store.consents.latest(clientId, deviceId, purpose)
-  if (latest?.status === 'granted') return approve()
+  if (consentCovers(latest, api)) return approve()
   const device = await deps.store.devices.byId(deviceId)
   if (device?.consentPolicy === 'approve') {
-    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes: api, status: 'granted' })
+    const scopes = approvedScopes(latest, api)
+    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes, status: 'granted' })
     return approve()
   }
   if (device?.consentPolicy === 'deny') {
@@ -144,11 +172,16 @@ export async function decidePending(
   const status = decision === 'approve' ? 'approved' : 'denied'
   if (!(await deps.store.pendingAuthorizations.decide(authReqId, status))) return 'not-pending'
   const scopes = JSON.parse(pending.scopes) as string[]
+  const latest = await deps.store.consents.latest(
+    pending.client_id,
+    pending.device_id,
+    pending.purpose,
+  )
   await recordConsent(deps.store, {
     clientId: pending.client_id,
     deviceId: pending.device_id,
     purpose: pending.purpose,
-    scopes,
+    scopes: decision === 'approve' ? approvedScopes(latest, scopes) : scopes,
     status: decision === 'approve' ? 'granted' : 'denied',
   })
   if (decision === 'approve') {

@@ -41,7 +41,7 @@ export async function revokeConsent(
     })
     const sub = await pairwiseSubject(store, consent.client_id, consent.device_id)
     for (const grantId of await store.oidcModels.grantIds(consent.client_id, sub)) {
-      await store.oidcModels.revokeByGrantId(grantId)
+      await store.oidcModels.revokeAllByGrantId(grantId)
       await store.oidcModels.destroy('Grant', grantId)
     }
   })

@@ -1,12 +1,18 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RouteShorthandOptions,
+} from 'fastify'
 import { errors } from 'oidc-provider'
 import type Provider from 'oidc-provider'
 import type { NetworkDevice } from '../network/device.js'
 import type { Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
-import { grantFor, recordConsent, splitScope } from './ciba.js'
+import { approvedScopes, consentCovers, grantFor, recordConsent, splitScope } from './ciba.js'
 import { authenticateByNetwork, type NetworkAuthConfig } from './network-auth.js'
-import { errorPage, html, page, textOf } from './pages.js'
+import { errorPage, html, page, PAGE_HEADERS, textOf } from './pages.js'
 import { needsConsent, type LegalBasis } from './purpose.js'
 
 export interface InteractionDeps {
@@ -19,6 +25,40 @@ export interface InteractionDeps {
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>
+
+/** The steps a page posts to (`/interaction/:uid/<action>`). */
+const ACTIONS: readonly string[] = ['login', 'consent', 'abort']
+
+/** An HTML page for a person, with the headers every interaction page carries. */
+function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body)
+}
+
+/** A refusal as a page: a person is at the other end, not an API client. */
+function refuse(
+  reply: FastifyReply,
+  status: number,
+  error: string,
+  description: string,
+): FastifyReply {
+  return sendPage(reply, status, errorPage(error, description))
+}
+
+/** What a page's form posted; undefined when the body is not a form (JSON, text, none). */
+function formFields(request: FastifyRequest): URLSearchParams | undefined {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
+  if (type !== 'application/x-www-form-urlencoded' || typeof request.body !== 'string')
+    return undefined
+  return new URLSearchParams(request.body)
+}
+
+/** The description of a request the interaction routes could not take, by its status. */
+function describeFailure(status: number): string {
+  if (status === 413) return 'The submitted form is too large.'
+  if (status === 415) return 'This step accepts only the form of its page.'
+  if (status < 500) return 'The request could not be read.'
+  return 'Something went wrong. Start again from the application.'
+}
 
 /**
  * The Authorization Code flow's interactions (`/interaction/:uid`): network-based
@@ -50,6 +90,17 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     })
   }
 
+  /** The device the network identifies the request's origin as, if any. */
+  const networkDevice = (request: FastifyRequest) =>
+    authenticateByNetwork(
+      { store: deps.store, config: deps.networkAuth },
+      {
+        address: request.socket.remoteAddress,
+        port: request.socket.remotePort,
+        headers: request.headers,
+      },
+    )
+
   /** Decides consent for the logged-in subscriber, or shows the consent page. */
   const consent = async (request: FastifyRequest, reply: FastifyReply, details: Details) => {
     const clientId = String(details.params['client_id'])
@@ -72,8 +123,9 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       return finish(request, reply, { consent: { grantId: grant.jti } })
     }
     if (purpose === undefined || basis === undefined || !needsConsent(basis)) return approve()
+    // A consent to this purpose for fewer APIs does not cover the request: ask again.
     const latest = await deps.store.consents.latest(clientId, subject.device_id, purpose)
-    if (latest?.status === 'granted') return approve()
+    if (consentCovers(latest, api)) return approve()
     if (details.params['prompt'] === 'none') {
       return finish(request, reply, {
         error: 'consent_required',
@@ -81,7 +133,9 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       })
     }
     const app = await deps.store.apps.byClientId(clientId)
-    return reply.type('text/html; charset=utf-8').send(
+    return sendPage(
+      reply,
+      200,
       page(
         'Consent',
         `<h1>${html(app?.name ?? clientId)} asks for your consent</h1>
@@ -96,31 +150,39 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     )
   }
 
-  // The interaction session is gone, expired or belongs to another browser: a page, not JSON.
-  // Anything else goes on to the gateway's error handler.
-  const onError = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
-    if (!(error instanceof errors.OIDCProviderError)) {
-      void reply.send(error)
+  // Whatever fails under /interaction/* is shown to a person: a page, not the API's JSON. The
+  // interaction session gone, expired or another browser's; a body that is not the page's form.
+  const onError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    if (error instanceof errors.OIDCProviderError) {
+      const described = error as unknown as { error_description?: string }
+      void refuse(reply, error.statusCode, error.error, described.error_description ?? '')
       return
     }
-    const described = error as unknown as { error_description?: string }
-    void reply
-      .code(error.statusCode)
-      .type('text/html; charset=utf-8')
-      .send(errorPage(error.error, described.error_description))
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500
+    if (status >= 500) request.log.error({ err: error }, 'interaction failed')
+    void refuse(
+      reply,
+      status,
+      status >= 500 ? 'server_error' : 'invalid_request',
+      describeFailure(status),
+    )
+  }
+  // Redirects too: a framed or cached step is as harmful as a framed or cached page.
+  const options: RouteShorthandOptions = {
+    errorHandler: onError,
+    onSend: async (_request, reply, payload) => {
+      reply.headers(PAGE_HEADERS)
+      return payload
+    },
   }
 
-  app.get('/interaction/:uid', { errorHandler: onError }, async (request, reply) => {
+  app.get('/interaction/:uid', options, async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
     if (details.prompt.name === 'login') {
-      const device = await authenticateByNetwork(
-        { store: deps.store, config: deps.networkAuth },
-        {
-          address: request.socket.remoteAddress,
-          port: request.socket.remotePort,
-          headers: request.headers,
-        },
-      )
+      const device = await networkDevice(request)
       if (device !== undefined) return login(request, reply, details, device)
       if (!deps.sandbox) {
         return finish(request, reply, {
@@ -130,7 +192,9 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       }
       // Sandbox: the tester stands in for the operator network and picks the device.
       const devices = await deps.store.devices.list()
-      return reply.type('text/html; charset=utf-8').send(
+      return sendPage(
+        reply,
+        200,
         page(
           'Sandbox network authentication',
           `<h1>Which device is making this request?</h1>
@@ -150,23 +214,40 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     return consent(request, reply, details)
   })
 
-  app.post('/interaction/:uid/login', { errorHandler: onError }, async (request, reply) => {
+  app.post('/interaction/:uid/login', options, async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
     if (!deps.sandbox || details.prompt.name !== 'login')
-      return reply
-        .code(400)
-        .type('text/html')
-        .send(errorPage('invalid_request', 'This step is not part of this authorization.'))
-    const phoneNumber = new URLSearchParams(textOf(request.body)).get('phoneNumber') ?? ''
+      return refuse(reply, 400, 'invalid_request', 'This step is not part of this authorization.')
+    const form = formFields(request)
+    if (form === undefined)
+      return refuse(reply, 400, 'invalid_request', 'This step accepts only the form of its page.')
+    const phoneNumber = form.get('phoneNumber') ?? ''
+    // The picker stands in for the network only where the network knows nothing: a request the
+    // network identifies is that device's, whatever was posted (else any client picks any device).
+    const identified = await networkDevice(request)
+    if (identified !== undefined) {
+      if (phoneNumber !== '' && phoneNumber !== identified.phoneNumber)
+        return refuse(
+          reply,
+          400,
+          'invalid_request',
+          'The network identifies this request as coming from another device.',
+        )
+      return login(request, reply, details, identified)
+    }
     const device = await deps.store.devices.byPhoneNumber(phoneNumber)
     if (device === undefined)
       return finish(request, reply, { error: 'access_denied', error_description: 'unknown device' })
     return login(request, reply, details, device)
   })
 
-  app.post('/interaction/:uid/consent', { errorHandler: onError }, async (request, reply) => {
+  app.post('/interaction/:uid/consent', options, async (request, reply) => {
     const details = await deps.current().interactionDetails(request.raw, reply.raw)
-    const decision = new URLSearchParams(textOf(request.body)).get('decision')
+    // Only the page's two buttons decide; anything else records nothing (a missing decision is
+    // not a refusal).
+    const decision = formFields(request)?.get('decision')
+    if (decision !== 'approve' && decision !== 'deny')
+      return refuse(reply, 400, 'invalid_request', 'The decision is either Allow or Deny.')
     const clientId = String(details.params['client_id'])
     const sub = details.session?.accountId
     const subject = sub === undefined ? undefined : await deps.store.subjects.bySub(sub)
@@ -178,12 +259,9 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       subject === undefined ||
       purpose === undefined
     ) {
-      return reply
-        .code(400)
-        .type('text/html')
-        .send(errorPage('invalid_request', 'This step is not part of this authorization.'))
+      return refuse(reply, 400, 'invalid_request', 'This step is not part of this authorization.')
     }
-    if (decision !== 'approve') {
+    if (decision === 'deny') {
       await recordConsent(deps.store, {
         clientId,
         deviceId: subject.device_id,
@@ -196,11 +274,13 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
         error_description: 'the subscriber refused consent',
       })
     }
+    // Approving a wider request keeps what was consented to before.
+    const latest = await deps.store.consents.latest(clientId, subject.device_id, purpose)
     await recordConsent(deps.store, {
       clientId,
       deviceId: subject.device_id,
       purpose,
-      scopes: api,
+      scopes: approvedScopes(latest, api),
       status: 'granted',
     })
     const grant = await grantFor(
@@ -210,10 +290,28 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     return finish(request, reply, { consent: { grantId: grant.jti } })
   })
 
-  app.post('/interaction/:uid/abort', { errorHandler: onError }, async (request, reply) =>
+  app.post('/interaction/:uid/abort', options, async (request, reply) =>
     finish(request, reply, {
       error: 'access_denied',
       error_description: 'the authentication was cancelled',
     }),
   )
+
+  // Anything else under /interaction/ is a person's browser gone astray: a page, not JSON.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/interaction/*',
+    ...options,
+    handler: async (request, reply) => {
+      const action = /^\/interaction\/[^/]+\/([^/?]+)$/.exec(request.url)?.[1]
+      if (action !== undefined && ACTIONS.includes(action))
+        return refuse(
+          reply.header('allow', 'POST'),
+          405,
+          'invalid_request',
+          'This step is reached through its page.',
+        )
+      return refuse(reply, 404, 'not_found', 'There is no such page.')
+    },
+  })
 }

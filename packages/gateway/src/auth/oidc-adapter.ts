@@ -67,8 +67,9 @@ export function storeAdapter(store: Store): new (model: string) => Adapter {
       await store.oidcModels.destroy(this.model, id)
     }
 
+    // Called once per model: the other models' rows (an Interaction being resumed) stay.
     async revokeByGrantId(grantId: string): Promise<void> {
-      await store.oidcModels.revokeByGrantId(grantId)
+      await store.oidcModels.revokeByGrantId(this.model, grantId)
     }
 
     private payload(

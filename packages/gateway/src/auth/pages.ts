@@ -3,6 +3,17 @@ export function html(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
+/**
+ * Headers of every page shown to a person. Never framed: a framing site could steer the
+ * subscriber's clicks onto Allow. Never stored: Back would show a step the interaction has
+ * already passed, whose form then ends on "interaction session not found".
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'x-frame-options': 'DENY',
+  'content-security-policy': "frame-ancestors 'none'",
+  'cache-control': 'no-store',
+}
+
 /** The frame of the few pages the authorization server shows a person. */
 export function page(title: string, body: string): string {
   return `<!doctype html>

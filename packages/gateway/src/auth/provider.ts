@@ -18,7 +18,7 @@ import { pairwiseSubject } from './access-token.js'
 import { requireOnePurpose, OAuthProfileError } from './profile.js'
 import { type LegalBasis } from './purpose.js'
 import { verifySecret } from './secret.js'
-import { errorPage, textOf } from './pages.js'
+import { errorPage, PAGE_HEADERS, textOf } from './pages.js'
 
 export interface ProviderDeps {
   store: Store
@@ -290,6 +290,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
     },
     renderError: async (ctx, out) => {
+      ctx.set(PAGE_HEADERS)
       ctx.type = 'html'
       ctx.body = errorPage(String(out['error']), out['error_description'])
     },

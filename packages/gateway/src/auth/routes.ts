@@ -11,7 +11,7 @@ import {
   type Params,
 } from './gate.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
-import { errorPage } from './pages.js'
+import { errorPage, PAGE_HEADERS } from './pages.js'
 import { OAuthProfileError } from './profile.js'
 
 /** A copy of the incoming request whose body is `body`, for oidc-provider to read as if it were the original. */
@@ -78,6 +78,7 @@ async function sendAuthorizeError(
   }
   return reply
     .code(400)
+    .headers(PAGE_HEADERS)
     .type('text/html; charset=utf-8')
     .send(errorPage(error.error, error.message))
 }

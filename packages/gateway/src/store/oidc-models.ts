@@ -21,7 +21,13 @@ export interface OidcModelRepository {
   ): Promise<OidcModelRow | undefined>
   consume(model: string, id: string, at: number): Promise<void>
   destroy(model: string, id: string): Promise<void>
-  revokeByGrantId(grantId: string): Promise<void>
+  /**
+   * Deletes the rows of one model that belong to a grant. oidc-provider revokes a grant model by
+   * model; an Interaction it is about to resume may carry the same grant and must survive.
+   */
+  revokeByGrantId(model: string, grantId: string): Promise<void>
+  /** Deletes every row that belongs to a grant, whatever its model (a revoked consent). */
+  revokeAllByGrantId(grantId: string): Promise<void>
   /** Ids of the grants an app holds for an account. */
   grantIds(clientId: string, accountId: string): Promise<string[]>
   /** Deletes rows that expired before `now` (epoch seconds). */
@@ -89,7 +95,14 @@ export function oidcModelRepository(
     async destroy(model, id) {
       await db.deleteFrom('oidc_models').where('model', '=', model).where('id', '=', id).execute()
     },
-    async revokeByGrantId(grantId) {
+    async revokeByGrantId(model, grantId) {
+      await db
+        .deleteFrom('oidc_models')
+        .where('model', '=', model)
+        .where('grant_id', '=', grantId)
+        .execute()
+    },
+    async revokeAllByGrantId(grantId) {
       await db.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute()
     },
     async grantIds(clientId, accountId) {
