@@ -14,6 +14,7 @@ import { docsRoutes } from './docs/routes.js'
 import { correlatorOf, registerCorrelator } from './http/correlator.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { deferredChildLogger } from './http/request-logger.js'
+import { frameworkErrors, registerJsonParser, registerShutdown } from './http/request-edges.js'
 import { rateLimiter, sharedRateLimiter } from './http/rate-limit.js'
 import './http/types.js'
 import type { Clock, NetworkPort } from './network/port.js'
@@ -72,9 +73,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Behind a proxy the operator sets X-Forwarded-*; locally the socket address is the truth.
     trustProxy: false,
     bodyLimit: 64 * 1024,
-    return503OnClosing: true,
+    // Requests during shutdown are answered by registerShutdownAnswers, with a CAMARA body.
+    return503OnClosing: false,
     genReqId: correlatorOf,
     childLoggerFactory: deferredChildLogger,
+    frameworkErrors,
   })
   const ajv = specAjv()
   for (const schema of [
@@ -96,8 +99,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (flush !== undefined)
       await new Promise<void>((resolve) => flush.call(app.log, () => resolve()))
   })
-  registerCorrelator(app)
+  registerCorrelator(app, registerShutdown(app))
   registerErrorHandler(app)
+  registerJsonParser(app)
   registerMetrics(app, deps.metrics)
   app.addHook('onResponse', (request, reply, done) => {
     if (request.url === '/health') return done()

@@ -36,8 +36,14 @@ export function createMetrics(store: Store): Metrics {
     name: 'device_status_notifications_waiting',
     help: 'Notifications in the outbox not yet delivered (pending or queued)',
     registers: [registry],
+    // A store that cannot be reached keeps the last value: the rest of the scrape still answers
+    // (and /ready says what is wrong).
     async collect() {
-      this.set(await store.notifications.waiting())
+      try {
+        this.set(await store.notifications.waiting())
+      } catch {
+        // keep the last value
+      }
     },
   })
   return { registry, requests, duration, deliveries }

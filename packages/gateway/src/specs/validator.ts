@@ -27,9 +27,34 @@ export function specAjv(): Ajv {
     discriminator: false,
   })
   addFormats(ajv)
+  addStorableFormats(ajv)
   for (const file of Object.values(API_FILES)) ajv.addSchema(validationCopy(loadSpec(file)), file)
   shared = ajv
   return ajv
+}
+
+/**
+ * Formats as this gateway can store them: a `date-time` that `Date` reads (ajv-formats accepts a
+ * leap second, `23:59:60`, which `Date` cannot), and the OpenAPI integer formats `int32` and
+ * `int64` (Ajv ignores unknown formats; a column holds what int32 allows).
+ */
+function addStorableFormats(ajv: Ajv): void {
+  const rfc3339 = ajv.formats['date-time']
+  const formatOk =
+    typeof rfc3339 === 'object' && rfc3339 !== null && 'validate' in rfc3339
+      ? (rfc3339.validate as (text: string) => boolean)
+      : typeof rfc3339 === 'function'
+        ? (rfc3339 as (text: string) => boolean)
+        : () => true
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (text: string) => formatOk(text) && !Number.isNaN(Date.parse(text)),
+  })
+  ajv.addFormat('int32', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
+  })
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) })
 }
 
 /** Registers an extra spec file (e.g. the subscription APIs) with the shared instance. */

@@ -232,7 +232,12 @@ export async function createSubscription(
       config.subscriptionExpireTime === undefined
         ? null
         : new Date(config.subscriptionExpireTime).toISOString(),
-    max_events: config.subscriptionMaxEvents ?? null,
+    // The spec sets no upper bound; more than 2³¹−1 events is as good as no limit, and it is what
+    // the column holds on PostgreSQL.
+    max_events:
+      config.subscriptionMaxEvents === undefined
+        ? null
+        : Math.min(config.subscriptionMaxEvents, 2 ** 31 - 1),
     events_sent: 0,
     status: 'ACTIVE',
     starts_at: now,
