@@ -2,7 +2,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import type { Store } from '../store/store.js'
 import { mintAccessToken, pairwiseSubject } from './access-token.js'
 import { appSettings, GRANT_TYPES } from './apps.js'
-import { splitScope } from './ciba.js'
+import { consentCovers, splitScope } from './ciba.js'
 import type { Keyring } from './keys.js'
 import { parseLoginHint } from './login-hint.js'
 import { verifyOperatorToken } from './operator-token.js'
@@ -114,11 +114,12 @@ export async function jwtBearerGrant(
     throw new OAuthProfileError('invalid_grant', 'sub does not identify a subscriber')
 
   if (needsConsent(basis)) {
+    // Consent is per app, purpose and API scopes (AUTH-NOTES P-4): it must cover every scope asked.
     const consent = await deps.store.consents.latest(iss, deviceId, purpose)
-    if (consent?.status !== 'granted') {
+    if (!consentCovers(consent, api)) {
       throw new OAuthProfileError(
         'invalid_grant',
-        'the subscriber has not consented to this purpose for this app',
+        'the subscriber has not consented to this purpose and these APIs for this app',
       )
     }
   }

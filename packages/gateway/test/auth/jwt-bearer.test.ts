@@ -130,7 +130,7 @@ describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
     const pair = await generateKeyPair('ES256', { extractable: true })
     const app = await gw.admin('POST', '/admin/v1/apps', {
       name: 'marketing backend',
-      apis: ['device-roaming-status'],
+      apis: ['device-roaming-status', 'device-reachability-status'],
       purposes: [MARKETING],
       grantTypes: [JWT_BEARER, 'urn:openid:params:grant-type:ciba'],
       jwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'm1', alg: 'ES256' }] },
@@ -157,6 +157,13 @@ describe('JWT bearer grant (RFC 7523, CAMARA profile)', () => {
       await gw.admin('PATCH', '/network/v1/devices/+34600000004', { consentPolicy: null })
     }
     assert.equal((await grant(await marketing())).status, 200, 'consent given')
+    // The consent covers roaming only: an assertion asking for another API too is refused.
+    const wider = await assertion(
+      { scope: `${MARKETING} ${ROAMING} device-reachability-status:read`, sub: 'tel:+34600000004' },
+      60,
+      { iss: id, key: pair.privateKey, kid: 'm1' },
+    )
+    assert.equal((await grant(wider)).body.error, 'invalid_grant', 'scopes not consented to')
     const consent = (await gw.admin('GET', `/admin/v1/consents?clientId=${id}&status=granted`))
       .body[0]
     await gw.admin('DELETE', `/admin/v1/consents/${consent.id}`)
