@@ -60,8 +60,12 @@ async function outbox(store: Store, id: string): Promise<[string, string][]> {
     })
 }
 
-describe('concurrent endings of one subscription (store)', () => {
-  let store: Store
+/**
+ * A bare store for the current describe block (no gateway, no delivery worker): in-memory SQLite,
+ * or a throwaway PostgreSQL database when TEST_STORE=postgres. `url` is that database's.
+ */
+function bareStore(): { store: () => Store; url: () => string | undefined } {
+  let store: Store | undefined
   let url: string | undefined
   let database: string | undefined
   before(async () => {
@@ -72,14 +76,25 @@ describe('concurrent endings of one subscription (store)', () => {
     store = await openStore(url === undefined ? { sqliteFile: ':memory:' } : { databaseUrl: url })
   })
   after(async () => {
-    await store.close()
+    await store?.close()
     if (database !== undefined) await dropDatabase(database)
   })
+  return {
+    store: () => {
+      if (store === undefined) throw new Error('the store opens in before()')
+      return store
+    },
+    url: () => url,
+  }
+}
+
+describe('concurrent endings of one subscription (store)', () => {
+  const bare = bareStore()
 
   /** Ends `id` with SUBSCRIPTION_DELETED in a transaction that commits once the gate opens. */
   function heldDelete(id: string) {
     const held = gate()
-    const done = store.transaction(async (trx) => {
+    const done = bare.store().transaction(async (trx) => {
       const row = await trx.subscriptions.byId(id)
       assert.ok(row)
       await endSubscription({ store: trx, source }, row, 'SUBSCRIPTION_DELETED')
@@ -89,51 +104,55 @@ describe('concurrent endings of one subscription (store)', () => {
   }
 
   it('a DELETE and the expiry sweep: ended once, one subscription-ended, the first reason kept', async () => {
-    await store.subscriptions.insert(
-      subscription('end-twice', { expires_at: new Date(Date.now() - 1000).toISOString() }),
-    )
+    await bare
+      .store()
+      .subscriptions.insert(
+        subscription('end-twice', { expires_at: new Date(Date.now() - 1000).toISOString() }),
+      )
     const deleting = heldDelete('end-twice')
     await deleting.held.reached
     // The sweep (delivery.ts) of another instance reads the row before the DELETE commits.
     let ended: boolean | undefined
-    const sweeping = store.transaction(async (trx) => {
+    const sweeping = bare.store().transaction(async (trx) => {
       const row = await trx.subscriptions.byId('end-twice')
       if (row !== undefined && LIVE_STATUSES.includes(row.status))
         ended = await endSubscription({ store: trx, source }, row, 'SUBSCRIPTION_EXPIRED')
     })
-    await untilLockWait(url, sweeping)
+    await untilLockWait(bare.url(), sweeping)
     deleting.held.open()
     await Promise.all([deleting.done, sweeping])
 
     assert.notEqual(ended, true, 'the sweep must not end it a second time')
-    const row = await store.subscriptions.byId('end-twice')
+    const row = await bare.store().subscriptions.byId('end-twice')
     assert.equal(row?.status, 'DELETED')
     assert.equal(row?.termination_reason, 'SUBSCRIPTION_DELETED')
-    assert.deepEqual(await outbox(store, 'end-twice'), [
+    assert.deepEqual(await outbox(bare.store(), 'end-twice'), [
       ['subscription-ended', 'SUBSCRIPTION_DELETED'],
     ])
   })
 
   it('ending with a stale row that still reads live ends nothing and tells the sink nothing', async () => {
-    await store.subscriptions.insert(subscription('stale'))
-    const stale = await store.subscriptions.byId('stale')
+    await bare.store().subscriptions.insert(subscription('stale'))
+    const stale = await bare.store().subscriptions.byId('stale')
     assert.ok(stale)
     const fresh = { ...stale }
-    const deps = { store, source }
+    const deps = { store: bare.store(), source }
     const first = await endSubscription(deps, fresh, 'SUBSCRIPTION_DELETED')
     const second = await endSubscription(deps, stale, 'SUBSCRIPTION_EXPIRED')
-    const row = await store.subscriptions.byId('stale')
+    const row = await bare.store().subscriptions.byId('stale')
     assert.equal(row?.status, 'DELETED')
     assert.equal(row?.termination_reason, 'SUBSCRIPTION_DELETED')
-    assert.deepEqual(await outbox(store, 'stale'), [['subscription-ended', 'SUBSCRIPTION_DELETED']])
+    assert.deepEqual(await outbox(bare.store(), 'stale'), [
+      ['subscription-ended', 'SUBSCRIPTION_DELETED'],
+    ])
     assert.deepEqual([first, second], [true, false])
   })
 
   it('a network change meeting a DELETE in flight sends nothing after subscription-ended', async () => {
-    await store.subscriptions.insert(subscription('fan-out', { max_events: 1 }))
+    await bare.store().subscriptions.insert(subscription('fan-out', { max_events: 1 }))
     const deleting = heldDelete('fan-out')
     await deleting.held.reached
-    const changing = store.transaction((trx) =>
+    const changing = bare.store().transaction((trx) =>
       fanOut({ store: trx, source }, [
         {
           id: 'roaming-1',
@@ -146,30 +165,30 @@ describe('concurrent endings of one subscription (store)', () => {
         },
       ]),
     )
-    await untilLockWait(url, changing)
+    await untilLockWait(bare.url(), changing)
     deleting.held.open()
     const [, written] = await Promise.all([deleting.done, changing])
 
     assert.equal(written, 0)
-    const row = await store.subscriptions.byId('fan-out')
+    const row = await bare.store().subscriptions.byId('fan-out')
     assert.equal(row?.status, 'DELETED')
     assert.equal(row?.termination_reason, 'SUBSCRIPTION_DELETED')
     assert.equal(row?.events_sent, 0)
-    assert.deepEqual(await outbox(store, 'fan-out'), [
+    assert.deepEqual(await outbox(bare.store(), 'fan-out'), [
       ['subscription-ended', 'SUBSCRIPTION_DELETED'],
     ])
   })
 
   it('counts events of more subscriptions than one statement can bind', async () => {
-    await store.subscriptions.insert(subscription('counted-1'))
-    await store.subscriptions.insert(subscription('counted-2'))
+    await bare.store().subscriptions.insert(subscription('counted-1'))
+    await bare.store().subscriptions.insert(subscription('counted-2'))
     // Beyond SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
     const ids = Array.from({ length: 70_000 }, (_, i) => `absent-${i}`)
     ids.splice(1, 0, 'counted-1')
     ids.push('counted-2')
-    await store.transaction((trx) => trx.subscriptions.countEvents(ids, 2))
-    assert.equal((await store.subscriptions.byId('counted-1'))?.events_sent, 2)
-    assert.equal((await store.subscriptions.byId('counted-2'))?.events_sent, 2)
+    await bare.store().transaction((trx) => trx.subscriptions.countEvents(ids, 2))
+    assert.equal((await bare.store().subscriptions.byId('counted-1'))?.events_sent, 2)
+    assert.equal((await bare.store().subscriptions.byId('counted-2'))?.events_sent, 2)
   })
 })
 
@@ -255,20 +274,7 @@ describe('concurrent requests on subscriptions (gateway)', () => {
 })
 
 describe('a delivery attempt that outlives its lease (store)', () => {
-  let store: Store
-  let database: string | undefined
-  before(async () => {
-    let url: string | undefined
-    if (testStoreKind() === 'postgres') {
-      database = databaseNameFor(undefined)
-      url = await ensureDatabase(database)
-    }
-    store = await openStore(url === undefined ? { sqliteFile: ':memory:' } : { databaseUrl: url })
-  })
-  after(async () => {
-    await store.close()
-    if (database !== undefined) await dropDatabase(database)
-  })
+  const bare = bareStore()
 
   const notification = (id: string, subscriptionId: string) => ({
     id,
@@ -284,39 +290,41 @@ describe('a delivery attempt that outlives its lease (store)', () => {
   })
 
   it('records nothing and promotes nothing: the newer claim owns the notification', async () => {
-    await store.subscriptions.insert(subscription('lease-sub'))
-    await store.notifications.enqueue([
-      notification('lease-1', 'lease-sub'),
-      notification('lease-2', 'lease-sub'),
-      notification('lease-3', 'lease-sub'),
-    ])
+    await bare.store().subscriptions.insert(subscription('lease-sub'))
+    await bare
+      .store()
+      .notifications.enqueue([
+        notification('lease-1', 'lease-sub'),
+        notification('lease-2', 'lease-sub'),
+        notification('lease-3', 'lease-sub'),
+      ])
     const t0 = 1_000_000
-    const [first] = await store.notifications.claimDue(t0, 10, 100)
+    const [first] = await bare.store().notifications.claimDue(t0, 10, 100)
     assert.equal(first?.id, 'lease-1', 'only the head is claimable')
     // The lease lapses while that attempt still runs; another claim takes the head again.
-    const [second] = await store.notifications.claimDue(t0 + 200, 10, 100)
+    const [second] = await bare.store().notifications.claimDue(t0 + 200, 10, 100)
     assert.equal(second?.id, 'lease-1')
     assert.notEqual(second?.locked_until, first?.locked_until)
 
     const delivered = { status: 'delivered', attempts: 1, locked_until: null, last_error: null }
     // The old attempt ends: its outcome is not recorded, and nothing is promoted.
     assert.equal(
-      await store.notifications.settle('lease-1', first?.locked_until ?? null, delivered),
+      await bare.store().notifications.settle('lease-1', first?.locked_until ?? null, delivered),
       false,
     )
     // Even a promotion asked for by mistake keeps one head per subscription.
-    await store.notifications.promoteNext('lease-sub', t0 + 250)
+    await bare.store().notifications.promoteNext('lease-sub', t0 + 250)
     const statuses = async () =>
-      (await store.notifications.list({ subscriptionId: 'lease-sub' }))
+      (await bare.store().notifications.list({ subscriptionId: 'lease-sub' }))
         .sort((a, b) => Number(a.seq) - Number(b.seq))
         .map((n) => n.status)
     assert.deepEqual(await statuses(), ['pending', 'queued', 'queued'])
     // The newer attempt settles, and the next one becomes the head.
     assert.equal(
-      await store.notifications.settle('lease-1', second?.locked_until ?? null, delivered),
+      await bare.store().notifications.settle('lease-1', second?.locked_until ?? null, delivered),
       true,
     )
-    await store.notifications.promoteNext('lease-sub', t0 + 300)
+    await bare.store().notifications.promoteNext('lease-sub', t0 + 300)
     assert.deepEqual(await statuses(), ['delivered', 'pending', 'queued'])
   })
 })

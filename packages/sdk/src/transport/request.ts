@@ -1,5 +1,6 @@
 import { NetworkError, TimeoutError } from '../errors.js'
 import type { ClientOptions, RequestEvent, RetryOptions } from '../options.js'
+import { untilAborted } from './abort.js'
 
 /** The resolved transport settings of a client. */
 export interface Transport {
@@ -80,27 +81,6 @@ function report(t: Transport, event: RequestEvent): void {
   } catch {
     // a logging hook must not break the call
   }
-}
-
-/** `promise`, or the signal's reason when it aborts first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    const onAbort = () => reject(signal.reason)
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(error)
-      },
-    )
-  })
 }
 
 /** The response with its body read in full: what callers read can no longer stall. */

@@ -1,3 +1,5 @@
+import { untilAborted } from './abort.js'
+
 /**
  * Work several calls wait on (discovery, a token request). It runs with a signal of its own, never
  * a caller's, so one caller's abort fails that caller only: each caller races the work against its
@@ -41,25 +43,9 @@ export class SharedWork<T> {
     if (signal?.aborted === true) return Promise.reject(signal.reason)
     this.#waiting++
     if (signal === undefined) return this.promise
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
-        this.#waiting--
-        if (this.#waiting === 0 && !this.#settled) this.#controller.abort(signal.reason)
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(signal.reason)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      this.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(value)
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort)
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(error)
-        },
-      )
+    return untilAborted(this.promise, signal, () => {
+      this.#waiting--
+      if (this.#waiting === 0 && !this.#settled) this.#controller.abort(signal.reason)
     })
   }
 }
