@@ -7,7 +7,7 @@ export {
   CONSENT_POLICIES,
   DEVICE_APIS,
   NETWORK_TYPES,
-} from './network/device.js'
+} from './core/device.js'
 export type { DeviceView } from './network/simulator/simulator.js'
 export type { DeviceStateInput, ScenarioInput } from './network/simulator/state-schema.js'
 export type { ScenarioRun, ScenarioStep } from './network/simulator/scenarios.js'

@@ -9,10 +9,11 @@ export { loadConfig, ConfigError, ENVIRONMENT, type Config, type Mode } from './
 export {
   mintAccessToken,
   tokenVerifier,
-  type AuthContext,
   type MintOptions,
 } from './auth/access-token.js'
+export type { AuthContext } from './core/auth-context.js'
+export { systemClock, type Clock } from './core/clock.js'
 export { openKeyring, type Keyring } from './auth/keys.js'
 export { openStore, type Store } from './store/store.js'
-export { CamaraError, CAMARA_STATUS, type CamaraCode } from './http/camara-error.js'
+export { CamaraError, CAMARA_STATUS, type CamaraCode } from './core/camara-error.js'
 export { demoDevices } from './network/simulator/seed.js'

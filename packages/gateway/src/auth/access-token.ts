@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
 import type { Store } from '../store/store.js'
+import type { AuthContext } from '../core/auth-context.js'
 import type { Keyring } from './keys.js'
 
 /** JWT access token claims (RFC 9068 §2.2) the gateway issues and accepts. */
@@ -16,19 +17,6 @@ export interface AccessTokenClaims extends JWTPayload {
 }
 
 /** What a verified token allows; the resource server's view of the caller. */
-export interface AuthContext {
-  clientId: string
-  scopes: ReadonlySet<string>
-  /** The device a three-legged token was issued for; `undefined` for a two-legged token. */
-  deviceId: string | undefined
-  sub: string
-  expiresAt: number
-  /** When the token was issued (`iat`), epoch milliseconds. */
-  issuedAt: number
-  token: string
-  /** RFC 9449: the thumbprint of the key a DPoP-bound token is bound to. */
-  jkt: string | undefined
-}
 
 export interface MintOptions {
   clientId: string

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type Provider from 'oidc-provider'
 import { adminGuard } from '../http/admin-guard.js'
-import { CamaraError } from '../http/camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
 import { API_FILES } from '../specs/catalog.js'
 import {

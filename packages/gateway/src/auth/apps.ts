@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { JWK } from 'jose'
-import { CamaraError } from '../http/camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
 import type { AppRow } from '../store/apps.js'
 import { apiScopes } from './api-scopes.js'

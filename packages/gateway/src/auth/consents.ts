@@ -1,4 +1,4 @@
-import { CamaraError } from '../http/camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
 import {
   CONSENT_REVOCATION_MODEL,

@@ -7,7 +7,7 @@ import type {
 } from 'fastify'
 import { errors } from 'oidc-provider'
 import type Provider from 'oidc-provider'
-import type { NetworkDevice } from '../network/device.js'
+import type { NetworkDevice } from '../core/device.js'
 import type { Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { approvedScopes, consentCovers, grantFor, recordConsent, splitScope } from './ciba.js'

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net'
-import type { DeviceSelector } from '../network/device.js'
+import type { DeviceSelector } from '../core/device.js'
 
 export type LoginHint =
   { kind: 'device'; selector: DeviceSelector } | { kind: 'operatortoken'; token: string }

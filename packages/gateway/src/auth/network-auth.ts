@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net'
-import type { NetworkDevice } from '../network/device.js'
+import type { NetworkDevice } from '../core/device.js'
 import type { Store } from '../store/store.js'
 
 export interface NetworkAuthConfig {

@@ -1,12 +1,12 @@
-import type { AuthContext } from '../auth/access-token.js'
+import type { AuthContext } from '../core/auth-context.js'
 import {
   ensureServiceAvailable,
   selectorFor,
   type IdentifierKind,
   type RequestDevice,
 } from '../device/identify.js'
-import { CamaraError } from '../http/camara-error.js'
-import type { NetworkDevice } from '../network/device.js'
+import { CamaraError } from '../core/camara-error.js'
+import type { NetworkDevice } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 import { visitedCountry } from '../roaming/service.js'
 

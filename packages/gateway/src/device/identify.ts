@@ -1,6 +1,6 @@
-import type { AuthContext } from '../auth/access-token.js'
-import { CamaraError } from '../http/camara-error.js'
-import type { DeviceApi, DeviceSelector, NetworkDevice } from '../network/device.js'
+import type { AuthContext } from '../core/auth-context.js'
+import { CamaraError } from '../core/camara-error.js'
+import type { DeviceApi, DeviceSelector, NetworkDevice } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
 /** The `device` object of a CAMARA request (Commonalities `Device`), already schema-valid. */

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { CamaraError } from './camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 
 const digest = (text: string) => createHash('sha256').update(text).digest()
 

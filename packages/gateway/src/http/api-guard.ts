@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidTokenError, type TokenVerifier } from '../auth/access-token.js'
-import { CamaraError } from './camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import { DPoPProofError, verifyDPoPProof, type ProofReplay } from './dpop.js'
 import type { RateLimiter } from './rate-limit.js'
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import { correlatorPattern } from '../specs/catalog.js'
-import { CamaraError } from './camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import type { ShutdownState } from './request-edges.js'
 
 const pattern = correlatorPattern()

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { describeValidationError } from '../specs/validator.js'
-import { CamaraError, type CamaraCode } from './camara-error.js'
+import { CamaraError, type CamaraCode } from '../core/camara-error.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { AuthContext } from '../auth/access-token.js'
+import type { AuthContext } from '../core/auth-context.js'
 import type { SpecOperation } from '../specs/catalog.js'
 import { apiGuard, type GuardDeps } from './api-guard.js'
-import { CamaraError, type CamaraCode } from './camara-error.js'
+import { CamaraError, type CamaraCode } from '../core/camara-error.js'
 
 export interface OperationOptions {
   validationCode?: (error: FastifyError) => CamaraCode | undefined

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
-import { CamaraError } from './camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import { sendCamaraError } from './error-handler.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { AuthContext } from '../auth/access-token.js'
+import type { AuthContext } from '../core/auth-context.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

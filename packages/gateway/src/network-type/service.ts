@@ -1,4 +1,4 @@
-import type { AuthContext } from '../auth/access-token.js'
+import type { AuthContext } from '../core/auth-context.js'
 import {
   ensureServiceAvailable,
   identifyDevice,
@@ -6,7 +6,7 @@ import {
   V1_IDENTIFIERS,
   type RequestDevice,
 } from '../device/identify.js'
-import { connectedNetworkType, type NetworkType } from '../network/device.js'
+import { connectedNetworkType, type NetworkType } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
 /** `ConnectedNetworkTypeResponse` of connected-network-type 0.2.0. */

@@ -1,4 +1,4 @@
-import type { DeviceSelector, NetworkDevice } from './device.js'
+import type { DeviceSelector, NetworkDevice } from '../core/device.js'
 
 /**
  * Where the network facts come from. The built-in simulator implements it on the store; a
@@ -10,5 +10,3 @@ export interface NetworkPort {
   deviceById(id: string): Promise<NetworkDevice | undefined>
 }
 
-/** The gateway's clock; tests pass a fixed one. */
-export type Clock = () => Date

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { adminGuard } from '../http/admin-guard.js'
-import { CamaraError } from '../http/camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
 
 /** `GET /admin/v1/deliveries`: the outbox, failed deliveries included, with their attempts. */

@@ -1,4 +1,4 @@
-import type { NetworkEvent } from '../network/device.js'
+import type { NetworkEvent } from '../core/device.js'
 import type { Store } from '../store/store.js'
 import {
   LIVE_STATUSES,

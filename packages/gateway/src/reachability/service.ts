@@ -1,4 +1,4 @@
-import type { AuthContext } from '../auth/access-token.js'
+import type { AuthContext } from '../core/auth-context.js'
 import {
   ensureServiceAvailable,
   identifyDevice,
@@ -6,7 +6,7 @@ import {
   V1_IDENTIFIERS,
   type RequestDevice,
 } from '../device/identify.js'
-import type { ConnectivityType } from '../network/device.js'
+import type { ConnectivityType } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
 /** `ReachabilityStatusResponse` of device-reachability-status 1.1.0. */

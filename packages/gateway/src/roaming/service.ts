@@ -1,4 +1,4 @@
-import type { AuthContext } from '../auth/access-token.js'
+import type { AuthContext } from '../core/auth-context.js'
 import {
   ensureServiceAvailable,
   identifyDevice,
@@ -6,8 +6,8 @@ import {
   V1_IDENTIFIERS,
   type RequestDevice,
 } from '../device/identify.js'
-import { countryNamesForMcc } from '../network/mcc.js'
-import type { NetworkDevice } from '../network/device.js'
+import { countryNamesForMcc } from '../core/mcc.js'
+import type { NetworkDevice } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
 /** `RoamingStatusResponse` of device-roaming-status 1.1.0, in the spec's property order. */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { mintAccessToken } from '../auth/access-token.js'
 import type { Keyring } from '../auth/keys.js'
 import { adminGuard } from '../http/admin-guard.js'
-import { CamaraError } from '../http/camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
 
 const TOKEN_REQUEST_SCHEMA = {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import type { GuardDeps } from '../http/api-guard.js'
-import type { CamaraCode } from '../http/camara-error.js'
+import type { CamaraCode } from '../core/camara-error.js'
 import { registerOperation } from '../http/operation.js'
 import { specOperation } from '../specs/catalog.js'
 import { checkSimSwap, retrieveSimSwapDate, type SimSwapDeps } from './service.js'

@@ -1,8 +1,9 @@
-import type { AuthContext } from '../auth/access-token.js'
+import type { AuthContext } from '../core/auth-context.js'
 import { ensureServiceAvailable, identifyDevice } from '../device/identify.js'
-import { CamaraError } from '../http/camara-error.js'
-import type { NetworkDevice } from '../network/device.js'
-import type { Clock, NetworkPort } from '../network/port.js'
+import { CamaraError } from '../core/camara-error.js'
+import type { NetworkDevice } from '../core/device.js'
+import type { NetworkPort } from '../network/port.js'
+import type { Clock } from '../core/clock.js'
 
 export interface SimSwapDeps {
   network: NetworkPort

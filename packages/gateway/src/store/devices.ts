@@ -5,8 +5,8 @@ import type {
   DeviceSelector,
   NetworkDevice,
   NetworkType,
-} from '../network/device.js'
-import { ipv6Prefix64 } from '../network/ip.js'
+} from '../core/device.js'
+import { ipv6Prefix64 } from '../core/ip.js'
 import type { Dialect } from './migrations.js'
 import type { Database, DeviceTable } from './schema.js'
 

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
-import type { NetworkEvent, NetworkEventType } from '../network/device.js'
+import type { NetworkEvent, NetworkEventType } from '../core/device.js'
 import type { Database } from './schema.js'
 
 export interface StoredNetworkEvent extends NetworkEvent {

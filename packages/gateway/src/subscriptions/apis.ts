@@ -1,11 +1,11 @@
-import type { CamaraCode } from '../http/camara-error.js'
+import type { CamaraCode } from '../core/camara-error.js'
 import {
   connectedNetworkType,
   type DeviceApi,
   type NetworkDevice,
   type NetworkEvent,
-} from '../network/device.js'
-import { countryNamesForMcc } from '../network/mcc.js'
+} from '../core/device.js'
+import { countryNamesForMcc } from '../core/mcc.js'
 
 /** Event data before `subscriptionId` and `device` are added. */
 export type EventData = Record<string, unknown>

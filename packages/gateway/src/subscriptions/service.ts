@@ -1,7 +1,7 @@
-import type { AuthContext } from '../auth/access-token.js'
+import type { AuthContext } from '../core/auth-context.js'
 import { identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
-import { CamaraError } from '../http/camara-error.js'
-import type { NetworkDevice } from '../network/device.js'
+import { CamaraError } from '../core/camara-error.js'
+import type { NetworkDevice } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
 import {

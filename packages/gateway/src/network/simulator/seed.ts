@@ -1,4 +1,4 @@
-import type { Clock } from '../port.js'
+import type { Clock } from '../../core/clock.js'
 import { putDevice, type SimulatorDeps } from './simulator.js'
 import type { DeviceStateInput } from './state-schema.js'
 

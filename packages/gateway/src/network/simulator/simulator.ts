@@ -1,6 +1,6 @@
-import { CamaraError } from '../../http/camara-error.js'
+import { CamaraError } from '../../core/camara-error.js'
 import { newId, type Store } from '../../store/store.js'
-import { countryNamesForMcc } from '../mcc.js'
+import { countryNamesForMcc } from '../../core/mcc.js'
 import {
   connectedNetworkType,
   type DeviceSelector,
@@ -8,8 +8,9 @@ import {
   type NetworkDevice,
   type NetworkEvent,
   type NetworkEventType,
-} from '../device.js'
-import type { Clock, NetworkPort } from '../port.js'
+} from '../../core/device.js'
+import type { NetworkPort } from '../port.js'
+import type { Clock } from '../../core/clock.js'
 import type { DeviceStateInput } from './state-schema.js'
 
 export interface SimulatorDeps {
