@@ -6,11 +6,7 @@ export {
   type StartOptions,
 } from './gateway.js'
 export { loadConfig, ConfigError, ENVIRONMENT, type Config, type Mode } from './config.js'
-export {
-  mintAccessToken,
-  tokenVerifier,
-  type MintOptions,
-} from './auth/access-token.js'
+export { mintAccessToken, tokenVerifier, type MintOptions } from './auth/access-token.js'
 export type { AuthContext } from './core/auth-context.js'
 export { systemClock, type Clock } from './core/clock.js'
 export { openKeyring, type Keyring } from './auth/keys.js'

@@ -9,4 +9,3 @@ export interface NetworkPort {
   findDevice(selector: DeviceSelector): Promise<NetworkDevice | undefined>
   deviceById(id: string): Promise<NetworkDevice | undefined>
 }
-

@@ -1,4 +1,9 @@
-import { CONNECTIVITY_TYPES, CONSENT_POLICIES, DEVICE_APIS, NETWORK_TYPES } from '../../core/device.js'
+import {
+  CONNECTIVITY_TYPES,
+  CONSENT_POLICIES,
+  DEVICE_APIS,
+  NETWORK_TYPES,
+} from '../../core/device.js'
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] })
 const dateTime = { type: 'string', format: 'date-time' }
