@@ -39,14 +39,17 @@ if (browserTests.length > 0 && !existsSync('/usr/bin/chromium')) {
     })
     if (apt.status !== 0) process.exit(apt.status ?? 1)
   } else {
-    console.log('skipping the browser test: /usr/bin/chromium is missing (apt-get install -y chromium)')
+    console.log(
+      'skipping the browser test: /usr/bin/chromium is missing (apt-get install -y chromium)',
+    )
   }
 }
 // The PostgreSQL suites need the machine's server. Machines of this project's kind start it before
 // a session; should CI find it stopped, start the installed cluster rather than fail on it.
 if (process.env.CI === 'true' && !process.env.TEST_DATABASE_URL) {
   const ready = () =>
-    spawnSync('pg_isready', ['-q', '-h', '127.0.0.1', '-p', '5432'], { stdio: 'ignore' }).status === 0
+    spawnSync('pg_isready', ['-q', '-h', '127.0.0.1', '-p', '5432'], { stdio: 'ignore' }).status ===
+    0
   if (!ready() && existsSync('/etc/postgresql')) {
     for (const version of readdirSync('/etc/postgresql')) {
       spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], {
@@ -56,6 +59,11 @@ if (process.env.CI === 'true' && !process.env.TEST_DATABASE_URL) {
     for (let i = 0; i < 30 && !ready(); i++) spawnSync('sleep', ['1'])
   }
 }
+// Examples, the CLI's launcher and the SDK import test run the packages as an app would: from their
+// build (dist/), which `npm ci` makes (the root `prepare` script). Build again so that they run the
+// sources as they are now; tsc is incremental, so an unchanged package costs little.
+const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
+if (build.status !== 0) process.exit(build.status ?? 1)
 const result = spawnSync(
   process.execPath,
   ['--conditions=source', '--import', 'tsx', '--test', '--test-reporter=spec', ...selected.sort()],

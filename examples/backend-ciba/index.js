@@ -31,4 +31,11 @@ const simswapClient = new SimSwap(credentials, undefined, CUSTOMER_PHONE_NUMBER)
 
 let date = await simswapClient.retrieveDate()
 
-console.log(`SIM was swapped: ${date.toLocaleString('en-GB', { timeZone: 'UTC' })}`)
+// sim-swap v2 answers the latest SIM change: a swap, or, for a SIM never swapped, its activation
+// ("a new subscription is considered as a SIM swap as well"). The API does not say which; `null`
+// is a number without a SIM (or a change older than the operator may reveal).
+console.log(
+  date === null
+    ? 'Latest SIM change: none (no SIM, or older than the operator reveals)'
+    : `Latest SIM change (a swap, or the activation of the SIM): ${date.toLocaleString('en-GB', { timeZone: 'UTC' })}`,
+)

@@ -54,7 +54,9 @@ async function form(res) {
 
 async function callback(req, res, query) {
   const code = query.get('code')
-  const phoneNumber = query.get('state')
+  // The sample carries the typed number in `state`: it is only what the user typed. The answers
+  // are about the device the operator's network authenticated, which the app does not name.
+  const typedNumber = query.get('state')
   const codeVerifier = /(?:^|;\s*)pkce=([^;]+)/.exec(req.headers.cookie ?? '')?.[1]
   if (code === null) {
     res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' })
@@ -65,7 +67,7 @@ async function callback(req, res, query) {
   }
   const simswapClient = new SIMSwap(credentials, { authCode: code, redirectUri, codeVerifier })
 
-  let result = await simswapClient.retrieveDate(phoneNumber)
+  let result = await simswapClient.retrieveDate()
 
   const deviceStatusClient = new DeviceStatus(credentials, { session: simswapClient.session })
   const status = await deviceStatusClient.getRoamingStatus()
@@ -74,8 +76,11 @@ async function callback(req, res, query) {
   res.end(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8"><title>Result</title></head>
 <body>
-<h1>Result for ${escape(phoneNumber)}</h1>
-<p id="simswap">SIM was swapped: ${escape(result === null ? 'unknown' : result.toLocaleString('en-GB', { timeZone: 'UTC' }))}</p>
+<h1>Result for the device the network authenticated</h1>
+<p id="device">The operator answered for the device that signed in through its network (network-based
+authentication), not for a number typed into a form; the app knows that device only by the token.
+The form said: ${escape(typedNumber ?? '(nothing)')}.</p>
+<p id="simswap">Latest SIM change (a swap, or the activation of the SIM): ${escape(result === null ? 'none' : result.toLocaleString('en-GB', { timeZone: 'UTC' }))}</p>
 <p id="roaming">Roaming: ${status.roaming}${status.roaming ? ` in ${escape(status.countryNames.join(', '))} (${status.countryCode})` : ''}</p>
 </body></html>`)
 }

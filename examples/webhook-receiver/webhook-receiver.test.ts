@@ -16,7 +16,7 @@ class Example {
   private waiters: { test: (l: string[]) => boolean; resolve: () => void }[] = []
   readonly child: ChildProcessWithoutNullStreams
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
+    this.child = spawn(process.execPath, [script], {
       env: { ...process.env, ...env },
     })
     const collect = (into: string[]) => {
