@@ -1,22 +1,101 @@
 /**
  * Errors the SDK throws. Every one extends {@link DeviceStatusError} and carries a stable `code`:
- * a CAMARA error code for {@link ApiError}, and `OAUTH_ERROR`, `NETWORK_ERROR`, `TIMEOUT`,
- * `INVALID_RESPONSE`, `INVALID_NOTIFICATION`, `UNAUTHORIZED_NOTIFICATION`, `INVALID_USAGE` or
- * `DEVICE_MISMATCH` for the others. Nothing they carry includes a secret or a token.
+ * a CAMARA error code ({@link CamaraErrorCode}) for {@link ApiError}, and `OAUTH_ERROR`,
+ * `NETWORK_ERROR`, `TIMEOUT`, `INVALID_RESPONSE`, `INVALID_NOTIFICATION`,
+ * `UNAUTHORIZED_NOTIFICATION`, `INVALID_USAGE` or `DEVICE_MISMATCH` for the others. Errors of the
+ * OAuth layer (discovery, token endpoint, CIBA, code exchange, client authentication) are
+ * {@link AuthError}s, whatever oauth4webapi raised. Nothing they carry includes a secret or a token.
+ *
+ * `code` is typed: narrow a caught value with {@link isDeviceStatusError}, then
+ * `switch (error.code)` gives each case its class.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await deviceStatus.getRoamingStatus()
+ * } catch (error) {
+ *   if (!isDeviceStatusError(error)) throw error
+ *   switch (error.code) {
+ *     case 'OAUTH_ERROR': // AuthError
+ *       console.log(error.error, error.error_description)
+ *       break
+ *     case 'IDENTIFIER_NOT_FOUND': // ApiError
+ *       console.log(error.status, error.correlator)
+ *       break
+ *   }
+ * }
+ * ```
  *
  * @module
  */
 
-/** The base class of every error the SDK throws; `code` is stable and safe to `switch` on. */
-export class DeviceStatusError extends Error {
+/**
+ * Every `code` of a CAMARA error response of the APIs this SDK calls (their OpenAPI files and the
+ * Commonalities), with its HTTP status. A gateway that sends a code outside this list still gets
+ * it through to `ApiError.code` as sent.
+ */
+export const CAMARA_ERROR_STATUS = {
+  INVALID_ARGUMENT: 400,
+  OUT_OF_RANGE: 400,
+  INVALID_PROTOCOL: 400,
+  INVALID_CREDENTIAL: 400,
+  INVALID_TOKEN: 400,
+  INVALID_SINK: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  SUBSCRIPTION_MISMATCH: 403,
+  INVALID_TOKEN_CONTEXT: 403,
+  NOT_FOUND: 404,
+  IDENTIFIER_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  NOT_ACCEPTABLE: 406,
+  ABORTED: 409,
+  ALREADY_EXISTS: 409,
+  CONFLICT: 409,
+  GONE: 410,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  SERVICE_NOT_APPLICABLE: 422,
+  MISSING_IDENTIFIER: 422,
+  UNSUPPORTED_IDENTIFIER: 422,
+  UNNECESSARY_IDENTIFIER: 422,
+  MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED: 422,
+  MULTIEVENT_COMBINATION_TEMPORARILY_NOT_SUPPORTED: 422,
+  IDENTIFIER_MISMATCH: 422,
+  QUOTA_EXCEEDED: 429,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL: 500,
+  NOT_IMPLEMENTED: 501,
+  BAD_GATEWAY: 502,
+  UNAVAILABLE: 503,
+  TIMEOUT: 504,
+} as const
+
+/** A CAMARA error code ({@link CAMARA_ERROR_STATUS}). */
+export type CamaraErrorCode = keyof typeof CAMARA_ERROR_STATUS
+
+/**
+ * The `code` of an {@link ApiError}: the CAMARA code of the answer, or `HTTP_<status>` when its
+ * body carried none (a proxy's error page, say).
+ */
+export type ApiErrorCode = CamaraErrorCode | `HTTP_${number}`
+
+/** Codes of the errors the SDK raises for a call it refuses to make as asked. */
+export type UsageErrorCode = 'INVALID_USAGE' | 'DEVICE_MISMATCH'
+
+/**
+ * The base class of every error the SDK throws; `code` is stable and safe to `switch` on. The SDK
+ * throws it as is for `INVALID_USAGE` (a call it cannot make as asked) and `DEVICE_MISMATCH` (a
+ * number other than the session's subscriber).
+ */
+export class DeviceStatusError<TCode extends string = string> extends Error {
   /** A stable, machine-readable code. */
-  readonly code: string
+  readonly code: TCode
   /**
    * @param code - stable code
    * @param message - human-readable description
    * @param options - the underlying cause, if any
    */
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: TCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'DeviceStatusError'
     this.code = code
@@ -28,7 +107,7 @@ export class DeviceStatusError extends Error {
  *
  * @see {@link https://github.com/camaraproject/Commonalities | CAMARA Commonalities, error responses}
  */
-export class ApiError extends DeviceStatusError {
+export class ApiError extends DeviceStatusError<ApiErrorCode> {
   /** HTTP status (400, 401, 403, 404, 422, 429, 503, …). */
   readonly status: number
   /** The `x-correlator` of the call (the gateway's echo, or the one the SDK sent). */
@@ -42,7 +121,7 @@ export class ApiError extends DeviceStatusError {
    */
   constructor(input: {
     status: number
-    code: string
+    code: ApiErrorCode
     message: string
     correlator: string
     retryAfter?: number | undefined
@@ -58,10 +137,13 @@ export class ApiError extends DeviceStatusError {
 }
 
 /**
- * The authorization server refused a request (RFC 6749 §5.2 `error` and `error_description`),
- * or its answer did not pass validation. `code` is always `OAUTH_ERROR`.
+ * The authorization server refused a request (RFC 6749 §5.2 `error` and `error_description`, in
+ * the body or in a `WWW-Authenticate` challenge, e.g. `invalid_client` for a wrong secret), or
+ * its answer did not pass validation (`invalid_response`), or the OAuth step could not be run
+ * (`client_error`: e.g. a private key Web Crypto cannot sign with). Discovery, the token
+ * endpoint, CIBA and the code exchange all raise it. `code` is always `OAUTH_ERROR`.
  */
-export class AuthError extends DeviceStatusError {
+export class AuthError extends DeviceStatusError<'OAUTH_ERROR'> {
   /** The OAuth error (`invalid_grant`, `access_denied`, `expired_token`, `invalid_client`, …). */
   readonly error: string
   /** The server's description, when it gave one. */
@@ -91,7 +173,7 @@ export class AuthError extends DeviceStatusError {
 }
 
 /** The request did not reach the server, or its answer did not arrive (DNS, refused, reset). */
-export class NetworkError extends DeviceStatusError {
+export class NetworkError extends DeviceStatusError<'NETWORK_ERROR'> {
   /** The `x-correlator` the call was sent with. */
   readonly correlator: string | undefined
   /**
@@ -106,7 +188,7 @@ export class NetworkError extends DeviceStatusError {
 }
 
 /** A call took longer than its `timeout`. */
-export class TimeoutError extends DeviceStatusError {
+export class TimeoutError extends DeviceStatusError<'TIMEOUT'> {
   /** The `x-correlator` the call was sent with. */
   readonly correlator: string | undefined
   /** The timeout that expired, milliseconds. */
@@ -128,7 +210,7 @@ export class TimeoutError extends DeviceStatusError {
  * required field missing or of the wrong type. `code` is always `INVALID_RESPONSE`; the call's
  * result would otherwise be a guess (a missing `swapped` is not "not swapped").
  */
-export class InvalidResponseError extends DeviceStatusError {
+export class InvalidResponseError extends DeviceStatusError<'INVALID_RESPONSE'> {
   /** HTTP status of the answer. */
   readonly status: number
   /** The `x-correlator` of the call (the gateway's echo, or the one the SDK sent). */
@@ -150,9 +232,9 @@ export class InvalidResponseError extends DeviceStatusError {
  * (not a CAMARA CloudEvent: answer 400) or `UNAUTHORIZED_NOTIFICATION` (the `Authorization`
  * header does not carry the subscription's sink token: answer 401). The message never shows a token.
  */
-export class NotificationError extends DeviceStatusError {
-  /** `INVALID_NOTIFICATION` or `UNAUTHORIZED_NOTIFICATION`. */
-  declare readonly code: 'INVALID_NOTIFICATION' | 'UNAUTHORIZED_NOTIFICATION'
+export class NotificationError extends DeviceStatusError<
+  'INVALID_NOTIFICATION' | 'UNAUTHORIZED_NOTIFICATION'
+> {
   /** The HTTP status a sink should answer with: 400 or 401. */
   readonly status: 400 | 401
   /**
@@ -166,7 +248,12 @@ export class NotificationError extends DeviceStatusError {
   }
 }
 
-/** Any error the SDK throws on purpose; narrow it with `instanceof` or `name`. */
+/**
+ * Any error the SDK throws, as a union discriminated by `code`: after
+ * {@link isDeviceStatusError}, `switch (error.code)` narrows to the class of each case.
+ * (`TIMEOUT` is both a client-side {@link TimeoutError} and a gateway's `504` {@link ApiError}:
+ * `status` tells them apart.)
+ */
 export type AnyDeviceStatusError =
   | ApiError
   | AuthError
@@ -174,4 +261,14 @@ export type AnyDeviceStatusError =
   | TimeoutError
   | InvalidResponseError
   | NotificationError
-  | DeviceStatusError
+  | DeviceStatusError<UsageErrorCode>
+
+/**
+ * Whether `error` is one the SDK threw, typed as the union {@link AnyDeviceStatusError}.
+ *
+ * @param error - a caught value
+ * @returns true for every {@link DeviceStatusError}
+ */
+export function isDeviceStatusError(error: unknown): error is AnyDeviceStatusError {
+  return error instanceof DeviceStatusError
+}

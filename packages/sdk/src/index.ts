@@ -32,12 +32,17 @@ export { DEFAULT_PURPOSE } from './auth/authorization-code.js'
 export {
   ApiError,
   AuthError,
+  CAMARA_ERROR_STATUS,
   DeviceStatusError,
   InvalidResponseError,
+  isDeviceStatusError,
   NetworkError,
   NotificationError,
   TimeoutError,
   type AnyDeviceStatusError,
+  type ApiErrorCode,
+  type CamaraErrorCode,
+  type UsageErrorCode,
 } from './errors.js'
 export {
   DEFAULT_BASE_URL,

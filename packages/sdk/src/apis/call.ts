@@ -1,5 +1,5 @@
 import type { Session } from '../auth/session.js'
-import { ApiError, DeviceStatusError, InvalidResponseError } from '../errors.js'
+import { ApiError, type ApiErrorCode, DeviceStatusError, InvalidResponseError } from '../errors.js'
 import type { CallOptions } from '../options.js'
 import { newCorrelator } from '../transport/correlator.js'
 import { retryAfterSeconds, sendRequest, type HttpOutcome } from '../transport/request.js'
@@ -121,7 +121,11 @@ export async function requestApi(
       typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}
     throw new ApiError({
       status: response.status,
-      code: typeof record['code'] === 'string' ? record['code'] : `HTTP_${response.status}`,
+      // A gateway's code outside the SDK's catalog still reaches the app as sent.
+      code:
+        typeof record['code'] === 'string'
+          ? (record['code'] as ApiErrorCode)
+          : `HTTP_${response.status}`,
       message:
         typeof record['message'] === 'string'
           ? record['message']

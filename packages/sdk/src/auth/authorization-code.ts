@@ -180,6 +180,6 @@ export async function exchangeAuthorizationCode(
     const response = await authorizationCodeGrantRequest(config, as, input, call)
     return await oauth.processAuthorizationCodeResponse(as, config.client, response)
   } catch (error) {
-    throw toAuthError(error)
+    throw await toAuthError(error)
   }
 }

@@ -63,6 +63,17 @@ export async function processBackchannelAuthenticationResponse(
   try {
     body = (await response.json()) as Record<string, unknown>
   } catch {
+    // A 401 may carry its error only in a challenge (RFC 6750 §3, RFC 7235): a bad client.
+    const challenge = response.headers.get('www-authenticate')
+    if (response.status === 401 && challenge !== null) {
+      const param = (name: string) =>
+        new RegExp(`(?:^|[\\s,])${name}="([^"]*)"`).exec(challenge)?.[1]
+      throw new AuthError({
+        error: param('error') ?? 'invalid_client',
+        error_description: param('error_description') ?? 'bc-authorize refused the client',
+        status: response.status,
+      })
+    }
     throw new AuthError({
       error: 'invalid_response',
       error_description: `bc-authorize answered ${response.status} without JSON`,
@@ -128,7 +139,7 @@ export async function pollBackchannelAuthenticationGrant(
         interval += 5
         continue
       }
-      throw toAuthError(error)
+      throw await toAuthError(error)
     }
   }
 }

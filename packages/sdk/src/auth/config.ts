@@ -60,12 +60,51 @@ export function oauthOptions(
   }
 }
 
-/** Turns oauth4webapi's errors into {@link AuthError}; the SDK's own errors pass unchanged. */
-export function toAuthError(error: unknown): unknown {
+/** The RFC 6749 error of a JSON body, when the body is one. */
+async function oauthBody(
+  response: Response,
+): Promise<{ error?: string; error_description?: string }> {
+  try {
+    const body: unknown = await response.clone().json()
+    if (typeof body !== 'object' || body === null) return {}
+    const { error, error_description } = body as Record<string, unknown>
+    return {
+      ...(typeof error === 'string' ? { error } : {}),
+      ...(typeof error_description === 'string' ? { error_description } : {}),
+    }
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * Turns every error of the OAuth layer into an {@link AuthError}; the SDK's own errors (network,
+ * timeout, usage) pass unchanged. oauth4webapi raises `ResponseBodyError` (an RFC 6749 error
+ * body), `WWWAuthenticateChallengeError` (a 401 with a `WWW-Authenticate` challenge: a wrong
+ * client secret), `AuthorizationResponseError` (an error in the callback),
+ * `OperationProcessingError` and `TypeError` (an answer that does not validate),
+ * `UnsupportedOperationError`; Web Crypto raises `DOMException`s for a key it cannot sign with.
+ * An abort stays what it is: the caller's signal reason (`AbortError`, `TimeoutError`, any value).
+ */
+export async function toAuthError(error: unknown): Promise<unknown> {
   if (error instanceof DeviceStatusError) return error
   if (error instanceof oauth.ResponseBodyError) {
     return new AuthError(
       { error: error.error, error_description: error.error_description, status: error.status },
+      { cause: error },
+    )
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    // The challenge's parameters, else the body's (oidc-provider sends both for a bad client).
+    const challenge = error.cause.find((c) => c.parameters.error !== undefined)?.parameters
+    const body = await oauthBody(error.response)
+    const code = challenge?.error ?? body.error ?? 'invalid_client'
+    const description =
+      challenge?.error_description ??
+      body.error_description ??
+      `the server answered ${error.status} with a ${error.cause.map((c) => c.scheme).join(', ')} challenge`
+    return new AuthError(
+      { error: code, error_description: description, status: error.status },
       { cause: error },
     )
   }
@@ -81,7 +120,22 @@ export function toAuthError(error: unknown): unknown {
       { cause: error },
     )
   }
-  return error
+  if (error instanceof oauth.UnsupportedOperationError) {
+    return new AuthError(
+      { error: 'unsupported_operation', error_description: error.message },
+      { cause: error },
+    )
+  }
+  // An abort is the caller's: its reason passes unchanged (a DOMException, or any value).
+  if (!(error instanceof Error) || error.name === 'AbortError' || error.name === 'TimeoutError')
+    return error
+  return new AuthError(
+    {
+      error: 'client_error',
+      error_description: error instanceof Error ? error.message : String(error),
+    },
+    { cause: error },
+  )
 }
 
 /**
@@ -101,7 +155,7 @@ export function discover(
         )
         return await oauth.processDiscoveryResponse(config.issuer, response)
       } catch (error) {
-        throw toAuthError(error)
+        throw await toAuthError(error)
       }
     })
     config.metadata = work

@@ -109,7 +109,7 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
         )
         return await oauth.processRefreshTokenResponse(as, config.client, response)
       } catch (error) {
-        if (grant.kind === 'authorization_code') throw toAuthError(error)
+        if (grant.kind === 'authorization_code') throw await toAuthError(error)
         // else: start the grant again below
       }
     }
@@ -142,7 +142,7 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
         } catch (error) {
           // Refused: the same answer on every later call. No answer (network, timeout, abort):
           // the code may be unused yet, so the next call tries it again.
-          const refused = toAuthError(error)
+          const refused = await toAuthError(error)
           if (refused instanceof AuthError) codeFailure = refused
           else codeUsed = false
           throw error
@@ -159,7 +159,7 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
           )
           return await oauth.processClientCredentialsResponse(as, config.client, response)
         } catch (error) {
-          throw toAuthError(error)
+          throw await toAuthError(error)
         }
       }
     }
@@ -182,8 +182,8 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
             if (cached !== undefined) return cached.accessToken
             throw new AuthError({ error: 'invalid_grant', error_description: 'no token to renew' })
           },
-          (error: unknown) => {
-            throw toAuthError(error)
+          async (error: unknown) => {
+            throw await toAuthError(error)
           },
         ),
       )
