@@ -111,7 +111,8 @@ export interface SigningKey {
   retired: boolean
 }
 
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const
+/** `pending`: the head of its subscription's line (being delivered, or retried); `queued`: behind it. */
+export const DELIVERY_STATUSES = ['pending', 'queued', 'delivered', 'failed', 'cancelled'] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
 
 export interface Delivery {

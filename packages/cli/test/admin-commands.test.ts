@@ -755,9 +755,67 @@ describe('device-status admin commands against a running gateway', () => {
       assert.equal(none.stdout, 'No deliveries.\n')
     })
 
+    it('deliveries list --status queued lists the notifications waiting behind their line head', async () => {
+      // A sink that holds its answer: the first notification stays in flight (pending), the
+      // next ones wait behind it (queued).
+      const slow = await new Receiver().start()
+      const releases: (() => void)[] = []
+      slow.respond = () => new Promise((resolve) => releases.push(() => resolve(204)))
+      try {
+        const prefix = 'org.camaraproject.device-roaming-status-subscriptions.v0.'
+        const token = await gw.token2(
+          `device-roaming-status-subscriptions:${prefix}roaming-on:create`,
+        )
+        const created = await gw.post(
+          '/device-roaming-status-subscriptions/v0.8/subscriptions',
+          {
+            protocol: 'HTTP',
+            sink: slow.url,
+            types: [`${prefix}roaming-on`],
+            config: { subscriptionDetail: { device: { phoneNumber: '+34600000005' } } },
+          },
+          token,
+        )
+        assert.equal(created.status, 201, JSON.stringify(created.body))
+        const id = created.body.id as string
+        await gw.admin('PATCH', '/network/v1/devices/+34600000005', {
+          roaming: { countryCode: 208 },
+        })
+        let queued: { id: string; type: string }[] = []
+        for (let i = 0; i < 200 && queued.length === 0; i++) {
+          const list = (await gw.admin('GET', `/admin/v1/deliveries?subscriptionId=${id}`))
+            .body as { id: string; type: string; status: string }[]
+          queued = list.filter((d) => d.status === 'queued')
+          if (queued.length === 0) await sleep(50)
+        }
+        assert.equal(queued.length, 1)
+        const result = await cli('deliveries', 'list', '--status', 'queued', '--subscription', id)
+        assert.equal(result.status, 0, result.stderr)
+        assert.deepEqual(
+          rows(result.stdout).map((r) => [r[0], r[1], r[2], r[3]]),
+          [[queued[0]?.id, id, 'roaming-on', 'queued']],
+        )
+        const pending = await cli('deliveries', 'list', '--status', 'pending', '--subscription', id)
+        assert.deepEqual(
+          rows(pending.stdout).map((r) => [r[2], r[3]]),
+          [['subscription-started', 'pending']],
+        )
+      } finally {
+        for (let i = 0; i < 50; i++) {
+          releases.splice(0).forEach((release) => release())
+          if (slow.received.length >= 2) break
+          await sleep(50)
+        }
+        await slow.stop()
+      }
+    })
+
     it('deliveries: bad usage exits 2', async () => {
       const cases: [string[], string][] = [
-        [['--status', 'lost'], '--status takes pending, delivered, failed, cancelled, not "lost"'],
+        [
+          ['--status', 'lost'],
+          '--status takes pending, queued, delivered, failed, cancelled, not "lost"',
+        ],
         [['--limit', '0'], '--limit takes an integer from 1 to 1000, not "0"'],
         [['--limit', '1001'], '--limit takes an integer from 1 to 1000, not "1001"'],
         [

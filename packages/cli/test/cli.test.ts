@@ -104,26 +104,37 @@ describe('device-status against a running gateway', () => {
     const lines = result.stdout.trimEnd().split('\n')
     assert.match(
       lines[0] ?? '',
-      /^PHONE NUMBER\s+ROAMING\s+CONNECTIVITY\s+NETWORK TYPE\s+SIM SWAPPED$/,
+      /^PHONE NUMBER\s+ROAMING\s+CONNECTIVITY\s+NETWORK TYPE\s+SIM SWAPPED\s+SPECIAL$/,
     )
     const devices = (await gw.admin('GET', '/network/v1/devices')).body as unknown[]
     assert.equal(lines.length, devices.length + 1)
     assert.ok(
-      lines.some((l) => /^\+34600000002\s+262 \(DE\)\s+DATA,SMS\s+4G\s+-$/.test(l)),
+      lines.some((l) => /^\+34600000002\s+262 \(DE\)\s+DATA,SMS\s+4G\s+-\s+-$/.test(l)),
       result.stdout,
     )
     assert.ok(
-      lines.some((l) => /^\+34600000004\s+no\s+none\s+none\s+-$/.test(l)),
+      lines.some((l) => /^\+34600000004\s+no\s+none\s+none\s+-\s+-$/.test(l)),
       result.stdout,
     )
     assert.ok(
-      lines.some((l) => /^\+34600000005\s+no\s+SMS\s+2G\s+-$/.test(l)),
+      lines.some((l) => /^\+34600000005\s+no\s+SMS\s+2G\s+-\s+-$/.test(l)),
       result.stdout,
     )
     assert.ok(
-      lines.some((l) => /^\+34600000006\s+no\s+DATA,SMS\s+5G\s+\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(l)),
+      lines.some((l) =>
+        /^\+34600000006\s+no\s+DATA,SMS\s+5G\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+-$/.test(l),
+      ),
       result.stdout,
     )
+    // The special states (issue 15): no SIM, the network failing, APIs that do not apply.
+    for (const [phone, special] of [
+      ['+34600000008', 'no SIM'],
+      ['+34600000009', 'not applicable: every API'],
+      ['+34600000010', 'network failure (503)'],
+    ] as const) {
+      const line = lines.find((l) => l.startsWith(phone + ' '))
+      assert.ok(line?.endsWith(`  ${special}`), `${phone}: ${line}`)
+    }
   })
 
   it('devices list --json prints what the admin API answers', async () => {

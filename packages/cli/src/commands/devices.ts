@@ -23,15 +23,32 @@ function roamingCell(device: Device): string {
     : `${device.roaming.countryCode} (${names.join(',')})`
 }
 
+/**
+ * What makes a device answer differently from its state: `no SIM` (a number without a SIM), `network
+ * failure (503)` (every API answers 503 UNAVAILABLE), `not applicable: <apis>` (422
+ * SERVICE_NOT_APPLICABLE; `every API` when all), or `-`.
+ */
+function specialCell(device: Device): string {
+  const special: string[] = []
+  if (device.simActivatedAt === null) special.push('no SIM')
+  if (device.networkUnavailable) special.push('network failure (503)')
+  if (device.notApplicable.length > 0) {
+    const all = DEVICE_APIS.every((api) => device.notApplicable.includes(api))
+    special.push(`not applicable: ${all ? 'every API' : device.notApplicable.join(',')}`)
+  }
+  return special.length === 0 ? '-' : special.join('; ')
+}
+
 export function formatDevices(devices: readonly Device[]): string {
   return formatTable(
-    ['PHONE NUMBER', 'ROAMING', 'CONNECTIVITY', 'NETWORK TYPE', 'SIM SWAPPED'],
+    ['PHONE NUMBER', 'ROAMING', 'CONNECTIVITY', 'NETWORK TYPE', 'SIM SWAPPED', 'SPECIAL'],
     devices.map((d) => [
       d.phoneNumber,
       roamingCell(d),
       d.connectivity.length === 0 ? 'none' : d.connectivity.join(','),
       d.networkType ?? 'none',
       d.simSwappedAt ?? '-',
+      specialCell(d),
     ]),
   )
 }
