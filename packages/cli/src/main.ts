@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { adminClient, type AdminClient } from './admin-client.js'
 import type { Command, CommandContext, Flags, Io, OptionSpecs } from './command.js'
+import { networkType, reachability, roaming, simSwapCheck, simSwapDate } from './commands/api.js'
 import { appsCreate, appsDelete, appsList, appsRotateSecret, appsShow } from './commands/apps.js'
 import {
   consentApprove,
@@ -23,6 +24,11 @@ import { CliError, EXIT, usageError } from './errors.js'
 
 export const COMMANDS: readonly Command[] = [
   start,
+  roaming,
+  reachability,
+  networkType,
+  simSwapDate,
+  simSwapCheck,
   devicesList,
   devicesGet,
   devicesSet,
@@ -48,6 +54,7 @@ export const COMMANDS: readonly Command[] = [
 
 /** Command groups and what they are about, for `device-status <group> --help`. */
 const GROUPS: Readonly<Record<string, string>> = {
+  'sim-swap': 'Ask the SIM Swap API about a line, through the SDK as an app does',
   devices: 'Manage the simulated devices (the network simulator admin API)',
   events: 'Read the network events of the simulated devices',
   scenario: 'Play timelines of device changes',
@@ -99,7 +106,7 @@ export function mainHelp(): string {
   return [
     'Usage: device-status <command> [options]',
     '',
-    'Run the CAMARA Device Status sandbox gateway and manage its simulated network.',
+    'Run the CAMARA Device Status sandbox gateway, manage its simulated network, and call its APIs.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${usageOf(c).padEnd(width)}  ${c.summary}`),
@@ -110,7 +117,7 @@ export function mainHelp(): string {
       version: { type: 'boolean', description: 'print the version' },
     }),
     '',
-    'Admin options (every command but start):',
+    'Admin options (every command but start and the API commands):',
     ...optionLines(ADMIN_OPTIONS),
     '',
     'Run "device-status <command> --help" for the options of a command.',
@@ -160,7 +167,15 @@ function groupHelp(group: string): string {
 }
 
 /** Options that take a value anywhere on the line, so that their value is not a command word. */
-const VALUE_OPTIONS = new Set(['--url', '--admin-token'])
+const VALUE_OPTIONS = new Set([
+  '--url',
+  '--admin-token',
+  '--flow',
+  '--client-id',
+  '--client-secret',
+  '--purpose',
+  '--max-age',
+])
 
 /** Finds the command words (`devices set`) and returns them with the rest of the line. */
 function splitCommand(argv: readonly string[]): { words: string[]; rest: string[] } {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import pino from 'pino'
+import pretty from 'pino-pretty'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { APP_INPUT_SCHEMA, authAdminRoutes } from './auth/admin-routes.js'
 import { KEY_RELOAD_INTERVAL_MS, type Keyring } from './auth/keys.js'
@@ -57,14 +58,32 @@ export interface AppDeps {
   resolveSinkHost?: Resolve
 }
 
+/**
+ * Where the log goes: a person at a terminal running the sandbox reads lines (pino-pretty); anything
+ * else (a pipe, a file, a log collector, production) gets pino's JSON lines.
+ */
+function logStream(mode: string): pino.DestinationStream {
+  if (mode === 'sandbox' && process.stdout.isTTY) {
+    return pretty({
+      destination: 1,
+      sync: true,
+      colorize: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+      singleLine: true,
+    })
+  }
+  // Buffered, asynchronous writes: one syscall per 4 KiB of log lines instead of one per line.
+  // Flushed on close (onClose below) and when the buffer fills.
+  return pino.destination({ dest: 1, sync: false, minLength: 4096 })
+}
+
 /** Builds the gateway's HTTP app without listening (fastify testing guide: `inject()` or `listen()`). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
-      // Buffered, asynchronous writes: one syscall per 4 KiB of log lines instead of one per line.
-      // Flushed on close (onClose below) and when the buffer fills.
-      stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+      stream: logStream(deps.config.mode),
     },
     // One line per request (onResponse below), labelled with the x-correlator.
     logController: new LogController({
