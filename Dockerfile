@@ -6,11 +6,17 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY packages/gateway/package.json packages/gateway/
+COPY packages/sdk/package.json packages/sdk/
 COPY packages/cli/package.json packages/cli/
-RUN npm ci --workspace @device-status/gateway --workspace @device-status/cli --include-workspace-root
+# --ignore-scripts skips the root `prepare` (the sources are not copied yet); rebuild runs the
+# dependencies' install scripts (better-sqlite3) without it.
+RUN npm ci --ignore-scripts --workspace @device-status/gateway --workspace @device-status/sdk \
+      --workspace @device-status/cli --include-workspace-root && npm rebuild better-sqlite3
 COPY packages/gateway packages/gateway
+COPY packages/sdk packages/sdk
 COPY packages/cli packages/cli
-RUN npx tsc -b packages/cli && npm prune --omit=dev
+RUN npm run build -w @device-status/gateway -w @device-status/sdk -w @device-status/cli \
+    && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 WORKDIR /app
@@ -20,6 +26,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/packages/gateway/package.json packages/gateway/
 COPY --from=build /app/packages/gateway/dist packages/gateway/dist
 COPY --from=build /app/packages/gateway/specs packages/gateway/specs
+COPY --from=build /app/packages/sdk/package.json packages/sdk/
+COPY --from=build /app/packages/sdk/dist packages/sdk/dist
 COPY --from=build /app/packages/cli/package.json packages/cli/
 COPY --from=build /app/packages/cli/dist packages/cli/dist
 COPY --from=build /app/packages/cli/bin packages/cli/bin
