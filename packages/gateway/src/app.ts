@@ -230,6 +230,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     source: notificationSource(deps.config.issuer),
     kick: deps.kickDelivery,
     quota: deps.config.subscriptionQuota,
+    clock: deps.clock,
     guard,
   })
   legacySubscriptionRoutes(app, {
@@ -239,6 +240,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     source: notificationSource(deps.config.issuer),
     kick: deps.kickDelivery,
     quota: deps.config.subscriptionQuota,
+    clock: deps.clock,
     guard,
   })
   deliveryAdminRoutes(app, { store: deps.store, adminToken: deps.adminToken })

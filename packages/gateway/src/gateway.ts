@@ -83,7 +83,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     // The worker starts once the app listens; changes before that are picked up by its first cycle.
     const delivery: { worker?: DeliveryWorker } = {}
     const kickDelivery = () => delivery.worker?.kick()
-    const outbox = { source: notificationSource(config.issuer) }
+    const outbox = { source: notificationSource(config.issuer), clock }
     const simulator: SimulatorDeps = {
       store,
       clock,
@@ -142,6 +142,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       sinkPolicy: sinkPolicyOf(config, options.resolveSinkHost),
       config: deliveryConfigOf(config),
       log: app.log,
+      clock,
       metrics: metrics.deliveries,
     })
     // Expired authorization state is swept every ten minutes (and once at start-up).

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js'
 import { basePath, loadSpec } from '../specs/catalog.js'
 import type { SubscriptionApi } from '../subscriptions/apis.js'
-import { DEFAULT_DELIVERY, type DeliveryConfig } from './delivery.js'
+import { DEFAULT_DELIVERY, type DeliveryConfig } from './delivery-policy.js'
 import type { Resolve, SinkPolicy } from './sink-policy.js'
 
 /**

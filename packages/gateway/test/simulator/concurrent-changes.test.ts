@@ -35,7 +35,10 @@ describe('concurrent changes of one device', () => {
       store: gw.store,
       clock: () => new Date(),
       onEvents: async (trx, events) => {
-        await fanOut({ store: trx, source: () => 'http://gateway.test/x' }, events)
+        await fanOut(
+          { store: trx, source: () => 'http://gateway.test/x', clock: deps.clock },
+          events,
+        )
         await held.wait()
       },
     }
