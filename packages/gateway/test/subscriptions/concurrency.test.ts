@@ -4,15 +4,10 @@ import { patchDevice, type SimulatorDeps } from '../../src/network/simulator/sim
 import { endSubscription, fanOut, type OutboxDeps } from '../../src/notifications/outbox.js'
 import { cloudEvent } from '../../src/notifications/cloud-event.js'
 import type { NewNotification } from '../../src/store/notifications.js'
-import { openStore, type Store } from '../../src/store/store.js'
+import type { Store } from '../../src/store/store.js'
 import { LIVE_STATUSES, type Subscription } from '../../src/store/subscriptions.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import {
-  databaseNameFor,
-  dropDatabase,
-  ensureDatabase,
-  testStoreKind,
-} from '../helpers/test-store.js'
+import { bareStore } from '../helpers/bare-store.js'
 import { gate, untilLockWait } from './lock-waits.js'
 
 /**
@@ -61,34 +56,6 @@ async function outbox(store: Store, id: string): Promise<[string, string][]> {
       const reason = n.event.data['terminationReason']
       return [n.type.slice(n.type.lastIndexOf('.') + 1), typeof reason === 'string' ? reason : '']
     })
-}
-
-/**
- * A bare store for the current describe block (no gateway, no delivery worker): in-memory SQLite,
- * or a throwaway PostgreSQL database when TEST_STORE=postgres. `url` is that database's.
- */
-function bareStore(): { store: () => Store; url: () => string | undefined } {
-  let store: Store | undefined
-  let url: string | undefined
-  let database: string | undefined
-  before(async () => {
-    if (testStoreKind() === 'postgres') {
-      database = databaseNameFor(undefined)
-      url = await ensureDatabase(database)
-    }
-    store = await openStore(url === undefined ? { sqliteFile: ':memory:' } : { databaseUrl: url })
-  })
-  after(async () => {
-    await store?.close()
-    if (database !== undefined) await dropDatabase(database)
-  })
-  return {
-    store: () => {
-      if (store === undefined) throw new Error('the store opens in before()')
-      return store
-    },
-    url: () => url,
-  }
 }
 
 describe('concurrent endings of one subscription (store)', () => {
