@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mintAccessToken } from '../../src/auth/access-token.js'
+import type { Clock } from '../../src/core/clock.js'
 import { startGateway, type RunningGateway } from '../../src/gateway.js'
 import type { Resolve } from '../../src/notifications/sink-policy.js'
 import { validatorFor } from '../../src/specs/validator.js'
@@ -60,7 +61,7 @@ export async function removeTestStore(dataDir: string): Promise<void> {
 
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { dataDir?: string; keepData?: boolean; resolveSinkHost?: Resolve } = {},
+  options: { dataDir?: string; keepData?: boolean; resolveSinkHost?: Resolve; clock?: Clock } = {},
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ds-gateway-'))
   // On PostgreSQL each gateway gets a database of its own, named after its data folder.
@@ -68,6 +69,7 @@ export async function startTestGateway(
   const databaseUrl = database === undefined ? undefined : await ensureDatabase(database)
   const gateway = await startGateway({
     ...(options.resolveSinkHost === undefined ? {} : { resolveSinkHost: options.resolveSinkHost }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     env: {
       PORT: '0',
       LOG_LEVEL: 'silent',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, describe, it } from 'node:test'
+import { after, before, describe, it } from 'node:test'
 import type { FastifyBaseLogger } from 'fastify'
 import { cloudEvent } from '../../src/notifications/cloud-event.js'
 import { startDeliveryWorker, type DeliveryWorker } from '../../src/notifications/delivery.js'
@@ -7,6 +7,7 @@ import { DEFAULT_DELIVERY } from '../../src/notifications/delivery-policy.js'
 import type { Store } from '../../src/store/store.js'
 import type { Subscription } from '../../src/store/subscriptions.js'
 import { bareStore } from '../helpers/bare-store.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { manualClock, type ManualClock } from '../helpers/manual-clock.js'
 import { Receiver } from '../helpers/receiver.js'
 
@@ -242,5 +243,59 @@ describe('delivery worker on a controlled clock', () => {
       [row?.status, row?.terminationReason, row?.endedAt],
       ['EXPIRED', 'SUBSCRIPTION_EXPIRED', expiresAt],
     )
+  })
+})
+
+describe('a started gateway on a controlled clock', () => {
+  const SCOPES = `${API}:${PREFIX}roaming-on:create ${API}:read ${API}:delete`
+  const PATH = `/${API}/v0.8/subscriptions`
+  const time = manualClock(Date.now())
+  let gw: TestGateway
+  let sink: Receiver
+  before(async () => {
+    // The worker polls every 50 ms.
+    gw = await startTestGateway({ NOTIFY_BACKOFF_MS: '50' }, { clock: time.clock })
+    sink = await new Receiver().start()
+  })
+  after(async () => {
+    await gw.close()
+    await sink.stop()
+  })
+
+  it('subscriptionExpireTime: the subscription ends (SUBSCRIPTION_EXPIRED) when the clock gets there, not before', async () => {
+    await gw.admin('PUT', '/network/v1/devices/+34612600001', {})
+    const expireAt = new Date(time.now() + 24 * HOUR).toISOString()
+    const created = await gw.post(
+      PATH,
+      {
+        protocol: 'HTTP',
+        sink: sink.url,
+        types: [`${PREFIX}roaming-on`],
+        config: {
+          subscriptionDetail: { device: { phoneNumber: '+34612600001' } },
+          subscriptionExpireTime: expireAt,
+        },
+      },
+      await gw.token2(SCOPES),
+    )
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    assert.equal(created.body.startsAt, new Date(time.now()).toISOString(), 'the clock’s time')
+    const [started] = await sink.waitFor(1)
+    assert.equal(started?.body.type, `${PREFIX}subscription-started`)
+    assert.equal(started?.body.time, new Date(time.now()).toISOString())
+
+    // A second short of a day: a poll or two later it is still there.
+    time.advance(24 * HOUR - 1000)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    assert.equal(sink.received.length, 1)
+    assert.equal((await gw.store.subscriptions.byId(created.body.id))?.status, 'ACTIVE')
+
+    time.advance(1000)
+    const [, ended] = await sink.waitFor(2, 5000)
+    assert.equal(ended?.body.type, `${PREFIX}subscription-ended`)
+    assert.equal(ended?.body.time, expireAt)
+    assert.equal(ended?.body.data.terminationReason, 'SUBSCRIPTION_EXPIRED')
+    const row = await gw.store.subscriptions.byId(created.body.id)
+    assert.deepEqual([row?.status, row?.endedAt], ['EXPIRED', expireAt])
   })
 })
