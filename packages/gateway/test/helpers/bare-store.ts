@@ -1,5 +1,6 @@
 import { after, before } from 'node:test'
 import { openStore, type Store } from '../../src/store/store.js'
+import type { Subscription } from '../../src/store/subscriptions.js'
 import { databaseNameFor, dropDatabase, ensureDatabase, testStoreKind } from './test-store.js'
 
 /**
@@ -27,5 +28,32 @@ export function bareStore(): { store: () => Store; url: () => string | undefined
       return store
     },
     url: () => url,
+  }
+}
+
+/** A live two-legged roaming-on subscription of app `app` for `device-1`, to insert directly. */
+export function subscriptionFixture(id: string, changes: Partial<Subscription> = {}): Subscription {
+  const now = new Date().toISOString()
+  return {
+    id,
+    api: 'device-roaming-status-subscriptions',
+    clientId: 'app',
+    deviceId: 'device-1',
+    sub: null,
+    types: ['org.camaraproject.device-roaming-status-subscriptions.v0.roaming-on'],
+    protocol: 'HTTP',
+    sink: 'https://example.com/sink',
+    sinkCredential: null,
+    sinkExpiresAt: null,
+    config: { subscriptionDetail: {} },
+    expiresAt: null,
+    maxEvents: null,
+    eventsSent: 0,
+    status: 'ACTIVE',
+    startsAt: now,
+    endedAt: null,
+    terminationReason: null,
+    createdAt: now,
+    ...changes,
   }
 }

@@ -5,9 +5,9 @@ import { endSubscription, fanOut, type OutboxDeps } from '../../src/notification
 import { cloudEvent } from '../../src/notifications/cloud-event.js'
 import type { NewNotification } from '../../src/store/notifications.js'
 import type { Store } from '../../src/store/store.js'
-import { LIVE_STATUSES, type Subscription } from '../../src/store/subscriptions.js'
+import { LIVE_STATUSES } from '../../src/store/subscriptions.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { bareStore } from '../helpers/bare-store.js'
+import { bareStore, subscriptionFixture as subscription } from '../helpers/bare-store.js'
 import { gate, untilLockWait } from './lock-waits.js'
 
 /**
@@ -20,32 +20,6 @@ const API = 'device-roaming-status-subscriptions'
 const PREFIX = `org.camaraproject.${API}.v0.`
 const source: OutboxDeps['source'] = () => 'http://gateway.test/roaming'
 const clock = () => new Date()
-
-function subscription(id: string, changes: Partial<Subscription> = {}): Subscription {
-  const now = new Date().toISOString()
-  return {
-    id,
-    api: API,
-    clientId: 'app',
-    deviceId: 'device-1',
-    sub: null,
-    types: [`${PREFIX}roaming-on`],
-    protocol: 'HTTP',
-    sink: 'https://example.com/sink',
-    sinkCredential: null,
-    sinkExpiresAt: null,
-    config: { subscriptionDetail: {} },
-    expiresAt: null,
-    maxEvents: null,
-    eventsSent: 0,
-    status: 'ACTIVE',
-    startsAt: now,
-    endedAt: null,
-    terminationReason: null,
-    createdAt: now,
-    ...changes,
-  }
-}
 
 /** `[short type, terminationReason]` of a subscription's notifications, oldest first. */
 async function outbox(store: Store, id: string): Promise<[string, string][]> {

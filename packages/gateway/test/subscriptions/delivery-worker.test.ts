@@ -6,7 +6,7 @@ import { startDeliveryWorker, type DeliveryWorker } from '../../src/notification
 import { DEFAULT_DELIVERY } from '../../src/notifications/delivery-policy.js'
 import type { Store } from '../../src/store/store.js'
 import type { Subscription } from '../../src/store/subscriptions.js'
-import { bareStore } from '../helpers/bare-store.js'
+import { bareStore, subscriptionFixture } from '../helpers/bare-store.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { manualClock, type ManualClock } from '../helpers/manual-clock.js'
 import { Receiver } from '../helpers/receiver.js'
@@ -32,32 +32,22 @@ async function until<T>(check: () => Promise<T | undefined | false>, what: strin
   throw new Error(`timed out waiting for ${what}`)
 }
 
-function subscription(id: string, sink: string, changes: Partial<Subscription> = {}): Subscription {
-  const at = new Date(T0).toISOString()
-  return {
-    id,
-    api: API,
-    clientId: 'app',
-    deviceId: 'device-1',
-    sub: null,
-    types: [`${PREFIX}roaming-on`],
-    protocol: 'HTTP',
+/** The notification once attempt number `attempts` of it has been settled. */
+const settledAfter = (store: Store, id: string, attempts: number) =>
+  until(async () => {
+    const n = await store.notifications.byId(id)
+    return n?.attempts === attempts && n.lockedUntil === null && n
+  }, `attempt ${attempts} of ${id} to settle`)
+
+/** A subscription whose sink is `sink`, with a bearer token, naming its device in events. */
+const subscription = (id: string, sink: string, changes: Partial<Subscription> = {}) =>
+  subscriptionFixture(id, {
     sink,
     sinkCredential: { credentialType: 'ACCESSTOKEN', accessTokenType: 'bearer', accessToken: 't' },
-    sinkExpiresAt: null,
     config: { subscriptionDetail: { device: { phoneNumber: '+34600000001' } } },
     usedIdentifier: { phoneNumber: '+34600000001' },
-    expiresAt: null,
-    maxEvents: null,
-    eventsSent: 0,
-    status: 'ACTIVE',
-    startsAt: at,
-    endedAt: null,
-    terminationReason: null,
-    createdAt: at,
     ...changes,
-  }
-}
+  })
 
 describe('delivery worker on a controlled clock', () => {
   const bare = bareStore()
@@ -141,10 +131,7 @@ describe('delivery worker on a controlled clock', () => {
     answers = [() => 500, () => 503]
     await enqueue(store, 'backoff-1', 'backoff-sub')
 
-    const first = await until(async () => {
-      const n = await store.notifications.byId('backoff-1')
-      return n?.attempts === 1 && n.lockedUntil === null && n
-    }, 'the first attempt to settle')
+    const first = await settledAfter(store, 'backoff-1', 1)
     assert.deepEqual(
       [first.status, first.nextAttemptAt, first.lastError],
       ['pending', T0 + 60_000, 'sink answered 500'],
@@ -155,21 +142,18 @@ describe('delivery worker on a controlled clock', () => {
     assert.equal(calls.length, 1, 'not retried before its time')
 
     advance(1)
-    const second = await until(async () => {
-      const n = await store.notifications.byId('backoff-1')
-      return n?.attempts === 2 && n.lockedUntil === null && n
-    }, 'the second attempt to settle')
+    const second = await settledAfter(store, 'backoff-1', 2)
     // The second wait doubles: 2 minutes.
     assert.deepEqual(
       [second.status, second.nextAttemptAt, second.lastError],
       ['pending', T0 + 60_000 + 120_000, 'sink answered 503'],
     )
     advance(120_000)
-    const delivered = await until(async () => {
-      const n = await store.notifications.byId('backoff-1')
-      return n?.status === 'delivered' && n
-    }, 'the delivery')
-    assert.equal(delivered.deliveredAt, new Date(T0 + 180_000).toISOString())
+    const delivered = await settledAfter(store, 'backoff-1', 3)
+    assert.deepEqual(
+      [delivered.status, delivered.deliveredAt],
+      ['delivered', new Date(T0 + 180_000).toISOString()],
+    )
     assert.deepEqual(calls, [T0, T0 + 60_000, T0 + 180_000])
     const attempts = await store.notifications.attempts('backoff-1')
     assert.deepEqual(
@@ -195,22 +179,13 @@ describe('delivery worker on a controlled clock', () => {
       }),
     ]
     await enqueue(store, 'busy-1', 'busy-sub')
-    const first = await until(async () => {
-      const n = await store.notifications.byId('busy-1')
-      return n?.attempts === 1 && n.lockedUntil === null && n
-    }, 'the first attempt to settle')
+    const first = await settledAfter(store, 'busy-1', 1)
     assert.equal(first.nextAttemptAt, T0 + 600_000, 'ten minutes, not the one-minute backoff')
     advance(600_000)
-    const second = await until(async () => {
-      const n = await store.notifications.byId('busy-1')
-      return n?.attempts === 2 && n.lockedUntil === null && n
-    }, 'the second attempt to settle')
+    const second = await settledAfter(store, 'busy-1', 2)
     assert.equal(second.nextAttemptAt, T0 + 600_000 + HOUR)
     advance(HOUR)
-    await until(
-      async () => (await store.notifications.byId('busy-1'))?.status === 'delivered',
-      'the delivery',
-    )
+    assert.equal((await settledAfter(store, 'busy-1', 3)).status, 'delivered')
     assert.deepEqual(calls, [T0, T0 + 600_000, T0 + 600_000 + HOUR])
   })
 
