@@ -111,6 +111,51 @@ export async function endExpiredSubscriptions(
 }
 
 /**
+ * One attempt at a claimed notification: the notifier delivers it (unless its subscription is
+ * gone), the policy decides what follows, and the outcome is settled once.
+ */
+export async function attemptDelivery(
+  deps: Pick<DeliveryWorkerDeps, 'store' | 'config' | 'log' | 'clock' | 'random' | 'metrics'>,
+  notifier: Notifier,
+  notification: Notification,
+): Promise<void> {
+  const { store, config, log, clock } = deps
+  const subscription = await store.subscriptions.byId(notification.subscriptionId)
+  const result: AttemptOutcome & { latencyMs?: number } =
+    subscription === undefined
+      ? { kind: 'orphaned' }
+      : await notifier.notify({
+          sink: subscription.sink,
+          event: notification.event,
+          credential: subscription.sinkCredential,
+        })
+  const now = clock()
+  const attempts = notification.attempts + 1
+  const decision = decideDelivery({
+    outcome: result,
+    attempts,
+    config,
+    now: now.getTime(),
+    ...(deps.random === undefined ? {} : { random: deps.random }),
+  })
+  deps.metrics?.inc({ outcome: metricOutcome(decision) })
+  const settled = await settleAttempt(store, notification, decision, {
+    id: newId(),
+    notificationId: notification.id,
+    attempt: attempts,
+    at: now.toISOString(),
+    statusCode: result.kind === 'answered' ? result.statusCode : null,
+    error: attemptError(result),
+    durationMs: result.latencyMs ?? 0,
+  })
+  const about = { notification: notification.id, subscription: notification.subscriptionId }
+  if (!settled)
+    log.warn(about, 'delivery attempt outlived its lease; its outcome is left to the newer claim')
+  else if (decision.action === 'give-up' || decision.action === 'end-subscription')
+    log.warn({ ...about, attempts, error: decision.lastError }, 'notification delivery failed')
+}
+
+/**
  * The delivery worker of one gateway instance: claims due notifications from the outbox (a
  * lease, `SKIP LOCKED` on PostgreSQL), hands each to the notifier, asks the delivery policy what
  * follows, and settles it once ({@link settleAttempt}). Order is kept per subscription (the outbox
@@ -126,42 +171,6 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   let stopped = false
   let running: Promise<void> | undefined
   let again = false
-
-  const attempt = async (notification: Notification) => {
-    const subscription = await store.subscriptions.byId(notification.subscriptionId)
-    const result: AttemptOutcome & { latencyMs?: number } =
-      subscription === undefined
-        ? { kind: 'orphaned' }
-        : await notifier.notify({
-            sink: subscription.sink,
-            event: notification.event,
-            credential: subscription.sinkCredential,
-          })
-    const now = clock()
-    const attempts = notification.attempts + 1
-    const decision = decideDelivery({
-      outcome: result,
-      attempts,
-      config,
-      now: now.getTime(),
-      ...(deps.random === undefined ? {} : { random: deps.random }),
-    })
-    deps.metrics?.inc({ outcome: metricOutcome(decision) })
-    const settled = await settleAttempt(store, notification, decision, {
-      id: newId(),
-      notificationId: notification.id,
-      attempt: attempts,
-      at: now.toISOString(),
-      statusCode: result.kind === 'answered' ? result.statusCode : null,
-      error: attemptError(result),
-      durationMs: result.latencyMs ?? 0,
-    })
-    const about = { notification: notification.id, subscription: notification.subscriptionId }
-    if (!settled)
-      log.warn(about, 'delivery attempt outlived its lease; its outcome is left to the newer claim')
-    else if (decision.action === 'give-up' || decision.action === 'end-subscription')
-      log.warn({ ...about, attempts, error: decision.lastError }, 'notification delivery failed')
-  }
 
   let lastSweep = 0
   const sweep = async () => {
@@ -188,7 +197,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         config.leaseMs,
       )
       for (const n of claimed) {
-        const task: Promise<void> = attempt(n)
+        const task: Promise<void> = attemptDelivery(deps, notifier, n)
           .catch((error: unknown) =>
             log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
           )
