@@ -17,11 +17,11 @@ import { deferredChildLogger } from './http/request-logger.js'
 import { frameworkErrors, registerJsonParser, registerShutdown } from './http/request-edges.js'
 import { rateLimiter, sharedRateLimiter } from './http/rate-limit.js'
 import './http/types.js'
-import type { NetworkPort } from './network/port.js'
+import type { NetworkPort, SandboxNetwork } from './network/port.js'
 import type { Clock } from './core/clock.js'
-import { simulatorRoutes } from './network/simulator/routes.js'
-import type { ScenarioPlayer } from './network/simulator/scenarios.js'
-import { DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA } from './network/simulator/state-schema.js'
+import { simulatorRoutes } from './simulator/routes.js'
+import type { ScenarioPlayer } from './simulator/scenarios.js'
+import { DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA } from './simulator/state-schema.js'
 import { networkTypeRoutes } from './network-type/routes.js'
 import { reachabilityRoutes } from './reachability/routes.js'
 import { roamingRoutes } from './roaming/routes.js'
@@ -30,7 +30,7 @@ import { simSwapRoutes } from './sim-swap/routes.js'
 import { deliveryAdminRoutes } from './notifications/admin-routes.js'
 import type { Resolve } from './notifications/sink-policy.js'
 import { notificationSource, sinkPolicyOf } from './notifications/wiring.js'
-import type { SimulatorDeps } from './network/simulator/simulator.js'
+import type { SimulatorDeps } from './simulator/simulator.js'
 import { subscriptionRoutes } from './subscriptions/routes.js'
 import { registerMetrics, type Metrics } from './metrics/metrics.js'
 import { legacySubscriptionRoutes } from './subscriptions/legacy.js'
@@ -44,9 +44,10 @@ export interface AppDeps {
   keyring: Keyring
   verifier: TokenVerifier
   clock: Clock
-  scenarios: ScenarioPlayer
-  /** The simulator's dependencies, with the notification fan-out hooked in. */
-  simulator: SimulatorDeps
+  /** The built-in simulator when it is the network: its admin API and scenarios are mounted. */
+  simulator: { deps: SimulatorDeps; scenarios: ScenarioPlayer } | undefined
+  /** The simulated network's sandbox capabilities (device picker, consent stand-in). */
+  sandbox: SandboxNetwork | undefined
   /** Wakes the delivery worker. */
   kickDelivery: () => void
   metrics: Metrics
@@ -141,6 +142,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   )
   const providerDeps = {
     store: deps.store,
+    network: deps.network,
+    sandbox: deps.sandbox,
     keyring: deps.keyring,
     issuer: deps.config.issuer,
     accessTokenTtl: deps.config.accessTokenTtl,
@@ -176,14 +179,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   providerRoutes(app, { ...providerDeps, current })
   interactionRoutes(app, {
     store: deps.store,
+    network: deps.network,
     current,
     resource: deps.config.issuer,
-    sandbox: deps.config.mode === 'sandbox',
+    sandbox: deps.config.mode === 'sandbox' ? deps.sandbox : undefined,
     legalBases: deps.config.legalBases,
     networkAuth: { trustedProxies: deps.config.trustedProxies },
   })
   authAdminRoutes(app, {
     store: deps.store,
+    network: deps.network,
     keyring: deps.keyring,
     issuer: deps.config.issuer,
     adminToken: deps.adminToken,
@@ -218,11 +223,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     monitoredPeriod: deps.config.simSwapMonitoredPeriod,
   })
   deviceStatusV0Routes(app, { guard, network: deps.network })
-  simulatorRoutes(app, {
-    ...deps.simulator,
-    adminToken: deps.adminToken,
-    scenarios: deps.scenarios,
-  })
+  if (deps.simulator !== undefined) {
+    simulatorRoutes(app, {
+      ...deps.simulator.deps,
+      adminToken: deps.adminToken,
+      scenarios: deps.simulator.scenarios,
+    })
+  }
   subscriptionRoutes(app, {
     store: deps.store,
     network: deps.network,
@@ -245,6 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.config.mode === 'sandbox') {
     sandboxRoutes(app, {
       store: deps.store,
+      network: deps.network,
       keyring: deps.keyring,
       issuer: deps.config.issuer,
       adminToken: deps.adminToken,

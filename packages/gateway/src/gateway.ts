@@ -7,13 +7,14 @@ import { openKeyring, type Keyring } from './auth/keys.js'
 import { buildApp } from './app.js'
 import { DEMO_APP, seedDemoApp } from './auth/apps.js'
 import { loadConfig, type Config } from './config.js'
-import type { Clock } from './core/clock.js'
-import { scenarioPlayer } from './network/simulator/scenarios.js'
-import { demoDevices, seedDemoDevices } from './network/simulator/seed.js'
-import { simulatedNetwork, type SimulatorDeps } from './network/simulator/simulator.js'
+import { systemClock, type Clock } from './core/clock.js'
+import { scenarioPlayer } from './simulator/scenarios.js'
+import { demoDevices, seedDemoDevices } from './simulator/seed.js'
+import { simulatedNetwork, simulatedSandbox } from './simulator/network.js'
+import type { SimulatorDeps } from './simulator/simulator.js'
+import { networkEventSink } from './notifications/ingest.js'
 import { startHousekeeping } from './store/housekeeping.js'
 import { startDeliveryWorker, type DeliveryWorker } from './notifications/delivery.js'
-import { fanOut } from './notifications/outbox.js'
 import { createMetrics } from './metrics/metrics.js'
 import type { Resolve } from './notifications/sink-policy.js'
 import { deliveryConfigOf, notificationSource, sinkPolicyOf } from './notifications/wiring.js'
@@ -56,7 +57,7 @@ export function sandboxAdminToken(dataDir: string): string {
 /** Opens the store, seeds the sandbox, builds the app and listens. */
 export async function startGateway(options: StartOptions = {}): Promise<RunningGateway> {
   let config = options.config ?? loadConfig(options.env ?? process.env)
-  const clock = options.clock ?? (() => new Date())
+  const clock = options.clock ?? systemClock
   // Idle database connections that drop are logged once the app's logger exists.
   const poolErrors: { log: (error: Error) => void } = { log: () => undefined }
   const store = await openStore({
@@ -66,13 +67,19 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
   })
   try {
     const adminToken = config.adminToken ?? sandboxAdminToken(config.dataDir)
+    // The worker starts once the app listens; changes before that are picked up by its first cycle.
+    const delivery: { worker?: DeliveryWorker } = {}
+    const kickDelivery = () => delivery.worker?.kick()
+    const outbox = { source: notificationSource(config.issuer) }
+    // The simulator is the network; its changes come in through the one network event door.
+    const simulator: SimulatorDeps = {
+      store,
+      clock,
+      events: networkEventSink({ store, outbox, kick: kickDelivery }),
+    }
     let seeded = 0
     if (config.mode === 'sandbox') {
-      // Several sandbox instances may start at once on one database: whoever seeds first wins.
-      seeded = await seedDemoDevices({ store, clock }).catch(async (error: unknown) => {
-        if ((await store.devices.list()).length === 0) throw error
-        return 0
-      })
+      seeded = await seedDemoDevices(simulator)
       await seedDemoApp({ store, clock }, Object.keys(config.legalBases)).catch(
         async (error: unknown) => {
           if ((await store.apps.byClientId(DEMO_APP.clientId)) === undefined) throw error
@@ -80,30 +87,18 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       )
     }
     const keyring = await openKeyring(store)
-    // The worker starts once the app listens; changes before that are picked up by its first cycle.
-    const delivery: { worker?: DeliveryWorker } = {}
-    const kickDelivery = () => delivery.worker?.kick()
-    const outbox = { source: notificationSource(config.issuer) }
-    const simulator: SimulatorDeps = {
-      store,
-      clock,
-      onEvents: async (trx, events) => {
-        await fanOut({ ...outbox, store: trx }, events)
-      },
-      afterCommit: kickDelivery,
-    }
     const scenarios = scenarioPlayer(simulator)
 
     const metrics = createMetrics(store)
     const deps = {
       metrics,
-      simulator,
+      simulator: { deps: simulator, scenarios },
+      sandbox: simulatedSandbox(store, clock),
       kickDelivery,
       store,
       network: simulatedNetwork(store),
       keyring,
       clock,
-      scenarios,
       adminToken,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.resolveSinkHost === undefined

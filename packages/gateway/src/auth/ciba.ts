@@ -6,12 +6,15 @@ import {
 } from 'oidc-provider'
 import type { ConsentRow } from '../store/consents.js'
 import { newId, type Store } from '../store/store.js'
+import type { SandboxNetwork } from '../network/port.js'
 import { pairwiseSubject } from './access-token.js'
 import { purposesIn, needsConsent, type LegalBasis } from './purpose.js'
 import { textOf } from './pages.js'
 
 export interface DecisionDeps {
   store: Store
+  /** The sandbox's stand-in subscriber (simulated network only). */
+  sandbox: SandboxNetwork | undefined
   provider: Provider
   resource: string
   legalBases: Readonly<Record<string, LegalBasis>>
@@ -140,13 +143,13 @@ export async function decideBackchannelRequest(
 
   const latest = await deps.store.consents.latest(clientId, deviceId, purpose)
   if (consentCovers(latest, api)) return approve()
-  const device = await deps.store.devices.byId(deviceId)
-  if (device?.consentPolicy === 'approve') {
+  const policy = (await deps.sandbox?.consentPolicy(deviceId)) ?? null
+  if (policy === 'approve') {
     const scopes = approvedScopes(latest, api)
     await recordConsent(deps.store, { clientId, deviceId, purpose, scopes, status: 'granted' })
     return approve()
   }
-  if (device?.consentPolicy === 'deny') {
+  if (policy === 'deny') {
     await recordConsent(deps.store, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
     await deps.store.pendingAuthorizations.insert({ ...row, status: 'denied' })
     await deps.provider.backchannelResult(
@@ -160,7 +163,7 @@ export async function decideBackchannelRequest(
 
 /** The subscriber's answer to a pending CIBA request (admin API, CLI). */
 export async function decidePending(
-  deps: Omit<DecisionDeps, 'legalBases' | 'interval'>,
+  deps: Omit<DecisionDeps, 'legalBases' | 'interval' | 'sandbox'>,
   authReqId: string,
   decision: 'approve' | 'deny',
 ): Promise<'approved' | 'denied' | 'not-pending'> {

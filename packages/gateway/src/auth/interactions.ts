@@ -7,7 +7,8 @@ import type {
 } from 'fastify'
 import { errors } from 'oidc-provider'
 import type Provider from 'oidc-provider'
-import type { NetworkDevice } from '../core/device.js'
+import type { DeviceIdentity } from '../core/device.js'
+import type { NetworkPort, SandboxNetwork } from '../network/port.js'
 import type { Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { approvedScopes, consentCovers, grantFor, recordConsent, splitScope } from './ciba.js'
@@ -17,9 +18,11 @@ import { needsConsent, type LegalBasis } from './purpose.js'
 
 export interface InteractionDeps {
   store: Store
+  network: NetworkPort
   current: () => Provider
   resource: string
-  sandbox: boolean
+  /** The simulated network's sandbox capabilities (the device picker); absent for a real network. */
+  sandbox: SandboxNetwork | undefined
   legalBases: Readonly<Record<string, LegalBasis>>
   networkAuth: NetworkAuthConfig
 }
@@ -81,7 +84,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     request: FastifyRequest,
     reply: FastifyReply,
     details: Details,
-    device: NetworkDevice,
+    device: DeviceIdentity,
   ) => {
     const clientId = String(details.params['client_id'])
     const accountId = await pairwiseSubject(deps.store, clientId, device.id)
@@ -93,7 +96,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
   /** The device the network identifies the request's origin as, if any. */
   const networkDevice = (request: FastifyRequest) =>
     authenticateByNetwork(
-      { store: deps.store, config: deps.networkAuth },
+      { network: deps.network, config: deps.networkAuth },
       {
         address: request.socket.remoteAddress,
         port: request.socket.remotePort,
@@ -191,7 +194,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
         })
       }
       // Sandbox: the tester stands in for the operator network and picks the device.
-      const devices = await deps.store.devices.list()
+      const devices = await deps.sandbox.pickableDevices()
       return sendPage(
         reply,
         200,
@@ -203,7 +206,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
 <ul class="devices">${devices
             .map(
               (d) =>
-                `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button></li>`,
+                `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button>${d.about === undefined ? '' : ` <span class="about">${html(d.about)}</span>`}</li>`,
             )
             .join('')}</ul>
 </form>
@@ -235,7 +238,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
         )
       return login(request, reply, details, identified)
     }
-    const device = await deps.store.devices.byPhoneNumber(phoneNumber)
+    const device = await deps.network.find({ kind: 'phoneNumber', phoneNumber })
     if (device === undefined)
       return finish(request, reply, { error: 'access_denied', error_description: 'unknown device' })
     return login(request, reply, details, device)

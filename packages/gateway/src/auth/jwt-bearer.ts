@@ -1,5 +1,6 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import type { Store } from '../store/store.js'
+import type { NetworkPort } from '../network/port.js'
 import { mintAccessToken, pairwiseSubject } from './access-token.js'
 import { appSettings, GRANT_TYPES } from './apps.js'
 import { consentCovers, splitScope } from './ciba.js'
@@ -11,6 +12,7 @@ import { needsConsent, type LegalBasis } from './purpose.js'
 
 export interface JwtBearerDeps {
   store: Store
+  network: NetworkPort
   keyring: Keyring
   issuer: string
   accessTokenTtl: number
@@ -108,7 +110,7 @@ export async function jwtBearerGrant(
   let deviceId: string | undefined
   if (hint.kind === 'operatortoken') deviceId = await verifyOperatorToken(deps, hint.token)
   else if (hint.selector.kind === 'phoneNumber')
-    deviceId = (await deps.store.devices.find(hint.selector))?.id
+    deviceId = (await deps.network.find(hint.selector))?.id
   else throw new OAuthProfileError('invalid_grant', 'sub must be tel: or operatortoken:')
   if (deviceId === undefined)
     throw new OAuthProfileError('invalid_grant', 'sub does not identify a subscriber')

@@ -6,6 +6,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider'
 import type { Store } from '../store/store.js'
+import type { NetworkPort, SandboxNetwork } from '../network/port.js'
 import { allApiScopes } from './api-scopes.js'
 import { DEMO_APP, type AppSettings } from './apps.js'
 import { cibaPollingRate, decideBackchannelRequest } from './ciba.js'
@@ -22,6 +23,9 @@ import { errorPage, PAGE_HEADERS, textOf } from './pages.js'
 
 export interface ProviderDeps {
   store: Store
+  network: NetworkPort
+  /** The sandbox's stand-in subscriber (simulated network only). */
+  sandbox: SandboxNetwork | undefined
   keyring: Keyring
   issuer: string
   accessTokenTtl: number
@@ -163,7 +167,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (subject === undefined) return undefined
       if (ctx.oidc.client !== undefined && subject.client_id !== ctx.oidc.client.clientId)
         return undefined
-      if ((await store.devices.byId(subject.device_id)) === undefined) return undefined
+      if ((await deps.network.byId(subject.device_id)) === undefined) return undefined
       return { accountId: sub, claims: async () => ({ sub }) }
     },
     ttl: {
@@ -263,7 +267,7 @@ export function createProvider(deps: ProviderDeps): Provider {
               throw new errors.UnknownUserId('the operator token is not valid')
             return pairwiseSubject(store, clientId, deviceId)
           }
-          const device = await store.devices.find(hint.selector)
+          const device = await deps.network.find(hint.selector)
           if (device === undefined)
             throw new errors.UnknownUserId('login_hint does not identify a subscriber')
           return pairwiseSubject(store, clientId, device.id)
@@ -279,7 +283,14 @@ export function createProvider(deps: ProviderDeps): Provider {
           const body = ctx.body as Record<string, unknown>
           body['interval'] = deps.cibaInterval
           await decideBackchannelRequest(
-            { store, provider, resource, legalBases: deps.legalBases, interval: deps.cibaInterval },
+            {
+              store,
+              provider,
+              resource,
+              legalBases: deps.legalBases,
+              interval: deps.cibaInterval,
+              sandbox: deps.sandbox,
+            },
             {
               request,
               sub: account.accountId,

@@ -4,6 +4,7 @@ import type { Keyring } from '../auth/keys.js'
 import { adminGuard } from '../http/admin-guard.js'
 import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
+import type { NetworkPort } from '../network/port.js'
 
 const TOKEN_REQUEST_SCHEMA = {
   $id: 'sandbox-token-request',
@@ -30,6 +31,7 @@ export function sandboxRoutes(
   app: FastifyInstance,
   deps: {
     store: Store
+    network: NetworkPort
     keyring: Keyring
     issuer: string
     adminToken: string
@@ -51,7 +53,10 @@ export function sandboxRoutes(
       }
       let deviceId: string | undefined
       if (body.phoneNumber !== undefined) {
-        const device = await deps.store.devices.byPhoneNumber(body.phoneNumber)
+        const device = await deps.network.find({
+          kind: 'phoneNumber',
+          phoneNumber: body.phoneNumber,
+        })
         if (device === undefined)
           throw new CamaraError('IDENTIFIER_NOT_FOUND', `No simulated device ${body.phoneNumber}`)
         deviceId = device.id

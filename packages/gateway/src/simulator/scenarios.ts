@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { CamaraError } from '../../core/camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import { deleteDevice, patchDevice, type SimulatorDeps } from './simulator.js'
 import type { DeviceStateInput, ScenarioInput } from './state-schema.js'
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { adminGuard } from '../../http/admin-guard.js'
-import { CamaraError } from '../../core/camara-error.js'
+import { adminGuard } from '../http/admin-guard.js'
+import { CamaraError } from '../core/camara-error.js'
 import type { ScenarioPlayer } from './scenarios.js'
 import {
   deleteDevice,
