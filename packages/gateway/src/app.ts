@@ -11,6 +11,7 @@ import type { TokenVerifier } from './auth/access-token.js'
 import type { Config } from './config.js'
 import { deviceStatusV0Routes } from './device-status-v0/routes.js'
 import { docsRoutes } from './docs/routes.js'
+import { adminGuard } from './http/admin-guard.js'
 import { correlatorOf, registerCorrelator } from './http/correlator.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { deferredChildLogger } from './http/request-logger.js'
@@ -142,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   )
   const providerDeps = {
     store: deps.store,
+    clock: deps.clock,
     network: deps.network,
     sandbox: deps.sandbox,
     keyring: deps.keyring,
@@ -179,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   providerRoutes(app, { ...providerDeps, current })
   interactionRoutes(app, {
     store: deps.store,
+    clock: deps.clock,
     network: deps.network,
     current,
     resource: deps.config.issuer,
@@ -188,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   authAdminRoutes(app, {
     store: deps.store,
+    clock: deps.clock,
     network: deps.network,
     keyring: deps.keyring,
     issuer: deps.config.issuer,
@@ -207,9 +211,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     verifier: deps.verifier,
     rateLimiter:
       deps.store.dialect === 'postgres'
-        ? sharedRateLimiter(deps.store, deps.config.rateLimitPerSecond)
-        : rateLimiter(deps.config.rateLimitPerSecond),
+        ? sharedRateLimiter(deps.store, deps.config.rateLimitPerSecond, { clock: deps.clock })
+        : rateLimiter(deps.config.rateLimitPerSecond, deps.clock),
     issuer: deps.config.issuer,
+    clock: deps.clock,
     dpopReplay: (key: string, expiresAt: number) =>
       deps.store.oidcModels.claimOnce('DPoPProof', key, expiresAt),
   }
@@ -226,7 +231,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.simulator !== undefined) {
     simulatorRoutes(app, {
       ...deps.simulator.deps,
-      adminToken: deps.adminToken,
+      adminGuard: adminGuard(deps.adminToken),
       scenarios: deps.simulator.scenarios,
     })
   }

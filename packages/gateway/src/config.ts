@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path'
-import { DEFAULT_LEGAL_BASES, LEGAL_BASES, type LegalBasis } from './auth/purpose.js'
+import { DEFAULT_LEGAL_BASES, LEGAL_BASES, type LegalBasis } from './core/purpose.js'
 
 /** The two ways the gateway runs (BRIEF §3). */
 export type Mode = 'sandbox' | 'production'

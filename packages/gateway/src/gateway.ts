@@ -108,7 +108,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     let app = await buildApp({
       ...deps,
       config,
-      verifier: tokenVerifier({ store, keyring, issuer: config.issuer }),
+      verifier: tokenVerifier({ store, keyring, issuer: config.issuer }, { clock }),
     })
     await app.listen({ host: config.host, port: config.port })
     const address = app.server.address()
@@ -124,7 +124,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       app = await buildApp({
         ...deps,
         config,
-        verifier: tokenVerifier({ store, keyring, issuer: config.issuer }),
+        verifier: tokenVerifier({ store, keyring, issuer: config.issuer }, { clock }),
       })
       await app.listen({ host: config.host, port })
     }
@@ -140,7 +140,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       metrics: metrics.deliveries,
     })
     // Expired authorization state is swept every ten minutes (and once at start-up).
-    const housekeeping = startHousekeeping({ store, everyMs: 600_000, log: app.log })
+    const housekeeping = startHousekeeping({ store, clock, everyMs: 600_000, log: app.log })
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import type { FastifyInstance } from 'fastify'
 import type Provider from 'oidc-provider'
 import { adminGuard } from '../http/admin-guard.js'
@@ -54,6 +55,7 @@ export const APP_INPUT_SCHEMA = {
 
 export interface AuthAdminDeps {
   store: Store
+  clock: Clock
   network: NetworkPort
   keyring: Keyring
   issuer: string
@@ -95,7 +97,7 @@ async function decisionViews(
 /** The developer hub and consent admin API (`/admin/v1/…`), behind the admin token. */
 export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void {
   const onRequest = adminGuard(deps.adminToken)
-  const clock = () => new Date()
+  const clock = deps.clock
   const param = (request: { params: unknown }, name: string) =>
     (request.params as Record<string, string>)[name] ?? ''
 
@@ -153,7 +155,7 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
   // filtered) as `expired`, so that `status=pending` lists only what a decision can still reach.
   app.get('/admin/v1/authorizations', { onRequest }, async (request) => {
     const wanted = (request.query as { status?: string }).status
-    const now = Date.now()
+    const now = clock().getTime()
     const statusOf = (row: { status: string; expires_at: string }) =>
       row.status === 'pending' && Date.parse(row.expires_at) <= now ? 'expired' : row.status
     const stored =
@@ -175,7 +177,7 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
     app.post(`/admin/v1/authorizations/:authReqId/${decision}`, { onRequest }, async (request) => {
       const authReqId = param(request, 'authReqId')
       const result = await decidePending(
-        { store: deps.store, provider: deps.current(), resource: deps.issuer },
+        { store: deps.store, clock, provider: deps.current(), resource: deps.issuer },
         authReqId,
         decision,
       )

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import type Provider from 'oidc-provider'
 import {
   errors,
@@ -8,11 +9,12 @@ import type { ConsentRow } from '../store/consents.js'
 import { newId, type Store } from '../store/store.js'
 import type { SandboxNetwork } from '../network/port.js'
 import { pairwiseSubject } from './access-token.js'
-import { purposesIn, needsConsent, type LegalBasis } from './purpose.js'
+import { purposesIn, needsConsent, type LegalBasis } from '../core/purpose.js'
 import { textOf } from './pages.js'
 
 export interface DecisionDeps {
   store: Store
+  clock: Clock
   /** The sandbox's stand-in subscriber (simulated network only). */
   sandbox: SandboxNetwork | undefined
   provider: Provider
@@ -55,7 +57,7 @@ export async function grantFor(
 
 /** Records the subscriber's decision for an app and purpose. */
 export async function recordConsent(
-  store: Store,
+  deps: { store: Store; clock: Clock },
   input: {
     clientId: string
     deviceId: string
@@ -64,7 +66,8 @@ export async function recordConsent(
     status: 'granted' | 'denied'
   },
 ): Promise<void> {
-  const now = new Date().toISOString()
+  const { store } = deps
+  const now = deps.clock().toISOString()
   await store.consents.insert({
     id: newId(),
     client_id: input.clientId,
@@ -121,14 +124,15 @@ export async function decideBackchannelRequest(
   const { purpose, api } = splitScope(scope)
   if (purpose === undefined) throw new errors.InvalidScope('a purpose is required', '')
   const authReqId = request.jti
-  const expiresAt = new Date(Date.now() + (request.expiration ?? 120) * 1000).toISOString()
+  const now = deps.clock()
+  const expiresAt = new Date(now.getTime() + (request.expiration ?? 120) * 1000).toISOString()
   const row = {
     auth_req_id: authReqId,
     client_id: clientId,
     device_id: deviceId,
     purpose,
     scopes: JSON.stringify(api),
-    created_at: new Date().toISOString(),
+    created_at: now.toISOString(),
     expires_at: expiresAt,
     interval: deps.interval,
     last_polled_at: null,
@@ -146,11 +150,11 @@ export async function decideBackchannelRequest(
   const policy = (await deps.sandbox?.consentPolicy(deviceId)) ?? null
   if (policy === 'approve') {
     const scopes = approvedScopes(latest, api)
-    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes, status: 'granted' })
+    await recordConsent(deps, { clientId, deviceId, purpose, scopes, status: 'granted' })
     return approve()
   }
   if (policy === 'deny') {
-    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
+    await recordConsent(deps, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
     await deps.store.pendingAuthorizations.insert({ ...row, status: 'denied' })
     await deps.provider.backchannelResult(
       request,
@@ -180,7 +184,7 @@ export async function decidePending(
     pending.device_id,
     pending.purpose,
   )
-  await recordConsent(deps.store, {
+  await recordConsent(deps, {
     clientId: pending.client_id,
     deviceId: pending.device_id,
     purpose: pending.purpose,

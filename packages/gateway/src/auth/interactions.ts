@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import type {
   FastifyError,
   FastifyInstance,
@@ -14,10 +15,11 @@ import { pairwiseSubject } from './access-token.js'
 import { approvedScopes, consentCovers, grantFor, recordConsent, splitScope } from './ciba.js'
 import { authenticateByNetwork, type NetworkAuthConfig } from './network-auth.js'
 import { errorPage, html, page, PAGE_HEADERS, textOf } from './pages.js'
-import { needsConsent, type LegalBasis } from './purpose.js'
+import { needsConsent, type LegalBasis } from '../core/purpose.js'
 
 export interface InteractionDeps {
   store: Store
+  clock: Clock
   network: NetworkPort
   current: () => Provider
   resource: string
@@ -265,7 +267,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       return refuse(reply, 400, 'invalid_request', 'This step is not part of this authorization.')
     }
     if (decision === 'deny') {
-      await recordConsent(deps.store, {
+      await recordConsent(deps, {
         clientId,
         deviceId: subject.device_id,
         purpose,
@@ -279,7 +281,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     }
     // Approving a wider request keeps what was consented to before.
     const latest = await deps.store.consents.latest(clientId, subject.device_id, purpose)
-    await recordConsent(deps.store, {
+    await recordConsent(deps, {
       clientId,
       deviceId: subject.device_id,
       purpose,

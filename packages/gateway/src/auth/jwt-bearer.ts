@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import type { Store } from '../store/store.js'
 import type { NetworkPort } from '../network/port.js'
@@ -8,10 +9,11 @@ import type { Keyring } from './keys.js'
 import { parseLoginHint } from './login-hint.js'
 import { verifyOperatorToken } from './operator-token.js'
 import { OAuthProfileError, requireOnePurpose, rewriteVendorScopes } from './profile.js'
-import { needsConsent, type LegalBasis } from './purpose.js'
+import { needsConsent, type LegalBasis } from '../core/purpose.js'
 
 export interface JwtBearerDeps {
   store: Store
+  clock: Clock
   network: NetworkPort
   keyring: Keyring
   issuer: string
@@ -70,7 +72,7 @@ export async function jwtBearerGrant(
   if (!settings.grantTypes.includes(GRANT_TYPES.jwtBearer)) {
     throw new OAuthProfileError('unauthorized_client', 'this app may not use the JWT bearer grant')
   }
-  const now = Math.floor(Date.now() / 1000)
+  const now = Math.floor(deps.clock().getTime() / 1000)
   const exp = Number(payload['exp'])
   const iat = Number(payload['iat'])
   if (exp > now + MAX_LIFETIME || exp - iat > MAX_LIFETIME || iat > now + 5) {

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import { createHash } from 'node:crypto'
 import Provider, {
   errors,
@@ -17,12 +18,13 @@ import { storeAdapter as storeAdapterFactory } from './oidc-adapter.js'
 import { verifyOperatorToken } from './operator-token.js'
 import { pairwiseSubject } from './access-token.js'
 import { requireOnePurpose, OAuthProfileError } from './profile.js'
-import { type LegalBasis } from './purpose.js'
+import { type LegalBasis } from '../core/purpose.js'
 import { verifySecret } from './secret.js'
 import { errorPage, PAGE_HEADERS, textOf } from './pages.js'
 
 export interface ProviderDeps {
   store: Store
+  clock: Clock
   network: NetworkPort
   /** The sandbox's stand-in subscriber (simulated network only). */
   sandbox: SandboxNetwork | undefined
@@ -119,7 +121,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   )
 
   const configuration: Configuration = {
-    adapter: storeAdapterFactory(store),
+    adapter: storeAdapterFactory(store, deps.clock),
     jwks: { keys: privateKeys },
     cookies: { keys: cookieKeys },
     routes: ROUTES,
@@ -142,7 +144,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     // CAMARA ICM: client assertions, request objects and JWT-bearer assertions live at most 300 s.
     assertJwtClientAuthClaimsAndHeader: async (_ctx, claims) => {
       const { exp, iat } = claims as { exp?: number; iat?: number }
-      const now = Math.floor(Date.now() / 1000)
+      const now = Math.floor(deps.clock().getTime() / 1000)
       if (
         typeof exp !== 'number' ||
         exp > now + 300 ||
@@ -227,7 +229,7 @@ export function createProvider(deps: ProviderDeps): Provider {
           }
           const iat = Number(claims['iat'])
           const exp = Number(claims['exp'])
-          if (iat > Math.floor(Date.now() / 1000) + 5)
+          if (iat > Math.floor(deps.clock().getTime() / 1000) + 5)
             throw new errors.InvalidRequestObject("Request Object 'iat' is in the future")
           if (exp - iat > 300)
             throw new errors.InvalidRequestObject('Request Object may live at most 300 seconds')
@@ -290,6 +292,7 @@ export function createProvider(deps: ProviderDeps): Provider {
               legalBases: deps.legalBases,
               interval: deps.cibaInterval,
               sandbox: deps.sandbox,
+              clock: deps.clock,
             },
             {
               request,

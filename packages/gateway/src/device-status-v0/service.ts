@@ -3,7 +3,7 @@ import { selectorFor, type IdentifierKind, type RequestDevice } from '../device/
 import { CamaraError } from '../core/camara-error.js'
 import type { DeviceIdentity } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
-import { visitedCountry } from '../roaming/service.js'
+import { visitedCountry } from '../core/mcc.js'
 
 const V0_IDENTIFIERS: readonly IdentifierKind[] = [
   'phoneNumber',

@@ -1,16 +1,18 @@
+import type { Clock } from '../core/clock.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { InvalidTokenError, type TokenVerifier } from '../auth/access-token.js'
+import { InvalidTokenError, type AccessTokenVerifier } from '../core/auth-context.js'
 import { CamaraError } from '../core/camara-error.js'
 import { DPoPProofError, verifyDPoPProof, type ProofReplay } from './dpop.js'
 import type { RateLimiter } from './rate-limit.js'
 
 export interface GuardDeps {
-  verifier: TokenVerifier
+  verifier: AccessTokenVerifier
   rateLimiter: RateLimiter
   /** Base URL the gateway is reached at, for DPoP `htu` checks. */
   issuer: string
   /** Shared record of DPoP proofs seen (replays are refused on every instance). */
   dpopReplay: ProofReplay
+  clock: Clock
 }
 
 const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i
@@ -68,6 +70,7 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
           url: deps.issuer + request.url.split('?')[0],
           accessToken: token,
           jkt,
+          now: deps.clock().getTime(),
           replay: deps.dpopReplay,
         })
       } catch (error) {

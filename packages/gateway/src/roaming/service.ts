@@ -12,15 +12,6 @@ export interface RoamingStatusResponse {
   countryName?: string[]
 }
 
-/** Visited country of a roaming device; `undefined` at home. */
-export function visitedCountry(
-  countryCode: number | null,
-): { countryCode: number; countryName: string[] } | undefined {
-  return countryCode === null
-    ? undefined
-    : { countryCode, countryName: countryNamesForMcc(countryCode) }
-}
-
 /** `POST /device-roaming-status/v1/retrieve` (getRoamingStatus). */
 export function retrieveRoamingStatus(
   deps: { network: NetworkPort },

@@ -1,5 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import { adminGuard } from '../http/admin-guard.js'
+import type { FastifyInstance, onRequestHookHandler, FastifyReply } from 'fastify'
 import { CamaraError } from '../core/camara-error.js'
 import type { ScenarioPlayer } from './scenarios.js'
 import {
@@ -28,9 +27,13 @@ function phoneParam(params: unknown): string {
 /** The simulator's admin API (BRIEF §3), behind `Authorization: Bearer $ADMIN_TOKEN`. */
 export function simulatorRoutes(
   app: FastifyInstance,
-  deps: SimulatorDeps & { adminToken: string; scenarios: ScenarioPlayer },
+  deps: SimulatorDeps & {
+    /** The admin API's guard (the gateway's admin token). */
+    adminGuard: onRequestHookHandler
+    scenarios: ScenarioPlayer
+  },
 ): void {
-  const onRequest = adminGuard(deps.adminToken)
+  const onRequest = deps.adminGuard
   const stateBody = { body: { $ref: 'simulator-device-state' } }
 
   app.get('/network/v1/devices', { onRequest }, () => listDevices(deps))

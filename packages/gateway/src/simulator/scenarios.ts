@@ -93,7 +93,7 @@ export function scenarioPlayer(
     const step = run.steps[index]
     if (run.status !== 'running') return
     if (step === undefined) return finish(run, 'completed')
-    const delay = Math.max(0, startedAt + step.at - Date.now())
+    const delay = Math.max(0, startedAt + step.at - deps.clock().getTime())
     const timer = setTimeout(() => {
       const apply =
         step.delete === true
@@ -108,7 +108,7 @@ export function scenarioPlayer(
           step.error = error instanceof Error ? error.message : String(error)
         })
         .finally(() => {
-          step.appliedAt = new Date().toISOString()
+          step.appliedAt = deps.clock().toISOString()
           play(run, index + 1, startedAt)
         })
     }, delay)
@@ -147,7 +147,7 @@ export function scenarioPlayer(
         id: randomUUID(),
         ...(input.name === undefined ? {} : { name: input.name }),
         status: 'running',
-        startedAt: new Date().toISOString(),
+        startedAt: deps.clock().toISOString(),
         steps,
       }
       runs.set(run.id, run)
@@ -155,7 +155,7 @@ export function scenarioPlayer(
         if (runs.size <= keep) break
         if (runs.get(id)?.status !== 'running') runs.delete(id)
       }
-      play(run, 0, Date.now())
+      play(run, 0, deps.clock().getTime())
       return run
     },
     get: (id) => runs.get(id),
