@@ -61,6 +61,16 @@ export interface AppDeps {
 
 /** Builds the gateway's HTTP app without listening (fastify testing guide: `inject()` or `listen()`). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = createServer(deps)
+  registerPlatform(app, deps)
+  await mountAuthorization(app, deps)
+  mountApis(app, deps)
+  mountAdmin(app, deps)
+  return app
+}
+
+/** The fastify instance: logging, limits, the correlator as request id, validators from the specs. */
+function createServer(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
@@ -102,6 +112,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (flush !== undefined)
       await new Promise<void>((resolve) => flush.call(app.log, () => resolve()))
   })
+  return app
+}
+
+/** What every request goes through: correlator, errors, JSON and form bodies, metrics, access log, health. */
+function registerPlatform(app: FastifyInstance, deps: AppDeps): void {
   registerCorrelator(app, registerShutdown(app))
   registerErrorHandler(app)
   registerJsonParser(app)
@@ -141,6 +156,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { parseAs: 'string' },
     (_request, body, done) => done(null, body),
   )
+}
+
+/**
+ * The authorization server: oidc-provider behind the profile gate, the interaction pages and the
+ * developer hub. The provider follows the keyring's current signing key.
+ */
+async function mountAuthorization(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const providerDeps = {
     store: deps.store,
     clock: deps.clock,
@@ -206,7 +228,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     verifier: deps.verifier,
     accessTokenTtl: deps.config.accessTokenTtl,
   })
+}
 
+/** The nine CAMARA APIs, each operation behind the API guard. */
+function mountApis(app: FastifyInstance, deps: AppDeps): void {
   const guard = {
     verifier: deps.verifier,
     rateLimiter:
@@ -228,13 +253,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     monitoredPeriod: deps.config.simSwapMonitoredPeriod,
   })
   deviceStatusV0Routes(app, { guard, network: deps.network })
-  if (deps.simulator !== undefined) {
-    simulatorRoutes(app, {
-      ...deps.simulator.deps,
-      adminGuard: adminGuard(deps.adminToken),
-      scenarios: deps.simulator.scenarios,
-    })
-  }
   subscriptionRoutes(app, {
     store: deps.store,
     network: deps.network,
@@ -253,6 +271,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     quota: deps.config.subscriptionQuota,
     guard,
   })
+}
+
+/** The admin API (simulator, deliveries, sandbox tokens) and the API docs. */
+function mountAdmin(app: FastifyInstance, deps: AppDeps): void {
+  if (deps.simulator !== undefined) {
+    simulatorRoutes(app, {
+      ...deps.simulator.deps,
+      adminGuard: adminGuard(deps.adminToken),
+      scenarios: deps.simulator.scenarios,
+    })
+  }
   deliveryAdminRoutes(app, { store: deps.store, adminToken: deps.adminToken })
   if (deps.config.mode === 'sandbox') {
     sandboxRoutes(app, {
@@ -270,5 +299,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     origin: deps.config.issuer,
     assetsDir: dirname(require.resolve('swagger-ui-dist/package.json')),
   })
-  return app
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { tokenVerifier } from './auth/access-token.js'
 import { openKeyring, type Keyring } from './auth/keys.js'
-import { buildApp } from './app.js'
+import { buildApp, type AppDeps } from './app.js'
 import { DEMO_APP, seedDemoApp } from './auth/apps.js'
 import { loadConfig, type Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
@@ -77,20 +77,12 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       clock,
       events: networkEventSink({ store, outbox, kick: kickDelivery }),
     }
-    let seeded = 0
-    if (config.mode === 'sandbox') {
-      seeded = await seedDemoDevices(simulator)
-      await seedDemoApp({ store, clock }, Object.keys(config.legalBases)).catch(
-        async (error: unknown) => {
-          if ((await store.apps.byClientId(DEMO_APP.clientId)) === undefined) throw error
-        },
-      )
-    }
+    const seeded = config.mode === 'sandbox' ? await seedSandbox(simulator, config) : 0
     const keyring = await openKeyring(store)
     const scenarios = scenarioPlayer(simulator)
 
     const metrics = createMetrics(store)
-    const deps = {
+    const deps: Omit<AppDeps, 'config' | 'verifier'> = {
       metrics,
       simulator: { deps: simulator, scenarios },
       sandbox: simulatedSandbox(store, clock),
@@ -105,29 +97,11 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
         ? {}
         : { resolveSinkHost: options.resolveSinkHost }),
     }
-    let app = await buildApp({
-      ...deps,
-      config,
-      verifier: tokenVerifier({ store, keyring, issuer: config.issuer }, { clock }),
+    const listening = await listen(deps, config, {
+      issuerFollowsPort: options.env?.['ISSUER'] === undefined && options.config === undefined,
     })
-    await app.listen({ host: config.host, port: config.port })
-    const address = app.server.address()
-    const port = typeof address === 'object' && address !== null ? address.port : config.port
-    if (
-      config.port === 0 &&
-      options.env?.['ISSUER'] === undefined &&
-      options.config === undefined
-    ) {
-      // A free port was picked: the issuer follows the real port, so tokens and docs name it.
-      await app.close()
-      config = Object.freeze({ ...config, port, issuer: config.issuer.replace(/:0$/, `:${port}`) })
-      app = await buildApp({
-        ...deps,
-        config,
-        verifier: tokenVerifier({ store, keyring, issuer: config.issuer }, { clock }),
-      })
-      await app.listen({ host: config.host, port })
-    }
+    const { app, port } = listening
+    config = listening.config
     poolErrors.log = (error) => app.log.warn({ err: error }, 'idle database connection lost')
     // The issuer may have changed with the real port: sources follow it.
     outbox.source = notificationSource(config.issuer)
@@ -168,6 +142,49 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     await store.close()
     throw error
   }
+}
+
+/** Seeds the demo devices and the demo app on a sandbox's first start; returns the devices seeded. */
+async function seedSandbox(simulator: SimulatorDeps, config: Config): Promise<number> {
+  const { store, clock } = simulator
+  const seeded = await seedDemoDevices(simulator)
+  await seedDemoApp({ store, clock }, Object.keys(config.legalBases)).catch(
+    async (error: unknown) => {
+      // Several sandbox instances may start at once on one database: whoever seeds first wins.
+      if ((await store.apps.byClientId(DEMO_APP.clientId)) === undefined) throw error
+    },
+  )
+  return seeded
+}
+
+/**
+ * Builds the app and listens. On port 0 a free port is picked; unless an issuer was configured,
+ * the app is built again with the issuer on the real port, so tokens and docs name it.
+ */
+async function listen(
+  deps: Omit<AppDeps, 'config' | 'verifier'>,
+  config: Config,
+  options: { issuerFollowsPort: boolean },
+): Promise<{ app: FastifyInstance; config: Config; port: number }> {
+  const build = (config: Config) =>
+    buildApp({
+      ...deps,
+      config,
+      verifier: tokenVerifier(
+        { store: deps.store, keyring: deps.keyring, issuer: config.issuer },
+        { clock: deps.clock },
+      ),
+    })
+  let app = await build(config)
+  await app.listen({ host: config.host, port: config.port })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  if (config.port !== 0 || !options.issuerFollowsPort) return { app, config, port }
+  await app.close()
+  const real = Object.freeze({ ...config, port, issuer: config.issuer.replace(/:0$/, `:${port}`) })
+  app = await build(real)
+  await app.listen({ host: real.host, port })
+  return { app, config: real, port }
 }
 
 function banner(

@@ -1,4 +1,4 @@
-import type { FastifyInstance, onRequestHookHandler, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CamaraError } from '../core/camara-error.js'
 import type { ScenarioPlayer } from './scenarios.js'
 import {
@@ -29,7 +29,7 @@ export function simulatorRoutes(
   app: FastifyInstance,
   deps: SimulatorDeps & {
     /** The admin API's guard (the gateway's admin token). */
-    adminGuard: onRequestHookHandler
+    adminGuard: (request: FastifyRequest) => Promise<void>
     scenarios: ScenarioPlayer
   },
 ): void {

@@ -71,6 +71,36 @@ export interface ScenarioPlayer {
   stopAll(): void
 }
 
+/** A scenario's steps in the order they play (by offset, then as given), each still pending. */
+function plannedSteps(input: ScenarioInput): ScenarioStep[] {
+  // A step may not rename its device: refused now, not when it is played.
+  input.steps.forEach((step, i) => {
+    const renamed = step.set?.phoneNumber
+    if (renamed !== undefined && renamed !== step.phoneNumber)
+      throw new CamaraError(
+        'INVALID_ARGUMENT',
+        `steps.${i}.set.phoneNumber must be the step's phoneNumber (${step.phoneNumber})`,
+      )
+  })
+  const steps = input.steps
+    .map((s, order) => ({
+      order,
+      step: { ...s, at: offsetOfStep(s.at, order), status: 'pending' as const },
+    }))
+    .sort((a, b) => a.step.at - b.step.at || a.order - b.order)
+    .map(({ step }) => {
+      const { at, phoneNumber, status } = step
+      return {
+        at,
+        phoneNumber,
+        status,
+        ...(step.set === undefined ? {} : { set: step.set }),
+        ...(step.delete === undefined ? {} : { delete: step.delete }),
+      } satisfies ScenarioStep
+    })
+  return steps
+}
+
 /**
  * Plays scenarios in this process: each step is applied through the same simulator functions as
  * the admin API, so it is stored and becomes network events like any other change. A scenario
@@ -118,31 +148,7 @@ export function scenarioPlayer(
 
   return {
     start(input) {
-      // A step may not rename its device: refused now, not when it is played.
-      input.steps.forEach((step, i) => {
-        const renamed = step.set?.phoneNumber
-        if (renamed !== undefined && renamed !== step.phoneNumber)
-          throw new CamaraError(
-            'INVALID_ARGUMENT',
-            `steps.${i}.set.phoneNumber must be the step's phoneNumber (${step.phoneNumber})`,
-          )
-      })
-      const steps = input.steps
-        .map((s, order) => ({
-          order,
-          step: { ...s, at: offsetOfStep(s.at, order), status: 'pending' as const },
-        }))
-        .sort((a, b) => a.step.at - b.step.at || a.order - b.order)
-        .map(({ step }) => {
-          const { at, phoneNumber, status } = step
-          return {
-            at,
-            phoneNumber,
-            status,
-            ...(step.set === undefined ? {} : { set: step.set }),
-            ...(step.delete === undefined ? {} : { delete: step.delete }),
-          } satisfies ScenarioStep
-        })
+      const steps = plannedSteps(input)
       const run: ScenarioRun = {
         id: randomUUID(),
         ...(input.name === undefined ? {} : { name: input.name }),
