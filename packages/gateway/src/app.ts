@@ -253,7 +253,7 @@ function mountApis(app: FastifyInstance, deps: AppDeps): void {
     monitoredPeriod: deps.config.simSwapMonitoredPeriod,
   })
   deviceStatusV0Routes(app, { guard, network: deps.network })
-  subscriptionRoutes(app, {
+  const subscriptions = {
     store: deps.store,
     network: deps.network,
     sinkPolicy: sinkPolicyOf(deps.config, deps.resolveSinkHost),
@@ -261,16 +261,9 @@ function mountApis(app: FastifyInstance, deps: AppDeps): void {
     kick: deps.kickDelivery,
     quota: deps.config.subscriptionQuota,
     guard,
-  })
-  legacySubscriptionRoutes(app, {
-    store: deps.store,
-    network: deps.network,
-    sinkPolicy: sinkPolicyOf(deps.config, deps.resolveSinkHost),
-    source: notificationSource(deps.config.issuer),
-    kick: deps.kickDelivery,
-    quota: deps.config.subscriptionQuota,
-    guard,
-  })
+  }
+  subscriptionRoutes(app, subscriptions)
+  legacySubscriptionRoutes(app, subscriptions)
 }
 
 /** The admin API (simulator, deliveries, sandbox tokens) and the API docs. */
