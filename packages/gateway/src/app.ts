@@ -279,6 +279,7 @@ function mountAdmin(app: FastifyInstance, deps: AppDeps): void {
   if (deps.config.mode === 'sandbox') {
     sandboxRoutes(app, {
       store: deps.store,
+      clock: deps.clock,
       network: deps.network,
       keyring: deps.keyring,
       issuer: deps.config.issuer,
