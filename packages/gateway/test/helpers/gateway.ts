@@ -68,8 +68,8 @@ export async function startTestGateway(
   const database = testStoreKind() === 'postgres' ? databaseNameFor(options.dataDir) : undefined
   const databaseUrl = database === undefined ? undefined : await ensureDatabase(database)
   const gateway = await startGateway({
-    ...(options.resolveSinkHost === undefined ? {} : { resolveSinkHost: options.resolveSinkHost }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.resolveSinkHost === undefined ? {} : { resolveSinkHost: options.resolveSinkHost }),
     env: {
       PORT: '0',
       LOG_LEVEL: 'silent',
@@ -82,7 +82,12 @@ export async function startTestGateway(
     if (database !== undefined && options.dataDir === undefined) await dropDatabase(database)
     throw error
   })
-  const deps = { store: gateway.store, keyring: gateway.keyring, issuer: gateway.config.issuer }
+  const deps = {
+    store: gateway.store,
+    keyring: gateway.keyring,
+    issuer: gateway.config.issuer,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  }
   const post = async (
     path: string,
     body: unknown,

@@ -8,7 +8,7 @@ import type { Store } from '../../src/store/store.js'
 import type { Subscription } from '../../src/store/subscriptions.js'
 import { bareStore, subscriptionFixture } from '../helpers/bare-store.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { manualClock, type ManualClock } from '../helpers/manual-clock.js'
+import { manualClock, type ManualClock } from '../helpers/clock.js'
 import { Receiver } from '../helpers/receiver.js'
 
 /**
@@ -53,6 +53,7 @@ describe('delivery worker on a controlled clock', () => {
   const bare = bareStore()
   let receiver: Receiver | undefined
   let time: ManualClock
+  const now = () => time.clock().getTime()
   let worker: DeliveryWorker | undefined
   /** When (on the clock) the sink was called. */
   const calls: number[] = []
@@ -78,11 +79,11 @@ describe('delivery worker on a controlled clock', () => {
     calls.length = 0
     warnings.length = 0
     answers = []
-    time = manualClock(T0)
+    time = manualClock(new Date(T0))
     const sink = await new Receiver().start()
     receiver = sink
     sink.respond = () => {
-      calls.push(time.now())
+      calls.push(now())
       return answers.shift()?.() ?? 204
     }
     worker = startDeliveryWorker({
@@ -106,13 +107,13 @@ describe('delivery worker on a controlled clock', () => {
           ...cloudEvent({
             source: 'http://gateway.test/device-roaming-status-subscriptions/v0.8',
             type: `${PREFIX}roaming-on`,
-            time: new Date(time.now()).toISOString(),
+            time: new Date(now()).toISOString(),
             data: { subscriptionId, roaming: true },
           }),
           id,
         },
-        nextAttemptAt: time.now(),
-        createdAt: new Date(time.now()).toISOString(),
+        nextAttemptAt: now(),
+        createdAt: new Date(now()).toISOString(),
       },
     ])
     worker?.kick()
@@ -224,7 +225,8 @@ describe('delivery worker on a controlled clock', () => {
 describe('a started gateway on a controlled clock', () => {
   const SCOPES = `${API}:${PREFIX}roaming-on:create ${API}:read ${API}:delete`
   const PATH = `/${API}/v0.8/subscriptions`
-  const time = manualClock(Date.now())
+  const time = manualClock(new Date())
+  const now = () => time.clock().getTime()
   let gw: TestGateway
   let sink: Receiver
   before(async () => {
@@ -239,7 +241,7 @@ describe('a started gateway on a controlled clock', () => {
 
   it('subscriptionExpireTime: the subscription ends (SUBSCRIPTION_EXPIRED) when the clock gets there, not before', async () => {
     await gw.admin('PUT', '/network/v1/devices/+34612600001', {})
-    const expireAt = new Date(time.now() + 24 * HOUR).toISOString()
+    const expireAt = new Date(now() + 24 * HOUR).toISOString()
     const created = await gw.post(
       PATH,
       {
@@ -254,10 +256,10 @@ describe('a started gateway on a controlled clock', () => {
       await gw.token2(SCOPES),
     )
     assert.equal(created.status, 201, JSON.stringify(created.body))
-    assert.equal(created.body.startsAt, new Date(time.now()).toISOString(), 'the clock’s time')
+    assert.equal(created.body.startsAt, new Date(now()).toISOString(), 'the clock’s time')
     const [started] = await sink.waitFor(1)
     assert.equal(started?.body.type, `${PREFIX}subscription-started`)
-    assert.equal(started?.body.time, new Date(time.now()).toISOString())
+    assert.equal(started?.body.time, new Date(now()).toISOString())
 
     // A second short of a day: a poll or two later it is still there.
     time.advance(24 * HOUR - 1000)
