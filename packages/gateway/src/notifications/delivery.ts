@@ -1,20 +1,16 @@
 import { hostname } from 'node:os'
-import type { FastifyBaseLogger } from 'fastify'
 import { nowMs, type Clock } from '../core/clock.js'
 import type { DeliveryAttempt, Notification } from '../store/notifications.js'
 import { newId, type Store } from '../store/store.js'
-import { LIVE_STATUSES } from '../store/subscriptions.js'
 import {
   attemptError,
   decideDelivery,
-  timeEnding,
   type AttemptOutcome,
   type DeliveryConfig,
   type DeliveryDecision,
   type Random,
 } from './delivery-policy.js'
 import { httpNotifier, type Notifier } from './notifier.js'
-import { endSubscription, type OutboxDeps } from './outbox.js'
 import type { SinkPolicy } from './sink-policy.js'
 
 export interface DeliveryWorker {
@@ -24,13 +20,23 @@ export interface DeliveryWorker {
   stop(): Promise<void>
 }
 
+/** Where the worker says what went wrong (the app's pino logger fits). */
+export interface DeliveryLog {
+  warn(details: object, message: string): void
+  error(details: object, message: string): void
+}
+
 export interface DeliveryWorkerDeps {
   store: Store
-  outbox: Omit<OutboxDeps, 'store' | 'clock'>
   sinkPolicy: SinkPolicy
   config: DeliveryConfig
-  log: FastifyBaseLogger
+  log: DeliveryLog
   clock: Clock
+  /**
+   * Work due to time, run before a claim at most once per poll interval: the gateway ends the
+   * subscriptions whose time ran out (`endExpiredSubscriptions`).
+   */
+  sweep?: () => Promise<void>
   /** How notifications reach sinks (default: {@link httpNotifier} with `sinkPolicy`). */
   notifier?: Notifier
   /** The backoff's jitter (default `Math.random`). */
@@ -91,26 +97,6 @@ export function settleAttempt(
 }
 
 /**
- * Ends the live subscriptions whose time ran out ({@link timeEnding}), each in its own
- * transaction, with `subscription-ended`. INACTIVE subscriptions expire too.
- */
-export async function endExpiredSubscriptions(
-  deps: Pick<DeliveryWorkerDeps, 'store' | 'outbox' | 'config' | 'clock'>,
-): Promise<void> {
-  const now = nowMs(deps.clock)
-  const soon = new Date(now + deps.config.tokenExpiryNoticeMs).toISOString()
-  for (const subscription of await deps.store.subscriptions.dueToEnd(soon)) {
-    const reason = timeEnding(subscription, now, deps.config)
-    if (reason === undefined) continue
-    await deps.store.transaction(async (trx) => {
-      const fresh = await trx.subscriptions.byId(subscription.id)
-      if (fresh !== undefined && LIVE_STATUSES.includes(fresh.status))
-        await endSubscription({ ...deps.outbox, store: trx, clock: deps.clock }, fresh, reason)
-    })
-  }
-}
-
-/**
  * One attempt at a claimed notification: the notifier delivers it (unless its subscription is
  * gone), the policy decides what follows, and the outcome is settled once.
  */
@@ -159,8 +145,8 @@ export async function attemptDelivery(
  * The delivery worker of one gateway instance: claims due notifications from the outbox (a
  * lease, `SKIP LOCKED` on PostgreSQL), hands each to the notifier, asks the delivery policy what
  * follows, and settles it once ({@link settleAttempt}). Order is kept per subscription (the outbox
- * only hands out the oldest pending notification of each). Also ends subscriptions whose time or
- * sink token runs out. At-least-once: a crash after a POST and before settling means one more
+ * only hands out the oldest pending notification of each). Also runs the time-driven `sweep`
+ * (subscriptions whose time or sink token runs out). At-least-once: a crash after a POST and before settling means one more
  * delivery of the same event id.
  */
 export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
@@ -177,7 +163,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     // Endings are due to time: once per poll interval is often enough.
     if (nowMs(clock) - lastSweep < config.pollMs) return
     lastSweep = nowMs(clock)
-    await endExpiredSubscriptions(deps)
+    await deps.sweep?.()
   }
 
   // Deliveries run side by side, up to `maxInFlight`; each one that ends frees a slot and looks

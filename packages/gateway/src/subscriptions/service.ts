@@ -6,12 +6,7 @@ import type { DeviceFacts, DeviceIdentity } from '../core/device.js'
 import { NetworkError } from '../core/network-error.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
-import {
-  announceStart,
-  emitStateEvent,
-  endSubscription,
-  type OutboxDeps,
-} from '../notifications/outbox.js'
+import { announceStart, emitStateEvent, endSubscription, type OutboxDeps } from './outbox.js'
 import { newId, type Store } from '../store/store.js'
 import { LIVE_STATUSES, type SinkCredential, type Subscription } from '../store/subscriptions.js'
 import { createScope, type SubscriptionApi } from './apis.js'

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { patchDevice, type SimulatorDeps } from '../../src/simulator/simulator.js'
-import { endSubscription, fanOut, type OutboxDeps } from '../../src/notifications/outbox.js'
+import { endSubscription, fanOut, type OutboxDeps } from '../../src/subscriptions/outbox.js'
 import { cloudEvent } from '../../src/notifications/cloud-event.js'
 import type { NewNotification } from '../../src/store/notifications.js'
 import type { Store } from '../../src/store/store.js'
 import { LIVE_STATUSES } from '../../src/store/subscriptions.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { bareStore, subscriptionFixture as subscription } from '../helpers/bare-store.js'
-import { networkEventSink } from '../../src/notifications/ingest.js'
+import { networkEventSink } from '../../src/subscriptions/ingest.js'
 import { gate, heldOpen, untilLockWait } from './lock-waits.js'
 
 /**

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { FastifyBaseLogger } from 'fastify'
 import { cloudEvent } from '../../src/notifications/cloud-event.js'
-import { startDeliveryWorker, type DeliveryWorker } from '../../src/notifications/delivery.js'
+import {
+  startDeliveryWorker,
+  type DeliveryLog,
+  type DeliveryWorker,
+} from '../../src/notifications/delivery.js'
 import { DEFAULT_DELIVERY } from '../../src/notifications/delivery-policy.js'
 import type { Store } from '../../src/store/store.js'
 import type { Subscription } from '../../src/store/subscriptions.js'
+import { endExpiredSubscriptions } from '../../src/subscriptions/expiry.js'
 import { bareStore, subscriptionFixture } from '../helpers/bare-store.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { manualClock, type ManualClock } from '../helpers/clock.js'
@@ -21,6 +25,7 @@ const API = 'device-roaming-status-subscriptions'
 const PREFIX = `org.camaraproject.${API}.v0.`
 const T0 = Date.parse('2031-03-01T08:00:00.000Z')
 const HOUR = 3_600_000
+const SOURCE = 'http://gateway.test/device-roaming-status-subscriptions/v0.8'
 
 /** Polls `check` every few ms until it holds (I/O to finish, not time to pass); fails after 5 s. */
 async function until<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
@@ -62,7 +67,7 @@ describe('delivery worker on a controlled clock', () => {
   const log = {
     warn: (_: object, message: string) => warnings.push(message),
     error: (_: object, message: string) => warnings.push(message),
-  } as unknown as FastifyBaseLogger
+  } satisfies DeliveryLog
 
   after(async () => {
     await worker?.stop()
@@ -88,12 +93,18 @@ describe('delivery worker on a controlled clock', () => {
     }
     worker = startDeliveryWorker({
       store,
-      outbox: { source: () => 'http://gateway.test/device-roaming-status-subscriptions/v0.8' },
       sinkPolicy: { allowLoopback: true, allowPrivate: false },
       config: { ...DEFAULT_DELIVERY, baseBackoffMs: 60_000, maxBackoffMs: HOUR, pollMs: 10 },
       log,
       clock: time.clock,
       random: () => 1,
+      sweep: () =>
+        endExpiredSubscriptions({
+          store,
+          source: () => SOURCE,
+          clock: time.clock,
+          tokenExpiryNoticeMs: DEFAULT_DELIVERY.tokenExpiryNoticeMs,
+        }),
     })
     return sink
   }
@@ -105,7 +116,7 @@ describe('delivery worker on a controlled clock', () => {
         subscriptionId,
         event: {
           ...cloudEvent({
-            source: 'http://gateway.test/device-roaming-status-subscriptions/v0.8',
+            source: SOURCE,
             type: `${PREFIX}roaming-on`,
             time: new Date(now()).toISOString(),
             data: { subscriptionId, roaming: true },
@@ -165,6 +176,7 @@ describe('delivery worker on a controlled clock', () => {
         [3, new Date(T0 + 180_000).toISOString(), 204, null],
       ],
     )
+    assert.deepEqual(warnings, [], 'nothing went wrong on the way')
   })
 
   it("Retry-After: a sink's 429 is left alone as long as it asked (within the cap), on the clock", async () => {

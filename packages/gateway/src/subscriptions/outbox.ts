@@ -3,8 +3,9 @@ import type { NetworkEvent } from '../core/device.js'
 import type { NewNotification } from '../store/notifications.js'
 import type { Store } from '../store/store.js'
 import { LIVE_STATUSES, type Subscription } from '../store/subscriptions.js'
-import { subscriptionApi, type EventData, type SubscriptionApi } from '../subscriptions/apis.js'
-import { cloudEvent } from './cloud-event.js'
+import { cloudEvent } from '../notifications/cloud-event.js'
+import { basePath, loadSpec } from '../specs/catalog.js'
+import { subscriptionApi, type EventData, type SubscriptionApi } from './apis.js'
 
 /** Why a subscription ends (CAMARA ESG `terminationReason`). */
 export type TerminationReason =
@@ -61,6 +62,11 @@ export interface OutboxDeps {
   source: (api: SubscriptionApi) => string
   /** The time of events, and when their notifications are due. */
   clock: Clock
+}
+
+/** The CloudEvent `source` of an API's notifications: the API's base URL on this gateway. */
+export function notificationSource(issuer: string): (api: SubscriptionApi) => string {
+  return (api) => issuer + basePath(loadSpec(api.file))
 }
 
 /**
