@@ -272,6 +272,12 @@ describe('a started gateway on a controlled clock', () => {
     const [started] = await sink.waitFor(1)
     assert.equal(started?.body.type, `${PREFIX}subscription-started`)
     assert.equal(started?.body.time, new Date(now()).toISOString())
+    // Settled before the clock jumps: an attempt still in flight would outlive its lease, and the
+    // event would be delivered again (at least once).
+    await until(async () => {
+      const [head] = await gw.store.notifications.list({ subscriptionId: created.body.id })
+      return head?.status === 'delivered'
+    }, 'subscription-started to be settled')
 
     // A second short of a day: a poll or two later it is still there.
     time.advance(24 * HOUR - 1000)
