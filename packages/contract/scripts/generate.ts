@@ -162,12 +162,25 @@ function eventApiOf(spec: Spec, name: string): EventApi | undefined {
   }
 }
 
+function connectedNetworkTypes(specs: Spec[]): string[] {
+  const spec = specs.find((s) => basePathOf(s).name === 'connected-network-type')
+  if (spec === undefined) throw new Error('no connected-network-type spec')
+  return enumOf(
+    spec,
+    spec.doc.components?.schemas?.['ConnectedNetworkType'],
+    'ConnectedNetworkType',
+  )
+}
+
 const union = (lists: string[][]) => [...new Set(lists.flat())]
 const literal = (value: unknown) => JSON.stringify(value)
 
 function camaraApis(specs: Spec[]): string {
   const apis = specs.map((spec) => ({ spec, ...basePathOf(spec) }))
-  const events = apis.flatMap(({ spec, name }) => eventApiOf(spec, name) ?? [])
+  const events = apis.flatMap(({ spec, name, basePath }) => {
+    const api = eventApiOf(spec, name)
+    return api === undefined ? [] : [{ ...api, basePath }]
+  })
   const lines = [
     HEADER('packages/gateway/specs/*.yaml'),
     '/** Every CAMARA API this project serves, by name: its spec file, version and base path. */',
@@ -189,7 +202,7 @@ function camaraApis(specs: Spec[]): string {
     'export const EVENT_APIS = {',
     ...events.map(
       (e) =>
-        `  ${literal(e.name)}: { prefix: ${literal(e.prefix)}, subscriptionTypes: ${literal(e.subscriptionTypes)}, notificationTypes: ${literal(e.notificationTypes)}, identifier: ${literal(e.identifier)}, terminationReasons: ${literal(e.terminationReasons)}, initiationReasons: ${literal(e.initiationReasons)}, updateReasons: ${literal(e.updateReasons)} },`,
+        `  ${literal(e.name)}: { basePath: ${literal(e.basePath)}, prefix: ${literal(e.prefix)}, subscriptionTypes: ${literal(e.subscriptionTypes)}, notificationTypes: ${literal(e.notificationTypes)}, identifier: ${literal(e.identifier)}, terminationReasons: ${literal(e.terminationReasons)} },`,
     ),
     '} as const',
     '',
@@ -201,6 +214,9 @@ function camaraApis(specs: Spec[]): string {
     '',
     '/** Why a subscription changed status (`updateReason` of `subscription-updated`). */',
     `export const UPDATE_REASONS = ${literal(union(events.map((e) => e.updateReasons)))} as const`,
+    '',
+    '/** The network types connected-network-type answers and notifies (`ConnectedNetworkType`). */',
+    `export const CONNECTED_NETWORK_TYPES = ${literal(connectedNetworkTypes(specs))} as const`,
     '',
     '/** Status of a subscription (`Subscription.status`). */',
     `export const SUBSCRIPTION_STATUSES = ${literal(union(events.map((e) => e.subscriptionStatuses)))} as const`,

@@ -37,7 +37,7 @@ export const GRANT_TYPES = {
 /** One of the values of {@link GRANT_TYPES}. */
 export type GrantType = (typeof GRANT_TYPES)[keyof typeof GRANT_TYPES]
 /** Every value of {@link GRANT_TYPES}. */
-export const ALL_GRANT_TYPES: readonly GrantType[] = Object.values(GRANT_TYPES)
+export const ALL_GRANT_TYPES: readonly GrantType[] = /* @__PURE__ */ Object.values(GRANT_TYPES)
 
 /** How an app authenticates at the token endpoint. */
 export const AUTH_METHODS = [

@@ -1,5 +1,6 @@
 import {
-  CAMARA_APIS,
+  type CAMARA_APIS,
+  CONNECTED_NETWORK_TYPES,
   EVENT_APIS,
   INITIATION_REASONS,
   SUBSCRIPTION_STATUSES,
@@ -20,7 +21,7 @@ export type EventApiName = keyof typeof EVENT_APIS
 export type SubscriptionApiName = Extract<EventApiName, `${string}-subscriptions`>
 
 /** The subscription APIs, in `EVENT_APIS` order. */
-export const SUBSCRIPTION_API_NAMES: readonly SubscriptionApiName[] = (
+export const SUBSCRIPTION_API_NAMES: readonly SubscriptionApiName[] = /* @__PURE__ */ (
   Object.keys(EVENT_APIS) as EventApiName[]
 ).filter((name): name is SubscriptionApiName => name.endsWith('-subscriptions'))
 
@@ -40,6 +41,9 @@ export type InitiationReason = (typeof INITIATION_REASONS)[number]
 
 /** Why a subscription changed status (`updateReason` of `subscription-updated`). */
 export type UpdateReason = (typeof UPDATE_REASONS)[number]
+
+/** A network type of connected-network-type: `2G` … `5G`, or `UNKNOWN` off the network. */
+export type ConnectedNetworkType = (typeof CONNECTED_NETWORK_TYPES)[number]
 
 /** Status of a subscription (CAMARA ESG). */
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number]
@@ -62,5 +66,5 @@ export function eventType(api: EventApiName, type: string): string {
  * @returns e.g. `/device-roaming-status-subscriptions/v0.8/subscriptions`
  */
 export function subscriptionsPath(api: EventApiName): string {
-  return `${CAMARA_APIS[api].basePath}/subscriptions`
+  return `${EVENT_APIS[api].basePath}/subscriptions`
 }

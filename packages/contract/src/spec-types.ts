@@ -1,4 +1,4 @@
-import type { components as ConnectedNetworkType } from './generated/connected-network-type.js'
+import type { components as ConnectedNetworkTypeComponents } from './generated/connected-network-type.js'
 import type { components as DeviceReachabilityStatus } from './generated/device-reachability-status.js'
 import type { components as DeviceRoamingStatus } from './generated/device-roaming-status.js'
 
@@ -20,6 +20,4 @@ export type ReachabilityStatusResponse =
   DeviceReachabilityStatus['schemas']['ReachabilityStatusResponse']
 /** `ConnectedNetworkTypeResponse` of connected-network-type 0.2.0. */
 export type ConnectedNetworkTypeResponse =
-  ConnectedNetworkType['schemas']['ConnectedNetworkTypeResponse']
-/** The network type connected-network-type answers (`UNKNOWN` off the network). */
-export type ConnectedNetworkTypeValue = ConnectedNetworkType['schemas']['ConnectedNetworkType']
+  ConnectedNetworkTypeComponents['schemas']['ConnectedNetworkTypeResponse']

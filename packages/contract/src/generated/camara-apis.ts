@@ -66,6 +66,7 @@ export const API_NAMES = [
  */
 export const EVENT_APIS = {
   'connected-network-type-subscriptions': {
+    basePath: '/connected-network-type-subscriptions/v0.2',
     prefix: 'org.camaraproject.connected-network-type-subscriptions.v0.',
     subscriptionTypes: ['network-type-changed'],
     notificationTypes: [
@@ -82,10 +83,9 @@ export const EVENT_APIS = {
       'ACCESS_TOKEN_EXPIRED',
       'SUBSCRIPTION_DELETED',
     ],
-    initiationReasons: ['SUBSCRIPTION_CREATED'],
-    updateReasons: ['SUBSCRIPTION_ACTIVE', 'SUBSCRIPTION_INACTIVE'],
   },
   'device-reachability-status-subscriptions': {
+    basePath: '/device-reachability-status-subscriptions/v0.8',
     prefix: 'org.camaraproject.device-reachability-status-subscriptions.v0.',
     subscriptionTypes: ['reachability-data', 'reachability-sms', 'reachability-disconnected'],
     notificationTypes: [
@@ -104,10 +104,9 @@ export const EVENT_APIS = {
       'ACCESS_TOKEN_EXPIRED',
       'SUBSCRIPTION_DELETED',
     ],
-    initiationReasons: ['SUBSCRIPTION_CREATED'],
-    updateReasons: ['SUBSCRIPTION_ACTIVE', 'SUBSCRIPTION_INACTIVE'],
   },
   'device-roaming-status-subscriptions': {
+    basePath: '/device-roaming-status-subscriptions/v0.8',
     prefix: 'org.camaraproject.device-roaming-status-subscriptions.v0.',
     subscriptionTypes: ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country'],
     notificationTypes: [
@@ -127,10 +126,9 @@ export const EVENT_APIS = {
       'ACCESS_TOKEN_EXPIRED',
       'SUBSCRIPTION_DELETED',
     ],
-    initiationReasons: ['SUBSCRIPTION_CREATED'],
-    updateReasons: ['SUBSCRIPTION_ACTIVE', 'SUBSCRIPTION_INACTIVE'],
   },
   'device-status': {
+    basePath: '/device-status/v0',
     prefix: 'org.camaraproject.device-status.v0.',
     subscriptionTypes: [
       'roaming-status',
@@ -153,10 +151,9 @@ export const EVENT_APIS = {
     ],
     identifier: 'device',
     terminationReasons: ['SUBSCRIPTION_EXPIRED', 'NETWORK_TERMINATED'],
-    initiationReasons: [],
-    updateReasons: [],
   },
   'sim-swap-subscriptions': {
+    basePath: '/sim-swap-subscriptions/v0.3',
     prefix: 'org.camaraproject.sim-swap-subscriptions.v0.',
     subscriptionTypes: ['swapped'],
     notificationTypes: [
@@ -173,8 +170,6 @@ export const EVENT_APIS = {
       'ACCESS_TOKEN_EXPIRED',
       'SUBSCRIPTION_DELETED',
     ],
-    initiationReasons: ['SUBSCRIPTION_CREATED'],
-    updateReasons: ['SUBSCRIPTION_ACTIVE', 'SUBSCRIPTION_INACTIVE'],
   },
 } as const
 
@@ -192,6 +187,9 @@ export const INITIATION_REASONS = ['SUBSCRIPTION_CREATED'] as const
 
 /** Why a subscription changed status (`updateReason` of `subscription-updated`). */
 export const UPDATE_REASONS = ['SUBSCRIPTION_ACTIVE', 'SUBSCRIPTION_INACTIVE'] as const
+
+/** The network types connected-network-type answers and notifies (`ConnectedNetworkType`). */
+export const CONNECTED_NETWORK_TYPES = ['2G', '3G', '4G', '5G', 'UNKNOWN'] as const
 
 /** Status of a subscription (`Subscription.status`). */
 export const SUBSCRIPTION_STATUSES = [
