@@ -41,9 +41,9 @@ export const ALL_GRANT_TYPES: readonly GrantType[] = /* @__PURE__ */ Object.valu
 
 /** How an app authenticates at the token endpoint. */
 export const AUTH_METHODS = [
-  'private_key_jwt',
   'client_secret_basic',
   'client_secret_post',
+  'private_key_jwt',
 ] as const
 /** One of {@link AUTH_METHODS}. */
 export type AuthMethod = (typeof AUTH_METHODS)[number]

@@ -60,7 +60,7 @@ interface components {
         | 'refresh_token'
       )[]
       /** @enum {unknown} */
-      tokenEndpointAuthMethod?: 'private_key_jwt' | 'client_secret_basic' | 'client_secret_post'
+      tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
       jwks?: {
         keys: ({
           kty: unknown
@@ -89,7 +89,7 @@ interface components {
         | 'refresh_token'
       )[]
       /** @enum {unknown} */
-      tokenEndpointAuthMethod: 'private_key_jwt' | 'client_secret_basic' | 'client_secret_post'
+      tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
       jwks?: {
         keys: ({
           kty: unknown

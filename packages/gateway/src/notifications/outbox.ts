@@ -1,3 +1,4 @@
+import type { TerminationReason } from '@device-status/contract'
 import type { NetworkEvent } from '../core/device.js'
 import type { Store } from '../store/store.js'
 import {
@@ -8,13 +9,8 @@ import {
 import { subscriptionApi, type EventData, type SubscriptionApi } from '../subscriptions/apis.js'
 import { cloudEvent } from './cloud-event.js'
 
-/** Why a subscription ends (CAMARA ESG `terminationReason`). */
-export type TerminationReason =
-  | 'SUBSCRIPTION_EXPIRED'
-  | 'MAX_EVENTS_REACHED'
-  | 'ACCESS_TOKEN_EXPIRED'
-  | 'SUBSCRIPTION_DELETED'
-  | 'NETWORK_TERMINATED'
+/** Why a subscription ends (CAMARA ESG `terminationReason`, from the spec files). */
+export type { TerminationReason }
 
 const DESCRIPTIONS: Record<TerminationReason, string> = {
   SUBSCRIPTION_EXPIRED: 'The subscription reached its expiry time.',

@@ -1,3 +1,4 @@
+import type { RoamingStatusResponse } from '@device-status/contract'
 import type { AuthContext } from '../core/auth-context.js'
 import {
   ensureServiceAvailable,
@@ -10,14 +11,8 @@ import { countryNamesForMcc } from '../core/mcc.js'
 import type { NetworkDevice } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
-/** `RoamingStatusResponse` of device-roaming-status 1.1.0, in the spec's property order. */
-export interface RoamingStatusResponse {
-  device?: Partial<RequestDevice>
-  lastStatusTime: string
-  roaming: boolean
-  countryCode?: number
-  countryName?: string[]
-}
+/** `RoamingStatusResponse` of device-roaming-status 1.1.0, the spec's type (from the contract). */
+export type { RoamingStatusResponse }
 
 /** Visited country of a roaming device; `undefined` at home. */
 export function visitedCountry(
