@@ -172,6 +172,20 @@ function connectedNetworkTypes(specs: Spec[]): string[] {
   )
 }
 
+const pascal = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_m, _dash: string, letter: string) => letter.toUpperCase())
+
+/** A list as a runtime constant and as a union of its values (documentation shows the values). */
+function list(constant: string, type: string, doc: string, values: string[]): string[] {
+  return [
+    `/** ${doc} */`,
+    `export const ${constant} = ${literal(values)} as const`,
+    `/** ${doc} */`,
+    `export type ${type} = ${values.map(literal).join(' | ')}`,
+    '',
+  ]
+}
+
 const union = (lists: string[][]) => [...new Set(lists.flat())]
 const literal = (value: unknown) => JSON.stringify(value)
 
@@ -191,9 +205,12 @@ function camaraApis(specs: Spec[]): string {
     ),
     '} as const',
     '',
-    '/** The names of {@link CAMARA_APIS}. */',
-    `export const API_NAMES = ${literal(apis.map((a) => a.name))} as const`,
-    '',
+    ...list(
+      'API_NAMES',
+      'ApiName',
+      'Name of a CAMARA API this project serves (a key of `CAMARA_APIS`).',
+      apis.map((a) => a.name),
+    ),
     '/**',
     ' * Every API that sends notifications, by name: its CloudEvent type prefix, the event types a',
     ' * subscription may ask for, every type a sink may receive (short names), how a two-legged',
@@ -206,21 +223,54 @@ function camaraApis(specs: Spec[]): string {
     ),
     '} as const',
     '',
-    '/** Why a subscription ended (`terminationReason`): every value of every API. */',
-    `export const TERMINATION_REASONS = ${literal(union(events.map((e) => e.terminationReasons)))} as const`,
+    '/**',
+    ' * Name of an API that sends notifications (a key of `EVENT_APIS`): the subscription APIs and',
+    ' * the legacy device-status v0.5.1.',
+    ' */',
+    `export type EventApiName = ${events.map((e) => literal(e.name)).join(' | ')}`,
     '',
-    '/** Why a subscription started (`initiationReason` of `subscription-started`). */',
-    `export const INITIATION_REASONS = ${literal(union(events.map((e) => e.initiationReasons)))} as const`,
+    '/** Name of a subscription API (`<api>-subscriptions`); the legacy device-status v0.5.1 is not one. */',
+    `export type SubscriptionApiName = ${events
+      .filter((e) => e.name.endsWith('-subscriptions'))
+      .map((e) => literal(e.name))
+      .join(' | ')}`,
     '',
-    '/** Why a subscription changed status (`updateReason` of `subscription-updated`). */',
-    `export const UPDATE_REASONS = ${literal(union(events.map((e) => e.updateReasons)))} as const`,
-    '',
-    '/** The network types connected-network-type answers and notifies (`ConnectedNetworkType`). */',
-    `export const CONNECTED_NETWORK_TYPES = ${literal(connectedNetworkTypes(specs))} as const`,
-    '',
-    '/** Status of a subscription (`Subscription.status`). */',
-    `export const SUBSCRIPTION_STATUSES = ${literal(union(events.map((e) => e.subscriptionStatuses)))} as const`,
-    '',
+    ...list(
+      'TERMINATION_REASONS',
+      'TerminationReason',
+      'Why a subscription ended (CAMARA ESG `terminationReason`): every value of every API.',
+      union(events.map((e) => e.terminationReasons)),
+    ),
+    ...list(
+      'INITIATION_REASONS',
+      'InitiationReason',
+      'Why a subscription started (`initiationReason` of `subscription-started`).',
+      union(events.map((e) => e.initiationReasons)),
+    ),
+    ...list(
+      'UPDATE_REASONS',
+      'UpdateReason',
+      'Why a subscription changed status (`updateReason` of `subscription-updated`).',
+      union(events.map((e) => e.updateReasons)),
+    ),
+    ...list(
+      'CONNECTED_NETWORK_TYPES',
+      'ConnectedNetworkType',
+      'A network type of connected-network-type (`ConnectedNetworkType`): `UNKNOWN` off the network.',
+      connectedNetworkTypes(specs),
+    ),
+    ...list(
+      'SUBSCRIPTION_STATUSES',
+      'SubscriptionStatus',
+      'Status of a subscription (CAMARA ESG `Subscription.status`).',
+      union(events.map((e) => e.subscriptionStatuses)),
+    ),
+    // Spelled out per API, so that documentation shows the values rather than a type expression.
+    ...events.flatMap((e) => [
+      `/** Event types a subscription of ${e.name} may ask for, short names. */`,
+      `export type ${pascal(e.name)}EventType = ${e.subscriptionTypes.map(literal).join(' | ')}`,
+      '',
+    ]),
   ]
   return lines.join('\n')
 }

@@ -1,24 +1,4 @@
-import {
-  type CAMARA_APIS,
-  CONNECTED_NETWORK_TYPES,
-  EVENT_APIS,
-  INITIATION_REASONS,
-  SUBSCRIPTION_STATUSES,
-  TERMINATION_REASONS,
-  UPDATE_REASONS,
-} from './generated/camara-apis.js'
-
-/** Name of a CAMARA API this project serves (a key of `CAMARA_APIS`), e.g. `device-roaming-status`. */
-export type ApiName = keyof typeof CAMARA_APIS
-
-/**
- * Name of an API that sends notifications (a key of `EVENT_APIS`): the four subscription APIs and
- * the legacy device-status v0.5.1.
- */
-export type EventApiName = keyof typeof EVENT_APIS
-
-/** Name of a subscription API (`<api>-subscriptions`); the legacy device-status v0.5.1 is not one. */
-export type SubscriptionApiName = Extract<EventApiName, `${string}-subscriptions`>
+import { EVENT_APIS, type EventApiName, type SubscriptionApiName } from './generated/camara-apis.js'
 
 /** The subscription APIs, in `EVENT_APIS` order. */
 export const SUBSCRIPTION_API_NAMES: readonly SubscriptionApiName[] = /* @__PURE__ */ (
@@ -32,21 +12,6 @@ export type SubscriptionEventType<TApi extends EventApiName> =
 /** Every event type a sink of `TApi` may receive, short names, lifecycle events included. */
 export type NotificationEventType<TApi extends EventApiName> =
   (typeof EVENT_APIS)[TApi]['notificationTypes'][number]
-
-/** Why a subscription ended (CAMARA ESG `terminationReason`). */
-export type TerminationReason = (typeof TERMINATION_REASONS)[number]
-
-/** Why a subscription started (`initiationReason` of `subscription-started`). */
-export type InitiationReason = (typeof INITIATION_REASONS)[number]
-
-/** Why a subscription changed status (`updateReason` of `subscription-updated`). */
-export type UpdateReason = (typeof UPDATE_REASONS)[number]
-
-/** A network type of connected-network-type: `2G` … `5G`, or `UNKNOWN` off the network. */
-export type ConnectedNetworkType = (typeof CONNECTED_NETWORK_TYPES)[number]
-
-/** Status of a subscription (CAMARA ESG). */
-export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number]
 
 /**
  * The full CloudEvent type of a short event name: `org.camaraproject.<api>.v0.<type>`.

@@ -10,16 +10,7 @@
  *
  * @packageDocumentation
  */
-export {
-  API_NAMES,
-  CAMARA_APIS,
-  CONNECTED_NETWORK_TYPES,
-  EVENT_APIS,
-  INITIATION_REASONS,
-  SUBSCRIPTION_STATUSES,
-  TERMINATION_REASONS,
-  UPDATE_REASONS,
-} from './generated/camara-apis.js'
+export * from './generated/camara-apis.js'
 export * from './events.js'
 export * from './admin.js'
 export type * from './spec-types.js'

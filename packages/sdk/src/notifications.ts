@@ -2,7 +2,7 @@ import {
   CONNECTED_NETWORK_TYPES,
   EVENT_APIS,
   type ConnectedNetworkType,
-  type EventApiName,
+  type EventApiName as NotificationApi,
   type InitiationReason,
   type TerminationReason,
   type UpdateReason,
@@ -30,8 +30,8 @@ export interface CloudEvent {
   data: Record<string, unknown>
 }
 
-/** APIs whose notifications {@link parseNotification} accepts; `device-status` is the legacy v0.5.1. */
-export type NotificationApi = EventApiName
+// The APIs whose notifications parseNotification accepts: the contract's event APIs.
+export type { NotificationApi }
 
 /** What every notification carries. */
 export interface NotificationBase<TApi extends NotificationApi> {

@@ -46,7 +46,7 @@ export const CAMARA_APIS = {
   'sim-swap': { file: 'sim-swap-v2.1.0.yaml', version: '2.1.0', basePath: '/sim-swap/v2' },
 } as const
 
-/** The names of {@link CAMARA_APIS}. */
+/** Name of a CAMARA API this project serves (a key of `CAMARA_APIS`). */
 export const API_NAMES = [
   'connected-network-type-subscriptions',
   'connected-network-type',
@@ -58,6 +58,17 @@ export const API_NAMES = [
   'sim-swap-subscriptions',
   'sim-swap',
 ] as const
+/** Name of a CAMARA API this project serves (a key of `CAMARA_APIS`). */
+export type ApiName =
+  | 'connected-network-type-subscriptions'
+  | 'connected-network-type'
+  | 'device-reachability-status-subscriptions'
+  | 'device-reachability-status'
+  | 'device-roaming-status-subscriptions'
+  | 'device-roaming-status'
+  | 'device-status'
+  | 'sim-swap-subscriptions'
+  | 'sim-swap'
 
 /**
  * Every API that sends notifications, by name: its CloudEvent type prefix, the event types a
@@ -173,7 +184,25 @@ export const EVENT_APIS = {
   },
 } as const
 
-/** Why a subscription ended (`terminationReason`): every value of every API. */
+/**
+ * Name of an API that sends notifications (a key of `EVENT_APIS`): the subscription APIs and
+ * the legacy device-status v0.5.1.
+ */
+export type EventApiName =
+  | 'connected-network-type-subscriptions'
+  | 'device-reachability-status-subscriptions'
+  | 'device-roaming-status-subscriptions'
+  | 'device-status'
+  | 'sim-swap-subscriptions'
+
+/** Name of a subscription API (`<api>-subscriptions`); the legacy device-status v0.5.1 is not one. */
+export type SubscriptionApiName =
+  | 'connected-network-type-subscriptions'
+  | 'device-reachability-status-subscriptions'
+  | 'device-roaming-status-subscriptions'
+  | 'sim-swap-subscriptions'
+
+/** Why a subscription ended (CAMARA ESG `terminationReason`): every value of every API. */
 export const TERMINATION_REASONS = [
   'MAX_EVENTS_REACHED',
   'NETWORK_TERMINATED',
@@ -181,17 +210,30 @@ export const TERMINATION_REASONS = [
   'ACCESS_TOKEN_EXPIRED',
   'SUBSCRIPTION_DELETED',
 ] as const
+/** Why a subscription ended (CAMARA ESG `terminationReason`): every value of every API. */
+export type TerminationReason =
+  | 'MAX_EVENTS_REACHED'
+  | 'NETWORK_TERMINATED'
+  | 'SUBSCRIPTION_EXPIRED'
+  | 'ACCESS_TOKEN_EXPIRED'
+  | 'SUBSCRIPTION_DELETED'
 
 /** Why a subscription started (`initiationReason` of `subscription-started`). */
 export const INITIATION_REASONS = ['SUBSCRIPTION_CREATED'] as const
+/** Why a subscription started (`initiationReason` of `subscription-started`). */
+export type InitiationReason = 'SUBSCRIPTION_CREATED'
 
 /** Why a subscription changed status (`updateReason` of `subscription-updated`). */
 export const UPDATE_REASONS = ['SUBSCRIPTION_ACTIVE', 'SUBSCRIPTION_INACTIVE'] as const
+/** Why a subscription changed status (`updateReason` of `subscription-updated`). */
+export type UpdateReason = 'SUBSCRIPTION_ACTIVE' | 'SUBSCRIPTION_INACTIVE'
 
-/** The network types connected-network-type answers and notifies (`ConnectedNetworkType`). */
+/** A network type of connected-network-type (`ConnectedNetworkType`): `UNKNOWN` off the network. */
 export const CONNECTED_NETWORK_TYPES = ['2G', '3G', '4G', '5G', 'UNKNOWN'] as const
+/** A network type of connected-network-type (`ConnectedNetworkType`): `UNKNOWN` off the network. */
+export type ConnectedNetworkType = '2G' | '3G' | '4G' | '5G' | 'UNKNOWN'
 
-/** Status of a subscription (`Subscription.status`). */
+/** Status of a subscription (CAMARA ESG `Subscription.status`). */
 export const SUBSCRIPTION_STATUSES = [
   'ACTIVATION_REQUESTED',
   'ACTIVE',
@@ -199,3 +241,30 @@ export const SUBSCRIPTION_STATUSES = [
   'INACTIVE',
   'DELETED',
 ] as const
+/** Status of a subscription (CAMARA ESG `Subscription.status`). */
+export type SubscriptionStatus =
+  'ACTIVATION_REQUESTED' | 'ACTIVE' | 'EXPIRED' | 'INACTIVE' | 'DELETED'
+
+/** Event types a subscription of connected-network-type-subscriptions may ask for, short names. */
+export type ConnectedNetworkTypeSubscriptionsEventType = 'network-type-changed'
+
+/** Event types a subscription of device-reachability-status-subscriptions may ask for, short names. */
+export type DeviceReachabilityStatusSubscriptionsEventType =
+  'reachability-data' | 'reachability-sms' | 'reachability-disconnected'
+
+/** Event types a subscription of device-roaming-status-subscriptions may ask for, short names. */
+export type DeviceRoamingStatusSubscriptionsEventType =
+  'roaming-status' | 'roaming-on' | 'roaming-off' | 'roaming-change-country'
+
+/** Event types a subscription of device-status may ask for, short names. */
+export type DeviceStatusEventType =
+  | 'roaming-status'
+  | 'roaming-on'
+  | 'roaming-off'
+  | 'roaming-change-country'
+  | 'connectivity-data'
+  | 'connectivity-sms'
+  | 'connectivity-disconnected'
+
+/** Event types a subscription of sim-swap-subscriptions may ask for, short names. */
+export type SimSwapSubscriptionsEventType = 'swapped'

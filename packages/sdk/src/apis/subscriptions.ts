@@ -2,8 +2,8 @@ import {
   EVENT_APIS,
   eventType,
   subscriptionsPath,
-  type SubscriptionApiName as ContractSubscriptionApiName,
-  type SubscriptionEventType,
+  type SubscriptionApiName,
+  type SimSwapSubscriptionsEventType,
   type SubscriptionStatus,
 } from '@device-status/contract'
 import type { Session } from '../auth/session.js'
@@ -12,19 +12,15 @@ import type { CallOptions } from '../options.js'
 import { dateOf, deviceBody, requestApi } from './call.js'
 import type { Device } from './types.js'
 
-/** Name of a subscription API. */
-export type SubscriptionApiName = ContractSubscriptionApiName
+export type { SubscriptionApiName } from '@device-status/contract'
 
-/** Event types of device-roaming-status-subscriptions, short names. */
-export type RoamingEventType = SubscriptionEventType<'device-roaming-status-subscriptions'>
-/** Event types of device-reachability-status-subscriptions, short names. */
-export type ReachabilityEventType =
-  SubscriptionEventType<'device-reachability-status-subscriptions'>
-/** Event types of connected-network-type-subscriptions, short names. */
-export type ConnectedNetworkTypeEventType =
-  SubscriptionEventType<'connected-network-type-subscriptions'>
-/** Event types of sim-swap-subscriptions, short names. */
-export type SimSwapEventType = SubscriptionEventType<'sim-swap-subscriptions'>
+// The per-API event types, as the contract spells them out from the spec files.
+export type {
+  ConnectedNetworkTypeSubscriptionsEventType as ConnectedNetworkTypeEventType,
+  DeviceReachabilityStatusSubscriptionsEventType as ReachabilityEventType,
+  DeviceRoamingStatusSubscriptionsEventType as RoamingEventType,
+  SimSwapSubscriptionsEventType as SimSwapEventType,
+} from '@device-status/contract'
 
 /**
  * The scopes a subscription call needs (CAMARA ESG §4.1): the per-type create scope
@@ -81,7 +77,7 @@ export type SingleTypeSubscriptionOptions<TType extends string> = Omit<
 
 /** SIM swap subscriptions (0.3) have no initial event. */
 export type SimSwapSubscriptionOptions = Omit<
-  SingleTypeSubscriptionOptions<SimSwapEventType>,
+  SingleTypeSubscriptionOptions<SimSwapSubscriptionsEventType>,
   'initialEvent'
 >
 
