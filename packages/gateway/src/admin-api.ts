@@ -9,6 +9,6 @@ export {
   NETWORK_TYPES,
   type DeviceStateInput,
 } from '@device-status/contract'
-export type { DeviceView } from './network/simulator/simulator.js'
-export type { ScenarioInput } from './network/simulator/state-schema.js'
-export type { ScenarioRun, ScenarioStep } from './network/simulator/scenarios.js'
+export type { DeviceView } from './simulator/simulator.js'
+export type { ScenarioInput } from './simulator/state-schema.js'
+export type { ScenarioRun, ScenarioStep } from './simulator/scenarios.js'
