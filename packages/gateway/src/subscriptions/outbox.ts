@@ -1,3 +1,4 @@
+import type { TerminationReason } from '@device-status/contract'
 import type { Clock } from '../core/clock.js'
 import type { NetworkEvent } from '../core/device.js'
 import type { NewNotification } from '../store/notifications.js'
@@ -7,13 +8,8 @@ import { cloudEvent } from '../notifications/cloud-event.js'
 import { basePath, loadSpec } from '../specs/catalog.js'
 import { subscriptionApi, type EventData, type SubscriptionApi } from './apis.js'
 
-/** Why a subscription ends (CAMARA ESG `terminationReason`). */
-export type TerminationReason =
-  | 'SUBSCRIPTION_EXPIRED'
-  | 'MAX_EVENTS_REACHED'
-  | 'ACCESS_TOKEN_EXPIRED'
-  | 'SUBSCRIPTION_DELETED'
-  | 'NETWORK_TERMINATED'
+/** Why a subscription ends (CAMARA ESG `terminationReason`, from the spec files). */
+export type { TerminationReason }
 
 const DESCRIPTIONS: Record<TerminationReason, string> = {
   SUBSCRIPTION_EXPIRED: 'The subscription reached its expiry time.',
