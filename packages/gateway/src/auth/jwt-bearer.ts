@@ -1,16 +1,20 @@
+import type { Clock } from '../core/clock.js'
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import type { Store } from '../store/store.js'
+import type { NetworkPort } from '../network/port.js'
 import { mintAccessToken, pairwiseSubject } from './access-token.js'
-import { appSettings, GRANT_TYPES } from './apps.js'
+import { appJwks, appSettings, GRANT_TYPES } from './apps.js'
 import { consentCovers, splitScope } from './ciba.js'
 import type { Keyring } from './keys.js'
 import { parseLoginHint } from './login-hint.js'
 import { verifyOperatorToken } from './operator-token.js'
 import { OAuthProfileError, requireOnePurpose, rewriteVendorScopes } from './profile.js'
-import { needsConsent, type LegalBasis } from './purpose.js'
+import { needsConsent, type LegalBasis } from '../core/purpose.js'
 
 export interface JwtBearerDeps {
   store: Store
+  clock: Clock
+  network: NetworkPort
   keyring: Keyring
   issuer: string
   accessTokenTtl: number
@@ -47,13 +51,14 @@ export async function jwtBearerGrant(
   }
   const app = iss === undefined ? undefined : await deps.store.apps.byClientId(iss)
   const settings = app === undefined ? undefined : appSettings(app)
+  const jwks = settings === undefined ? undefined : appJwks(settings)
   // The assertion is the client authentication: nothing about the app is told before its
   // signature is verified; an unknown app and one without keys look alike (RFC 6749 §5.2).
-  if (iss === undefined || settings?.jwks === undefined)
+  if (iss === undefined || settings === undefined || jwks === undefined)
     throw new OAuthProfileError('invalid_client', 'client authentication failed', 401)
   let payload: Record<string, unknown>
   try {
-    ;({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: settings.jwks.keys }), {
+    ;({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: jwks.keys }), {
       issuer: iss,
       audience: [`${deps.issuer}/oauth2/token`, deps.issuer],
       requiredClaims: ['exp', 'iat', 'jti', 'sub'],
@@ -68,7 +73,7 @@ export async function jwtBearerGrant(
   if (!settings.grantTypes.includes(GRANT_TYPES.jwtBearer)) {
     throw new OAuthProfileError('unauthorized_client', 'this app may not use the JWT bearer grant')
   }
-  const now = Math.floor(Date.now() / 1000)
+  const now = Math.floor(deps.clock().getTime() / 1000)
   const exp = Number(payload['exp'])
   const iat = Number(payload['iat'])
   if (exp > now + MAX_LIFETIME || exp - iat > MAX_LIFETIME || iat > now + 5) {
@@ -108,7 +113,7 @@ export async function jwtBearerGrant(
   let deviceId: string | undefined
   if (hint.kind === 'operatortoken') deviceId = await verifyOperatorToken(deps, hint.token)
   else if (hint.selector.kind === 'phoneNumber')
-    deviceId = (await deps.store.devices.find(hint.selector))?.id
+    deviceId = (await deps.network.find(hint.selector))?.id
   else throw new OAuthProfileError('invalid_grant', 'sub must be tel: or operatortoken:')
   if (deviceId === undefined)
     throw new OAuthProfileError('invalid_grant', 'sub does not identify a subscriber')

@@ -1,22 +1,13 @@
-/** Network technologies a device can be attached with (BRIEF §3; absent = not on a mobile network). */
-export const NETWORK_TYPES = ['2G', '3G', '4G', '5G'] as const
-export type NetworkType = (typeof NETWORK_TYPES)[number]
-
-export const CONNECTIVITY_TYPES = ['DATA', 'SMS'] as const
-export type ConnectivityType = (typeof CONNECTIVITY_TYPES)[number]
-
-/** The APIs a device can be marked "not applicable" for (`422 SERVICE_NOT_APPLICABLE`). */
-export const DEVICE_APIS = [
-  'device-roaming-status',
-  'device-reachability-status',
-  'connected-network-type',
-  'sim-swap',
-  'device-status',
-] as const
-export type DeviceApi = (typeof DEVICE_APIS)[number]
-
-export const CONSENT_POLICIES = ['approve', 'deny'] as const
-export type ConsentPolicy = (typeof CONSENT_POLICIES)[number]
+// The value lists are the admin API's contract (its device-state schema), shared with the CLI.
+export {
+  CONNECTIVITY_TYPES,
+  DEVICE_APIS,
+  NETWORK_TYPES,
+  type ConnectivityType,
+  type DeviceApi,
+  type NetworkType,
+} from '@device-status/contract'
+import type { ConnectivityType, DeviceApi, NetworkType } from '@device-status/contract'
 
 export interface Ipv4Identity {
   publicAddress: string
@@ -24,13 +15,25 @@ export interface Ipv4Identity {
   publicPort: number | null
 }
 
-/** A device as the network knows it: identifiers, facts, and when each fact last changed. */
-export interface NetworkDevice {
+/** Who a device is, as the network identifies it: the identifiers a request or a login hint can name. */
+export interface DeviceIdentity {
+  /** The network port's own id of the device (a three-legged token's subject resolves to it). */
   id: string
   phoneNumber: string
   networkAccessIdentifier: string | null
   ipv4Address: Ipv4Identity | null
   ipv6Address: string | null
+}
+
+/** When each fact of a device last changed, as the network reports it. */
+export interface StatusTimes {
+  roaming: string
+  connectivity: string
+  networkType: string
+}
+
+/** What the network knows of a device: its identity, its facts, and when each fact last changed. */
+export interface DeviceFacts extends DeviceIdentity {
   /** Visited country's MCC while roaming; `null` at home. */
   roamingCountryCode: number | null
   connectivity: ConnectivityType[]
@@ -38,13 +41,7 @@ export interface NetworkDevice {
   simSwappedAt: string | null
   /** `null`: the number has no SIM. */
   simActivatedAt: string | null
-  notApplicable: DeviceApi[]
-  networkUnavailable: boolean
-  /** Sandbox stand-in for the subscriber's answer to consent requests; `null`: ask and wait. */
-  consentPolicy: ConsentPolicy | null
-  statusTime: { roaming: string; connectivity: string; networkType: string }
-  createdAt: string
-  updatedAt: string
+  statusTime: StatusTimes
 }
 
 /**
@@ -54,7 +51,7 @@ export interface NetworkDevice {
  * its `network-type` events and status time follow.
  */
 export function connectedNetworkType(
-  device: Pick<NetworkDevice, 'connectivity' | 'networkType'>,
+  device: Pick<DeviceFacts, 'connectivity' | 'networkType'>,
 ): NetworkType | null {
   return device.connectivity.length === 0 ? null : device.networkType
 }
@@ -79,12 +76,15 @@ export type NetworkEventType =
   | 'network-type'
   | 'sim-swap'
 
+/** The state a network event carries: facts, and which APIs' services do not apply to the device. */
+export type EventState = Partial<DeviceFacts> & { notApplicable?: DeviceApi[] }
+
 export interface NetworkEvent {
   id: string
   deviceId: string
   phoneNumber: string
   type: NetworkEventType
-  before: Partial<NetworkDevice> | null
-  after: Partial<NetworkDevice> | null
+  before: EventState | null
+  after: EventState | null
   occurredAt: string
 }

@@ -1,18 +1,14 @@
 import type { AuthContext } from '../core/auth-context.js'
+import { nowMs, type Clock } from '../core/clock.js'
 import { identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
-import type { NetworkDevice } from '../core/device.js'
+import type { DeviceFacts, DeviceIdentity } from '../core/device.js'
+import { NetworkError } from '../core/network-error.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
-import {
-  announceStart,
-  emitStateEvent,
-  endSubscription,
-  storedConfig,
-  type OutboxDeps,
-} from '../notifications/outbox.js'
+import { announceStart, emitStateEvent, endSubscription, type OutboxDeps } from './outbox.js'
 import { newId, type Store } from '../store/store.js'
-import { LIVE_STATUSES, type SubscriptionRow } from '../store/subscriptions.js'
+import { LIVE_STATUSES, type SinkCredential, type Subscription } from '../store/subscriptions.js'
 import { createScope, type SubscriptionApi } from './apis.js'
 
 export interface SubscriptionDeps {
@@ -24,6 +20,7 @@ export interface SubscriptionDeps {
   kick: () => void
   /** Live (not ended) subscriptions one app may hold (`SUBSCRIPTION_QUOTA`). */
   quota: number
+  clock: Clock
 }
 
 /** `SubscriptionRequest` as the validator leaves it. */
@@ -46,22 +43,23 @@ export interface SubscriptionRequest {
 }
 
 /** `Subscription` of the 0.8.0 / 0.2.0 / 0.3.0 specs: never the sink credential. */
-export function subscriptionView(row: SubscriptionRow): Record<string, unknown> {
+export function subscriptionView(row: Subscription): Record<string, unknown> {
   return {
     protocol: row.protocol,
     sink: row.sink,
-    types: JSON.parse(row.types) as string[],
-    config: storedConfig(row).config,
+    types: row.types,
+    config: row.config,
     id: row.id,
-    startsAt: row.starts_at,
-    ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+    startsAt: row.startsAt,
+    ...(row.expiresAt === null ? {} : { expiresAt: row.expiresAt }),
     status: row.status,
   }
 }
 
 function checkCredential(
   credential: SubscriptionRequest['sinkCredential'],
-): { accessToken: string; accessTokenExpiresUtc: string } | undefined {
+  now: number,
+): SinkCredential | undefined {
   if (credential === undefined) return undefined
   // CAMARA ESG: only ACCESSTOKEN credentials, only bearer tokens, for now.
   if (credential.credentialType !== 'ACCESSTOKEN')
@@ -80,10 +78,15 @@ function checkCredential(
       'sinkCredential needs accessToken and accessTokenExpiresUtc (date-time)',
     )
   }
-  if (Date.parse(accessTokenExpiresUtc) <= Date.now()) {
+  if (Date.parse(accessTokenExpiresUtc) <= now) {
     throw new CamaraError('INVALID_ARGUMENT', 'sinkCredential.accessTokenExpiresUtc is in the past')
   }
-  return { accessToken, accessTokenExpiresUtc }
+  return {
+    credentialType: 'ACCESSTOKEN',
+    accessTokenType: 'bearer',
+    accessToken,
+    accessTokenExpiresUtc,
+  }
 }
 
 /** 429 QUOTA_EXCEEDED when the app already holds `quota` live subscriptions. */
@@ -107,43 +110,106 @@ export async function ensureQuota(
 export async function insertWithinQuota(
   deps: Pick<SubscriptionDeps, 'quota'>,
   store: Store,
-  row: SubscriptionRow,
+  row: Subscription,
 ): Promise<void> {
-  await store.subscriptions.lockApp(row.client_id)
-  await ensureQuota(deps, store, row.client_id)
+  await store.subscriptions.lockApp(row.clientId)
+  await ensureQuota(deps, store, row.clientId)
   await store.subscriptions.insert(row)
 }
 
-/** Refuses a subscription to a service that does not apply to the device. */
-function ensureApplies(api: SubscriptionApi, device: NetworkDevice): void {
-  if (!device.notApplicable.includes(api.serviceApi)) return
-  // sim-swap-subscriptions answers UNSUPPORTED_IDENTIFIER, as its test definitions expect.
-  const subject = api.identifier === 'phoneNumber' ? 'phone number' : 'device'
-  throw new CamaraError(
-    api.notApplicableCode,
-    api.notApplicableCode === 'SERVICE_NOT_APPLICABLE'
-      ? `The service ${api.name} is not available for this device.`
-      : `The identifier provided is not supported: the service ${api.name} does not apply to this ${subject}.`,
-  )
+/**
+ * The device's state as the network reports it, refused when the API's service does not apply
+ * (sim-swap-subscriptions answers UNSUPPORTED_IDENTIFIER, as its test definitions expect). Read
+ * `within` the creation transaction, it is the state there, locked until the commit (see
+ * `NetworkPort.snapshot`): a change of the device in flight is waited for, and one that comes
+ * later waits for this subscription and then notifies it. The initial event is built from that
+ * state, never from a read made before the transaction, so the sink's first word is never older
+ * than the change that follows it.
+ */
+async function applicableState(
+  deps: Pick<SubscriptionDeps, 'network'>,
+  api: SubscriptionApi,
+  device: DeviceIdentity,
+  within?: Store,
+): Promise<DeviceFacts> {
+  try {
+    const state = await deps.network.snapshot(device, api.serviceApi, within)
+    // Removed meanwhile: as if it had never been found.
+    if (state === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND')
+    return state
+  } catch (error) {
+    if (!(error instanceof NetworkError) || error.failure !== 'SERVICE_NOT_APPLICABLE') throw error
+    const subject = api.identifier === 'phoneNumber' ? 'phone number' : 'device'
+    throw new CamaraError(
+      api.notApplicableCode,
+      api.notApplicableCode === 'SERVICE_NOT_APPLICABLE'
+        ? `The service ${api.name} is not available for this device.`
+        : `The identifier provided is not supported: the service ${api.name} does not apply to this ${subject}.`,
+    )
+  }
+}
+
+/** An expiry time a new subscription asks for must lie ahead (400 INVALID_ARGUMENT). */
+export function ensureAhead(
+  deps: Pick<SubscriptionDeps, 'clock'>,
+  expireTime: string | undefined,
+  field: string,
+): void {
+  if (expireTime !== undefined && Date.parse(expireTime) <= nowMs(deps.clock))
+    throw new CamaraError('INVALID_ARGUMENT', `${field} is in the past`)
+}
+
+/** What an API's create request decided; the rest of a new subscription is the same for all. */
+export interface SubscriptionDraft {
+  api: SubscriptionApi
+  auth: AuthContext
+  device: DeviceIdentity
+  types: string[]
+  protocol: string
+  sink: string
+  sinkCredential: SinkCredential | null
+  /** `config` as the API shows it back. */
+  config: Record<string, unknown>
+  /** The single identifier a two-legged request named the device with. */
+  usedIdentifier: Record<string, unknown> | undefined
+  expireTime: string | undefined
+  maxEvents: number | undefined
 }
 
 /**
- * The device as it is inside the creation transaction, locked until the commit (PostgreSQL): a
- * change of the device in flight is waited for, and one that comes later waits for this
- * subscription and then notifies it. The initial event is built from this state, never from the
- * read made before the transaction, so the sink's first word is never older than the change
- * that follows it.
+ * A new ACTIVE subscription, for the current and the legacy APIs alike: owned by the token's app
+ * (and subscriber, when three-legged), starting now, ending at its expiry or its sink token's.
  */
-async function lockedDevice(
-  store: Store,
-  api: SubscriptionApi,
-  id: string,
-): Promise<NetworkDevice> {
-  const device = await store.devices.byId(id, { forUpdate: true })
-  // Removed meanwhile: as if it had never been found.
-  if (device === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND')
-  ensureApplies(api, device)
-  return device
+export function newSubscription(
+  deps: Pick<SubscriptionDeps, 'clock'>,
+  draft: SubscriptionDraft,
+): Subscription {
+  const now = deps.clock().toISOString()
+  const tokenExpiry = draft.sinkCredential?.accessTokenExpiresUtc
+  return {
+    id: newId(),
+    api: draft.api.name,
+    clientId: draft.auth.clientId,
+    deviceId: draft.device.id,
+    sub: draft.auth.deviceId === undefined ? null : draft.auth.sub,
+    types: draft.types,
+    protocol: draft.protocol,
+    sink: draft.sink,
+    sinkCredential: draft.sinkCredential,
+    sinkExpiresAt: tokenExpiry === undefined ? null : new Date(tokenExpiry).toISOString(),
+    config: draft.config,
+    ...(draft.usedIdentifier === undefined ? {} : { usedIdentifier: draft.usedIdentifier }),
+    expiresAt: draft.expireTime === undefined ? null : new Date(draft.expireTime).toISOString(),
+    // The spec sets no upper bound; more than 2³¹−1 events is as good as no limit, and it is what
+    // the column holds on PostgreSQL.
+    maxEvents: draft.maxEvents === undefined ? null : Math.min(draft.maxEvents, 2 ** 31 - 1),
+    eventsSent: 0,
+    status: 'ACTIVE',
+    startsAt: now,
+    endedAt: null,
+    terminationReason: null,
+    createdAt: now,
+  }
 }
 
 /** `POST /subscriptions`: validates, identifies the device, stores, and sends the initial event if asked. */
@@ -166,16 +232,11 @@ export async function createSubscription(
   // checked or resolved. It is counted again, under the app's lock, where the row is inserted.
   await ensureQuota(deps, deps.store, auth.clientId)
   if (body.protocol !== 'HTTP') throw new CamaraError('INVALID_PROTOCOL', 'Only HTTP is supported')
-  const credential = checkCredential(body.sinkCredential)
+  const credential = checkCredential(body.sinkCredential, nowMs(deps.clock))
   const sinkProblem = await checkSink(body.sink, deps.sinkPolicy)
   if (sinkProblem !== undefined) throw new CamaraError(api.sinkCode, sinkProblem)
   const { config } = body
-  if (
-    config.subscriptionExpireTime !== undefined &&
-    Date.parse(config.subscriptionExpireTime) <= Date.now()
-  ) {
-    throw new CamaraError('INVALID_ARGUMENT', 'config.subscriptionExpireTime is in the past')
-  }
+  ensureAhead(deps, config.subscriptionExpireTime, 'config.subscriptionExpireTime')
 
   const detail = config.subscriptionDetail
   const { device, deviceResponse } = await identifyDevice(deps, {
@@ -188,9 +249,8 @@ export async function createSubscription(
           : { phoneNumber: detail.phoneNumber },
     supported: api.identifier === 'device' ? V1_IDENTIFIERS : ['phoneNumber'],
   })
-  ensureApplies(api, device)
+  await applicableState(deps, api, device)
 
-  const now = new Date().toISOString()
   // Data minimisation (ESG §2.2.2): three-legged subscriptions show no device identifier.
   const shownDetail = auth.deviceId === undefined ? detail : {}
   const shownConfig = {
@@ -205,54 +265,28 @@ export async function createSubscription(
       ? {}
       : { initialEvent: config.initialEvent }),
   }
-  const row: SubscriptionRow = {
-    id: newId(),
-    api: api.name,
-    client_id: auth.clientId,
-    device_id: device.id,
-    sub: auth.deviceId === undefined ? null : auth.sub,
-    types: JSON.stringify([fullType]),
+  const row = newSubscription(deps, {
+    api,
+    auth,
+    device,
+    types: [fullType],
     protocol: body.protocol,
     sink: body.sink,
-    sink_credential:
-      credential === undefined
-        ? null
-        : JSON.stringify({
-            credentialType: 'ACCESSTOKEN',
-            accessTokenType: 'bearer',
-            ...credential,
-          }),
-    sink_expires_at:
-      credential === undefined ? null : new Date(credential.accessTokenExpiresUtc).toISOString(),
-    config: JSON.stringify({
-      config: shownConfig,
-      ...(deviceResponse === undefined ? {} : { usedIdentifier: deviceResponse }),
-    }),
-    expires_at:
-      config.subscriptionExpireTime === undefined
-        ? null
-        : new Date(config.subscriptionExpireTime).toISOString(),
-    // The spec sets no upper bound; more than 2³¹−1 events is as good as no limit, and it is what
-    // the column holds on PostgreSQL.
-    max_events:
-      config.subscriptionMaxEvents === undefined
-        ? null
-        : Math.min(config.subscriptionMaxEvents, 2 ** 31 - 1),
-    events_sent: 0,
-    status: 'ACTIVE',
-    starts_at: now,
-    ended_at: null,
-    termination_reason: null,
-    created_at: now,
-  }
+    sinkCredential: credential ?? null,
+    config: shownConfig,
+    usedIdentifier: deviceResponse,
+    expireTime: config.subscriptionExpireTime,
+    maxEvents: config.subscriptionMaxEvents,
+  })
   await deps.store.transaction(async (store) => {
-    const current = await lockedDevice(store, api, device.id)
+    const current = await applicableState(deps, api, device, store)
     await insertWithinQuota(deps, store, row)
     // subscription-started first: the sink's line delivers it before the initial event.
-    await announceStart({ store, source: deps.source }, row)
+    const outbox = { store, source: deps.source, clock: deps.clock }
+    await announceStart(outbox, row)
     if (config.initialEvent === true && api.supportsInitialEvent) {
       const data = api.initialEvent(type, current)
-      if (data !== undefined) await emitStateEvent({ store, source: deps.source }, row, type, data)
+      if (data !== undefined) await emitStateEvent(outbox, row, type, data)
     }
   })
   deps.kick()
@@ -263,10 +297,10 @@ export async function createSubscription(
  * The subscriptions a caller may see: its app's live ones (ACTIVE, or INACTIVE while the service
  * does not apply), and for a three-legged token only its subscriber's.
  */
-export function visible(row: SubscriptionRow, api: SubscriptionApi, auth: AuthContext): boolean {
+export function visible(row: Subscription, api: SubscriptionApi, auth: AuthContext): boolean {
   return (
     row.api === api.name &&
-    row.client_id === auth.clientId &&
+    row.clientId === auth.clientId &&
     (auth.deviceId === undefined || row.sub === auth.sub) &&
     LIVE_STATUSES.includes(row.status)
   )
@@ -294,7 +328,7 @@ export async function ownSubscription(
   api: SubscriptionApi,
   auth: AuthContext,
   id: string,
-): Promise<SubscriptionRow> {
+): Promise<Subscription> {
   const row = await store.subscriptions.byId(id)
   if (row === undefined || !visible(row, api, auth)) throw notFound()
   return row
@@ -306,15 +340,15 @@ export async function ownSubscription(
  * ended once, and its sink told once.
  */
 export async function deleteOwnSubscription(
-  deps: Pick<SubscriptionDeps, 'source'>,
+  deps: Pick<SubscriptionDeps, 'source' | 'clock'>,
   store: Store,
   api: SubscriptionApi,
   auth: AuthContext,
   id: string,
 ): Promise<void> {
   const row = await ownSubscription(store, api, auth, id)
-  if (!(await endSubscription({ store, source: deps.source }, row, 'SUBSCRIPTION_DELETED')))
-    throw notFound()
+  const outbox = { store, source: deps.source, clock: deps.clock }
+  if (!(await endSubscription(outbox, row, 'SUBSCRIPTION_DELETED'))) throw notFound()
 }
 
 export async function getSubscription(
