@@ -132,7 +132,7 @@ describe('the SDK typecheck of the test command', () => {
   it('npm test runs the checks: typecheck, the SDK typecheck, lint, prettier', () => {
     assert.match(rootPackage.scripts['test'] ?? '', /^npm run check && /)
     const check = rootPackage.scripts['check'] ?? ''
-    for (const step of ['typecheck', 'typecheck:sdk', 'lint', 'format:check'])
+    for (const step of ['typecheck', 'typecheck:sdk', 'check:imports', 'lint', 'format:check'])
       assert.match(check, new RegExp(`npm run ${step}( |$)`))
     assert.match(rootPackage.scripts['format:check'] ?? '', /^prettier --check /)
     assert.match(readFileSync(join(ROOT, '.ci', 'run'), 'utf8'), /npm ci && npm test/)
@@ -148,6 +148,12 @@ describe('the SDK typecheck of the test command', () => {
       for (const file of ['tsconfig.json', 'package.json'])
         cpSync(join(ROOT, 'packages', 'sdk', file), join(copy, 'packages', 'sdk', file))
       execFileSync('ln', ['-s', join(ROOT, 'node_modules'), join(copy, 'node_modules')])
+      // The SDK's project reference: the contract package, as built by `npm run build`.
+      execFileSync('ln', [
+        '-s',
+        join(ROOT, 'packages', 'contract'),
+        join(copy, 'packages', 'contract'),
+      ])
       // The command of `npm run typecheck:sdk`, run in the copy.
       const [bin, ...args] = (rootPackage.scripts['typecheck:sdk'] ?? '').split(' ')
       assert.equal(bin, 'tsc')
