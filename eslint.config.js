@@ -12,6 +12,7 @@ export default tseslint.config(
       'packages/contract/src/generated/**',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,

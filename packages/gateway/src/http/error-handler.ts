@@ -45,9 +45,12 @@ export function toCamaraError(error: unknown, request: FastifyRequest): CamaraEr
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const camara = toCamaraError(error, request)
-    if (camara.status >= 500 && error === camara && camara.cause === undefined) {
-      // A failure the gateway means to answer (the simulator's network failure, a store that
-      // is not reachable): one warning line, no stack; a person acts on it, not on its trace.
+    const meant =
+      (error === camara && camara.cause === undefined) ||
+      (error instanceof NetworkError && error.cause === undefined)
+    if (camara.status >= 500 && meant) {
+      // A failure the gateway means to answer (the network port's "network unavailable", as the
+      // simulator plays it): one warning line, no stack; a person acts on it, not on its trace.
       request.log.warn({ code: camara.code }, camara.message)
     } else if (camara.status >= 500) {
       request.log.error({ err: error }, 'request failed')
