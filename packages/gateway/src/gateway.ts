@@ -113,7 +113,12 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     let app = await buildApp({
       ...deps,
       config,
-      verifier: tokenVerifier({ store, keyring, issuer: config.issuer }),
+      verifier: tokenVerifier({
+        store,
+        keyring,
+        issuer: config.issuer,
+        legalBases: config.legalBases,
+      }),
     })
     await app.listen({ host: config.host, port: config.port })
     const address = app.server.address()
@@ -129,7 +134,12 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       app = await buildApp({
         ...deps,
         config,
-        verifier: tokenVerifier({ store, keyring, issuer: config.issuer }),
+        verifier: tokenVerifier({
+          store,
+          keyring,
+          issuer: config.issuer,
+          legalBases: config.legalBases,
+        }),
       })
       await app.listen({ host: config.host, port })
     }

@@ -3,6 +3,8 @@ import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose
 import type { Store } from '../store/store.js'
 import type { AuthContext } from '../core/auth-context.js'
 import type { Keyring } from './keys.js'
+import { consentCovers, splitScope } from './ciba.js'
+import { needsConsent, type LegalBasis } from './purpose.js'
 
 /** JWT access token claims (RFC 9068 §2.2) the gateway issues and accepts. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -80,6 +82,25 @@ export class InvalidTokenError extends Error {
   }
 }
 
+/**
+ * A valid token that may not be used: its purpose needs the subscriber's consent and no consent
+ * covers it (a two-legged token, or a subscriber who never consented). `403 PERMISSION_DENIED`.
+ */
+export class TokenNotPermittedError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'TokenNotPermittedError'
+  }
+}
+
+export interface TokenVerifierDeps {
+  store: Store
+  keyring: Keyring
+  issuer: string
+  /** Purposes and their legal basis: a consent-based purpose is answered only with consent. */
+  legalBases?: Readonly<Record<string, LegalBasis>>
+}
+
 export interface TokenVerifier {
   verify(token: string): Promise<AuthContext>
   /** The context of a token verified before and not yet expired, without waiting; else `undefined`. */
@@ -115,7 +136,7 @@ export function revocationKey(clientId: string, deviceId: string, purpose: strin
  * expires (bounded), so the signature is checked once per token, not once per call.
  */
 export function tokenVerifier(
-  deps: { store: Store; keyring: Keyring; issuer: string },
+  deps: TokenVerifierDeps,
   options: { cacheSize?: number; now?: () => number } = {},
 ): TokenVerifier {
   const cacheSize = options.cacheSize ?? 10_000
@@ -136,6 +157,29 @@ export function tokenVerifier(
       if (at !== undefined && context.issuedAt <= at) return true
     }
     return false
+  }
+
+  /**
+   * CAMARA ICM P-4 at the resource server: a purpose whose legal basis is consent is answered only
+   * for a subscriber who consented to it and to the token's API scopes, whichever grant issued the
+   * token (checked once per token; a later revocation is a `ConsentRevocation`).
+   */
+  const requireConsent = async (
+    clientId: string,
+    deviceId: string | undefined,
+    scope: string,
+  ): Promise<void> => {
+    const { purpose, api } = splitScope(scope)
+    const basis = purpose === undefined ? undefined : deps.legalBases?.[purpose]
+    if (purpose === undefined || basis === undefined || !needsConsent(basis)) return
+    if (deviceId === undefined)
+      throw new TokenNotPermittedError(
+        `the purpose ${purpose} needs the subscriber's consent; a two-legged token cannot carry it`,
+      )
+    if (!consentCovers(await deps.store.consents.latest(clientId, deviceId, purpose), api))
+      throw new TokenNotPermittedError(
+        `the subscriber has not consented to ${purpose} for these APIs and this app`,
+      )
   }
 
   const verifyUncached = async (token: string): Promise<AuthContext> => {
@@ -184,6 +228,7 @@ export function tokenVerifier(
         throw new InvalidTokenError('unknown subject')
       deviceId = subject.device_id
     }
+    await requireConsent(clientId, deviceId, scope)
     const cnf = payload['cnf'] as { jkt?: unknown } | undefined
     return {
       jkt: typeof cnf?.jkt === 'string' ? cnf.jkt : undefined,

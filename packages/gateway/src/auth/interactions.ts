@@ -7,7 +7,9 @@ import type {
 } from 'fastify'
 import { errors } from 'oidc-provider'
 import type Provider from 'oidc-provider'
+import { CamaraError } from '../core/camara-error.js'
 import type { NetworkDevice } from '../core/device.js'
+import { UnstorableTextError } from '../store/text-guard.js'
 import type { Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { approvedScopes, consentCovers, grantFor, recordConsent, splitScope } from './ciba.js'
@@ -156,6 +158,17 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     if (error instanceof errors.OIDCProviderError) {
       const described = error as unknown as { error_description?: string }
       void refuse(reply, error.statusCode, error.error, described.error_description ?? '')
+      return
+    }
+    // A refusal of the request itself (an invalid x-correlator, a value the store cannot hold):
+    // the person gets its reason on a page; nothing failed, nothing to log as an error.
+    const refused = error instanceof CamaraError ? error : undefined
+    if (refused !== undefined && refused.status < 500) {
+      void refuse(reply, refused.status, 'invalid_request', refused.message)
+      return
+    }
+    if (error instanceof UnstorableTextError) {
+      void refuse(reply, 400, 'invalid_request', 'The request carries a NUL character.')
       return
     }
     const status =

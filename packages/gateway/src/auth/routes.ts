@@ -111,6 +111,16 @@ export function providerRoutes(
           : path === '/oauth2/authorize'
             ? 'authorize'
             : undefined
+    // RFC 6749 §3.2, §4.1.3: OAuth requests are forms; a JSON body was parsed by fastify and
+    // cannot be handed on.
+    if (request.method === 'POST' && request.body !== undefined && typeof request.body !== 'string')
+      return sendOAuthError(
+        reply,
+        new OAuthProfileError(
+          'invalid_request',
+          'the request body must be application/x-www-form-urlencoded',
+        ),
+      )
     let raw = request.raw
     // The authorization request as sent, for an error to go back to its redirect URI.
     const sent: Params = {}
