@@ -83,6 +83,32 @@ async function sendAuthorizeError(
     .send(errorPage(error.error, error.message))
 }
 
+/**
+ * RFC 6749 §2.3.1, §5.2: HTTP Basic client credentials are the form-encoded client_id and
+ * client_secret; a header that does not decode to both, non-empty and free of control
+ * characters, is a failed client authentication: 401 `invalid_client`.
+ */
+function refusedBasic(authorization: string | undefined): string | undefined {
+  const [scheme, credentials = ''] = authorization?.split(' ') ?? []
+  if (scheme?.toLowerCase() !== 'basic') return undefined
+  const decoded = Buffer.from(credentials, 'base64').toString()
+  const colon = decoded.indexOf(':')
+  let id = ''
+  let secret = ''
+  try {
+    const form = (v: string) => decodeURIComponent(v.replaceAll('+', ' '))
+    id = form(decoded.slice(0, Math.max(colon, 0)))
+    secret = colon < 0 ? '' : form(decoded.slice(colon + 1))
+  } catch {
+    return 'the Basic credentials are not form-encoded'
+  }
+   
+  const control = /[\u0000-\u001f\u007f]/
+  if (id === '' || control.test(id)) return 'client authentication failed'
+  if (secret === '' || control.test(secret)) return 'client authentication failed'
+  return undefined
+}
+
 function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Basic realm="oauth2"')
   return reply
@@ -121,6 +147,11 @@ export function providerRoutes(
           'the request body must be application/x-www-form-urlencoded',
         ),
       )
+    if (request.method === 'POST') {
+      const refused = refusedBasic(request.headers.authorization)
+      if (refused !== undefined)
+        return sendOAuthError(reply, new OAuthProfileError('invalid_client', refused, 401))
+    }
     let raw = request.raw
     // The authorization request as sent, for an error to go back to its redirect URI.
     const sent: Params = {}

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify'
 import { CamaraError } from '../core/camara-error.js'
-import { sendCamaraError } from './error-handler.js'
+import { errorPage, PAGE_HEADERS } from '../auth/pages.js'
+import { isOAuthPath, sendCamaraError, sendOAuthRefusal } from './error-handler.js'
 
 /**
  * JSON bodies as the gateway can store them: UTF-8 only (a declared `charset=latin1` would be
@@ -78,5 +79,18 @@ export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors'
     error.code === 'FST_ERR_BAD_URL'
       ? new CamaraError('INVALID_ARGUMENT', 'The request path is not a valid URL path')
       : new CamaraError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)
+  // Each family of paths answers in its own shape: a page for a person, RFC 6749 for OAuth.
+  if (request.url.startsWith('/interaction/')) {
+    void (reply as FastifyReply)
+      .code(camara.status)
+      .headers(PAGE_HEADERS)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(camara.status === 404 ? 'not_found' : 'invalid_request', camara.message))
+    return
+  }
+  if (isOAuthPath(request.url)) {
+    void sendOAuthRefusal(reply, camara)
+    return
+  }
   void sendCamaraError(reply, camara)
 }

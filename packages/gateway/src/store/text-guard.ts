@@ -10,9 +10,7 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
-  type OperationNode,
   type QueryCompiler,
-  type RootOperationNode,
 } from 'kysely'
 
 /**
@@ -95,10 +93,10 @@ function guardConnection(connection: DatabaseConnection, compiler: QueryCompiler
     if (!compiled.parameters.some(hasNul)) return execute<R>(compiled)
     let rewritten: CompiledQuery
     try {
-      const node = new NulTextTransformer().transformNode(compiled.query as OperationNode)
-      rewritten = compiler.compileQuery(node as RootOperationNode, compiled.queryId)
+      const node = new NulTextTransformer().transformNode(compiled.query)
+      rewritten = compiler.compileQuery(node, compiled.queryId)
     } catch (error) {
-      return Promise.reject(error as Error)
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
     if (rewritten.parameters.some(hasNul)) return Promise.reject(new UnstorableTextError())
     return execute<R>(rewritten)
