@@ -30,7 +30,11 @@ const systemResolve: Resolve = async (host) =>
 export function refusedAddress(address: string, policy: SinkPolicy): string | undefined {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6
   try {
-    parsed = ipaddr.parse(address)
+    // ipaddr.js reads any dotted IPv6 suffix as IPv4-mapped (`::10.0.0.1` as `::ffff:10.0.0.1`):
+    // the WHATWG URL parser's canonical form (`::a00:1`) is read as written.
+    parsed = ipaddr.parse(
+      isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address,
+    )
   } catch {
     return `${address} is not an IP address`
   }
