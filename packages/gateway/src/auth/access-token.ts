@@ -228,7 +228,6 @@ export function tokenVerifier(
         throw new InvalidTokenError('unknown subject')
       deviceId = subject.device_id
     }
-    await requireConsent(clientId, deviceId, scope)
     const cnf = payload['cnf'] as { jkt?: unknown } | undefined
     return {
       jkt: typeof cnf?.jkt === 'string' ? cnf.jkt : undefined,
@@ -261,6 +260,7 @@ export function tokenVerifier(
       }
       const context = await verifyUncached(token)
       if (revoked(context)) throw new InvalidTokenError('the consent behind the token was revoked')
+      await requireConsent(context.clientId, context.deviceId, [...context.scopes].join(' '))
       if (cache.size >= cacheSize) {
         // Drop the oldest entry (Map keeps insertion order).
         const oldest = cache.keys().next().value
