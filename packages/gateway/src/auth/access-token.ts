@@ -107,6 +107,8 @@ export interface TokenVerifier {
   cached(token: string): AuthContext | undefined
   /** Refuses from now on the tokens a revoked consent covered (see `ConsentRevocation`). */
   revoke(revocation: ConsentRevocation): void
+  /** Refuses from now on every token of a deleted app issued until `at`. */
+  revokeApp(revocation: AppRevocation): void
   /** Reads the revocations other instances recorded in the store. */
   reloadRevocations(): Promise<void>
 }
@@ -124,6 +126,19 @@ export interface ConsentRevocation {
 }
 
 export const CONSENT_REVOCATION_MODEL = 'ConsentRevocation'
+
+/**
+ * A deleted app: every token of that client issued until `at` (epoch milliseconds), two- or
+ * three-legged, is refused. Kept in the store (`oidc_models`, model `AppRevocation`, id the
+ * client id) until those tokens would have expired anyway; other instances read it with the
+ * consent revocations.
+ */
+export interface AppRevocation {
+  clientId: string
+  at: number
+}
+
+export const APP_REVOCATION_MODEL = 'AppRevocation'
 
 /** The key of a revocation: app, device and purpose. */
 export function revocationKey(clientId: string, deviceId: string, purpose: string): string {
@@ -149,7 +164,13 @@ export function tokenVerifier(
   // Revoked consents by app, device and purpose → when; checked on every call of a three-legged
   // token (an empty map costs one comparison).
   const revocations = new Map<string, number>()
+  // Deleted apps by client id → when.
+  const appRevocations = new Map<string, number>()
   const revoked = (context: AuthContext): boolean => {
+    if (appRevocations.size > 0) {
+      const at = appRevocations.get(context.clientId)
+      if (at !== undefined && context.issuedAt <= at) return true
+    }
     if (revocations.size === 0 || context.deviceId === undefined) return false
     for (const scope of context.scopes) {
       if (!scope.startsWith('dpv:')) continue
@@ -273,7 +294,21 @@ export function tokenVerifier(
       const key = revocationKey(revocation.clientId, revocation.deviceId, revocation.purpose)
       revocations.set(key, Math.max(revocations.get(key) ?? 0, revocation.at))
     },
+    revokeApp(revocation) {
+      appRevocations.set(
+        revocation.clientId,
+        Math.max(appRevocations.get(revocation.clientId) ?? 0, revocation.at),
+      )
+    },
     async reloadRevocations() {
+      const apps = await deps.store.oidcModels.live(APP_REVOCATION_MODEL, Math.floor(now() / 1000))
+      const storedApps = new Map<string, number>()
+      for (const row of apps) storedApps.set(row.id, (JSON.parse(row.payload) as { at: number }).at)
+      for (const [key, at] of appRevocations) {
+        if (!storedApps.has(key) && now() - at < 60_000) storedApps.set(key, at)
+      }
+      appRevocations.clear()
+      for (const [key, at] of storedApps) appRevocations.set(key, at)
       const rows = await deps.store.oidcModels.live(
         CONSENT_REVOCATION_MODEL,
         Math.floor(now() / 1000),

@@ -102,7 +102,7 @@ function refusedBasic(authorization: string | undefined): string | undefined {
   } catch {
     return 'the Basic credentials are not form-encoded'
   }
-   
+
   const control = /[\u0000-\u001f\u007f]/
   if (id === '' || control.test(id)) return 'client authentication failed'
   if (secret === '' || control.test(secret)) return 'client authentication failed'
