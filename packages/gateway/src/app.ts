@@ -14,7 +14,12 @@ import { docsRoutes } from './docs/routes.js'
 import { correlatorOf, registerCorrelator } from './http/correlator.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { deferredChildLogger } from './http/request-logger.js'
-import { frameworkErrors, registerJsonParser, registerShutdown } from './http/request-edges.js'
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  registerJsonParser,
+  registerShutdown,
+} from './http/request-edges.js'
 import { rateLimiter, sharedRateLimiter } from './http/rate-limit.js'
 import './http/types.js'
 import type { NetworkPort } from './network/port.js'
@@ -79,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: correlatorOf,
     childLoggerFactory: deferredChildLogger,
     frameworkErrors,
+    clientErrorHandler,
   })
   const ajv = specAjv()
   for (const schema of [
@@ -173,7 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }, KEY_RELOAD_INTERVAL_MS)
   keyReload.unref()
   app.addHook('onClose', async () => clearInterval(keyReload))
-  providerRoutes(app, { ...providerDeps, current })
+  providerRoutes(app, { ...providerDeps, current, verifier: deps.verifier })
   interactionRoutes(app, {
     store: deps.store,
     current,

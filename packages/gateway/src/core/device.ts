@@ -6,12 +6,20 @@ export const CONNECTIVITY_TYPES = ['DATA', 'SMS'] as const
 export type ConnectivityType = (typeof CONNECTIVITY_TYPES)[number]
 
 /** The APIs a device can be marked "not applicable" for (`422 SERVICE_NOT_APPLICABLE`). */
+/**
+ * Every API the gateway serves, as the simulator's `notApplicable` names them: a device API's
+ * name covers its subscriptions too; a subscription API's name covers only its subscriptions.
+ */
 export const DEVICE_APIS = [
   'device-roaming-status',
   'device-reachability-status',
   'connected-network-type',
   'sim-swap',
   'device-status',
+  'device-roaming-status-subscriptions',
+  'device-reachability-status-subscriptions',
+  'connected-network-type-subscriptions',
+  'sim-swap-subscriptions',
 ] as const
 export type DeviceApi = (typeof DEVICE_APIS)[number]
 

@@ -5,7 +5,12 @@ import {
   type NewNotification,
   type SubscriptionRow,
 } from '../store/subscriptions.js'
-import { subscriptionApi, type EventData, type SubscriptionApi } from '../subscriptions/apis.js'
+import {
+  serviceNotApplicable,
+  subscriptionApi,
+  type EventData,
+  type SubscriptionApi,
+} from '../subscriptions/apis.js'
 import { cloudEvent } from './cloud-event.js'
 
 /** Why a subscription ends (CAMARA ESG `terminationReason`). */
@@ -189,7 +194,7 @@ async function applyApplicability(
   for (const row of rows) {
     const api = subscriptionApi(row.api)
     if (api === undefined || !api.lifecycleEvents) continue
-    const status = notApplicable.includes(api.serviceApi) ? 'INACTIVE' : 'ACTIVE'
+    const status = serviceNotApplicable(api, notApplicable) ? 'INACTIVE' : 'ACTIVE'
     if (row.status === status) continue
     row.status = status
     moved[status].push(row.id)

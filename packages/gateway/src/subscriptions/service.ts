@@ -13,7 +13,7 @@ import {
 } from '../notifications/outbox.js'
 import { newId, type Store } from '../store/store.js'
 import { LIVE_STATUSES, type SubscriptionRow } from '../store/subscriptions.js'
-import { createScope, type SubscriptionApi } from './apis.js'
+import { createScope, serviceNotApplicable, type SubscriptionApi } from './apis.js'
 
 export interface SubscriptionDeps {
   store: Store
@@ -116,7 +116,7 @@ export async function insertWithinQuota(
 
 /** Refuses a subscription to a service that does not apply to the device. */
 function ensureApplies(api: SubscriptionApi, device: NetworkDevice): void {
-  if (!device.notApplicable.includes(api.serviceApi)) return
+  if (!serviceNotApplicable(api, device.notApplicable)) return
   // sim-swap-subscriptions answers UNSUPPORTED_IDENTIFIER, as its test definitions expect.
   const subject = api.identifier === 'phoneNumber' ? 'phone number' : 'device'
   throw new CamaraError(
