@@ -255,6 +255,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       issuer: deps.config.issuer,
       adminToken: deps.adminToken,
       accessTokenTtl: deps.config.accessTokenTtl,
+      legalBases: deps.config.legalBases,
     })
   }
 

@@ -162,9 +162,11 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     }
     // A refusal of the request itself (an invalid x-correlator, a value the store cannot hold):
     // the person gets its reason on a page; nothing failed, nothing to log as an error.
-    const refused = error instanceof CamaraError ? error : undefined
-    if (refused !== undefined && refused.status < 500) {
-      void refuse(reply, refused.status, 'invalid_request', refused.message)
+    if (error instanceof CamaraError) {
+      // 503 while shutting down (http/correlator.ts) is no failure either.
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
+      const code = error.status >= 500 ? 'temporarily_unavailable' : 'invalid_request'
+      void refuse(reply, error.status, code, error.message)
       return
     }
     if (error instanceof UnstorableTextError) {

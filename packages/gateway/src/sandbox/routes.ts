@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { mintAccessToken } from '../auth/access-token.js'
+import { needsConsent, type LegalBasis } from '../auth/purpose.js'
 import type { Keyring } from '../auth/keys.js'
 import { adminGuard } from '../http/admin-guard.js'
 import { CamaraError } from '../core/camara-error.js'
@@ -34,6 +35,7 @@ export function sandboxRoutes(
     issuer: string
     adminToken: string
     accessTokenTtl: number
+    legalBases: Readonly<Record<string, LegalBasis>>
   },
 ): void {
   app.post(
@@ -49,6 +51,14 @@ export function sandboxRoutes(
         phoneNumber?: string
         expiresIn?: number
       }
+      // As at the token endpoint: a two-legged token only for a purpose that needs no consent.
+      const purpose = body.scope.split(' ').find((s) => s.startsWith('dpv:'))
+      const basis = purpose === undefined ? undefined : deps.legalBases[purpose]
+      if (body.phoneNumber === undefined && basis !== undefined && needsConsent(basis))
+        throw new CamaraError(
+          'INVALID_ARGUMENT',
+          `${purpose} needs the subscriber's consent: name the subscriber (phoneNumber) for a three-legged token`,
+        )
       let deviceId: string | undefined
       if (body.phoneNumber !== undefined) {
         const device = await deps.store.devices.byPhoneNumber(body.phoneNumber)
