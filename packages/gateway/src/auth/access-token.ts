@@ -1,10 +1,16 @@
+import { systemClock, type Clock } from '../core/clock.js'
 import { createHmac, randomUUID } from 'node:crypto'
 import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
 import type { Store } from '../store/store.js'
-import type { AuthContext } from '../core/auth-context.js'
+import {
+  InvalidTokenError,
+  TokenNotPermittedError,
+  type AccessTokenVerifier,
+  type AuthContext,
+} from '../core/auth-context.js'
+import { needsConsent, type LegalBasis } from '../core/purpose.js'
 import type { Keyring } from './keys.js'
-import { consentCovers, splitScope } from './ciba.js'
-import { needsConsent, type LegalBasis } from './purpose.js'
+import { consentCovers, splitScope } from './consent-scope.js'
 
 /** JWT access token claims (RFC 9068 §2.2) the gateway issues and accepts. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -46,7 +52,7 @@ export async function pairwiseSubject(
     sub,
     client_id: clientId,
     device_id: deviceId,
-    created_at: new Date().toISOString(),
+    created_at: systemClock().toISOString(),
   })
   // A concurrent insert of the same pair wins; read back what was kept.
   return (await store.subjects.byPair(clientId, deviceId))?.sub ?? sub
@@ -54,11 +60,11 @@ export async function pairwiseSubject(
 
 /** Signs an access token with the keyring's current key (`typ: at+jwt`, RFC 9068). */
 export async function mintAccessToken(
-  deps: { store: Store; keyring: Keyring; issuer: string },
+  deps: { store: Store; keyring: Keyring; issuer: string; clock?: Clock },
   options: MintOptions,
 ): Promise<string> {
   const key = deps.keyring.current()
-  const now = Math.floor((options.now ?? new Date()).getTime() / 1000)
+  const now = Math.floor((options.now ?? (deps.clock ?? systemClock)()).getTime() / 1000)
   const sub =
     options.deviceId === undefined
       ? options.clientId
@@ -75,23 +81,6 @@ export async function mintAccessToken(
 }
 
 /** Why a token was refused; the HTTP layer answers every kind with `401 UNAUTHENTICATED`. */
-export class InvalidTokenError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'InvalidTokenError'
-  }
-}
-
-/**
- * A valid token that may not be used: its purpose needs the subscriber's consent and no consent
- * covers it (a two-legged token, or a subscriber who never consented). `403 PERMISSION_DENIED`.
- */
-export class TokenNotPermittedError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'TokenNotPermittedError'
-  }
-}
 
 export interface TokenVerifierDeps {
   store: Store
@@ -101,10 +90,7 @@ export interface TokenVerifierDeps {
   legalBases?: Readonly<Record<string, LegalBasis>>
 }
 
-export interface TokenVerifier {
-  verify(token: string): Promise<AuthContext>
-  /** The context of a token verified before and not yet expired, without waiting; else `undefined`. */
-  cached(token: string): AuthContext | undefined
+export interface TokenVerifier extends AccessTokenVerifier {
   /** Refuses from now on the tokens a revoked consent covered (see `ConsentRevocation`). */
   revoke(revocation: ConsentRevocation): void
   /** Refuses from now on every token of a deleted app issued until `at`. */
@@ -152,10 +138,11 @@ export function revocationKey(clientId: string, deviceId: string, purpose: strin
  */
 export function tokenVerifier(
   deps: TokenVerifierDeps,
-  options: { cacheSize?: number; now?: () => number } = {},
+  options: { cacheSize?: number; clock?: Clock } = {},
 ): TokenVerifier {
   const cacheSize = options.cacheSize ?? 10_000
-  const now = options.now ?? (() => Date.now())
+  const clock = options.clock ?? systemClock
+  const now = () => clock().getTime()
   const cache = new Map<string, AuthContext>()
   // Keyed by the end of the signature: hashing a fresh 600-character header string on every call
   // costs more than the lookup; the full token is compared on a hit.

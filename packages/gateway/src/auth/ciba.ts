@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import type Provider from 'oidc-provider'
 import {
   errors,
@@ -6,30 +7,23 @@ import {
 } from 'oidc-provider'
 import type { ConsentRow } from '../store/consents.js'
 import { newId, type Store } from '../store/store.js'
+import type { SandboxNetwork } from '../network/port.js'
 import { pairwiseSubject } from './access-token.js'
-import { purposesIn, needsConsent, type LegalBasis } from './purpose.js'
+import { consentCovers, consentedScopes, splitScope } from './consent-scope.js'
+
+export { consentCovers, consentedScopes, splitScope }
+import { needsConsent, type LegalBasis } from '../core/purpose.js'
 import { textOf } from './pages.js'
 
 export interface DecisionDeps {
   store: Store
+  clock: Clock
+  /** The sandbox's stand-in subscriber (simulated network only). */
+  sandbox: SandboxNetwork | undefined
   provider: Provider
   resource: string
   legalBases: Readonly<Record<string, LegalBasis>>
   interval: number
-}
-
-/** Splits a request's scope into its OIDC scopes, its purpose and its API scopes. */
-export function splitScope(scope: string): {
-  oidc: string[]
-  purpose: string | undefined
-  api: string[]
-} {
-  const tokens = scope.split(' ').filter((s) => s !== '')
-  return {
-    oidc: tokens.filter((s) => s === 'openid' || s === 'offline_access'),
-    purpose: purposesIn(tokens)[0],
-    api: tokens.filter((s) => s !== 'openid' && s !== 'offline_access' && !s.startsWith('dpv:')),
-  }
 }
 
 /** Grants what a request asked for: OIDC scopes, and the purpose and API scopes on the API resource. */
@@ -52,7 +46,7 @@ export async function grantFor(
 
 /** Records the subscriber's decision for an app and purpose. */
 export async function recordConsent(
-  store: Store,
+  deps: { store: Store; clock: Clock },
   input: {
     clientId: string
     deviceId: string
@@ -61,7 +55,8 @@ export async function recordConsent(
     status: 'granted' | 'denied'
   },
 ): Promise<void> {
-  const now = new Date().toISOString()
+  const { store } = deps
+  const now = deps.clock().toISOString()
   await store.consents.insert({
     id: newId(),
     client_id: input.clientId,
@@ -72,23 +67,6 @@ export async function recordConsent(
     created_at: now,
     updated_at: now,
   })
-}
-
-/**
- * The API scopes a subscriber's latest decision for an app and purpose consented to; none unless
- * it is a grant. Consent is per app, purpose and scope (AUTH-NOTES P-4): a purpose consented to
- * for some APIs does not cover others.
- */
-export function consentedScopes(latest: ConsentRow | undefined): string[] {
-  if (latest?.status !== 'granted') return []
-  const scopes: unknown = JSON.parse(latest.scopes)
-  return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : []
-}
-
-/** Whether the subscriber's latest decision already covers every API scope a request asks for. */
-export function consentCovers(latest: ConsentRow | undefined, api: readonly string[]): boolean {
-  const consented = new Set(consentedScopes(latest))
-  return latest?.status === 'granted' && api.every((s) => consented.has(s))
 }
 
 /**
@@ -118,14 +96,15 @@ export async function decideBackchannelRequest(
   const { purpose, api } = splitScope(scope)
   if (purpose === undefined) throw new errors.InvalidScope('a purpose is required', '')
   const authReqId = request.jti
-  const expiresAt = new Date(Date.now() + (request.expiration ?? 120) * 1000).toISOString()
+  const now = deps.clock()
+  const expiresAt = new Date(now.getTime() + (request.expiration ?? 120) * 1000).toISOString()
   const row = {
     auth_req_id: authReqId,
     client_id: clientId,
     device_id: deviceId,
     purpose,
     scopes: JSON.stringify(api),
-    created_at: new Date().toISOString(),
+    created_at: now.toISOString(),
     expires_at: expiresAt,
     interval: deps.interval,
     last_polled_at: null,
@@ -140,14 +119,14 @@ export async function decideBackchannelRequest(
 
   const latest = await deps.store.consents.latest(clientId, deviceId, purpose)
   if (consentCovers(latest, api)) return approve()
-  const device = await deps.store.devices.byId(deviceId)
-  if (device?.consentPolicy === 'approve') {
+  const policy = (await deps.sandbox?.consentPolicy(deviceId)) ?? null
+  if (policy === 'approve') {
     const scopes = approvedScopes(latest, api)
-    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes, status: 'granted' })
+    await recordConsent(deps, { clientId, deviceId, purpose, scopes, status: 'granted' })
     return approve()
   }
-  if (device?.consentPolicy === 'deny') {
-    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
+  if (policy === 'deny') {
+    await recordConsent(deps, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
     await deps.store.pendingAuthorizations.insert({ ...row, status: 'denied' })
     await deps.provider.backchannelResult(
       request,
@@ -160,7 +139,7 @@ export async function decideBackchannelRequest(
 
 /** The subscriber's answer to a pending CIBA request (admin API, CLI). */
 export async function decidePending(
-  deps: Omit<DecisionDeps, 'legalBases' | 'interval'>,
+  deps: Omit<DecisionDeps, 'legalBases' | 'interval' | 'sandbox'>,
   authReqId: string,
   decision: 'approve' | 'deny',
 ): Promise<'approved' | 'denied' | 'not-pending'> {
@@ -177,7 +156,7 @@ export async function decidePending(
     pending.device_id,
     pending.purpose,
   )
-  await recordConsent(deps.store, {
+  await recordConsent(deps, {
     clientId: pending.client_id,
     deviceId: pending.device_id,
     purpose: pending.purpose,

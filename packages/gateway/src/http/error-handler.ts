@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { describeValidationError } from '../specs/validator.js'
 import { CamaraError, type CamaraCode } from '../core/camara-error.js'
 import { UnstorableTextError } from '../store/text-guard.js'
+import { NetworkError, camaraErrorOf } from '../core/network-error.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -15,6 +16,7 @@ export function toCamaraError(error: unknown, request: FastifyRequest): CamaraEr
   if (error instanceof CamaraError) return error
   if (error instanceof UnstorableTextError)
     return new CamaraError('INVALID_ARGUMENT', 'A value contains a NUL character')
+  if (error instanceof NetworkError) return camaraErrorOf(error)
   const e = error as FastifyError
   if (Array.isArray(e.validation)) {
     const code = request.routeOptions.config.validationCode?.(e) ?? 'INVALID_ARGUMENT'

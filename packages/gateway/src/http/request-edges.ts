@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify'
 import { CamaraError } from '../core/camara-error.js'
-import { errorPage, PAGE_HEADERS } from '../auth/pages.js'
 import { isOAuthPath, sendCamaraError, sendOAuthRefusal } from './error-handler.js'
 
 /**
@@ -92,11 +91,22 @@ export function registerShutdown(app: FastifyInstance): ShutdownState {
  * fastify's router refusals (a malformed percent-encoding, an over-long path parameter) as CAMARA
  * bodies rather than fastify's own, with the correlator.
  */
-export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (
-  error,
-  request,
-  reply,
-) => {
+/** How a refusal is shown to a person on the interaction pages (auth/pages.ts renders it). */
+export interface ErrorPage {
+  render(error: string, description: string): string
+  headers: Readonly<Record<string, string>>
+}
+
+export function frameworkErrorsWith(
+  page: ErrorPage,
+): NonNullable<FastifyServerOptions['frameworkErrors']> {
+  return (error, request, reply) => frameworkErrors(page, error, request, reply)
+}
+
+function frameworkErrors(
+  page: ErrorPage,
+  ...[error, request, reply]: Parameters<NonNullable<FastifyServerOptions['frameworkErrors']>>
+): void {
   reply.header('x-correlator', request.id)
   const camara =
     error.code === 'FST_ERR_BAD_URL'
@@ -106,9 +116,9 @@ export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors'
   if (request.url.startsWith('/interaction/')) {
     void (reply as FastifyReply)
       .code(camara.status)
-      .headers(PAGE_HEADERS)
+      .headers(page.headers)
       .type('text/html; charset=utf-8')
-      .send(errorPage(camara.status === 404 ? 'not_found' : 'invalid_request', camara.message))
+      .send(page.render(camara.status === 404 ? 'not_found' : 'invalid_request', camara.message))
     return
   }
   if (isOAuthPath(request.url)) {
@@ -126,13 +136,17 @@ export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors'
  * `invalid_request` on OAuth paths, a page on interaction pages. The connection is then closed:
  * what follows on it cannot be read.
  */
-export const clientErrorHandler: NonNullable<FastifyServerOptions['clientErrorHandler']> =
-  function clientErrorHandler(this: FastifyInstance, error, socket): void {
-    refuseUnparsed.call(this, error, socket)
+export function clientErrorHandlerWith(
+  page: ErrorPage,
+): NonNullable<FastifyServerOptions['clientErrorHandler']> {
+  return function clientErrorHandler(this: FastifyInstance, error, socket): void {
+    refuseUnparsed.call(this, page, error, socket)
   }
+}
 
 function refuseUnparsed(
   this: FastifyInstance,
+  page: ErrorPage,
   error: NodeJS.ErrnoException & { rawPacket?: unknown },
   socket: Duplex,
 ): void {
@@ -153,8 +167,8 @@ function refuseUnparsed(
     let extra = ''
     if (path.startsWith('/interaction/')) {
       type = 'text/html; charset=utf-8'
-      body = errorPage('invalid_request', reason)
-      extra = Object.entries(PAGE_HEADERS)
+      body = page.render('invalid_request', reason)
+      extra = Object.entries(page.headers)
         .map(([name, value]) => `${name}: ${value}\r\n`)
         .join('')
     } else if (isOAuthPath(path)) {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { DEFAULT_LEGAL_BASES, needsConsent } from '../../src/auth/purpose.js'
+import { DEFAULT_LEGAL_BASES, needsConsent } from '../../src/core/purpose.js'
 import { assertError } from '../helpers/device-api-suite.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { DEMO, FRAUD, MARKETING, form } from './helpers.js'

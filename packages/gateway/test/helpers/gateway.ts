@@ -3,6 +3,7 @@ import type { FastifyServerOptions } from 'fastify'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mintAccessToken } from '../../src/auth/access-token.js'
+import type { Clock } from '../../src/core/clock.js'
 import { startGateway, type RunningGateway } from '../../src/gateway.js'
 import type { Resolve } from '../../src/notifications/sink-policy.js'
 import { validatorFor } from '../../src/specs/validator.js'
@@ -65,6 +66,7 @@ export async function startTestGateway(
     dataDir?: string
     keepData?: boolean
     resolveSinkHost?: Resolve
+    clock?: Clock
     /** The app's logger options (default: silent), e.g. a stream a test reads. */
     logger?: FastifyServerOptions['logger']
   } = {},
@@ -75,6 +77,7 @@ export async function startTestGateway(
   const databaseUrl = database === undefined ? undefined : await ensureDatabase(database)
   const gateway = await startGateway({
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.resolveSinkHost === undefined ? {} : { resolveSinkHost: options.resolveSinkHost }),
     env: {
       PORT: '0',
@@ -88,7 +91,12 @@ export async function startTestGateway(
     if (database !== undefined && options.dataDir === undefined) await dropDatabase(database)
     throw error
   })
-  const deps = { store: gateway.store, keyring: gateway.keyring, issuer: gateway.config.issuer }
+  const deps = {
+    store: gateway.store,
+    keyring: gateway.keyring,
+    issuer: gateway.config.issuer,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  }
   const post = async (
     path: string,
     body: unknown,
