@@ -22,21 +22,20 @@ export function deliveryAdminRoutes(
     return Promise.all(
       rows.map(async (n) => ({
         id: n.id,
-        subscriptionId: n.subscription_id,
+        subscriptionId: n.subscriptionId,
         type: n.type,
         status: n.status,
         attempts: n.attempts,
-        lastError: n.last_error,
-        createdAt: n.created_at,
-        deliveredAt: n.delivered_at,
-        nextAttemptAt:
-          n.status === 'pending' ? new Date(Number(n.next_attempt_at)).toISOString() : null,
+        lastError: n.lastError,
+        createdAt: n.createdAt,
+        deliveredAt: n.deliveredAt,
+        nextAttemptAt: n.status === 'pending' ? new Date(n.nextAttemptAt).toISOString() : null,
         history: (await deps.store.notifications.attempts(n.id)).map((a) => ({
           attempt: a.attempt,
           at: a.at,
-          statusCode: a.status_code,
+          statusCode: a.statusCode,
           error: a.error,
-          durationMs: a.duration_ms,
+          durationMs: a.durationMs,
         })),
       })),
     )
