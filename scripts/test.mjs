@@ -1,10 +1,20 @@
 #!/usr/bin/env node
 // Runs every *.test.ts of the workspace with Node's test runner (Node 20 has no glob in --test).
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
-const roots = ['packages', 'examples', 'bench']
+const roots = ['packages', 'examples', 'bench', 'scripts']
 const files = []
 const walk = (dir) => {
   let entries
@@ -22,7 +32,10 @@ const walk = (dir) => {
 }
 roots.forEach(walk)
 const only = process.argv.slice(2)
-const selected = only.length === 0 ? files : files.filter((f) => only.some((o) => f.includes(o)))
+// A test file outside the walk (scripts/fixtures/*.fixture.ts) runs when named by its path.
+const named = only.filter((o) => o.endsWith('.ts') && existsSync(o) && !files.includes(o))
+const selected =
+  only.length === 0 ? files : [...files.filter((f) => only.some((o) => f.includes(o))), ...named]
 if (selected.length === 0) {
   console.error('no test files found')
   process.exit(1)
@@ -64,9 +77,34 @@ if (process.env.CI === 'true' && !process.env.TEST_DATABASE_URL) {
 // sources as they are now; tsc is incremental, so an unchanged package costs little.
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
 if (build.status !== 0) process.exit(build.status ?? 1)
+// Nothing leaves this machine: every process the tests start (the runner's, gateways, CLIs,
+// examples) loads the network guard through NODE_OPTIONS; it refuses any TCP connection outside
+// loopback and records it here, and a recorded one fails the run.
+const guardLog = join(mkdtempSync(join(tmpdir(), 'net-guard-')), 'refused.jsonl')
+writeFileSync(guardLog, '')
+const guard = `--import=${pathToFileURL(join(import.meta.dirname, 'net-guard.mjs')).href}`
 const result = spawnSync(
   process.execPath,
   ['--conditions=source', '--import', 'tsx', '--test', '--test-reporter=spec', ...selected.sort()],
-  { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, guard].filter(Boolean).join(' '),
+      NET_GUARD_LOG: guardLog,
+    },
+  },
 )
+const refused = readFileSync(guardLog, 'utf8')
+  .split('\n')
+  .filter((line) => line !== '')
+rmSync(dirname(guardLog), { recursive: true, force: true })
+if (refused.length > 0) {
+  console.error(
+    `\nnet-guard: ${refused.length} connection(s) outside loopback were attempted and refused:`,
+  )
+  for (const line of refused) console.error(line)
+  process.exit(1)
+}
 process.exit(result.status ?? 1)

@@ -13,13 +13,16 @@ const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   scripts: Record<string, string>
 }
 
-/** The environment of a child, without what this test runner adds or what points elsewhere. */
+/**
+ * The environment of a child, without what points elsewhere; NODE_OPTIONS stays (the test
+ * command's network guard: no process of a test leaves this machine).
+ */
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(process.env)) {
     if (
       value !== undefined &&
-      !['NODE_OPTIONS', 'NODE_TEST_CONTEXT', 'ADMIN_TOKEN', 'DATABASE_URL', 'HOST'].includes(name)
+      !['NODE_TEST_CONTEXT', 'ADMIN_TOKEN', 'DATABASE_URL', 'HOST'].includes(name)
     )
       env[name] = value
   }

@@ -2,7 +2,12 @@ import type { AuthContext } from '../core/auth-context.js'
 import { nowMs, type Clock } from '../core/clock.js'
 import { identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
-import type { DeviceFacts, DeviceIdentity } from '../core/device.js'
+import {
+  DEVICE_APIS,
+  type DeviceApi,
+  type DeviceFacts,
+  type DeviceIdentity,
+} from '../core/device.js'
 import { NetworkError } from '../core/network-error.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
@@ -133,7 +138,11 @@ async function applicableState(
   within?: Store,
 ): Promise<DeviceFacts> {
   try {
-    const state = await deps.network.snapshot(device, api.serviceApi, within)
+    // The switch of the API watched covers its subscriptions; the subscription API's own name
+    // covers only them (issue 14).
+    const apis: DeviceApi[] = [api.serviceApi]
+    if ((DEVICE_APIS as readonly string[]).includes(api.name)) apis.push(api.name as DeviceApi)
+    const state = await deps.network.snapshot(device, apis, within)
     // Removed meanwhile: as if it had never been found.
     if (state === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND')
     return state
