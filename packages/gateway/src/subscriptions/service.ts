@@ -141,7 +141,7 @@ async function applicableState(
     // The switch of the API watched covers its subscriptions; the subscription API's own name
     // covers only them (issue 14).
     const apis: DeviceApi[] = [api.serviceApi]
-    if ((DEVICE_APIS as readonly string[]).includes(api.name)) apis.push(api.name as DeviceApi)
+    if ((DEVICE_APIS as readonly string[]).includes(api.name)) apis.push(api.name)
     const state = await deps.network.snapshot(device, apis, within)
     // Removed meanwhile: as if it had never been found.
     if (state === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND')
