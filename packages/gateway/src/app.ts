@@ -28,6 +28,8 @@ import { roamingRoutes } from './roaming/routes.js'
 import { sandboxRoutes, TOKEN_REQUEST_SCHEMA } from './sandbox/routes.js'
 import { simSwapRoutes } from './sim-swap/routes.js'
 import { deliveryAdminRoutes } from './notifications/admin-routes.js'
+import { consoleRoutes } from './console/routes.js'
+import { eventStreamRoutes } from './console/events-stream.js'
 import type { Resolve } from './notifications/sink-policy.js'
 import { notificationSource, sinkPolicyOf } from './notifications/wiring.js'
 import type { SimulatorDeps } from './network/simulator/simulator.js'
@@ -55,6 +57,10 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger']
   /** How sink host names resolve (default: the system resolver); tests play DNS with it. */
   resolveSinkHost?: Resolve
+  /** The network is the built-in simulator (default); the console shows its pages only then. */
+  simulatedNetwork?: boolean
+  /** Where the built web console is (default: packages/console/dist). */
+  consoleDir?: string
 }
 
 /** Builds the gateway's HTTP app without listening (fastify testing guide: `inject()` or `listen()`). */
@@ -104,6 +110,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandler(app)
   registerJsonParser(app)
   registerMetrics(app, deps.metrics)
+  // Before every route: a console session cookie may stand in for the admin token.
+  consoleRoutes(app, {
+    store: deps.store,
+    clock: deps.clock,
+    adminToken: deps.adminToken,
+    ttl: deps.config.consoleSessionTtl,
+    secure: deps.config.issuer.startsWith('https:'),
+    mode: deps.config.mode,
+    simulator: deps.simulatedNetwork ?? true,
+    issuer: deps.config.issuer,
+    legalBases: deps.config.legalBases,
+    ...(deps.consoleDir === undefined ? {} : { distDir: deps.consoleDir }),
+  })
   app.addHook('onResponse', (request, reply, done) => {
     if (request.url === '/health') return done()
     // Access log: refusals and failures at info; successful calls at debug (they are counted in
@@ -241,7 +260,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     quota: deps.config.subscriptionQuota,
     guard,
   })
-  deliveryAdminRoutes(app, { store: deps.store, adminToken: deps.adminToken })
+  deliveryAdminRoutes(app, {
+    store: deps.store,
+    adminToken: deps.adminToken,
+    clock: deps.clock,
+    kick: deps.kickDelivery,
+  })
+  eventStreamRoutes(app, { store: deps.store, adminToken: deps.adminToken })
   if (deps.config.mode === 'sandbox') {
     sandboxRoutes(app, {
       store: deps.store,
@@ -256,6 +281,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   docsRoutes(app, {
     origin: deps.config.issuer,
     assetsDir: dirname(require.resolve('swagger-ui-dist/package.json')),
+    sandbox: deps.config.mode === 'sandbox',
   })
   return app
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { tokenVerifier } from './auth/access-token.js'
 import { openKeyring, type Keyring } from './auth/keys.js'
 import { buildApp } from './app.js'
+import { CONSOLE_DIST } from './console/routes.js'
 import { DEMO_APP, seedDemoApp } from './auth/apps.js'
 import { loadConfig, type Config } from './config.js'
 import type { Clock } from './core/clock.js'
@@ -184,6 +185,7 @@ function banner(
 ): string {
   const lines = [
     `Device Status gateway (${config.mode}) listening on ${url}`,
+    `  Console       ${url}/console${existsSync(join(CONSOLE_DIST, 'index.html')) ? '' : '   (not built: npm run build -w @device-status/console)'}`,
     `  API docs      ${url}/docs`,
     `  JWKS          ${url}/oauth2/jwks`,
     `  Health        ${url}/health   Ready ${url}/ready`,

@@ -12,6 +12,7 @@ import {
   deleteApp,
   getApp,
   rotateSecret,
+  updateApp,
   type AppInput,
   type ProfileMode,
 } from './apps.js'
@@ -112,6 +113,25 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
   )
   app.get('/admin/v1/apps/:clientId', { onRequest }, async (request) =>
     appView(await getApp(deps.store, param(request, 'clientId'))),
+  )
+  app.put(
+    '/admin/v1/apps/:clientId',
+    { onRequest, schema: { body: { $ref: APP_INPUT_SCHEMA.$id } } },
+    async (request) => {
+      const body = request.body as AppInput
+      const clientId = param(request, 'clientId')
+      if (body.clientId !== undefined && body.clientId !== clientId)
+        throw new CamaraError('INVALID_ARGUMENT', 'clientId cannot be changed')
+      const result = await updateApp(
+        { store: deps.store, clock, defaultMode: deps.defaultMode },
+        clientId,
+        body,
+      )
+      return {
+        ...result.app,
+        ...(result.clientSecret === undefined ? {} : { clientSecret: result.clientSecret }),
+      }
+    },
   )
   app.delete('/admin/v1/apps/:clientId', { onRequest }, async (request, reply) => {
     await deleteApp(deps.store, param(request, 'clientId'))

@@ -14,6 +14,7 @@ import { approvedScopes, consentCovers, grantFor, recordConsent, splitScope } fr
 import { authenticateByNetwork, type NetworkAuthConfig } from './network-auth.js'
 import { errorPage, html, page, PAGE_HEADERS, textOf } from './pages.js'
 import { needsConsent, type LegalBasis } from './purpose.js'
+import { describeDevice, describePurpose, describeScope } from '../console/wording.js'
 
 export interface InteractionDeps {
   store: Store
@@ -139,8 +140,9 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       page(
         'Consent',
         `<h1>${html(app?.name ?? clientId)} asks for your consent</h1>
-<p>Purpose: <strong>${html(purpose.slice(4))}</strong> (${html(purpose)})</p>
-<p class="scopes">It will be able to: ${api.map((s) => `<code>${html(s)}</code>`).join(' ')}</p>
+<p>Purpose: <strong>${html(describePurpose(purpose))}</strong> <span class="note">(${html(purpose)})</span></p>
+<p>It will be able to:</p>
+<ul class="scopes">${api.map((s) => `<li>${html(describeScope(s))} <code>${html(s)}</code></li>`).join('')}</ul>
 <form method="post" action="/interaction/${html(details.uid)}/consent">
 <button name="decision" value="approve" type="submit">Allow</button>
 <button name="decision" value="deny" type="submit">Deny</button>
@@ -203,7 +205,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
 <ul class="devices">${devices
             .map(
               (d) =>
-                `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button></li>`,
+                `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button> <span class="note">${html(describeDevice(d))}</span></li>`,
             )
             .join('')}</ul>
 </form>

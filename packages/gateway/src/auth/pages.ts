@@ -25,7 +25,7 @@ export function page(title: string, body: string): string {
 <style>
 body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
 h1{font-size:1.4rem} .note{color:#5a6270;font-size:.9rem} button{font-size:1rem;padding:.5rem 1.2rem;margin:.3rem .3rem 0 0;cursor:pointer}
-ul.devices{list-style:none;padding:0} ul.devices li{margin:.4rem 0} .scopes code{background:#eef1f5;padding:.1rem .3rem;border-radius:3px}
+ul.devices{list-style:none;padding:0} ul.devices li{margin:.4rem 0} .scopes code{background:#eef1f5;padding:.1rem .3rem;border-radius:3px;font-size:.8rem;color:#5a6270}
 </style>
 </head>
 <body>

@@ -193,9 +193,10 @@ async function applyApplicability(
     if (row.status === status) continue
     row.status = status
     moved[status].push(row.id)
-    batch.push(
-      notification(row, api, 'subscription-updated', updatedData(api, status), deps.source(api)),
-    )
+    batch.push({
+      ...notification(row, api, 'subscription-updated', updatedData(api, status), deps.source(api)),
+      network_event_id: event.id,
+    })
   }
   // Enqueue first: it locks the subscription rows in id order (PostgreSQL), as a settle does.
   await deps.store.notifications.enqueue(batch)
@@ -235,7 +236,10 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
         const short = type.slice(api.prefix.length)
         for (const { data, time } of api.eventsFor(short, event)) {
           if (row.max_events !== null && row.events_sent + produced >= row.max_events) break
-          batch.push(notification(row, api, short, data, deps.source(api), time))
+          batch.push({
+            ...notification(row, api, short, data, deps.source(api), time),
+            network_event_id: event.id,
+          })
           produced++
         }
       }

@@ -25,6 +25,7 @@ export interface SubscriptionRepository {
     clientId?: string
     api?: string
     sub?: string
+    deviceId?: string
     /** One status, or any of several. */
     status?: string | readonly string[]
   }): Promise<SubscriptionRow[]>
@@ -109,6 +110,14 @@ export interface NotificationRepository {
   cancelPending(subscriptionId: string, exceptId?: string): Promise<void>
   insertAttempt(row: DeliveryAttemptRow): Promise<void>
   attempts(notificationId: string): Promise<DeliveryAttemptRow[]>
+  /** The notifications that these network events caused, in outbox order. */
+  forNetworkEvents(eventIds: readonly string[]): Promise<NotificationRow[]>
+  /**
+   * Puts a settled notification (delivered, failed or cancelled) back in its subscription's line,
+   * due at `now`: the head when nothing else of the subscription waits, else queued behind it.
+   * Whether it was settled (a pending or queued one is left as it is).
+   */
+  redeliver(id: string, now: number): Promise<boolean>
 }
 
 export function subscriptionRepository(
@@ -139,6 +148,7 @@ export function subscriptionRepository(
       if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId)
       if (filter.api !== undefined) query = query.where('api', '=', filter.api)
       if (filter.sub !== undefined) query = query.where('sub', '=', filter.sub)
+      if (filter.deviceId !== undefined) query = query.where('device_id', '=', filter.deviceId)
       if (typeof filter.status === 'string') query = query.where('status', '=', filter.status)
       else if (filter.status !== undefined) query = query.where('status', 'in', filter.status)
       return query.execute()
@@ -340,6 +350,47 @@ export function notificationRepository(
     },
     async insertAttempt(row) {
       await db.insertInto('delivery_attempts').values(row).execute()
+    },
+    async forNetworkEvents(eventIds) {
+      const rows: NotificationRow[] = []
+      for (let i = 0; i < eventIds.length; i += 500) {
+        rows.push(
+          ...(await db
+            .selectFrom('notifications')
+            .selectAll()
+            .where('network_event_id', 'in', eventIds.slice(i, i + 500))
+            .orderBy('seq')
+            .execute()),
+        )
+      }
+      return rows
+    },
+    async redeliver(id, now) {
+      const row = await db
+        .selectFrom('notifications')
+        .select(['subscription_id', 'status'])
+        .where('id', '=', id)
+        .executeTakeFirst()
+      if (row === undefined || ['pending', 'queued'].includes(row.status)) return false
+      await subscriptionRepository(db, dialect).lock([row.subscription_id])
+      const waiting = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('subscription_id', '=', row.subscription_id)
+        .where('status', 'in', ['pending', 'queued'])
+        .executeTakeFirst()
+      const result = await db
+        .updateTable('notifications')
+        .set({
+          status: waiting === undefined ? 'pending' : 'queued',
+          next_attempt_at: now,
+          locked_until: null,
+          delivered_at: null,
+        })
+        .where('id', '=', id)
+        .where('status', 'not in', ['pending', 'queued'])
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
     },
     attempts: (notificationId) =>
       db
