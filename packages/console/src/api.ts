@@ -32,6 +32,22 @@ export function setCsrfToken(token: string): void {
   csrfToken = token
 }
 
+/**
+ * The `fetch` the SDK runs with in "Try it": its requests to the authorization server that carry
+ * client credentials (token, backchannel authentication, …) go through the console's relay, as
+ * an app's backend would send them; everything else goes out as it is.
+ */
+export const sdkFetch: typeof fetch = (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : String(input), location.href)
+  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
+  if (url.origin === location.origin && method === 'POST' && url.pathname.startsWith('/oauth2/')) {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
+    headers.set('x-csrf-token', csrfToken)
+    return fetch(`/console/api/relay${url.pathname}`, { ...init, method, headers, credentials: 'same-origin' })
+  }
+  return fetch(input, init)
+}
+
 /** Called when a call finds the session gone (expired, or signed out elsewhere). */
 export function onSessionExpired(listener: () => void): () => void {
   expiredListeners.add(listener)

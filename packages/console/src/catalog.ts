@@ -78,10 +78,12 @@ export function ago(iso: string, now = Date.now()): string {
   return seconds >= 0 ? `${text} ago` : `in ${text}`
 }
 
+// One formatter for every date shown: building one per call costs more than the rest of a row.
+const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'short', timeStyle: 'medium' })
+
 export function time(iso: string | null | undefined): string {
   if (iso === null || iso === undefined) return ''
-  const d = new Date(iso)
-  return d.toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'medium' })
+  return dateTime.format(new Date(iso))
 }
 
 /** The last part of a CloudEvent type: `…v0.roaming-on` → `roaming-on`. */

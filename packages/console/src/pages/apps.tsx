@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks'
 import { del, get, post, put, type ApiProblem } from '../api.js'
-import { Badge, Field, usePoll, useAction } from '../components.js'
+import { Badge, Field, Status, usePoll, useAction } from '../components.js'
 import { purposeName, time, useCatalog, type Catalog } from '../catalog.js'
 
 export interface App {
@@ -17,6 +17,9 @@ export interface App {
   createdAt: string
   updatedAt: string
 }
+
+/** Fields of the form that show the gateway's validation message next to them. */
+const APP_FIELDS = new Set(['name', 'clientId', 'redirectUris', 'scopes', 'tokenEndpointAuthMethod', 'jwks', 'mode'])
 
 const GRANTS: [string, string][] = [
   ['client_credentials', 'Client credentials (two-legged)'],
@@ -43,15 +46,18 @@ export function Apps() {
   const [secret, setSecret] = useState<{ clientId: string; secret: string } | undefined>()
   const [confirmDelete, setConfirmDelete] = useState<string | undefined>()
   const [copied, setCopied] = useState(false)
+  const [notice, setNotice] = useState('')
   const action = useAction()
   const apps = list.value ?? []
-  const rotate = (app: App) =>
+  const rotate = (app: App) => {
+    setNotice('')
     void action
       .run(async () => {
         const answer = await post<{ clientSecret: string }>(`/admin/v1/apps/${encodeURIComponent(app.clientId)}/secret`)
         setCopied(false)
         setSecret({ clientId: app.clientId, secret: answer.clientSecret })
       }, `New secret for ${app.name}: the old one no longer works`)
+  }
   const copy = async () => {
     if (secret === undefined) return
     try {
@@ -74,12 +80,15 @@ export function Apps() {
         <AppForm
           onDone={(result) => {
             setEditing(undefined)
+            action.clear()
+            setNotice(`${result.name} created`)
             if (result.clientSecret !== undefined) setSecret({ clientId: result.clientId, secret: result.clientSecret })
             void list.refresh()
           }}
           onCancel={() => setEditing(undefined)}
         />
       )}
+      {notice !== '' && <Status text={notice} />}
       {action.view}
       {secret !== undefined && (
         <div class="panel secret" role="region" aria-labelledby="secret-title">
@@ -134,7 +143,7 @@ export function Apps() {
                 Edit
               </button>
               {app.hasSecret && (
-                <button type="button" class="secondary small" aria-label={`Rotate the secret of ${app.name}`} onClick={() => rotate(app)}>
+                <button type="button" class="secondary small" aria-label={`Rotate secret of ${app.name}`} onClick={() => rotate(app)}>
                   Rotate secret
                 </button>
               )}
@@ -149,7 +158,7 @@ export function Apps() {
                     class="danger small"
                     onClick={() =>
                       void action
-                        .run(() => del(`/admin/v1/apps/${encodeURIComponent(app.clientId)}`), `${app.name} deleted`)
+                        .run(() => (setNotice(''), del(`/admin/v1/apps/${encodeURIComponent(app.clientId)}`)), `${app.name} deleted`)
                         .then(() => list.refresh())
                     }
                   >
@@ -166,6 +175,8 @@ export function Apps() {
                 app={app}
                 onDone={(result) => {
                   setEditing(undefined)
+                  action.clear()
+                  setNotice(`${result.name} saved`)
                   if (result.clientSecret !== undefined) setSecret({ clientId: result.clientId, secret: result.clientSecret })
                   void list.refresh()
                 }}
@@ -297,7 +308,11 @@ function AppForm(props: {
           </select>
         </Field>
       </div>
-      {action.view}
+      {p?.field !== undefined && APP_FIELDS.has(p.field) ? (
+        <p class="error">The gateway refused the app: see the message next to the field.</p>
+      ) : (
+        action.view
+      )}
       <div class="row">
         <button type="submit">{a === undefined ? 'Create app' : 'Save app'}</button>
         <button type="button" class="secondary" onClick={props.onCancel}>

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks'
 import { del, get, patch, put, type ApiProblem } from '../api.js'
-import { Badge, Field, usePoll, useAction } from '../components.js'
+import { Badge, Field, Status, usePoll, useAction } from '../components.js'
 import { ago, countryChoices, countryName, flag, useCatalog, type Catalog } from '../catalog.js'
 
 export interface Device {
@@ -64,6 +64,7 @@ export function Devices() {
   const [show, setShow] = useState('all')
   const [selected, setSelected] = useState<string | undefined>()
   const [adding, setAdding] = useState(false)
+  const [notice, setNotice] = useState('')
   const devices = list.value ?? []
   const shown = useMemo(() => {
     const needle = search.trim().toLowerCase()
@@ -99,6 +100,7 @@ export function Devices() {
           onDone={(phone) => {
             setAdding(false)
             setSelected(phone)
+            setNotice(`${phone} added`)
             void list.refresh()
           }}
           onCancel={() => setAdding(false)}
@@ -130,6 +132,7 @@ export function Devices() {
         </span>
       </div>
       {list.error !== '' && <p role="alert" class="error">{list.error}</p>}
+      {notice !== '' && <Status text={notice} />}
       <div class="table-wrap">
         <table>
           <caption class="sr-only">Simulated devices</caption>
@@ -192,6 +195,7 @@ export function Devices() {
           catalog={catalog}
           onChanged={() => void list.refresh()}
           onDeleted={() => {
+            setNotice(`${current.phoneNumber} deleted`)
             setSelected(undefined)
             void list.refresh()
           }}

@@ -48,7 +48,7 @@ function describe(catalog: Catalog, e: StreamedEvent): string {
   }
 }
 
-const SHOWN = 200
+const SHOWN = 100
 
 export function Events() {
   const catalog = useCatalog()

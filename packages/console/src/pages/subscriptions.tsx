@@ -191,7 +191,7 @@ function Deliveries(props: { subscription: Subscription }) {
                 type="button"
                 class="small secondary"
                 disabled={d.status === 'pending' || d.status === 'queued'}
-                aria-label={`Deliver ${shortType(d.type)} again`}
+                aria-label={`Deliver again: ${shortType(d.type)}`}
                 onClick={() =>
                   void action
                     .run(() => post(`/admin/v1/deliveries/${encodeURIComponent(d.id)}/redeliver`), `${shortType(d.type)} queued for delivery again`)

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { ClientCredentials, DeviceStatus, DeviceStatusError } from '@device-status/sdk'
-import { get } from '../api.js'
+import { get, sdkFetch } from '../api.js'
 import { Status, usePoll } from '../components.js'
 import { purposeName, scopeWords, useCatalog, type Operation } from '../catalog.js'
 import { scopesByApi, type App } from './apps.js'
@@ -113,6 +113,7 @@ export function TryIt() {
         clientSecret: secret,
         baseUrl: catalog.issuer,
         redirectUri,
+        fetch: sdkFetch,
       })
       let ds: DeviceStatus
       if (flow === 'client_credentials') {
@@ -195,8 +196,9 @@ export function TryIt() {
     <section aria-labelledby="try-title">
       <h1 id="try-title">Try it</h1>
       <p class="lead">
-        Get a token as an app would, with the project's SDK running in this page, then call any
-        operation of the nine APIs.
+        Get a token as an app would, with the project's SDK running in this page (its requests that
+        carry the app's secret go through the console, as an app's backend would send them), then
+        call any operation of the nine APIs.
       </p>
       <div class="two-col">
         <form class="panel form" onSubmit={(e) => void getToken(e)} aria-labelledby="try-token-title">

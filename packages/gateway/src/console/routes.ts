@@ -40,6 +40,13 @@ const PAGE_SECURITY = {
   'x-frame-options': 'DENY',
 }
 
+/** The landing page: no script at all, its one inline style block. */
+const LANDING_SECURITY = {
+  ...PAGE_SECURITY,
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+}
+
 const TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -101,7 +108,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const onRequest = adminGuard(deps.adminToken)
 
   app.get('/', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').headers(PAGE_SECURITY).send(landing(deps)),
+    reply.type('text/html; charset=utf-8').headers(LANDING_SECURITY).send(landing(deps)),
   )
 
   const index = async (reply: FastifyReply) => {
@@ -161,6 +168,37 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   app.delete('/console/api/session', async (request, reply) => {
     await signOut(deps, request, reply)
     return reply.code(204).send()
+  })
+
+  // "Try it" runs the SDK in the page, but an authorization server refuses a confidential
+  // client's secret from a browser (the request carries an Origin; the secret belongs on a
+  // server). The console stands in for the app's backend: the page's SDK sends its token and
+  // backchannel requests here (admin session and CSRF token required) and they are passed to
+  // the authorization server as a server would send them, without the Origin.
+  const RELAYED = new Set(['token', 'bc-authorize', 'par', 'revoke', 'introspect'])
+  const RELAYED_HEADERS = ['content-type', 'cache-control', 'pragma', 'www-authenticate', 'dpop-nonce']
+  app.post('/console/api/relay/oauth2/:endpoint', { onRequest }, async (request, reply) => {
+    const endpoint = (request.params as { endpoint: string }).endpoint
+    if (!RELAYED.has(endpoint)) return reply.callNotFound()
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+    }
+    for (const name of ['authorization', 'dpop'] as const) {
+      const value = request.headers[name]
+      if (typeof value === 'string') headers[name] = value
+    }
+    const answer = await app.inject({
+      method: 'POST',
+      url: `/oauth2/${endpoint}`,
+      headers,
+      payload: typeof request.body === 'string' ? request.body : '',
+    })
+    reply.code(answer.statusCode)
+    for (const name of RELAYED_HEADERS) {
+      const value = answer.headers[name]
+      if (typeof value === 'string') reply.header(name, value)
+    }
+    return reply.send(answer.body)
   })
 
   const purposes = () =>

@@ -16,6 +16,8 @@ import type { Store } from '../store/store.js'
 export const SESSION_COOKIE = 'ds_console'
 const MODEL = 'ConsoleSession'
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** Where a session may stand in for the admin token; elsewhere (the CAMARA APIs) it means nothing. */
+const ADMIN_PATHS = /^\/(admin|network|sandbox|console\/api)\//
 
 export interface ConsoleSession {
   csrfToken: string
@@ -115,18 +117,22 @@ export async function signOut(
 }
 
 /**
- * Lets a console session stand in for the admin token: a request with the session cookie and no
- * `Authorization` header is marked `consoleAdmin` (the admin guard accepts it) when its session is
+ * Lets a console session stand in for the admin token: a request to the admin API with the
+ * session cookie and no bearer token is marked `consoleAdmin` (the admin guard accepts it) when its session is
  * live and, for a state-changing method, its `x-csrf-token` matches the session's. A wrong or
  * missing CSRF token is refused at once (403); an expired session just does not authenticate.
  */
 export function registerSessionAuth(app: FastifyInstance, deps: SessionDeps): void {
   app.decorateRequest('consoleAdmin', false)
   app.addHook('onRequest', async (request) => {
-    if (request.headers.authorization !== undefined || request.headers.cookie === undefined) return
+    if (request.headers.cookie === undefined || !ADMIN_PATHS.test(request.url)) return
+    // A bearer token is the admin API's own way in; the session does not mix with it.
+    if (/^bearer /i.test(request.headers.authorization ?? '')) return
     const session = await sessionOf(deps, request)
     if (session === undefined) return
-    if (!SAFE_METHODS.has(request.method)) {
+    // Signing in proves the admin token itself.
+    const signingIn = request.method === 'POST' && request.url === '/console/api/session'
+    if (!SAFE_METHODS.has(request.method) && !signingIn) {
       const presented = request.headers['x-csrf-token']
       if (
         typeof presented !== 'string' ||
