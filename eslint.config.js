@@ -2,7 +2,17 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.data/**', 'bench/results/**', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.data/**',
+      'bench/results/**',
+      '**/*.js',
+      '**/*.mjs',
+      'packages/console/vite.config.ts',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -15,7 +25,20 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'error',
       // fastify hooks and handlers are async functions by contract, with or without an await.
       '@typescript-eslint/require-await': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // The console is a browser app with its own compiler settings (DOM, JSX for Preact).
+    files: ['packages/console/src/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: {
+        project: './packages/console/tsconfig.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
   },
   {

@@ -41,9 +41,16 @@ export const sdkFetch: typeof fetch = (input, init) => {
   const url = new URL(input instanceof Request ? input.url : String(input), location.href)
   const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
   if (url.origin === location.origin && method === 'POST' && url.pathname.startsWith('/oauth2/')) {
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
+    const headers = new Headers(
+      init?.headers ?? (input instanceof Request ? input.headers : undefined),
+    )
     headers.set('x-csrf-token', csrfToken)
-    return fetch(`/console/api/relay${url.pathname}`, { ...init, method, headers, credentials: 'same-origin' })
+    return fetch(`/console/api/relay${url.pathname}`, {
+      ...init,
+      method,
+      headers,
+      credentials: 'same-origin',
+    })
   }
   return fetch(input, init)
 }

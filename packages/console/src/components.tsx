@@ -27,7 +27,10 @@ export function usePoll<T>(load: () => Promise<T>, ms: number, deps: unknown[] =
 /** A polite status line for the outcome of an action. */
 export function Status(props: { text: string; error?: boolean }) {
   return (
-    <p role={props.error === true ? 'alert' : 'status'} class={props.error === true ? 'error' : 'ok'}>
+    <p
+      role={props.error === true ? 'alert' : 'status'}
+      class={props.error === true ? 'error' : 'ok'}
+    >
       {props.text}
     </p>
   )
@@ -79,6 +82,9 @@ export function Field(props: {
   )
 }
 
-export function Badge(props: { tone: 'good' | 'bad' | 'warn' | 'info' | 'muted'; children: ComponentChildren }) {
+export function Badge(props: {
+  tone: 'good' | 'bad' | 'warn' | 'info' | 'muted'
+  children: ComponentChildren
+}) {
   return <span class={`badge ${props.tone}`}>{props.children}</span>
 }

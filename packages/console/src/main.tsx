@@ -42,7 +42,10 @@ function callback(): boolean {
   if (location.pathname !== '/console/callback') return false
   const params = Object.fromEntries(new URLSearchParams(location.search))
   if (window.opener !== null) {
-    ;(window.opener as Window).postMessage({ kind: 'authorization-callback', params }, location.origin)
+    ;(window.opener as Window).postMessage(
+      { kind: 'authorization-callback', params },
+      location.origin,
+    )
     window.close()
   }
   render(

@@ -35,12 +35,32 @@ async function shot(page: Page, name: string): Promise<void> {
 async function axe(page: Page, what: string): Promise<void> {
   await page.evaluate(AXE)
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as {
-      axe: { run: (ctx: Document, o: unknown) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> }
-    }).axe.run(document, { resultTypes: ['violations'] })
+    const result = await (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            o: unknown,
+          ) => Promise<{
+            violations: {
+              id: string
+              impact: string
+              help: string
+              nodes: { target: string[] }[]
+            }[]
+          }>
+        }
+      }
+    ).axe.run(document, { resultTypes: ['violations'] })
     return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`)
+      .map(
+        (v) =>
+          `${v.impact} ${v.id}: ${v.help} (${v.nodes
+            .map((n) => n.target.join(' '))
+            .slice(0, 3)
+            .join(', ')})`,
+      )
   })
   assert.deepEqual(violations, [], `axe on ${what}`)
 }
@@ -128,7 +148,9 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     assert.equal(session.sameSite, 'Strict')
     assert.ok(session.expires > Date.now() / 1000)
     assert.ok(!page.url().includes(gw.adminToken))
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))
+    const stored = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    )
     assert.ok(!stored.includes(gw.adminToken), 'the token is not kept by the page')
     assert.deepEqual([...hosts], [gw.url], 'no request to any other host')
     // A state-changing call without the CSRF token is refused, even with the cookie.
@@ -145,10 +167,22 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
 
   it('Devices: state at a glance, search, travel to France, then the roaming API called from Try it says FR', async () => {
     await nav(page, 'Devices')
-    await page.getByRole('row', { name: /\+34600000002/ }).getByText('Germany').waitFor()
-    await page.getByRole('row', { name: /\+34600000008/ }).getByText('no SIM').waitFor()
-    await page.getByRole('row', { name: /\+34600000010/ }).getByText('network failure').waitFor()
-    await page.getByRole('row', { name: /\+34600000006/ }).getByText(/changed \d+ hours ago/).waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000002/ })
+      .getByText('Germany')
+      .waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000008/ })
+      .getByText('no SIM')
+      .waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000010/ })
+      .getByText('network failure')
+      .waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000006/ })
+      .getByText(/changed \d+ hours ago/)
+      .waitFor()
     await shot(page, 'devices')
     await page.getByLabel('Search devices').fill('+34600000003')
     await page.getByText(/^1 of 1\d devices$/).waitFor()
@@ -156,7 +190,10 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await page.getByLabel('Travel to…').selectOption({ label: 'France (MCC 208)' })
     await page.getByRole('button', { name: 'Travel', exact: true }).click()
     await page.getByRole('status').getByText('+34600000003 is roaming in France').waitFor()
-    await page.getByRole('row', { name: /\+34600000003/ }).getByText('France').waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000003/ })
+      .getByText('France')
+      .waitFor()
     await axe(page, 'Devices')
     await shot(page, 'devices-actions')
 
@@ -170,7 +207,10 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await body.fill('{"device":{"phoneNumber":"+34600000003"}}')
     await page.getByRole('button', { name: 'Send request' }).click()
     await page.getByText('HTTP 200').waitFor()
-    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<string, unknown>
+    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
+      string,
+      unknown
+    >
     assert.equal(answer['roaming'], true)
     assert.equal(answer['countryCode'], 208)
     assert.deepEqual(answer['countryName'], ['FR'])
@@ -198,12 +238,21 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await page.keyboard.press('Enter')
     await page.getByRole('status').getByText('DATA turned off for +34600000042').waitFor()
     await page.getByRole('button', { name: 'Swap SIM now' }).press('Enter')
-    await page.getByRole('row', { name: /\+34600000042/ }).getByText(/changed \d+ seconds? ago/).waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000042/ })
+      .getByText(/changed \d+ seconds? ago/)
+      .waitFor()
     await page.getByLabel('Network type', { exact: true }).selectOption('3G')
     await page.getByRole('button', { name: 'Set network type' }).click()
-    await page.getByRole('row', { name: /\+34600000042/ }).getByRole('cell', { name: '3G' }).waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000042/ })
+      .getByRole('cell', { name: '3G' })
+      .waitFor()
     await page.getByRole('button', { name: 'Network failure off' }).click()
-    await page.getByRole('row', { name: /\+34600000042/ }).getByText('network failure').waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000042/ })
+      .getByText('network failure')
+      .waitFor()
     const device = await gw.admin('GET', '/network/v1/devices/+34600000042')
     assert.deepEqual(device.body.connectivity, ['SMS'])
     assert.equal(device.body.networkUnavailable, true)
@@ -217,11 +266,15 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
   it('a roaming subscription to a local sink: its roaming-on delivery appears with its attempt; live events show its CloudEvent; deliver again', async () => {
     await nav(page, 'Try it')
     await page.getByLabel('Device (phone number)').fill('+34600000001')
-    await page.getByLabel('API', { exact: true }).selectOption('device-roaming-status-subscriptions')
+    await page
+      .getByLabel('API', { exact: true })
+      .selectOption('device-roaming-status-subscriptions')
     await page.getByRole('button', { name: 'Get a token' }).click()
     await page.getByRole('status').getByText('Token received').waitFor()
     const options = await page.getByLabel('Operation').locator('option').allInnerTexts()
-    const create = options.find((o) => o.startsWith('POST /device-roaming-status-subscriptions/v0.8/subscriptions'))
+    const create = options.find((o) =>
+      o.startsWith('POST /device-roaming-status-subscriptions/v0.8/subscriptions'),
+    )
     assert.ok(create, options.join(', '))
     await page.getByLabel('Operation').selectOption({ label: create })
     await page.getByLabel('Request body (JSON)').fill(
@@ -256,7 +309,9 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await nav(page, 'Subscriptions')
     await page.getByLabel('API').selectOption('device-roaming-status-subscriptions')
     await page.getByRole('button', { name: `Deliveries of ${created.id.slice(0, 8)}` }).click()
-    const roamingOn = page.getByRole('listitem').filter({ has: page.getByText('roaming-on', { exact: true }) })
+    const roamingOn = page
+      .getByRole('listitem')
+      .filter({ has: page.getByText('roaming-on', { exact: true }) })
     await roamingOn.getByText('delivered', { exact: true }).waitFor()
     await roamingOn.getByRole('row', { name: /^1 .* HTTP 204 \d+ ms/ }).waitFor()
     await axe(page, 'Subscriptions')
@@ -268,8 +323,15 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
   })
 
   it('Consent: a pending dpv:Marketing CIBA request shown in words; approving it gives the polling app its token; revoke', async () => {
-    const credentials = new ClientCredentials({ clientId: 'my-app-id', clientSecret: 'my-app-secret', baseUrl: gw.url })
-    const ds = new DeviceStatus(credentials, { phoneNumber: '+34600000002', purpose: 'dpv:Marketing' })
+    const credentials = new ClientCredentials({
+      clientId: 'my-app-id',
+      clientSecret: 'my-app-secret',
+      baseUrl: gw.url,
+    })
+    const ds = new DeviceStatus(credentials, {
+      phoneNumber: '+34600000002',
+      purpose: 'dpv:Marketing',
+    })
     const polling = ds.authorize()
     await nav(page, 'Consent')
     const card = page.getByRole('listitem').filter({ hasText: 'asks +34600000002' })
@@ -304,7 +366,10 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await page.getByRole('button', { name: 'Edit Console test app' }).click()
     await page.getByLabel('Redirect URIs').fill('not a url')
     await page.getByRole('button', { name: 'Save app' }).click()
-    await page.getByRole('alert').getByText(/redirectUris/).waitFor()
+    await page
+      .getByRole('alert')
+      .getByText(/redirectUris/)
+      .waitFor()
     await page.getByLabel('Redirect URIs').fill('https://app.example/callback')
     await page.getByRole('button', { name: 'Save app' }).click()
     await page.getByRole('status').getByText('Console test app saved').waitFor()
@@ -373,7 +438,10 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await page.getByRole('status').getByText('Token received').waitFor()
     await page.getByRole('button', { name: 'Send request' }).click()
     await page.getByText('HTTP 200').waitFor()
-    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<string, unknown>
+    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
+      string,
+      unknown
+    >
     assert.deepEqual(answer['countryName'], ['DE'])
   })
 
@@ -399,10 +467,17 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
   })
 
   it('/docs: Authorize takes a bearer token of this gateway; the gateway discovery URL; the admin API has its entry', async () => {
-    const doc = (await (await fetch(`${gw.url}/docs/specs/device-roaming-status-v1.1.0.json`)).json()) as {
-      components: { securitySchemes: Record<string, { openIdConnectUrl?: string; scheme?: string }> }
+    const doc = (await (
+      await fetch(`${gw.url}/docs/specs/device-roaming-status-v1.1.0.json`)
+    ).json()) as {
+      components: {
+        securitySchemes: Record<string, { openIdConnectUrl?: string; scheme?: string }>
+      }
     }
-    assert.equal(doc.components.securitySchemes['openId']?.openIdConnectUrl, `${gw.url}/.well-known/openid-configuration`)
+    assert.equal(
+      doc.components.securitySchemes['openId']?.openIdConnectUrl,
+      `${gw.url}/.well-known/openid-configuration`,
+    )
     assert.equal(doc.components.securitySchemes['bearerAuth']?.scheme, 'bearer')
     const docs = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     await docs.goto(`${gw.url}/docs`)
@@ -413,13 +488,23 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await bearer.getByRole('textbox').fill(token)
     await bearer.getByRole('button', { name: 'Apply credentials' }).click()
     await docs.getByRole('button', { name: 'Close' }).first().click()
-    await docs.getByText('/retrieve').first().click()
+    await docs
+      .getByRole('button', { name: /POST \/retrieve/ })
+      .first()
+      .click()
     await docs.getByRole('button', { name: 'Try it out' }).click()
     await docs.getByRole('button', { name: 'Execute' }).click()
-    await docs.locator('.live-responses-table .response-col_status').first().getByText('200').waitFor()
+    await docs
+      .locator('.live-responses-table')
+      .first()
+      .getByRole('cell', { name: '200', exact: true })
+      .waitFor()
     await shot(docs, 'docs')
     const names = await docs.locator('select').first().locator('option').allInnerTexts()
-    assert.ok(names.some((n) => n.startsWith('Gateway admin API')), names.join(', '))
+    assert.ok(
+      names.some((n) => n.startsWith('Gateway admin API')),
+      names.join(', '),
+    )
     await docs.close()
   })
 
@@ -450,23 +535,50 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
         })
       }
     })
-    await page.getByRole('status').getByText(/of 1\d{4} events/).waitFor({ timeout: 60_000 })
+    await page
+      .getByRole('status')
+      .getByText(/of 1\d{4} events/)
+      .waitFor({ timeout: 60_000 })
     const received = Date.now() - started
+    const longestWhileStreaming = await page.evaluate(() => {
+      const w = window as unknown as { longest: number }
+      const value = w.longest
+      w.longest = 0
+      return value
+    })
     const filterStarted = Date.now()
     await page.getByLabel('Device').fill('+34600000004')
-    await page.getByRole('status').getByText(/^500\d matching/).waitFor()
+    await page
+      .getByRole('status')
+      .getByText(/^500\d matching/)
+      .waitFor()
     const filterMs = Date.now() - filterStarted
     const typeStarted = Date.now()
     await page.getByLabel('Event type').selectOption('connectivity')
-    await page.getByRole('status').getByText(/^166\d matching/).waitFor()
+    await page
+      .getByRole('status')
+      .getByText(/^166\d matching/)
+      .waitFor()
     const typeMs = Date.now() - typeStarted
     const longest = await page.evaluate(() => (window as unknown as { longest: number }).longest)
-    const figures = { events: 10_000, receivedMs: received, filterByDeviceMs: filterMs, filterByTypeMs: typeMs, longestTaskMs: Math.round(longest) }
+    const figures = {
+      events: 10_000,
+      receivedMs: received,
+      longestTaskWhileStreamingMs: Math.round(longestWhileStreaming),
+      filterByDeviceMs: filterMs,
+      filterByTypeMs: typeMs,
+      longestTaskWhileFilteringMs: Math.round(longest),
+    }
     console.log('10,000 events:', JSON.stringify(figures))
     writeFileSync(`${SHOTS}events-10000.json`, JSON.stringify(figures, null, 2) + '\n')
     await shot(page, 'events-10000')
     assert.ok(filterMs < 1000 && typeMs < 1000, JSON.stringify(figures))
-    assert.ok(longest < 500, `the longest main-thread task took ${longest} ms`)
+    // Figures on a 2-core machine shared with other work; the budget is what a person notices.
+    assert.ok(longest < 500, `the longest main-thread task while filtering took ${longest} ms`)
+    assert.ok(
+      longestWhileStreaming < 1000,
+      `the longest task while streaming took ${longestWhileStreaming} ms`,
+    )
   })
 
   it('the page broke no Content-Security-Policy rule', () => {
@@ -498,7 +610,10 @@ describe('the console in production mode, and a session that expires', { skip },
     assert.equal(await page.getByText('my-app-secret').count(), 0)
     assert.equal(await page.getByText('Demo devices').count(), 0)
     await signIn(page, gw)
-    const links = await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allInnerTexts()
+    const links = await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link')
+      .allInnerTexts()
     assert.ok(!links.includes('Consent'), links.join(', '))
     assert.ok(links.includes('Apps'))
     await page.getByText('production', { exact: true }).waitFor()

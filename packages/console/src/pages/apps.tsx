@@ -19,7 +19,15 @@ export interface App {
 }
 
 /** Fields of the form that show the gateway's validation message next to them. */
-const APP_FIELDS = new Set(['name', 'clientId', 'redirectUris', 'scopes', 'tokenEndpointAuthMethod', 'jwks', 'mode'])
+const APP_FIELDS = new Set([
+  'name',
+  'clientId',
+  'redirectUris',
+  'scopes',
+  'tokenEndpointAuthMethod',
+  'jwks',
+  'mode',
+])
 
 const GRANTS: [string, string][] = [
   ['client_credentials', 'Client credentials (two-legged)'],
@@ -51,12 +59,13 @@ export function Apps() {
   const apps = list.value ?? []
   const rotate = (app: App) => {
     setNotice('')
-    void action
-      .run(async () => {
-        const answer = await post<{ clientSecret: string }>(`/admin/v1/apps/${encodeURIComponent(app.clientId)}/secret`)
-        setCopied(false)
-        setSecret({ clientId: app.clientId, secret: answer.clientSecret })
-      }, `New secret for ${app.name}: the old one no longer works`)
+    void action.run(async () => {
+      const answer = await post<{ clientSecret: string }>(
+        `/admin/v1/apps/${encodeURIComponent(app.clientId)}/secret`,
+      )
+      setCopied(false)
+      setSecret({ clientId: app.clientId, secret: answer.clientSecret })
+    }, `New secret for ${app.name}: the old one no longer works`)
   }
   const copy = async () => {
     if (secret === undefined) return
@@ -71,7 +80,11 @@ export function Apps() {
     <section aria-labelledby="apps-title">
       <div class="page-head">
         <h1 id="apps-title">Apps</h1>
-        <button type="button" aria-expanded={editing === ''} onClick={() => setEditing(editing === '' ? undefined : '')}>
+        <button
+          type="button"
+          aria-expanded={editing === ''}
+          onClick={() => setEditing(editing === '' ? undefined : '')}
+        >
           Create an app
         </button>
       </div>
@@ -82,7 +95,8 @@ export function Apps() {
             setEditing(undefined)
             action.clear()
             setNotice(`${result.name} created`)
-            if (result.clientSecret !== undefined) setSecret({ clientId: result.clientId, secret: result.clientSecret })
+            if (result.clientSecret !== undefined)
+              setSecret({ clientId: result.clientId, secret: result.clientSecret })
             void list.refresh()
           }}
           onCancel={() => setEditing(undefined)}
@@ -122,9 +136,15 @@ export function Apps() {
                 {app.tokenEndpointAuthMethod} <Badge tone="muted">{app.mode}</Badge>
               </dd>
               <dt>Grants</dt>
-              <dd>{app.grantTypes.map((g) => GRANTS.find(([v]) => v === g)?.[1] ?? g).join(', ')}</dd>
+              <dd>
+                {app.grantTypes.map((g) => GRANTS.find(([v]) => v === g)?.[1] ?? g).join(', ')}
+              </dd>
               <dt>Purposes</dt>
-              <dd>{app.purposes.length === 0 ? '—' : app.purposes.map((p) => p.replace(/^dpv:/, '')).join(', ')}</dd>
+              <dd>
+                {app.purposes.length === 0
+                  ? '—'
+                  : app.purposes.map((p) => p.replace(/^dpv:/, '')).join(', ')}
+              </dd>
               <dt>Redirect URIs</dt>
               <dd>{app.redirectUris.length === 0 ? '—' : app.redirectUris.join(', ')}</dd>
               <dt>Scopes</dt>
@@ -143,12 +163,22 @@ export function Apps() {
                 Edit
               </button>
               {app.hasSecret && (
-                <button type="button" class="secondary small" aria-label={`Rotate secret of ${app.name}`} onClick={() => rotate(app)}>
+                <button
+                  type="button"
+                  class="secondary small"
+                  aria-label={`Rotate secret of ${app.name}`}
+                  onClick={() => rotate(app)}
+                >
                   Rotate secret
                 </button>
               )}
               {confirmDelete !== app.clientId ? (
-                <button type="button" class="danger small" aria-label={`Delete ${app.name}`} onClick={() => setConfirmDelete(app.clientId)}>
+                <button
+                  type="button"
+                  class="danger small"
+                  aria-label={`Delete ${app.name}`}
+                  onClick={() => setConfirmDelete(app.clientId)}
+                >
                   Delete
                 </button>
               ) : (
@@ -158,13 +188,23 @@ export function Apps() {
                     class="danger small"
                     onClick={() =>
                       void action
-                        .run(() => (setNotice(''), del(`/admin/v1/apps/${encodeURIComponent(app.clientId)}`)), `${app.name} deleted`)
+                        .run(
+                          () => (
+                            setNotice(''),
+                            del(`/admin/v1/apps/${encodeURIComponent(app.clientId)}`)
+                          ),
+                          `${app.name} deleted`,
+                        )
                         .then(() => list.refresh())
                     }
                   >
                     Delete {app.name} for good
                   </button>
-                  <button type="button" class="secondary small" onClick={() => setConfirmDelete(undefined)}>
+                  <button
+                    type="button"
+                    class="secondary small"
+                    onClick={() => setConfirmDelete(undefined)}
+                  >
                     Keep it
                   </button>
                 </>
@@ -177,7 +217,8 @@ export function Apps() {
                   setEditing(undefined)
                   action.clear()
                   setNotice(`${result.name} saved`)
-                  if (result.clientSecret !== undefined) setSecret({ clientId: result.clientId, secret: result.clientSecret })
+                  if (result.clientSecret !== undefined)
+                    setSecret({ clientId: result.clientId, secret: result.clientSecret })
                   void list.refresh()
                 }}
                 onCancel={() => setEditing(undefined)}
@@ -198,23 +239,35 @@ function AppForm(props: {
   const catalog = useCatalog()
   const a = props.app
   const byApi = useMemo(() => scopesByApi(catalog), [catalog])
-  const covered = (api: string) => (byApi.get(api) ?? []).every((s) => a?.scopes.includes(s) === true)
+  const covered = (api: string) =>
+    (byApi.get(api) ?? []).every((s) => a?.scopes.includes(s) === true)
   const [name, setName] = useState(a?.name ?? '')
   const [clientId, setClientId] = useState('')
   const [redirects, setRedirects] = useState((a?.redirectUris ?? []).join('\n'))
-  const [grants, setGrants] = useState<string[]>(a?.grantTypes ?? ['client_credentials', 'urn:openid:params:grant-type:ciba'])
-  const [apis, setApis] = useState<string[]>(a === undefined ? ['device-roaming-status'] : [...byApi.keys()].filter(covered))
-  const [extra, setExtra] = useState(
-    a === undefined ? '' : a.scopes.filter((s) => ![...byApi].some(([api, list]) => covered(api) && list.includes(s))).join(' '),
+  const [grants, setGrants] = useState<string[]>(
+    a?.grantTypes ?? ['client_credentials', 'urn:openid:params:grant-type:ciba'],
   )
-  const [purposes, setPurposes] = useState<string[]>(a?.purposes ?? ['dpv:FraudPreventionAndDetection'])
+  const [apis, setApis] = useState<string[]>(
+    a === undefined ? ['device-roaming-status'] : [...byApi.keys()].filter(covered),
+  )
+  const [extra, setExtra] = useState(
+    a === undefined
+      ? ''
+      : a.scopes
+          .filter((s) => ![...byApi].some(([api, list]) => covered(api) && list.includes(s)))
+          .join(' '),
+  )
+  const [purposes, setPurposes] = useState<string[]>(
+    a?.purposes ?? ['dpv:FraudPreventionAndDetection'],
+  )
   const [method, setMethod] = useState(a?.tokenEndpointAuthMethod ?? 'client_secret_basic')
   const [jwks, setJwks] = useState(a?.jwks === undefined ? '' : JSON.stringify(a.jwks, null, 2))
   const [mode, setMode] = useState(a?.mode ?? 'compatible')
   const action = useAction()
   const p: ApiProblem | undefined = action.problem
   const prefix = a === undefined ? 'new-app' : `app-${a.clientId}`
-  const toggle = (list: string[], set: (v: string[]) => void, v: string, on: boolean) => set(on ? [...list, v] : list.filter((x) => x !== v))
+  const toggle = (list: string[], set: (v: string[]) => void, v: string, on: boolean) =>
+    set(on ? [...list, v] : list.filter((x) => x !== v))
 
   const submit = async (event: Event) => {
     event.preventDefault()
@@ -223,11 +276,19 @@ function AppForm(props: {
       try {
         parsedJwks = JSON.parse(jwks)
       } catch {
-        await action.run(() => Promise.reject(new Error('jwks is not JSON: paste {"keys":[…]}')), '')
+        await action.run(
+          () => Promise.reject(new Error('jwks is not JSON: paste {"keys":[…]}')),
+          '',
+        )
         return
       }
     }
-    const scopes = [...new Set([...apis.flatMap((api) => byApi.get(api) ?? []), ...extra.split(/\s+/).filter((s) => s !== '')])]
+    const scopes = [
+      ...new Set([
+        ...apis.flatMap((api) => byApi.get(api) ?? []),
+        ...extra.split(/\s+/).filter((s) => s !== ''),
+      ]),
+    ]
     const body = {
       name,
       ...(a === undefined && clientId !== '' ? { clientId } : {}),
@@ -240,12 +301,18 @@ function AppForm(props: {
       mode,
     }
     let result: (App & { clientSecret?: string }) | undefined
-    const ok = await action.run(async () => {
-      result =
-        a === undefined
-          ? await post<App & { clientSecret?: string }>('/admin/v1/apps', body)
-          : await put<App & { clientSecret?: string }>(`/admin/v1/apps/${encodeURIComponent(a.clientId)}`, body)
-    }, a === undefined ? `${name} created` : `${name} saved`)
+    const ok = await action.run(
+      async () => {
+        result =
+          a === undefined
+            ? await post<App & { clientSecret?: string }>('/admin/v1/apps', body)
+            : await put<App & { clientSecret?: string }>(
+                `/admin/v1/apps/${encodeURIComponent(a.clientId)}`,
+                body,
+              )
+      },
+      a === undefined ? `${name} created` : `${name} saved`,
+    )
     if (ok && result !== undefined) props.onDone(result)
   }
   return (
@@ -253,21 +320,52 @@ function AppForm(props: {
       <h2 id={`${prefix}-title`}>{a === undefined ? 'Create an app' : `Edit ${a.name}`}</h2>
       <div class="form-grid">
         <Field id={`${prefix}-name`} name="name" label="Name" problem={p}>
-          <input id={`${prefix}-name`} value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+          <input
+            id={`${prefix}-name`}
+            value={name}
+            onInput={(e) => setName(e.currentTarget.value)}
+            required
+          />
         </Field>
         {a === undefined && (
-          <Field id={`${prefix}-client-id`} name="clientId" label="Client ID" problem={p} help="Optional: generated when empty">
-            <input id={`${prefix}-client-id`} value={clientId} onInput={(e) => setClientId(e.currentTarget.value)} />
+          <Field
+            id={`${prefix}-client-id`}
+            name="clientId"
+            label="Client ID"
+            problem={p}
+            help="Optional: generated when empty"
+          >
+            <input
+              id={`${prefix}-client-id`}
+              value={clientId}
+              onInput={(e) => setClientId(e.currentTarget.value)}
+            />
           </Field>
         )}
-        <Field id={`${prefix}-redirects`} name="redirectUris" label="Redirect URIs" problem={p} help="One per line; all on one host">
-          <textarea id={`${prefix}-redirects`} rows={3} value={redirects} onInput={(e) => setRedirects(e.currentTarget.value)} />
+        <Field
+          id={`${prefix}-redirects`}
+          name="redirectUris"
+          label="Redirect URIs"
+          problem={p}
+          help="One per line; all on one host"
+        >
+          <textarea
+            id={`${prefix}-redirects`}
+            rows={3}
+            value={redirects}
+            onInput={(e) => setRedirects(e.currentTarget.value)}
+          />
         </Field>
         <fieldset class="field">
           <legend>Grant types</legend>
           {GRANTS.map(([value, label]) => (
             <label key={value} class="check">
-              <input type="checkbox" checked={grants.includes(value)} onChange={(e) => toggle(grants, setGrants, value, e.currentTarget.checked)} /> {label}
+              <input
+                type="checkbox"
+                checked={grants.includes(value)}
+                onChange={(e) => toggle(grants, setGrants, value, e.currentTarget.checked)}
+              />{' '}
+              {label}
             </label>
           ))}
         </fieldset>
@@ -275,34 +373,79 @@ function AppForm(props: {
           <legend>APIs (every scope of each)</legend>
           {[...byApi.keys()].map((api) => (
             <label key={api} class="check">
-              <input type="checkbox" checked={apis.includes(api)} onChange={(e) => toggle(apis, setApis, api, e.currentTarget.checked)} /> {api}
+              <input
+                type="checkbox"
+                checked={apis.includes(api)}
+                onChange={(e) => toggle(apis, setApis, api, e.currentTarget.checked)}
+              />{' '}
+              {api}
             </label>
           ))}
         </fieldset>
-        <Field id={`${prefix}-scopes`} name="scopes" label="Other scopes" problem={p} help="Space-separated, beyond the APIs ticked">
-          <input id={`${prefix}-scopes`} value={extra} onInput={(e) => setExtra(e.currentTarget.value)} />
+        <Field
+          id={`${prefix}-scopes`}
+          name="scopes"
+          label="Other scopes"
+          problem={p}
+          help="Space-separated, beyond the APIs ticked"
+        >
+          <input
+            id={`${prefix}-scopes`}
+            value={extra}
+            onInput={(e) => setExtra(e.currentTarget.value)}
+          />
         </Field>
         <fieldset class="field">
           <legend>Purposes</legend>
           {catalog.purposes.map((x) => (
             <label key={x.purpose} class="check">
-              <input type="checkbox" checked={purposes.includes(x.purpose)} onChange={(e) => toggle(purposes, setPurposes, x.purpose, e.currentTarget.checked)} />{' '}
-              {purposeName(catalog, x.purpose)} <span class="muted">({x.needsConsent ? 'needs consent' : x.legalBasis})</span>
+              <input
+                type="checkbox"
+                checked={purposes.includes(x.purpose)}
+                onChange={(e) => toggle(purposes, setPurposes, x.purpose, e.currentTarget.checked)}
+              />{' '}
+              {purposeName(catalog, x.purpose)}{' '}
+              <span class="muted">({x.needsConsent ? 'needs consent' : x.legalBasis})</span>
             </label>
           ))}
         </fieldset>
-        <Field id={`${prefix}-method`} name="tokenEndpointAuthMethod" label="Client authentication" problem={p}>
-          <select id={`${prefix}-method`} value={method} onChange={(e) => setMethod(e.currentTarget.value)}>
+        <Field
+          id={`${prefix}-method`}
+          name="tokenEndpointAuthMethod"
+          label="Client authentication"
+          problem={p}
+        >
+          <select
+            id={`${prefix}-method`}
+            value={method}
+            onChange={(e) => setMethod(e.currentTarget.value)}
+          >
             <option value="client_secret_basic">client_secret_basic (secret)</option>
             <option value="client_secret_post">client_secret_post (secret)</option>
             <option value="private_key_jwt">private_key_jwt (public keys below)</option>
           </select>
         </Field>
-        <Field id={`${prefix}-jwks`} name="jwks" label="JWKS (public keys for private_key_jwt)" problem={p} help='{"keys":[{"kty":"EC",…}]}'>
-          <textarea id={`${prefix}-jwks`} rows={3} spellcheck={false} value={jwks} onInput={(e) => setJwks(e.currentTarget.value)} />
+        <Field
+          id={`${prefix}-jwks`}
+          name="jwks"
+          label="JWKS (public keys for private_key_jwt)"
+          problem={p}
+          help='{"keys":[{"kty":"EC",…}]}'
+        >
+          <textarea
+            id={`${prefix}-jwks`}
+            rows={3}
+            spellcheck={false}
+            value={jwks}
+            onInput={(e) => setJwks(e.currentTarget.value)}
+          />
         </Field>
         <Field id={`${prefix}-mode`} name="mode" label="Profile mode" problem={p}>
-          <select id={`${prefix}-mode`} value={mode} onChange={(e) => setMode(e.currentTarget.value as 'strict' | 'compatible')}>
+          <select
+            id={`${prefix}-mode`}
+            value={mode}
+            onChange={(e) => setMode(e.currentTarget.value as 'strict' | 'compatible')}
+          >
             <option value="compatible">compatible (also what the vendor samples send)</option>
             <option value="strict">strict (the CAMARA profile only)</option>
           </select>

@@ -29,7 +29,8 @@ function Asked(props: { purpose: string; scopes: string[] }) {
   return (
     <div>
       <div>
-        <strong>{purposeName(catalog, props.purpose)}</strong> <span class="muted">({props.purpose})</span>
+        <strong>{purposeName(catalog, props.purpose)}</strong>{' '}
+        <span class="muted">({props.purpose})</span>
       </div>
       <ul class="asks">
         {props.scopes.map((s) => (
@@ -44,7 +45,11 @@ export function Consent() {
   const [phone, setPhone] = useState('')
   const apps = usePoll(() => get<{ clientId: string; name: string }[]>('/admin/v1/apps'), 10_000)
   const pending = usePoll(() => get<Pending[]>('/admin/v1/authorizations?status=pending'), 1000)
-  const consents = usePoll(() => get<ConsentRow[]>('/admin/v1/consents' + q({ phoneNumber: phone.trim() })), 2000, [phone])
+  const consents = usePoll(
+    () => get<ConsentRow[]>('/admin/v1/consents' + q({ phoneNumber: phone.trim() })),
+    2000,
+    [phone],
+  )
   const action = useAction()
   const appName = (id: string) => apps.value?.find((a) => a.clientId === id)?.name ?? id
   const decide = (p: Pending, decision: 'approve' | 'deny') =>
@@ -54,19 +59,27 @@ export function Consent() {
         `${decision === 'approve' ? 'Approved' : 'Denied'}: ${appName(p.clientId)} for ${p.phoneNumber ?? '?'}`,
       )
       .then(() => Promise.all([pending.refresh(), consents.refresh()]))
-  const shownPending = (pending.value ?? []).filter((p) => phone.trim() === '' || (p.phoneNumber ?? '').includes(phone.trim()))
+  const shownPending = (pending.value ?? []).filter(
+    (p) => phone.trim() === '' || (p.phoneNumber ?? '').includes(phone.trim()),
+  )
   return (
     <section aria-labelledby="consent-title">
       <h1 id="consent-title">Consent</h1>
       <p class="lead">
-        The subscriber's side, in the sandbox: answer what apps ask (CIBA requests wait here while the
-        app polls) and withdraw consents given. Authorization-code requests are answered on the
+        The subscriber's side, in the sandbox: answer what apps ask (CIBA requests wait here while
+        the app polls) and withdraw consents given. Authorization-code requests are answered on the
         gateway's own consent page, in the browser that made them.
       </p>
       <div class="toolbar">
         <div class="field inline">
           <label for="consent-phone">Subscriber</label>
-          <input id="consent-phone" type="search" placeholder="+346…" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+          <input
+            id="consent-phone"
+            type="search"
+            placeholder="+346…"
+            value={phone}
+            onInput={(e) => setPhone(e.currentTarget.value)}
+          />
         </div>
       </div>
       {action.view}
@@ -85,10 +98,19 @@ export function Consent() {
                 CIBA request, asked {time(p.createdAt)}, expires {time(p.expiresAt)}
               </p>
               <div class="row">
-                <button type="button" onClick={() => decide(p, 'approve')} aria-label={`Approve ${appName(p.clientId)} for ${p.phoneNumber ?? ''}`}>
+                <button
+                  type="button"
+                  onClick={() => decide(p, 'approve')}
+                  aria-label={`Approve ${appName(p.clientId)} for ${p.phoneNumber ?? ''}`}
+                >
                   Approve
                 </button>
-                <button type="button" class="danger" onClick={() => decide(p, 'deny')} aria-label={`Deny ${appName(p.clientId)} for ${p.phoneNumber ?? ''}`}>
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={() => decide(p, 'deny')}
+                  aria-label={`Deny ${appName(p.clientId)} for ${p.phoneNumber ?? ''}`}
+                >
                   Deny
                 </button>
               </div>
@@ -124,7 +146,13 @@ export function Consent() {
                     <Asked purpose={c.purpose} scopes={c.scopes} />
                   </td>
                   <td>
-                    <Badge tone={c.status === 'granted' ? 'good' : c.status === 'denied' ? 'bad' : 'muted'}>{c.status}</Badge>
+                    <Badge
+                      tone={
+                        c.status === 'granted' ? 'good' : c.status === 'denied' ? 'bad' : 'muted'
+                      }
+                    >
+                      {c.status}
+                    </Badge>
                   </td>
                   <td>{time(c.updatedAt)}</td>
                   <td>
@@ -135,7 +163,10 @@ export function Consent() {
                         aria-label={`Revoke the consent of ${c.phoneNumber ?? ''} to ${appName(c.clientId)}`}
                         onClick={() =>
                           void action
-                            .run(() => del(`/admin/v1/consents/${encodeURIComponent(c.id)}`), 'Consent revoked; its tokens stop working')
+                            .run(
+                              () => del(`/admin/v1/consents/${encodeURIComponent(c.id)}`),
+                              'Consent revoked; its tokens stop working',
+                            )
                             .then(() => consents.refresh())
                         }
                       >

@@ -94,7 +94,9 @@ export function Devices() {
           Add a device
         </button>
       </div>
-      <p class="lead">The simulated network's devices. Every change is a network event that drives notifications.</p>
+      <p class="lead">
+        The simulated network's devices. Every change is a network event that drives notifications.
+      </p>
       {adding && (
         <DeviceForm
           onDone={(phone) => {
@@ -131,7 +133,11 @@ export function Devices() {
           {shown.length} of {devices.length} devices
         </span>
       </div>
-      {list.error !== '' && <p role="alert" class="error">{list.error}</p>}
+      {list.error !== '' && (
+        <p role="alert" class="error">
+          {list.error}
+        </p>
+      )}
       {notice !== '' && <Status text={notice} />}
       <div class="table-wrap">
         <table>
@@ -170,15 +176,29 @@ export function Devices() {
                 </td>
                 <td>{d.networkType ?? <span class="muted">none</span>}</td>
                 <td>{simText(d)}</td>
-                <td>{d.notApplicable.length === 0 ? <span class="muted">—</span> : d.notApplicable.join(', ')}</td>
-                <td>{d.networkUnavailable ? <Badge tone="bad">network failure</Badge> : <Badge tone="muted">ok</Badge>}</td>
+                <td>
+                  {d.notApplicable.length === 0 ? (
+                    <span class="muted">—</span>
+                  ) : (
+                    d.notApplicable.join(', ')
+                  )}
+                </td>
+                <td>
+                  {d.networkUnavailable ? (
+                    <Badge tone="bad">network failure</Badge>
+                  ) : (
+                    <Badge tone="muted">ok</Badge>
+                  )}
+                </td>
                 <td>
                   <button
                     type="button"
                     class="small"
                     aria-label={`Manage ${d.phoneNumber}`}
                     aria-pressed={d.phoneNumber === selected}
-                    onClick={() => setSelected(d.phoneNumber === selected ? undefined : d.phoneNumber)}
+                    onClick={() =>
+                      setSelected(d.phoneNumber === selected ? undefined : d.phoneNumber)
+                    }
                   >
                     Manage
                   </button>
@@ -224,7 +244,11 @@ function DevicePanel(props: {
   const has = (c: 'DATA' | 'SMS') => device.connectivity.includes(c)
   const toggle = (c: 'DATA' | 'SMS') =>
     change(
-      { connectivity: has(c) ? device.connectivity.filter((x) => x !== c) : [...device.connectivity, c] },
+      {
+        connectivity: has(c)
+          ? device.connectivity.filter((x) => x !== c)
+          : [...device.connectivity, c],
+      },
       `${c} turned ${has(c) ? 'off' : 'on'} for ${device.phoneNumber}`,
     )
   const mcc = Number(country.split(':')[0])
@@ -237,7 +261,11 @@ function DevicePanel(props: {
           <h3>Travel</h3>
           <div class="field">
             <label for="travel-country">Travel to…</label>
-            <select id="travel-country" value={country} onChange={(e) => setCountry(e.currentTarget.value)}>
+            <select
+              id="travel-country"
+              value={country}
+              onChange={(e) => setCountry(e.currentTarget.value)}
+            >
               {countries.map((c) => (
                 <option key={`${c.mcc}:${c.code}`} value={`${c.mcc}:${c.code}`}>
                   {c.name} (MCC {c.mcc})
@@ -249,7 +277,10 @@ function DevicePanel(props: {
             <button
               type="button"
               onClick={() =>
-                void change({ roaming: { countryCode: mcc } }, `${device.phoneNumber} is roaming in ${countryName(code)}`)
+                void change(
+                  { roaming: { countryCode: mcc } },
+                  `${device.phoneNumber} is roaming in ${countryName(code)}`,
+                )
               }
             >
               Travel
@@ -267,16 +298,30 @@ function DevicePanel(props: {
         <div class="action-group">
           <h3>Reachability</h3>
           <div class="row">
-            <button type="button" class="secondary" aria-pressed={has('DATA')} onClick={() => void toggle('DATA')}>
+            <button
+              type="button"
+              class="secondary"
+              aria-pressed={has('DATA')}
+              onClick={() => void toggle('DATA')}
+            >
               DATA {has('DATA') ? 'on' : 'off'}
             </button>
-            <button type="button" class="secondary" aria-pressed={has('SMS')} onClick={() => void toggle('SMS')}>
+            <button
+              type="button"
+              class="secondary"
+              aria-pressed={has('SMS')}
+              onClick={() => void toggle('SMS')}
+            >
               SMS {has('SMS') ? 'on' : 'off'}
             </button>
           </div>
           <div class="field">
             <label for="set-network-type">Network type</label>
-            <select id="set-network-type" value={networkType} onChange={(e) => setNetworkType(e.currentTarget.value)}>
+            <select
+              id="set-network-type"
+              value={networkType}
+              onChange={(e) => setNetworkType(e.currentTarget.value)}
+            >
               {catalog.networkTypes.map((t) => (
                 <option key={t}>{t}</option>
               ))}
@@ -302,7 +347,10 @@ function DevicePanel(props: {
             type="button"
             class="secondary"
             onClick={() =>
-              void change({ simSwappedAt: new Date().toISOString() }, `The SIM of ${device.phoneNumber} was swapped`)
+              void change(
+                { simSwappedAt: new Date().toISOString() },
+                `The SIM of ${device.phoneNumber} was swapped`,
+              )
             }
           >
             Swap SIM now
@@ -323,7 +371,12 @@ function DevicePanel(props: {
         </div>
         <div class="action-group">
           <h3>Device</h3>
-          <button type="button" class="secondary" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+          <button
+            type="button"
+            class="secondary"
+            aria-expanded={editing}
+            onClick={() => setEditing(!editing)}
+          >
             Edit
           </button>
           {!confirmDelete ? (
@@ -366,15 +419,23 @@ function DevicePanel(props: {
 }
 
 /** Create (PUT a new number) or edit (PUT the whole state) a device. */
-function DeviceForm(props: { device?: Device; onDone: (phone: string) => void; onCancel: () => void }) {
+function DeviceForm(props: {
+  device?: Device
+  onDone: (phone: string) => void
+  onCancel: () => void
+}) {
   const catalog = useCatalog()
   const d = props.device
   const action = useAction()
   const [phone, setPhone] = useState(d?.phoneNumber ?? '+34')
-  const [roaming, setRoaming] = useState(d === undefined || d.roaming === false ? '' : String(d.roaming.countryCode))
+  const [roaming, setRoaming] = useState(
+    d === undefined || d.roaming === false ? '' : String(d.roaming.countryCode),
+  )
   const [connectivity, setConnectivity] = useState<string[]>(d?.connectivity ?? ['DATA', 'SMS'])
   const [networkType, setNetworkType] = useState(d?.networkType ?? '4G')
-  const [simActivatedAt, setSimActivatedAt] = useState(d === undefined ? '2025-01-01T00:00:00Z' : (d.simActivatedAt ?? ''))
+  const [simActivatedAt, setSimActivatedAt] = useState(
+    d === undefined ? '2025-01-01T00:00:00Z' : (d.simActivatedAt ?? ''),
+  )
   const [simSwappedAt, setSimSwappedAt] = useState(d?.simSwappedAt ?? '')
   const [publicAddress, setPublicAddress] = useState(d?.ipv4Address?.publicAddress ?? '')
   const [privateAddress, setPrivateAddress] = useState(d?.ipv4Address?.privateAddress ?? '')
@@ -417,14 +478,36 @@ function DeviceForm(props: { device?: Device; onDone: (phone: string) => void; o
   const check = (list: string[], set: (v: string[]) => void, value: string, on: boolean) =>
     set(on ? [...list, value] : list.filter((x) => x !== value))
   return (
-    <form class="panel form" onSubmit={(e) => void submit(e)} aria-labelledby={`${prefix}-form-title`}>
-      <h2 id={`${prefix}-form-title`}>{d === undefined ? 'Add a device' : `Edit ${d.phoneNumber}`}</h2>
+    <form
+      class="panel form"
+      onSubmit={(e) => void submit(e)}
+      aria-labelledby={`${prefix}-form-title`}
+    >
+      <h2 id={`${prefix}-form-title`}>
+        {d === undefined ? 'Add a device' : `Edit ${d.phoneNumber}`}
+      </h2>
       <div class="form-grid">
-        <Field id={`${prefix}-phone`} name="phoneNumber" label="Phone number" problem={p} help="E.164, e.g. +34600000042">
-          <input id={`${prefix}-phone`} value={phone} readOnly={d !== undefined} onInput={(e) => setPhone(e.currentTarget.value)} required />
+        <Field
+          id={`${prefix}-phone`}
+          name="phoneNumber"
+          label="Phone number"
+          problem={p}
+          help="E.164, e.g. +34600000042"
+        >
+          <input
+            id={`${prefix}-phone`}
+            value={phone}
+            readOnly={d !== undefined}
+            onInput={(e) => setPhone(e.currentTarget.value)}
+            required
+          />
         </Field>
         <Field id={`${prefix}-roaming`} name="roaming" label="Roaming in" problem={p}>
-          <select id={`${prefix}-roaming`} value={roaming} onChange={(e) => setRoaming(e.currentTarget.value)}>
+          <select
+            id={`${prefix}-roaming`}
+            value={roaming}
+            onChange={(e) => setRoaming(e.currentTarget.value)}
+          >
             <option value="">At home (not roaming)</option>
             {countries.map((c) => (
               <option key={`${c.mcc}:${c.code}`} value={String(c.mcc)}>
@@ -437,57 +520,134 @@ function DeviceForm(props: { device?: Device; onDone: (phone: string) => void; o
           <legend>Reachable for</legend>
           {catalog.connectivityTypes.map((c) => (
             <label key={c} class="check">
-              <input type="checkbox" checked={connectivity.includes(c)} onChange={(e) => check(connectivity, setConnectivity, c, e.currentTarget.checked)} />{' '}
+              <input
+                type="checkbox"
+                checked={connectivity.includes(c)}
+                onChange={(e) => check(connectivity, setConnectivity, c, e.currentTarget.checked)}
+              />{' '}
               {c}
             </label>
           ))}
         </fieldset>
         <Field id={`${prefix}-network-type`} name="networkType" label="Network type" problem={p}>
-          <select id={`${prefix}-network-type`} value={networkType} onChange={(e) => setNetworkType(e.currentTarget.value)}>
+          <select
+            id={`${prefix}-network-type`}
+            value={networkType}
+            onChange={(e) => setNetworkType(e.currentTarget.value)}
+          >
             {catalog.networkTypes.map((t) => (
               <option key={t}>{t}</option>
             ))}
             <option value="">none</option>
           </select>
         </Field>
-        <Field id={`${prefix}-sim-activated`} name="simActivatedAt" label="SIM activated at" problem={p} help="ISO date-time; empty: no SIM">
-          <input id={`${prefix}-sim-activated`} value={simActivatedAt} onInput={(e) => setSimActivatedAt(e.currentTarget.value)} />
+        <Field
+          id={`${prefix}-sim-activated`}
+          name="simActivatedAt"
+          label="SIM activated at"
+          problem={p}
+          help="ISO date-time; empty: no SIM"
+        >
+          <input
+            id={`${prefix}-sim-activated`}
+            value={simActivatedAt}
+            onInput={(e) => setSimActivatedAt(e.currentTarget.value)}
+          />
         </Field>
-        <Field id={`${prefix}-sim-swapped`} name="simSwappedAt" label="SIM swapped at" problem={p} help="ISO date-time; empty: never">
-          <input id={`${prefix}-sim-swapped`} value={simSwappedAt} onInput={(e) => setSimSwappedAt(e.currentTarget.value)} />
+        <Field
+          id={`${prefix}-sim-swapped`}
+          name="simSwappedAt"
+          label="SIM swapped at"
+          problem={p}
+          help="ISO date-time; empty: never"
+        >
+          <input
+            id={`${prefix}-sim-swapped`}
+            value={simSwappedAt}
+            onInput={(e) => setSimSwappedAt(e.currentTarget.value)}
+          />
         </Field>
         <Field id={`${prefix}-ipv4`} name="ipv4Address" label="Public IPv4 address" problem={p}>
-          <input id={`${prefix}-ipv4`} value={publicAddress} onInput={(e) => setPublicAddress(e.currentTarget.value)} />
+          <input
+            id={`${prefix}-ipv4`}
+            value={publicAddress}
+            onInput={(e) => setPublicAddress(e.currentTarget.value)}
+          />
         </Field>
-        <Field id={`${prefix}-ipv4-private`} name="ipv4Address.privateAddress" label="Private IPv4 address" problem={p}>
-          <input id={`${prefix}-ipv4-private`} value={privateAddress} onInput={(e) => setPrivateAddress(e.currentTarget.value)} />
+        <Field
+          id={`${prefix}-ipv4-private`}
+          name="ipv4Address.privateAddress"
+          label="Private IPv4 address"
+          problem={p}
+        >
+          <input
+            id={`${prefix}-ipv4-private`}
+            value={privateAddress}
+            onInput={(e) => setPrivateAddress(e.currentTarget.value)}
+          />
         </Field>
-        <Field id={`${prefix}-ipv4-port`} name="ipv4Address.publicPort" label="Public port" problem={p}>
-          <input id={`${prefix}-ipv4-port`} inputMode="numeric" value={publicPort} onInput={(e) => setPublicPort(e.currentTarget.value)} />
+        <Field
+          id={`${prefix}-ipv4-port`}
+          name="ipv4Address.publicPort"
+          label="Public port"
+          problem={p}
+        >
+          <input
+            id={`${prefix}-ipv4-port`}
+            inputMode="numeric"
+            value={publicPort}
+            onInput={(e) => setPublicPort(e.currentTarget.value)}
+          />
         </Field>
         <Field id={`${prefix}-ipv6`} name="ipv6Address" label="IPv6 address" problem={p}>
-          <input id={`${prefix}-ipv6`} value={ipv6} onInput={(e) => setIpv6(e.currentTarget.value)} />
+          <input
+            id={`${prefix}-ipv6`}
+            value={ipv6}
+            onInput={(e) => setIpv6(e.currentTarget.value)}
+          />
         </Field>
-        <Field id={`${prefix}-nai`} name="networkAccessIdentifier" label="Network access identifier" problem={p}>
+        <Field
+          id={`${prefix}-nai`}
+          name="networkAccessIdentifier"
+          label="Network access identifier"
+          problem={p}
+        >
           <input id={`${prefix}-nai`} value={nai} onInput={(e) => setNai(e.currentTarget.value)} />
         </Field>
         <fieldset class="field">
           <legend>Not applicable to</legend>
           {catalog.deviceApis.map((a) => (
             <label key={a} class="check">
-              <input type="checkbox" checked={notApplicable.includes(a)} onChange={(e) => check(notApplicable, setNotApplicable, a, e.currentTarget.checked)} />{' '}
+              <input
+                type="checkbox"
+                checked={notApplicable.includes(a)}
+                onChange={(e) => check(notApplicable, setNotApplicable, a, e.currentTarget.checked)}
+              />{' '}
               {a}
             </label>
           ))}
         </fieldset>
         <div class="field">
           <label class="check">
-            <input type="checkbox" checked={failure} onChange={(e) => setFailure(e.currentTarget.checked)} /> Network failure (reading the network
-            fails: 503)
+            <input
+              type="checkbox"
+              checked={failure}
+              onChange={(e) => setFailure(e.currentTarget.checked)}
+            />{' '}
+            Network failure (reading the network fails: 503)
           </label>
         </div>
-        <Field id={`${prefix}-policy`} name="consentPolicy" label="Subscriber answers consent requests" problem={p}>
-          <select id={`${prefix}-policy`} value={policy} onChange={(e) => setPolicy(e.currentTarget.value)}>
+        <Field
+          id={`${prefix}-policy`}
+          name="consentPolicy"
+          label="Subscriber answers consent requests"
+          problem={p}
+        >
+          <select
+            id={`${prefix}-policy`}
+            value={policy}
+            onChange={(e) => setPolicy(e.currentTarget.value)}
+          >
             <option value="">Ask and wait (decide in Consent)</option>
             <option value="approve">Always approve</option>
             <option value="deny">Always deny</option>

@@ -26,8 +26,10 @@ export interface StreamedEvent {
 function describe(catalog: Catalog, e: StreamedEvent): string {
   const b = e.before ?? {}
   const a = e.after ?? {}
-  const where = (mcc: number | null | undefined) => (mcc === null || mcc === undefined ? 'at home' : mccName(catalog, mcc))
-  const list = (l: string[] | undefined) => (l === undefined || l.length === 0 ? 'none' : l.join(', '))
+  const where = (mcc: number | null | undefined) =>
+    mcc === null || mcc === undefined ? 'at home' : mccName(catalog, mcc)
+  const list = (l: string[] | undefined) =>
+    l === undefined || l.length === 0 ? 'none' : l.join(', ')
   switch (e.type) {
     case 'roaming':
       return `roaming: ${where(b.roamingCountryCode)} → ${where(a.roamingCountryCode)}`
@@ -63,7 +65,7 @@ export function Events() {
     const source = new EventSource('/admin/v1/events/stream?backlog=500')
     let pending: StreamedEvent[] = []
     let frame = 0
-    // Events arrive in bursts: they are added once per animation frame, not one render each.
+    // Events arrive in bursts: they are added at most every 150 ms, not one render each.
     const flush = () => {
       frame = 0
       all.current = all.current.concat(pending)
@@ -72,13 +74,13 @@ export function Events() {
     }
     source.addEventListener('network', (message) => {
       pending.push(JSON.parse((message as MessageEvent<string>).data) as StreamedEvent)
-      if (frame === 0) frame = requestAnimationFrame(flush)
+      if (frame === 0) frame = window.setTimeout(flush, 150)
     })
     source.onopen = () => setConnected(true)
     source.onerror = () => setConnected(false)
     return () => {
       source.close()
-      cancelAnimationFrame(frame)
+      clearTimeout(frame)
     }
   }, [])
 
@@ -106,41 +108,68 @@ export function Events() {
           {connected ? <Badge tone="good">live</Badge> : <Badge tone="warn">connecting…</Badge>}
         </span>
       </div>
-      <p class="lead">Network events as the store records them (every instance's), each with the CloudEvents it produced for subscriptions.</p>
+      <p class="lead">
+        Network events as the store records them (every instance's), each with the CloudEvents it
+        produced for subscriptions.
+      </p>
       <div class="toolbar">
         <div class="field inline">
           <label for="events-phone">Device</label>
-          <input id="events-phone" type="search" placeholder="+346…" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+          <input
+            id="events-phone"
+            type="search"
+            placeholder="+346…"
+            value={phone}
+            onInput={(e) => setPhone(e.currentTarget.value)}
+          />
         </div>
         <div class="field inline">
           <label for="events-type">Event type</label>
           <select id="events-type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
             <option value="">Any</option>
-            {['roaming', 'connectivity', 'network-type', 'sim-swap', 'applicability', 'device-added', 'device-removed'].map((t) => (
+            {[
+              'roaming',
+              'connectivity',
+              'network-type',
+              'sim-swap',
+              'applicability',
+              'device-added',
+              'device-removed',
+            ].map((t) => (
               <option key={t}>{t}</option>
             ))}
           </select>
         </div>
         <label class="check">
-          <input type="checkbox" checked={withCloudEvents} onChange={(e) => setWithCloudEvents(e.currentTarget.checked)} /> Only with CloudEvents
+          <input
+            type="checkbox"
+            checked={withCloudEvents}
+            onChange={(e) => setWithCloudEvents(e.currentTarget.checked)}
+          />{' '}
+          Only with CloudEvents
         </label>
         <span class="muted" role="status">
-          {matching} matching of {all.current.length} events{matching > SHOWN ? `, newest ${SHOWN} shown` : ''}
+          {matching} matching of {all.current.length} events
+          {matching > SHOWN ? `, newest ${SHOWN} shown` : ''}
         </span>
       </div>
       <ol class="events" aria-label="Network events, newest first">
         {shown.map((e) => (
           <li key={e.seq} class="event">
             <div class="event-head">
-              <span class="muted">#{e.seq}</span> <time dateTime={e.occurredAt}>{time(e.occurredAt)}</time>{' '}
-              <strong>{e.phoneNumber}</strong> <Badge tone="info">{e.type}</Badge> {describe(catalog, e)}
+              <span class="muted">#{e.seq}</span>{' '}
+              <time dateTime={e.occurredAt}>{time(e.occurredAt)}</time>{' '}
+              <strong>{e.phoneNumber}</strong> <Badge tone="info">{e.type}</Badge>{' '}
+              {describe(catalog, e)}
             </div>
             {e.cloudEvents.length > 0 && (
               <ul class="cloud-events" aria-label={`CloudEvents of event ${e.seq}`}>
                 {e.cloudEvents.map((c) => (
                   <li key={c.id}>
                     CloudEvent <code>{shortType(c.type)}</code> to subscription{' '}
-                    <a href={`#/subscriptions?id=${c.subscriptionId}`}>{c.subscriptionId.slice(0, 8)}</a>{' '}
+                    <a href={`#/subscriptions?id=${c.subscriptionId}`}>
+                      {c.subscriptionId.slice(0, 8)}
+                    </a>{' '}
                     <Badge tone="muted">{c.status}</Badge>
                   </li>
                 ))}

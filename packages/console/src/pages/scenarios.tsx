@@ -46,7 +46,10 @@ export function Scenarios() {
     try {
       body = JSON.parse(text)
     } catch (e) {
-      action.run(() => Promise.reject(new Error(`The timeline is not JSON: ${(e as Error).message}`)), '')
+      void action.run(
+        () => Promise.reject(new Error(`The timeline is not JSON: ${(e as Error).message}`)),
+        '',
+      )
       return
     }
     await action.run(async () => {
@@ -69,7 +72,13 @@ export function Scenarios() {
       <div class="two-col">
         <div>
           <label for="timeline">Timeline (JSON)</label>
-          <textarea id="timeline" rows={16} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <textarea
+            id="timeline"
+            rows={16}
+            spellcheck={false}
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
           <div class="row">
             <button type="button" onClick={() => void play()}>
               Play
@@ -79,7 +88,11 @@ export function Scenarios() {
             </button>
             <label class="file">
               Load from a file
-              <input type="file" accept="application/json,.json" onChange={(e) => void load(e.currentTarget.files?.[0])} />
+              <input
+                type="file"
+                accept="application/json,.json"
+                onChange={(e) => void load(e.currentTarget.files?.[0])}
+              />
             </label>
           </div>
           {action.view}
@@ -91,14 +104,17 @@ export function Scenarios() {
           ) : (
             <>
               <p>
-                {run.name ?? run.id}: <Badge tone={run.status === 'running' ? 'info' : 'good'}>{run.status}</Badge>
+                {run.name ?? run.id}:{' '}
+                <Badge tone={run.status === 'running' ? 'info' : 'good'}>{run.status}</Badge>
               </p>
               <ol class="steps" aria-label="Scenario steps" aria-live="polite">
                 {run.steps.map((s, i) => (
                   <li key={i}>
                     <Badge tone={TONE[s.status]}>{s.status}</Badge> +{s.at / 1000}s {s.phoneNumber}{' '}
                     <code>{s.delete === true ? 'delete' : JSON.stringify(s.set)}</code>
-                    {s.appliedAt !== undefined && <span class="muted"> at {time(s.appliedAt)}</span>}
+                    {s.appliedAt !== undefined && (
+                      <span class="muted"> at {time(s.appliedAt)}</span>
+                    )}
                     {s.error !== undefined && <span class="error"> {s.error}</span>}
                   </li>
                 ))}

@@ -10,7 +10,12 @@ export function SignIn(props: { expired: boolean; onSignedIn: (info: SessionInfo
     setBusy(true)
     setError('')
     try {
-      const info = await api<SessionInfo>('POST', '/console/api/session', { token }, { quiet401: true })
+      const info = await api<SessionInfo>(
+        'POST',
+        '/console/api/session',
+        { token },
+        { quiet401: true },
+      )
       setToken('')
       props.onSignedIn(info)
     } catch (e) {
@@ -41,8 +46,8 @@ export function SignIn(props: { expired: boolean; onSignedIn: (info: SessionInfo
         />
         <p id="token-help" class="help">
           The gateway prints it when it starts; in the sandbox it is kept in{' '}
-          <code>.data/admin-token</code> (or set with <code>ADMIN_TOKEN</code>). It is exchanged
-          for a session cookie and never stored by this page.
+          <code>.data/admin-token</code> (or set with <code>ADMIN_TOKEN</code>). It is exchanged for
+          a session cookie and never stored by this page.
         </p>
         {error !== '' && (
           <p role="alert" class="error">

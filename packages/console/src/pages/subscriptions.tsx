@@ -30,7 +30,13 @@ interface Delivery {
   createdAt: string
   deliveredAt: string | null
   nextAttemptAt: string | null
-  history: { attempt: number; at: string; statusCode: number | null; error: string | null; durationMs: number }[]
+  history: {
+    attempt: number
+    at: string
+    statusCode: number | null
+    error: string | null
+    durationMs: number
+  }[]
 }
 
 const API_NAMES = [
@@ -52,7 +58,8 @@ const STATUS_TONE: Record<string, 'good' | 'bad' | 'warn' | 'muted' | 'info'> = 
   cancelled: 'muted',
 }
 
-const idFromHash = () => new URLSearchParams(location.hash.split('?')[1] ?? '').get('id') ?? undefined
+const idFromHash = () =>
+  new URLSearchParams(location.hash.split('?')[1] ?? '').get('id') ?? undefined
 
 export function Subscriptions() {
   const [clientId, setClientId] = useState('')
@@ -62,7 +69,10 @@ export function Subscriptions() {
   const [selected, setSelected] = useState<string | undefined>(idFromHash())
   const apps = usePoll(() => get<{ clientId: string; name: string }[]>('/admin/v1/apps'), 10_000)
   const list = usePoll(
-    () => get<Subscription[]>('/admin/v1/subscriptions' + q({ clientId, api, phoneNumber: phone.trim(), status })),
+    () =>
+      get<Subscription[]>(
+        '/admin/v1/subscriptions' + q({ clientId, api, phoneNumber: phone.trim(), status }),
+      ),
     2000,
     [clientId, api, phone, status],
   )
@@ -71,11 +81,18 @@ export function Subscriptions() {
   return (
     <section aria-labelledby="subs-title">
       <h1 id="subs-title">Subscriptions and deliveries</h1>
-      <p class="lead">Every app's event subscriptions; open one to see each notification and every delivery attempt.</p>
+      <p class="lead">
+        Every app's event subscriptions; open one to see each notification and every delivery
+        attempt.
+      </p>
       <div class="toolbar">
         <div class="field inline">
           <label for="subs-app">App</label>
-          <select id="subs-app" value={clientId} onChange={(e) => setClientId(e.currentTarget.value)}>
+          <select
+            id="subs-app"
+            value={clientId}
+            onChange={(e) => setClientId(e.currentTarget.value)}
+          >
             <option value="">Any app</option>
             {(apps.value ?? []).map((a) => (
               <option key={a.clientId} value={a.clientId}>
@@ -95,11 +112,21 @@ export function Subscriptions() {
         </div>
         <div class="field inline">
           <label for="subs-device">Device</label>
-          <input id="subs-device" type="search" placeholder="+346…" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+          <input
+            id="subs-device"
+            type="search"
+            placeholder="+346…"
+            value={phone}
+            onInput={(e) => setPhone(e.currentTarget.value)}
+          />
         </div>
         <div class="field inline">
           <label for="subs-status">Status</label>
-          <select id="subs-status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+          <select
+            id="subs-status"
+            value={status}
+            onChange={(e) => setStatus(e.currentTarget.value)}
+          >
             <option value="">Any status</option>
             {['ACTIVE', 'INACTIVE', 'EXPIRED', 'DELETED'].map((s) => (
               <option key={s}>{s}</option>
@@ -107,9 +134,16 @@ export function Subscriptions() {
           </select>
         </div>
       </div>
-      {list.error !== '' && <p role="alert" class="error">{list.error}</p>}
+      {list.error !== '' && (
+        <p role="alert" class="error">
+          {list.error}
+        </p>
+      )}
       {subs.length === 0 ? (
-        <p class="muted">No subscription matches. Apps create them through the subscription APIs (try one in Try it).</p>
+        <p class="muted">
+          No subscription matches. Apps create them through the subscription APIs (try one in Try
+          it).
+        </p>
       ) : (
         <div class="table-wrap">
           <table>
@@ -166,7 +200,10 @@ export function Subscriptions() {
 
 function Deliveries(props: { subscription: Subscription }) {
   const s = props.subscription
-  const list = usePoll(() => get<Delivery[]>('/admin/v1/deliveries' + q({ subscriptionId: s.id, limit: '200' })), 1000)
+  const list = usePoll(
+    () => get<Delivery[]>('/admin/v1/deliveries' + q({ subscriptionId: s.id, limit: '200' })),
+    1000,
+  )
   const action = useAction()
   return (
     <section class="panel" aria-labelledby="deliveries-title">
@@ -181,7 +218,8 @@ function Deliveries(props: { subscription: Subscription }) {
         {(list.value ?? []).map((d) => (
           <li key={d.id} class="delivery">
             <div class="event-head">
-              <strong>{shortType(d.type)}</strong> <Badge tone={STATUS_TONE[d.status] ?? 'muted'}>{d.status}</Badge>{' '}
+              <strong>{shortType(d.type)}</strong>{' '}
+              <Badge tone={STATUS_TONE[d.status] ?? 'muted'}>{d.status}</Badge>{' '}
               <span class="muted">
                 created {time(d.createdAt)}
                 {d.deliveredAt !== null && `, delivered ${time(d.deliveredAt)}`}
@@ -194,7 +232,10 @@ function Deliveries(props: { subscription: Subscription }) {
                 aria-label={`Deliver again: ${shortType(d.type)}`}
                 onClick={() =>
                   void action
-                    .run(() => post(`/admin/v1/deliveries/${encodeURIComponent(d.id)}/redeliver`), `${shortType(d.type)} queued for delivery again`)
+                    .run(
+                      () => post(`/admin/v1/deliveries/${encodeURIComponent(d.id)}/redeliver`),
+                      `${shortType(d.type)} queued for delivery again`,
+                    )
                     .then(() => list.refresh())
                 }
               >

@@ -2,14 +2,20 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { ClientCredentials, DeviceStatus, DeviceStatusError } from '@device-status/sdk'
 import { get, sdkFetch } from '../api.js'
 import { Status, usePoll } from '../components.js'
-import { purposeName, scopeWords, useCatalog, type Operation } from '../catalog.js'
+import { purposeName, scopeWords, useCatalog } from '../catalog.js'
 import { scopesByApi, type App } from './apps.js'
 
 type Flow = 'client_credentials' | 'ciba' | 'authorization_code'
 
 interface Exchange {
   request: { method: string; url: string; headers: [string, string][]; body: string | undefined }
-  response?: { status: number; statusText: string; headers: [string, string][]; body: string; ms: number }
+  response?: {
+    status: number
+    statusText: string
+    headers: [string, string][]
+    body: string
+    ms: number
+  }
   error?: string
   correlator: string
 }
@@ -17,7 +23,10 @@ interface Exchange {
 const FLOWS: [Flow, string][] = [
   ['client_credentials', 'Client credentials (two-legged: the app names the device)'],
   ['ciba', 'CIBA (backend flow: the subscriber approves)'],
-  ['authorization_code', 'Authorization code (frontend flow, in a popup through the gateway pages)'],
+  [
+    'authorization_code',
+    'Authorization code (frontend flow, in a popup through the gateway pages)',
+  ],
 ]
 
 const pretty = (text: string) => {
@@ -71,7 +80,9 @@ export function TryIt() {
   const [purpose, setPurpose] = useState('dpv:FraudPreventionAndDetection')
   const [api, setApi] = useState('device-roaming-status')
   const [opIndex, setOpIndex] = useState(0)
-  const [token, setToken] = useState<{ value: string; flow: Flow; api: string; scope: string } | undefined>()
+  const [token, setToken] = useState<
+    { value: string; flow: Flow; api: string; scope: string } | undefined
+  >()
   const [tokenStatus, setTokenStatus] = useState<{ text: string; error: boolean } | undefined>()
   const [busy, setBusy] = useState(false)
   const [params, setParams] = useState<Record<string, string>>({})
@@ -80,7 +91,7 @@ export function TryIt() {
   const abort = useRef<AbortController | undefined>(undefined)
   const app = apps.value?.find((a) => a.clientId === clientId)
   const operations = catalog.operations.filter((o) => o.api === api)
-  const op = operations[opIndex] as Operation | undefined
+  const op = operations[opIndex]
   const redirectUri = `${location.origin}/console/callback`
   const threeLegged = (token?.flow ?? flow) !== 'client_credentials'
 
@@ -96,7 +107,8 @@ export function TryIt() {
     setParams({})
   }, [api, opIndex, threeLegged])
   useEffect(() => {
-    if (app !== undefined && !app.purposes.includes(purpose) && app.purposes[0] !== undefined) setPurpose(app.purposes[0])
+    if (app !== undefined && !app.purposes.includes(purpose) && app.purposes[0] !== undefined)
+      setPurpose(app.purposes[0])
   }, [clientId, app])
 
   const getToken = async (event: Event) => {
@@ -128,18 +140,30 @@ export function TryIt() {
       } else {
         const request = await credentials.authorizationUrl({ redirectUri, purpose, scopes })
         const popup = window.open(request.url, 'authorize', 'popup,width=560,height=720')
-        if (popup === null) throw new Error('The browser blocked the authorization window: allow popups for this page')
+        if (popup === null)
+          throw new Error(
+            'The browser blocked the authorization window: allow popups for this page',
+          )
         setTokenStatus({ text: 'Continue in the authorization window…', error: false })
         const answer = await waitForCallback(popup, controller.signal)
-        if (answer['error'] !== undefined) throw new Error(`${answer['error']}: ${answer['error_description'] ?? ''}`)
-        if (answer['state'] !== request.state) throw new Error('The callback state does not match the request')
-        ds = new DeviceStatus(credentials, { authCode: answer['code'] ?? '', redirectUri, codeVerifier: request.codeVerifier })
+        if (answer['error'] !== undefined)
+          throw new Error(`${answer['error']}: ${answer['error_description'] ?? ''}`)
+        if (answer['state'] !== request.state)
+          throw new Error('The callback state does not match the request')
+        ds = new DeviceStatus(credentials, {
+          authCode: answer['code'] ?? '',
+          redirectUri,
+          codeVerifier: request.codeVerifier,
+        })
       }
       await ds.authorize({ signal: controller.signal })
       const value = await ds.session.accessToken({ signal: controller.signal })
       const scope = [purpose, ...scopes].join(' ')
       setToken({ value, flow, api, scope })
-      setTokenStatus({ text: `Token received (${FLOWS.find(([f]) => f === flow)?.[0]}) for ${api}`, error: false })
+      setTokenStatus({
+        text: `Token received (${FLOWS.find(([f]) => f === flow)?.[0]}) for ${api}`,
+        error: false,
+      })
     } catch (error) {
       setTokenStatus({ text: `No token: ${explain(error)}`, error: true })
     } finally {
@@ -162,9 +186,20 @@ export function TryIt() {
     ]
     const hasBody = op.method !== 'GET' && op.method !== 'DELETE' && body.trim() !== ''
     if (hasBody) headers.push(['content-type', 'application/json'])
-    const request = { method: op.method, url: new URL(path, catalog.issuer).href, headers, body: hasBody ? body : undefined }
+    const request = {
+      method: op.method,
+      url: new URL(path, catalog.issuer).href,
+      headers,
+      body: hasBody ? body : undefined,
+    }
     const shown: Exchange = {
-      request: { ...request, headers: headers.map(([k, v]) => [k, k === 'authorization' ? `Bearer ${v.slice(7, 27)}…` : v]) },
+      request: {
+        ...request,
+        headers: headers.map(([k, v]) => [
+          k,
+          k === 'authorization' ? `Bearer ${v.slice(7, 27)}…` : v,
+        ]),
+      },
       correlator,
     }
     setExchange(shown)
@@ -201,11 +236,19 @@ export function TryIt() {
         call any operation of the nine APIs.
       </p>
       <div class="two-col">
-        <form class="panel form" onSubmit={(e) => void getToken(e)} aria-labelledby="try-token-title">
+        <form
+          class="panel form"
+          onSubmit={(e) => void getToken(e)}
+          aria-labelledby="try-token-title"
+        >
           <h2 id="try-token-title">1. Token</h2>
           <div class="field">
             <label for="try-app">App</label>
-            <select id="try-app" value={clientId} onChange={(e) => setClientId(e.currentTarget.value)}>
+            <select
+              id="try-app"
+              value={clientId}
+              onChange={(e) => setClientId(e.currentTarget.value)}
+            >
               {(apps.value ?? []).map((a) => (
                 <option key={a.clientId} value={a.clientId}>
                   {a.name} ({a.clientId})
@@ -215,20 +258,37 @@ export function TryIt() {
           </div>
           <div class="field">
             <label for="try-secret">Client secret</label>
-            <input id="try-secret" type="password" autocomplete="off" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} />
+            <input
+              id="try-secret"
+              type="password"
+              autocomplete="off"
+              value={secret}
+              onInput={(e) => setSecret(e.currentTarget.value)}
+            />
           </div>
           <fieldset class="field">
             <legend>Flow</legend>
             {FLOWS.map(([value, label]) => (
               <label key={value} class="check">
-                <input type="radio" name="flow" value={value} checked={flow === value} onChange={() => setFlow(value)} /> {label}
+                <input
+                  type="radio"
+                  name="flow"
+                  value={value}
+                  checked={flow === value}
+                  onChange={() => setFlow(value)}
+                />{' '}
+                {label}
               </label>
             ))}
           </fieldset>
           {flow !== 'authorization_code' ? (
             <div class="field">
               <label for="try-phone">Device (phone number)</label>
-              <input id="try-phone" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+              <input
+                id="try-phone"
+                value={phone}
+                onInput={(e) => setPhone(e.currentTarget.value)}
+              />
             </div>
           ) : (
             <p class="help">
@@ -237,7 +297,11 @@ export function TryIt() {
           )}
           <div class="field">
             <label for="try-purpose">Purpose</label>
-            <select id="try-purpose" value={purpose} onChange={(e) => setPurpose(e.currentTarget.value)}>
+            <select
+              id="try-purpose"
+              value={purpose}
+              onChange={(e) => setPurpose(e.currentTarget.value)}
+            >
               {(app?.purposes ?? catalog.purposes.map((x) => x.purpose)).map((x) => (
                 <option key={x} value={x}>
                   {purposeName(catalog, x)} ({x})
@@ -259,7 +323,9 @@ export function TryIt() {
                 <option key={a}>{a}</option>
               ))}
             </select>
-            <span class="help">Asks for: {(byApi.get(api) ?? []).map((s) => scopeWords(catalog, s)).join('; ')}</span>
+            <span class="help">
+              Asks for: {(byApi.get(api) ?? []).map((s) => scopeWords(catalog, s)).join('; ')}
+            </span>
           </div>
           <div class="row">
             <button type="submit" disabled={busy}>
@@ -271,7 +337,9 @@ export function TryIt() {
               </button>
             )}
           </div>
-          {tokenStatus !== undefined && <Status text={tokenStatus.text} error={tokenStatus.error} />}
+          {tokenStatus !== undefined && (
+            <Status text={tokenStatus.text} error={tokenStatus.error} />
+          )}
           {token !== undefined && (
             <p class="help">
               Access token <code>{token.value.slice(0, 24)}…</code> ({token.scope})
@@ -282,7 +350,11 @@ export function TryIt() {
           <h2 id="try-call-title">2. Call</h2>
           <div class="field">
             <label for="try-operation">Operation</label>
-            <select id="try-operation" value={String(opIndex)} onChange={(e) => setOpIndex(Number(e.currentTarget.value))}>
+            <select
+              id="try-operation"
+              value={String(opIndex)}
+              onChange={(e) => setOpIndex(Number(e.currentTarget.value))}
+            >
               {operations.map((o, i) => (
                 <option key={o.operationId} value={String(i)}>
                   {o.method} {o.path} — {o.summary || o.operationId}
@@ -294,13 +366,23 @@ export function TryIt() {
             [...op.path.matchAll(/\{([^}]+)\}/g)].map(([, name = '']) => (
               <div class="field" key={name}>
                 <label for={`try-param-${name}`}>{name}</label>
-                <input id={`try-param-${name}`} value={params[name] ?? ''} onInput={(e) => setParams({ ...params, [name]: e.currentTarget.value })} />
+                <input
+                  id={`try-param-${name}`}
+                  value={params[name] ?? ''}
+                  onInput={(e) => setParams({ ...params, [name]: e.currentTarget.value })}
+                />
               </div>
             ))}
           {op !== undefined && op.method !== 'GET' && op.method !== 'DELETE' && (
             <div class="field">
               <label for="try-body">Request body (JSON)</label>
-              <textarea id="try-body" rows={12} spellcheck={false} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
+              <textarea
+                id="try-body"
+                rows={12}
+                spellcheck={false}
+                value={body}
+                onInput={(e) => setBody(e.currentTarget.value)}
+              />
             </div>
           )}
           <button type="submit" disabled={token === undefined}>
@@ -308,7 +390,9 @@ export function TryIt() {
           </button>
           {token === undefined && <p class="help">Get a token first.</p>}
           {token !== undefined && token.api !== api && (
-            <p class="help">The token was asked for {token.api}; get one for {api} if the call answers 403.</p>
+            <p class="help">
+              The token was asked for {token.api}; get one for {api} if the call answers 403.
+            </p>
           )}
         </form>
       </div>
@@ -333,14 +417,17 @@ export function TryIt() {
                   <strong class={exchange.response.status < 400 ? 'ok' : 'error'}>
                     HTTP {exchange.response.status} {exchange.response.statusText}
                   </strong>{' '}
-                  in {exchange.response.ms} ms · x-correlator <code>{answerCorrelator ?? '(none)'}</code>
+                  in {exchange.response.ms} ms · x-correlator{' '}
+                  <code>{answerCorrelator ?? '(none)'}</code>
                 </p>
                 <h3>Body</h3>
                 <pre class="code" aria-label="Answer body">
                   {pretty(exchange.response.body)}
                 </pre>
                 <h3>Headers</h3>
-                <pre class="code small">{exchange.response.headers.map(([k, v]) => `${k}: ${v}\n`).join('')}</pre>
+                <pre class="code small">
+                  {exchange.response.headers.map(([k, v]) => `${k}: ${v}\n`).join('')}
+                </pre>
               </>
             )}
           </section>

@@ -15,7 +15,7 @@ function resolveRef(file: string, ref: string): unknown {
 function deref(file: string, node: unknown): Record<string, unknown> | undefined {
   let current = node as Record<string, unknown> | undefined
   for (let i = 0; i < 10 && typeof current?.['$ref'] === 'string'; i++)
-    current = resolveRef(file, current['$ref'] as string) as Record<string, unknown> | undefined
+    current = resolveRef(file, current['$ref']) as Record<string, unknown> | undefined
   return current
 }
 
@@ -51,7 +51,8 @@ function fromSchema(file: string, node: unknown, depth: number): Json | undefine
     const item = fromSchema(file, schema['items'], depth + 1)
     return item === undefined ? [] : [item]
   }
-  if (schema['type'] === 'string') return schema['format'] === 'date-time' ? new Date(0).toISOString() : ''
+  if (schema['type'] === 'string')
+    return schema['format'] === 'date-time' ? new Date(0).toISOString() : ''
   if (schema['type'] === 'integer' || schema['type'] === 'number') return 0
   if (schema['type'] === 'boolean') return false
   return undefined
@@ -90,17 +91,20 @@ export function operationCatalog(): OperationInfo[] {
       for (const [method, op] of Object.entries(item)) {
         if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue
         const content = deref(file, op.requestBody)?.['content'] as
-          | Record<string, { schema?: unknown; examples?: Record<string, unknown> }>
-          | undefined
+          Record<string, { schema?: unknown; examples?: Record<string, unknown> }> | undefined
         const json = content?.['application/json']
         let body: unknown
         const first = Object.values(json?.examples ?? {})[0]
         if (first !== undefined) body = deref(file, first)?.['value']
-        if (body === undefined && json?.schema !== undefined) body = fromSchema(file, json.schema, 0)
+        if (body === undefined && json?.schema !== undefined)
+          body = fromSchema(file, json.schema, 0)
         result.push({
           api,
           operationId: op.operationId ?? `${method} ${path}`,
-          summary: String((op as { summary?: unknown }).summary ?? ''),
+          summary:
+            typeof (op as { summary?: unknown }).summary === 'string'
+              ? (op as { summary: string }).summary
+              : '',
           method: method.toUpperCase(),
           path: basePath(doc) + path,
           scopes: [...new Set((op.security ?? []).flatMap((a) => Object.values(a).flat()))],

@@ -14,7 +14,9 @@ import { registerSessionAuth, sessionOf, signIn, signOut, type SessionDeps } fro
 import { describePurpose, describeScope } from './wording.js'
 
 /** Where `npm run build -w @device-status/console` writes the console (Vite's `dist`). */
-export const CONSOLE_DIST: string = fileURLToPath(new URL('../../../console/dist/', import.meta.url))
+export const CONSOLE_DIST: string = fileURLToPath(
+  new URL('../../../console/dist/', import.meta.url),
+)
 
 /**
  * The console is a static single-page app: it talks only to this gateway, loads nothing from
@@ -176,7 +178,13 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   // backchannel requests here (admin session and CSRF token required) and they are passed to
   // the authorization server as a server would send them, without the Origin.
   const RELAYED = new Set(['token', 'bc-authorize', 'par', 'revoke', 'introspect'])
-  const RELAYED_HEADERS = ['content-type', 'cache-control', 'pragma', 'www-authenticate', 'dpop-nonce']
+  const RELAYED_HEADERS = [
+    'content-type',
+    'cache-control',
+    'pragma',
+    'www-authenticate',
+    'dpop-nonce',
+  ]
   app.post('/console/api/relay/oauth2/:endpoint', { onRequest }, async (request, reply) => {
     const endpoint = (request.params as { endpoint: string }).endpoint
     if (!RELAYED.has(endpoint)) return reply.callNotFound()

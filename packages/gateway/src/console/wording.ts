@@ -119,6 +119,7 @@ export function describeDevice(
   if (device.networkType !== null) parts.push(device.networkType)
   if (device.simActivatedAt === null) parts.push('no SIM')
   if (device.networkUnavailable) parts.push('network failure')
-  if (device.notApplicable.length > 0) parts.push(`not applicable: ${device.notApplicable.join(', ')}`)
+  if (device.notApplicable.length > 0)
+    parts.push(`not applicable: ${device.notApplicable.join(', ')}`)
   return parts.join(', ')
 }

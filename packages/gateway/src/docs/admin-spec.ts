@@ -6,7 +6,10 @@ import { TOKEN_REQUEST_SCHEMA } from '../sandbox/routes.js'
 const schema = (s: { $id: string }) => {
   const { $id: _id, ...rest } = s as Record<string, unknown> & { $id: string }
   return JSON.parse(
-    JSON.stringify(rest).replaceAll('"simulator-device-state"', '"#/components/schemas/DeviceState"'),
+    JSON.stringify(rest).replaceAll(
+      '"simulator-device-state"',
+      '"#/components/schemas/DeviceState"',
+    ),
   ) as Record<string, unknown>
 }
 
@@ -116,8 +119,16 @@ export function adminSpec(origin: string, sandbox: boolean): Record<string, unkn
       }),
     },
     '/network/v1/scenarios/{id}': {
-      get: operation({ summary: 'Follow a scenario', tags: sim, params: [{ name: 'id', in: 'path' }] }),
-      delete: operation({ summary: 'Cancel a scenario', tags: sim, params: [{ name: 'id', in: 'path' }] }),
+      get: operation({
+        summary: 'Follow a scenario',
+        tags: sim,
+        params: [{ name: 'id', in: 'path' }],
+      }),
+      delete: operation({
+        summary: 'Cancel a scenario',
+        tags: sim,
+        params: [{ name: 'id', in: 'path' }],
+      }),
     },
     '/admin/v1/apps': {
       get: operation({ summary: 'List the apps', tags: hub }),
@@ -126,16 +137,35 @@ export function adminSpec(origin: string, sandbox: boolean): Record<string, unkn
         tags: hub,
         body: 'AppInput',
         ok: '201',
-        example: { name: 'My app', apis: ['device-roaming-status'], purposes: ['dpv:FraudPreventionAndDetection'], grantTypes: ['client_credentials'] },
+        example: {
+          name: 'My app',
+          apis: ['device-roaming-status'],
+          purposes: ['dpv:FraudPreventionAndDetection'],
+          grantTypes: ['client_credentials'],
+        },
       }),
     },
     '/admin/v1/apps/{clientId}': {
       get: operation({ summary: 'An app', tags: hub, params: [{ name: 'clientId', in: 'path' }] }),
-      put: operation({ summary: 'Change an app', tags: hub, params: [{ name: 'clientId', in: 'path' }], body: 'AppInput' }),
-      delete: operation({ summary: 'Delete an app', tags: hub, params: [{ name: 'clientId', in: 'path' }], ok: '204' }),
+      put: operation({
+        summary: 'Change an app',
+        tags: hub,
+        params: [{ name: 'clientId', in: 'path' }],
+        body: 'AppInput',
+      }),
+      delete: operation({
+        summary: 'Delete an app',
+        tags: hub,
+        params: [{ name: 'clientId', in: 'path' }],
+        ok: '204',
+      }),
     },
     '/admin/v1/apps/{clientId}/secret': {
-      post: operation({ summary: 'Rotate the secret (shown once)', tags: hub, params: [{ name: 'clientId', in: 'path' }] }),
+      post: operation({
+        summary: 'Rotate the secret (shown once)',
+        tags: hub,
+        params: [{ name: 'clientId', in: 'path' }],
+      }),
     },
     '/admin/v1/keys': { get: operation({ summary: 'Signing keys', tags: hub }) },
     '/admin/v1/keys/rotate': { post: operation({ summary: 'Rotate the signing key', tags: hub }) },
@@ -143,43 +173,80 @@ export function adminSpec(origin: string, sandbox: boolean): Record<string, unkn
       get: operation({
         summary: 'Consents',
         tags: consent,
-        params: [{ name: 'phoneNumber', in: 'query' }, { name: 'clientId', in: 'query' }, { name: 'status', in: 'query' }],
+        params: [
+          { name: 'phoneNumber', in: 'query' },
+          { name: 'clientId', in: 'query' },
+          { name: 'status', in: 'query' },
+        ],
       }),
     },
     '/admin/v1/consents/{id}': {
-      delete: operation({ summary: 'Revoke a consent (its tokens stop working)', tags: consent, params: [{ name: 'id', in: 'path' }] }),
+      delete: operation({
+        summary: 'Revoke a consent (its tokens stop working)',
+        tags: consent,
+        params: [{ name: 'id', in: 'path' }],
+      }),
     },
     '/admin/v1/authorizations': {
-      get: operation({ summary: 'CIBA and authorization requests waiting for consent', tags: consent, params: [{ name: 'status', in: 'query' }] }),
+      get: operation({
+        summary: 'CIBA and authorization requests waiting for consent',
+        tags: consent,
+        params: [{ name: 'status', in: 'query' }],
+      }),
     },
     '/admin/v1/authorizations/{authReqId}/approve': {
-      post: operation({ summary: 'Approve as the subscriber', tags: consent, params: [{ name: 'authReqId', in: 'path' }] }),
+      post: operation({
+        summary: 'Approve as the subscriber',
+        tags: consent,
+        params: [{ name: 'authReqId', in: 'path' }],
+      }),
     },
     '/admin/v1/authorizations/{authReqId}/deny': {
-      post: operation({ summary: 'Deny as the subscriber', tags: consent, params: [{ name: 'authReqId', in: 'path' }] }),
+      post: operation({
+        summary: 'Deny as the subscriber',
+        tags: consent,
+        params: [{ name: 'authReqId', in: 'path' }],
+      }),
     },
     '/admin/v1/subscriptions': {
       get: operation({
         summary: "Every app's subscriptions",
         tags: notify,
-        params: [{ name: 'clientId', in: 'query' }, { name: 'api', in: 'query' }, { name: 'phoneNumber', in: 'query' }, { name: 'status', in: 'query' }],
+        params: [
+          { name: 'clientId', in: 'query' },
+          { name: 'api', in: 'query' },
+          { name: 'phoneNumber', in: 'query' },
+          { name: 'status', in: 'query' },
+        ],
       }),
     },
     '/admin/v1/deliveries': {
       get: operation({
         summary: 'The outbox: notifications and every delivery attempt',
         tags: notify,
-        params: [{ name: 'subscriptionId', in: 'query' }, { name: 'status', in: 'query' }, { name: 'limit', in: 'query' }],
+        params: [
+          { name: 'subscriptionId', in: 'query' },
+          { name: 'status', in: 'query' },
+          { name: 'limit', in: 'query' },
+        ],
       }),
     },
     '/admin/v1/deliveries/{id}/redeliver': {
-      post: operation({ summary: 'Deliver a notification again', tags: notify, params: [{ name: 'id', in: 'path' }], ok: '202' }),
+      post: operation({
+        summary: 'Deliver a notification again',
+        tags: notify,
+        params: [{ name: 'id', in: 'path' }],
+        ok: '202',
+      }),
     },
     '/admin/v1/events/stream': {
       get: operation({
         summary: 'Server-Sent Events: network events with the CloudEvents they produced',
         tags: notify,
-        params: [{ name: 'after', in: 'query' }, { name: 'backlog', in: 'query' }],
+        params: [
+          { name: 'after', in: 'query' },
+          { name: 'backlog', in: 'query' },
+        ],
       }),
     },
   }
@@ -199,13 +266,16 @@ export function adminSpec(origin: string, sandbox: boolean): Record<string, unkn
     info: {
       title: 'Gateway admin API (simulator, developer hub, consent, notifications)',
       version: '1',
-      description: 'Authorize with the admin token (the sandbox prints it and keeps it in .data/admin-token).',
+      description:
+        'Authorize with the admin token (the sandbox prints it and keeps it in .data/admin-token).',
     },
     servers: [{ url: origin }],
     security: [{ adminToken: [] }],
     paths,
     components: {
-      securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token' } },
+      securitySchemes: {
+        adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token' },
+      },
       schemas: {
         DeviceState: schema(DEVICE_STATE_SCHEMA),
         Scenario: schema(SCENARIO_SCHEMA),

@@ -83,7 +83,10 @@ export function docsRoutes(
       name: `${loadSpec(file).info.title} ${loadSpec(file).info.version}`,
       url: `/docs/specs/${file.replace(/\.yaml$/, '.json')}`,
     })),
-    { name: 'Gateway admin API (simulator, apps, consent, notifications)', url: '/docs/specs/admin.json' },
+    {
+      name: 'Gateway admin API (simulator, apps, consent, notifications)',
+      url: '/docs/specs/admin.json',
+    },
   ]
   const admin = JSON.stringify(adminSpec(deps.origin, deps.sandbox ?? true))
   const html = page(specs)
