@@ -148,7 +148,9 @@ export function Apps() {
               <dt>Redirect URIs</dt>
               <dd>{app.redirectUris.length === 0 ? '—' : app.redirectUris.join(', ')}</dd>
               <dt>Scopes</dt>
-              <dd>{app.scopes.length} API scopes</dd>
+              <dd>
+                {app.scopes.length} API scope{app.scopes.length === 1 ? '' : 's'}
+              </dd>
               <dt>Changed</dt>
               <dd>{time(app.updatedAt)}</dd>
             </dl>

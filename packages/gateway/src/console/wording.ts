@@ -44,13 +44,13 @@ const EVENT_WORDS: Readonly<Record<string, string>> = {
 export function describeScope(scope: string): string {
   if (scope === 'openid') return 'know that you signed in'
   if (scope === 'offline_access') return 'keep access while you are away'
-  if (scope.startsWith('dpv:')) return `for the purpose of ${describePurpose(scope)}`
+  if (scope.startsWith('dpv:')) return `for the purpose of ${describePurpose(scope).toLowerCase()}`
   const parts = scope.split(':')
   const api = parts[0] ?? ''
   const apiWords = API_WORDS[api]
   if (apiWords === undefined) return scope
   // Subscription scopes: `<api>:org.camaraproject.<api>.v0.<event>:create`, `<api>:read`.
-  if (parts.length === 3) {
+  if (parts.length === 3 && (parts[1] ?? '').startsWith('org.camaraproject.')) {
     const event = (parts[1] ?? '').split('.').pop() ?? ''
     return `be notified of ${EVENT_WORDS[event] ?? event}`
   }
@@ -59,9 +59,21 @@ export function describeScope(scope: string): string {
     if (action === 'read') return `see its subscriptions to ${apiWords}`
     if (action === 'delete') return `cancel its subscriptions to ${apiWords}`
   }
+  if (api === 'sim-swap' && action === 'retrieve-date')
+    return 'read the date of the latest SIM swap'
+  // The legacy v0.5.1 API: `device-status:roaming:read`, `device-status:subscriptions:create`.
   if (api === 'device-status') {
     if (action === 'roaming') return 'read roaming status (legacy API)'
     if (action === 'connectivity') return 'read connectivity status (legacy API)'
+    if (action === 'subscriptions') {
+      const verb =
+        parts[2] === 'create'
+          ? 'subscribe to'
+          : parts[2] === 'delete'
+            ? 'cancel subscriptions to'
+            : 'see its subscriptions to'
+      return `${verb} status notifications (legacy API)`
+    }
   }
   return `${ACTION_WORDS[action] ?? action} ${apiWords}`
 }
