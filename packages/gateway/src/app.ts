@@ -11,17 +11,18 @@ import type { TokenVerifier } from './auth/access-token.js'
 import type { Config } from './config.js'
 import { deviceStatusV0Routes } from './device-status-v0/routes.js'
 import { docsRoutes } from './docs/routes.js'
+import { adminGuard } from './http/admin-guard.js'
 import { correlatorOf, registerCorrelator } from './http/correlator.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { deferredChildLogger } from './http/request-logger.js'
 import { frameworkErrors, registerJsonParser, registerShutdown } from './http/request-edges.js'
 import { rateLimiter, sharedRateLimiter } from './http/rate-limit.js'
 import './http/types.js'
-import type { NetworkPort } from './network/port.js'
+import type { NetworkPort, SandboxNetwork } from './network/port.js'
 import type { Clock } from './core/clock.js'
-import { simulatorRoutes } from './network/simulator/routes.js'
-import type { ScenarioPlayer } from './network/simulator/scenarios.js'
-import { DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA } from './network/simulator/state-schema.js'
+import { simulatorRoutes } from './simulator/routes.js'
+import type { ScenarioPlayer } from './simulator/scenarios.js'
+import { DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA } from './simulator/state-schema.js'
 import { networkTypeRoutes } from './network-type/routes.js'
 import { reachabilityRoutes } from './reachability/routes.js'
 import { roamingRoutes } from './roaming/routes.js'
@@ -32,7 +33,7 @@ import { consoleRoutes } from './console/routes.js'
 import { eventStreamRoutes } from './console/events-stream.js'
 import type { Resolve } from './notifications/sink-policy.js'
 import { notificationSource, sinkPolicyOf } from './notifications/wiring.js'
-import type { SimulatorDeps } from './network/simulator/simulator.js'
+import type { SimulatorDeps } from './simulator/simulator.js'
 import { subscriptionRoutes } from './subscriptions/routes.js'
 import { registerMetrics, type Metrics } from './metrics/metrics.js'
 import { legacySubscriptionRoutes } from './subscriptions/legacy.js'
@@ -46,9 +47,10 @@ export interface AppDeps {
   keyring: Keyring
   verifier: TokenVerifier
   clock: Clock
-  scenarios: ScenarioPlayer
-  /** The simulator's dependencies, with the notification fan-out hooked in. */
-  simulator: SimulatorDeps
+  /** The built-in simulator when it is the network: its admin API and scenarios are mounted. */
+  simulator: { deps: SimulatorDeps; scenarios: ScenarioPlayer } | undefined
+  /** The simulated network's sandbox capabilities (device picker, consent stand-in). */
+  sandbox: SandboxNetwork | undefined
   /** Wakes the delivery worker. */
   kickDelivery: () => void
   metrics: Metrics
@@ -57,14 +59,22 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger']
   /** How sink host names resolve (default: the system resolver); tests play DNS with it. */
   resolveSinkHost?: Resolve
-  /** The network is the built-in simulator (default); the console shows its pages only then. */
-  simulatedNetwork?: boolean
   /** Where the built web console is (default: packages/console/dist). */
   consoleDir?: string
 }
 
 /** Builds the gateway's HTTP app without listening (fastify testing guide: `inject()` or `listen()`). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = createServer(deps)
+  registerPlatform(app, deps)
+  await mountAuthorization(app, deps)
+  mountApis(app, deps)
+  mountAdmin(app, deps)
+  return app
+}
+
+/** The fastify instance: logging, limits, the correlator as request id, validators from the specs. */
+function createServer(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
@@ -106,6 +116,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (flush !== undefined)
       await new Promise<void>((resolve) => flush.call(app.log, () => resolve()))
   })
+  return app
+}
+
+/** What every request goes through: correlator, errors, JSON and form bodies, metrics, access log, health. */
+function registerPlatform(app: FastifyInstance, deps: AppDeps): void {
   registerCorrelator(app, registerShutdown(app))
   registerErrorHandler(app)
   registerJsonParser(app)
@@ -118,7 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ttl: deps.config.consoleSessionTtl,
     secure: deps.config.issuer.startsWith('https:'),
     mode: deps.config.mode,
-    simulator: deps.simulatedNetwork ?? true,
+    simulator: deps.simulator !== undefined,
     issuer: deps.config.issuer,
     legalBases: deps.config.legalBases,
     ...(deps.consoleDir === undefined ? {} : { distDir: deps.consoleDir }),
@@ -158,8 +173,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { parseAs: 'string' },
     (_request, body, done) => done(null, body),
   )
+}
+
+/**
+ * The authorization server: oidc-provider behind the profile gate, the interaction pages and the
+ * developer hub. The provider follows the keyring's current signing key.
+ */
+async function mountAuthorization(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const providerDeps = {
     store: deps.store,
+    clock: deps.clock,
+    network: deps.network,
+    sandbox: deps.sandbox,
     keyring: deps.keyring,
     issuer: deps.config.issuer,
     accessTokenTtl: deps.config.accessTokenTtl,
@@ -195,14 +220,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   providerRoutes(app, { ...providerDeps, current })
   interactionRoutes(app, {
     store: deps.store,
+    clock: deps.clock,
+    network: deps.network,
     current,
     resource: deps.config.issuer,
-    sandbox: deps.config.mode === 'sandbox',
+    sandbox: deps.config.mode === 'sandbox' ? deps.sandbox : undefined,
     legalBases: deps.config.legalBases,
     networkAuth: { trustedProxies: deps.config.trustedProxies },
   })
   authAdminRoutes(app, {
     store: deps.store,
+    clock: deps.clock,
+    network: deps.network,
     keyring: deps.keyring,
     issuer: deps.config.issuer,
     adminToken: deps.adminToken,
@@ -216,14 +245,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     verifier: deps.verifier,
     accessTokenTtl: deps.config.accessTokenTtl,
   })
+}
 
+/** The nine CAMARA APIs, each operation behind the API guard. */
+function mountApis(app: FastifyInstance, deps: AppDeps): void {
   const guard = {
     verifier: deps.verifier,
     rateLimiter:
       deps.store.dialect === 'postgres'
-        ? sharedRateLimiter(deps.store, deps.config.rateLimitPerSecond)
-        : rateLimiter(deps.config.rateLimitPerSecond),
+        ? sharedRateLimiter(deps.store, deps.config.rateLimitPerSecond, { clock: deps.clock })
+        : rateLimiter(deps.config.rateLimitPerSecond, deps.clock),
     issuer: deps.config.issuer,
+    clock: deps.clock,
     dpopReplay: (key: string, expiresAt: number) =>
       deps.store.oidcModels.claimOnce('DPoPProof', key, expiresAt),
   }
@@ -237,12 +270,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     monitoredPeriod: deps.config.simSwapMonitoredPeriod,
   })
   deviceStatusV0Routes(app, { guard, network: deps.network })
-  simulatorRoutes(app, {
-    ...deps.simulator,
-    adminToken: deps.adminToken,
-    scenarios: deps.scenarios,
-  })
-  subscriptionRoutes(app, {
+  const subscriptions = {
     store: deps.store,
     network: deps.network,
     sinkPolicy: sinkPolicyOf(deps.config, deps.resolveSinkHost),
@@ -250,18 +278,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     kick: deps.kickDelivery,
     quota: deps.config.subscriptionQuota,
     guard,
-  })
-  legacySubscriptionRoutes(app, {
-    store: deps.store,
-    network: deps.network,
-    sinkPolicy: sinkPolicyOf(deps.config, deps.resolveSinkHost),
-    source: notificationSource(deps.config.issuer),
-    kick: deps.kickDelivery,
-    quota: deps.config.subscriptionQuota,
-    guard,
-  })
+  }
+  subscriptionRoutes(app, subscriptions)
+  legacySubscriptionRoutes(app, subscriptions)
+}
+
+/** The admin API (simulator, deliveries, sandbox tokens) and the API docs. */
+function mountAdmin(app: FastifyInstance, deps: AppDeps): void {
+  if (deps.simulator !== undefined) {
+    simulatorRoutes(app, {
+      ...deps.simulator.deps,
+      adminGuard: adminGuard(deps.adminToken),
+      scenarios: deps.simulator.scenarios,
+    })
+  }
   deliveryAdminRoutes(app, {
     store: deps.store,
+    network: deps.network,
     adminToken: deps.adminToken,
     clock: deps.clock,
     kick: deps.kickDelivery,
@@ -270,6 +303,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.config.mode === 'sandbox') {
     sandboxRoutes(app, {
       store: deps.store,
+      clock: deps.clock,
+      network: deps.network,
       keyring: deps.keyring,
       issuer: deps.config.issuer,
       adminToken: deps.adminToken,
@@ -282,6 +317,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     origin: deps.config.issuer,
     assetsDir: dirname(require.resolve('swagger-ui-dist/package.json')),
     sandbox: deps.config.mode === 'sandbox',
+    adminSchemas: {
+      deviceState: DEVICE_STATE_SCHEMA,
+      scenario: SCENARIO_SCHEMA,
+      appInput: APP_INPUT_SCHEMA,
+      tokenRequest: TOKEN_REQUEST_SCHEMA,
+    },
   })
-  return app
 }

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path'
-import { DEFAULT_LEGAL_BASES, LEGAL_BASES, type LegalBasis } from './auth/purpose.js'
+import { DEFAULT_LEGAL_BASES, LEGAL_BASES, type LegalBasis } from './core/purpose.js'
 
 /** The two ways the gateway runs (BRIEF §3). */
 export type Mode = 'sandbox' | 'production'
@@ -127,9 +127,8 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
-/** Reads and validates the configuration once; pure apart from resolving `DATA_DIR`. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Readonly<Config> {
-  const problems: string[] = []
+/** Typed reads of the environment; each bad value is added to `problems` and the fallback used. */
+function environmentReader(env: Readonly<Record<string, string | undefined>>, problems: string[]) {
   const text = (name: EnvironmentVariable): string | undefined => {
     const value = env[name]?.trim()
     return value === undefined || value === '' ? undefined : value
@@ -153,7 +152,50 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     problems.push(`${name} must be true or false, got "${value}"`)
     return fallback
   }
+  return { text, integer, bool }
+}
 
+type EnvironmentText = (name: EnvironmentVariable) => string | undefined
+
+/** `PURPOSE_LEGAL_BASES` over the defaults: which purposes need the subscriber's consent. */
+function legalBasesOf(text: EnvironmentText, problems: string[]): Record<string, LegalBasis> {
+  const legalBases: Record<string, LegalBasis> = { ...DEFAULT_LEGAL_BASES }
+  const bases = text('PURPOSE_LEGAL_BASES')
+  if (bases === undefined) return legalBases
+  try {
+    const parsed = JSON.parse(bases) as unknown
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object')
+    for (const [purpose, basis] of Object.entries(parsed)) {
+      if (!/^dpv:[A-Za-z]+$/.test(purpose) || !LEGAL_BASES.includes(basis as LegalBasis)) {
+        problems.push(
+          `PURPOSE_LEGAL_BASES: "${purpose}": "${String(basis)}" is not dpv:<Purpose> → ${LEGAL_BASES.join('|')}`,
+        )
+      } else legalBases[purpose] = basis as LegalBasis
+    }
+  } catch {
+    problems.push('PURPOSE_LEGAL_BASES must be a JSON object such as {"dpv:Marketing":"consent"}')
+  }
+  return legalBases
+}
+
+/** `ISSUER`, by default the URL the gateway listens on. */
+function issuerOf(text: EnvironmentText, host: string, port: number, problems: string[]): string {
+  const urlHost =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const issuer = (text('ISSUER') ?? `http://${urlHost}:${port}`).replace(/\/+$/, '')
+  try {
+    new URL(issuer)
+  } catch {
+    problems.push(`ISSUER must be an absolute URL, got "${issuer}"`)
+  }
+  return issuer
+}
+
+/** Reads and validates the configuration once; pure apart from resolving `DATA_DIR`. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Readonly<Config> {
+  const problems: string[] = []
+  const { text, integer, bool } = environmentReader(env, problems)
   const modeText = text('DS_MODE') ?? 'sandbox'
   if (modeText !== 'sandbox' && modeText !== 'production') {
     problems.push(`DS_MODE must be "sandbox" or "production", got "${modeText}"`)
@@ -172,14 +214,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (mode === 'production' && adminToken === undefined) {
     problems.push('ADMIN_TOKEN is required in production mode')
   }
-  const urlHost =
-    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
-  const issuer = (text('ISSUER') ?? `http://${urlHost}:${port}`).replace(/\/+$/, '')
-  try {
-    new URL(issuer)
-  } catch {
-    problems.push(`ISSUER must be an absolute URL, got "${issuer}"`)
-  }
+  const issuer = issuerOf(text, host, port, problems)
   const logLevel = text('LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.has(logLevel))
     problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`)
@@ -187,24 +222,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   const profileMode = text('PROFILE_MODE') ?? (mode === 'sandbox' ? 'compatible' : 'strict')
   if (profileMode !== 'strict' && profileMode !== 'compatible')
     problems.push('PROFILE_MODE must be "strict" or "compatible"')
-  const legalBases: Record<string, LegalBasis> = { ...DEFAULT_LEGAL_BASES }
-  const bases = text('PURPOSE_LEGAL_BASES')
-  if (bases !== undefined) {
-    try {
-      const parsed = JSON.parse(bases) as unknown
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new Error('not an object')
-      for (const [purpose, basis] of Object.entries(parsed)) {
-        if (!/^dpv:[A-Za-z]+$/.test(purpose) || !LEGAL_BASES.includes(basis as LegalBasis)) {
-          problems.push(
-            `PURPOSE_LEGAL_BASES: "${purpose}": "${String(basis)}" is not dpv:<Purpose> → ${LEGAL_BASES.join('|')}`,
-          )
-        } else legalBases[purpose] = basis as LegalBasis
-      }
-    } catch {
-      problems.push('PURPOSE_LEGAL_BASES must be a JSON object such as {"dpv:Marketing":"consent"}')
-    }
-  }
+  const legalBases = legalBasesOf(text, problems)
 
   const config: Config = {
     mode,

@@ -4,17 +4,18 @@ import { join } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { tokenVerifier } from './auth/access-token.js'
 import { openKeyring, type Keyring } from './auth/keys.js'
-import { buildApp } from './app.js'
+import { buildApp, type AppDeps } from './app.js'
 import { CONSOLE_DIST } from './console/routes.js'
 import { DEMO_APP, seedDemoApp } from './auth/apps.js'
 import { loadConfig, type Config } from './config.js'
-import type { Clock } from './core/clock.js'
-import { scenarioPlayer } from './network/simulator/scenarios.js'
-import { demoDevices, seedDemoDevices } from './network/simulator/seed.js'
-import { simulatedNetwork, type SimulatorDeps } from './network/simulator/simulator.js'
+import { systemClock, type Clock } from './core/clock.js'
+import { scenarioPlayer } from './simulator/scenarios.js'
+import { demoDevices, seedDemoDevices } from './simulator/seed.js'
+import { simulatedNetwork, simulatedSandbox } from './simulator/network.js'
+import type { SimulatorDeps } from './simulator/simulator.js'
+import { networkEventSink } from './notifications/ingest.js'
 import { startHousekeeping } from './store/housekeeping.js'
 import { startDeliveryWorker, type DeliveryWorker } from './notifications/delivery.js'
-import { fanOut } from './notifications/outbox.js'
 import { createMetrics } from './metrics/metrics.js'
 import type { Resolve } from './notifications/sink-policy.js'
 import { deliveryConfigOf, notificationSource, sinkPolicyOf } from './notifications/wiring.js'
@@ -57,7 +58,7 @@ export function sandboxAdminToken(dataDir: string): string {
 /** Opens the store, seeds the sandbox, builds the app and listens. */
 export async function startGateway(options: StartOptions = {}): Promise<RunningGateway> {
   let config = options.config ?? loadConfig(options.env ?? process.env)
-  const clock = options.clock ?? (() => new Date())
+  const clock = options.clock ?? systemClock
   // Idle database connections that drop are logged once the app's logger exists.
   const poolErrors: { log: (error: Error) => void } = { log: () => undefined }
   const store = await openStore({
@@ -67,73 +68,41 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
   })
   try {
     const adminToken = config.adminToken ?? sandboxAdminToken(config.dataDir)
-    let seeded = 0
-    if (config.mode === 'sandbox') {
-      // Several sandbox instances may start at once on one database: whoever seeds first wins.
-      seeded = await seedDemoDevices({ store, clock }).catch(async (error: unknown) => {
-        if ((await store.devices.list()).length === 0) throw error
-        return 0
-      })
-      await seedDemoApp({ store, clock }, Object.keys(config.legalBases)).catch(
-        async (error: unknown) => {
-          if ((await store.apps.byClientId(DEMO_APP.clientId)) === undefined) throw error
-        },
-      )
-    }
-    const keyring = await openKeyring(store)
     // The worker starts once the app listens; changes before that are picked up by its first cycle.
     const delivery: { worker?: DeliveryWorker } = {}
     const kickDelivery = () => delivery.worker?.kick()
     const outbox = { source: notificationSource(config.issuer) }
+    // The simulator is the network; its changes come in through the one network event door.
     const simulator: SimulatorDeps = {
       store,
       clock,
-      onEvents: async (trx, events) => {
-        await fanOut({ ...outbox, store: trx }, events)
-      },
-      afterCommit: kickDelivery,
+      events: networkEventSink({ store, outbox, kick: kickDelivery }),
     }
+    const seeded = config.mode === 'sandbox' ? await seedSandbox(simulator, config) : 0
+    const keyring = await openKeyring(store)
     const scenarios = scenarioPlayer(simulator)
 
     const metrics = createMetrics(store)
-    const deps = {
+    const deps: Omit<AppDeps, 'config' | 'verifier'> = {
       metrics,
-      simulator,
+      simulator: { deps: simulator, scenarios },
+      sandbox: simulatedSandbox(store, clock),
       kickDelivery,
       store,
       network: simulatedNetwork(store),
       keyring,
       clock,
-      scenarios,
       adminToken,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.resolveSinkHost === undefined
         ? {}
         : { resolveSinkHost: options.resolveSinkHost }),
     }
-    let app = await buildApp({
-      ...deps,
-      config,
-      verifier: tokenVerifier({ store, keyring, issuer: config.issuer }),
+    const listening = await listen(deps, config, {
+      issuerFollowsPort: options.env?.['ISSUER'] === undefined && options.config === undefined,
     })
-    await app.listen({ host: config.host, port: config.port })
-    const address = app.server.address()
-    const port = typeof address === 'object' && address !== null ? address.port : config.port
-    if (
-      config.port === 0 &&
-      options.env?.['ISSUER'] === undefined &&
-      options.config === undefined
-    ) {
-      // A free port was picked: the issuer follows the real port, so tokens and docs name it.
-      await app.close()
-      config = Object.freeze({ ...config, port, issuer: config.issuer.replace(/:0$/, `:${port}`) })
-      app = await buildApp({
-        ...deps,
-        config,
-        verifier: tokenVerifier({ store, keyring, issuer: config.issuer }),
-      })
-      await app.listen({ host: config.host, port })
-    }
+    const { app, port } = listening
+    config = listening.config
     poolErrors.log = (error) => app.log.warn({ err: error }, 'idle database connection lost')
     // The issuer may have changed with the real port: sources follow it.
     outbox.source = notificationSource(config.issuer)
@@ -146,7 +115,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       metrics: metrics.deliveries,
     })
     // Expired authorization state is swept every ten minutes (and once at start-up).
-    const housekeeping = startHousekeeping({ store, everyMs: 600_000, log: app.log })
+    const housekeeping = startHousekeeping({ store, clock, everyMs: 600_000, log: app.log })
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
@@ -174,6 +143,49 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     await store.close()
     throw error
   }
+}
+
+/** Seeds the demo devices and the demo app on a sandbox's first start; returns the devices seeded. */
+async function seedSandbox(simulator: SimulatorDeps, config: Config): Promise<number> {
+  const { store, clock } = simulator
+  const seeded = await seedDemoDevices(simulator)
+  await seedDemoApp({ store, clock }, Object.keys(config.legalBases)).catch(
+    async (error: unknown) => {
+      // Several sandbox instances may start at once on one database: whoever seeds first wins.
+      if ((await store.apps.byClientId(DEMO_APP.clientId)) === undefined) throw error
+    },
+  )
+  return seeded
+}
+
+/**
+ * Builds the app and listens. On port 0 a free port is picked; unless an issuer was configured,
+ * the app is built again with the issuer on the real port, so tokens and docs name it.
+ */
+async function listen(
+  deps: Omit<AppDeps, 'config' | 'verifier'>,
+  config: Config,
+  options: { issuerFollowsPort: boolean },
+): Promise<{ app: FastifyInstance; config: Config; port: number }> {
+  const build = (config: Config) =>
+    buildApp({
+      ...deps,
+      config,
+      verifier: tokenVerifier(
+        { store: deps.store, keyring: deps.keyring, issuer: config.issuer },
+        { clock: deps.clock },
+      ),
+    })
+  let app = await build(config)
+  await app.listen({ host: config.host, port: config.port })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  if (config.port !== 0 || !options.issuerFollowsPort) return { app, config, port }
+  await app.close()
+  const real = Object.freeze({ ...config, port, issuer: config.issuer.replace(/:0$/, `:${port}`) })
+  app = await build(real)
+  await app.listen({ host: real.host, port })
+  return { app, config: real, port }
 }
 
 function banner(

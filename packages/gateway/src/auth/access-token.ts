@@ -1,7 +1,12 @@
+import { systemClock, type Clock } from '../core/clock.js'
 import { createHmac, randomUUID } from 'node:crypto'
 import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
 import type { Store } from '../store/store.js'
-import type { AuthContext } from '../core/auth-context.js'
+import {
+  InvalidTokenError,
+  type AccessTokenVerifier,
+  type AuthContext,
+} from '../core/auth-context.js'
 import type { Keyring } from './keys.js'
 
 /** JWT access token claims (RFC 9068 §2.2) the gateway issues and accepts. */
@@ -44,7 +49,7 @@ export async function pairwiseSubject(
     sub,
     client_id: clientId,
     device_id: deviceId,
-    created_at: new Date().toISOString(),
+    created_at: systemClock().toISOString(),
   })
   // A concurrent insert of the same pair wins; read back what was kept.
   return (await store.subjects.byPair(clientId, deviceId))?.sub ?? sub
@@ -52,11 +57,11 @@ export async function pairwiseSubject(
 
 /** Signs an access token with the keyring's current key (`typ: at+jwt`, RFC 9068). */
 export async function mintAccessToken(
-  deps: { store: Store; keyring: Keyring; issuer: string },
+  deps: { store: Store; keyring: Keyring; issuer: string; clock?: Clock },
   options: MintOptions,
 ): Promise<string> {
   const key = deps.keyring.current()
-  const now = Math.floor((options.now ?? new Date()).getTime() / 1000)
+  const now = Math.floor((options.now ?? (deps.clock ?? systemClock)()).getTime() / 1000)
   const sub =
     options.deviceId === undefined
       ? options.clientId
@@ -73,17 +78,8 @@ export async function mintAccessToken(
 }
 
 /** Why a token was refused; the HTTP layer answers every kind with `401 UNAUTHENTICATED`. */
-export class InvalidTokenError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'InvalidTokenError'
-  }
-}
 
-export interface TokenVerifier {
-  verify(token: string): Promise<AuthContext>
-  /** The context of a token verified before and not yet expired, without waiting; else `undefined`. */
-  cached(token: string): AuthContext | undefined
+export interface TokenVerifier extends AccessTokenVerifier {
   /** Refuses from now on the tokens a revoked consent covered (see `ConsentRevocation`). */
   revoke(revocation: ConsentRevocation): void
   /** Reads the revocations other instances recorded in the store. */
@@ -116,10 +112,11 @@ export function revocationKey(clientId: string, deviceId: string, purpose: strin
  */
 export function tokenVerifier(
   deps: { store: Store; keyring: Keyring; issuer: string },
-  options: { cacheSize?: number; now?: () => number } = {},
+  options: { cacheSize?: number; clock?: Clock } = {},
 ): TokenVerifier {
   const cacheSize = options.cacheSize ?? 10_000
-  const now = options.now ?? (() => Date.now())
+  const clock = options.clock ?? systemClock
+  const now = () => clock().getTime()
   const cache = new Map<string, AuthContext>()
   // Keyed by the end of the signature: hashing a fresh 600-character header string on every call
   // costs more than the lookup; the full token is compared on a hit.

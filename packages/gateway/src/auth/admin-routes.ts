@@ -1,8 +1,10 @@
+import type { Clock } from '../core/clock.js'
 import type { FastifyInstance } from 'fastify'
 import type Provider from 'oidc-provider'
 import { adminGuard } from '../http/admin-guard.js'
 import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
+import type { NetworkPort } from '../network/port.js'
 import { API_FILES } from '../specs/catalog.js'
 import {
   ALL_GRANT_TYPES,
@@ -54,6 +56,8 @@ export const APP_INPUT_SCHEMA = {
 
 export interface AuthAdminDeps {
   store: Store
+  clock: Clock
+  network: NetworkPort
   keyring: Keyring
   issuer: string
   adminToken: string
@@ -68,7 +72,7 @@ export interface AuthAdminDeps {
 
 /** The fields consents and pending authorizations share, with the device's phone number. */
 async function decisionViews(
-  store: Store,
+  network: NetworkPort,
   rows: {
     client_id: string
     device_id: string
@@ -78,7 +82,9 @@ async function decisionViews(
     created_at: string
   }[],
 ) {
-  const phones = new Map((await store.devices.list()).map((d) => [d.id, d.phoneNumber]))
+  const ids = [...new Set(rows.map((r) => r.device_id))]
+  const devices = await Promise.all(ids.map((id) => network.byId(id)))
+  const phones = new Map(ids.map((id, i) => [id, devices[i]?.phoneNumber]))
   return rows.map((r) => ({
     clientId: r.client_id,
     phoneNumber: phones.get(r.device_id) ?? null,
@@ -92,7 +98,7 @@ async function decisionViews(
 /** The developer hub and consent admin API (`/admin/v1/…`), behind the admin token. */
 export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void {
   const onRequest = adminGuard(deps.adminToken)
-  const clock = () => new Date()
+  const clock = deps.clock
   const param = (request: { params: unknown }, name: string) =>
     (request.params as Record<string, string>)[name] ?? ''
 
@@ -146,7 +152,10 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
     const query = request.query as { phoneNumber?: string; clientId?: string; status?: string }
     let deviceId: string | undefined
     if (query.phoneNumber !== undefined) {
-      const device = await deps.store.devices.byPhoneNumber(query.phoneNumber)
+      const device = await deps.network.find({
+        kind: 'phoneNumber',
+        phoneNumber: query.phoneNumber,
+      })
       if (device === undefined) return []
       deviceId = device.id
     }
@@ -155,7 +164,7 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
       ...(deviceId === undefined ? {} : { deviceId }),
       ...(query.status === undefined ? {} : { status: query.status }),
     })
-    const views = await decisionViews(deps.store, rows)
+    const views = await decisionViews(deps.network, rows)
     return rows.map((r, i) => ({ id: r.id, ...views[i], updatedAt: r.updated_at }))
   })
   app.delete('/admin/v1/consents/:id', { onRequest }, async (request) =>
@@ -166,7 +175,7 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
   // filtered) as `expired`, so that `status=pending` lists only what a decision can still reach.
   app.get('/admin/v1/authorizations', { onRequest }, async (request) => {
     const wanted = (request.query as { status?: string }).status
-    const now = Date.now()
+    const now = clock().getTime()
     const statusOf = (row: { status: string; expires_at: string }) =>
       row.status === 'pending' && Date.parse(row.expires_at) <= now ? 'expired' : row.status
     const stored =
@@ -176,7 +185,7 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
     const rows = (await deps.store.pendingAuthorizations.list(stored)).filter(
       (row) => wanted === undefined || statusOf(row) === wanted,
     )
-    const views = await decisionViews(deps.store, rows)
+    const views = await decisionViews(deps.network, rows)
     return rows.map((r, i) => ({
       authReqId: r.auth_req_id,
       ...views[i],
@@ -188,7 +197,7 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
     app.post(`/admin/v1/authorizations/:authReqId/${decision}`, { onRequest }, async (request) => {
       const authReqId = param(request, 'authReqId')
       const result = await decidePending(
-        { store: deps.store, provider: deps.current(), resource: deps.issuer },
+        { store: deps.store, clock, provider: deps.current(), resource: deps.issuer },
         authReqId,
         decision,
       )
@@ -212,7 +221,7 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
     const phoneNumber = (request.body as { phoneNumber?: unknown } | undefined)?.phoneNumber
     if (typeof phoneNumber !== 'string')
       throw new CamaraError('INVALID_ARGUMENT', 'phoneNumber is required')
-    const device = await deps.store.devices.byPhoneNumber(phoneNumber)
+    const device = await deps.network.find({ kind: 'phoneNumber', phoneNumber })
     if (device === undefined)
       throw new CamaraError('IDENTIFIER_NOT_FOUND', `No simulated device ${phoneNumber}`)
     return reply.code(201).send({ operatorToken: await issueOperatorToken(deps, device.id) })

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import type Provider from 'oidc-provider'
 import {
   errors,
@@ -6,12 +7,16 @@ import {
 } from 'oidc-provider'
 import type { ConsentRow } from '../store/consents.js'
 import { newId, type Store } from '../store/store.js'
+import type { SandboxNetwork } from '../network/port.js'
 import { pairwiseSubject } from './access-token.js'
-import { purposesIn, needsConsent, type LegalBasis } from './purpose.js'
+import { purposesIn, needsConsent, type LegalBasis } from '../core/purpose.js'
 import { textOf } from './pages.js'
 
 export interface DecisionDeps {
   store: Store
+  clock: Clock
+  /** The sandbox's stand-in subscriber (simulated network only). */
+  sandbox: SandboxNetwork | undefined
   provider: Provider
   resource: string
   legalBases: Readonly<Record<string, LegalBasis>>
@@ -52,7 +57,7 @@ export async function grantFor(
 
 /** Records the subscriber's decision for an app and purpose. */
 export async function recordConsent(
-  store: Store,
+  deps: { store: Store; clock: Clock },
   input: {
     clientId: string
     deviceId: string
@@ -61,7 +66,8 @@ export async function recordConsent(
     status: 'granted' | 'denied'
   },
 ): Promise<void> {
-  const now = new Date().toISOString()
+  const { store } = deps
+  const now = deps.clock().toISOString()
   await store.consents.insert({
     id: newId(),
     client_id: input.clientId,
@@ -118,14 +124,15 @@ export async function decideBackchannelRequest(
   const { purpose, api } = splitScope(scope)
   if (purpose === undefined) throw new errors.InvalidScope('a purpose is required', '')
   const authReqId = request.jti
-  const expiresAt = new Date(Date.now() + (request.expiration ?? 120) * 1000).toISOString()
+  const now = deps.clock()
+  const expiresAt = new Date(now.getTime() + (request.expiration ?? 120) * 1000).toISOString()
   const row = {
     auth_req_id: authReqId,
     client_id: clientId,
     device_id: deviceId,
     purpose,
     scopes: JSON.stringify(api),
-    created_at: new Date().toISOString(),
+    created_at: now.toISOString(),
     expires_at: expiresAt,
     interval: deps.interval,
     last_polled_at: null,
@@ -140,14 +147,14 @@ export async function decideBackchannelRequest(
 
   const latest = await deps.store.consents.latest(clientId, deviceId, purpose)
   if (consentCovers(latest, api)) return approve()
-  const device = await deps.store.devices.byId(deviceId)
-  if (device?.consentPolicy === 'approve') {
+  const policy = (await deps.sandbox?.consentPolicy(deviceId)) ?? null
+  if (policy === 'approve') {
     const scopes = approvedScopes(latest, api)
-    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes, status: 'granted' })
+    await recordConsent(deps, { clientId, deviceId, purpose, scopes, status: 'granted' })
     return approve()
   }
-  if (device?.consentPolicy === 'deny') {
-    await recordConsent(deps.store, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
+  if (policy === 'deny') {
+    await recordConsent(deps, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
     await deps.store.pendingAuthorizations.insert({ ...row, status: 'denied' })
     await deps.provider.backchannelResult(
       request,
@@ -160,7 +167,7 @@ export async function decideBackchannelRequest(
 
 /** The subscriber's answer to a pending CIBA request (admin API, CLI). */
 export async function decidePending(
-  deps: Omit<DecisionDeps, 'legalBases' | 'interval'>,
+  deps: Omit<DecisionDeps, 'legalBases' | 'interval' | 'sandbox'>,
   authReqId: string,
   decision: 'approve' | 'deny',
 ): Promise<'approved' | 'denied' | 'not-pending'> {
@@ -177,7 +184,7 @@ export async function decidePending(
     pending.device_id,
     pending.purpose,
   )
-  await recordConsent(deps.store, {
+  await recordConsent(deps, {
     clientId: pending.client_id,
     deviceId: pending.device_id,
     purpose: pending.purpose,

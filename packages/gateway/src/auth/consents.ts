@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
 import {
@@ -14,12 +15,12 @@ import {
  * `KEY_RELOAD_INTERVAL_MS` (they reload the revocations with the signing keys).
  */
 export async function revokeConsent(
-  deps: { store: Store; verifier: TokenVerifier; accessTokenTtl: number },
+  deps: { store: Store; verifier: TokenVerifier; accessTokenTtl: number; clock: Clock },
   id: string,
 ): Promise<{ id: string; status: 'revoked' }> {
   const consent = await deps.store.consents.byId(id)
   if (consent === undefined) throw new CamaraError('NOT_FOUND', `No consent ${id}`)
-  const at = Date.now()
+  const at = deps.clock().getTime()
   const revocation = {
     clientId: consent.client_id,
     deviceId: consent.device_id,

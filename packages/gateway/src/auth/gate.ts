@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose'
 import type { Store } from '../store/store.js'
 import { ALL_GRANT_TYPES, appSettings, GRANT_TYPES, type AppSettings } from './apps.js'
 import { OAuthProfileError, requireOnePurpose, rewriteVendorScopes } from './profile.js'
-import type { LegalBasis } from './purpose.js'
+import type { LegalBasis } from '../core/purpose.js'
 
 export type Params = Record<string, string | undefined>
 

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import type {
   FastifyError,
   FastifyInstance,
@@ -7,20 +8,24 @@ import type {
 } from 'fastify'
 import { errors } from 'oidc-provider'
 import type Provider from 'oidc-provider'
-import type { NetworkDevice } from '../core/device.js'
+import type { DeviceIdentity } from '../core/device.js'
+import type { NetworkPort, SandboxNetwork } from '../network/port.js'
 import type { Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { approvedScopes, consentCovers, grantFor, recordConsent, splitScope } from './ciba.js'
 import { authenticateByNetwork, type NetworkAuthConfig } from './network-auth.js'
 import { errorPage, html, page, PAGE_HEADERS, textOf } from './pages.js'
-import { needsConsent, type LegalBasis } from './purpose.js'
-import { describeDevice, describePurpose, describeScope } from '../console/wording.js'
+import { needsConsent, type LegalBasis } from '../core/purpose.js'
+import { describePurpose, describeScope } from '../console/wording.js'
 
 export interface InteractionDeps {
   store: Store
+  clock: Clock
+  network: NetworkPort
   current: () => Provider
   resource: string
-  sandbox: boolean
+  /** The simulated network's sandbox capabilities (the device picker); absent for a real network. */
+  sandbox: SandboxNetwork | undefined
   legalBases: Readonly<Record<string, LegalBasis>>
   networkAuth: NetworkAuthConfig
 }
@@ -82,7 +87,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     request: FastifyRequest,
     reply: FastifyReply,
     details: Details,
-    device: NetworkDevice,
+    device: DeviceIdentity,
   ) => {
     const clientId = String(details.params['client_id'])
     const accountId = await pairwiseSubject(deps.store, clientId, device.id)
@@ -94,7 +99,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
   /** The device the network identifies the request's origin as, if any. */
   const networkDevice = (request: FastifyRequest) =>
     authenticateByNetwork(
-      { store: deps.store, config: deps.networkAuth },
+      { network: deps.network, config: deps.networkAuth },
       {
         address: request.socket.remoteAddress,
         port: request.socket.remotePort,
@@ -193,7 +198,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
         })
       }
       // Sandbox: the tester stands in for the operator network and picks the device.
-      const devices = await deps.store.devices.list()
+      const devices = await deps.sandbox.pickableDevices()
       return sendPage(
         reply,
         200,
@@ -205,7 +210,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
 <ul class="devices">${devices
             .map(
               (d) =>
-                `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button> <span class="note">${html(describeDevice(d))}</span></li>`,
+                `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button>${d.about === undefined ? '' : ` <span class="about">${html(d.about)}</span>`}</li>`,
             )
             .join('')}</ul>
 </form>
@@ -237,7 +242,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
         )
       return login(request, reply, details, identified)
     }
-    const device = await deps.store.devices.byPhoneNumber(phoneNumber)
+    const device = await deps.network.find({ kind: 'phoneNumber', phoneNumber })
     if (device === undefined)
       return finish(request, reply, { error: 'access_denied', error_description: 'unknown device' })
     return login(request, reply, details, device)
@@ -264,7 +269,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       return refuse(reply, 400, 'invalid_request', 'This step is not part of this authorization.')
     }
     if (decision === 'deny') {
-      await recordConsent(deps.store, {
+      await recordConsent(deps, {
         clientId,
         deviceId: subject.device_id,
         purpose,
@@ -278,7 +283,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     }
     // Approving a wider request keeps what was consented to before.
     const latest = await deps.store.consents.latest(clientId, subject.device_id, purpose)
-    await recordConsent(deps.store, {
+    await recordConsent(deps, {
       clientId,
       deviceId: subject.device_id,
       purpose,

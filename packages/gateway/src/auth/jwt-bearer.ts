@@ -1,5 +1,7 @@
+import type { Clock } from '../core/clock.js'
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import type { Store } from '../store/store.js'
+import type { NetworkPort } from '../network/port.js'
 import { mintAccessToken, pairwiseSubject } from './access-token.js'
 import { appSettings, GRANT_TYPES } from './apps.js'
 import { consentCovers, splitScope } from './ciba.js'
@@ -7,10 +9,12 @@ import type { Keyring } from './keys.js'
 import { parseLoginHint } from './login-hint.js'
 import { verifyOperatorToken } from './operator-token.js'
 import { OAuthProfileError, requireOnePurpose, rewriteVendorScopes } from './profile.js'
-import { needsConsent, type LegalBasis } from './purpose.js'
+import { needsConsent, type LegalBasis } from '../core/purpose.js'
 
 export interface JwtBearerDeps {
   store: Store
+  clock: Clock
+  network: NetworkPort
   keyring: Keyring
   issuer: string
   accessTokenTtl: number
@@ -68,7 +72,7 @@ export async function jwtBearerGrant(
   if (!settings.grantTypes.includes(GRANT_TYPES.jwtBearer)) {
     throw new OAuthProfileError('unauthorized_client', 'this app may not use the JWT bearer grant')
   }
-  const now = Math.floor(Date.now() / 1000)
+  const now = Math.floor(deps.clock().getTime() / 1000)
   const exp = Number(payload['exp'])
   const iat = Number(payload['iat'])
   if (exp > now + MAX_LIFETIME || exp - iat > MAX_LIFETIME || iat > now + 5) {
@@ -108,7 +112,7 @@ export async function jwtBearerGrant(
   let deviceId: string | undefined
   if (hint.kind === 'operatortoken') deviceId = await verifyOperatorToken(deps, hint.token)
   else if (hint.selector.kind === 'phoneNumber')
-    deviceId = (await deps.store.devices.find(hint.selector))?.id
+    deviceId = (await deps.network.find(hint.selector))?.id
   else throw new OAuthProfileError('invalid_grant', 'sub must be tel: or operatortoken:')
   if (deviceId === undefined)
     throw new OAuthProfileError('invalid_grant', 'sub does not identify a subscriber')

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../core/clock.js'
 import { randomUUID } from 'node:crypto'
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
 import type { Store } from '../store/store.js'
@@ -47,10 +48,7 @@ async function createKey(): Promise<{ kid: string; privateJwk: JWK; publicJwk: J
   return { kid, privateJwk, publicJwk }
 }
 
-export async function openKeyring(
-  store: Store,
-  now: () => Date = () => new Date(),
-): Promise<Keyring> {
+export async function openKeyring(store: Store, now: Clock = systemClock): Promise<Keyring> {
   let keys: SigningKey[] = []
 
   // One query; only keys not held yet are parsed and imported, so reloading often is cheap.

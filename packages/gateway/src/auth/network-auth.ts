@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net'
-import type { NetworkDevice } from '../core/device.js'
-import type { Store } from '../store/store.js'
+import type { DeviceIdentity } from '../core/device.js'
+import type { NetworkPort } from '../network/port.js'
 
 export interface NetworkAuthConfig {
   /** Addresses of proxies whose header enrichment is trusted (`x-msisdn`, `x-forwarded-for`). */
@@ -48,15 +48,18 @@ function clientHop(
  * header enrichment (`x-msisdn` with the subscriber's number, or the client's `x-forwarded-for` hop).
  */
 export async function authenticateByNetwork(
-  deps: { store: Store; config: NetworkAuthConfig },
+  deps: { network: NetworkPort; config: NetworkAuthConfig },
   origin: RequestOrigin,
-): Promise<NetworkDevice | undefined> {
+): Promise<DeviceIdentity | undefined> {
   let address = origin.address === undefined ? undefined : plainAddress(origin.address)
   let port = origin.port
   if (address !== undefined && deps.config.trustedProxies.includes(address)) {
     const msisdn = first(origin.headers['x-msisdn'])?.trim()
     if (msisdn !== undefined && msisdn !== '') {
-      return deps.store.devices.byPhoneNumber(msisdn.startsWith('+') ? msisdn : `+${msisdn}`)
+      return deps.network.find({
+        kind: 'phoneNumber',
+        phoneNumber: msisdn.startsWith('+') ? msisdn : `+${msisdn}`,
+      })
     }
     const forwarded = clientHop(origin.headers['x-forwarded-for'], deps.config.trustedProxies)
     if (forwarded !== undefined) {
@@ -65,9 +68,9 @@ export async function authenticateByNetwork(
     }
   }
   if (address === undefined) return undefined
-  if (isIPv6(address)) return deps.store.devices.find({ kind: 'ipv6Address', ipv6Address: address })
+  if (isIPv6(address)) return deps.network.find({ kind: 'ipv6Address', ipv6Address: address })
   if (!isIPv4(address)) return undefined
-  return deps.store.devices.find({
+  return deps.network.find({
     kind: 'ipv4Address',
     publicAddress: address,
     ...(port === undefined ? {} : { publicPort: port }),

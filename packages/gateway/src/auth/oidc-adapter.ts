@@ -1,9 +1,8 @@
+import type { Clock } from '../core/clock.js'
 import type { Adapter, AdapterPayload } from 'oidc-provider'
 import type { Store } from '../store/store.js'
 import { appSettings } from './apps.js'
 import { clientMetadata } from './client-metadata.js'
-
-const epoch = () => Math.floor(Date.now() / 1000)
 
 /**
  * Seconds a model is kept past its expiry. oidc-provider checks `exp` itself; a CIBA request
@@ -19,7 +18,8 @@ const RETAINED_AFTER_EXPIRY: Readonly<Record<string, number>> = {
  * requests, grants and tokens in `oidc_models`, so that any instance can continue a flow another
  * started; the `Client` model reads the developer hub's apps.
  */
-export function storeAdapter(store: Store): new (model: string) => Adapter {
+export function storeAdapter(store: Store, clock: Clock): new (model: string) => Adapter {
+  const epoch = () => Math.floor(clock().getTime() / 1000)
   return class StoreAdapter implements Adapter {
     readonly model: string
     constructor(model: string) {

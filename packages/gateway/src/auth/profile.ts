@@ -1,6 +1,6 @@
 import { API_FILES, type ApiName } from '../specs/catalog.js'
 import { apiScopes } from './api-scopes.js'
-import { purposesIn } from './purpose.js'
+import { purposesIn } from '../core/purpose.js'
 
 /** An OAuth error the authorization server answers with (RFC 6749 §5.2 shape). */
 export class OAuthProfileError extends Error {

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import { createHash } from 'node:crypto'
 import Provider, {
   errors,
@@ -6,6 +7,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider'
 import type { Store } from '../store/store.js'
+import type { NetworkPort, SandboxNetwork } from '../network/port.js'
 import { allApiScopes } from './api-scopes.js'
 import { DEMO_APP, type AppSettings } from './apps.js'
 import { cibaPollingRate, decideBackchannelRequest } from './ciba.js'
@@ -16,12 +18,16 @@ import { storeAdapter as storeAdapterFactory } from './oidc-adapter.js'
 import { verifyOperatorToken } from './operator-token.js'
 import { pairwiseSubject } from './access-token.js'
 import { requireOnePurpose, OAuthProfileError } from './profile.js'
-import { type LegalBasis } from './purpose.js'
+import { type LegalBasis } from '../core/purpose.js'
 import { verifySecret } from './secret.js'
 import { errorPage, PAGE_HEADERS, textOf } from './pages.js'
 
 export interface ProviderDeps {
   store: Store
+  clock: Clock
+  network: NetworkPort
+  /** The sandbox's stand-in subscriber (simulated network only). */
+  sandbox: SandboxNetwork | undefined
   keyring: Keyring
   issuer: string
   accessTokenTtl: number
@@ -115,7 +121,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   )
 
   const configuration: Configuration = {
-    adapter: storeAdapterFactory(store),
+    adapter: storeAdapterFactory(store, deps.clock),
     jwks: { keys: privateKeys },
     cookies: { keys: cookieKeys },
     routes: ROUTES,
@@ -138,7 +144,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     // CAMARA ICM: client assertions, request objects and JWT-bearer assertions live at most 300 s.
     assertJwtClientAuthClaimsAndHeader: async (_ctx, claims) => {
       const { exp, iat } = claims as { exp?: number; iat?: number }
-      const now = Math.floor(Date.now() / 1000)
+      const now = Math.floor(deps.clock().getTime() / 1000)
       if (
         typeof exp !== 'number' ||
         exp > now + 300 ||
@@ -163,7 +169,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (subject === undefined) return undefined
       if (ctx.oidc.client !== undefined && subject.client_id !== ctx.oidc.client.clientId)
         return undefined
-      if ((await store.devices.byId(subject.device_id)) === undefined) return undefined
+      if ((await deps.network.byId(subject.device_id)) === undefined) return undefined
       return { accountId: sub, claims: async () => ({ sub }) }
     },
     ttl: {
@@ -223,7 +229,7 @@ export function createProvider(deps: ProviderDeps): Provider {
           }
           const iat = Number(claims['iat'])
           const exp = Number(claims['exp'])
-          if (iat > Math.floor(Date.now() / 1000) + 5)
+          if (iat > Math.floor(deps.clock().getTime() / 1000) + 5)
             throw new errors.InvalidRequestObject("Request Object 'iat' is in the future")
           if (exp - iat > 300)
             throw new errors.InvalidRequestObject('Request Object may live at most 300 seconds')
@@ -263,7 +269,7 @@ export function createProvider(deps: ProviderDeps): Provider {
               throw new errors.UnknownUserId('the operator token is not valid')
             return pairwiseSubject(store, clientId, deviceId)
           }
-          const device = await store.devices.find(hint.selector)
+          const device = await deps.network.find(hint.selector)
           if (device === undefined)
             throw new errors.UnknownUserId('login_hint does not identify a subscriber')
           return pairwiseSubject(store, clientId, device.id)
@@ -279,7 +285,15 @@ export function createProvider(deps: ProviderDeps): Provider {
           const body = ctx.body as Record<string, unknown>
           body['interval'] = deps.cibaInterval
           await decideBackchannelRequest(
-            { store, provider, resource, legalBases: deps.legalBases, interval: deps.cibaInterval },
+            {
+              store,
+              provider,
+              resource,
+              legalBases: deps.legalBases,
+              interval: deps.cibaInterval,
+              sandbox: deps.sandbox,
+              clock: deps.clock,
+            },
             {
               request,
               sub: account.accountId,

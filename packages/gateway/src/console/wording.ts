@@ -1,8 +1,5 @@
-import type { NetworkDevice } from '../core/device.js'
-import { countryNamesForMcc } from '../core/mcc.js'
-
 /**
- * What scopes, purposes and devices mean, in the words a person reads: the consent and
+ * What scopes and purposes mean, in the words a person reads: the consent and
  * device-picker pages of the authorization server and the console use these, never raw scope
  * strings alone.
  */
@@ -83,55 +80,4 @@ export function describePurpose(purpose: string): string {
   const name = purpose.replace(/^dpv:/, '').replace(/#.*$/, '')
   const words = name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()
   return words.charAt(0).toUpperCase() + words.slice(1)
-}
-
-const regions = new Intl.DisplayNames(['en'], { type: 'region' })
-
-/** `FR` → "France" (the code itself when the runtime does not know it). */
-export function countryName(code: string): string {
-  try {
-    return regions.of(code) ?? code
-  } catch {
-    return code
-  }
-}
-
-/** The country or countries an MCC serves, in words: 208 → "France". */
-export function describeMcc(mcc: number): string {
-  const names = countryNamesForMcc(mcc).map(countryName)
-  return names.length === 0 ? `MCC ${mcc}` : names.join(' / ')
-}
-
-/** A device's state in a few words, as the sandbox's device picker shows it. */
-export function describeDevice(
-  device: Pick<
-    NetworkDevice,
-    | 'roamingCountryCode'
-    | 'connectivity'
-    | 'networkType'
-    | 'simActivatedAt'
-    | 'networkUnavailable'
-    | 'notApplicable'
-  >,
-): string {
-  const parts: string[] = []
-  parts.push(
-    device.roamingCountryCode === null
-      ? 'at home'
-      : `roaming in ${describeMcc(device.roamingCountryCode)}`,
-  )
-  const reach = device.connectivity
-  parts.push(
-    reach.length === 0
-      ? 'not reachable'
-      : reach.length === 2
-        ? 'reachable for data and SMS'
-        : `reachable for ${reach[0] === 'DATA' ? 'data' : 'SMS'} only`,
-  )
-  if (device.networkType !== null) parts.push(device.networkType)
-  if (device.simActivatedAt === null) parts.push('no SIM')
-  if (device.networkUnavailable) parts.push('network failure')
-  if (device.notApplicable.length > 0)
-    parts.push(`not applicable: ${device.notApplicable.join(', ')}`)
-  return parts.join(', ')
 }

@@ -12,3 +12,19 @@ export interface AuthContext {
   /** RFC 9449: the thumbprint of the key a DPoP-bound token is bound to. */
   jkt: string | undefined
 }
+
+/** A bearer token that is not a valid access token of this gateway (401 on the APIs). */
+export class InvalidTokenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'InvalidTokenError'
+  }
+}
+
+/** What the API guard needs of the authorization server: a verified token's context. */
+export interface AccessTokenVerifier {
+  /** Throws `InvalidTokenError` for a token that is not valid. */
+  verify(token: string): Promise<AuthContext>
+  /** The context of a token verified before and not yet expired, without waiting; else `undefined`. */
+  cached(token: string): AuthContext | undefined
+}

@@ -15,22 +15,31 @@ export const DEVICE_APIS = [
 ] as const
 export type DeviceApi = (typeof DEVICE_APIS)[number]
 
-export const CONSENT_POLICIES = ['approve', 'deny'] as const
-export type ConsentPolicy = (typeof CONSENT_POLICIES)[number]
-
 export interface Ipv4Identity {
   publicAddress: string
   privateAddress: string | null
   publicPort: number | null
 }
 
-/** A device as the network knows it: identifiers, facts, and when each fact last changed. */
-export interface NetworkDevice {
+/** Who a device is, as the network identifies it: the identifiers a request or a login hint can name. */
+export interface DeviceIdentity {
+  /** The network port's own id of the device (a three-legged token's subject resolves to it). */
   id: string
   phoneNumber: string
   networkAccessIdentifier: string | null
   ipv4Address: Ipv4Identity | null
   ipv6Address: string | null
+}
+
+/** When each fact of a device last changed, as the network reports it. */
+export interface StatusTimes {
+  roaming: string
+  connectivity: string
+  networkType: string
+}
+
+/** What the network knows of a device: its identity, its facts, and when each fact last changed. */
+export interface DeviceFacts extends DeviceIdentity {
   /** Visited country's MCC while roaming; `null` at home. */
   roamingCountryCode: number | null
   connectivity: ConnectivityType[]
@@ -38,13 +47,7 @@ export interface NetworkDevice {
   simSwappedAt: string | null
   /** `null`: the number has no SIM. */
   simActivatedAt: string | null
-  notApplicable: DeviceApi[]
-  networkUnavailable: boolean
-  /** Sandbox stand-in for the subscriber's answer to consent requests; `null`: ask and wait. */
-  consentPolicy: ConsentPolicy | null
-  statusTime: { roaming: string; connectivity: string; networkType: string }
-  createdAt: string
-  updatedAt: string
+  statusTime: StatusTimes
 }
 
 /**
@@ -54,7 +57,7 @@ export interface NetworkDevice {
  * its `network-type` events and status time follow.
  */
 export function connectedNetworkType(
-  device: Pick<NetworkDevice, 'connectivity' | 'networkType'>,
+  device: Pick<DeviceFacts, 'connectivity' | 'networkType'>,
 ): NetworkType | null {
   return device.connectivity.length === 0 ? null : device.networkType
 }
@@ -79,12 +82,15 @@ export type NetworkEventType =
   | 'network-type'
   | 'sim-swap'
 
+/** The state a network event carries: facts, and which APIs' services do not apply to the device. */
+export type EventState = Partial<DeviceFacts> & { notApplicable?: DeviceApi[] }
+
 export interface NetworkEvent {
   id: string
   deviceId: string
   phoneNumber: string
   type: NetworkEventType
-  before: Partial<NetworkDevice> | null
-  after: Partial<NetworkDevice> | null
+  before: EventState | null
+  after: EventState | null
   occurredAt: string
 }

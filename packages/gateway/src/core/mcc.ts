@@ -285,6 +285,15 @@ export function countryNamesForMcc(mcc: number): string[] {
 }
 
 /** Whether the MCC is in the table (assigned by ITU-T E.212, geographic or shared). */
+/** The visited country of a roaming device (its MCC and the countries it stands for); `undefined` at home. */
+export function visitedCountry(
+  countryCode: number | null,
+): { countryCode: number; countryName: string[] } | undefined {
+  return countryCode === null
+    ? undefined
+    : { countryCode, countryName: countryNamesForMcc(countryCode) }
+}
+
 export function isKnownMcc(mcc: number): boolean {
   return Number.isInteger(mcc) && Object.hasOwn(MCC_COUNTRIES, mcc)
 }

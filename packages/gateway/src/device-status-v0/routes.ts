@@ -18,7 +18,7 @@ export function deviceStatusV0Routes(
     const deviceId = request.auth?.deviceId
     if (deviceId === undefined || (typeof body === 'object' && body !== null && 'device' in body))
       return
-    const own = await deps.network.deviceById(deviceId)
+    const own = await deps.network.byId(deviceId)
     if (own !== undefined) {
       request.body = {
         ...(typeof body === 'object' && body !== null ? body : {}),

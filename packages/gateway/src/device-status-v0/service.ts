@@ -1,14 +1,9 @@
 import type { AuthContext } from '../core/auth-context.js'
-import {
-  ensureServiceAvailable,
-  selectorFor,
-  type IdentifierKind,
-  type RequestDevice,
-} from '../device/identify.js'
+import { selectorFor, type IdentifierKind, type RequestDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
-import type { NetworkDevice } from '../core/device.js'
+import type { DeviceIdentity } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
-import { visitedCountry } from '../roaming/service.js'
+import { visitedCountry } from '../core/mcc.js'
 
 const V0_IDENTIFIERS: readonly IdentifierKind[] = [
   'phoneNumber',
@@ -34,13 +29,13 @@ export async function legacySubject(
   deps: { network: NetworkPort },
   auth: AuthContext,
   requested: RequestDevice,
-): Promise<NetworkDevice> {
+): Promise<DeviceIdentity> {
   const device = normalise(requested)
-  let found: NetworkDevice | undefined
+  let found: DeviceIdentity | undefined
   for (const kind of V0_IDENTIFIERS) {
     const selector = device[kind] === undefined ? undefined : selectorFor(kind, device)
     if (selector === undefined) continue
-    found = await deps.network.findDevice(selector)
+    found = await deps.network.find(selector)
     break
   }
   if (found === undefined)
@@ -48,7 +43,6 @@ export async function legacySubject(
   if (auth.deviceId !== undefined && auth.deviceId !== found.id) {
     throw new CamaraError('PERMISSION_DENIED', 'The access token was issued for another device.')
   }
-  ensureServiceAvailable(found, 'device-status')
   return found
 }
 
@@ -58,7 +52,7 @@ export async function legacyRoamingStatus(
   input: { auth: AuthContext; body: { device: RequestDevice } },
 ): Promise<{ roaming: boolean; countryCode?: number; countryName?: string[] }> {
   const device = await legacySubject(deps, input.auth, input.body.device)
-  const country = visitedCountry(device)
+  const country = visitedCountry((await deps.network.roaming(device, 'device-status')).countryCode)
   return { roaming: country !== undefined, ...country }
 }
 
@@ -68,9 +62,10 @@ export async function legacyConnectivityStatus(
   input: { auth: AuthContext; body: { device: RequestDevice } },
 ): Promise<{ connectivityStatus: 'CONNECTED_DATA' | 'CONNECTED_SMS' | 'NOT_CONNECTED' }> {
   const device = await legacySubject(deps, input.auth, input.body.device)
-  const status = device.connectivity.includes('DATA')
+  const { connectivity } = await deps.network.reachability(device, 'device-status')
+  const status = connectivity.includes('DATA')
     ? 'CONNECTED_DATA'
-    : device.connectivity.includes('SMS')
+    : connectivity.includes('SMS')
       ? 'CONNECTED_SMS'
       : 'NOT_CONNECTED'
   return { connectivityStatus: status }

@@ -1,6 +1,6 @@
 import type { AuthContext } from '../core/auth-context.js'
 import { CamaraError } from '../core/camara-error.js'
-import type { DeviceApi, DeviceSelector, NetworkDevice } from '../core/device.js'
+import type { DeviceIdentity, DeviceSelector } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
 /** The `device` object of a CAMARA request (Commonalities `Device`), already schema-valid. */
@@ -29,7 +29,7 @@ export const V1_IDENTIFIERS: readonly IdentifierKind[] = [
 ]
 
 export interface Identified {
-  device: NetworkDevice
+  device: DeviceIdentity
   /** `DeviceResponse`: the single identifier used, echoed only when the request named the device. */
   deviceResponse: Partial<RequestDevice> | undefined
 }
@@ -86,7 +86,7 @@ export async function identifyDevice(
         'The device is already identified by the access token; do not send device with a three-legged token.',
       )
     }
-    const found = await deps.network.deviceById(auth.deviceId)
+    const found = await deps.network.byId(auth.deviceId)
     if (found === undefined)
       throw new CamaraError(
         'IDENTIFIER_NOT_FOUND',
@@ -108,26 +108,10 @@ export async function identifyDevice(
       `The identifier provided is not supported; use one of ${supported.join(', ')}.`,
     )
   }
-  const found = await deps.network.findDevice(selector)
+  const found = await deps.network.find(selector)
   if (found === undefined)
     throw new CamaraError('IDENTIFIER_NOT_FOUND', `No device matches the ${kind} provided.`)
   return { device: found, deviceResponse: { [kind]: device[kind] } }
-}
-
-/** The simulator's per-device switches: `notApplicable` → 422, `networkUnavailable` → 503. */
-export function ensureServiceAvailable(device: NetworkDevice, api: DeviceApi): void {
-  if (device.notApplicable.includes(api)) {
-    throw new CamaraError(
-      'SERVICE_NOT_APPLICABLE',
-      `The service ${api} is not available for this device.`,
-    )
-  }
-  if (device.networkUnavailable) {
-    throw new CamaraError(
-      'UNAVAILABLE',
-      'The network could not be reached for this device. Try again later.',
-    )
-  }
 }
 
 /** A response with the DeviceResponse first, as the specs list it (no object spread: hot path). */
@@ -136,4 +120,23 @@ export function withDevice<T extends object>(
   rest: T,
 ): T & { device: Partial<RequestDevice> } {
   return Object.assign({ device }, rest)
+}
+
+/**
+ * The shape of the retrieve operations of the 1.1.0 / 0.2.0 APIs: identify the device (the
+ * token's, or the body's first supported identifier), read the facts `answer` needs from the
+ * network, and put the identifier used first when the request named the device.
+ */
+export async function retrieveFor<T extends object>(
+  deps: { network: NetworkPort },
+  input: { auth: AuthContext; body: { device?: RequestDevice } },
+  answer: (device: DeviceIdentity) => Promise<T>,
+): Promise<T & { device?: Partial<RequestDevice> }> {
+  const { device, deviceResponse } = await identifyDevice(deps, {
+    auth: input.auth,
+    device: input.body.device,
+    supported: V1_IDENTIFIERS,
+  })
+  const response = await answer(device)
+  return deviceResponse === undefined ? response : withDevice(deviceResponse, response)
 }

@@ -1,6 +1,10 @@
-import { APP_INPUT_SCHEMA } from '../auth/admin-routes.js'
-import { DEVICE_STATE_SCHEMA, SCENARIO_SCHEMA } from '../network/simulator/state-schema.js'
-import { TOKEN_REQUEST_SCHEMA } from '../sandbox/routes.js'
+/** The JSON Schemas the admin routes validate with, by their `$id`s (the app hands them over). */
+export interface AdminSchemas {
+  deviceState: { $id: string }
+  scenario: { $id: string }
+  appInput: { $id: string }
+  tokenRequest: { $id: string }
+}
 
 /** A route's JSON Schema as an OpenAPI component: no `$id`, references into components. */
 const schema = (s: { $id: string }) => {
@@ -69,7 +73,11 @@ const notify = ['Notifications']
  * consent, notifications, sandbox tokens), built from the JSON Schemas the routes validate with,
  * so that `/docs` documents what the routes accept.
  */
-export function adminSpec(origin: string, sandbox: boolean): Record<string, unknown> {
+export function adminSpec(
+  origin: string,
+  sandbox: boolean,
+  schemas: AdminSchemas,
+): Record<string, unknown> {
   const device = '/network/v1/devices/{phoneNumber}'
   const paths: Record<string, Record<string, unknown>> = {
     '/network/v1/devices': { get: operation({ summary: 'List the simulated devices', tags: sim }) },
@@ -277,10 +285,10 @@ export function adminSpec(origin: string, sandbox: boolean): Record<string, unkn
         adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token' },
       },
       schemas: {
-        DeviceState: schema(DEVICE_STATE_SCHEMA),
-        Scenario: schema(SCENARIO_SCHEMA),
-        AppInput: schema(APP_INPUT_SCHEMA),
-        TokenRequest: schema(TOKEN_REQUEST_SCHEMA),
+        DeviceState: schema(schemas.deviceState),
+        Scenario: schema(schemas.scenario),
+        AppInput: schema(schemas.appInput),
+        TokenRequest: schema(schemas.tokenRequest),
       },
     },
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { API_FILES, SPECS_DIR, loadSpec } from '../specs/catalog.js'
 import { withDemoNumbers } from '../console/examples.js'
-import { adminSpec } from './admin-spec.js'
+import { adminSpec, type AdminSchemas } from './admin-spec.js'
 
 interface ServedDocument {
   servers?: { url: string; variables?: unknown }[]
@@ -75,7 +75,7 @@ window.ui = SwaggerUIBundle({
  */
 export function docsRoutes(
   app: FastifyInstance,
-  deps: { origin: string; assetsDir: string; sandbox?: boolean },
+  deps: { origin: string; assetsDir: string; sandbox?: boolean; adminSchemas: AdminSchemas },
 ): void {
   const files = Object.values(API_FILES)
   const specs = [
@@ -88,7 +88,7 @@ export function docsRoutes(
       url: '/docs/specs/admin.json',
     },
   ]
-  const admin = JSON.stringify(adminSpec(deps.origin, deps.sandbox ?? true))
+  const admin = JSON.stringify(adminSpec(deps.origin, deps.sandbox ?? true, deps.adminSchemas))
   const html = page(specs)
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html))
   app.get('/docs/', async (_request, reply) => reply.redirect('/docs'))

@@ -1,19 +1,53 @@
+import type { Clock } from '../core/clock.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { InvalidTokenError, type TokenVerifier } from '../auth/access-token.js'
+import { InvalidTokenError, type AccessTokenVerifier } from '../core/auth-context.js'
 import { CamaraError } from '../core/camara-error.js'
 import { DPoPProofError, verifyDPoPProof, type ProofReplay } from './dpop.js'
 import type { RateLimiter } from './rate-limit.js'
 
 export interface GuardDeps {
-  verifier: TokenVerifier
+  verifier: AccessTokenVerifier
   rateLimiter: RateLimiter
   /** Base URL the gateway is reached at, for DPoP `htu` checks. */
   issuer: string
   /** Shared record of DPoP proofs seen (replays are refused on every instance). */
   dpopReplay: ProofReplay
+  clock: Clock
 }
 
 const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i
+
+/** RFC 9449 §7: a DPoP-bound token needs the DPoP scheme and a valid proof; Bearer is refused. */
+async function checkDPoP(
+  deps: GuardDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: { value: string; scheme: string; jkt: string | undefined },
+): Promise<void> {
+  const { jkt } = token
+  const proof = request.headers['dpop']
+  try {
+    if (jkt === undefined || token.scheme !== 'dpop' || typeof proof !== 'string') {
+      throw new DPoPProofError('a DPoP-bound token needs Authorization: DPoP and a DPoP proof')
+    }
+    await verifyDPoPProof({
+      proof,
+      method: request.method,
+      url: deps.issuer + request.url.split('?')[0],
+      accessToken: token.value,
+      jkt,
+      now: deps.clock().getTime(),
+      replay: deps.dpopReplay,
+    })
+  } catch (error) {
+    if (!(error instanceof DPoPProofError)) throw error
+    reply.header(
+      'www-authenticate',
+      `DPoP error="invalid_dpop_proof", error_description="${error.message}"`,
+    )
+    throw new CamaraError('UNAUTHENTICATED', error.message)
+  }
+}
 
 /**
  * The resource-server checks of one operation, in order: a bearer token (401), its signature,
@@ -55,30 +89,8 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
       throw new CamaraError('UNAUTHENTICATED')
     }
     const { jkt } = request.auth
-    if (jkt !== undefined || scheme === 'dpop') {
-      // RFC 9449 §7: a DPoP-bound token needs the DPoP scheme and a valid proof; Bearer is refused.
-      const proof = request.headers['dpop']
-      try {
-        if (jkt === undefined || scheme !== 'dpop' || typeof proof !== 'string') {
-          throw new DPoPProofError('a DPoP-bound token needs Authorization: DPoP and a DPoP proof')
-        }
-        await verifyDPoPProof({
-          proof,
-          method: request.method,
-          url: deps.issuer + request.url.split('?')[0],
-          accessToken: token,
-          jkt,
-          replay: deps.dpopReplay,
-        })
-      } catch (error) {
-        if (!(error instanceof DPoPProofError)) throw error
-        reply.header(
-          'www-authenticate',
-          `DPoP error="invalid_dpop_proof", error_description="${error.message}"`,
-        )
-        throw new CamaraError('UNAUTHENTICATED', error.message)
-      }
-    }
+    if (jkt !== undefined || scheme === 'dpop')
+      await checkDPoP(deps, request, reply, { value: token, scheme, jkt })
     const denied = checkScope(request.auth.scopes)
     if (denied !== undefined) throw denied
     const tooMany = limited(await deps.rateLimiter.take(request.auth.clientId))

@@ -33,9 +33,10 @@ export async function verifyDPoPProof(input: {
   accessToken: string
   jkt: string
   replay: ProofReplay
-  now?: number
+  /** Epoch milliseconds, from the gateway's clock. */
+  now: number
 }): Promise<void> {
-  const now = input.now ?? Date.now()
+  const now = input.now
   let header: ReturnType<typeof decodeProtectedHeader>
   try {
     header = decodeProtectedHeader(input.proof)

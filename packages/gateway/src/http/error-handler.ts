@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { describeValidationError } from '../specs/validator.js'
 import { CamaraError, type CamaraCode } from '../core/camara-error.js'
+import { NetworkError, camaraErrorOf } from '../core/network-error.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -12,6 +13,7 @@ declare module 'fastify' {
 /** Turns whatever went wrong into the one CAMARA error body the client sees. */
 export function toCamaraError(error: unknown, request: FastifyRequest): CamaraError {
   if (error instanceof CamaraError) return error
+  if (error instanceof NetworkError) return camaraErrorOf(error)
   const e = error as FastifyError
   if (Array.isArray(e.validation)) {
     const code = request.routeOptions.config.validationCode?.(e) ?? 'INVALID_ARGUMENT'

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../core/clock.js'
 import type { Store } from '../store/store.js'
 
 /**
@@ -12,10 +13,8 @@ export interface RateLimiter {
  * One instance: a token bucket in memory, `ratePerSecond` tokens a second up to a burst of the
  * same size.
  */
-export function rateLimiter(
-  ratePerSecond: number,
-  now: () => number = () => Date.now(),
-): RateLimiter {
+export function rateLimiter(ratePerSecond: number, clock: Clock = systemClock): RateLimiter {
+  const now = () => clock().getTime()
   const buckets = new Map<string, { tokens: number; at: number }>()
   return {
     take(key) {
@@ -50,9 +49,10 @@ export function rateLimiter(
 export function sharedRateLimiter(
   store: Store,
   ratePerSecond: number,
-  options: { now?: () => number; syncMs?: number } = {},
+  options: { clock?: Clock; syncMs?: number } = {},
 ): RateLimiter {
-  const now = options.now ?? (() => Date.now())
+  const clock = options.clock ?? systemClock
+  const now = () => clock().getTime()
   const syncMs = options.syncMs ?? 50
   const windows = new Map<string, { window: number; shared: number; local: number }>()
   let timer: NodeJS.Timeout | undefined

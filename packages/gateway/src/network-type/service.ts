@@ -1,12 +1,6 @@
 import type { AuthContext } from '../core/auth-context.js'
-import {
-  ensureServiceAvailable,
-  identifyDevice,
-  withDevice,
-  V1_IDENTIFIERS,
-  type RequestDevice,
-} from '../device/identify.js'
-import { connectedNetworkType, type NetworkType } from '../core/device.js'
+import { retrieveFor, type RequestDevice } from '../device/identify.js'
+import type { NetworkType } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
 /** `ConnectedNetworkTypeResponse` of connected-network-type 0.2.0. */
@@ -17,21 +11,17 @@ export interface ConnectedNetworkTypeResponse {
 }
 
 /** `POST /connected-network-type/v0.2/retrieve` (getConnectedNetworkType). */
-export async function retrieveConnectedNetworkType(
+export function retrieveConnectedNetworkType(
   deps: { network: NetworkPort },
   input: { auth: AuthContext; body: { device?: RequestDevice } },
 ): Promise<ConnectedNetworkTypeResponse> {
-  const { device, deviceResponse } = await identifyDevice(deps, {
-    auth: input.auth,
-    device: input.body.device,
-    supported: V1_IDENTIFIERS,
-  })
-  ensureServiceAvailable(device, 'connected-network-type')
-  const response: ConnectedNetworkTypeResponse = {
-    lastStatusTime: device.statusTime.networkType,
+  return retrieveFor(deps, input, async (device) => {
+    const fact = await deps.network.networkType(device, 'connected-network-type')
     // UNKNOWN: "the connection technology can not be determined" (not reachable, or not on a
     // mobile network).
-    connectedNetworkType: connectedNetworkType(device) ?? 'UNKNOWN',
-  }
-  return deviceResponse === undefined ? response : withDevice(deviceResponse, response)
+    return {
+      lastStatusTime: fact.statusTime,
+      connectedNetworkType: fact.networkType ?? 'UNKNOWN',
+    }
+  })
 }

@@ -1,11 +1,94 @@
-import type { DeviceSelector, NetworkDevice } from '../core/device.js'
+import type {
+  ConnectivityType,
+  DeviceApi,
+  DeviceFacts,
+  DeviceIdentity,
+  DeviceSelector,
+  NetworkEvent,
+  NetworkType,
+} from '../core/device.js'
+
+/** Roaming as the network reports it. */
+export interface RoamingFact {
+  /** The visited country's MCC; `null` at home. */
+  countryCode: number | null
+  statusTime: string
+}
+
+/** Reachability as the network reports it: `[]` is not reachable. */
+export interface ReachabilityFact {
+  connectivity: ConnectivityType[]
+  statusTime: string
+}
+
+/** The technology a device is connected with; `null` when not connected to a mobile network. */
+export interface NetworkTypeFact {
+  networkType: NetworkType | null
+  statusTime: string
+}
+
+/** The SIM facts: its latest change and its activation (`null`: the number has no SIM). */
+export interface SimFact {
+  swappedAt: string | null
+  activatedAt: string | null
+}
 
 /**
- * Where the network facts come from. The built-in simulator implements it on the store; a
- * 3GPP NEF adapter (TS 29.522 Monitoring Events) can implement it against a real core.
+ * Where the network facts come from: the only way from the gateway to the network. The built-in
+ * simulator implements it on its own table; a 3GPP NEF adapter implements it against a core.
+ *
+ * Every read may throw a `NetworkError` (`core/network-error.ts`): an identifier kind the network
+ * cannot take, a service that does not apply to the device, a network that cannot be read. The
+ * `api` argument names the API asking, so that the network can say its service does not apply.
  */
 export interface NetworkPort {
-  /** The one device the selector identifies, or `undefined`. */
-  findDevice(selector: DeviceSelector): Promise<NetworkDevice | undefined>
-  deviceById(id: string): Promise<NetworkDevice | undefined>
+  /** The one device the selector (an API's identifier or a login hint) points at; `undefined` when none. */
+  find(selector: DeviceSelector): Promise<DeviceIdentity | undefined>
+  /** A device by the id this port gave it (a three-legged token's subject); `undefined` when gone. */
+  byId(id: string): Promise<DeviceIdentity | undefined>
+  roaming(device: DeviceIdentity, api: DeviceApi): Promise<RoamingFact>
+  reachability(device: DeviceIdentity, api: DeviceApi): Promise<ReachabilityFact>
+  /** The connected technology (`null` when not reachable or on no mobile network). */
+  networkType(device: DeviceIdentity, api: DeviceApi): Promise<NetworkTypeFact>
+  sim(device: DeviceIdentity, api: DeviceApi): Promise<SimFact>
+  /**
+   * Every fact of the device at once, as a subscription's initial state (throws
+   * `SERVICE_NOT_APPLICABLE` when `api`'s service does not apply). `within` is the caller's unit
+   * of work (a store transaction): a network that keeps its state in that store reads the device
+   * there, locked until the commit, so that no change of the device falls between this read and
+   * the subscription; other networks ignore it. `undefined`: the device is gone.
+   */
+  snapshot(
+    device: DeviceIdentity,
+    api: DeviceApi,
+    within?: unknown,
+  ): Promise<DeviceFacts | undefined>
+}
+
+/** One entry of the sandbox's device picker: a device a tester can sign in as, and what it is for. */
+export interface PickableDevice {
+  id: string
+  phoneNumber: string
+  about: string | undefined
+}
+
+/**
+ * What only a simulated network can do, for the sandbox: list its devices for the sign-in picker,
+ * and answer consent requests in the subscriber's place. Absent for a real network.
+ */
+export interface SandboxNetwork {
+  pickableDevices(): Promise<PickableDevice[]>
+  /** The stand-in answer to a consent request for this device; `null`: ask and wait. */
+  consentPolicy(deviceId: string): Promise<'approve' | 'deny' | null>
+}
+
+/**
+ * The one door network events come in through, from whatever network: records a batch of events,
+ * fans them out to the subscriptions they concern, in one transaction, and wakes the delivery
+ * worker after the commit. `work` runs first in that transaction, with the transaction's unit
+ * of work (a network adapter that keeps state in the store writes it there), and returns the
+ * events to record.
+ */
+export interface NetworkEventSink<Unit = unknown> {
+  ingest<T>(work: (unit: Unit) => Promise<{ events: NetworkEvent[]; result: T }>): Promise<T>
 }

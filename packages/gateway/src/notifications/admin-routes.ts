@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { adminGuard } from '../http/admin-guard.js'
 import { CamaraError } from '../core/camara-error.js'
 import type { Clock } from '../core/clock.js'
+import type { NetworkPort } from '../network/port.js'
 import type { Store } from '../store/store.js'
 import type { NotificationRow, SubscriptionRow } from '../store/subscriptions.js'
 
@@ -56,7 +57,13 @@ function subscriptionView(row: SubscriptionRow, phoneNumber: string | null) {
  */
 export function deliveryAdminRoutes(
   app: FastifyInstance,
-  deps: { store: Store; adminToken: string; clock?: Clock; kick?: () => void },
+  deps: {
+    store: Store
+    network: NetworkPort
+    adminToken: string
+    clock?: Clock
+    kick?: () => void
+  },
 ): void {
   const onRequest = adminGuard(deps.adminToken)
   const clock = deps.clock ?? (() => new Date())
@@ -96,7 +103,10 @@ export function deliveryAdminRoutes(
     }
     let deviceId: string | undefined
     if (query.phoneNumber !== undefined && query.phoneNumber !== '') {
-      const device = await deps.store.devices.byPhoneNumber(query.phoneNumber)
+      const device = await deps.network.find({
+        kind: 'phoneNumber',
+        phoneNumber: query.phoneNumber,
+      })
       if (device === undefined) return []
       deviceId = device.id
     }
@@ -106,7 +116,9 @@ export function deliveryAdminRoutes(
       ...(query.status ? { status: query.status } : {}),
       ...(deviceId === undefined ? {} : { deviceId }),
     })
-    const phones = new Map((await deps.store.devices.list()).map((d) => [d.id, d.phoneNumber]))
+    const ids = [...new Set(rows.map((row) => row.device_id))]
+    const devices = await Promise.all(ids.map((id) => deps.network.byId(id)))
+    const phones = new Map(ids.map((id, i) => [id, devices[i]?.phoneNumber]))
     return rows.map((row) => subscriptionView(row, phones.get(row.device_id) ?? null))
   })
 }

@@ -1,11 +1,5 @@
 import type { AuthContext } from '../core/auth-context.js'
-import {
-  ensureServiceAvailable,
-  identifyDevice,
-  withDevice,
-  V1_IDENTIFIERS,
-  type RequestDevice,
-} from '../device/identify.js'
+import { retrieveFor, type RequestDevice } from '../device/identify.js'
 import type { ConnectivityType } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
@@ -18,22 +12,16 @@ export interface ReachabilityStatusResponse {
 }
 
 /** `POST /device-reachability-status/v1/retrieve` (getReachabilityStatus). */
-export async function retrieveReachabilityStatus(
+export function retrieveReachabilityStatus(
   deps: { network: NetworkPort },
   input: { auth: AuthContext; body: { device?: RequestDevice } },
 ): Promise<ReachabilityStatusResponse> {
-  const { device, deviceResponse } = await identifyDevice(deps, {
-    auth: input.auth,
-    device: input.body.device,
-    supported: V1_IDENTIFIERS,
+  return retrieveFor(deps, input, async (device) => {
+    const fact = await deps.network.reachability(device, 'device-reachability-status')
+    const reachable = fact.connectivity.length > 0
+    const response: ReachabilityStatusResponse = { lastStatusTime: fact.statusTime, reachable }
+    // The test definitions: an unreachable device has no `connectivity` property.
+    if (reachable) response.connectivity = [...fact.connectivity]
+    return response
   })
-  ensureServiceAvailable(device, 'device-reachability-status')
-  const reachable = device.connectivity.length > 0
-  const response: ReachabilityStatusResponse = {
-    lastStatusTime: device.statusTime.connectivity,
-    reachable,
-  }
-  // The test definitions: an unreachable device has no `connectivity` property.
-  if (reachable) response.connectivity = [...device.connectivity]
-  return deviceResponse === undefined ? response : withDevice(deviceResponse, response)
 }

@@ -1,14 +1,7 @@
 import type { AuthContext } from '../core/auth-context.js'
-import {
-  ensureServiceAvailable,
-  identifyDevice,
-  withDevice,
-  V1_IDENTIFIERS,
-  type RequestDevice,
-} from '../device/identify.js'
+import { retrieveFor, type RequestDevice } from '../device/identify.js'
 import { countryNamesForMcc } from '../core/mcc.js'
-import type { NetworkDevice } from '../core/device.js'
-import type { NetworkPort } from '../network/port.js'
+import type { NetworkPort, RoamingFact } from '../network/port.js'
 
 /** `RoamingStatusResponse` of device-roaming-status 1.1.0, in the spec's property order. */
 export interface RoamingStatusResponse {
@@ -19,42 +12,23 @@ export interface RoamingStatusResponse {
   countryName?: string[]
 }
 
-/** Visited country of a roaming device; `undefined` at home. */
-export function visitedCountry(
-  device: NetworkDevice,
-): { countryCode: number; countryName: string[] } | undefined {
-  const mcc = device.roamingCountryCode
-  return mcc === null ? undefined : { countryCode: mcc, countryName: countryNamesForMcc(mcc) }
-}
-
 /** `POST /device-roaming-status/v1/retrieve` (getRoamingStatus). */
-export async function retrieveRoamingStatus(
+export function retrieveRoamingStatus(
   deps: { network: NetworkPort },
   input: { auth: AuthContext; body: { device?: RequestDevice } },
 ): Promise<RoamingStatusResponse> {
-  const { device, deviceResponse } = await identifyDevice(deps, {
-    auth: input.auth,
-    device: input.body.device,
-    supported: V1_IDENTIFIERS,
-  })
-  ensureServiceAvailable(device, 'device-roaming-status')
-  // Built property by property, in the spec's order: object spreads are a slow path on the
-  // hottest call of the gateway (measured in npm run bench).
-  const response: RoamingStatusResponse = {
-    lastStatusTime: device.statusTime.roaming,
-    roaming: false,
-  }
-  if (deviceResponse !== undefined) {
-    return withDevice(deviceResponse, fillRoaming(response, device))
-  }
-  return fillRoaming(response, device)
+  return retrieveFor(deps, input, async (device) =>
+    roamingResponse(await deps.network.roaming(device, 'device-roaming-status')),
+  )
 }
 
-function fillRoaming(
-  response: RoamingStatusResponse,
-  device: NetworkDevice,
-): RoamingStatusResponse {
-  const mcc = device.roamingCountryCode
+/**
+ * Built property by property, in the spec's order: object spreads are a slow path on the hottest
+ * call of the gateway (measured in npm run bench).
+ */
+function roamingResponse(fact: RoamingFact): RoamingStatusResponse {
+  const response: RoamingStatusResponse = { lastStatusTime: fact.statusTime, roaming: false }
+  const mcc = fact.countryCode
   if (mcc !== null) {
     response.roaming = true
     response.countryCode = mcc

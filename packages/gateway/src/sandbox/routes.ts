@@ -1,9 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { mintAccessToken } from '../auth/access-token.js'
-import type { Keyring } from '../auth/keys.js'
 import { adminGuard } from '../http/admin-guard.js'
-import { CamaraError } from '../core/camara-error.js'
-import type { Store } from '../store/store.js'
+import { mintTrialToken, type TrialTokenDeps, type TrialTokenRequest } from './service.js'
 
 const TOKEN_REQUEST_SCHEMA = {
   $id: 'sandbox-token-request',
@@ -28,13 +25,7 @@ export { TOKEN_REQUEST_SCHEMA }
  */
 export function sandboxRoutes(
   app: FastifyInstance,
-  deps: {
-    store: Store
-    keyring: Keyring
-    issuer: string
-    adminToken: string
-    accessTokenTtl: number
-  },
+  deps: TrialTokenDeps & { adminToken: string },
 ): void {
   app.post(
     '/sandbox/v1/access-tokens',
@@ -42,33 +33,7 @@ export function sandboxRoutes(
       onRequest: adminGuard(deps.adminToken),
       schema: { body: { $ref: TOKEN_REQUEST_SCHEMA.$id } },
     },
-    async (request, reply) => {
-      const body = request.body as {
-        clientId: string
-        scope: string
-        phoneNumber?: string
-        expiresIn?: number
-      }
-      let deviceId: string | undefined
-      if (body.phoneNumber !== undefined) {
-        const device = await deps.store.devices.byPhoneNumber(body.phoneNumber)
-        if (device === undefined)
-          throw new CamaraError('IDENTIFIER_NOT_FOUND', `No simulated device ${body.phoneNumber}`)
-        deviceId = device.id
-      }
-      const expiresIn = body.expiresIn ?? deps.accessTokenTtl
-      const accessToken = await mintAccessToken(deps, {
-        clientId: body.clientId,
-        scope: body.scope,
-        ttlSeconds: expiresIn,
-        ...(deviceId === undefined ? {} : { deviceId }),
-      })
-      return reply.code(201).send({
-        access_token: accessToken,
-        token_type: 'Bearer',
-        expires_in: expiresIn,
-        scope: body.scope,
-      })
-    },
+    async (request, reply) =>
+      reply.code(201).send(await mintTrialToken(deps, request.body as TrialTokenRequest)),
   )
 }

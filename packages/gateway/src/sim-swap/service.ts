@@ -1,8 +1,7 @@
 import type { AuthContext } from '../core/auth-context.js'
-import { ensureServiceAvailable, identifyDevice } from '../device/identify.js'
+import { identifyDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
-import type { NetworkDevice } from '../core/device.js'
-import type { NetworkPort } from '../network/port.js'
+import type { NetworkPort, SimFact } from '../network/port.js'
 import type { Clock } from '../core/clock.js'
 
 export interface SimSwapDeps {
@@ -18,18 +17,18 @@ export interface SimSwapInfo {
   monitoredPeriod?: number
 }
 
-async function subscriberDevice(
+/** The SIM facts of the call's subscriber: the token's, or the number in the body. */
+async function subscriberSim(
   deps: SimSwapDeps,
   auth: AuthContext,
   phoneNumber: string | undefined,
-): Promise<NetworkDevice> {
+): Promise<SimFact> {
   const { device } = await identifyDevice(deps, {
     auth,
     device: phoneNumber === undefined ? undefined : { phoneNumber },
     supported: ['phoneNumber'],
   })
-  ensureServiceAvailable(device, 'sim-swap')
-  return device
+  return deps.network.sim(device, 'sim-swap')
 }
 
 /**
@@ -37,10 +36,10 @@ async function subscriberDevice(
  * subscription is considered as a SIM swap as well", sim-swap 2.1.0); `null` without a SIM
  * (`simActivatedAt: null`).
  */
-function latestSimChange(device: NetworkDevice): string | null {
+function latestSimChange(sim: SimFact): string | null {
   // A number without a SIM has none, whatever swap was recorded before its SIM went.
-  if (device.simActivatedAt === null) return null
-  return device.simSwappedAt ?? device.simActivatedAt
+  if (sim.activatedAt === null) return null
+  return sim.swappedAt ?? sim.activatedAt
 }
 
 /**
@@ -52,8 +51,7 @@ export async function retrieveSimSwapDate(
   deps: SimSwapDeps,
   input: { auth: AuthContext; body: { phoneNumber?: string } },
 ): Promise<SimSwapInfo> {
-  const device = await subscriberDevice(deps, input.auth, input.body.phoneNumber)
-  const latest = latestSimChange(device)
+  const latest = latestSimChange(await subscriberSim(deps, input.auth, input.body.phoneNumber))
   if (latest === null) return { latestSimChange: null }
   if (deps.monitoredPeriod !== undefined) {
     const windowStart = deps.clock().getTime() - deps.monitoredPeriod * 86_400_000
@@ -75,8 +73,7 @@ export async function checkSimSwap(
       `maxAge cannot exceed the monitored period of ${deps.monitoredPeriod * 24} hours (${deps.monitoredPeriod} days).`,
     )
   }
-  const device = await subscriberDevice(deps, input.auth, input.body.phoneNumber)
-  const latest = latestSimChange(device)
+  const latest = latestSimChange(await subscriberSim(deps, input.auth, input.body.phoneNumber))
   if (latest === null) return { swapped: false }
   const since = deps.clock().getTime() - maxAge * 3_600_000
   return { swapped: Date.parse(latest) >= since }

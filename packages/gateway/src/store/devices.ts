@@ -2,15 +2,31 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type {
   ConnectivityType,
   DeviceApi,
+  DeviceFacts,
   DeviceSelector,
-  NetworkDevice,
   NetworkType,
 } from '../core/device.js'
+import type { ConsentPolicy } from '../core/consent-policy.js'
 import { ipv6Prefix64 } from '../core/ip.js'
 import type { Dialect } from './migrations.js'
 import type { Database, DeviceTable } from './schema.js'
 
 /** How a point read of one device is made. */
+/**
+ * A device of the built-in simulator: the facts every network reports, and the switches only the
+ * simulator has (how it answers, and the sandbox's stand-in for the subscriber).
+ */
+export interface SimulatedDevice extends DeviceFacts {
+  /** APIs whose service does not apply to the device: the simulator answers them as not applicable. */
+  notApplicable: DeviceApi[]
+  /** The simulator answers every read of this device as a network failure. */
+  networkUnavailable: boolean
+  /** Sandbox stand-in for the subscriber's answer to consent requests; `null`: ask and wait. */
+  consentPolicy: ConsentPolicy | null
+  createdAt: string
+  updatedAt: string
+}
+
 export interface DeviceReadOptions {
   /**
    * Locks the device row until the transaction ends (PostgreSQL; SQLite runs one transaction at
@@ -23,24 +39,24 @@ export interface DeviceReadOptions {
 }
 
 export interface DeviceRepository {
-  list(): Promise<NetworkDevice[]>
-  byId(id: string, options?: DeviceReadOptions): Promise<NetworkDevice | undefined>
+  list(): Promise<SimulatedDevice[]>
+  byId(id: string, options?: DeviceReadOptions): Promise<SimulatedDevice | undefined>
   byPhoneNumber(
     phoneNumber: string,
     options?: DeviceReadOptions,
-  ): Promise<NetworkDevice | undefined>
+  ): Promise<SimulatedDevice | undefined>
   /** The one device the selector points at, or `undefined` (none, or ambiguous). */
-  find(selector: DeviceSelector): Promise<NetworkDevice | undefined>
+  find(selector: DeviceSelector): Promise<SimulatedDevice | undefined>
   /** Every device behind this public IPv4 address. */
-  onPublicIpv4(publicAddress: string): Promise<NetworkDevice[]>
+  onPublicIpv4(publicAddress: string): Promise<SimulatedDevice[]>
   /** Inserts or replaces the device with this id. */
-  save(device: NetworkDevice): Promise<void>
+  save(device: SimulatedDevice): Promise<void>
   delete(id: string): Promise<boolean>
 }
 
 type Row = Selectable<DeviceTable>
 
-function toDevice(row: Row): NetworkDevice {
+function toDevice(row: Row): SimulatedDevice {
   return {
     id: row.id,
     phoneNumber: row.phone_number,
@@ -61,7 +77,7 @@ function toDevice(row: Row): NetworkDevice {
     simActivatedAt: row.sim_activated_at,
     notApplicable: JSON.parse(row.not_applicable) as DeviceApi[],
     networkUnavailable: row.network_unavailable === 1,
-    consentPolicy: row.consent_policy as NetworkDevice['consentPolicy'],
+    consentPolicy: row.consent_policy as ConsentPolicy | null,
     statusTime: {
       roaming: row.roaming_status_time,
       connectivity: row.connectivity_status_time,
@@ -72,7 +88,7 @@ function toDevice(row: Row): NetworkDevice {
   }
 }
 
-function toRow(device: NetworkDevice): Row {
+function toRow(device: SimulatedDevice): Row {
   return {
     id: device.id,
     phone_number: device.phoneNumber,
@@ -192,7 +208,7 @@ export function deviceRepository(
 
 /** A read-through cache of devices for a store with a single writer (the embedded SQLite store). */
 export interface DeviceCache {
-  entries: Map<string, NetworkDevice>
+  entries: Map<string, SimulatedDevice>
   max: number
 }
 
@@ -225,7 +241,7 @@ export function cachedDeviceRepository(
   cache: DeviceCache,
   readThrough: boolean,
 ): DeviceRepository {
-  const remember = async (key: string, load: () => Promise<NetworkDevice | undefined>) => {
+  const remember = async (key: string, load: () => Promise<SimulatedDevice | undefined>) => {
     if (!readThrough) return load()
     const hit = cache.entries.get(key)
     if (hit !== undefined) return hit

@@ -1,7 +1,9 @@
+import type { Clock } from '../core/clock.js'
 import type { Store } from './store.js'
 
 export interface HousekeepingOptions {
   store: Store
+  clock: Clock
   /** How often to sweep, in milliseconds. */
   everyMs: number
   log: { warn(object: object, message: string): void }
@@ -13,15 +15,15 @@ export interface HousekeepingOptions {
  * rows with an expiry, so without a sweep they pile up. Every instance sweeps; the delete is
  * idempotent, so several instances on one PostgreSQL do not get in each other's way.
  */
-export async function sweepExpired(store: Store, now: number = Date.now()): Promise<number> {
-  return store.oidcModels.prune(Math.floor(now / 1000))
+export async function sweepExpired(store: Store, now: Date): Promise<number> {
+  return store.oidcModels.prune(Math.floor(now.getTime() / 1000))
 }
 
 /** Runs {@link sweepExpired} now and then every `everyMs`; `stop()` waits for a sweep in flight. */
 export function startHousekeeping(options: HousekeepingOptions): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve()
   const sweep = () => {
-    running = sweepExpired(options.store).catch((error: unknown) =>
+    running = sweepExpired(options.store, options.clock()).catch((error: unknown) =>
       options.log.warn({ err: error }, 'sweeping expired authorization state failed'),
     )
   }

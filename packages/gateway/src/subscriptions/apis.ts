@@ -2,7 +2,7 @@ import type { CamaraCode } from '../core/camara-error.js'
 import {
   connectedNetworkType,
   type DeviceApi,
-  type NetworkDevice,
+  type DeviceFacts,
   type NetworkEvent,
 } from '../core/device.js'
 import { countryNamesForMcc } from '../core/mcc.js'
@@ -44,7 +44,7 @@ export interface SubscriptionApi {
   /** The events one network change makes for a subscribed type. */
   eventsFor(type: string, event: NetworkEvent): { data: EventData; time?: string }[]
   /** The event `initialEvent: true` sends at creation, when the current state matches. */
-  initialEvent(type: string, device: NetworkDevice): EventData | undefined
+  initialEvent(type: string, device: DeviceFacts): EventData | undefined
 }
 
 const country = (mcc: number) => ({ countryCode: mcc, countryName: countryNamesForMcc(mcc) })

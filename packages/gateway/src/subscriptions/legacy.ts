@@ -55,7 +55,7 @@ export function legacySubscriptionRoutes(
       body.subscriptionDetail.device !== undefined
     )
       return
-    const device = await deps.network.deviceById(deviceId)
+    const device = await deps.network.byId(deviceId)
     if (device !== undefined) body.subscriptionDetail.device = { phoneNumber: device.phoneNumber }
   }
 
@@ -77,6 +77,9 @@ export function legacySubscriptionRoutes(
         throw new CamaraError('INVALID_ARGUMENT', 'subscriptionExpireTime is in the past')
       }
       const device = await legacySubject(deps, auth, body.subscriptionDetail.device)
+      // The network must answer for the device, as the legacy reads do (not applicable: 422,
+      // failing: 503).
+      await deps.network.reachability(device, 'device-status')
       const requested = body.subscriptionDetail.device
       const kind = (
         ['phoneNumber', 'ipv4Address', 'ipv6Address', 'networkAccessIdentifier'] as const

@@ -1,7 +1,8 @@
 import type { AuthContext } from '../core/auth-context.js'
 import { identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
-import type { NetworkDevice } from '../core/device.js'
+import type { DeviceFacts, DeviceIdentity } from '../core/device.js'
+import { NetworkError } from '../core/network-error.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
 import {
@@ -114,36 +115,36 @@ export async function insertWithinQuota(
   await store.subscriptions.insert(row)
 }
 
-/** Refuses a subscription to a service that does not apply to the device. */
-function ensureApplies(api: SubscriptionApi, device: NetworkDevice): void {
-  if (!device.notApplicable.includes(api.serviceApi)) return
-  // sim-swap-subscriptions answers UNSUPPORTED_IDENTIFIER, as its test definitions expect.
-  const subject = api.identifier === 'phoneNumber' ? 'phone number' : 'device'
-  throw new CamaraError(
-    api.notApplicableCode,
-    api.notApplicableCode === 'SERVICE_NOT_APPLICABLE'
-      ? `The service ${api.name} is not available for this device.`
-      : `The identifier provided is not supported: the service ${api.name} does not apply to this ${subject}.`,
-  )
-}
-
 /**
- * The device as it is inside the creation transaction, locked until the commit (PostgreSQL): a
- * change of the device in flight is waited for, and one that comes later waits for this
- * subscription and then notifies it. The initial event is built from this state, never from the
- * read made before the transaction, so the sink's first word is never older than the change
- * that follows it.
+ * The device's state as the network reports it, refused when the API's service does not apply
+ * (sim-swap-subscriptions answers UNSUPPORTED_IDENTIFIER, as its test definitions expect). Read
+ * `within` the creation transaction, it is the state there, locked until the commit (see
+ * `NetworkPort.snapshot`): a change of the device in flight is waited for, and one that comes
+ * later waits for this subscription and then notifies it. The initial event is built from that
+ * state, never from a read made before the transaction, so the sink's first word is never older
+ * than the change that follows it.
  */
-async function lockedDevice(
-  store: Store,
+async function applicableState(
+  deps: Pick<SubscriptionDeps, 'network'>,
   api: SubscriptionApi,
-  id: string,
-): Promise<NetworkDevice> {
-  const device = await store.devices.byId(id, { forUpdate: true })
-  // Removed meanwhile: as if it had never been found.
-  if (device === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND')
-  ensureApplies(api, device)
-  return device
+  device: DeviceIdentity,
+  within?: Store,
+): Promise<DeviceFacts> {
+  try {
+    const state = await deps.network.snapshot(device, api.serviceApi, within)
+    // Removed meanwhile: as if it had never been found.
+    if (state === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND')
+    return state
+  } catch (error) {
+    if (!(error instanceof NetworkError) || error.failure !== 'SERVICE_NOT_APPLICABLE') throw error
+    const subject = api.identifier === 'phoneNumber' ? 'phone number' : 'device'
+    throw new CamaraError(
+      api.notApplicableCode,
+      api.notApplicableCode === 'SERVICE_NOT_APPLICABLE'
+        ? `The service ${api.name} is not available for this device.`
+        : `The identifier provided is not supported: the service ${api.name} does not apply to this ${subject}.`,
+    )
+  }
 }
 
 /** `POST /subscriptions`: validates, identifies the device, stores, and sends the initial event if asked. */
@@ -188,7 +189,7 @@ export async function createSubscription(
           : { phoneNumber: detail.phoneNumber },
     supported: api.identifier === 'device' ? V1_IDENTIFIERS : ['phoneNumber'],
   })
-  ensureApplies(api, device)
+  await applicableState(deps, api, device)
 
   const now = new Date().toISOString()
   // Data minimisation (ESG §2.2.2): three-legged subscriptions show no device identifier.
@@ -246,7 +247,7 @@ export async function createSubscription(
     created_at: now,
   }
   await deps.store.transaction(async (store) => {
-    const current = await lockedDevice(store, api, device.id)
+    const current = await applicableState(deps, api, device, store)
     await insertWithinQuota(deps, store, row)
     // subscription-started first: the sink's line delivers it before the initial event.
     await announceStart({ store, source: deps.source }, row)

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mintAccessToken } from '../../src/auth/access-token.js'
+import type { Clock } from '../../src/core/clock.js'
 import { startGateway, type RunningGateway } from '../../src/gateway.js'
 import type { Resolve } from '../../src/notifications/sink-policy.js'
 import { validatorFor } from '../../src/specs/validator.js'
@@ -60,13 +61,14 @@ export async function removeTestStore(dataDir: string): Promise<void> {
 
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { dataDir?: string; keepData?: boolean; resolveSinkHost?: Resolve } = {},
+  options: { dataDir?: string; keepData?: boolean; resolveSinkHost?: Resolve; clock?: Clock } = {},
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ds-gateway-'))
   // On PostgreSQL each gateway gets a database of its own, named after its data folder.
   const database = testStoreKind() === 'postgres' ? databaseNameFor(options.dataDir) : undefined
   const databaseUrl = database === undefined ? undefined : await ensureDatabase(database)
   const gateway = await startGateway({
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.resolveSinkHost === undefined ? {} : { resolveSinkHost: options.resolveSinkHost }),
     env: {
       PORT: '0',
@@ -80,7 +82,12 @@ export async function startTestGateway(
     if (database !== undefined && options.dataDir === undefined) await dropDatabase(database)
     throw error
   })
-  const deps = { store: gateway.store, keyring: gateway.keyring, issuer: gateway.config.issuer }
+  const deps = {
+    store: gateway.store,
+    keyring: gateway.keyring,
+    issuer: gateway.config.issuer,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  }
   const post = async (
     path: string,
     body: unknown,

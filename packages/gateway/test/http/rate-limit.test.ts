@@ -23,7 +23,7 @@ describe('shared rate limit (several instances on one store)', () => {
   it('two instances admit the rate between them in one second, then both refuse', async () => {
     const key = `app-${Date.now()}`
     const at = Date.now() // the limiters see this one second for the whole test
-    const options = { now: () => at, syncMs: 5 }
+    const options = { clock: () => new Date(at), syncMs: 5 }
     const a = sharedRateLimiter(gw.store, 10, options)
     const b = sharedRateLimiter(gw.store, 10, options)
     for (let i = 0; i < 6; i++) assert.equal(a.take(key), 0, `a: request ${i + 1}`)

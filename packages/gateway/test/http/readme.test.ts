@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { ENVIRONMENT } from '../../src/config.js'
-import { demoDevices } from '../../src/network/simulator/seed.js'
+import { demoDevices } from '../../src/simulator/seed.js'
 
 const README = readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'README.md'), 'utf8')
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { patchDevice, type SimulatorDeps } from '../../src/network/simulator/simulator.js'
-import { fanOut } from '../../src/notifications/outbox.js'
+import { patchDevice, type SimulatorDeps } from '../../src/simulator/simulator.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { gate, untilLockWait } from '../subscriptions/lock-waits.js'
+import { networkEventSink } from '../../src/notifications/ingest.js'
+import { gate, heldOpen, untilLockWait } from '../subscriptions/lock-waits.js'
 
 /**
  * Two changes of one device at once: the first holds its transaction open after fanning out,
@@ -34,10 +34,15 @@ describe('concurrent changes of one device', () => {
     const deps: SimulatorDeps = {
       store: gw.store,
       clock: () => new Date(),
-      onEvents: async (trx, events) => {
-        await fanOut({ store: trx, source: () => 'http://gateway.test/x' }, events)
-        await held.wait()
-      },
+      // The real door, held open inside its transaction once the change is written.
+      events: heldOpen(
+        networkEventSink({
+          store: gw.store,
+          outbox: { source: () => 'http://gateway.test/x' },
+          kick: () => undefined,
+        }),
+        held,
+      ),
     }
     const changing = patchDevice(deps, phoneNumber, first)
     await held.reached

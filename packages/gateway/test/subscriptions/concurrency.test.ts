@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { patchDevice, type SimulatorDeps } from '../../src/network/simulator/simulator.js'
+import { patchDevice, type SimulatorDeps } from '../../src/simulator/simulator.js'
 import { endSubscription, fanOut, type OutboxDeps } from '../../src/notifications/outbox.js'
 import { openStore, type Store } from '../../src/store/store.js'
 import { LIVE_STATUSES, type SubscriptionRow } from '../../src/store/subscriptions.js'
@@ -11,7 +11,8 @@ import {
   ensureDatabase,
   testStoreKind,
 } from '../helpers/test-store.js'
-import { gate, untilLockWait } from './lock-waits.js'
+import { networkEventSink } from '../../src/notifications/ingest.js'
+import { gate, heldOpen, untilLockWait } from './lock-waits.js'
 
 /**
  * Transactions that meet on one subscription or one device, interleaved on purpose: the first
@@ -251,10 +252,11 @@ describe('concurrent requests on subscriptions (gateway)', () => {
     const deps: SimulatorDeps = {
       store: gw.store,
       clock: () => new Date(),
-      onEvents: async (trx, events) => {
-        await fanOut({ store: trx, source }, events)
-        await held.wait()
-      },
+      // The real door, held open inside its transaction once the change is written.
+      events: heldOpen(
+        networkEventSink({ store: gw.store, outbox: { source: source }, kick: () => undefined }),
+        held,
+      ),
     }
     const changing = patchDevice(deps, phoneNumber, { roaming: { countryCode: 262 } })
     await held.reached

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import type { NetworkEventSink } from '../../src/network/port.js'
 
 /**
  * For tests that interleave transactions on purpose: resolves once some session of the database
@@ -47,5 +48,20 @@ export function gate(): { reached: Promise<void>; wait: () => Promise<void>; ope
       return opened
     },
     open,
+  }
+}
+
+/** A network event door whose transaction, once the change is written, waits for `held` to open. */
+export function heldOpen<Unit>(
+  sink: NetworkEventSink<Unit>,
+  held: { wait: () => Promise<void> },
+): NetworkEventSink<Unit> {
+  return {
+    ingest: (work) =>
+      sink.ingest(async (unit) => {
+        const out = await work(unit)
+        await held.wait()
+        return out
+      }),
   }
 }

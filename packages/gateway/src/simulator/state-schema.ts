@@ -1,9 +1,5 @@
-import {
-  CONNECTIVITY_TYPES,
-  CONSENT_POLICIES,
-  DEVICE_APIS,
-  NETWORK_TYPES,
-} from '../../core/device.js'
+import { CONSENT_POLICIES } from '../core/consent-policy.js'
+import { CONNECTIVITY_TYPES, DEVICE_APIS, NETWORK_TYPES } from '../core/device.js'
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] })
 const dateTime = { type: 'string', format: 'date-time' }

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.js'
+import type { Clock } from '../core/clock.js'
 import { putDevice, type SimulatorDeps } from './simulator.js'
 import type { DeviceStateInput } from './state-schema.js'
 
@@ -124,6 +124,12 @@ export async function seedDemoDevices(deps: SimulatorDeps): Promise<number> {
   if ((await deps.store.devices.list()).length > 0) return 0
   if ((await deps.store.networkEvents.list({ limit: 1 })).length > 0) return 0
   const devices = demoDevices(deps.clock)
-  for (const { phoneNumber, state } of devices) await putDevice(deps, phoneNumber, state)
+  try {
+    for (const { phoneNumber, state } of devices) await putDevice(deps, phoneNumber, state)
+  } catch (error) {
+    // Several sandbox instances may start at once on one database: whoever seeds first wins.
+    if ((await deps.store.devices.list()).length === 0) throw error
+    return 0
+  }
   return devices.length
 }

@@ -1,33 +1,24 @@
-import { CamaraError } from '../../core/camara-error.js'
-import { newId, type Store } from '../../store/store.js'
-import { countryNamesForMcc } from '../../core/mcc.js'
+import { CamaraError } from '../core/camara-error.js'
+import { newId, type Store } from '../store/store.js'
+import { countryNamesForMcc } from '../core/mcc.js'
 import {
   connectedNetworkType,
   type DeviceSelector,
+  type EventState,
   type Ipv4Identity,
-  type NetworkDevice,
   type NetworkEvent,
   type NetworkEventType,
-} from '../../core/device.js'
-import type { NetworkPort } from '../port.js'
-import type { Clock } from '../../core/clock.js'
+} from '../core/device.js'
+import type { NetworkEventSink } from '../network/port.js'
+import type { SimulatedDevice } from '../store/devices.js'
+import type { Clock } from '../core/clock.js'
 import type { DeviceStateInput } from './state-schema.js'
 
 export interface SimulatorDeps {
   store: Store
   clock: Clock
-  /** Called inside the transaction that stores network events (notifications fan out there). */
-  onEvents?: (store: Store, events: NetworkEvent[]) => Promise<void>
-  /** Called after a change committed (wakes the delivery worker). */
-  afterCommit?: () => void
-}
-
-/** The simulator as the gateway's network: facts straight from the store. */
-export function simulatedNetwork(store: Store): NetworkPort {
-  return {
-    findDevice: (selector: DeviceSelector) => store.devices.find(selector),
-    deviceById: (id: string) => store.devices.byId(id),
-  }
+  /** Where the simulator's changes go in as network events (recorded and fanned out with the change). */
+  events: NetworkEventSink<Store>
 }
 
 /** The admin API's view of a device: the BRIEF §3 state shape plus when each fact changed. */
@@ -49,7 +40,7 @@ export interface DeviceView {
   updatedAt: string
 }
 
-export function deviceView(device: NetworkDevice): DeviceView {
+export function deviceView(device: SimulatedDevice): DeviceView {
   const ip = device.ipv4Address
   return {
     phoneNumber: device.phoneNumber,
@@ -87,8 +78,8 @@ export function deviceView(device: NetworkDevice): DeviceView {
 }
 
 /** Applies the fields given in `input` to `base`; status times move only for facts that change. */
-function applyState(base: NetworkDevice, input: DeviceStateInput, now: string): NetworkDevice {
-  const next: NetworkDevice = { ...base, statusTime: { ...base.statusTime }, updatedAt: now }
+function applyState(base: SimulatedDevice, input: DeviceStateInput, now: string): SimulatedDevice {
+  const next: SimulatedDevice = { ...base, statusTime: { ...base.statusTime }, updatedAt: now }
   if (input.roaming !== undefined)
     next.roamingCountryCode = input.roaming === false ? null : input.roaming.countryCode
   if (input.connectivity !== undefined) {
@@ -136,7 +127,7 @@ function normaliseTime(value: string | null, field: string): string | null {
 }
 
 /** A new device: at home, reachable for data and SMS, on 4G, SIM activated now. */
-function freshDevice(phoneNumber: string, now: string): NetworkDevice {
+function freshDevice(phoneNumber: string, now: string): SimulatedDevice {
   return {
     id: newId(),
     phoneNumber,
@@ -164,16 +155,16 @@ function apiSet(apis: readonly string[]): string {
 
 /** The network events one change makes: one per fact that changed (BRIEF §3: every change is an event). */
 export function eventsOfChange(
-  before: NetworkDevice | undefined,
-  after: NetworkDevice | undefined,
+  before: SimulatedDevice | undefined,
+  after: SimulatedDevice | undefined,
   now: string,
 ): NetworkEvent[] {
   const device = after ?? before
   if (device === undefined) return []
   const event = (
     type: NetworkEventType,
-    b: Partial<NetworkDevice> | null,
-    a: Partial<NetworkDevice> | null,
+    b: EventState | null,
+    a: EventState | null,
   ): NetworkEvent => ({
     id: newId(),
     deviceId: device.id,
@@ -238,7 +229,7 @@ export function eventsOfChange(
 }
 
 /** Refuses identifiers that another device already holds (409 ALREADY_EXISTS). */
-async function ensureIdentifiersFree(store: Store, device: NetworkDevice): Promise<void> {
+async function ensureIdentifiersFree(store: Store, device: SimulatedDevice): Promise<void> {
   const taken = async (selector: DeviceSelector, what: string) => {
     const other = await store.devices.find(selector)
     if (other !== undefined && other.id !== device.id) {
@@ -285,23 +276,20 @@ export function ipv4Ambiguous(a: Ipv4Identity, b: Ipv4Identity): boolean {
   )
 }
 
-/** Stores a change and its network events, and lets subscribers fan out, in the caller's transaction. */
+/** Stores a change in the caller's transaction; returns the network events it makes. */
 async function persist(
-  deps: SimulatorDeps,
   store: Store,
-  before: NetworkDevice | undefined,
-  after: NetworkDevice | undefined,
+  before: SimulatedDevice | undefined,
+  after: SimulatedDevice | undefined,
   now: string,
-) {
+): Promise<NetworkEvent[]> {
   if (after === undefined) {
     if (before !== undefined) await store.devices.delete(before.id)
   } else {
     await ensureIdentifiersFree(store, after)
     await store.devices.save(after)
   }
-  const events = eventsOfChange(before, after, now)
-  for (const event of events) await store.networkEvents.append(event)
-  await deps.onEvents?.(store, events)
+  return eventsOfChange(before, after, now)
 }
 
 /**
@@ -311,15 +299,19 @@ async function persist(
  * events from the same state (two roaming-on for one departure), and the later write would undo
  * the earlier change whose events were already fanned out.
  */
-function currentState(store: Store, phoneNumber: string): Promise<NetworkDevice | undefined> {
+function currentState(store: Store, phoneNumber: string): Promise<SimulatedDevice | undefined> {
   return store.devices.byPhoneNumber(phoneNumber, { forUpdate: true })
 }
 
-/** Runs a change in one transaction, then wakes whoever waits for committed changes. */
-async function change<T>(deps: SimulatorDeps, work: (store: Store) => Promise<T>): Promise<T> {
-  const result = await deps.store.transaction(work)
-  deps.afterCommit?.()
-  return result
+/**
+ * Runs a change through the network event door: the device row and the events it makes are
+ * written, and subscriptions fanned out, in one transaction.
+ */
+function change<T>(
+  deps: SimulatorDeps,
+  work: (store: Store) => Promise<{ events: NetworkEvent[]; result: T }>,
+): Promise<T> {
+  return deps.events.ingest(work)
 }
 
 export async function listDevices(deps: SimulatorDeps): Promise<DeviceView[]> {
@@ -352,13 +344,13 @@ export async function putDevice(
       before === undefined ? fresh : { ...fresh, id: before.id, createdAt: before.createdAt }
     const replaced = applyState(base, input, now)
     const after = before === undefined ? replaced : restamp(before, replaced, now)
-    await persist(deps, store, before, after, now)
-    return { device: deviceView(after), created: before === undefined }
+    const events = await persist(store, before, after, now)
+    return { events, result: { device: deviceView(after), created: before === undefined } }
   })
 }
 
 /** Status times of a replaced device move only where the fact changed. */
-function restamp(before: NetworkDevice, after: NetworkDevice, now: string): NetworkDevice {
+function restamp(before: SimulatedDevice, after: SimulatedDevice, now: string): SimulatedDevice {
   return {
     ...after,
     statusTime: {
@@ -394,8 +386,7 @@ export async function patchDevice(
     if (before === undefined)
       throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
     const after = applyState(before, input, now)
-    await persist(deps, store, before, after, now)
-    return deviceView(after)
+    return { events: await persist(store, before, after, now), result: deviceView(after) }
   })
 }
 
@@ -405,6 +396,6 @@ export async function deleteDevice(deps: SimulatorDeps, phoneNumber: string): Pr
     const before = await currentState(store, phoneNumber)
     if (before === undefined)
       throw new CamaraError('NOT_FOUND', `No simulated device ${phoneNumber}`)
-    await persist(deps, store, before, undefined, now)
+    return { events: await persist(store, before, undefined, now), result: undefined }
   })
 }

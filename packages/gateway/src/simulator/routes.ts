@@ -1,6 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import { adminGuard } from '../../http/admin-guard.js'
-import { CamaraError } from '../../core/camara-error.js'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { CamaraError } from '../core/camara-error.js'
 import type { ScenarioPlayer } from './scenarios.js'
 import {
   deleteDevice,
@@ -28,9 +27,13 @@ function phoneParam(params: unknown): string {
 /** The simulator's admin API (BRIEF §3), behind `Authorization: Bearer $ADMIN_TOKEN`. */
 export function simulatorRoutes(
   app: FastifyInstance,
-  deps: SimulatorDeps & { adminToken: string; scenarios: ScenarioPlayer },
+  deps: SimulatorDeps & {
+    /** The admin API's guard (the gateway's admin token). */
+    adminGuard: (request: FastifyRequest) => Promise<void>
+    scenarios: ScenarioPlayer
+  },
 ): void {
-  const onRequest = adminGuard(deps.adminToken)
+  const onRequest = deps.adminGuard
   const stateBody = { body: { $ref: 'simulator-device-state' } }
 
   app.get('/network/v1/devices', { onRequest }, () => listDevices(deps))

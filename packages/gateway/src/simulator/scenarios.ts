@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { CamaraError } from '../../core/camara-error.js'
+import { CamaraError } from '../core/camara-error.js'
 import { deleteDevice, patchDevice, type SimulatorDeps } from './simulator.js'
 import type { DeviceStateInput, ScenarioInput } from './state-schema.js'
 
@@ -71,6 +71,36 @@ export interface ScenarioPlayer {
   stopAll(): void
 }
 
+/** A scenario's steps in the order they play (by offset, then as given), each still pending. */
+function plannedSteps(input: ScenarioInput): ScenarioStep[] {
+  // A step may not rename its device: refused now, not when it is played.
+  input.steps.forEach((step, i) => {
+    const renamed = step.set?.phoneNumber
+    if (renamed !== undefined && renamed !== step.phoneNumber)
+      throw new CamaraError(
+        'INVALID_ARGUMENT',
+        `steps.${i}.set.phoneNumber must be the step's phoneNumber (${step.phoneNumber})`,
+      )
+  })
+  const steps = input.steps
+    .map((s, order) => ({
+      order,
+      step: { ...s, at: offsetOfStep(s.at, order), status: 'pending' as const },
+    }))
+    .sort((a, b) => a.step.at - b.step.at || a.order - b.order)
+    .map(({ step }) => {
+      const { at, phoneNumber, status } = step
+      return {
+        at,
+        phoneNumber,
+        status,
+        ...(step.set === undefined ? {} : { set: step.set }),
+        ...(step.delete === undefined ? {} : { delete: step.delete }),
+      } satisfies ScenarioStep
+    })
+  return steps
+}
+
 /**
  * Plays scenarios in this process: each step is applied through the same simulator functions as
  * the admin API, so it is stored and becomes network events like any other change. A scenario
@@ -93,7 +123,7 @@ export function scenarioPlayer(
     const step = run.steps[index]
     if (run.status !== 'running') return
     if (step === undefined) return finish(run, 'completed')
-    const delay = Math.max(0, startedAt + step.at - Date.now())
+    const delay = Math.max(0, startedAt + step.at - deps.clock().getTime())
     const timer = setTimeout(() => {
       const apply =
         step.delete === true
@@ -108,7 +138,7 @@ export function scenarioPlayer(
           step.error = error instanceof Error ? error.message : String(error)
         })
         .finally(() => {
-          step.appliedAt = new Date().toISOString()
+          step.appliedAt = deps.clock().toISOString()
           play(run, index + 1, startedAt)
         })
     }, delay)
@@ -118,36 +148,12 @@ export function scenarioPlayer(
 
   return {
     start(input) {
-      // A step may not rename its device: refused now, not when it is played.
-      input.steps.forEach((step, i) => {
-        const renamed = step.set?.phoneNumber
-        if (renamed !== undefined && renamed !== step.phoneNumber)
-          throw new CamaraError(
-            'INVALID_ARGUMENT',
-            `steps.${i}.set.phoneNumber must be the step's phoneNumber (${step.phoneNumber})`,
-          )
-      })
-      const steps = input.steps
-        .map((s, order) => ({
-          order,
-          step: { ...s, at: offsetOfStep(s.at, order), status: 'pending' as const },
-        }))
-        .sort((a, b) => a.step.at - b.step.at || a.order - b.order)
-        .map(({ step }) => {
-          const { at, phoneNumber, status } = step
-          return {
-            at,
-            phoneNumber,
-            status,
-            ...(step.set === undefined ? {} : { set: step.set }),
-            ...(step.delete === undefined ? {} : { delete: step.delete }),
-          } satisfies ScenarioStep
-        })
+      const steps = plannedSteps(input)
       const run: ScenarioRun = {
         id: randomUUID(),
         ...(input.name === undefined ? {} : { name: input.name }),
         status: 'running',
-        startedAt: new Date().toISOString(),
+        startedAt: deps.clock().toISOString(),
         steps,
       }
       runs.set(run.id, run)
@@ -155,7 +161,7 @@ export function scenarioPlayer(
         if (runs.size <= keep) break
         if (runs.get(id)?.status !== 'running') runs.delete(id)
       }
-      play(run, 0, Date.now())
+      play(run, 0, deps.clock().getTime())
       return run
     },
     get: (id) => runs.get(id),

@@ -1,0 +1,94 @@
+import { connectedNetworkType, type DeviceApi, type DeviceIdentity } from '../core/device.js'
+import type { Clock } from '../core/clock.js'
+import { NetworkError } from '../core/network-error.js'
+import type { NetworkPort, SandboxNetwork } from '../network/port.js'
+import type { SimulatedDevice } from '../store/devices.js'
+import type { Store } from '../store/store.js'
+import { demoDevices } from './seed.js'
+
+/** Whether `device` is a whole simulated device (this adapter hands those out as identities). */
+function isSimulated(device: DeviceIdentity): device is SimulatedDevice {
+  return 'notApplicable' in device && 'statusTime' in device
+}
+
+/**
+ * The simulator's answers for one API: its per-device switches make the service not applicable
+ * (`notApplicable`) or the network fail (`networkUnavailable`).
+ */
+function answering(device: SimulatedDevice, api: DeviceApi): SimulatedDevice {
+  if (device.notApplicable.includes(api)) {
+    throw new NetworkError(
+      'SERVICE_NOT_APPLICABLE',
+      `The service ${api} is not available for this device.`,
+    )
+  }
+  if (device.networkUnavailable) {
+    throw new NetworkError(
+      'NETWORK_UNAVAILABLE',
+      'The network could not be reached for this device. Try again later.',
+    )
+  }
+  return device
+}
+
+/** The built-in simulator as the gateway's network: facts from its table in the store. */
+export function simulatedNetwork(store: Store): NetworkPort {
+  // The identity handed out is the whole device (read once per call, from memory on SQLite);
+  // one that came from elsewhere is read again.
+  const current = async (device: DeviceIdentity): Promise<SimulatedDevice> => {
+    const found = isSimulated(device) ? device : await store.devices.byId(device.id)
+    if (found === undefined)
+      throw new NetworkError('UNKNOWN_DEVICE', 'The device is no longer known.')
+    return found
+  }
+  return {
+    find: (selector) => store.devices.find(selector),
+    byId: (id) => store.devices.byId(id),
+    async roaming(device, api) {
+      const d = answering(await current(device), api)
+      return { countryCode: d.roamingCountryCode, statusTime: d.statusTime.roaming }
+    },
+    async reachability(device, api) {
+      const d = answering(await current(device), api)
+      return { connectivity: d.connectivity, statusTime: d.statusTime.connectivity }
+    },
+    async networkType(device, api) {
+      const d = answering(await current(device), api)
+      return { networkType: connectedNetworkType(d), statusTime: d.statusTime.networkType }
+    },
+    async sim(device, api) {
+      const d = answering(await current(device), api)
+      return { activatedAt: d.simActivatedAt, swappedAt: d.simSwappedAt }
+    },
+    async snapshot(device, api, within) {
+      // Inside the caller's transaction, locked until its commit (see SimulatedDevice changes).
+      const unit = (within as Store | undefined) ?? store
+      const found = await unit.devices.byId(device.id, { forUpdate: within !== undefined })
+      if (found === undefined) return undefined
+      if (found.notApplicable.includes(api)) {
+        throw new NetworkError(
+          'SERVICE_NOT_APPLICABLE',
+          `The service ${api} is not available for this device.`,
+        )
+      }
+      return found
+    },
+  }
+}
+
+/** The sandbox capabilities of the simulator: the device picker and the consent stand-in. */
+export function simulatedSandbox(store: Store, clock: Clock): SandboxNetwork {
+  return {
+    async pickableDevices() {
+      const about = new Map(demoDevices(clock).map((d) => [d.phoneNumber, d.about]))
+      return (await store.devices.list()).map((d) => ({
+        id: d.id,
+        phoneNumber: d.phoneNumber,
+        about: about.get(d.phoneNumber),
+      }))
+    },
+    async consentPolicy(deviceId) {
+      return (await store.devices.byId(deviceId))?.consentPolicy ?? null
+    },
+  }
+}
