@@ -425,7 +425,7 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
       page.getByRole('button', { name: 'Get a token' }).click(),
     ])
     await popup.getByRole('heading', { name: 'Which device is making this request?' }).waitFor()
-    await popup.getByText('roaming in Germany, reachable for data and SMS, 4G').waitFor()
+    await popup.getByText('roaming in Germany (MCC 262 → DE), 4G').waitFor()
     await axe(popup, 'the device picker')
     await shot(popup, 'gateway-device-picker')
     await popup.getByRole('button', { name: '+34600000002' }).click()
