@@ -447,6 +447,21 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
 
   it('Scenarios: write a timeline, play it, see each step as it happens', async () => {
     await nav(page, 'Scenarios')
+    // A timeline loaded from a file lands in the editor.
+    const fromFile = {
+      name: 'from a file',
+      steps: [{ at: 1, phoneNumber: '+34600000009', set: { networkType: '3G' } }],
+    }
+    await page.getByLabel('Load from a file').setInputFiles({
+      name: 'trip.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(fromFile)),
+    })
+    await page.waitForFunction(() =>
+      (document.getElementById('timeline') as HTMLTextAreaElement | null)?.value.includes(
+        'from a file',
+      ),
+    )
     await page.getByLabel('Timeline (JSON)').fill(
       JSON.stringify({
         name: 'short trip',
@@ -571,13 +586,24 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     }
     console.log('10,000 events:', JSON.stringify(figures))
     writeFileSync(`${SHOTS}events-10000.json`, JSON.stringify(figures, null, 2) + '\n')
-    await shot(page, 'events-10000')
+    await page.screenshot({ path: `${SHOTS}events-10000.png` })
     assert.ok(filterMs < 1000 && typeMs < 1000, JSON.stringify(figures))
     // Figures on a 2-core machine shared with other work; the budget is what a person notices.
     assert.ok(longest < 500, `the longest main-thread task while filtering took ${longest} ms`)
     assert.ok(
       longestWhileStreaming < 1000,
       `the longest task while streaming took ${longestWhileStreaming} ms`,
+    )
+  })
+
+  it('signs out: the session ends and the sign-in form is back', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByLabel('Admin token').waitFor()
+    const status = await page.evaluate(async () => (await fetch('/console/api/session')).status)
+    assert.equal(status, 401)
+    assert.equal(
+      (await context.cookies(gw.url)).some((c) => c.name === 'ds_console'),
+      false,
     )
   })
 
