@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { tokenVerifier } from '../../src/auth/access-token.js'
+import { systemClock } from '../../src/core/clock.js'
+import { createMetrics } from '../../src/metrics/metrics.js'
+import { simulatedNetwork } from '../../src/simulator/network.js'
 import { Receiver } from '../helpers/receiver.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 
@@ -287,5 +293,57 @@ describe('console API: sessions, CSRF, event stream, subscriptions, redelivery, 
     assert.ok(admin.body.paths['/admin/v1/events/stream'].get)
     const list = await gw.request('GET', '/docs/specs')
     assert.ok(list.body.some((s: { url: string }) => s.url === '/docs/specs/admin.json'))
+  })
+})
+
+describe('console API on a network that is not the simulator', () => {
+  let gw: TestGateway
+  let app: FastifyInstance
+  before(async () => {
+    gw = await startTestGateway()
+    // The same gateway built without the simulator: the network is only the port.
+    app = await buildApp({
+      config: gw.config,
+      store: gw.store,
+      network: simulatedNetwork(gw.store),
+      keyring: gw.keyring,
+      verifier: tokenVerifier({ store: gw.store, keyring: gw.keyring, issuer: gw.config.issuer }),
+      clock: systemClock,
+      simulator: undefined,
+      sandbox: undefined,
+      kickDelivery: () => undefined,
+      metrics: createMetrics(gw.store),
+      adminToken: gw.adminToken,
+      logger: false,
+    })
+  })
+  after(async () => {
+    await app?.close()
+    await gw?.close()
+  })
+
+  it('the session says there is no simulator (the console then leaves out devices, scenarios and consent); the simulator API is absent', async () => {
+    const signIn = await app.inject({
+      method: 'POST',
+      url: '/console/api/session',
+      payload: { token: gw.adminToken },
+    })
+    assert.equal(signIn.statusCode, 201)
+    assert.equal(signIn.json<{ simulator: boolean }>().simulator, false)
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0] ?? ''
+    const catalog = await app.inject({
+      method: 'GET',
+      url: '/console/api/catalog',
+      headers: { cookie },
+    })
+    assert.equal(catalog.json<{ simulator: boolean }>().simulator, false)
+    const devices = await app.inject({
+      method: 'GET',
+      url: '/network/v1/devices',
+      headers: { cookie },
+    })
+    assert.equal(devices.statusCode, 404)
+    const apps = await app.inject({ method: 'GET', url: '/admin/v1/apps', headers: { cookie } })
+    assert.equal(apps.statusCode, 200)
   })
 })
