@@ -124,10 +124,7 @@ export async function signOut(
  */
 export function registerSessionAuth(app: FastifyInstance, deps: SessionDeps): void {
   app.decorateRequest('consoleAdmin', false)
-  app.addHook('onRequest', async (request) => {
-    if (request.headers.cookie === undefined || !ADMIN_PATHS.test(request.url)) return
-    // A bearer token is the admin API's own way in; the session does not mix with it.
-    if (/^bearer /i.test(request.headers.authorization ?? '')) return
+  const authenticate = async (request: FastifyRequest): Promise<void> => {
     const session = await sessionOf(deps, request)
     if (session === undefined) return
     // Signing in proves the admin token itself.
@@ -144,5 +141,16 @@ export function registerSessionAuth(app: FastifyInstance, deps: SessionDeps): vo
         )
     }
     request.consoleAdmin = true
+  }
+  // A callback hook: the API calls (no cookie, not an admin path) pass without an extra promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (
+      request.headers.cookie === undefined ||
+      !ADMIN_PATHS.test(request.url) ||
+      // A bearer token is the admin API's own way in; the session does not mix with it.
+      /^bearer /i.test(request.headers.authorization ?? '')
+    )
+      return done()
+    authenticate(request).then(() => done(), done)
   })
 }
