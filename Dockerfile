@@ -7,10 +7,16 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY packages/gateway/package.json packages/gateway/
 COPY packages/cli/package.json packages/cli/
-RUN npm ci --workspace @device-status/gateway --workspace @device-status/cli --include-workspace-root
+COPY packages/sdk/package.json packages/sdk/
+COPY packages/console/package.json packages/console/
+RUN npm ci --workspace @device-status/gateway --workspace @device-status/cli \
+  --workspace @device-status/sdk --workspace @device-status/console --include-workspace-root
 COPY packages/gateway packages/gateway
 COPY packages/cli packages/cli
-RUN npx tsc -b packages/cli && npm prune --omit=dev
+COPY packages/sdk packages/sdk
+COPY packages/console packages/console
+# The web console is static files (packages/console/dist) that the gateway serves at /console.
+RUN npx tsc -b packages/cli && npm run build -w @device-status/console && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 WORKDIR /app
@@ -23,6 +29,7 @@ COPY --from=build /app/packages/gateway/specs packages/gateway/specs
 COPY --from=build /app/packages/cli/package.json packages/cli/
 COPY --from=build /app/packages/cli/dist packages/cli/dist
 COPY --from=build /app/packages/cli/bin packages/cli/bin
+COPY --from=build /app/packages/console/dist packages/console/dist
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
