@@ -514,7 +514,8 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
       .first()
       .getByRole('cell', { name: '200', exact: true })
       .waitFor()
-    await shot(docs, 'docs')
+    await docs.getByRole('button', { name: 'Execute' }).scrollIntoViewIfNeeded()
+    await docs.screenshot({ path: `${SHOTS}docs.png` })
     const names = await docs.locator('select').first().locator('option').allInnerTexts()
     assert.ok(
       names.some((n) => n.startsWith('Gateway admin API')),
