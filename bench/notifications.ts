@@ -1,10 +1,11 @@
 // Notification figures: network event → webhook latency (p50, p99), and deliveries per second
 // with 1,000 subscriptions on one device (one network change fans out to all of them).
 import { createServer } from 'node:http'
+import { EVENT_APIS, subscriptionsPath } from '@device-status/contract'
 import type { AddressInfo } from 'node:net'
 
-const API = 'device-roaming-status-subscriptions'
-const PREFIX = `org.camaraproject.${API}.v0.`
+const API = 'device-roaming-status-subscriptions' as const
+const PREFIX = EVENT_APIS[API].prefix
 
 async function call(url: string, method: string, path: string, token: string, json?: unknown) {
   const response = await fetch(url + path, {
@@ -49,7 +50,7 @@ export async function benchNotifications(gateway: { url: string; adminToken: str
       })
     )?.body?.['access_token'] as string
     const subscribe = (phoneNumber: string) =>
-      call(gateway.url, 'POST', `/${API}/v0.8/subscriptions`, token, {
+      call(gateway.url, 'POST', subscriptionsPath(API), token, {
         protocol: 'HTTP',
         sink: sinkUrl,
         types: [PREFIX + 'roaming-status'],

@@ -1,70 +1,32 @@
 import { CliError } from './errors.js'
 
-import type { DeviceStateInput, DeviceView, ScenarioRun } from '@device-status/gateway/admin'
+import type { DeviceStateInput } from '@device-status/contract'
+import type { DeviceView, ScenarioRun } from '@device-status/gateway/admin'
 
-// The admin API's shapes come from the gateway's light `admin` entry point (no server code).
+// The admin API's bodies, value lists and app shapes are the contract shared with the gateway;
+// the simulator's views come from the gateway's light `admin` entry point (no server code).
 export type { ScenarioRun, ScenarioStep } from '@device-status/gateway/admin'
-export { CONNECTIVITY_TYPES, DEVICE_APIS, NETWORK_TYPES } from '@device-status/gateway/admin'
+export {
+  APP_MODES,
+  AUTH_METHODS,
+  CONNECTIVITY_TYPES,
+  DEVICE_APIS,
+  GRANT_TYPES,
+  NETWORK_TYPES,
+  type App,
+  type AppInput,
+  type AuthMethod,
+  type GrantType,
+  type Jwk,
+  type ProfileMode as AppMode,
+} from '@device-status/contract'
+import type { App, AppInput } from '@device-status/contract'
 
 /** A device's state as PUT and PATCH take it; every field optional. */
 export type DeviceState = DeviceStateInput
 
 /** A device as the admin API shows it. */
 export type Device = DeviceView
-
-/** The OAuth grant types an app may use, as the developer hub stores them. */
-export const GRANT_TYPES = {
-  ciba: 'urn:openid:params:grant-type:ciba',
-  authorization_code: 'authorization_code',
-  client_credentials: 'client_credentials',
-  'jwt-bearer': 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-  refresh_token: 'refresh_token',
-} as const
-export type GrantType = (typeof GRANT_TYPES)[keyof typeof GRANT_TYPES]
-
-export const AUTH_METHODS = [
-  'client_secret_basic',
-  'client_secret_post',
-  'private_key_jwt',
-] as const
-export type AuthMethod = (typeof AUTH_METHODS)[number]
-
-export const APP_MODES = ['strict', 'compatible'] as const
-export type AppMode = (typeof APP_MODES)[number]
-
-/** A public JSON Web Key (its fields are the JWK's own). */
-export type Jwk = { kty: string; kid?: string } & Record<string, unknown>
-
-/** An app (OAuth client) as `GET /admin/v1/apps` shows it: never its secret. */
-export interface App {
-  clientId: string
-  name: string
-  redirectUris: string[]
-  scopes: string[]
-  purposes: string[]
-  grantTypes: GrantType[]
-  tokenEndpointAuthMethod: AuthMethod
-  jwks?: { keys: Jwk[] }
-  mode: AppMode
-  hasSecret: boolean
-  createdAt: string
-  updatedAt: string
-}
-
-/** The body of `POST /admin/v1/apps`. */
-export interface AppInput {
-  name: string
-  clientId?: string
-  redirectUris?: string[]
-  /** API names such as `device-roaming-status`: every scope of each. */
-  apis?: string[]
-  scopes?: string[]
-  purposes?: string[]
-  grantTypes?: GrantType[]
-  tokenEndpointAuthMethod?: AuthMethod
-  jwks?: { keys: Jwk[] }
-  mode?: AppMode
-}
 
 /** A created app; `clientSecret` when the gateway generated one (shown this once). */
 export type CreatedApp = App & { clientSecret?: string }

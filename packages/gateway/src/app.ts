@@ -32,7 +32,8 @@ import { deliveryAdminRoutes } from './notifications/admin-routes.js'
 import { consoleRoutes } from './console/routes.js'
 import { eventStreamRoutes } from './console/events-stream.js'
 import type { Resolve } from './notifications/sink-policy.js'
-import { notificationSource, sinkPolicyOf } from './notifications/wiring.js'
+import { sinkPolicyOf } from './notifications/wiring.js'
+import { notificationSource } from './subscriptions/outbox.js'
 import type { SimulatorDeps } from './simulator/simulator.js'
 import { subscriptionRoutes } from './subscriptions/routes.js'
 import { registerMetrics, type Metrics } from './metrics/metrics.js'
@@ -277,6 +278,7 @@ function mountApis(app: FastifyInstance, deps: AppDeps): void {
     source: notificationSource(deps.config.issuer),
     kick: deps.kickDelivery,
     quota: deps.config.subscriptionQuota,
+    clock: deps.clock,
     guard,
   }
   subscriptionRoutes(app, subscriptions)

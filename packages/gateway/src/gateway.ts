@@ -13,12 +13,14 @@ import { scenarioPlayer } from './simulator/scenarios.js'
 import { demoDevices, seedDemoDevices } from './simulator/seed.js'
 import { simulatedNetwork, simulatedSandbox } from './simulator/network.js'
 import type { SimulatorDeps } from './simulator/simulator.js'
-import { networkEventSink } from './notifications/ingest.js'
+import { networkEventSink } from './subscriptions/ingest.js'
 import { startHousekeeping } from './store/housekeeping.js'
 import { startDeliveryWorker, type DeliveryWorker } from './notifications/delivery.js'
 import { createMetrics } from './metrics/metrics.js'
 import type { Resolve } from './notifications/sink-policy.js'
-import { deliveryConfigOf, notificationSource, sinkPolicyOf } from './notifications/wiring.js'
+import { deliveryConfigOf, sinkPolicyOf } from './notifications/wiring.js'
+import { endExpiredSubscriptions } from './subscriptions/expiry.js'
+import { notificationSource } from './subscriptions/outbox.js'
 import { openStore, type Store } from './store/store.js'
 
 export interface RunningGateway {
@@ -76,7 +78,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     const simulator: SimulatorDeps = {
       store,
       clock,
-      events: networkEventSink({ store, outbox, kick: kickDelivery }),
+      events: networkEventSink({ store, outbox, kick: kickDelivery, clock }),
     }
     const seeded = config.mode === 'sandbox' ? await seedSandbox(simulator, config) : 0
     const keyring = await openKeyring(store)
@@ -106,12 +108,20 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     poolErrors.log = (error) => app.log.warn({ err: error }, 'idle database connection lost')
     // The issuer may have changed with the real port: sources follow it.
     outbox.source = notificationSource(config.issuer)
+    const deliveryConfig = deliveryConfigOf(config)
     delivery.worker = startDeliveryWorker({
       store,
-      outbox,
       sinkPolicy: sinkPolicyOf(config, options.resolveSinkHost),
-      config: deliveryConfigOf(config),
+      config: deliveryConfig,
       log: app.log,
+      clock,
+      sweep: () =>
+        endExpiredSubscriptions({
+          store,
+          source: outbox.source,
+          clock,
+          tokenExpiryNoticeMs: deliveryConfig.tokenExpiryNoticeMs,
+        }),
       metrics: metrics.deliveries,
     })
     // Expired authorization state is swept every ten minutes (and once at start-up).

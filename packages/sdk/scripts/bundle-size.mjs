@@ -11,6 +11,8 @@ const result = await build({
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
+  // Workspace packages (@device-status/contract) from their sources, as the tests run them.
+  conditions: ['source'],
   write: false,
 })
 const code = result.outputFiles[0].contents

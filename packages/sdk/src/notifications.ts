@@ -1,5 +1,16 @@
+import {
+  CONNECTED_NETWORK_TYPES,
+  EVENT_APIS,
+  type ConnectedNetworkType,
+  type EventApiName as NotificationApi,
+  type InitiationReason,
+  type TerminationReason,
+  type UpdateReason,
+} from '@device-status/contract'
 import type { Device } from './apis/types.js'
 import { NotificationError } from './errors.js'
+
+export type { InitiationReason, TerminationReason, UpdateReason } from '@device-status/contract'
 
 /** A CloudEvents 1.0 event in structured JSON mode, as CAMARA notifications carry them. */
 export interface CloudEvent {
@@ -19,28 +30,8 @@ export interface CloudEvent {
   data: Record<string, unknown>
 }
 
-/** APIs whose notifications {@link parseNotification} accepts; `device-status` is the legacy v0.5.1. */
-export type NotificationApi =
-  | 'device-roaming-status-subscriptions'
-  | 'device-reachability-status-subscriptions'
-  | 'connected-network-type-subscriptions'
-  | 'sim-swap-subscriptions'
-  | 'device-status'
-
-/** Why a subscription ended (CAMARA ESG `terminationReason`). */
-export type TerminationReason =
-  | 'SUBSCRIPTION_EXPIRED'
-  | 'MAX_EVENTS_REACHED'
-  | 'ACCESS_TOKEN_EXPIRED'
-  | 'SUBSCRIPTION_DELETED'
-  | 'NETWORK_TERMINATED'
-  | 'SUBSCRIPTION_UNPROCESSABLE'
-
-/** Why a subscription started (`initiationReason` of `subscription-started`). */
-export type InitiationReason = 'SUBSCRIPTION_CREATED'
-
-/** Why a subscription changed status (`updateReason` of `subscription-updated`). */
-export type UpdateReason = 'SUBSCRIPTION_ACTIVE' | 'SUBSCRIPTION_INACTIVE'
+// The APIs whose notifications parseNotification accepts: the contract's event APIs.
+export type { NotificationApi }
 
 /** What every notification carries. */
 export interface NotificationBase<TApi extends NotificationApi> {
@@ -111,7 +102,7 @@ export interface NetworkTypeChangedNotification extends NotificationBase<'connec
   /** The event type, short name. */
   type: 'network-type-changed'
   /** The new network type (`UNKNOWN` off the network). */
-  connectedNetworkType: '2G' | '3G' | '4G' | '5G' | 'UNKNOWN'
+  connectedNetworkType: ConnectedNetworkType
 }
 
 /** `swapped`: the SIM was swapped; `time` is the time of the swap. */
@@ -199,28 +190,6 @@ export interface ParseNotificationOptions {
   expectedToken?: string
 }
 
-const ROAMING = ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country']
-// The lifecycle events of the 0.8 / 0.2 / 0.3 subscription APIs.
-const LIFECYCLE = ['subscription-started', 'subscription-updated', 'subscription-ended']
-const KNOWN_TYPES: Record<NotificationApi, readonly string[]> = {
-  'device-roaming-status-subscriptions': [...ROAMING, ...LIFECYCLE],
-  'device-reachability-status-subscriptions': [
-    'reachability-data',
-    'reachability-sms',
-    'reachability-disconnected',
-    ...LIFECYCLE,
-  ],
-  'connected-network-type-subscriptions': ['network-type-changed', ...LIFECYCLE],
-  'sim-swap-subscriptions': ['swapped', ...LIFECYCLE],
-  'device-status': [
-    ...ROAMING,
-    'connectivity-data',
-    'connectivity-sms',
-    'connectivity-disconnected',
-    'subscription-ends',
-  ],
-}
-const NETWORK_TYPES = ['2G', '3G', '4G', '5G', 'UNKNOWN']
 // RFC 3339 §5.6 date-time (T, Z case-insensitive), as CloudEvents `time` requires.
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/
@@ -373,8 +342,8 @@ export function parseNotification(
   if (
     api === undefined ||
     short === undefined ||
-    !Object.hasOwn(KNOWN_TYPES, api) ||
-    !KNOWN_TYPES[api].includes(short)
+    !Object.hasOwn(EVENT_APIS, api) ||
+    !(EVENT_APIS[api].notificationTypes as readonly string[]).includes(short)
   )
     throw invalid(`unknown event type ${type}`)
   if (typeof time !== 'string' || !isDateTime(time))
@@ -431,13 +400,15 @@ export function parseNotification(
       return { type: short, api: 'device-status', ...base }
     case 'network-type-changed': {
       const networkType = data['connectedNetworkType']
-      if (typeof networkType !== 'string' || !NETWORK_TYPES.includes(networkType))
-        throw invalid('data.connectedNetworkType must be 2G, 3G, 4G, 5G or UNKNOWN')
+      if (!(CONNECTED_NETWORK_TYPES as readonly unknown[]).includes(networkType))
+        throw invalid(
+          `data.connectedNetworkType must be ${CONNECTED_NETWORK_TYPES.slice(0, -1).join(', ')} or ${CONNECTED_NETWORK_TYPES.slice(-1).join('')}`,
+        )
       return {
         type: short,
         api: 'connected-network-type-subscriptions',
         ...base,
-        connectedNetworkType: networkType as NetworkTypeChangedNotification['connectedNetworkType'],
+        connectedNetworkType: networkType as ConnectedNetworkType,
       }
     }
     case 'swapped': {

@@ -40,6 +40,8 @@ describe(
         format: 'esm',
         platform: 'browser',
         target: 'es2022',
+        // Workspace packages (@device-status/contract) from their sources, as the tests run them.
+        conditions: ['source'],
         write: false,
       })
       bundle = result.outputFiles[0]?.text ?? ''

@@ -75,6 +75,8 @@ describe('the SDK in other runtimes, against a started gateway', () => {
       format: 'esm',
       platform: 'neutral',
       target: 'es2022',
+      // Workspace packages (@device-status/contract) from their sources, as the tests run them.
+      conditions: ['source'],
       outfile: join(dir, 'sdk.mjs'),
     })
     writeFileSync(join(dir, 'script.mjs'), SCRIPT)

@@ -7,6 +7,7 @@ import {
   type GrantType,
   type Jwk,
 } from '../admin-client.js'
+import type { ApiName } from '@device-status/contract'
 import type { Command, Flags } from '../command.js'
 import { CliError, usageError } from '../errors.js'
 import { listValues, oneOf, readJsonFile } from '../input.js'
@@ -16,25 +17,33 @@ const JSON_OPTION = {
   json: { type: 'boolean', description: 'print the raw JSON of the admin API' },
 } as const
 
-const SHORT_GRANTS = Object.keys(GRANT_TYPES) as (keyof typeof GRANT_TYPES)[]
+/** The name `--grant` takes for each grant type of the contract, in the order the help lists them. */
+const GRANT_NAMES = {
+  [GRANT_TYPES.ciba]: 'ciba',
+  [GRANT_TYPES.authorizationCode]: 'authorization_code',
+  [GRANT_TYPES.clientCredentials]: 'client_credentials',
+  [GRANT_TYPES.jwtBearer]: 'jwt-bearer',
+  [GRANT_TYPES.refreshToken]: 'refresh_token',
+} as const satisfies Record<GrantType, string>
+const GRANTS = Object.entries(GRANT_NAMES) as [GrantType, string][]
 
 /** `ciba` for `urn:openid:params:grant-type:ciba`; other grants keep their name. */
 export function shortGrant(grant: string): string {
-  return SHORT_GRANTS.find((short) => GRANT_TYPES[short] === grant) ?? grant
+  return GRANTS.find(([full]) => full === grant)?.[1] ?? grant
 }
 
 /** A grant type by its short name (`ciba`, `jwt-bearer`, …) or its full name. */
 export function grantType(name: string): GrantType {
-  const full = Object.values(GRANT_TYPES).find((g) => g === name)
-  if (full !== undefined) return full
-  const short = SHORT_GRANTS.find((s) => s.toLowerCase() === name.toLowerCase())
-  if (short === undefined) {
+  const grant =
+    GRANTS.find(([full]) => full === name) ??
+    GRANTS.find(([, short]) => short.toLowerCase() === name.toLowerCase())
+  if (grant === undefined) {
     throw usageError(
-      `--grant takes ${SHORT_GRANTS.join(', ')} (or their full names), not "${name}"`,
+      `--grant takes ${GRANTS.map(([, short]) => short).join(', ')} (or their full names), not "${name}"`,
       'apps create',
     )
   }
-  return GRANT_TYPES[short]
+  return grant[0]
 }
 
 export function formatApps(apps: readonly App[]): string {
@@ -63,7 +72,11 @@ export function formatApp(app: App): string {
     ['Scopes', app.scopes],
     [
       'Keys (JWKS)',
-      (app.jwks?.keys ?? []).map((k) => `${k.kty}${k.kid === undefined ? '' : ` ${k.kid}`}`),
+      (app.jwks?.keys ?? []).map((k) => {
+        const kid = k['kid']
+        const shown = typeof kid === 'string' ? kid : JSON.stringify(kid)
+        return `${String(k.kty)}${kid === undefined ? '' : ` ${shown}`}`
+      }),
     ],
     ['Created at', app.createdAt],
     ['Updated at', app.updatedAt],
@@ -130,7 +143,8 @@ async function appInputOf(flags: Flags, cwd: string): Promise<AppInput> {
   const redirectUris = flags.strings('redirect-uri')
   if (redirectUris.length > 0) input.redirectUris = redirectUris
   const apis = listValues(flags.strings('api'))
-  if (apis.length > 0) input.apis = [...new Set(apis)]
+  // The gateway checks the names, and its answer names the one it does not know.
+  if (apis.length > 0) input.apis = [...new Set(apis)] as ApiName[]
   const scopes = listValues(flags.strings('scope'))
   if (scopes.length > 0) input.scopes = [...new Set(scopes)]
   const purposes = listValues(flags.strings('purpose'))
@@ -191,7 +205,7 @@ export const appsCreate: Command = {
       type: 'string',
       value: 'TYPE',
       multiple: true,
-      description: `a grant type: ${SHORT_GRANTS.join(', ')} (or the full name)`,
+      description: `a grant type: ${Object.values(GRANT_NAMES).join(', ')} (or the full name)`,
     },
     'auth-method': {
       type: 'string',

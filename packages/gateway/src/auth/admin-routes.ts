@@ -1,3 +1,4 @@
+import { APP_INPUT_SCHEMA } from '@device-status/contract'
 import type { Clock } from '../core/clock.js'
 import type { FastifyInstance } from 'fastify'
 import type Provider from 'oidc-provider'
@@ -5,10 +6,7 @@ import { adminGuard } from '../http/admin-guard.js'
 import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
 import type { NetworkPort } from '../network/port.js'
-import { API_FILES } from '../specs/catalog.js'
 import {
-  ALL_GRANT_TYPES,
-  AUTH_METHODS,
   appView,
   createApp,
   deleteApp,
@@ -24,35 +22,8 @@ import { revokeConsent } from './consents.js'
 import type { Keyring } from './keys.js'
 import { issueOperatorToken } from './operator-token.js'
 
-export const APP_INPUT_SCHEMA = {
-  $id: 'admin-app-input',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    clientId: { type: 'string', pattern: '^[A-Za-z0-9._~-]{3,100}$' },
-    name: { type: 'string', minLength: 1, maxLength: 200 },
-    redirectUris: { type: 'array', items: { type: 'string', format: 'uri' }, maxItems: 20 },
-    apis: { type: 'array', items: { enum: Object.keys(API_FILES) }, uniqueItems: true },
-    scopes: { type: 'array', items: { type: 'string', pattern: '^\\S+$' }, uniqueItems: true },
-    purposes: { type: 'array', items: { type: 'string' }, uniqueItems: true },
-    grantTypes: {
-      type: 'array',
-      items: { enum: [...ALL_GRANT_TYPES] },
-      uniqueItems: true,
-      minItems: 1,
-    },
-    tokenEndpointAuthMethod: { enum: [...AUTH_METHODS] },
-    jwks: {
-      type: 'object',
-      required: ['keys'],
-      properties: {
-        keys: { type: 'array', minItems: 1, items: { type: 'object', required: ['kty'] } },
-      },
-    },
-    mode: { enum: ['strict', 'compatible'] },
-  },
-} as const
+// The app input schema and its type are the admin API's contract, shared with the CLI.
+export { APP_INPUT_SCHEMA }
 
 export interface AuthAdminDeps {
   store: Store

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { JWK } from 'jose'
+import {
+  ALL_GRANT_TYPES,
+  GRANT_TYPES,
+  type App,
+  type AppInput as ContractAppInput,
+  type GrantType,
+  type ProfileMode,
+} from '@device-status/contract'
 import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
 import type { AppRow } from '../store/apps.js'
@@ -7,70 +15,39 @@ import { apiScopes } from './api-scopes.js'
 import { generateSecret, hashSecret } from './secret.js'
 import { API_FILES, type ApiName } from '../specs/catalog.js'
 
-export const GRANT_TYPES = {
-  authorizationCode: 'authorization_code',
-  ciba: 'urn:openid:params:grant-type:ciba',
-  clientCredentials: 'client_credentials',
-  jwtBearer: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-  refreshToken: 'refresh_token',
-} as const
-export type GrantType = (typeof GRANT_TYPES)[keyof typeof GRANT_TYPES]
-export const ALL_GRANT_TYPES: readonly GrantType[] = Object.values(GRANT_TYPES)
+// The grant types, auth methods, modes and the app shapes are the admin API's contract (shared
+// with the CLI); the input and view types are generated from its JSON Schemas.
+export {
+  ALL_GRANT_TYPES,
+  AUTH_METHODS,
+  GRANT_TYPES,
+  type AuthMethod,
+  type GrantType,
+  type ProfileMode,
+} from '@device-status/contract'
 /** Grants oidc-provider itself serves; the JWT bearer grant is served in front of it (auth/jwt-bearer.ts). */
 export const PROVIDER_GRANT_TYPES: readonly GrantType[] = ALL_GRANT_TYPES.filter(
   (g) => g !== GRANT_TYPES.jwtBearer,
 )
 
-export const AUTH_METHODS = [
-  'private_key_jwt',
-  'client_secret_basic',
-  'client_secret_post',
-] as const
-export type AuthMethod = (typeof AUTH_METHODS)[number]
-
-/**
- * `strict`: the CAMARA profile only. `compatible`: also what the vendor sandbox and its samples
- * send (client secrets, `dpv:X#api` scopes, `purpose=`, `phone_number:` hints, no `openid`,
- * token requests without `redirect_uri`).
- */
-export type ProfileMode = 'strict' | 'compatible'
+/** An app as the admin API shows it: never the secret, only whether it has one. */
+export type AppView = App
 
 /** What the developer hub keeps of an app besides its name and secret. */
-export interface AppSettings {
-  redirectUris: string[]
-  /** API scopes the app may be granted. */
-  scopes: string[]
-  /** `dpv:` purposes the app may declare. */
-  purposes: string[]
-  grantTypes: GrantType[]
-  tokenEndpointAuthMethod: AuthMethod
-  jwks?: { keys: JWK[] }
-  mode: ProfileMode
-}
+export type AppSettings = Omit<
+  AppView,
+  'clientId' | 'name' | 'hasSecret' | 'createdAt' | 'updatedAt'
+>
 
-/** An app as the admin API shows it: never the secret, only whether it has one. */
-export interface AppView extends AppSettings {
-  clientId: string
-  name: string
-  hasSecret: boolean
-  createdAt: string
-  updatedAt: string
-}
+/** The body of `POST /admin/v1/apps`, and for sandbox seeding only, a fixed secret. */
+export type AppInput = ContractAppInput & { clientSecret?: string }
 
-export interface AppInput {
-  clientId?: string
-  name: string
-  redirectUris?: string[]
-  /** API names (`device-roaming-status`, …): every scope of each is allowed. */
-  apis?: ApiName[]
-  scopes?: string[]
-  purposes?: string[]
-  grantTypes?: GrantType[]
-  tokenEndpointAuthMethod?: AuthMethod
-  jwks?: { keys: JWK[] }
-  mode?: ProfileMode
-  /** Sandbox seeding only: a fixed secret instead of a generated one. */
-  clientSecret?: string
+/**
+ * The app's public keys as the JWK libraries (jose, oidc-provider) type them. The admin schema
+ * checks only that each key has a `kty`; the libraries check the rest when they import them.
+ */
+export function appJwks(settings: AppSettings): { keys: JWK[] } | undefined {
+  return settings.jwks as { keys: JWK[] } | undefined
 }
 
 export function appView(row: AppRow): AppView {

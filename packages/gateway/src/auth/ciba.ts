@@ -1,3 +1,4 @@
+import { GRANT_TYPES } from '@device-status/contract'
 import type { Clock } from '../core/clock.js'
 import type Provider from 'oidc-provider'
 import {
@@ -207,7 +208,7 @@ export async function decidePending(
   return status
 }
 
-const CIBA_GRANT = 'urn:openid:params:grant-type:ciba'
+const CIBA_GRANT = GRANT_TYPES.ciba
 
 /**
  * CIBA §11 `slow_down`, as koa middleware around oidc-provider: a poll that comes sooner than the

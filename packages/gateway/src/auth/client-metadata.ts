@@ -1,5 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider'
-import { GRANT_TYPES, PROVIDER_GRANT_TYPES, type AppSettings } from './apps.js'
+import { appJwks, GRANT_TYPES, PROVIDER_GRANT_TYPES, type AppSettings } from './apps.js'
 
 /** Scope values every app may ask for besides its API scopes and purposes. */
 export const BASE_SCOPES = ['openid', 'offline_access'] as const
@@ -24,7 +24,7 @@ export function clientMetadata(
     grant_types: grants,
     response_types: grants.includes(GRANT_TYPES.authorizationCode) ? ['code'] : [],
     token_endpoint_auth_method: settings.tokenEndpointAuthMethod,
-    ...(settings.jwks === undefined ? {} : { jwks: settings.jwks }),
+    ...(settings.jwks === undefined ? {} : { jwks: appJwks(settings) }),
     id_token_signed_response_alg: 'ES256',
     ...(grants.includes(GRANT_TYPES.ciba) ? { backchannel_token_delivery_mode: 'poll' } : {}),
     scope: [...BASE_SCOPES, ...settings.purposes, ...settings.scopes].join(' '),

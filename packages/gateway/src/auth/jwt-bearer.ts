@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import type { Store } from '../store/store.js'
 import type { NetworkPort } from '../network/port.js'
 import { mintAccessToken, pairwiseSubject } from './access-token.js'
-import { appSettings, GRANT_TYPES } from './apps.js'
+import { appJwks, appSettings, GRANT_TYPES } from './apps.js'
 import { consentCovers, splitScope } from './ciba.js'
 import type { Keyring } from './keys.js'
 import { parseLoginHint } from './login-hint.js'
@@ -51,13 +51,14 @@ export async function jwtBearerGrant(
   }
   const app = iss === undefined ? undefined : await deps.store.apps.byClientId(iss)
   const settings = app === undefined ? undefined : appSettings(app)
+  const jwks = settings === undefined ? undefined : appJwks(settings)
   // The assertion is the client authentication: nothing about the app is told before its
   // signature is verified; an unknown app and one without keys look alike (RFC 6749 §5.2).
-  if (iss === undefined || settings?.jwks === undefined)
+  if (iss === undefined || settings === undefined || jwks === undefined)
     throw new OAuthProfileError('invalid_client', 'client authentication failed', 401)
   let payload: Record<string, unknown>
   try {
-    ;({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: settings.jwks.keys }), {
+    ;({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: jwks.keys }), {
       issuer: iss,
       audience: [`${deps.issuer}/oauth2/token`, deps.issuer],
       requiredClaims: ['exp', 'iat', 'jti', 'sub'],

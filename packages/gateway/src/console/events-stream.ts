@@ -84,7 +84,7 @@ export function eventStreamRoutes(
           const caused = await deps.store.notifications.forNetworkEvents(events.map((e) => e.id))
           const byEvent = new Map<string, typeof caused>()
           for (const n of caused) {
-            const key = n.network_event_id ?? ''
+            const key = n.networkEventId ?? ''
             byEvent.set(key, [...(byEvent.get(key) ?? []), n])
           }
           let chunk = ''
@@ -92,9 +92,9 @@ export function eventStreamRoutes(
             const cloudEvents = (byEvent.get(event.id) ?? []).map((n) => ({
               id: n.id,
               type: n.type,
-              subscriptionId: n.subscription_id,
+              subscriptionId: n.subscriptionId,
               status: n.status,
-              event: JSON.parse(n.event) as unknown,
+              event: n.event,
             }))
             chunk += `event: network\nid: ${event.seq}\ndata: ${JSON.stringify({ ...event, cloudEvents })}\n\n`
             cursor = event.seq

@@ -1,19 +1,13 @@
-/** Network technologies a device can be attached with (BRIEF §3; absent = not on a mobile network). */
-export const NETWORK_TYPES = ['2G', '3G', '4G', '5G'] as const
-export type NetworkType = (typeof NETWORK_TYPES)[number]
-
-export const CONNECTIVITY_TYPES = ['DATA', 'SMS'] as const
-export type ConnectivityType = (typeof CONNECTIVITY_TYPES)[number]
-
-/** The APIs a device can be marked "not applicable" for (`422 SERVICE_NOT_APPLICABLE`). */
-export const DEVICE_APIS = [
-  'device-roaming-status',
-  'device-reachability-status',
-  'connected-network-type',
-  'sim-swap',
-  'device-status',
-] as const
-export type DeviceApi = (typeof DEVICE_APIS)[number]
+// The value lists are the admin API's contract (its device-state schema), shared with the CLI.
+export {
+  CONNECTIVITY_TYPES,
+  DEVICE_APIS,
+  NETWORK_TYPES,
+  type ConnectivityType,
+  type DeviceApi,
+  type NetworkType,
+} from '@device-status/contract'
+import type { ConnectivityType, DeviceApi, NetworkType } from '@device-status/contract'
 
 export interface Ipv4Identity {
   publicAddress: string

@@ -1,14 +1,10 @@
+import type { ConnectedNetworkTypeResponse } from '@device-status/contract'
 import type { AuthContext } from '../core/auth-context.js'
 import { retrieveFor, type RequestDevice } from '../device/identify.js'
-import type { NetworkType } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
-/** `ConnectedNetworkTypeResponse` of connected-network-type 0.2.0. */
-export interface ConnectedNetworkTypeResponse {
-  device?: Partial<RequestDevice>
-  lastStatusTime: string
-  connectedNetworkType: NetworkType | 'UNKNOWN'
-}
+/** `ConnectedNetworkTypeResponse` of connected-network-type 0.2.0, the spec's type (from the contract). */
+export type { ConnectedNetworkTypeResponse }
 
 /** `POST /connected-network-type/v0.2/retrieve` (getConnectedNetworkType). */
 export function retrieveConnectedNetworkType(

@@ -4,49 +4,49 @@ import { CamaraError } from '../core/camara-error.js'
 import type { Clock } from '../core/clock.js'
 import type { NetworkPort } from '../network/port.js'
 import type { Store } from '../store/store.js'
-import type { NotificationRow, SubscriptionRow } from '../store/subscriptions.js'
+import type { Notification } from '../store/notifications.js'
+import type { Subscription } from '../store/subscriptions.js'
 
 /** A notification as the admin API shows it, with every attempt. */
-export async function deliveryView(store: Store, n: NotificationRow) {
+export async function deliveryView(store: Store, n: Notification) {
   return {
     id: n.id,
-    subscriptionId: n.subscription_id,
-    networkEventId: n.network_event_id,
+    subscriptionId: n.subscriptionId,
+    networkEventId: n.networkEventId,
     type: n.type,
     status: n.status,
     attempts: n.attempts,
-    lastError: n.last_error,
-    createdAt: n.created_at,
-    deliveredAt: n.delivered_at,
-    nextAttemptAt:
-      n.status === 'pending' ? new Date(Number(n.next_attempt_at)).toISOString() : null,
+    lastError: n.lastError,
+    createdAt: n.createdAt,
+    deliveredAt: n.deliveredAt,
+    nextAttemptAt: n.status === 'pending' ? new Date(n.nextAttemptAt).toISOString() : null,
     history: (await store.notifications.attempts(n.id)).map((a) => ({
       attempt: a.attempt,
       at: a.at,
-      statusCode: a.status_code,
+      statusCode: a.statusCode,
       error: a.error,
-      durationMs: a.duration_ms,
+      durationMs: a.durationMs,
     })),
   }
 }
 
-function subscriptionView(row: SubscriptionRow, phoneNumber: string | null) {
+function subscriptionView(row: Subscription, phoneNumber: string | null) {
   return {
     id: row.id,
     api: row.api,
-    clientId: row.client_id,
+    clientId: row.clientId,
     phoneNumber,
     threeLegged: row.sub !== null,
-    types: JSON.parse(row.types) as string[],
+    types: row.types,
     sink: row.sink,
     status: row.status,
-    eventsSent: row.events_sent,
-    maxEvents: row.max_events,
-    startsAt: row.starts_at,
-    expiresAt: row.expires_at,
-    endedAt: row.ended_at,
-    terminationReason: row.termination_reason,
-    createdAt: row.created_at,
+    eventsSent: row.eventsSent,
+    maxEvents: row.maxEvents,
+    startsAt: row.startsAt,
+    expiresAt: row.expiresAt,
+    endedAt: row.endedAt,
+    terminationReason: row.terminationReason,
+    createdAt: row.createdAt,
   }
 }
 
@@ -116,9 +116,9 @@ export function deliveryAdminRoutes(
       ...(query.status ? { status: query.status } : {}),
       ...(deviceId === undefined ? {} : { deviceId }),
     })
-    const ids = [...new Set(rows.map((row) => row.device_id))]
+    const ids = [...new Set(rows.map((row) => row.deviceId))]
     const devices = await Promise.all(ids.map((id) => deps.network.byId(id)))
     const phones = new Map(ids.map((id, i) => [id, devices[i]?.phoneNumber]))
-    return rows.map((row) => subscriptionView(row, phones.get(row.device_id) ?? null))
+    return rows.map((row) => subscriptionView(row, phones.get(row.deviceId) ?? null))
   })
 }

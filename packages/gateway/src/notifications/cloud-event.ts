@@ -1,20 +1,13 @@
 import { randomUUID } from 'node:crypto'
+import type { CloudEvent } from '../core/cloud-event.js'
 
-/** A CloudEvents 1.0 event in structured JSON mode, as CAMARA notifications carry them. */
-export interface CloudEvent {
-  id: string
-  source: string
-  type: string
-  specversion: '1.0'
-  datacontenttype: 'application/json'
-  time: string
-  data: Record<string, unknown>
-}
+export type { CloudEvent } from '../core/cloud-event.js'
 
+/** A new CloudEvent with a fresh `id`; `time` is when it happened (the caller's clock). */
 export function cloudEvent(input: {
   source: string
   type: string
-  time?: string
+  time: string
   data: Record<string, unknown>
 }): CloudEvent {
   return {
@@ -23,7 +16,7 @@ export function cloudEvent(input: {
     type: input.type,
     specversion: '1.0',
     datacontenttype: 'application/json',
-    time: input.time ?? new Date().toISOString(),
+    time: input.time,
     data: input.data,
   }
 }

@@ -1,7 +1,5 @@
 import type { Config } from '../config.js'
-import { basePath, loadSpec } from '../specs/catalog.js'
-import type { SubscriptionApi } from '../subscriptions/apis.js'
-import { DEFAULT_DELIVERY, type DeliveryConfig } from './delivery.js'
+import { DEFAULT_DELIVERY, type DeliveryConfig } from './delivery-policy.js'
 import type { Resolve, SinkPolicy } from './sink-policy.js'
 
 /**
@@ -14,11 +12,6 @@ export function sinkPolicyOf(config: Config, resolve?: Resolve): SinkPolicy {
     allowPrivate: config.sinkAllowPrivate,
     ...(resolve === undefined ? {} : { resolve }),
   }
-}
-
-/** The CloudEvent `source` of an API's notifications: the API's base URL on this gateway. */
-export function notificationSource(issuer: string): (api: SubscriptionApi) => string {
-  return (api) => issuer + basePath(loadSpec(api.file))
 }
 
 export function deliveryConfigOf(config: Config): DeliveryConfig {

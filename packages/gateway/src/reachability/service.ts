@@ -1,15 +1,10 @@
+import type { ReachabilityStatusResponse } from '@device-status/contract'
 import type { AuthContext } from '../core/auth-context.js'
 import { retrieveFor, type RequestDevice } from '../device/identify.js'
-import type { ConnectivityType } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 
-/** `ReachabilityStatusResponse` of device-reachability-status 1.1.0. */
-export interface ReachabilityStatusResponse {
-  device?: Partial<RequestDevice>
-  lastStatusTime: string
-  reachable: boolean
-  connectivity?: ConnectivityType[]
-}
+/** `ReachabilityStatusResponse` of device-reachability-status 1.1.0, the spec's type (from the contract). */
+export type { ReachabilityStatusResponse }
 
 /** `POST /device-reachability-status/v1/retrieve` (getReachabilityStatus). */
 export function retrieveReachabilityStatus(

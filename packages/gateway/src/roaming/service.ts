@@ -1,16 +1,11 @@
+import type { RoamingStatusResponse } from '@device-status/contract'
 import type { AuthContext } from '../core/auth-context.js'
 import { retrieveFor, type RequestDevice } from '../device/identify.js'
 import { countryNamesForMcc } from '../core/mcc.js'
 import type { NetworkPort, RoamingFact } from '../network/port.js'
 
-/** `RoamingStatusResponse` of device-roaming-status 1.1.0, in the spec's property order. */
-export interface RoamingStatusResponse {
-  device?: Partial<RequestDevice>
-  lastStatusTime: string
-  roaming: boolean
-  countryCode?: number
-  countryName?: string[]
-}
+/** `RoamingStatusResponse` of device-roaming-status 1.1.0, the spec's type (from the contract). */
+export type { RoamingStatusResponse }
 
 /** `POST /device-roaming-status/v1/retrieve` (getRoamingStatus). */
 export function retrieveRoamingStatus(

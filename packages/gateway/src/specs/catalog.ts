@@ -2,25 +2,18 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { CAMARA_APIS, type ApiName } from '@device-status/contract'
 
 /** Folder holding the CAMARA OpenAPI files (unmodified copies of ../shared/specs). */
 export const SPECS_DIR: string = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'specs')
 
-/** The API files this gateway serves; keys are the stable names used across the code. */
-export const API_FILES = {
-  'device-roaming-status': 'device-roaming-status-v1.1.0.yaml',
-  'device-reachability-status': 'device-reachability-status-v1.1.0.yaml',
-  'connected-network-type': 'connected-network-type-v0.2.0.yaml',
-  'sim-swap': 'sim-swap-v2.1.0.yaml',
-  'device-status': 'device-status-v0.5.1.yaml',
-  'device-roaming-status-subscriptions': 'device-roaming-status-subscriptions-v0.8.0.yaml',
-  'device-reachability-status-subscriptions':
-    'device-reachability-status-subscriptions-v0.8.0.yaml',
-  'connected-network-type-subscriptions': 'connected-network-type-subscriptions-v0.2.0.yaml',
-  'sim-swap-subscriptions': 'sim-swap-subscriptions-v0.3.0.yaml',
-} as const
+/** The API files this gateway serves, by the stable names used across the code (the contract's table). */
+export const API_FILES: { readonly [TName in ApiName]: (typeof CAMARA_APIS)[TName]['file'] } =
+  Object.fromEntries(Object.entries(CAMARA_APIS).map(([name, api]) => [name, api.file])) as {
+    [TName in ApiName]: (typeof CAMARA_APIS)[TName]['file']
+  }
 
-export type ApiName = keyof typeof API_FILES
+export type { ApiName }
 
 // Loose OpenAPI 3.0 shapes: only what the gateway reads.
 export interface OpenApiDocument {

@@ -23,12 +23,8 @@ import {
 } from './consents.js'
 import { oidcModelRepository, type OidcModelRepository } from './oidc-models.js'
 import { rateLimitRepository, type RateLimitRepository } from './rate-limits.js'
-import {
-  notificationRepository,
-  subscriptionRepository,
-  type NotificationRepository,
-  type SubscriptionRepository,
-} from './subscriptions.js'
+import { notificationRepository, type NotificationRepository } from './notifications.js'
+import { subscriptionRepository, type SubscriptionRepository } from './subscriptions.js'
 import {
   signingKeyRepository,
   subjectRepository,

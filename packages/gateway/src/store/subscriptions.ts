@@ -1,26 +1,134 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely'
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Dialect } from './migrations.js'
-import type {
-  Database,
-  DeliveryAttemptTable,
-  NotificationTable,
-  SubscriptionTable,
-} from './schema.js'
+import type { Database, SubscriptionTable } from './schema.js'
 
-export type SubscriptionRow = Selectable<SubscriptionTable>
-export type NotificationRow = Selectable<NotificationTable>
-export type NewNotification = Insertable<NotificationTable>
-export type DeliveryAttemptRow = Selectable<DeliveryAttemptTable>
+/** ACTIVE or INACTIVE while live; EXPIRED or DELETED once ended (CAMARA `SubscriptionStatus`). */
+export type SubscriptionStatus = 'ACTIVE' | 'INACTIVE' | 'EXPIRED' | 'DELETED'
 
 /**
  * Statuses of a subscription that has not ended: ACTIVE, or INACTIVE while its service does not
  * apply to the device (it produces no events then, but can still be read, deleted and expire).
  */
-export const LIVE_STATUSES: readonly string[] = ['ACTIVE', 'INACTIVE']
+export const LIVE_STATUSES: readonly SubscriptionStatus[] = ['ACTIVE', 'INACTIVE']
+
+/** The sink's credential (CAMARA ESG `SinkCredential`, ACCESSTOKEN and bearer only). */
+export interface SinkCredential {
+  credentialType: 'ACCESSTOKEN'
+  accessTokenType: 'bearer'
+  accessToken: string
+  /** Absent for legacy v0.5.1 webhooks, whose token has no expiry. */
+  accessTokenExpiresUtc?: string
+}
+
+/** An event subscription of one of the subscription APIs, as the store keeps it. */
+export interface Subscription {
+  id: string
+  /** Subscription API name, e.g. `device-roaming-status-subscriptions`. */
+  api: string
+  clientId: string
+  deviceId: string
+  /** Pairwise subject of a three-legged subscription; `null` when two-legged. */
+  sub: string | null
+  /** The subscribed event types, in full (`org.camaraproject.….v0.roaming-status`). */
+  types: string[]
+  protocol: string
+  sink: string
+  sinkCredential: SinkCredential | null
+  /** When the sink's access token expires (the subscription ends just before, ACCESS_TOKEN_EXPIRED). */
+  sinkExpiresAt: string | null
+  /** `config` as the API shows it (subscriptionDetail, expire time, max events, initialEvent). */
+  config: Record<string, unknown>
+  /** DeviceResponse of a two-legged subscription: the single identifier it was created with. */
+  usedIdentifier?: Record<string, unknown>
+  expiresAt: string | null
+  maxEvents: number | null
+  eventsSent: number
+  status: SubscriptionStatus
+  startsAt: string
+  endedAt: string | null
+  terminationReason: string | null
+  createdAt: string
+}
+
+/** How a subscription ends: DELETED or EXPIRED, when, and why (CAMARA `terminationReason`). */
+export interface SubscriptionEnding {
+  status: 'DELETED' | 'EXPIRED'
+  endedAt: string
+  terminationReason: string
+}
+
+type Row = Selectable<SubscriptionTable>
+
+/** What the `config` column keeps: the config as the API shows it, and the identifier used. */
+interface StoredConfig {
+  config: Record<string, unknown>
+  usedIdentifier?: Record<string, unknown>
+}
+
+function toSubscription(row: Row): Subscription {
+  const stored = JSON.parse(row.config) as StoredConfig
+  return {
+    id: row.id,
+    api: row.api,
+    clientId: row.client_id,
+    deviceId: row.device_id,
+    sub: row.sub,
+    types: JSON.parse(row.types) as string[],
+    protocol: row.protocol,
+    sink: row.sink,
+    sinkCredential:
+      row.sink_credential === null ? null : (JSON.parse(row.sink_credential) as SinkCredential),
+    sinkExpiresAt: row.sink_expires_at,
+    config: stored.config,
+    ...(stored.usedIdentifier === undefined ? {} : { usedIdentifier: stored.usedIdentifier }),
+    expiresAt: row.expires_at,
+    maxEvents: row.max_events,
+    eventsSent: Number(row.events_sent),
+    status: row.status as SubscriptionStatus,
+    startsAt: row.starts_at,
+    endedAt: row.ended_at,
+    terminationReason: row.termination_reason,
+    createdAt: row.created_at,
+  }
+}
+
+function toRow(subscription: Subscription): Row {
+  const stored: StoredConfig = {
+    config: subscription.config,
+    ...(subscription.usedIdentifier === undefined
+      ? {}
+      : { usedIdentifier: subscription.usedIdentifier }),
+  }
+  return {
+    id: subscription.id,
+    api: subscription.api,
+    client_id: subscription.clientId,
+    device_id: subscription.deviceId,
+    sub: subscription.sub,
+    types: JSON.stringify(subscription.types),
+    protocol: subscription.protocol,
+    sink: subscription.sink,
+    sink_credential:
+      subscription.sinkCredential === null ? null : JSON.stringify(subscription.sinkCredential),
+    sink_expires_at: subscription.sinkExpiresAt,
+    config: JSON.stringify(stored),
+    expires_at: subscription.expiresAt,
+    max_events: subscription.maxEvents,
+    events_sent: subscription.eventsSent,
+    status: subscription.status,
+    starts_at: subscription.startsAt,
+    ended_at: subscription.endedAt,
+    termination_reason: subscription.terminationReason,
+    created_at: subscription.createdAt,
+  }
+}
+
+/** The times a subscription may be changed in place (tests bring an expiry forward). */
+export type SubscriptionChanges = Partial<Pick<Subscription, 'expiresAt' | 'sinkExpiresAt'>>
 
 export interface SubscriptionRepository {
-  insert(row: SubscriptionRow): Promise<void>
-  byId(id: string): Promise<SubscriptionRow | undefined>
+  insert(subscription: Subscription): Promise<void>
+  byId(id: string): Promise<Subscription | undefined>
   list(filter: {
     clientId?: string
     api?: string
@@ -28,26 +136,23 @@ export interface SubscriptionRepository {
     deviceId?: string
     /** One status, or any of several. */
     status?: string | readonly string[]
-  }): Promise<SubscriptionRow[]>
+  }): Promise<Subscription[]>
   /**
    * The device's subscriptions that have not ended (ACTIVE or INACTIVE), by id. With `forUpdate`
    * (PostgreSQL; SQLite runs one transaction at a time) their rows are locked in id order until
    * the transaction ends, and a row that a concurrent transaction changed is read as it committed
    * (left out if it ended): a decision taken from these rows holds until the commit.
    */
-  liveForDevice(deviceId: string, options?: { forUpdate?: boolean }): Promise<SubscriptionRow[]>
-  update(id: string, changes: Partial<Omit<SubscriptionRow, 'id'>>): Promise<void>
+  liveForDevice(deviceId: string, options?: { forUpdate?: boolean }): Promise<Subscription[]>
+  update(id: string, changes: SubscriptionChanges): Promise<void>
   /**
    * Ends the subscription if it is still live, in one conditional update: of two concurrent
    * endings only one changes the row (on PostgreSQL the second waits for the first's row lock,
    * then finds the row ended). Whether this call ended it.
    */
-  endIfLive(
-    id: string,
-    ending: Pick<SubscriptionRow, 'status' | 'ended_at' | 'termination_reason'>,
-  ): Promise<boolean>
+  endIfLive(id: string, ending: SubscriptionEnding): Promise<boolean>
   /** Sets the status of each subscription (ACTIVE ↔ INACTIVE). */
-  setStatus(ids: readonly string[], status: string): Promise<void>
+  setStatus(ids: readonly string[], status: 'ACTIVE' | 'INACTIVE'): Promise<void>
   /**
    * Locks subscription rows until the transaction ends (PostgreSQL; SQLite runs one transaction
    * at a time): whoever changes a subscription's line of notifications holds it first.
@@ -56,7 +161,7 @@ export interface SubscriptionRepository {
   /** Adds `by` to the events sent of each subscription. */
   countEvents(ids: readonly string[], by: number): Promise<void>
   /** Live subscriptions whose expiry or sink token expiry is at or before `at` (ISO). */
-  dueToEnd(at: string): Promise<SubscriptionRow[]>
+  dueToEnd(at: string): Promise<Subscription[]>
   /** How many subscriptions of an app have not ended (`ended_at` unset), whatever their status. */
   countLive(clientId: string): Promise<number>
   /**
@@ -65,59 +170,6 @@ export interface SubscriptionRepository {
    * transaction at a time). Call it in a transaction, before `countLive`.
    */
   lockApp(clientId: string): Promise<void>
-}
-
-export interface NotificationRepository {
-  /**
-   * Adds notifications in order: each becomes its subscription's head (`pending`) when the line
-   * is empty, else `queued` behind it. Concurrent changes of one device serialise on its row, so
-   * one subscription never gets two heads.
-   */
-  enqueue(rows: readonly Omit<NewNotification, 'status'>[]): Promise<void>
-  /** How many notifications wait (pending or queued). */
-  waiting(): Promise<number>
-  /** After a head was settled: the next queued notification of the subscription becomes the head. */
-  promoteNext(subscriptionId: string, now: number): Promise<void>
-  byId(id: string): Promise<NotificationRow | undefined>
-  /**
-   * Claims up to `limit` due notifications for `leaseMs`: `pending`, due, not held by another
-   * worker. Only the head of each subscription's line is `pending` (the rest wait `queued`), so
-   * order is kept per subscription while the claim stays an index range scan. On PostgreSQL rows
-   * are locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers never claim the same one.
-   */
-  claimDue(now: number, limit: number, leaseMs: number): Promise<NotificationRow[]>
-  /**
-   * Records the outcome of an attempt, if the attempt still holds the notification: `lease` is the
-   * `locked_until` its claim wrote. A lease that lapsed meanwhile (another claim took the
-   * notification) makes this a no-op. Whether the outcome was recorded.
-   */
-  settle(
-    id: string,
-    lease: number | null,
-    changes: Partial<
-      Pick<
-        NotificationRow,
-        'status' | 'attempts' | 'next_attempt_at' | 'locked_until' | 'last_error' | 'delivered_at'
-      >
-    >,
-  ): Promise<boolean>
-  list(filter: {
-    subscriptionId?: string
-    status?: string
-    limit?: number
-  }): Promise<NotificationRow[]>
-  /** Gives up the pending notifications of a subscription (it ended), but not its final event. */
-  cancelPending(subscriptionId: string, exceptId?: string): Promise<void>
-  insertAttempt(row: DeliveryAttemptRow): Promise<void>
-  attempts(notificationId: string): Promise<DeliveryAttemptRow[]>
-  /** The notifications that these network events caused, in outbox order. */
-  forNetworkEvents(eventIds: readonly string[]): Promise<NotificationRow[]>
-  /**
-   * Puts a settled notification (delivered, failed or cancelled) back in its subscription's line,
-   * due at `now`: the head when nothing else of the subscription waits, else queued behind it.
-   * Whether it was settled (a pending or queued one is left as it is).
-   */
-  redeliver(id: string, now: number): Promise<boolean>
 }
 
 export function subscriptionRepository(
@@ -138,11 +190,17 @@ export function subscriptionRepository(
           .execute()
       }
     },
-    async insert(row) {
-      await db.insertInto('subscriptions').values(row).execute()
+    async insert(subscription) {
+      await db.insertInto('subscriptions').values(toRow(subscription)).execute()
     },
-    byId: (id) =>
-      db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst(),
+    async byId(id) {
+      const row = await db
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row === undefined ? undefined : toSubscription(row)
+    },
     async list(filter) {
       let query = db.selectFrom('subscriptions').selectAll().orderBy('created_at')
       if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId)
@@ -151,9 +209,9 @@ export function subscriptionRepository(
       if (filter.deviceId !== undefined) query = query.where('device_id', '=', filter.deviceId)
       if (typeof filter.status === 'string') query = query.where('status', '=', filter.status)
       else if (filter.status !== undefined) query = query.where('status', 'in', filter.status)
-      return query.execute()
+      return (await query.execute()).map(toSubscription)
     },
-    liveForDevice(deviceId, options = {}) {
+    async liveForDevice(deviceId, options = {}) {
       let query = db
         .selectFrom('subscriptions')
         .selectAll()
@@ -162,15 +220,28 @@ export function subscriptionRepository(
         // Locks in id order, as `lock` takes them, so that two lockers never wait on each other.
         .orderBy('id')
       if (options.forUpdate === true && dialect === 'postgres') query = query.forUpdate()
-      return query.execute()
+      return (await query.execute()).map(toSubscription)
     },
     async update(id, changes) {
-      await db.updateTable('subscriptions').set(changes).where('id', '=', id).execute()
+      await db
+        .updateTable('subscriptions')
+        .set({
+          ...(changes.expiresAt === undefined ? {} : { expires_at: changes.expiresAt }),
+          ...(changes.sinkExpiresAt === undefined
+            ? {}
+            : { sink_expires_at: changes.sinkExpiresAt }),
+        })
+        .where('id', '=', id)
+        .execute()
     },
     async endIfLive(id, ending) {
       const result = await db
         .updateTable('subscriptions')
-        .set(ending)
+        .set({
+          status: ending.status,
+          ended_at: ending.endedAt,
+          termination_reason: ending.terminationReason,
+        })
         .where('id', '=', id)
         .where('status', 'in', LIVE_STATUSES)
         .executeTakeFirst()
@@ -195,13 +266,15 @@ export function subscriptionRepository(
           .execute()
       }
     },
-    dueToEnd: (at) =>
-      db
+    async dueToEnd(at) {
+      const rows = await db
         .selectFrom('subscriptions')
         .selectAll()
         .where('status', 'in', LIVE_STATUSES)
         .where((eb) => eb.or([eb('expires_at', '<=', at), eb('sink_expires_at', '<=', at)]))
-        .execute(),
+        .execute()
+      return rows.map(toSubscription)
+    },
     async lockApp(clientId) {
       if (dialect !== 'postgres') return
       await sql`select pg_advisory_xact_lock(hashtextextended(${`subscriptions:${clientId}`}, 0))`.execute(
@@ -218,186 +291,5 @@ export function subscriptionRepository(
         .executeTakeFirstOrThrow()
       return Number(n)
     },
-  }
-}
-
-export function notificationRepository(
-  db: Kysely<Database> | Transaction<Database>,
-  dialect: Dialect,
-): NotificationRepository {
-  return {
-    async enqueue(rows) {
-      if (rows.length === 0) return
-      const subscriptionIds = [...new Set(rows.map((r) => r.subscription_id))]
-      // Serialise with a concurrent settle of the same lines (the settle holds the same locks).
-      await subscriptionRepository(db, dialect).lock(subscriptionIds)
-      const heads = new Set<string>()
-      for (let i = 0; i < subscriptionIds.length; i += 500) {
-        const existing = await db
-          .selectFrom('notifications')
-          .select('subscription_id')
-          .distinct()
-          .where('subscription_id', 'in', subscriptionIds.slice(i, i + 500))
-          .where('status', 'in', ['pending', 'queued'])
-          .execute()
-        for (const e of existing) heads.add(e.subscription_id)
-      }
-      const values = rows.map((row) => {
-        const head = !heads.has(row.subscription_id)
-        heads.add(row.subscription_id)
-        return { ...row, status: head ? 'pending' : 'queued' }
-      })
-      // Bounded batches: SQLite allows at most 32,766 bound parameters per statement.
-      for (let i = 0; i < values.length; i += 500) {
-        await db
-          .insertInto('notifications')
-          .values(values.slice(i, i + 500))
-          .execute()
-      }
-    },
-    async waiting() {
-      const row = await db
-        .selectFrom('notifications')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('status', 'in', ['pending', 'queued'])
-        .executeTakeFirst()
-      return Number(row?.n ?? 0)
-    },
-    async promoteNext(subscriptionId, now) {
-      // One head per subscription: none is promoted while one is still pending.
-      const head = await db
-        .selectFrom('notifications')
-        .select('id')
-        .where('subscription_id', '=', subscriptionId)
-        .where('status', '=', 'pending')
-        .limit(1)
-        .executeTakeFirst()
-      if (head !== undefined) return
-      const next = await db
-        .selectFrom('notifications')
-        .select('id')
-        .where('subscription_id', '=', subscriptionId)
-        .where('status', '=', 'queued')
-        .orderBy('seq')
-        .limit(1)
-        .executeTakeFirst()
-      if (next !== undefined) {
-        await db
-          .updateTable('notifications')
-          .set({ status: 'pending', next_attempt_at: now })
-          .where('id', '=', next.id)
-          .execute()
-      }
-    },
-    byId: (id) =>
-      db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
-    async claimDue(now, limit, leaseMs) {
-      const claim = async (tx: Kysely<Database> | Transaction<Database>) => {
-        let candidates = tx
-          .selectFrom('notifications as n')
-          .select('n.id')
-          .where('n.status', '=', 'pending')
-          .where('n.next_attempt_at', '<=', now)
-          .where((eb) => eb.or([eb('n.locked_until', 'is', null), eb('n.locked_until', '<', now)]))
-          .orderBy('n.next_attempt_at')
-          .limit(limit)
-        if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked()
-        const ids = (await candidates.execute()).map((r) => r.id)
-        if (ids.length === 0) return []
-        // The lease condition is checked again by the update itself, so two workers never both win.
-        return tx
-          .updateTable('notifications')
-          .set({ locked_until: now + leaseMs })
-          .where('id', 'in', ids)
-          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-          .returningAll()
-          .execute()
-      }
-      // On PostgreSQL the row locks must live until the lease is written: one transaction.
-      return dialect === 'postgres' && !db.isTransaction
-        ? db.transaction().execute(claim)
-        : claim(db)
-    },
-    async settle(id, lease, changes) {
-      const result = await db
-        .updateTable('notifications')
-        .set(changes)
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .where('locked_until', lease === null ? 'is' : '=', lease)
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
-    },
-    async list(filter) {
-      let query = db
-        .selectFrom('notifications')
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .limit(filter.limit ?? 100)
-      if (filter.subscriptionId !== undefined)
-        query = query.where('subscription_id', '=', filter.subscriptionId)
-      if (filter.status !== undefined) query = query.where('status', '=', filter.status)
-      return query.execute()
-    },
-    async cancelPending(subscriptionId, exceptId) {
-      let query = db
-        .updateTable('notifications')
-        .set({ status: 'cancelled' })
-        .where('subscription_id', '=', subscriptionId)
-        .where('status', 'in', ['pending', 'queued'])
-      if (exceptId !== undefined) query = query.where('id', '!=', exceptId)
-      await query.execute()
-    },
-    async insertAttempt(row) {
-      await db.insertInto('delivery_attempts').values(row).execute()
-    },
-    async forNetworkEvents(eventIds) {
-      const rows: NotificationRow[] = []
-      for (let i = 0; i < eventIds.length; i += 500) {
-        rows.push(
-          ...(await db
-            .selectFrom('notifications')
-            .selectAll()
-            .where('network_event_id', 'in', eventIds.slice(i, i + 500))
-            .orderBy('seq')
-            .execute()),
-        )
-      }
-      return rows
-    },
-    async redeliver(id, now) {
-      const row = await db
-        .selectFrom('notifications')
-        .select(['subscription_id', 'status'])
-        .where('id', '=', id)
-        .executeTakeFirst()
-      if (row === undefined || ['pending', 'queued'].includes(row.status)) return false
-      await subscriptionRepository(db, dialect).lock([row.subscription_id])
-      const waiting = await db
-        .selectFrom('notifications')
-        .select('id')
-        .where('subscription_id', '=', row.subscription_id)
-        .where('status', 'in', ['pending', 'queued'])
-        .executeTakeFirst()
-      const result = await db
-        .updateTable('notifications')
-        .set({
-          status: waiting === undefined ? 'pending' : 'queued',
-          next_attempt_at: now,
-          locked_until: null,
-          delivered_at: null,
-        })
-        .where('id', '=', id)
-        .where('status', 'not in', ['pending', 'queued'])
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
-    },
-    attempts: (notificationId) =>
-      db
-        .selectFrom('delivery_attempts')
-        .selectAll()
-        .where('notification_id', '=', notificationId)
-        .orderBy('attempt')
-        .execute(),
   }
 }

@@ -6,13 +6,19 @@ import {
   type NetworkEvent,
 } from '../core/device.js'
 import { countryNamesForMcc } from '../core/mcc.js'
+import {
+  CAMARA_APIS,
+  EVENT_APIS,
+  type EventApiName,
+  type TerminationReason,
+} from '@device-status/contract'
 
 /** Event data before `subscriptionId` and `device` are added. */
 export type EventData = Record<string, unknown>
 
 /** One subscription API of the family, as its spec file defines it. */
 export interface SubscriptionApi {
-  name: string
+  name: EventApiName
   file: string
   /** The retrieve API whose `notApplicable` switch also covers this one. */
   serviceApi: DeviceApi
@@ -38,13 +44,19 @@ export interface SubscriptionApi {
   /** The lifecycle event that tells a sink its subscription ended. */
   endEvent: 'subscription-ended' | 'subscription-ends'
   /** Reasons the end event may carry; other endings are silent (legacy v0.5.1 knows two). */
-  endReasons?: readonly string[]
+  endReasons?: readonly TerminationReason[]
   /** Legacy v0.5.1: every event carries `device`, three-legged subscriptions included. */
   alwaysDevice?: boolean
   /** The events one network change makes for a subscribed type. */
   eventsFor(type: string, event: NetworkEvent): { data: EventData; time?: string }[]
   /** The event `initialEvent: true` sends at creation, when the current state matches. */
   initialEvent(type: string, device: DeviceFacts): EventData | undefined
+}
+
+/** What the spec file says of an API (from the contract): name, file, prefix, types, identifier. */
+function fromSpec(name: EventApiName) {
+  const { prefix, subscriptionTypes, identifier } = EVENT_APIS[name]
+  return { name, file: CAMARA_APIS[name].file, prefix, types: subscriptionTypes, identifier }
 }
 
 const country = (mcc: number) => ({ countryCode: mcc, countryName: countryNamesForMcc(mcc) })
@@ -59,12 +71,8 @@ function reachabilityClass(
 }
 
 const roaming: SubscriptionApi = {
-  name: 'device-roaming-status-subscriptions',
-  file: 'device-roaming-status-subscriptions-v0.8.0.yaml',
+  ...fromSpec('device-roaming-status-subscriptions'),
   serviceApi: 'device-roaming-status',
-  prefix: 'org.camaraproject.device-roaming-status-subscriptions.v0.',
-  types: ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country'],
-  identifier: 'device',
   sinkCode: 'INVALID_SINK',
   multiEventCode: 'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED',
   supportsInitialEvent: true,
@@ -104,12 +112,8 @@ const roaming: SubscriptionApi = {
 }
 
 const reachability: SubscriptionApi = {
-  name: 'device-reachability-status-subscriptions',
-  file: 'device-reachability-status-subscriptions-v0.8.0.yaml',
+  ...fromSpec('device-reachability-status-subscriptions'),
   serviceApi: 'device-reachability-status',
-  prefix: 'org.camaraproject.device-reachability-status-subscriptions.v0.',
-  types: ['reachability-data', 'reachability-sms', 'reachability-disconnected'],
-  identifier: 'device',
   sinkCode: 'INVALID_SINK',
   multiEventCode: 'MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED',
   supportsInitialEvent: true,
@@ -128,12 +132,8 @@ const reachability: SubscriptionApi = {
 }
 
 const networkType: SubscriptionApi = {
-  name: 'connected-network-type-subscriptions',
-  file: 'connected-network-type-subscriptions-v0.2.0.yaml',
+  ...fromSpec('connected-network-type-subscriptions'),
   serviceApi: 'connected-network-type',
-  prefix: 'org.camaraproject.connected-network-type-subscriptions.v0.',
-  types: ['network-type-changed'],
-  identifier: 'device',
   sinkCode: 'INVALID_SINK',
   // CNT 0.2.0 declares no MULTIEVENT code: two types are a plain schema violation.
   multiEventCode: 'INVALID_ARGUMENT',
@@ -153,12 +153,8 @@ const networkType: SubscriptionApi = {
 }
 
 const simSwap: SubscriptionApi = {
-  name: 'sim-swap-subscriptions',
-  file: 'sim-swap-subscriptions-v0.3.0.yaml',
+  ...fromSpec('sim-swap-subscriptions'),
   serviceApi: 'sim-swap',
-  prefix: 'org.camaraproject.sim-swap-subscriptions.v0.',
-  types: ['swapped'],
-  identifier: 'phoneNumber',
   // The sim-swap-subscriptions test definitions expect INVALID_ARGUMENT for a non-URL sink.
   sinkCode: 'INVALID_ARGUMENT',
   multiEventCode: 'INVALID_ARGUMENT',
@@ -185,27 +181,15 @@ const simSwap: SubscriptionApi = {
  * for expiry and network termination.
  */
 export const legacyDeviceStatus: SubscriptionApi = {
-  name: 'device-status',
-  file: 'device-status-v0.5.1.yaml',
+  ...fromSpec('device-status'),
   serviceApi: 'device-status',
-  prefix: 'org.camaraproject.device-status.v0.',
-  types: [
-    'roaming-status',
-    'roaming-on',
-    'roaming-off',
-    'roaming-change-country',
-    'connectivity-data',
-    'connectivity-sms',
-    'connectivity-disconnected',
-  ],
-  identifier: 'device',
   sinkCode: 'INVALID_ARGUMENT',
   multiEventCode: 'INVALID_ARGUMENT',
   supportsInitialEvent: false,
   lifecycleEvents: false,
   notApplicableCode: 'SERVICE_NOT_APPLICABLE',
   endEvent: 'subscription-ends',
-  endReasons: ['SUBSCRIPTION_EXPIRED', 'NETWORK_TERMINATED'],
+  endReasons: EVENT_APIS['device-status'].terminationReasons,
   alwaysDevice: true,
   eventsFor(type, event) {
     if (type.startsWith('roaming')) return roaming.eventsFor(type, event)

@@ -3,12 +3,12 @@ import type { RequestDevice } from '../device/identify.js'
 import { legacySubject } from '../device-status-v0/service.js'
 import type { GuardDeps } from '../http/api-guard.js'
 import { CamaraError } from '../core/camara-error.js'
+import { nowMs } from '../core/clock.js'
 import { registerOperation } from '../http/operation.js'
-import { storedConfig } from '../notifications/outbox.js'
 import { checkSink } from '../notifications/sink-policy.js'
 import { specOperationAt } from '../specs/catalog.js'
 import { newId } from '../store/store.js'
-import type { SubscriptionRow } from '../store/subscriptions.js'
+import type { Subscription } from '../store/subscriptions.js'
 import { legacyDeviceStatus as api } from './apis.js'
 import {
   deleteOwnSubscription,
@@ -29,13 +29,13 @@ interface CreateSubscription {
  * `SubscriptionInfo` of device-status v0.5.1 (the webhook's token is not shown back). The spec
  * requires a top-level `type` besides `subscriptionDetail.type`: both carry the event type.
  */
-function legacyView(row: SubscriptionRow): Record<string, unknown> {
+function legacyView(row: Subscription): Record<string, unknown> {
   return {
-    ...storedConfig(row).config,
-    type: (JSON.parse(row.types) as string[])[0],
+    ...row.config,
+    type: row.types[0],
     subscriptionId: row.id,
-    startsAt: row.starts_at,
-    ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+    startsAt: row.startsAt,
+    ...(row.expiresAt === null ? {} : { expiresAt: row.expiresAt }),
   }
 }
 
@@ -72,7 +72,7 @@ export function legacySubscriptionRoutes(
         throw new CamaraError('INVALID_ARGUMENT', `webhook.notificationUrl: ${problem}`)
       if (
         body.subscriptionExpireTime !== undefined &&
-        Date.parse(body.subscriptionExpireTime) <= Date.now()
+        Date.parse(body.subscriptionExpireTime) <= nowMs(deps.clock)
       ) {
         throw new CamaraError('INVALID_ARGUMENT', 'subscriptionExpireTime is in the past')
       }
@@ -84,47 +84,41 @@ export function legacySubscriptionRoutes(
       const kind = (
         ['phoneNumber', 'ipv4Address', 'ipv6Address', 'networkAccessIdentifier'] as const
       ).find((k) => requested[k] !== undefined)
-      const now = new Date().toISOString()
+      const now = deps.clock().toISOString()
       const token = body.webhook.notificationAuthToken
-      const row: SubscriptionRow = {
+      const row: Subscription = {
         id: newId(),
         api: api.name,
-        client_id: auth.clientId,
-        device_id: device.id,
+        clientId: auth.clientId,
+        deviceId: device.id,
         sub: auth.deviceId === undefined ? null : auth.sub,
-        types: JSON.stringify([body.subscriptionDetail.type]),
+        types: [body.subscriptionDetail.type],
         protocol: 'HTTP',
         sink: body.webhook.notificationUrl,
-        sink_credential:
+        sinkCredential:
           token === undefined
             ? null
-            : JSON.stringify({
-                credentialType: 'ACCESSTOKEN',
-                accessTokenType: 'bearer',
-                accessToken: token,
-              }),
-        sink_expires_at: null,
-        config: JSON.stringify({
-          config: {
-            subscriptionDetail: body.subscriptionDetail,
-            ...(body.subscriptionExpireTime === undefined
-              ? {}
-              : { subscriptionExpireTime: body.subscriptionExpireTime }),
-            webhook: { notificationUrl: body.webhook.notificationUrl },
-          },
-          ...(kind === undefined ? {} : { usedIdentifier: { [kind]: requested[kind] } }),
-        }),
-        expires_at:
+            : { credentialType: 'ACCESSTOKEN', accessTokenType: 'bearer', accessToken: token },
+        sinkExpiresAt: null,
+        config: {
+          subscriptionDetail: body.subscriptionDetail,
+          ...(body.subscriptionExpireTime === undefined
+            ? {}
+            : { subscriptionExpireTime: body.subscriptionExpireTime }),
+          webhook: { notificationUrl: body.webhook.notificationUrl },
+        },
+        ...(kind === undefined ? {} : { usedIdentifier: { [kind]: requested[kind] } }),
+        expiresAt:
           body.subscriptionExpireTime === undefined
             ? null
             : new Date(body.subscriptionExpireTime).toISOString(),
-        max_events: null,
-        events_sent: 0,
+        maxEvents: null,
+        eventsSent: 0,
         status: 'ACTIVE',
-        starts_at: now,
-        ended_at: null,
-        termination_reason: null,
-        created_at: now,
+        startsAt: now,
+        endedAt: null,
+        terminationReason: null,
+        createdAt: now,
       }
       await deps.store.transaction((store) => insertWithinQuota(deps, store, row))
       return legacyView(row)

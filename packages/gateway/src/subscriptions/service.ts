@@ -1,19 +1,14 @@
 import type { AuthContext } from '../core/auth-context.js'
+import { nowMs, type Clock } from '../core/clock.js'
 import { identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
 import type { DeviceFacts, DeviceIdentity } from '../core/device.js'
 import { NetworkError } from '../core/network-error.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
-import {
-  announceStart,
-  emitStateEvent,
-  endSubscription,
-  storedConfig,
-  type OutboxDeps,
-} from '../notifications/outbox.js'
+import { announceStart, emitStateEvent, endSubscription, type OutboxDeps } from './outbox.js'
 import { newId, type Store } from '../store/store.js'
-import { LIVE_STATUSES, type SubscriptionRow } from '../store/subscriptions.js'
+import { LIVE_STATUSES, type SinkCredential, type Subscription } from '../store/subscriptions.js'
 import { createScope, type SubscriptionApi } from './apis.js'
 
 export interface SubscriptionDeps {
@@ -25,6 +20,7 @@ export interface SubscriptionDeps {
   kick: () => void
   /** Live (not ended) subscriptions one app may hold (`SUBSCRIPTION_QUOTA`). */
   quota: number
+  clock: Clock
 }
 
 /** `SubscriptionRequest` as the validator leaves it. */
@@ -47,22 +43,23 @@ export interface SubscriptionRequest {
 }
 
 /** `Subscription` of the 0.8.0 / 0.2.0 / 0.3.0 specs: never the sink credential. */
-export function subscriptionView(row: SubscriptionRow): Record<string, unknown> {
+export function subscriptionView(row: Subscription): Record<string, unknown> {
   return {
     protocol: row.protocol,
     sink: row.sink,
-    types: JSON.parse(row.types) as string[],
-    config: storedConfig(row).config,
+    types: row.types,
+    config: row.config,
     id: row.id,
-    startsAt: row.starts_at,
-    ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+    startsAt: row.startsAt,
+    ...(row.expiresAt === null ? {} : { expiresAt: row.expiresAt }),
     status: row.status,
   }
 }
 
 function checkCredential(
   credential: SubscriptionRequest['sinkCredential'],
-): { accessToken: string; accessTokenExpiresUtc: string } | undefined {
+  now: number,
+): SinkCredential | undefined {
   if (credential === undefined) return undefined
   // CAMARA ESG: only ACCESSTOKEN credentials, only bearer tokens, for now.
   if (credential.credentialType !== 'ACCESSTOKEN')
@@ -81,10 +78,15 @@ function checkCredential(
       'sinkCredential needs accessToken and accessTokenExpiresUtc (date-time)',
     )
   }
-  if (Date.parse(accessTokenExpiresUtc) <= Date.now()) {
+  if (Date.parse(accessTokenExpiresUtc) <= now) {
     throw new CamaraError('INVALID_ARGUMENT', 'sinkCredential.accessTokenExpiresUtc is in the past')
   }
-  return { accessToken, accessTokenExpiresUtc }
+  return {
+    credentialType: 'ACCESSTOKEN',
+    accessTokenType: 'bearer',
+    accessToken,
+    accessTokenExpiresUtc,
+  }
 }
 
 /** 429 QUOTA_EXCEEDED when the app already holds `quota` live subscriptions. */
@@ -108,10 +110,10 @@ export async function ensureQuota(
 export async function insertWithinQuota(
   deps: Pick<SubscriptionDeps, 'quota'>,
   store: Store,
-  row: SubscriptionRow,
+  row: Subscription,
 ): Promise<void> {
-  await store.subscriptions.lockApp(row.client_id)
-  await ensureQuota(deps, store, row.client_id)
+  await store.subscriptions.lockApp(row.clientId)
+  await ensureQuota(deps, store, row.clientId)
   await store.subscriptions.insert(row)
 }
 
@@ -167,13 +169,13 @@ export async function createSubscription(
   // checked or resolved. It is counted again, under the app's lock, where the row is inserted.
   await ensureQuota(deps, deps.store, auth.clientId)
   if (body.protocol !== 'HTTP') throw new CamaraError('INVALID_PROTOCOL', 'Only HTTP is supported')
-  const credential = checkCredential(body.sinkCredential)
+  const credential = checkCredential(body.sinkCredential, nowMs(deps.clock))
   const sinkProblem = await checkSink(body.sink, deps.sinkPolicy)
   if (sinkProblem !== undefined) throw new CamaraError(api.sinkCode, sinkProblem)
   const { config } = body
   if (
     config.subscriptionExpireTime !== undefined &&
-    Date.parse(config.subscriptionExpireTime) <= Date.now()
+    Date.parse(config.subscriptionExpireTime) <= nowMs(deps.clock)
   ) {
     throw new CamaraError('INVALID_ARGUMENT', 'config.subscriptionExpireTime is in the past')
   }
@@ -191,7 +193,7 @@ export async function createSubscription(
   })
   await applicableState(deps, api, device)
 
-  const now = new Date().toISOString()
+  const now = deps.clock().toISOString()
   // Data minimisation (ESG §2.2.2): three-legged subscriptions show no device identifier.
   const shownDetail = auth.deviceId === undefined ? detail : {}
   const shownConfig = {
@@ -206,54 +208,48 @@ export async function createSubscription(
       ? {}
       : { initialEvent: config.initialEvent }),
   }
-  const row: SubscriptionRow = {
+  const row: Subscription = {
     id: newId(),
     api: api.name,
-    client_id: auth.clientId,
-    device_id: device.id,
+    clientId: auth.clientId,
+    deviceId: device.id,
     sub: auth.deviceId === undefined ? null : auth.sub,
-    types: JSON.stringify([fullType]),
+    types: [fullType],
     protocol: body.protocol,
     sink: body.sink,
-    sink_credential:
-      credential === undefined
+    sinkCredential: credential ?? null,
+    sinkExpiresAt:
+      credential?.accessTokenExpiresUtc === undefined
         ? null
-        : JSON.stringify({
-            credentialType: 'ACCESSTOKEN',
-            accessTokenType: 'bearer',
-            ...credential,
-          }),
-    sink_expires_at:
-      credential === undefined ? null : new Date(credential.accessTokenExpiresUtc).toISOString(),
-    config: JSON.stringify({
-      config: shownConfig,
-      ...(deviceResponse === undefined ? {} : { usedIdentifier: deviceResponse }),
-    }),
-    expires_at:
+        : new Date(credential.accessTokenExpiresUtc).toISOString(),
+    config: shownConfig,
+    ...(deviceResponse === undefined ? {} : { usedIdentifier: deviceResponse }),
+    expiresAt:
       config.subscriptionExpireTime === undefined
         ? null
         : new Date(config.subscriptionExpireTime).toISOString(),
     // The spec sets no upper bound; more than 2³¹−1 events is as good as no limit, and it is what
     // the column holds on PostgreSQL.
-    max_events:
+    maxEvents:
       config.subscriptionMaxEvents === undefined
         ? null
         : Math.min(config.subscriptionMaxEvents, 2 ** 31 - 1),
-    events_sent: 0,
+    eventsSent: 0,
     status: 'ACTIVE',
-    starts_at: now,
-    ended_at: null,
-    termination_reason: null,
-    created_at: now,
+    startsAt: now,
+    endedAt: null,
+    terminationReason: null,
+    createdAt: now,
   }
   await deps.store.transaction(async (store) => {
     const current = await applicableState(deps, api, device, store)
     await insertWithinQuota(deps, store, row)
     // subscription-started first: the sink's line delivers it before the initial event.
-    await announceStart({ store, source: deps.source }, row)
+    const outbox = { store, source: deps.source, clock: deps.clock }
+    await announceStart(outbox, row)
     if (config.initialEvent === true && api.supportsInitialEvent) {
       const data = api.initialEvent(type, current)
-      if (data !== undefined) await emitStateEvent({ store, source: deps.source }, row, type, data)
+      if (data !== undefined) await emitStateEvent(outbox, row, type, data)
     }
   })
   deps.kick()
@@ -264,10 +260,10 @@ export async function createSubscription(
  * The subscriptions a caller may see: its app's live ones (ACTIVE, or INACTIVE while the service
  * does not apply), and for a three-legged token only its subscriber's.
  */
-export function visible(row: SubscriptionRow, api: SubscriptionApi, auth: AuthContext): boolean {
+export function visible(row: Subscription, api: SubscriptionApi, auth: AuthContext): boolean {
   return (
     row.api === api.name &&
-    row.client_id === auth.clientId &&
+    row.clientId === auth.clientId &&
     (auth.deviceId === undefined || row.sub === auth.sub) &&
     LIVE_STATUSES.includes(row.status)
   )
@@ -295,7 +291,7 @@ export async function ownSubscription(
   api: SubscriptionApi,
   auth: AuthContext,
   id: string,
-): Promise<SubscriptionRow> {
+): Promise<Subscription> {
   const row = await store.subscriptions.byId(id)
   if (row === undefined || !visible(row, api, auth)) throw notFound()
   return row
@@ -307,15 +303,15 @@ export async function ownSubscription(
  * ended once, and its sink told once.
  */
 export async function deleteOwnSubscription(
-  deps: Pick<SubscriptionDeps, 'source'>,
+  deps: Pick<SubscriptionDeps, 'source' | 'clock'>,
   store: Store,
   api: SubscriptionApi,
   auth: AuthContext,
   id: string,
 ): Promise<void> {
   const row = await ownSubscription(store, api, auth, id)
-  if (!(await endSubscription({ store, source: deps.source }, row, 'SUBSCRIPTION_DELETED')))
-    throw notFound()
+  const outbox = { store, source: deps.source, clock: deps.clock }
+  if (!(await endSubscription(outbox, row, 'SUBSCRIPTION_DELETED'))) throw notFound()
 }
 
 export async function getSubscription(

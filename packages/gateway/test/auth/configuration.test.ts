@@ -5,6 +5,8 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import * as client from 'openid-client'
+import { APP_SCHEMA } from '@device-status/contract'
+import { specAjv } from '../../src/specs/validator.js'
 import { removeTestStore, startTestGateway } from '../helpers/gateway.js'
 import { UserAgent } from './browser.js'
 import { DEMO, FRAUD, MARKETING, discover, form } from './helpers.js'
@@ -135,6 +137,11 @@ describe('production mode: strict by default, secrets hashed, no sandbox picker'
       const shown = await gw.admin('GET', `/admin/v1/apps/${created.body.clientId}`)
       assert.equal(shown.body.clientSecret, undefined, 'shown once')
       assert.equal(shown.body.hasSecret, true)
+      // The app as the admin API shows it is the contract's App, the CLI's type of it.
+      const isApp = specAjv().getSchema(APP_SCHEMA.$id) ?? specAjv().compile(APP_SCHEMA)
+      const { clientSecret: _shownOnce, ...view } = created.body
+      for (const app of [view, shown.body, ...(await gw.admin('GET', '/admin/v1/apps')).body])
+        assert.ok(isApp(app), JSON.stringify(isApp.errors))
       const row = await gw.store.apps.byClientId(created.body.clientId)
       assert.match(row?.secret_hash ?? '', /^scrypt\$/)
       assert.doesNotMatch(row?.secret_hash ?? '', new RegExp(secret))

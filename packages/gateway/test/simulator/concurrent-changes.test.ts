@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { patchDevice, type SimulatorDeps } from '../../src/simulator/simulator.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { networkEventSink } from '../../src/notifications/ingest.js'
+import { networkEventSink } from '../../src/subscriptions/ingest.js'
 import { gate, heldOpen, untilLockWait } from '../subscriptions/lock-waits.js'
 
 /**
@@ -40,6 +40,7 @@ describe('concurrent changes of one device', () => {
           store: gw.store,
           outbox: { source: () => 'http://gateway.test/x' },
           kick: () => undefined,
+          clock: () => new Date(),
         }),
         held,
       ),

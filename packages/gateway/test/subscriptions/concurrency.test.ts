@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { patchDevice, type SimulatorDeps } from '../../src/simulator/simulator.js'
-import { endSubscription, fanOut, type OutboxDeps } from '../../src/notifications/outbox.js'
-import { openStore, type Store } from '../../src/store/store.js'
-import { LIVE_STATUSES, type SubscriptionRow } from '../../src/store/subscriptions.js'
+import { endSubscription, fanOut, type OutboxDeps } from '../../src/subscriptions/outbox.js'
+import { cloudEvent } from '../../src/notifications/cloud-event.js'
+import type { NewNotification } from '../../src/store/notifications.js'
+import type { Store } from '../../src/store/store.js'
+import { LIVE_STATUSES } from '../../src/store/subscriptions.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import {
-  databaseNameFor,
-  dropDatabase,
-  ensureDatabase,
-  testStoreKind,
-} from '../helpers/test-store.js'
-import { networkEventSink } from '../../src/notifications/ingest.js'
+import { bareStore, subscriptionFixture as subscription } from '../helpers/bare-store.js'
+import { networkEventSink } from '../../src/subscriptions/ingest.js'
 import { gate, heldOpen, untilLockWait } from './lock-waits.js'
 
 /**
@@ -23,32 +20,7 @@ import { gate, heldOpen, untilLockWait } from './lock-waits.js'
 const API = 'device-roaming-status-subscriptions'
 const PREFIX = `org.camaraproject.${API}.v0.`
 const source: OutboxDeps['source'] = () => 'http://gateway.test/roaming'
-
-function subscription(id: string, changes: Partial<SubscriptionRow> = {}): SubscriptionRow {
-  const now = new Date().toISOString()
-  return {
-    id,
-    api: API,
-    client_id: 'app',
-    device_id: 'device-1',
-    sub: null,
-    types: JSON.stringify([`${PREFIX}roaming-on`]),
-    protocol: 'HTTP',
-    sink: 'https://example.com/sink',
-    sink_credential: null,
-    sink_expires_at: null,
-    config: JSON.stringify({ config: { subscriptionDetail: {} } }),
-    expires_at: null,
-    max_events: null,
-    events_sent: 0,
-    status: 'ACTIVE',
-    starts_at: now,
-    ended_at: null,
-    termination_reason: null,
-    created_at: now,
-    ...changes,
-  }
-}
+const clock = () => new Date()
 
 /** `[short type, terminationReason]` of a subscription's notifications, oldest first. */
 async function outbox(store: Store, id: string): Promise<[string, string][]> {
@@ -56,37 +28,9 @@ async function outbox(store: Store, id: string): Promise<[string, string][]> {
   return rows
     .sort((a, b) => Number(a.seq) - Number(b.seq))
     .map((n) => {
-      const event = JSON.parse(n.event) as { data: { terminationReason?: string } }
-      return [n.type.slice(n.type.lastIndexOf('.') + 1), event.data.terminationReason ?? '']
+      const reason = n.event.data['terminationReason']
+      return [n.type.slice(n.type.lastIndexOf('.') + 1), typeof reason === 'string' ? reason : '']
     })
-}
-
-/**
- * A bare store for the current describe block (no gateway, no delivery worker): in-memory SQLite,
- * or a throwaway PostgreSQL database when TEST_STORE=postgres. `url` is that database's.
- */
-function bareStore(): { store: () => Store; url: () => string | undefined } {
-  let store: Store | undefined
-  let url: string | undefined
-  let database: string | undefined
-  before(async () => {
-    if (testStoreKind() === 'postgres') {
-      database = databaseNameFor(undefined)
-      url = await ensureDatabase(database)
-    }
-    store = await openStore(url === undefined ? { sqliteFile: ':memory:' } : { databaseUrl: url })
-  })
-  after(async () => {
-    await store?.close()
-    if (database !== undefined) await dropDatabase(database)
-  })
-  return {
-    store: () => {
-      if (store === undefined) throw new Error('the store opens in before()')
-      return store
-    },
-    url: () => url,
-  }
 }
 
 describe('concurrent endings of one subscription (store)', () => {
@@ -98,7 +42,7 @@ describe('concurrent endings of one subscription (store)', () => {
     const done = bare.store().transaction(async (trx) => {
       const row = await trx.subscriptions.byId(id)
       assert.ok(row)
-      await endSubscription({ store: trx, source }, row, 'SUBSCRIPTION_DELETED')
+      await endSubscription({ store: trx, source, clock }, row, 'SUBSCRIPTION_DELETED')
       await held.wait()
     })
     return { held, done }
@@ -108,7 +52,7 @@ describe('concurrent endings of one subscription (store)', () => {
     await bare
       .store()
       .subscriptions.insert(
-        subscription('end-twice', { expires_at: new Date(Date.now() - 1000).toISOString() }),
+        subscription('end-twice', { expiresAt: new Date(Date.now() - 1000).toISOString() }),
       )
     const deleting = heldDelete('end-twice')
     await deleting.held.reached
@@ -117,7 +61,7 @@ describe('concurrent endings of one subscription (store)', () => {
     const sweeping = bare.store().transaction(async (trx) => {
       const row = await trx.subscriptions.byId('end-twice')
       if (row !== undefined && LIVE_STATUSES.includes(row.status))
-        ended = await endSubscription({ store: trx, source }, row, 'SUBSCRIPTION_EXPIRED')
+        ended = await endSubscription({ store: trx, source, clock }, row, 'SUBSCRIPTION_EXPIRED')
     })
     await untilLockWait(bare.url(), sweeping)
     deleting.held.open()
@@ -126,7 +70,7 @@ describe('concurrent endings of one subscription (store)', () => {
     assert.notEqual(ended, true, 'the sweep must not end it a second time')
     const row = await bare.store().subscriptions.byId('end-twice')
     assert.equal(row?.status, 'DELETED')
-    assert.equal(row?.termination_reason, 'SUBSCRIPTION_DELETED')
+    assert.equal(row?.terminationReason, 'SUBSCRIPTION_DELETED')
     assert.deepEqual(await outbox(bare.store(), 'end-twice'), [
       ['subscription-ended', 'SUBSCRIPTION_DELETED'],
     ])
@@ -137,12 +81,12 @@ describe('concurrent endings of one subscription (store)', () => {
     const stale = await bare.store().subscriptions.byId('stale')
     assert.ok(stale)
     const fresh = { ...stale }
-    const deps = { store: bare.store(), source }
+    const deps = { store: bare.store(), source, clock }
     const first = await endSubscription(deps, fresh, 'SUBSCRIPTION_DELETED')
     const second = await endSubscription(deps, stale, 'SUBSCRIPTION_EXPIRED')
     const row = await bare.store().subscriptions.byId('stale')
     assert.equal(row?.status, 'DELETED')
-    assert.equal(row?.termination_reason, 'SUBSCRIPTION_DELETED')
+    assert.equal(row?.terminationReason, 'SUBSCRIPTION_DELETED')
     assert.deepEqual(await outbox(bare.store(), 'stale'), [
       ['subscription-ended', 'SUBSCRIPTION_DELETED'],
     ])
@@ -150,11 +94,11 @@ describe('concurrent endings of one subscription (store)', () => {
   })
 
   it('a network change meeting a DELETE in flight sends nothing after subscription-ended', async () => {
-    await bare.store().subscriptions.insert(subscription('fan-out', { max_events: 1 }))
+    await bare.store().subscriptions.insert(subscription('fan-out', { maxEvents: 1 }))
     const deleting = heldDelete('fan-out')
     await deleting.held.reached
     const changing = bare.store().transaction((trx) =>
-      fanOut({ store: trx, source }, [
+      fanOut({ store: trx, source, clock }, [
         {
           id: 'roaming-1',
           deviceId: 'device-1',
@@ -173,8 +117,8 @@ describe('concurrent endings of one subscription (store)', () => {
     assert.equal(written, 0)
     const row = await bare.store().subscriptions.byId('fan-out')
     assert.equal(row?.status, 'DELETED')
-    assert.equal(row?.termination_reason, 'SUBSCRIPTION_DELETED')
-    assert.equal(row?.events_sent, 0)
+    assert.equal(row?.terminationReason, 'SUBSCRIPTION_DELETED')
+    assert.equal(row?.eventsSent, 0)
     assert.deepEqual(await outbox(bare.store(), 'fan-out'), [
       ['subscription-ended', 'SUBSCRIPTION_DELETED'],
     ])
@@ -188,8 +132,8 @@ describe('concurrent endings of one subscription (store)', () => {
     ids.splice(1, 0, 'counted-1')
     ids.push('counted-2')
     await bare.store().transaction((trx) => trx.subscriptions.countEvents(ids, 2))
-    assert.equal((await bare.store().subscriptions.byId('counted-1'))?.events_sent, 2)
-    assert.equal((await bare.store().subscriptions.byId('counted-2'))?.events_sent, 2)
+    assert.equal((await bare.store().subscriptions.byId('counted-1'))?.eventsSent, 2)
+    assert.equal((await bare.store().subscriptions.byId('counted-2'))?.eventsSent, 2)
   })
 })
 
@@ -254,7 +198,7 @@ describe('concurrent requests on subscriptions (gateway)', () => {
       clock: () => new Date(),
       // The real door, held open inside its transaction once the change is written.
       events: heldOpen(
-        networkEventSink({ store: gw.store, outbox: { source: source }, kick: () => undefined }),
+        networkEventSink({ store: gw.store, outbox: { source }, kick: () => undefined, clock }),
         held,
       ),
     }
@@ -270,7 +214,7 @@ describe('concurrent requests on subscriptions (gateway)', () => {
     const said = (await gw.store.notifications.list({ subscriptionId: created.body.id as string }))
       .filter((n) => n.type.endsWith('.roaming-status'))
       .sort((a, b) => Number(a.seq) - Number(b.seq))
-      .map((n) => (JSON.parse(n.event) as { data: { roaming: boolean } }).data.roaming)
+      .map((n) => n.event.data['roaming'])
     assert.equal(said.at(-1), true, `roaming-status events: ${JSON.stringify(said)}`)
   })
 })
@@ -278,17 +222,17 @@ describe('concurrent requests on subscriptions (gateway)', () => {
 describe('a delivery attempt that outlives its lease (store)', () => {
   const bare = bareStore()
 
-  const notification = (id: string, subscriptionId: string) => ({
+  const notification = (id: string, subscriptionId: string): NewNotification => ({
     id,
-    subscription_id: subscriptionId,
-    type: `${PREFIX}roaming-on`,
-    event: '{}',
-    attempts: 0,
-    next_attempt_at: 0,
-    locked_until: null,
-    last_error: null,
-    created_at: new Date().toISOString(),
-    delivered_at: null,
+    subscriptionId,
+    event: cloudEvent({
+      source: 'http://gateway.test/roaming',
+      type: `${PREFIX}roaming-on`,
+      time: new Date().toISOString(),
+      data: { subscriptionId },
+    }),
+    nextAttemptAt: 0,
+    createdAt: new Date().toISOString(),
   })
 
   it('records nothing and promotes nothing: the newer claim owns the notification', async () => {
@@ -306,12 +250,17 @@ describe('a delivery attempt that outlives its lease (store)', () => {
     // The lease lapses while that attempt still runs; another claim takes the head again.
     const [second] = await bare.store().notifications.claimDue(t0 + 200, 10, 100)
     assert.equal(second?.id, 'lease-1')
-    assert.notEqual(second?.locked_until, first?.locked_until)
+    assert.notEqual(second?.lockedUntil, first?.lockedUntil)
 
-    const delivered = { status: 'delivered', attempts: 1, locked_until: null, last_error: null }
+    const delivered = {
+      status: 'delivered',
+      attempts: 1,
+      lockedUntil: null,
+      lastError: null,
+    } as const
     // The old attempt ends: its outcome is not recorded, and nothing is promoted.
     assert.equal(
-      await bare.store().notifications.settle('lease-1', first?.locked_until ?? null, delivered),
+      await bare.store().notifications.settle('lease-1', first?.lockedUntil ?? null, delivered),
       false,
     )
     // Even a promotion asked for by mistake keeps one head per subscription.
@@ -323,7 +272,7 @@ describe('a delivery attempt that outlives its lease (store)', () => {
     assert.deepEqual(await statuses(), ['pending', 'queued', 'queued'])
     // The newer attempt settles, and the next one becomes the head.
     assert.equal(
-      await bare.store().notifications.settle('lease-1', second?.locked_until ?? null, delivered),
+      await bare.store().notifications.settle('lease-1', second?.lockedUntil ?? null, delivered),
       true,
     )
     await bare.store().notifications.promoteNext('lease-sub', t0 + 300)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { backoff, DEFAULT_DELIVERY } from '../../src/notifications/delivery.js'
+import { backoff, DEFAULT_DELIVERY } from '../../src/notifications/delivery-policy.js'
 import { refusedAddress } from '../../src/notifications/sink-policy.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { Receiver } from '../helpers/receiver.js'

@@ -197,7 +197,7 @@ describe('subscription lifecycle events: subscription-started, subscription-upda
         prefix + 'subscription-started',
         prefix + 'subscription-updated',
       ])
-      assert.equal((await gw.store.subscriptions.byId(id))?.events_sent, 0)
+      assert.equal((await gw.store.subscriptions.byId(id))?.eventsSent, 0)
 
       // It applies again: ACTIVE, and the next change is delivered (after the update: so nothing
       // was sent in between), then subscriptionMaxEvents 1 ends it.
@@ -295,7 +295,7 @@ describe('subscription lifecycle events: subscription-started, subscription-upda
     assert.equal(await statusOf(c, removedId, token), 'INACTIVE')
     assert.equal(await statusOf(c, expiringId, token), 'INACTIVE')
     await gw.store.subscriptions.update(expiringId, {
-      expires_at: new Date(Date.now() - 1000).toISOString(),
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
     })
     assert.equal((await gw.admin('DELETE', `/network/v1/devices/${removed}`)).status, 204)
     const reasons = async (id: string) =>

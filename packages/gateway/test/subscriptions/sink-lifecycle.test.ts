@@ -72,7 +72,7 @@ describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) 
     assertError(await gw.request('GET', `${PATH}/${expiring.body.id}`, token), 404, 'NOT_FOUND')
     const row = await gw.store.subscriptions.byId(expiring.body.id)
     assert.deepEqual(
-      [row?.status, row?.termination_reason],
+      [row?.status, row?.terminationReason],
       ['EXPIRED', 'ACCESS_TOKEN_EXPIRED'],
       'EXPIRED, as the spec says for ACCESS_TOKEN_EXPIRED',
     )
@@ -122,7 +122,7 @@ describe('subscription endings by the sink: token expiry (ACCESS_TOKEN_EXPIRED) 
       }
       assert.equal(failed.length, 1, 'the subscription-ended was answered 410')
       const row = await gw.store.subscriptions.byId(id)
-      assert.deepEqual([row?.status, row?.termination_reason], ['EXPIRED', 'SUBSCRIPTION_EXPIRED'])
+      assert.deepEqual([row?.status, row?.terminationReason], ['EXPIRED', 'SUBSCRIPTION_EXPIRED'])
     } finally {
       await gone.stop()
     }

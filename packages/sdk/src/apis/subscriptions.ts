@@ -1,58 +1,26 @@
+import {
+  EVENT_APIS,
+  eventType,
+  subscriptionsPath,
+  type SubscriptionApiName,
+  type SimSwapSubscriptionsEventType,
+  type SubscriptionStatus,
+} from '@device-status/contract'
 import type { Session } from '../auth/session.js'
 import { DeviceStatusError } from '../errors.js'
 import type { CallOptions } from '../options.js'
 import { dateOf, deviceBody, requestApi } from './call.js'
 import type { Device } from './types.js'
 
-/** The four CAMARA subscription APIs the SDK subscribes with. */
-export const SUBSCRIPTION_APIS: Record<
-  SubscriptionApiName,
-  { path: string; types: readonly string[]; identifier: 'device' | 'phoneNumber' }
-> = {
-  'device-roaming-status-subscriptions': {
-    path: '/device-roaming-status-subscriptions/v0.8/subscriptions',
-    types: ['roaming-status', 'roaming-on', 'roaming-off', 'roaming-change-country'],
-    identifier: 'device',
-  },
-  'device-reachability-status-subscriptions': {
-    path: '/device-reachability-status-subscriptions/v0.8/subscriptions',
-    types: ['reachability-data', 'reachability-sms', 'reachability-disconnected'],
-    identifier: 'device',
-  },
-  'connected-network-type-subscriptions': {
-    path: '/connected-network-type-subscriptions/v0.2/subscriptions',
-    types: ['network-type-changed'],
-    identifier: 'device',
-  },
-  'sim-swap-subscriptions': {
-    path: '/sim-swap-subscriptions/v0.3/subscriptions',
-    types: ['swapped'],
-    identifier: 'phoneNumber',
-  },
-}
+export type { SubscriptionApiName } from '@device-status/contract'
 
-/** Name of a subscription API. */
-export type SubscriptionApiName =
-  | 'device-roaming-status-subscriptions'
-  | 'device-reachability-status-subscriptions'
-  | 'connected-network-type-subscriptions'
-  | 'sim-swap-subscriptions'
-
-/** Event types of device-roaming-status-subscriptions 0.8, short names. */
-export type RoamingEventType =
-  'roaming-status' | 'roaming-on' | 'roaming-off' | 'roaming-change-country'
-/** Event types of device-reachability-status-subscriptions 0.8, short names. */
-export type ReachabilityEventType =
-  'reachability-data' | 'reachability-sms' | 'reachability-disconnected'
-/** Event types of connected-network-type-subscriptions 0.2, short names. */
-export type ConnectedNetworkTypeEventType = 'network-type-changed'
-/** Event types of sim-swap-subscriptions 0.3, short names. */
-export type SimSwapEventType = 'swapped'
-
-/** The full CloudEvent type of a short event name: `org.camaraproject.<api>.v0.<type>`. */
-export function eventTypeOf(api: string, type: string): string {
-  return `org.camaraproject.${api}.v0.${type}`
-}
+// The per-API event types, as the contract spells them out from the spec files.
+export type {
+  ConnectedNetworkTypeSubscriptionsEventType as ConnectedNetworkTypeEventType,
+  DeviceReachabilityStatusSubscriptionsEventType as ReachabilityEventType,
+  DeviceRoamingStatusSubscriptionsEventType as RoamingEventType,
+  SimSwapSubscriptionsEventType as SimSwapEventType,
+} from '@device-status/contract'
 
 /**
  * The scopes a subscription call needs (CAMARA ESG §4.1): the per-type create scope
@@ -65,7 +33,7 @@ export function eventTypeOf(api: string, type: string): string {
  */
 export function subscriptionScopes(api: SubscriptionApiName, type?: string): string[] {
   return [
-    ...(type === undefined ? [] : [`${api}:${eventTypeOf(api, type)}:create`]),
+    ...(type === undefined ? [] : [`${api}:${eventType(api, type)}:create`]),
     `${api}:read`,
     `${api}:delete`,
   ]
@@ -109,13 +77,11 @@ export type SingleTypeSubscriptionOptions<TType extends string> = Omit<
 
 /** SIM swap subscriptions (0.3) have no initial event. */
 export type SimSwapSubscriptionOptions = Omit<
-  SingleTypeSubscriptionOptions<SimSwapEventType>,
+  SingleTypeSubscriptionOptions<SimSwapSubscriptionsEventType>,
   'initialEvent'
 >
 
-/** Status of a subscription (CAMARA ESG). */
-export type SubscriptionStatus =
-  'ACTIVATION_REQUESTED' | 'ACTIVE' | 'EXPIRED' | 'INACTIVE' | 'DELETED'
+export type { SubscriptionStatus } from '@device-status/contract'
 
 /** A subscription as the gateway shows it (never its sink credential). */
 export interface Subscription<TType extends string = string> {
@@ -163,7 +129,7 @@ function subscriptionOf<TType extends string>(
   const record = isRecord(body) ? body : {}
   const config = isRecord(record['config']) ? record['config'] : {}
   const detail = isRecord(config['subscriptionDetail']) ? config['subscriptionDetail'] : {}
-  const prefix = eventTypeOf(api, '')
+  const prefix = EVENT_APIS[api].prefix
   const types = Array.isArray(record['types']) ? record['types'] : []
   return {
     id: String(record['id']),
@@ -205,11 +171,12 @@ export async function createSubscription<TType extends string>(
   options: SubscriptionOptions<TType>,
   call?: CallOptions,
 ): Promise<Subscription<TType>> {
-  const spec = SUBSCRIPTION_APIS[api]
-  if (!spec.types.includes(options.type))
+  const spec = EVENT_APIS[api]
+  const types: readonly string[] = spec.subscriptionTypes
+  if (!types.includes(options.type))
     throw new DeviceStatusError(
       'INVALID_USAGE',
-      `${api} has no event type ${String(options.type)} (${spec.types.join(', ')})`,
+      `${api} has no event type ${String(options.type)} (${types.join(', ')})`,
     )
   const { device } = deviceBody(session)
   const subscriptionDetail =
@@ -237,7 +204,7 @@ export async function createSubscription<TType extends string>(
             accessTokenType: 'bearer',
           },
         }),
-    types: [eventTypeOf(api, options.type)],
+    types: [eventType(api, options.type)],
     config: {
       subscriptionDetail,
       ...(options.expiresAt === undefined
@@ -249,7 +216,7 @@ export async function createSubscription<TType extends string>(
   }
   const { body: created, correlator } = await requestApi(
     session.withScopes(subscriptionScopes(api, options.type)),
-    { method: 'POST', path: spec.path, body, idempotent: false },
+    { method: 'POST', path: subscriptionsPath(api), body, idempotent: false },
     call,
   )
   return subscriptionOf<TType>(api, created, correlator)
@@ -271,7 +238,7 @@ export async function listSubscriptions<TType extends string>(
 ): Promise<Subscription<TType>[]> {
   const { body, correlator } = await requestApi(
     session.withScopes(subscriptionScopes(api)),
-    { method: 'GET', path: SUBSCRIPTION_APIS[api].path, idempotent: true },
+    { method: 'GET', path: subscriptionsPath(api), idempotent: true },
     call,
   )
   return (Array.isArray(body) ? body : []).map((s) => subscriptionOf<TType>(api, s, correlator))
@@ -297,7 +264,7 @@ export async function getSubscription<TType extends string>(
     session.withScopes(subscriptionScopes(api)),
     {
       method: 'GET',
-      path: `${SUBSCRIPTION_APIS[api].path}/${encodeURIComponent(id)}`,
+      path: `${subscriptionsPath(api)}/${encodeURIComponent(id)}`,
       idempotent: true,
     },
     call,
@@ -327,7 +294,7 @@ export async function deleteSubscription(
     session.withScopes(subscriptionScopes(api)),
     {
       method: 'DELETE',
-      path: `${SUBSCRIPTION_APIS[api].path}/${encodeURIComponent(id)}`,
+      path: `${subscriptionsPath(api)}/${encodeURIComponent(id)}`,
       idempotent: true,
       goneIsDone: true,
     },

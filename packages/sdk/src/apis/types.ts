@@ -1,3 +1,5 @@
+import type { ConnectedNetworkType } from '@device-status/contract'
+
 /**
  * A device as the CAMARA APIs identify it (two-legged calls). Give one or more identifiers of
  * the same device.
@@ -53,7 +55,7 @@ export interface ReachabilityStatus {
 /** Network type the device is connected to (connected-network-type v0.2). */
 export interface ConnectedNetworkTypeStatus {
   /** `2G`, `3G`, `4G`, `5G` or `UNKNOWN`. */
-  connectedNetworkType: '2G' | '3G' | '4G' | '5G' | 'UNKNOWN'
+  connectedNetworkType: ConnectedNetworkType
   /** When the status was last updated. */
   lastStatusTime: Date
   /** The device the gateway answered for, when it echoed one. */

@@ -1,3 +1,4 @@
+import { GRANT_TYPES } from '@device-status/contract'
 import * as oauth from 'oauth4webapi'
 import { AuthError } from '../errors.js'
 import type { CallOptions } from '../options.js'
@@ -5,7 +6,7 @@ import { sleep } from '../transport/request.js'
 import { oauthOptions, toAuthError, type ClientConfig } from './config.js'
 
 /** The CIBA grant type (OpenID CIBA Core §10.1). */
-export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba'
+export const CIBA_GRANT_TYPE: 'urn:openid:params:grant-type:ciba' = GRANT_TYPES.ciba
 
 /** A successful backchannel authentication response (CIBA Core §7.3). */
 export interface BackchannelAuthenticationResponse {

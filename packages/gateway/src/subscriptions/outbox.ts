@@ -1,20 +1,15 @@
+import type { TerminationReason } from '@device-status/contract'
+import type { Clock } from '../core/clock.js'
 import type { NetworkEvent } from '../core/device.js'
+import type { NewNotification } from '../store/notifications.js'
 import type { Store } from '../store/store.js'
-import {
-  LIVE_STATUSES,
-  type NewNotification,
-  type SubscriptionRow,
-} from '../store/subscriptions.js'
-import { subscriptionApi, type EventData, type SubscriptionApi } from '../subscriptions/apis.js'
-import { cloudEvent } from './cloud-event.js'
+import { LIVE_STATUSES, type Subscription } from '../store/subscriptions.js'
+import { cloudEvent } from '../notifications/cloud-event.js'
+import { basePath, loadSpec } from '../specs/catalog.js'
+import { subscriptionApi, type EventData, type SubscriptionApi } from './apis.js'
 
-/** Why a subscription ends (CAMARA ESG `terminationReason`). */
-export type TerminationReason =
-  | 'SUBSCRIPTION_EXPIRED'
-  | 'MAX_EVENTS_REACHED'
-  | 'ACCESS_TOKEN_EXPIRED'
-  | 'SUBSCRIPTION_DELETED'
-  | 'NETWORK_TERMINATED'
+/** Why a subscription ends (CAMARA ESG `terminationReason`, from the spec files). */
+export type { TerminationReason }
 
 const DESCRIPTIONS: Record<TerminationReason, string> = {
   SUBSCRIPTION_EXPIRED: 'The subscription reached its expiry time.',
@@ -25,50 +20,35 @@ const DESCRIPTIONS: Record<TerminationReason, string> = {
 }
 
 /** `device` (or `phoneNumber`) as an event of a two-legged subscription names it; nothing for three-legged ones. */
-function subjectOf(api: SubscriptionApi, row: SubscriptionRow): EventData {
+function subjectOf(api: SubscriptionApi, row: Subscription): EventData {
   if (row.sub !== null && api.alwaysDevice !== true) return {}
-  const { usedIdentifier } = storedConfig(row)
+  const { usedIdentifier } = row
   if (usedIdentifier === undefined) return {}
   return api.identifier === 'phoneNumber' ? usedIdentifier : { device: usedIdentifier }
 }
 
-/** What the `config` column keeps: the config as the API shows it, and the identifier used. */
-export interface StoredConfig {
-  config: Record<string, unknown>
-  /** DeviceResponse of a two-legged subscription: the single identifier it was created with. */
-  usedIdentifier?: Record<string, unknown>
-}
-
-export function storedConfig(row: SubscriptionRow): StoredConfig {
-  return JSON.parse(row.config) as StoredConfig
-}
-
 /** One notification for the outbox: a CloudEvent with an id that stays the same across retries. */
 function notification(
-  row: SubscriptionRow,
+  deps: OutboxDeps,
+  row: Subscription,
   api: SubscriptionApi,
   type: string,
   data: EventData,
-  source: string,
   time?: string,
-): Omit<NewNotification, 'status'> {
+): NewNotification {
+  const now = deps.clock()
   const event = cloudEvent({
-    source,
+    source: deps.source(api),
     type: api.prefix + type,
-    ...(time === undefined ? {} : { time }),
+    time: time ?? now.toISOString(),
     data: { ...subjectOf(api, row), ...data, subscriptionId: row.id },
   })
   return {
     id: event.id,
-    subscription_id: row.id,
-    type: event.type,
-    event: JSON.stringify(event),
-    attempts: 0,
-    next_attempt_at: Date.now(),
-    locked_until: null,
-    last_error: null,
-    created_at: new Date().toISOString(),
-    delivered_at: null,
+    subscriptionId: row.id,
+    event,
+    nextAttemptAt: now.getTime(),
+    createdAt: now.toISOString(),
   }
 }
 
@@ -76,26 +56,27 @@ export interface OutboxDeps {
   store: Store
   /** CloudEvent `source` of an API's notifications. */
   source: (api: SubscriptionApi) => string
+  /** The time of events, and when their notifications are due. */
+  clock: Clock
+}
+
+/** The CloudEvent `source` of an API's notifications: the API's base URL on this gateway. */
+export function notificationSource(issuer: string): (api: SubscriptionApi) => string {
+  return (api) => issuer + basePath(loadSpec(api.file))
 }
 
 /**
  * `subscription-started` (SUBSCRIPTION_CREATED), written in the creation transaction before any
  * initial event, so the sink gets it first. Not counted toward `subscriptionMaxEvents` (ESG).
  */
-export async function announceStart(deps: OutboxDeps, row: SubscriptionRow): Promise<void> {
+export async function announceStart(deps: OutboxDeps, row: Subscription): Promise<void> {
   const api = subscriptionApi(row.api)
   if (api === undefined || !api.lifecycleEvents) return
   await deps.store.notifications.enqueue([
-    notification(
-      row,
-      api,
-      'subscription-started',
-      {
-        initiationReason: 'SUBSCRIPTION_CREATED',
-        initiationDescription: 'The subscription was created and is active.',
-      },
-      deps.source(api),
-    ),
+    notification(deps, row, api, 'subscription-started', {
+      initiationReason: 'SUBSCRIPTION_CREATED',
+      initiationDescription: 'The subscription was created and is active.',
+    }),
   ])
 }
 
@@ -120,19 +101,17 @@ function updatedData(api: SubscriptionApi, status: 'ACTIVE' | 'INACTIVE'): Event
  */
 export async function emitStateEvent(
   deps: OutboxDeps,
-  row: SubscriptionRow,
+  row: Subscription,
   type: string,
   data: EventData,
   time?: string,
 ): Promise<void> {
   const api = subscriptionApi(row.api)
   if (api === undefined || row.status !== 'ACTIVE') return
-  await deps.store.notifications.enqueue([
-    notification(row, api, type, data, deps.source(api), time),
-  ])
-  row.events_sent += 1
+  await deps.store.notifications.enqueue([notification(deps, row, api, type, data, time)])
+  row.eventsSent += 1
   await deps.store.subscriptions.countEvents([row.id], 1)
-  if (row.max_events !== null && row.events_sent >= row.max_events) {
+  if (row.maxEvents !== null && row.eventsSent >= row.maxEvents) {
     await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
   }
 }
@@ -145,7 +124,7 @@ export async function emitStateEvent(
  */
 export async function endSubscription(
   deps: OutboxDeps,
-  row: SubscriptionRow,
+  row: Subscription,
   reason: TerminationReason,
 ): Promise<boolean> {
   const api = subscriptionApi(row.api)
@@ -153,8 +132,8 @@ export async function endSubscription(
   const status = reason === 'SUBSCRIPTION_DELETED' ? 'DELETED' : 'EXPIRED'
   const ended = await deps.store.subscriptions.endIfLive(row.id, {
     status,
-    ended_at: new Date().toISOString(),
-    termination_reason: reason,
+    endedAt: deps.clock().toISOString(),
+    terminationReason: reason,
   })
   if (!ended) return false
   row.status = status
@@ -162,13 +141,7 @@ export async function endSubscription(
   const description =
     api.endEvent === 'subscription-ended' ? { terminationDescription: DESCRIPTIONS[reason] } : {}
   await deps.store.notifications.enqueue([
-    notification(
-      row,
-      api,
-      api.endEvent,
-      { terminationReason: reason, ...description },
-      deps.source(api),
-    ),
+    notification(deps, row, api, api.endEvent, { terminationReason: reason, ...description }),
   ])
   return true
 }
@@ -180,11 +153,11 @@ export async function endSubscription(
  */
 async function applyApplicability(
   deps: OutboxDeps,
-  rows: readonly SubscriptionRow[],
+  rows: readonly Subscription[],
   event: NetworkEvent,
 ): Promise<number> {
   const notApplicable = event.after?.notApplicable ?? []
-  const batch: Omit<NewNotification, 'status'>[] = []
+  const batch: NewNotification[] = []
   const moved: Record<'ACTIVE' | 'INACTIVE', string[]> = { ACTIVE: [], INACTIVE: [] }
   for (const row of rows) {
     const api = subscriptionApi(row.api)
@@ -194,8 +167,8 @@ async function applyApplicability(
     row.status = status
     moved[status].push(row.id)
     batch.push({
-      ...notification(row, api, 'subscription-updated', updatedData(api, status), deps.source(api)),
-      network_event_id: event.id,
+      ...notification(deps, row, api, 'subscription-updated', updatedData(api, status)),
+      networkEventId: event.id,
     })
   }
   // Enqueue first: it locks the subscription rows in id order (PostgreSQL), as a settle does.
@@ -214,7 +187,7 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
   let written = 0
   for (const event of events) {
     // Locked before anything is decided from them (PostgreSQL): a subscription that a concurrent
-    // DELETE or sweep is ending is waited for and then left out, and events_sent is current.
+    // DELETE or sweep is ending is waited for and then left out, and the count of events sent is current.
     const rows = await deps.store.subscriptions.liveForDevice(event.deviceId, { forUpdate: true })
     if (event.type === 'device-removed') {
       for (const row of rows) await endSubscription(deps, row, 'NETWORK_TERMINATED')
@@ -226,25 +199,25 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
       continue
     }
     // One change can reach thousands of subscriptions: their notifications go in one batch.
-    const batch: Omit<NewNotification, 'status'>[] = []
-    const counted: { row: SubscriptionRow; produced: number }[] = []
+    const batch: NewNotification[] = []
+    const counted: { row: Subscription; produced: number }[] = []
     for (const row of rows) {
       const api = subscriptionApi(row.api)
       if (api === undefined || row.status !== 'ACTIVE') continue
       let produced = 0
-      for (const type of JSON.parse(row.types) as string[]) {
+      for (const type of row.types) {
         const short = type.slice(api.prefix.length)
         for (const { data, time } of api.eventsFor(short, event)) {
-          if (row.max_events !== null && row.events_sent + produced >= row.max_events) break
+          if (row.maxEvents !== null && row.eventsSent + produced >= row.maxEvents) break
           batch.push({
-            ...notification(row, api, short, data, deps.source(api), time),
-            network_event_id: event.id,
+            ...notification(deps, row, api, short, data, time),
+            networkEventId: event.id,
           })
           produced++
         }
       }
       if (produced > 0) {
-        row.events_sent += produced
+        row.eventsSent += produced
         counted.push({ row, produced })
       }
     }
@@ -254,7 +227,7 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
       byIncrement.set(produced, [...(byIncrement.get(produced) ?? []), row.id])
     for (const [by, ids] of byIncrement) await deps.store.subscriptions.countEvents(ids, by)
     for (const { row } of counted) {
-      if (row.max_events !== null && row.events_sent >= row.max_events)
+      if (row.maxEvents !== null && row.eventsSent >= row.maxEvents)
         await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
     }
     written += batch.length

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import type { NetworkEventSink } from '../network/port.js'
 import type { Store } from '../store/store.js'
 import { fanOut, type OutboxDeps } from './outbox.js'
@@ -8,6 +9,8 @@ export interface IngestDeps {
   outbox: Pick<OutboxDeps, 'source'>
   /** Wakes the delivery worker. */
   kick: () => void
+  /** The time of the notifications' events, and when they are due. */
+  clock: Clock
 }
 
 /**
@@ -22,7 +25,7 @@ export function networkEventSink(deps: IngestDeps): NetworkEventSink<Store> {
       const result = await deps.store.transaction(async (store) => {
         const { events, result } = await work(store)
         for (const event of events) await store.networkEvents.append(event)
-        await fanOut({ store, source: deps.outbox.source }, events)
+        await fanOut({ store, source: deps.outbox.source, clock: deps.clock }, events)
         return result
       })
       deps.kick()

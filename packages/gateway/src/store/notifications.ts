@@ -1,0 +1,363 @@
+import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { CloudEvent } from '../core/cloud-event.js'
+import type { Dialect } from './migrations.js'
+import type { Database, DeliveryAttemptTable, NotificationTable } from './schema.js'
+import { subscriptionRepository } from './subscriptions.js'
+
+/**
+ * Where a notification stands: `pending` is the head of its subscription's line (claimable),
+ * `queued` waits behind it; `delivered`, `failed` and `cancelled` are settled.
+ */
+export type NotificationStatus = 'pending' | 'queued' | 'delivered' | 'failed' | 'cancelled'
+
+/** One CloudEvent to deliver to one subscription's sink (the outbox). */
+export interface Notification {
+  /** Insertion order: orders a subscription's notifications. */
+  seq: number
+  /** The CloudEvent `id`: stable across retries so receivers can deduplicate. */
+  id: string
+  subscriptionId: string
+  type: string
+  event: CloudEvent
+  status: NotificationStatus
+  attempts: number
+  /** Epoch ms at which the next attempt is due. */
+  nextAttemptAt: number
+  /** Epoch ms until which a worker holds the claim. */
+  lockedUntil: number | null
+  lastError: string | null
+  createdAt: string
+  deliveredAt: string | null
+  /** The network event that caused it; null for lifecycle events (started, ended, …). */
+  networkEventId: string | null
+}
+
+/** A notification for the outbox: its type is its event's. */
+export type NewNotification = Pick<
+  Notification,
+  'id' | 'subscriptionId' | 'event' | 'nextAttemptAt' | 'createdAt'
+> & { networkEventId?: string }
+
+/** What settling an attempt changes. */
+export type NotificationSettlement = Partial<
+  Pick<
+    Notification,
+    'status' | 'attempts' | 'nextAttemptAt' | 'lockedUntil' | 'lastError' | 'deliveredAt'
+  >
+>
+
+/** One POST of a notification to its sink, as the admin API shows it. */
+export interface DeliveryAttempt {
+  id: string
+  notificationId: string
+  /** 1 for the first attempt. */
+  attempt: number
+  at: string
+  /** The sink's status; `null` when it did not answer. */
+  statusCode: number | null
+  error: string | null
+  durationMs: number
+}
+
+export interface NotificationRepository {
+  /**
+   * Adds notifications in order: each becomes its subscription's head (`pending`) when the line
+   * is empty, else `queued` behind it. Concurrent changes of one device serialise on its row, so
+   * one subscription never gets two heads.
+   */
+  enqueue(notifications: readonly NewNotification[]): Promise<void>
+  /** How many notifications wait (pending or queued). */
+  waiting(): Promise<number>
+  /** After a head was settled: the next queued notification of the subscription becomes the head. */
+  promoteNext(subscriptionId: string, now: number): Promise<void>
+  byId(id: string): Promise<Notification | undefined>
+  /**
+   * Claims up to `limit` due notifications for `leaseMs`: `pending`, due, not held by another
+   * worker. Only the head of each subscription's line is `pending` (the rest wait `queued`), so
+   * order is kept per subscription while the claim stays an index range scan. On PostgreSQL rows
+   * are locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers never claim the same one.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<Notification[]>
+  /**
+   * Records the outcome of an attempt, if the attempt still holds the notification: `lease` is the
+   * `lockedUntil` its claim wrote. A lease that lapsed meanwhile (another claim took the
+   * notification) makes this a no-op. Whether the outcome was recorded.
+   */
+  settle(id: string, lease: number | null, changes: NotificationSettlement): Promise<boolean>
+  list(filter: {
+    subscriptionId?: string
+    status?: string
+    limit?: number
+  }): Promise<Notification[]>
+  /** Gives up the pending notifications of a subscription (it ended), but not its final event. */
+  cancelPending(subscriptionId: string, exceptId?: string): Promise<void>
+  insertAttempt(attempt: DeliveryAttempt): Promise<void>
+  attempts(notificationId: string): Promise<DeliveryAttempt[]>
+  /** The notifications that these network events caused, in outbox order. */
+  forNetworkEvents(eventIds: readonly string[]): Promise<Notification[]>
+  /**
+   * Puts a settled notification (delivered, failed or cancelled) back in its subscription's line,
+   * due at `now`: the head when nothing else of the subscription waits, else queued behind it.
+   * Whether it was settled (a pending or queued one is left as it is). Run it in a transaction.
+   */
+  redeliver(id: string, now: number): Promise<boolean>
+}
+
+type Row = Selectable<NotificationTable>
+type AttemptRow = Selectable<DeliveryAttemptTable>
+
+// PostgreSQL answers bigint columns (seq, the epoch-ms times) as strings.
+function toNotification(row: Row): Notification {
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    subscriptionId: row.subscription_id,
+    type: row.type,
+    event: JSON.parse(row.event) as CloudEvent,
+    status: row.status as NotificationStatus,
+    attempts: row.attempts,
+    nextAttemptAt: Number(row.next_attempt_at),
+    lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at,
+    networkEventId: row.network_event_id,
+  }
+}
+
+function settlementColumns(changes: NotificationSettlement): Partial<Row> {
+  const columns: Partial<Row> = {}
+  if (changes.status !== undefined) columns.status = changes.status
+  if (changes.attempts !== undefined) columns.attempts = changes.attempts
+  if (changes.nextAttemptAt !== undefined) columns.next_attempt_at = changes.nextAttemptAt
+  if (changes.lockedUntil !== undefined) columns.locked_until = changes.lockedUntil
+  if (changes.lastError !== undefined) columns.last_error = changes.lastError
+  if (changes.deliveredAt !== undefined) columns.delivered_at = changes.deliveredAt
+  return columns
+}
+
+function toAttempt(row: AttemptRow): DeliveryAttempt {
+  return {
+    id: row.id,
+    notificationId: row.notification_id,
+    attempt: row.attempt,
+    at: row.at,
+    statusCode: row.status_code,
+    error: row.error,
+    durationMs: row.duration_ms,
+  }
+}
+
+export function notificationRepository(
+  db: Kysely<Database> | Transaction<Database>,
+  dialect: Dialect,
+): NotificationRepository {
+  return {
+    async enqueue(notifications) {
+      if (notifications.length === 0) return
+      const subscriptionIds = [...new Set(notifications.map((n) => n.subscriptionId))]
+      // Serialise with a concurrent settle of the same lines (the settle holds the same locks).
+      await subscriptionRepository(db, dialect).lock(subscriptionIds)
+      const heads = new Set<string>()
+      for (let i = 0; i < subscriptionIds.length; i += 500) {
+        const existing = await db
+          .selectFrom('notifications')
+          .select('subscription_id')
+          .distinct()
+          .where('subscription_id', 'in', subscriptionIds.slice(i, i + 500))
+          .where('status', 'in', ['pending', 'queued'])
+          .execute()
+        for (const e of existing) heads.add(e.subscription_id)
+      }
+      const values = notifications.map((n) => {
+        const head = !heads.has(n.subscriptionId)
+        heads.add(n.subscriptionId)
+        return {
+          id: n.id,
+          subscription_id: n.subscriptionId,
+          type: n.event.type,
+          event: JSON.stringify(n.event),
+          status: head ? 'pending' : 'queued',
+          attempts: 0,
+          next_attempt_at: n.nextAttemptAt,
+          locked_until: null,
+          last_error: null,
+          created_at: n.createdAt,
+          delivered_at: null,
+          network_event_id: n.networkEventId ?? null,
+        }
+      })
+      // Bounded batches: SQLite allows at most 32,766 bound parameters per statement.
+      for (let i = 0; i < values.length; i += 500) {
+        await db
+          .insertInto('notifications')
+          .values(values.slice(i, i + 500))
+          .execute()
+      }
+    },
+    async waiting() {
+      const row = await db
+        .selectFrom('notifications')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', 'in', ['pending', 'queued'])
+        .executeTakeFirst()
+      return Number(row?.n ?? 0)
+    },
+    async promoteNext(subscriptionId, now) {
+      // One head per subscription: none is promoted while one is still pending.
+      const head = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('subscription_id', '=', subscriptionId)
+        .where('status', '=', 'pending')
+        .limit(1)
+        .executeTakeFirst()
+      if (head !== undefined) return
+      const next = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('subscription_id', '=', subscriptionId)
+        .where('status', '=', 'queued')
+        .orderBy('seq')
+        .limit(1)
+        .executeTakeFirst()
+      if (next !== undefined) {
+        await db
+          .updateTable('notifications')
+          .set({ status: 'pending', next_attempt_at: now })
+          .where('id', '=', next.id)
+          .execute()
+      }
+    },
+    async byId(id) {
+      const row = await db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row === undefined ? undefined : toNotification(row)
+    },
+    async claimDue(now, limit, leaseMs) {
+      const claim = async (tx: Kysely<Database> | Transaction<Database>) => {
+        let candidates = tx
+          .selectFrom('notifications as n')
+          .select('n.id')
+          .where('n.status', '=', 'pending')
+          .where('n.next_attempt_at', '<=', now)
+          .where((eb) => eb.or([eb('n.locked_until', 'is', null), eb('n.locked_until', '<', now)]))
+          .orderBy('n.next_attempt_at')
+          .limit(limit)
+        if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked()
+        const ids = (await candidates.execute()).map((r) => r.id)
+        if (ids.length === 0) return []
+        // The lease condition is checked again by the update itself, so two workers never both win.
+        return tx
+          .updateTable('notifications')
+          .set({ locked_until: now + leaseMs })
+          .where('id', 'in', ids)
+          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+          .returningAll()
+          .execute()
+      }
+      // On PostgreSQL the row locks must live until the lease is written: one transaction.
+      const rows =
+        dialect === 'postgres' && !db.isTransaction
+          ? await db.transaction().execute(claim)
+          : await claim(db)
+      return rows.map(toNotification)
+    },
+    async settle(id, lease, changes) {
+      const result = await db
+        .updateTable('notifications')
+        .set(settlementColumns(changes))
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('locked_until', lease === null ? 'is' : '=', lease)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+    async list(filter) {
+      let query = db
+        .selectFrom('notifications')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .limit(filter.limit ?? 100)
+      if (filter.subscriptionId !== undefined)
+        query = query.where('subscription_id', '=', filter.subscriptionId)
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status)
+      return (await query.execute()).map(toNotification)
+    },
+    async cancelPending(subscriptionId, exceptId) {
+      let query = db
+        .updateTable('notifications')
+        .set({ status: 'cancelled' })
+        .where('subscription_id', '=', subscriptionId)
+        .where('status', 'in', ['pending', 'queued'])
+      if (exceptId !== undefined) query = query.where('id', '!=', exceptId)
+      await query.execute()
+    },
+    async insertAttempt(attempt) {
+      await db
+        .insertInto('delivery_attempts')
+        .values({
+          id: attempt.id,
+          notification_id: attempt.notificationId,
+          attempt: attempt.attempt,
+          at: attempt.at,
+          status_code: attempt.statusCode,
+          error: attempt.error,
+          duration_ms: attempt.durationMs,
+        })
+        .execute()
+    },
+    async forNetworkEvents(eventIds) {
+      const rows: Notification[] = []
+      for (let i = 0; i < eventIds.length; i += 500) {
+        const page = await db
+          .selectFrom('notifications')
+          .selectAll()
+          .where('network_event_id', 'in', eventIds.slice(i, i + 500))
+          .orderBy('seq')
+          .execute()
+        rows.push(...page.map(toNotification))
+      }
+      return rows
+    },
+    async redeliver(id, now) {
+      const row = await db
+        .selectFrom('notifications')
+        .select(['subscription_id', 'status'])
+        .where('id', '=', id)
+        .executeTakeFirst()
+      if (row === undefined || ['pending', 'queued'].includes(row.status)) return false
+      await subscriptionRepository(db, dialect).lock([row.subscription_id])
+      const waiting = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('subscription_id', '=', row.subscription_id)
+        .where('status', 'in', ['pending', 'queued'])
+        .executeTakeFirst()
+      const result = await db
+        .updateTable('notifications')
+        .set({
+          status: waiting === undefined ? 'pending' : 'queued',
+          next_attempt_at: now,
+          locked_until: null,
+          delivered_at: null,
+        })
+        .where('id', '=', id)
+        .where('status', 'not in', ['pending', 'queued'])
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+    async attempts(notificationId) {
+      const rows = await db
+        .selectFrom('delivery_attempts')
+        .selectAll()
+        .where('notification_id', '=', notificationId)
+        .orderBy('attempt')
+        .execute()
+      return rows.map(toAttempt)
+    },
+  }
+}
