@@ -10,13 +10,21 @@ export const CONNECTIVITY_TYPES = ['DATA', 'SMS'] as const
 /** One of {@link CONNECTIVITY_TYPES}. */
 export type ConnectivityType = (typeof CONNECTIVITY_TYPES)[number]
 
-/** The APIs a device can be marked "not applicable" for (`422 SERVICE_NOT_APPLICABLE`). */
+/**
+ * The APIs a device can be marked "not applicable" for (`422 SERVICE_NOT_APPLICABLE`): every API
+ * the gateway serves. A device API's name covers its subscriptions too; a subscription API's name
+ * (`device-roaming-status-subscriptions`) covers only its subscriptions.
+ */
 export const DEVICE_APIS = [
   'device-roaming-status',
   'device-reachability-status',
   'connected-network-type',
   'sim-swap',
   'device-status',
+  'device-roaming-status-subscriptions',
+  'device-reachability-status-subscriptions',
+  'connected-network-type-subscriptions',
+  'sim-swap-subscriptions',
 ] as const satisfies readonly (typeof API_NAMES)[number][]
 /** One of {@link DEVICE_APIS}. */
 export type DeviceApi = (typeof DEVICE_APIS)[number]

@@ -7,6 +7,7 @@ import { KEY_RELOAD_INTERVAL_MS, type Keyring } from './auth/keys.js'
 import { createProvider } from './auth/provider.js'
 import { providerRoutes } from './auth/routes.js'
 import { interactionRoutes } from './auth/interactions.js'
+import { errorPage, PAGE_HEADERS } from './auth/pages.js'
 import type { TokenVerifier } from './auth/access-token.js'
 import type { Config } from './config.js'
 import { deviceStatusV0Routes } from './device-status-v0/routes.js'
@@ -15,7 +16,12 @@ import { adminGuard } from './http/admin-guard.js'
 import { correlatorOf, registerCorrelator } from './http/correlator.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { deferredChildLogger } from './http/request-logger.js'
-import { frameworkErrors, registerJsonParser, registerShutdown } from './http/request-edges.js'
+import {
+  clientErrorHandlerWith,
+  frameworkErrorsWith,
+  registerJsonParser,
+  registerShutdown,
+} from './http/request-edges.js'
 import { rateLimiter, sharedRateLimiter } from './http/rate-limit.js'
 import './http/types.js'
 import type { NetworkPort, SandboxNetwork } from './network/port.js'
@@ -65,6 +71,11 @@ export interface AppDeps {
 }
 
 /** Builds the gateway's HTTP app without listening (fastify testing guide: `inject()` or `listen()`). */
+const ERROR_PAGE = {
+  render: (error: string, description: string) => errorPage(error, description),
+  headers: PAGE_HEADERS,
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createServer(deps)
   registerPlatform(app, deps)
@@ -95,7 +106,9 @@ function createServer(deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
     genReqId: correlatorOf,
     childLoggerFactory: deferredChildLogger,
-    frameworkErrors,
+    // Refusals before routing on the interaction pages are pages (auth/pages.ts).
+    frameworkErrors: frameworkErrorsWith(ERROR_PAGE),
+    clientErrorHandler: clientErrorHandlerWith(ERROR_PAGE),
   })
   const ajv = specAjv()
   for (const schema of [
@@ -218,7 +231,7 @@ async function mountAuthorization(app: FastifyInstance, deps: AppDeps): Promise<
   }, KEY_RELOAD_INTERVAL_MS)
   keyReload.unref()
   app.addHook('onClose', async () => clearInterval(keyReload))
-  providerRoutes(app, { ...providerDeps, current })
+  providerRoutes(app, { ...providerDeps, current, verifier: deps.verifier })
   interactionRoutes(app, {
     store: deps.store,
     clock: deps.clock,
@@ -311,6 +324,7 @@ function mountAdmin(app: FastifyInstance, deps: AppDeps): void {
       issuer: deps.config.issuer,
       adminToken: deps.adminToken,
       accessTokenTtl: deps.config.accessTokenTtl,
+      legalBases: deps.config.legalBases,
     })
   }
 

@@ -182,7 +182,12 @@ async function listen(
       ...deps,
       config,
       verifier: tokenVerifier(
-        { store: deps.store, keyring: deps.keyring, issuer: config.issuer },
+        {
+          store: deps.store,
+          keyring: deps.keyring,
+          issuer: config.issuer,
+          legalBases: config.legalBases,
+        },
         { clock: deps.clock },
       ),
     })

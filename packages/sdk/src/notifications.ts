@@ -303,17 +303,47 @@ export function parseNotification(
   headers?: Headers | Record<string, string | string[] | undefined>,
   options: ParseNotificationOptions = {},
 ): Notification {
-  if (options.expectedToken !== undefined) {
-    const authorization = header(headers, 'authorization') ?? ''
-    const match = /^Bearer +(\S+)\s*$/i.exec(authorization)
-    if (match?.[1] === undefined || !sameToken(match[1], options.expectedToken))
-      throw new NotificationError(
-        'UNAUTHORIZED_NOTIFICATION',
-        authorization === ''
-          ? 'the notification carries no Authorization header'
-          : 'the notification carries another bearer token than the subscription registered',
-      )
+  if (options.expectedToken !== undefined) checkBearer(headers, options.expectedToken)
+  return notificationOf(readEnvelope(body, headers))
+}
+
+/** The sink credential the subscription registered must come back as the bearer token. */
+function checkBearer(
+  headers: Headers | Record<string, string | string[] | undefined> | undefined,
+  expectedToken: string,
+): void {
+  const authorization = header(headers, 'authorization') ?? ''
+  const match = /^Bearer +(\S+)\s*$/i.exec(authorization)
+  if (match?.[1] === undefined || !sameToken(match[1], expectedToken))
+    throw new NotificationError(
+      'UNAUTHORIZED_NOTIFICATION',
+      authorization === ''
+        ? 'the notification carries no Authorization header'
+        : 'the notification carries another bearer token than the subscription registered',
+    )
+}
+
+/** A CAMARA notification's CloudEvent envelope, checked: its API, short type, data and common fields. */
+interface Envelope {
+  api: NotificationApi
+  short: string
+  type: string
+  data: Record<string, unknown>
+  base: {
+    id: string
+    source: string
+    time: Date
+    subscriptionId: string
+    device?: Device
+    cloudEvent: CloudEvent
   }
+}
+
+/** Reads a structured-mode CloudEvent and checks what every CAMARA notification carries. */
+function readEnvelope(
+  body: unknown,
+  headers: Headers | Record<string, string | string[] | undefined> | undefined,
+): Envelope {
   const contentType = header(headers, 'content-type')
   if (
     contentType !== undefined &&
@@ -367,6 +397,11 @@ export function parseNotification(
     ...(device === undefined ? {} : { device: device as Device }),
     cloudEvent: event as unknown as CloudEvent,
   }
+  return { api, short, type, data, base }
+}
+
+/** The typed notification of an envelope: a state change, or a subscription's lifecycle. */
+function notificationOf({ api, short, type, data, base }: Envelope): Notification {
   const roamingApi = api as 'device-roaming-status-subscriptions' | 'device-status'
   switch (short) {
     case 'roaming-status':
@@ -422,6 +457,19 @@ export function parseNotification(
         ...(phoneNumber === undefined ? {} : { phoneNumber }),
       }
     }
+    case 'subscription-started':
+    case 'subscription-updated':
+    case 'subscription-ended':
+    case 'subscription-ends':
+      return lifecycleNotification({ api, short, type, data, base })
+    default:
+      throw invalid(`unknown event type ${type}`)
+  }
+}
+
+/** `subscription-started`, `-updated`, `-ended` (and the legacy `subscription-ends`), with their reasons. */
+function lifecycleNotification({ api, short, type, data, base }: Envelope): Notification {
+  switch (short) {
     case 'subscription-started': {
       const { reason, description } = reasonOf(data, 'initiationReason', 'initiationDescription')
       return {

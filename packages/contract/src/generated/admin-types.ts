@@ -29,6 +29,10 @@ interface components {
         | 'connected-network-type'
         | 'sim-swap'
         | 'device-status'
+        | 'device-roaming-status-subscriptions'
+        | 'device-reachability-status-subscriptions'
+        | 'connected-network-type-subscriptions'
+        | 'sim-swap-subscriptions'
       )[]
       networkUnavailable?: boolean
       /** @description How the simulated subscriber answers consent requests: approve, deny, or null (wait for a decision). */

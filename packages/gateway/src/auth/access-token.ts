@@ -4,10 +4,13 @@ import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose
 import type { Store } from '../store/store.js'
 import {
   InvalidTokenError,
+  TokenNotPermittedError,
   type AccessTokenVerifier,
   type AuthContext,
 } from '../core/auth-context.js'
+import { needsConsent, type LegalBasis } from '../core/purpose.js'
 import type { Keyring } from './keys.js'
+import { consentCovers, splitScope } from './consent-scope.js'
 
 /** JWT access token claims (RFC 9068 §2.2) the gateway issues and accepts. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -79,9 +82,19 @@ export async function mintAccessToken(
 
 /** Why a token was refused; the HTTP layer answers every kind with `401 UNAUTHENTICATED`. */
 
+export interface TokenVerifierDeps {
+  store: Store
+  keyring: Keyring
+  issuer: string
+  /** Purposes and their legal basis: a consent-based purpose is answered only with consent. */
+  legalBases?: Readonly<Record<string, LegalBasis>>
+}
+
 export interface TokenVerifier extends AccessTokenVerifier {
   /** Refuses from now on the tokens a revoked consent covered (see `ConsentRevocation`). */
   revoke(revocation: ConsentRevocation): void
+  /** Refuses from now on every token of a deleted app issued until `at`. */
+  revokeApp(revocation: AppRevocation): void
   /** Reads the revocations other instances recorded in the store. */
   reloadRevocations(): Promise<void>
 }
@@ -100,6 +113,19 @@ export interface ConsentRevocation {
 
 export const CONSENT_REVOCATION_MODEL = 'ConsentRevocation'
 
+/**
+ * A deleted app: every token of that client issued until `at` (epoch milliseconds), two- or
+ * three-legged, is refused. Kept in the store (`oidc_models`, model `AppRevocation`, id the
+ * client id) until those tokens would have expired anyway; other instances read it with the
+ * consent revocations.
+ */
+export interface AppRevocation {
+  clientId: string
+  at: number
+}
+
+export const APP_REVOCATION_MODEL = 'AppRevocation'
+
 /** The key of a revocation: app, device and purpose. */
 export function revocationKey(clientId: string, deviceId: string, purpose: string): string {
   return `${clientId}\n${deviceId}\n${purpose}`
@@ -111,7 +137,7 @@ export function revocationKey(clientId: string, deviceId: string, purpose: strin
  * expires (bounded), so the signature is checked once per token, not once per call.
  */
 export function tokenVerifier(
-  deps: { store: Store; keyring: Keyring; issuer: string },
+  deps: TokenVerifierDeps,
   options: { cacheSize?: number; clock?: Clock } = {},
 ): TokenVerifier {
   const cacheSize = options.cacheSize ?? 10_000
@@ -125,7 +151,13 @@ export function tokenVerifier(
   // Revoked consents by app, device and purpose → when; checked on every call of a three-legged
   // token (an empty map costs one comparison).
   const revocations = new Map<string, number>()
+  // Deleted apps by client id → when.
+  const appRevocations = new Map<string, number>()
   const revoked = (context: AuthContext): boolean => {
+    if (appRevocations.size > 0) {
+      const at = appRevocations.get(context.clientId)
+      if (at !== undefined && context.issuedAt <= at) return true
+    }
     if (revocations.size === 0 || context.deviceId === undefined) return false
     for (const scope of context.scopes) {
       if (!scope.startsWith('dpv:')) continue
@@ -133,6 +165,29 @@ export function tokenVerifier(
       if (at !== undefined && context.issuedAt <= at) return true
     }
     return false
+  }
+
+  /**
+   * CAMARA ICM P-4 at the resource server: a purpose whose legal basis is consent is answered only
+   * for a subscriber who consented to it and to the token's API scopes, whichever grant issued the
+   * token (checked once per token; a later revocation is a `ConsentRevocation`).
+   */
+  const requireConsent = async (
+    clientId: string,
+    deviceId: string | undefined,
+    scope: string,
+  ): Promise<void> => {
+    const { purpose, api } = splitScope(scope)
+    const basis = purpose === undefined ? undefined : deps.legalBases?.[purpose]
+    if (purpose === undefined || basis === undefined || !needsConsent(basis)) return
+    if (deviceId === undefined)
+      throw new TokenNotPermittedError(
+        `the purpose ${purpose} needs the subscriber's consent; a two-legged token cannot carry it`,
+      )
+    if (!consentCovers(await deps.store.consents.latest(clientId, deviceId, purpose), api))
+      throw new TokenNotPermittedError(
+        `the subscriber has not consented to ${purpose} for these APIs and this app`,
+      )
   }
 
   const verifyUncached = async (token: string): Promise<AuthContext> => {
@@ -213,6 +268,7 @@ export function tokenVerifier(
       }
       const context = await verifyUncached(token)
       if (revoked(context)) throw new InvalidTokenError('the consent behind the token was revoked')
+      await requireConsent(context.clientId, context.deviceId, [...context.scopes].join(' '))
       if (cache.size >= cacheSize) {
         // Drop the oldest entry (Map keeps insertion order).
         const oldest = cache.keys().next().value
@@ -225,7 +281,21 @@ export function tokenVerifier(
       const key = revocationKey(revocation.clientId, revocation.deviceId, revocation.purpose)
       revocations.set(key, Math.max(revocations.get(key) ?? 0, revocation.at))
     },
+    revokeApp(revocation) {
+      appRevocations.set(
+        revocation.clientId,
+        Math.max(appRevocations.get(revocation.clientId) ?? 0, revocation.at),
+      )
+    },
     async reloadRevocations() {
+      const apps = await deps.store.oidcModels.live(APP_REVOCATION_MODEL, Math.floor(now() / 1000))
+      const storedApps = new Map<string, number>()
+      for (const row of apps) storedApps.set(row.id, (JSON.parse(row.payload) as { at: number }).at)
+      for (const [key, at] of appRevocations) {
+        if (!storedApps.has(key) && now() - at < 60_000) storedApps.set(key, at)
+      }
+      appRevocations.clear()
+      for (const [key, at] of storedApps) appRevocations.set(key, at)
       const rows = await deps.store.oidcModels.live(
         CONSENT_REVOCATION_MODEL,
         Math.floor(now() / 1000),

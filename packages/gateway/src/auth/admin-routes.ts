@@ -111,7 +111,10 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
     },
   )
   app.delete('/admin/v1/apps/:clientId', { onRequest }, async (request, reply) => {
-    await deleteApp(deps.store, param(request, 'clientId'))
+    await deleteApp(deps.store, param(request, 'clientId'), {
+      verifier: deps.verifier,
+      tokenTtl: deps.accessTokenTtl,
+    })
     return reply.code(204).send()
   })
   app.post('/admin/v1/apps/:clientId/secret', { onRequest }, async (request) => ({

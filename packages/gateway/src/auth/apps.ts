@@ -11,6 +11,7 @@ import {
 import { CamaraError } from '../core/camara-error.js'
 import type { Store } from '../store/store.js'
 import type { AppRow } from '../store/apps.js'
+import { APP_REVOCATION_MODEL, type TokenVerifier } from './access-token.js'
 import { apiScopes } from './api-scopes.js'
 import { generateSecret, hashSecret } from './secret.js'
 import { API_FILES, type ApiName } from '../specs/catalog.js'
@@ -194,9 +195,40 @@ export async function updateApp(
   }
 }
 
-export async function deleteApp(store: Store, clientId: string): Promise<void> {
-  if (!(await store.apps.delete(clientId)))
-    throw new CamaraError('NOT_FOUND', `No app with client_id ${clientId}`)
+/**
+ * Deletes an app. With `revoke`, its tokens end with it (issue 14): the grants behind its refresh
+ * tokens are destroyed, and its access tokens are refused on this instance at once, on the others
+ * once they reload the revocations (`KEY_RELOAD_INTERVAL_MS`), as for a revoked consent. An app
+ * created again under the same client id (new keys, new secret) starts with no token.
+ */
+export async function deleteApp(
+  store: Store,
+  clientId: string,
+  revoke?: { verifier: TokenVerifier; tokenTtl: number },
+): Promise<void> {
+  const at = Date.now()
+  const deleted = await store.transaction(async (trx) => {
+    if (!(await trx.apps.delete(clientId))) return false
+    if (revoke === undefined) return true
+    await trx.oidcModels.upsert({
+      model: APP_REVOCATION_MODEL,
+      id: clientId,
+      payload: JSON.stringify({ at }),
+      grant_id: null,
+      user_code: null,
+      uid: null,
+      // Kept until the longest-lived token issued before it (the sandbox mints up to a day) expired.
+      expires_at: Math.ceil(at / 1000) + Math.max(revoke.tokenTtl, 86_400) + 60,
+      consumed_at: null,
+    })
+    for (const grantId of await trx.oidcModels.clientGrantIds(clientId)) {
+      await trx.oidcModels.revokeAllByGrantId(grantId)
+      await trx.oidcModels.destroy('Grant', grantId)
+    }
+    return true
+  })
+  if (!deleted) throw new CamaraError('NOT_FOUND', `No app with client_id ${clientId}`)
+  revoke?.verifier.revokeApp({ clientId, at })
 }
 
 /** The sandbox's demo app: exactly the vendor samples' credentials (BRIEF §3). */

@@ -5,8 +5,10 @@ import {
   CONSENT_REVOCATION_MODEL,
   pairwiseSubject,
   revocationKey,
+  type ConsentRevocation,
   type TokenVerifier,
 } from './access-token.js'
+import { purposesIn } from '../core/purpose.js'
 
 /**
  * Revokes a consent: new tokens for that app, purpose and subscriber are refused until the
@@ -29,17 +31,7 @@ export async function revokeConsent(
   }
   await deps.store.transaction(async (store) => {
     await store.consents.setStatus(id, 'revoked', new Date(at).toISOString())
-    // Kept until every token issued before it has expired.
-    await store.oidcModels.upsert({
-      model: CONSENT_REVOCATION_MODEL,
-      id: revocationKey(revocation.clientId, revocation.deviceId, revocation.purpose),
-      payload: JSON.stringify({ at }),
-      grant_id: null,
-      user_code: null,
-      uid: null,
-      expires_at: Math.ceil(at / 1000) + deps.accessTokenTtl + 60,
-      consumed_at: null,
-    })
+    await storeRevocation(store, revocation, deps.accessTokenTtl)
     const sub = await pairwiseSubject(store, consent.client_id, consent.device_id)
     for (const grantId of await store.oidcModels.grantIds(consent.client_id, sub)) {
       await store.oidcModels.revokeAllByGrantId(grantId)
@@ -48,4 +40,52 @@ export async function revokeConsent(
   })
   deps.verifier.revoke(revocation)
   return { id, status: 'revoked' }
+}
+
+/** Records a revocation for the other instances, kept until every token it covers has expired. */
+async function storeRevocation(
+  store: Store,
+  revocation: ConsentRevocation,
+  accessTokenTtl: number,
+): Promise<void> {
+  await store.oidcModels.upsert({
+    model: CONSENT_REVOCATION_MODEL,
+    id: revocationKey(revocation.clientId, revocation.deviceId, revocation.purpose),
+    payload: JSON.stringify({ at: revocation.at }),
+    grant_id: null,
+    user_code: null,
+    uid: null,
+    expires_at: Math.ceil(revocation.at / 1000) + accessTokenTtl + 60,
+    consumed_at: null,
+  })
+}
+
+/**
+ * RFC 6749 §4.1.2: an authorization code used twice is refused (by oidc-provider, which also
+ * ends its grant and refresh tokens), and the access tokens issued with its first use are revoked
+ * too. They are JWTs the store does not hold, so they are revoked as a consent revocation does:
+ * the app's tokens for that subscriber and purpose issued until now, here at once and on the
+ * other instances at their next reload. Returns whether `code` was such a replay.
+ */
+export async function revokeTokensOfReplayedCode(
+  deps: { store: Store; verifier: TokenVerifier; accessTokenTtl: number },
+  code: string,
+): Promise<boolean> {
+  const row = await deps.store.oidcModels.find('AuthorizationCode', code)
+  if (row === undefined || row.consumed_at === null) return false
+  const payload = JSON.parse(row.payload) as {
+    clientId?: string
+    accountId?: string
+    scope?: string
+  }
+  if (payload.clientId === undefined || payload.accountId === undefined) return false
+  const subject = await deps.store.subjects.bySub(payload.accountId)
+  if (subject === undefined) return false
+  const at = Date.now()
+  for (const purpose of purposesIn((payload.scope ?? '').split(' '))) {
+    const revocation = { clientId: payload.clientId, deviceId: subject.device_id, purpose, at }
+    await storeRevocation(deps.store, revocation, deps.accessTokenTtl)
+    deps.verifier.revoke(revocation)
+  }
+  return true
 }

@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose'
 import type { Store } from '../store/store.js'
 import { ALL_GRANT_TYPES, appSettings, GRANT_TYPES, type AppSettings } from './apps.js'
 import { OAuthProfileError, requireOnePurpose, rewriteVendorScopes } from './profile.js'
-import type { LegalBasis } from '../core/purpose.js'
+import { needsConsent, type LegalBasis } from '../core/purpose.js'
 
 export type Params = Record<string, string | undefined>
 
@@ -143,6 +143,14 @@ export async function gateAuthorizationRequest(
       throw new OAuthProfileError('invalid_scope', `unknown purpose ${purpose}`)
     if (!settings.purposes.includes(purpose))
       throw new OAuthProfileError('invalid_scope', `purpose ${purpose} is not allowed for this app`)
+    // CAMARA ICM (AUTH-NOTES CC-1, P-4): a two-legged token has no subscriber to consent, so it is
+    // only for purposes whose legal basis needs no consent.
+    const basis = deps.legalBases[purpose]
+    if (basis !== undefined && needsConsent(basis))
+      throw new OAuthProfileError(
+        'invalid_scope',
+        `purpose ${purpose} needs the subscriber's consent; a client credentials token cannot carry it (use CIBA, the authorization code flow or the JWT bearer grant)`,
+      )
     const notAllowed = rewritten['scope']
       .split(' ')
       .filter((s) => !s.startsWith('dpv:') && !settings.scopes.includes(s))

@@ -8,8 +8,10 @@ import type {
 } from 'fastify'
 import { errors } from 'oidc-provider'
 import type Provider from 'oidc-provider'
+import { CamaraError } from '../core/camara-error.js'
 import type { DeviceIdentity } from '../core/device.js'
 import type { NetworkPort, SandboxNetwork } from '../network/port.js'
+import { UnstorableTextError } from '../store/text-guard.js'
 import type { Store } from '../store/store.js'
 import { pairwiseSubject } from './access-token.js'
 import { approvedScopes, consentCovers, grantFor, recordConsent, splitScope } from './ciba.js'
@@ -163,6 +165,19 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     if (error instanceof errors.OIDCProviderError) {
       const described = error as unknown as { error_description?: string }
       void refuse(reply, error.statusCode, error.error, described.error_description ?? '')
+      return
+    }
+    // A refusal of the request itself (an invalid x-correlator, a value the store cannot hold):
+    // the person gets its reason on a page; nothing failed, nothing to log as an error.
+    if (error instanceof CamaraError) {
+      // 503 while shutting down (http/correlator.ts) is no failure either.
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
+      const code = error.status >= 500 ? 'temporarily_unavailable' : 'invalid_request'
+      void refuse(reply, error.status, code, error.message)
+      return
+    }
+    if (error instanceof UnstorableTextError) {
+      void refuse(reply, 400, 'invalid_request', 'The request carries a NUL character.')
       return
     }
     const status =

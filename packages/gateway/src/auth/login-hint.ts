@@ -34,6 +34,9 @@ export function parseLoginHint(hint: string, options: { compatible: boolean }): 
       const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value)
       if (v6?.[1] !== undefined) {
         if (!isIPv6(v6[1])) return 'ipport: has an invalid IPv6 address'
+        // The port is validated as in the IPv4 form (1 to 65535), though only the address
+        // identifies an IPv6 device.
+        if (v6[2] !== undefined && !validPort(v6[2])) return 'ipport: has an invalid port'
         return { kind: 'device', selector: { kind: 'ipv6Address', ipv6Address: v6[1] } }
       }
       const [address = '', port, extra] = value.split(':')
@@ -41,8 +44,8 @@ export function parseLoginHint(hint: string, options: { compatible: boolean }): 
         return 'ipport: needs IPv4[:port] or [IPv6][:port]'
       if (port === undefined)
         return { kind: 'device', selector: { kind: 'ipv4Address', publicAddress: address } }
+      if (!validPort(port)) return 'ipport: has an invalid port'
       const n = Number(port)
-      if (!/^\d{1,5}$/.test(port) || n > 65535) return 'ipport: has an invalid port'
       return {
         kind: 'device',
         selector: { kind: 'ipv4Address', publicAddress: address, publicPort: n },
@@ -51,4 +54,10 @@ export function parseLoginHint(hint: string, options: { compatible: boolean }): 
     default:
       return 'login_hint must be tel:, ipport: or operatortoken:'
   }
+}
+
+/** A TCP port as a login_hint writes it: 1 to 65535, in decimal. */
+function validPort(port: string): boolean {
+  const n = Number(port)
+  return /^\d{1,5}$/.test(port) && n >= 1 && n <= 65535
 }

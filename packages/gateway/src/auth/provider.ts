@@ -37,6 +37,16 @@ export interface ProviderDeps {
   production: boolean
 }
 
+/** The origin of a URL, or undefined when it is none. */
+export function originOf(uri: string): string | undefined {
+  try {
+    const origin = new URL(uri).origin
+    return origin === 'null' ? undefined : origin
+  } catch {
+    return undefined
+  }
+}
+
 /** The one resource server the gateway's APIs form; it is the audience of every access token. */
 export function apiResource(issuer: string): string {
   return issuer
@@ -161,6 +171,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       policy: interactionPolicyOf(),
     },
     allowOmittingSingleRegisteredRedirectUri: true,
+    // CORS at the client-authenticated endpoints: only public clients (browser apps), only from
+    // the origins of their redirect URIs (the preflight is answered in auth/routes.ts).
+    clientBasedCORS: (_ctx, origin, client) =>
+      client.clientAuthMethod === 'none' &&
+      (client.redirectUris ?? []).some((uri) => originOf(uri) === origin),
     conformIdTokenClaims: true,
     // Accounts are pairwise subjects: one per app and device (auth/access-token.ts), so every
     // token's and ID token's `sub` is pairwise and never the phone number.
@@ -213,7 +228,12 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      // RFC 7662 §4: a token is described only to the client it was issued to; any other
+      // caller learns nothing of it ({"active": false}).
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       revocation: { enabled: true },
       userinfo: { enabled: false },
       dPoP: { enabled: true },

@@ -10,7 +10,10 @@ import {
   type GateDeps,
   type Params,
 } from './gate.js'
+import type { TokenVerifier } from './access-token.js'
+import { revokeTokensOfReplayedCode } from './consents.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
+import { originOf } from './provider.js'
 import { errorPage, PAGE_HEADERS } from './pages.js'
 import { OAuthProfileError } from './profile.js'
 
@@ -83,6 +86,57 @@ async function sendAuthorizeError(
     .send(errorPage(error.error, error.message))
 }
 
+/** The endpoints a client authenticates at: CORS there depends on the client. */
+const CLIENT_CORS_PATHS = new Set([
+  '/oauth2/token',
+  '/oauth2/bc-authorize',
+  '/oauth2/introspect',
+  '/oauth2/revoke',
+])
+
+/**
+ * The origins of the redirect URIs of the apps that are public clients (no client
+ * authentication): the only origins a browser may call the token endpoint from.
+ */
+async function publicClientOrigins(store: GateDeps['store']): Promise<Set<string>> {
+  const origins = new Set<string>()
+  for (const row of await store.apps.list()) {
+    const settings = appSettings(row)
+    if ((settings.tokenEndpointAuthMethod as string) !== 'none') continue
+    for (const uri of settings.redirectUris) {
+      const origin = originOf(uri)
+      if (origin !== undefined) origins.add(origin)
+    }
+  }
+  return origins
+}
+
+/**
+ * RFC 6749 §2.3.1, §5.2: HTTP Basic client credentials are the form-encoded client_id and
+ * client_secret; a header that does not decode to both, non-empty and free of control
+ * characters, is a failed client authentication: 401 `invalid_client`.
+ */
+function refusedBasic(authorization: string | undefined): string | undefined {
+  const [scheme, credentials = ''] = authorization?.split(' ') ?? []
+  if (scheme?.toLowerCase() !== 'basic') return undefined
+  const decoded = Buffer.from(credentials, 'base64').toString()
+  const colon = decoded.indexOf(':')
+  let id = ''
+  let secret = ''
+  try {
+    const form = (v: string) => decodeURIComponent(v.replaceAll('+', ' '))
+    id = form(decoded.slice(0, Math.max(colon, 0)))
+    secret = colon < 0 ? '' : form(decoded.slice(colon + 1))
+  } catch {
+    return 'the Basic credentials are not form-encoded'
+  }
+
+  const control = /[\u0000-\u001f\u007f]/
+  if (id === '' || control.test(id)) return 'client authentication failed'
+  if (secret === '' || control.test(secret)) return 'client authentication failed'
+  return undefined
+}
+
 function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Basic realm="oauth2"')
   return reply
@@ -99,7 +153,7 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
  */
 export function providerRoutes(
   app: FastifyInstance,
-  deps: GateDeps & JwtBearerDeps & { current: () => Provider },
+  deps: GateDeps & JwtBearerDeps & { current: () => Provider; verifier: TokenVerifier },
 ): void {
   const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? ''
@@ -111,6 +165,29 @@ export function providerRoutes(
           : path === '/oauth2/authorize'
             ? 'authorize'
             : undefined
+    // RFC 6749 §3.2, §4.1.3: OAuth requests are forms; a JSON body was parsed by fastify and
+    // cannot be handed on.
+    if (request.method === 'POST' && request.body !== undefined && typeof request.body !== 'string')
+      return sendOAuthError(
+        reply,
+        new OAuthProfileError(
+          'invalid_request',
+          'the request body must be application/x-www-form-urlencoded',
+        ),
+      )
+    if (request.method === 'OPTIONS' && CLIENT_CORS_PATHS.has(path)) {
+      // A preflight names no client: CORS is granted only to an origin that a public client
+      // registered (its redirect URIs' origins); the request itself is checked against its
+      // client (clientBasedCORS, auth/provider.ts). Anything else gets no CORS headers.
+      const origin = request.headers.origin
+      if (origin === undefined || !(await publicClientOrigins(deps.store)).has(origin))
+        return reply.code(204).header('vary', 'Origin').send()
+    }
+    if (request.method === 'POST') {
+      const refused = refusedBasic(request.headers.authorization)
+      if (refused !== undefined)
+        return sendOAuthError(reply, new OAuthProfileError('invalid_client', refused, 401))
+    }
     let raw = request.raw
     // The authorization request as sent, for an error to go back to its redirect URI.
     const sent: Params = {}
@@ -120,6 +197,9 @@ export function providerRoutes(
         if (form['grant_type'] === GRANT_TYPES.jwtBearer) {
           return reply.header('cache-control', 'no-store').send(await jwtBearerGrant(deps, form))
         }
+        // A code used before: the provider refuses it; its first use's access tokens end here.
+        if (form['grant_type'] === GRANT_TYPES.authorizationCode && form['code'] !== undefined)
+          await revokeTokensOfReplayedCode(deps, form['code'])
       }
       if (endpoint !== undefined && request.method === 'POST' && typeof request.body === 'string') {
         const form = toParams(parseQuery(request.body))

@@ -21,6 +21,17 @@ export class InvalidTokenError extends Error {
   }
 }
 
+/**
+ * A valid token that may not be used: its purpose needs the subscriber's consent and no consent
+ * covers it (a two-legged token, or a subscriber who never consented). 403 on the APIs.
+ */
+export class TokenNotPermittedError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'TokenNotPermittedError'
+  }
+}
+
 /** What the API guard needs of the authorization server: a verified token's context. */
 export interface AccessTokenVerifier {
   /** Throws `InvalidTokenError` for a token that is not valid. */

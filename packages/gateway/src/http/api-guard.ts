@@ -1,6 +1,10 @@
 import type { Clock } from '../core/clock.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { InvalidTokenError, type AccessTokenVerifier } from '../core/auth-context.js'
+import {
+  InvalidTokenError,
+  TokenNotPermittedError,
+  type AccessTokenVerifier,
+} from '../core/auth-context.js'
 import { CamaraError } from '../core/camara-error.js'
 import { DPoPProofError, verifyDPoPProof, type ProofReplay } from './dpop.js'
 import type { RateLimiter } from './rate-limit.js'
@@ -83,6 +87,8 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
     try {
       request.auth = await deps.verifier.verify(token)
     } catch (error) {
+      if (error instanceof TokenNotPermittedError)
+        throw new CamaraError('PERMISSION_DENIED', error.message)
       if (!(error instanceof InvalidTokenError)) throw error
       request.log.debug({ reason: error.message }, 'token refused')
       reply.header('www-authenticate', 'Bearer error="invalid_token"')

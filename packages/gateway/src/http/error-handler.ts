@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { describeValidationError } from '../specs/validator.js'
 import { CamaraError, type CamaraCode } from '../core/camara-error.js'
+import { UnstorableTextError } from '../store/text-guard.js'
 import { NetworkError, camaraErrorOf } from '../core/network-error.js'
 
 declare module 'fastify' {
@@ -13,6 +14,8 @@ declare module 'fastify' {
 /** Turns whatever went wrong into the one CAMARA error body the client sees. */
 export function toCamaraError(error: unknown, request: FastifyRequest): CamaraError {
   if (error instanceof CamaraError) return error
+  if (error instanceof UnstorableTextError)
+    return new CamaraError('INVALID_ARGUMENT', 'A value contains a NUL character')
   if (error instanceof NetworkError) return camaraErrorOf(error)
   const e = error as FastifyError
   if (Array.isArray(e.validation)) {
@@ -50,6 +53,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     } else {
       request.log.debug({ code: camara.code, message: camara.message }, 'request refused')
     }
+    if (isOAuthPath(request.url)) return sendOAuthRefusal(reply, camara)
     return sendCamaraError(reply, camara)
   })
   app.setNotFoundHandler(async (request, reply) =>
@@ -63,4 +67,27 @@ export function registerErrorHandler(app: FastifyInstance): void {
 export function sendCamaraError(reply: FastifyReply, error: CamaraError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
   return reply.code(error.status).type('application/json').send(error.toJSON())
+}
+
+/** The authorization server's endpoints answer RFC 6749 error bodies, not CAMARA ones. */
+export function isOAuthPath(url: string): boolean {
+  return url.startsWith('/oauth2/') || url.startsWith('/.well-known/')
+}
+
+/**
+ * A request refused before oidc-provider saw it (an unreadable or oversized body, an invalid
+ * x-correlator, a value the store cannot hold), as RFC 6749 §5.2 shapes errors: a client error is
+ * `invalid_request` with the status it had; a failure is `server_error`.
+ */
+export function sendOAuthRefusal(reply: FastifyReply, error: CamaraError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
+  const status = error.status >= 500 ? error.status : error.status === 401 ? 401 : 400
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .type('application/json')
+    .send({
+      error: error.status >= 500 ? 'server_error' : 'invalid_request',
+      error_description: error.message,
+    })
 }

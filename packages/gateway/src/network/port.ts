@@ -53,14 +53,15 @@ export interface NetworkPort {
   sim(device: DeviceIdentity, api: DeviceApi): Promise<SimFact>
   /**
    * Every fact of the device at once, as a subscription's initial state (throws
-   * `SERVICE_NOT_APPLICABLE` when `api`'s service does not apply). `within` is the caller's unit
+   * `SERVICE_NOT_APPLICABLE` when the service of `api`, or of any of the APIs listed, does not
+   * apply: a subscription API and the API it watches). `within` is the caller's unit
    * of work (a store transaction): a network that keeps its state in that store reads the device
    * there, locked until the commit, so that no change of the device falls between this read and
    * the subscription; other networks ignore it. `undefined`: the device is gone.
    */
   snapshot(
     device: DeviceIdentity,
-    api: DeviceApi,
+    api: DeviceApi | readonly DeviceApi[],
     within?: unknown,
   ): Promise<DeviceFacts | undefined>
 }

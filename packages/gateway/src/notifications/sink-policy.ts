@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises'
-import { BlockList, isIP, type LookupFunction } from 'node:net'
+import { isIP, type LookupFunction } from 'node:net'
+import ipaddr from 'ipaddr.js'
 
 /** Resolves a host name to its addresses (all of them, IPv4 and IPv6). */
 export type Resolve = (host: string) => Promise<string[]>
@@ -20,45 +21,94 @@ export interface SinkPolicy {
 const systemResolve: Resolve = async (host) =>
   (await lookup(host, { all: true })).map((a) => a.address)
 
-const loopback = new BlockList()
-loopback.addSubnet('127.0.0.0', 8, 'ipv4')
-loopback.addAddress('::1', 'ipv6')
-
-const privateRanges = new BlockList()
-for (const [net, bits] of [
-  ['10.0.0.0', 8],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['100.64.0.0', 10],
-  ['169.254.0.0', 16],
-] as const) {
-  privateRanges.addSubnet(net, bits, 'ipv4')
-}
-privateRanges.addSubnet('fc00::', 7, 'ipv6')
-privateRanges.addSubnet('fe80::', 10, 'ipv6')
-
-const never = new BlockList()
-never.addSubnet('0.0.0.0', 8, 'ipv4')
-never.addSubnet('224.0.0.0', 4, 'ipv4')
-never.addSubnet('240.0.0.0', 4, 'ipv4')
-never.addAddress('::', 'ipv6')
-never.addSubnet('ff00::', 8, 'ipv6')
-
-function family(address: string): 'ipv4' | 'ipv6' {
-  return isIP(address) === 6 ? 'ipv6' : 'ipv4'
-}
-
-/** Why an address may not receive notifications, or `undefined` when it may. */
+/**
+ * Why an address may not receive notifications, or `undefined` when it may. Addresses are
+ * classified by ipaddr.js, which knows the IANA special-purpose ranges and the IPv6 forms that
+ * carry an IPv4 address; only global unicast passes, plus loopback (sandbox) and the private,
+ * shared and link-local ranges (when allowed).
+ */
 export function refusedAddress(address: string, policy: SinkPolicy): string | undefined {
-  const plain =
-    address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address
-  const f = family(plain)
-  if (never.check(plain, f)) return `${plain} is not a unicast address`
-  if (loopback.check(plain, f))
-    return policy.allowLoopback ? undefined : `${plain} is a loopback address`
-  if (privateRanges.check(plain, f))
-    return policy.allowPrivate ? undefined : `${plain} is in a private or link-local range`
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6
+  try {
+    // ipaddr.js reads any dotted IPv6 suffix as IPv4-mapped (`::10.0.0.1` as `::ffff:10.0.0.1`):
+    // the WHATWG URL parser's canonical form (`::a00:1`) is read as written.
+    parsed = ipaddr.parse(
+      isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address,
+    )
+  } catch {
+    return `${address} is not an IP address`
+  }
+  if (parsed.kind() === 'ipv4') return refusedIPv4(parsed as ipaddr.IPv4, policy, address)
+  const ipv6 = parsed as ipaddr.IPv6
+  // ::ffff:a.b.c.d is the IPv4 address itself on a dual-stack socket.
+  if (ipv6.isIPv4MappedAddress()) return refusedIPv4(ipv6.toIPv4Address(), policy, address)
+  const embedded = embeddedIPv4(ipv6)
+  if (embedded !== undefined) {
+    // Reached through a translator (NAT64, 6to4, SIIT): only a public IPv4 address is a public
+    // destination; loopback and private ranges there are the translator's, never allowed.
+    const range = embedded.range()
+    return range === 'unicast'
+      ? undefined
+      : `${address} embeds ${embedded.toString()}, a ${describe(range)} address`
+  }
+  const range = ipv6.range()
+  if (range === 'loopback')
+    return policy.allowLoopback ? undefined : `${address} is a loopback address`
+  if (range === 'uniqueLocal' || range === 'linkLocal')
+    return policy.allowPrivate ? undefined : `${address} is in a private or link-local range`
+  if (range !== 'unicast') return `${address} is a ${describe(range)} address`
+  // What ipaddr.js does not name is global unicast only in 2000::/3 (RFC 4291 §2.4; the IANA
+  // IPv6 address space reserves the rest).
+  if (!ipv6.match(GLOBAL_UNICAST)) return `${address} is not a global unicast address`
   return undefined
+}
+
+const GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3')
+const NAT64_WELL_KNOWN = ipaddr.parseCIDR('64:ff9b::/96')
+
+/** ipaddr.js's range names as a reason reads them (`carrierGradeNat` → `carrier grade nat`). */
+function describe(range: string): string {
+  return range.replace(/([A-Z])/g, ' $1').toLowerCase()
+}
+
+function refusedIPv4(ip: ipaddr.IPv4, policy: SinkPolicy, shown: string): string | undefined {
+  const range = ip.range()
+  if (range === 'unicast') return undefined
+  if (range === 'loopback')
+    return policy.allowLoopback ? undefined : `${shown} is a loopback address`
+  if (range === 'private' || range === 'carrierGradeNat' || range === 'linkLocal')
+    return policy.allowPrivate ? undefined : `${shown} is in a private or link-local range`
+  // unspecified, broadcast, multicast, reserved (192.0.0.0/24, the documentation ranges,
+  // 198.18.0.0/15, 240.0.0.0/4, …), as112, amt: every other special-purpose range is refused.
+  return `${shown} is a ${describe(range)} address`
+}
+
+/**
+ * The IPv4 address an IPv6 address stands for through a translation form: IPv4-translated
+ * (`::ffff:0:a.b.c.d`, RFC 6145), the NAT64 well-known prefix (`64:ff9b::/96`, RFC 6052), 6to4
+ * (`2002:AABB:CCDD::/48`, RFC 3056) and IPv4-compatible (`::a.b.c.d`, RFC 4291, deprecated). The
+ * local-use NAT64 prefix `64:ff9b:1::/48` (RFC 8215) and Teredo are special-purpose ranges,
+ * refused as such.
+ */
+function embeddedIPv4(ip: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const [p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0] = ip.parts
+  const last32 = () => new ipaddr.IPv4([p6 >> 8, p6 & 0xff, p7 >> 8, p7 & 0xff])
+  const range = ip.range()
+  if (range === 'rfc6145') return last32()
+  if (range === 'rfc6052' && ip.match(NAT64_WELL_KNOWN)) return last32()
+  if (range === '6to4') return new ipaddr.IPv4([p1 >> 8, p1 & 0xff, p2 >> 8, p2 & 0xff])
+  // ::a.b.c.d; not :: and ::1 (unspecified and loopback have ranges of their own).
+  if (p0 === 0 && p1 === 0 && p2 === 0 && p3 === 0 && p4 === 0 && p5 === 0 && p6 !== 0)
+    return last32()
+  return undefined
+}
+
+function isLoopback(address: string): boolean {
+  try {
+    return ipaddr.process(address).range() === 'loopback'
+  } catch {
+    return false
+  }
 }
 
 /** A sink's URL and host (without IPv6 brackets), or why it is refused before any lookup. */
@@ -70,6 +120,8 @@ function parseSink(sink: string): { url: URL; host: string } | string {
     return 'sink is not an absolute URL'
   }
   if (url.username !== '' || url.password !== '') return 'sink must not carry credentials'
+  // Port 0 names no service; a connection to it goes nowhere or somewhere unintended.
+  if (url.port === '0') return 'sink port 0 is not allowed'
   return { url, host: url.hostname.replace(/^\[|\]$/g, '') }
 }
 
@@ -86,11 +138,7 @@ function refusedAddresses(
     if (reason !== undefined) return `sink refused: ${reason}`
   }
   if (url.protocol === 'https:') return undefined
-  if (
-    url.protocol === 'http:' &&
-    policy.allowLoopback &&
-    addresses.every((a) => loopback.check(a, family(a)))
-  )
+  if (url.protocol === 'http:' && policy.allowLoopback && addresses.every(isLoopback))
     return undefined
   return 'sink must be an https URL'
 }

@@ -65,10 +65,12 @@ export function simulatedNetwork(store: Store): NetworkPort {
       const unit = (within as Store | undefined) ?? store
       const found = await unit.devices.byId(device.id, { forUpdate: within !== undefined })
       if (found === undefined) return undefined
-      if (found.notApplicable.includes(api)) {
+      const apis: readonly DeviceApi[] = typeof api === 'string' ? [api] : api
+      const refused = apis.find((a) => found.notApplicable.includes(a))
+      if (refused !== undefined) {
         throw new NetworkError(
           'SERVICE_NOT_APPLICABLE',
-          `The service ${api} is not available for this device.`,
+          `The service ${refused} is not available for this device.`,
         )
       }
       return found

@@ -30,6 +30,8 @@ export interface OidcModelRepository {
   revokeAllByGrantId(grantId: string): Promise<void>
   /** Ids of the grants an app holds for an account. */
   grantIds(clientId: string, accountId: string): Promise<string[]>
+  /** The ids of every grant of an app (a deleted app). */
+  clientGrantIds(clientId: string): Promise<string[]>
   /** Deletes rows that expired before `now` (epoch seconds). */
   prune(now: number): Promise<number>
 }
@@ -117,6 +119,17 @@ export function oidcModelRepository(
           const payload = JSON.parse(r.payload) as { clientId?: string; accountId?: string }
           return payload.clientId === clientId && payload.accountId === accountId
         })
+        .map((r) => r.id)
+    },
+    async clientGrantIds(clientId) {
+      const rows = await db
+        .selectFrom('oidc_models')
+        .select(['id', 'payload'])
+        .where('model', '=', 'Grant')
+        .where('payload', 'like', `%${JSON.stringify(clientId).slice(1, -1)}%`)
+        .execute()
+      return rows
+        .filter((r) => (JSON.parse(r.payload) as { clientId?: string }).clientId === clientId)
         .map((r) => r.id)
     },
     async prune(now) {

@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import { migrationProvider, type Dialect } from './migrations.js'
+import { nulTextGuard } from './text-guard.js'
 import type { Database } from './schema.js'
 import {
   cachedDeviceRepository,
@@ -106,7 +107,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     // An idle connection that the server closes (restart, failover, admin) is dropped by the
     // pool and replaced on demand; unhandled, its 'error' event would end the process.
     pool.on('error', (error) => options.onPoolError?.(error))
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    db = new Kysely<Database>({ dialect: nulTextGuard(new PostgresDialect({ pool })) })
   } else {
     const file = options.sqliteFile ?? 'gateway.sqlite'
     let path = file
@@ -121,7 +122,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     database.pragma('busy_timeout = 5000')
     database.pragma('foreign_keys = ON')
     db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: withStatementCache(database) }),
+      dialect: nulTextGuard(new SqliteDialect({ database: withStatementCache(database) })),
     })
   }
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) })

@@ -213,3 +213,14 @@ export function subscriptionApi(name: string): SubscriptionApi | undefined {
 export function createScope(api: SubscriptionApi, type: string): string {
   return `${api.name}:${api.prefix}${type}:create`
 }
+
+/**
+ * Whether the simulator marks a subscription API's service as not applicable: by the name of the
+ * API it watches (`device-roaming-status`) or by its own (`device-roaming-status-subscriptions`).
+ */
+export function serviceNotApplicable(
+  api: SubscriptionApi,
+  notApplicable: readonly string[],
+): boolean {
+  return notApplicable.includes(api.serviceApi) || notApplicable.includes(api.name)
+}

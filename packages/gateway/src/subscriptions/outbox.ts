@@ -6,7 +6,12 @@ import type { Store } from '../store/store.js'
 import { LIVE_STATUSES, type Subscription } from '../store/subscriptions.js'
 import { cloudEvent } from '../notifications/cloud-event.js'
 import { basePath, loadSpec } from '../specs/catalog.js'
-import { subscriptionApi, type EventData, type SubscriptionApi } from './apis.js'
+import {
+  serviceNotApplicable,
+  subscriptionApi,
+  type EventData,
+  type SubscriptionApi,
+} from './apis.js'
 
 /** Why a subscription ends (CAMARA ESG `terminationReason`, from the spec files). */
 export type { TerminationReason }
@@ -162,7 +167,7 @@ async function applyApplicability(
   for (const row of rows) {
     const api = subscriptionApi(row.api)
     if (api === undefined || !api.lifecycleEvents) continue
-    const status = notApplicable.includes(api.serviceApi) ? 'INACTIVE' : 'ACTIVE'
+    const status = serviceNotApplicable(api, notApplicable) ? 'INACTIVE' : 'ACTIVE'
     if (row.status === status) continue
     row.status = status
     moved[status].push(row.id)

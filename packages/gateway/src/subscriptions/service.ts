@@ -2,7 +2,12 @@ import type { AuthContext } from '../core/auth-context.js'
 import { nowMs, type Clock } from '../core/clock.js'
 import { identifyDevice, V1_IDENTIFIERS, type RequestDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
-import type { DeviceFacts, DeviceIdentity } from '../core/device.js'
+import {
+  DEVICE_APIS,
+  type DeviceApi,
+  type DeviceFacts,
+  type DeviceIdentity,
+} from '../core/device.js'
 import { NetworkError } from '../core/network-error.js'
 import type { NetworkPort } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
@@ -133,7 +138,11 @@ async function applicableState(
   within?: Store,
 ): Promise<DeviceFacts> {
   try {
-    const state = await deps.network.snapshot(device, api.serviceApi, within)
+    // The switch of the API watched covers its subscriptions; the subscription API's own name
+    // covers only them (issue 14).
+    const apis: DeviceApi[] = [api.serviceApi]
+    if ((DEVICE_APIS as readonly string[]).includes(api.name)) apis.push(api.name as DeviceApi)
+    const state = await deps.network.snapshot(device, apis, within)
     // Removed meanwhile: as if it had never been found.
     if (state === undefined) throw new CamaraError('IDENTIFIER_NOT_FOUND')
     return state
@@ -146,6 +155,69 @@ async function applicableState(
         ? `The service ${api.name} is not available for this device.`
         : `The identifier provided is not supported: the service ${api.name} does not apply to this ${subject}.`,
     )
+  }
+}
+
+/** An expiry time a new subscription asks for must lie ahead (400 INVALID_ARGUMENT). */
+export function ensureAhead(
+  deps: Pick<SubscriptionDeps, 'clock'>,
+  expireTime: string | undefined,
+  field: string,
+): void {
+  if (expireTime !== undefined && Date.parse(expireTime) <= nowMs(deps.clock))
+    throw new CamaraError('INVALID_ARGUMENT', `${field} is in the past`)
+}
+
+/** What an API's create request decided; the rest of a new subscription is the same for all. */
+export interface SubscriptionDraft {
+  api: SubscriptionApi
+  auth: AuthContext
+  device: DeviceIdentity
+  types: string[]
+  protocol: string
+  sink: string
+  sinkCredential: SinkCredential | null
+  /** `config` as the API shows it back. */
+  config: Record<string, unknown>
+  /** The single identifier a two-legged request named the device with. */
+  usedIdentifier: Record<string, unknown> | undefined
+  expireTime: string | undefined
+  maxEvents: number | undefined
+}
+
+/**
+ * A new ACTIVE subscription, for the current and the legacy APIs alike: owned by the token's app
+ * (and subscriber, when three-legged), starting now, ending at its expiry or its sink token's.
+ */
+export function newSubscription(
+  deps: Pick<SubscriptionDeps, 'clock'>,
+  draft: SubscriptionDraft,
+): Subscription {
+  const now = deps.clock().toISOString()
+  const tokenExpiry = draft.sinkCredential?.accessTokenExpiresUtc
+  return {
+    id: newId(),
+    api: draft.api.name,
+    clientId: draft.auth.clientId,
+    deviceId: draft.device.id,
+    sub: draft.auth.deviceId === undefined ? null : draft.auth.sub,
+    types: draft.types,
+    protocol: draft.protocol,
+    sink: draft.sink,
+    sinkCredential: draft.sinkCredential,
+    sinkExpiresAt: tokenExpiry === undefined ? null : new Date(tokenExpiry).toISOString(),
+    config: draft.config,
+    ...(draft.usedIdentifier === undefined ? {} : { usedIdentifier: draft.usedIdentifier }),
+    expiresAt: draft.expireTime === undefined ? null : new Date(draft.expireTime).toISOString(),
+    // The spec sets no upper bound; more than 2³¹−1 events is as good as no limit, and it is what
+    // the column holds on PostgreSQL.
+    maxEvents: draft.maxEvents === undefined ? null : Math.min(draft.maxEvents, 2 ** 31 - 1),
+    eventsSent: 0,
+    status: 'ACTIVE',
+    startsAt: now,
+    endedAt: null,
+    terminationReason: null,
+    createdAt: now,
   }
 }
 
@@ -173,12 +245,7 @@ export async function createSubscription(
   const sinkProblem = await checkSink(body.sink, deps.sinkPolicy)
   if (sinkProblem !== undefined) throw new CamaraError(api.sinkCode, sinkProblem)
   const { config } = body
-  if (
-    config.subscriptionExpireTime !== undefined &&
-    Date.parse(config.subscriptionExpireTime) <= nowMs(deps.clock)
-  ) {
-    throw new CamaraError('INVALID_ARGUMENT', 'config.subscriptionExpireTime is in the past')
-  }
+  ensureAhead(deps, config.subscriptionExpireTime, 'config.subscriptionExpireTime')
 
   const detail = config.subscriptionDetail
   const { device, deviceResponse } = await identifyDevice(deps, {
@@ -193,7 +260,6 @@ export async function createSubscription(
   })
   await applicableState(deps, api, device)
 
-  const now = deps.clock().toISOString()
   // Data minimisation (ESG §2.2.2): three-legged subscriptions show no device identifier.
   const shownDetail = auth.deviceId === undefined ? detail : {}
   const shownConfig = {
@@ -208,39 +274,19 @@ export async function createSubscription(
       ? {}
       : { initialEvent: config.initialEvent }),
   }
-  const row: Subscription = {
-    id: newId(),
-    api: api.name,
-    clientId: auth.clientId,
-    deviceId: device.id,
-    sub: auth.deviceId === undefined ? null : auth.sub,
+  const row = newSubscription(deps, {
+    api,
+    auth,
+    device,
     types: [fullType],
     protocol: body.protocol,
     sink: body.sink,
     sinkCredential: credential ?? null,
-    sinkExpiresAt:
-      credential?.accessTokenExpiresUtc === undefined
-        ? null
-        : new Date(credential.accessTokenExpiresUtc).toISOString(),
     config: shownConfig,
-    ...(deviceResponse === undefined ? {} : { usedIdentifier: deviceResponse }),
-    expiresAt:
-      config.subscriptionExpireTime === undefined
-        ? null
-        : new Date(config.subscriptionExpireTime).toISOString(),
-    // The spec sets no upper bound; more than 2³¹−1 events is as good as no limit, and it is what
-    // the column holds on PostgreSQL.
-    maxEvents:
-      config.subscriptionMaxEvents === undefined
-        ? null
-        : Math.min(config.subscriptionMaxEvents, 2 ** 31 - 1),
-    eventsSent: 0,
-    status: 'ACTIVE',
-    startsAt: now,
-    endedAt: null,
-    terminationReason: null,
-    createdAt: now,
-  }
+    usedIdentifier: deviceResponse,
+    expireTime: config.subscriptionExpireTime,
+    maxEvents: config.subscriptionMaxEvents,
+  })
   await deps.store.transaction(async (store) => {
     const current = await applicableState(deps, api, device, store)
     await insertWithinQuota(deps, store, row)

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import type { FastifyServerOptions } from 'fastify'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mintAccessToken } from '../../src/auth/access-token.js'
@@ -61,13 +62,21 @@ export async function removeTestStore(dataDir: string): Promise<void> {
 
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { dataDir?: string; keepData?: boolean; resolveSinkHost?: Resolve; clock?: Clock } = {},
+  options: {
+    dataDir?: string
+    keepData?: boolean
+    resolveSinkHost?: Resolve
+    clock?: Clock
+    /** The app's logger options (default: silent), e.g. a stream a test reads. */
+    logger?: FastifyServerOptions['logger']
+  } = {},
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ds-gateway-'))
   // On PostgreSQL each gateway gets a database of its own, named after its data folder.
   const database = testStoreKind() === 'postgres' ? databaseNameFor(options.dataDir) : undefined
   const databaseUrl = database === undefined ? undefined : await ensureDatabase(database)
   const gateway = await startGateway({
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.resolveSinkHost === undefined ? {} : { resolveSinkHost: options.resolveSinkHost }),
     env: {

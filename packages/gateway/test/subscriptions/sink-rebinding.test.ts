@@ -160,27 +160,33 @@ describe('sinkTarget: the lookup a delivery connects through', () => {
     )
 
   it('hands net.connect the checked addresses, of the family it asks for', async () => {
-    const target = sinkTarget('https://sink.test/notify', policy(['203.0.113.5', '2001:db8::5']))
+    const target = sinkTarget(
+      'https://sink.test/notify',
+      policy(['8.8.8.8', '2606:4700:4700::1111']),
+    )
     assert.deepEqual(await lookup(target, { all: true }), {
       address: [
-        { address: '203.0.113.5', family: 4 },
-        { address: '2001:db8::5', family: 6 },
+        { address: '8.8.8.8', family: 4 },
+        { address: '2606:4700:4700::1111', family: 6 },
       ],
       family: undefined,
     })
-    assert.deepEqual(await lookup(target, { family: 6 }), { address: '2001:db8::5', family: 6 })
-    assert.deepEqual(await lookup(target, {}), { address: '203.0.113.5', family: 4 })
+    assert.deepEqual(await lookup(target, { family: 6 }), {
+      address: '2606:4700:4700::1111',
+      family: 6,
+    })
+    assert.deepEqual(await lookup(target, {}), { address: '8.8.8.8', family: 4 })
   })
 
   it('refuses the connection when an address is forbidden, or the URL before any lookup', async () => {
     await assert.rejects(
-      lookup(sinkTarget('https://sink.test/', policy(['203.0.113.5', '::1'])), { all: true }),
+      lookup(sinkTarget('https://sink.test/', policy(['8.8.8.8', '::1'])), { all: true }),
       (error) =>
         error instanceof SinkAddressError &&
         error.message === 'sink refused: ::1 is a loopback address',
     )
     await assert.rejects(
-      lookup(sinkTarget('http://sink.test/', policy(['203.0.113.5'])), {}),
+      lookup(sinkTarget('http://sink.test/', policy(['8.8.8.8'])), {}),
       (error) => error instanceof SinkAddressError && error.message === 'sink must be an https URL',
     )
     // Nothing is looked up for an IP literal: it is checked at once.
