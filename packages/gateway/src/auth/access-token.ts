@@ -147,112 +147,16 @@ export function tokenVerifier(
   // Keyed by the end of the signature: hashing a fresh 600-character header string on every call
   // costs more than the lookup; the full token is compared on a hit.
   const keyOf = (token: string) => token.slice(-32)
-  let lastReload = 0
-  // Revoked consents by app, device and purpose → when; checked on every call of a three-legged
-  // token (an empty map costs one comparison).
-  const revocations = new Map<string, number>()
-  // Deleted apps by client id → when.
-  const appRevocations = new Map<string, number>()
-  const revoked = (context: AuthContext): boolean => {
-    if (appRevocations.size > 0) {
-      const at = appRevocations.get(context.clientId)
-      if (at !== undefined && context.issuedAt <= at) return true
-    }
-    if (revocations.size === 0 || context.deviceId === undefined) return false
-    for (const scope of context.scopes) {
-      if (!scope.startsWith('dpv:')) continue
-      const at = revocations.get(revocationKey(context.clientId, context.deviceId, scope))
-      if (at !== undefined && context.issuedAt <= at) return true
-    }
-    return false
-  }
-
-  /**
-   * CAMARA ICM P-4 at the resource server: a purpose whose legal basis is consent is answered only
-   * for a subscriber who consented to it and to the token's API scopes, whichever grant issued the
-   * token (checked once per token; a later revocation is a `ConsentRevocation`).
-   */
-  const requireConsent = async (
-    clientId: string,
-    deviceId: string | undefined,
-    scope: string,
-  ): Promise<void> => {
-    const { purpose, api } = splitScope(scope)
-    const basis = purpose === undefined ? undefined : deps.legalBases?.[purpose]
-    if (purpose === undefined || basis === undefined || !needsConsent(basis)) return
-    if (deviceId === undefined)
-      throw new TokenNotPermittedError(
-        `the purpose ${purpose} needs the subscriber's consent; a two-legged token cannot carry it`,
-      )
-    if (!consentCovers(await deps.store.consents.latest(clientId, deviceId, purpose), api))
-      throw new TokenNotPermittedError(
-        `the subscriber has not consented to ${purpose} for these APIs and this app`,
-      )
-  }
-
-  const verifyUncached = async (token: string): Promise<AuthContext> => {
-    let kid: string | undefined
-    try {
-      kid = decodeProtectedHeader(token).kid
-    } catch (cause) {
-      throw new InvalidTokenError('malformed token', { cause })
-    }
-    if (kid === undefined) throw new InvalidTokenError('token has no kid')
-    let key = deps.keyring.byKid(kid)
-    if (key === undefined && now() - lastReload > 1000) {
-      // Another instance may have rotated keys since we loaded them.
-      lastReload = now()
-      await deps.keyring.reload()
-      key = deps.keyring.byKid(kid)
-    }
-    if (key === undefined) throw new InvalidTokenError('unknown signing key')
-    let payload: JWTPayload
-    try {
-      ;({ payload } = await jwtVerify(token, key.publicKey, {
-        issuer: deps.issuer,
-        audience: deps.issuer,
-        typ: 'at+jwt',
-        algorithms: [key.alg],
-        currentDate: new Date(now()),
-        requiredClaims: ['exp', 'sub', 'client_id'],
-      }))
-    } catch (cause) {
-      throw new InvalidTokenError('token verification failed', { cause })
-    }
-    const clientId = payload['client_id']
-    const sub = payload.sub
-    if (
-      typeof clientId !== 'string' ||
-      typeof sub !== 'string' ||
-      typeof payload.exp !== 'number'
-    ) {
-      throw new InvalidTokenError('token claims are malformed')
-    }
-    const scope = typeof payload['scope'] === 'string' ? payload['scope'] : ''
-    let deviceId: string | undefined
-    if (sub !== clientId) {
-      const subject = await deps.store.subjects.bySub(sub)
-      if (subject === undefined || subject.client_id !== clientId)
-        throw new InvalidTokenError('unknown subject')
-      deviceId = subject.device_id
-    }
-    const cnf = payload['cnf'] as { jkt?: unknown } | undefined
-    return {
-      jkt: typeof cnf?.jkt === 'string' ? cnf.jkt : undefined,
-      clientId,
-      scopes: new Set(scope.split(' ').filter((s) => s !== '')),
-      deviceId,
-      sub,
-      expiresAt: payload.exp * 1000,
-      issuedAt: (payload.iat ?? 0) * 1000,
-      token,
-    }
-  }
+  const revocations = revocationList(deps.store, now)
+  const keyFor = signingKeyLookup(deps.keyring, now)
 
   return {
     cached(token) {
       const hit = cache.get(keyOf(token))
-      return hit !== undefined && hit.token === token && hit.expiresAt > now() && !revoked(hit)
+      return hit !== undefined &&
+        hit.token === token &&
+        hit.expiresAt > now() &&
+        !revocations.revoked(hit)
         ? hit
         : undefined
     },
@@ -263,12 +167,14 @@ export function tokenVerifier(
           cache.delete(keyOf(token))
           throw new InvalidTokenError('token expired')
         }
-        if (revoked(cached)) throw new InvalidTokenError('the consent behind the token was revoked')
+        if (revocations.revoked(cached))
+          throw new InvalidTokenError('the consent behind the token was revoked')
         return cached
       }
-      const context = await verifyUncached(token)
-      if (revoked(context)) throw new InvalidTokenError('the consent behind the token was revoked')
-      await requireConsent(context.clientId, context.deviceId, [...context.scopes].join(' '))
+      const context = await verifySignedToken(deps, keyFor, token, now())
+      if (revocations.revoked(context))
+        throw new InvalidTokenError('the consent behind the token was revoked')
+      await requireConsent(deps, context)
       if (cache.size >= cacheSize) {
         // Drop the oldest entry (Map keeps insertion order).
         const oldest = cache.keys().next().value
@@ -277,37 +183,155 @@ export function tokenVerifier(
       cache.set(keyOf(token), context)
       return context
     },
-    revoke(revocation) {
+    revoke: (revocation) => revocations.revoke(revocation),
+    revokeApp: (revocation) => revocations.revokeApp(revocation),
+    reloadRevocations: () => revocations.reload(),
+  }
+}
+
+/** The signing key of a `kid`; an unknown one makes the keyring reload, at most once a second. */
+function signingKeyLookup(
+  keyring: Keyring,
+  now: () => number,
+): (kid: string) => Promise<ReturnType<Keyring['byKid']>> {
+  let lastReload = 0
+  return async (kid) => {
+    let key = keyring.byKid(kid)
+    if (key === undefined && now() - lastReload > 1000) {
+      // Another instance may have rotated keys since we loaded them.
+      lastReload = now()
+      await keyring.reload()
+      key = keyring.byKid(kid)
+    }
+    return key
+  }
+}
+
+/**
+ * An access token checked from scratch: a known signing key, signature, `typ: at+jwt`, issuer,
+ * audience and expiry at `nowMs`, well-formed claims, and for a three-legged token the pairwise
+ * subject of its app.
+ */
+async function verifySignedToken(
+  deps: TokenVerifierDeps,
+  keyFor: (kid: string) => Promise<ReturnType<Keyring['byKid']>>,
+  token: string,
+  nowMs: number,
+): Promise<AuthContext> {
+  let kid: string | undefined
+  try {
+    kid = decodeProtectedHeader(token).kid
+  } catch (cause) {
+    throw new InvalidTokenError('malformed token', { cause })
+  }
+  if (kid === undefined) throw new InvalidTokenError('token has no kid')
+  const key = await keyFor(kid)
+  if (key === undefined) throw new InvalidTokenError('unknown signing key')
+  let payload: JWTPayload
+  try {
+    ;({ payload } = await jwtVerify(token, key.publicKey, {
+      issuer: deps.issuer,
+      audience: deps.issuer,
+      typ: 'at+jwt',
+      algorithms: [key.alg],
+      currentDate: new Date(nowMs),
+      requiredClaims: ['exp', 'sub', 'client_id'],
+    }))
+  } catch (cause) {
+    throw new InvalidTokenError('token verification failed', { cause })
+  }
+  const clientId = payload['client_id']
+  const sub = payload.sub
+  if (typeof clientId !== 'string' || typeof sub !== 'string' || typeof payload.exp !== 'number') {
+    throw new InvalidTokenError('token claims are malformed')
+  }
+  const scope = typeof payload['scope'] === 'string' ? payload['scope'] : ''
+  let deviceId: string | undefined
+  if (sub !== clientId) {
+    const subject = await deps.store.subjects.bySub(sub)
+    if (subject === undefined || subject.client_id !== clientId)
+      throw new InvalidTokenError('unknown subject')
+    deviceId = subject.device_id
+  }
+  const cnf = payload['cnf'] as { jkt?: unknown } | undefined
+  return {
+    jkt: typeof cnf?.jkt === 'string' ? cnf.jkt : undefined,
+    clientId,
+    scopes: new Set(scope.split(' ').filter((s) => s !== '')),
+    deviceId,
+    sub,
+    expiresAt: payload.exp * 1000,
+    issuedAt: (payload.iat ?? 0) * 1000,
+    token,
+  }
+}
+
+/**
+ * CAMARA ICM P-4 at the resource server: a purpose whose legal basis is consent is answered only
+ * for a subscriber who consented to it and to the token's API scopes, whichever grant issued the
+ * token (checked once per token; a later revocation is a `ConsentRevocation`).
+ */
+async function requireConsent(deps: TokenVerifierDeps, context: AuthContext): Promise<void> {
+  const { purpose, api } = splitScope([...context.scopes].join(' '))
+  const basis = purpose === undefined ? undefined : deps.legalBases?.[purpose]
+  if (purpose === undefined || basis === undefined || !needsConsent(basis)) return
+  if (context.deviceId === undefined)
+    throw new TokenNotPermittedError(
+      `the purpose ${purpose} needs the subscriber's consent; a two-legged token cannot carry it`,
+    )
+  const consent = await deps.store.consents.latest(context.clientId, context.deviceId, purpose)
+  if (!consentCovers(consent, api))
+    throw new TokenNotPermittedError(
+      `the subscriber has not consented to ${purpose} for these APIs and this app`,
+    )
+}
+
+/**
+ * The revoked consents (by app, device and purpose) and deleted apps this instance knows of, each
+ * with when: tokens issued until then are refused. Checked on every call (an empty map costs one
+ * comparison); reloaded from the store, where every instance records its revocations.
+ */
+function revocationList(store: Store, now: () => number) {
+  const consents = new Map<string, number>()
+  const apps = new Map<string, number>()
+  const record = (map: Map<string, number>, key: string, at: number) =>
+    map.set(key, Math.max(map.get(key) ?? 0, at))
+  /** The stored revocations of `model`, and those made here that the store did not show yet. */
+  const reloadModel = async (model: string, map: Map<string, number>) => {
+    const rows = await store.oidcModels.live(model, Math.floor(now() / 1000))
+    const stored = new Map<string, number>()
+    for (const row of rows) stored.set(row.id, (JSON.parse(row.payload) as { at: number }).at)
+    // A revocation made here while the rows were read is kept until the next reload sees it.
+    for (const [key, at] of map) {
+      if (!stored.has(key) && now() - at < 60_000) stored.set(key, at)
+    }
+    map.clear()
+    for (const [key, at] of stored) map.set(key, at)
+  }
+  return {
+    revoked(context: AuthContext): boolean {
+      if (apps.size > 0) {
+        const at = apps.get(context.clientId)
+        if (at !== undefined && context.issuedAt <= at) return true
+      }
+      if (consents.size === 0 || context.deviceId === undefined) return false
+      for (const scope of context.scopes) {
+        if (!scope.startsWith('dpv:')) continue
+        const at = consents.get(revocationKey(context.clientId, context.deviceId, scope))
+        if (at !== undefined && context.issuedAt <= at) return true
+      }
+      return false
+    },
+    revoke(revocation: ConsentRevocation): void {
       const key = revocationKey(revocation.clientId, revocation.deviceId, revocation.purpose)
-      revocations.set(key, Math.max(revocations.get(key) ?? 0, revocation.at))
+      record(consents, key, revocation.at)
     },
-    revokeApp(revocation) {
-      appRevocations.set(
-        revocation.clientId,
-        Math.max(appRevocations.get(revocation.clientId) ?? 0, revocation.at),
-      )
+    revokeApp(revocation: AppRevocation): void {
+      record(apps, revocation.clientId, revocation.at)
     },
-    async reloadRevocations() {
-      const apps = await deps.store.oidcModels.live(APP_REVOCATION_MODEL, Math.floor(now() / 1000))
-      const storedApps = new Map<string, number>()
-      for (const row of apps) storedApps.set(row.id, (JSON.parse(row.payload) as { at: number }).at)
-      for (const [key, at] of appRevocations) {
-        if (!storedApps.has(key) && now() - at < 60_000) storedApps.set(key, at)
-      }
-      appRevocations.clear()
-      for (const [key, at] of storedApps) appRevocations.set(key, at)
-      const rows = await deps.store.oidcModels.live(
-        CONSENT_REVOCATION_MODEL,
-        Math.floor(now() / 1000),
-      )
-      const stored = new Map<string, number>()
-      for (const row of rows) stored.set(row.id, (JSON.parse(row.payload) as { at: number }).at)
-      // A revocation made here while the rows were read is kept until the next reload sees it.
-      for (const [key, at] of revocations) {
-        if (!stored.has(key) && now() - at < 60_000) stored.set(key, at)
-      }
-      revocations.clear()
-      for (const [key, at] of stored) revocations.set(key, at)
+    async reload(): Promise<void> {
+      await reloadModel(APP_REVOCATION_MODEL, apps)
+      await reloadModel(CONSENT_REVOCATION_MODEL, consents)
     },
   }
 }

@@ -151,18 +151,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       requestObjectSigningAlgValues: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
       dPoPSigningAlgValues: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
     },
-    // CAMARA ICM: client assertions, request objects and JWT-bearer assertions live at most 300 s.
-    assertJwtClientAuthClaimsAndHeader: async (_ctx, claims) => {
-      const { exp, iat } = claims as { exp?: number; iat?: number }
-      const now = Math.floor(deps.clock().getTime() / 1000)
-      if (
-        typeof exp !== 'number' ||
-        exp > now + 300 ||
-        (typeof iat === 'number' && exp - iat > 300)
-      ) {
-        throw new errors.InvalidClientAuth('client assertions may live at most 300 seconds')
-      }
-    },
+    assertJwtClientAuthClaimsAndHeader: clientAssertionLifetime(deps),
     // CAMARA ICM: PKCE is RECOMMENDED. Strict mode requires it; vendor-compatible apps may omit
     // it, as the vendor's published frontend samples do (state and nonce still apply).
     pkce: { required: (_ctx, client) => clientMode(client) === 'strict' },
@@ -187,142 +176,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       if ((await deps.network.byId(subject.device_id)) === undefined) return undefined
       return { accountId: sub, claims: async () => ({ sub }) }
     },
-    ttl: {
-      AccessToken: deps.accessTokenTtl,
-      ClientCredentials: deps.accessTokenTtl,
-      AuthorizationCode: 60,
-      BackchannelAuthenticationRequest: 120,
-      IdToken: deps.accessTokenTtl,
-      RefreshToken: 30 * 86_400,
-      Grant: 30 * 86_400,
-      Interaction: 600,
-      Session: 3600,
-    },
+    ttl: lifetimes(deps),
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     rotateRefreshToken: true,
-    extraParams: {
-      // Runs on /authorize and /bc-authorize after request objects are resolved.
-      async purpose(ctx: KoaContextWithOIDC) {
-        const client = ctx.oidc.client
-        try {
-          const purpose = requireOnePurpose(ctx.oidc.params?.['scope'] as string | undefined)
-          if (!(purpose in deps.legalBases))
-            throw new OAuthProfileError('invalid_scope', `unknown purpose ${purpose}`)
-          const allowed = new Set(String(client?.metadata()['scope'] ?? '').split(' '))
-          if (!allowed.has(purpose))
-            throw new OAuthProfileError(
-              'invalid_scope',
-              `purpose ${purpose} is not allowed for this app`,
-            )
-          const scopes = textOf(ctx.oidc.params?.['scope']).split(' ')
-          if (clientMode(client) === 'strict' && !scopes.includes('openid')) {
-            throw new OAuthProfileError('invalid_scope', 'the openid scope is required')
-          }
-        } catch (error) {
-          if (error instanceof OAuthProfileError) throw toProviderError(error)
-          throw error
-        }
-      },
-    },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      // RFC 7662 §4: a token is described only to the client it was issued to; any other
-      // caller learns nothing of it ({"active": false}).
-      introspection: {
-        enabled: true,
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
-      },
-      revocation: { enabled: true },
-      userinfo: { enabled: false },
-      dPoP: { enabled: true },
-      requestObjects: {
-        enabled: true,
-        // CAMARA ICM: request objects carry iss, aud, iat, exp and jti; iat not in the future; exp − iat ≤ 300 s.
-        async assertJwtClaimsAndHeader(_ctx, claims) {
-          for (const claim of ['iss', 'aud', 'iat', 'exp', 'jti']) {
-            if (claims[claim] === undefined)
-              throw new errors.InvalidRequestObject(
-                `Request Object is missing the '${claim}' claim`,
-              )
-          }
-          const iat = Number(claims['iat'])
-          const exp = Number(claims['exp'])
-          if (iat > Math.floor(deps.clock().getTime() / 1000) + 5)
-            throw new errors.InvalidRequestObject("Request Object 'iat' is in the future")
-          if (exp - iat > 300)
-            throw new errors.InvalidRequestObject('Request Object may live at most 300 seconds')
-        },
-      },
-      rpInitiatedLogout: { enabled: false },
-      // Not in the CAMARA profile (request_uri is not supported), and it would bypass the
-      // profile checks in front of /oauth2/authorize (auth/gate.ts).
-      pushedAuthorizationRequests: { enabled: false },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: async () => resource,
-        useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, indicator) => {
-          if (indicator !== resource) throw new errors.InvalidTarget()
-          return {
-            scope: resourceScopes,
-            audience: resource,
-            accessTokenTTL: deps.accessTokenTtl,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
-          }
-        },
-      },
-      ciba: {
-        enabled: true,
-        deliveryModes: ['poll'],
-        async processLoginHint(ctx, loginHint = '') {
-          const hint = parseLoginHint(loginHint, {
-            compatible: clientMode(ctx.oidc.client) === 'compatible',
-          })
-          if (typeof hint === 'string') throw new errors.InvalidRequest(hint)
-          const clientId = ctx.oidc.client?.clientId ?? ''
-          if (hint.kind === 'operatortoken') {
-            const deviceId = await verifyOperatorToken(deps, hint.token)
-            if (deviceId === undefined)
-              throw new errors.UnknownUserId('the operator token is not valid')
-            return pairwiseSubject(store, clientId, deviceId)
-          }
-          const device = await deps.network.find(hint.selector)
-          if (device === undefined)
-            throw new errors.UnknownUserId('login_hint does not identify a subscriber')
-          return pairwiseSubject(store, clientId, device.id)
-        },
-        // CAMARA ICM: binding_message, user_code and requested_expiry are ignored, not refused.
-        validateBindingMessage: async () => undefined,
-        validateRequestContext: async () => undefined,
-        verifyUserCode: async () => undefined,
-        async processLoginHintToken() {
-          throw new errors.InvalidRequest('login_hint_token is not supported; send login_hint')
-        },
-        async triggerAuthenticationDevice(ctx, request, account, client) {
-          const body = ctx.body as Record<string, unknown>
-          body['interval'] = deps.cibaInterval
-          await decideBackchannelRequest(
-            {
-              store,
-              provider,
-              resource,
-              legalBases: deps.legalBases,
-              interval: deps.cibaInterval,
-              sandbox: deps.sandbox,
-              clock: deps.clock,
-            },
-            {
-              request,
-              sub: account.accountId,
-              clientId: client.clientId,
-            },
-          )
-        },
-      },
-    },
+    extraParams: purposeParameter(deps),
+    features: providerFeatures(deps, resource, resourceScopes, () => provider),
     renderError: async (ctx, out) => {
       ctx.set(PAGE_HEADERS)
       ctx.type = 'html'
@@ -332,21 +191,107 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(issuer, configuration)
   provider.proxy = false
   provider.use(cibaPollingRate(store))
-  provider.use(async (ctx, next) => {
-    await next()
-    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200) {
-      const body = ctx.body as Record<string, unknown>
-      // Subjects are pairwise (see findAccount); CIBA user codes are ignored (CAMARA ICM).
-      body['subject_types_supported'] = ['pairwise']
-      body['backchannel_user_code_parameter_supported'] = false
-      // Served in front of the provider (auth/jwt-bearer.ts).
-      body['grant_types_supported'] = [
-        ...(body['grant_types_supported'] as string[]),
-        'urn:ietf:params:oauth:grant-type:jwt-bearer',
-      ]
-    }
-  })
+  adjustDiscovery(provider)
 
+  adjustClientModel(provider, deps)
+  return provider
+}
+
+/**
+ * CIBA in poll mode (CAMARA ICM): a required `login_hint` (phone number, IP and port, operator
+ * token) resolved through the network to a pairwise subject, and the decision taken at once
+ * when the purpose needs no consent, else left pending for the subscriber.
+ */
+function cibaFeature(
+  deps: ProviderDeps,
+  resource: string,
+  provider: () => Provider,
+): NonNullable<Configuration['features']>['ciba'] {
+  const { store } = deps
+  return {
+    enabled: true,
+    deliveryModes: ['poll'],
+    async processLoginHint(ctx, loginHint = '') {
+      const hint = parseLoginHint(loginHint, {
+        compatible: clientMode(ctx.oidc.client) === 'compatible',
+      })
+      if (typeof hint === 'string') throw new errors.InvalidRequest(hint)
+      const clientId = ctx.oidc.client?.clientId ?? ''
+      if (hint.kind === 'operatortoken') {
+        const deviceId = await verifyOperatorToken(deps, hint.token)
+        if (deviceId === undefined)
+          throw new errors.UnknownUserId('the operator token is not valid')
+        return pairwiseSubject(store, clientId, deviceId)
+      }
+      const device = await deps.network.find(hint.selector)
+      if (device === undefined)
+        throw new errors.UnknownUserId('login_hint does not identify a subscriber')
+      return pairwiseSubject(store, clientId, device.id)
+    },
+    // CAMARA ICM: binding_message, user_code and requested_expiry are ignored, not refused.
+    validateBindingMessage: async () => undefined,
+    validateRequestContext: async () => undefined,
+    verifyUserCode: async () => undefined,
+    async processLoginHintToken() {
+      throw new errors.InvalidRequest('login_hint_token is not supported; send login_hint')
+    },
+    async triggerAuthenticationDevice(ctx, request, account, client) {
+      const body = ctx.body as Record<string, unknown>
+      body['interval'] = deps.cibaInterval
+      await decideBackchannelRequest(
+        {
+          store,
+          provider: provider(),
+          resource,
+          legalBases: deps.legalBases,
+          interval: deps.cibaInterval,
+          sandbox: deps.sandbox,
+          clock: deps.clock,
+        },
+        {
+          request,
+          sub: account.accountId,
+          clientId: client.clientId,
+        },
+      )
+    },
+  }
+}
+
+/** The `purpose` rules, on /authorize and /bc-authorize once request objects are resolved: one known purpose the app may use. */
+function purposeParameter(deps: ProviderDeps): Configuration['extraParams'] {
+  return {
+    // Runs on /authorize and /bc-authorize after request objects are resolved.
+    async purpose(ctx: KoaContextWithOIDC) {
+      const client = ctx.oidc.client
+      try {
+        const purpose = requireOnePurpose(ctx.oidc.params?.['scope'] as string | undefined)
+        if (!(purpose in deps.legalBases))
+          throw new OAuthProfileError('invalid_scope', `unknown purpose ${purpose}`)
+        const allowed = new Set(String(client?.metadata()['scope'] ?? '').split(' '))
+        if (!allowed.has(purpose))
+          throw new OAuthProfileError(
+            'invalid_scope',
+            `purpose ${purpose} is not allowed for this app`,
+          )
+        const scopes = textOf(ctx.oidc.params?.['scope']).split(' ')
+        if (clientMode(client) === 'strict' && !scopes.includes('openid')) {
+          throw new OAuthProfileError('invalid_scope', 'the openid scope is required')
+        }
+      } catch (error) {
+        if (error instanceof OAuthProfileError) throw toProviderError(error)
+        throw error
+      }
+    },
+  }
+}
+
+/**
+ * The provider's client model, adjusted: secrets are compared against their stored hashes (the
+ * demo secret never in production), and a profile refusal held in front of the provider is
+ * answered only once the client has authenticated.
+ */
+function adjustClientModel(provider: Provider, deps: ProviderDeps): void {
   // Client secrets are stored as scrypt hashes (clientMetadata puts the hash in client_secret).
   const Client = provider.Client as unknown as {
     prototype: {
@@ -373,5 +318,116 @@ export function createProvider(deps: ProviderDeps): Provider {
     if (deps.production && actual === DEMO_APP.clientSecret) return false
     return this.clientSecret !== undefined && verifySecret(actual, this.clientSecret)
   }
-  return provider
+}
+
+/** Discovery as the profile describes the server: pairwise subjects, no user codes, the JWT bearer grant. */
+function adjustDiscovery(provider: Provider): void {
+  provider.use(async (ctx, next) => {
+    await next()
+    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200) {
+      const body = ctx.body as Record<string, unknown>
+      // Subjects are pairwise (see findAccount); CIBA user codes are ignored (CAMARA ICM).
+      body['subject_types_supported'] = ['pairwise']
+      body['backchannel_user_code_parameter_supported'] = false
+      // Served in front of the provider (auth/jwt-bearer.ts).
+      body['grant_types_supported'] = [
+        ...(body['grant_types_supported'] as string[]),
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      ]
+    }
+  })
+}
+
+/**
+ * The provider's features as the profile configures them: client credentials, introspection to
+ * the token's own client, revocation, DPoP, request objects (300 s at most), resource
+ * indicators for the APIs' audience, CIBA; no dev interactions, userinfo, logout or PAR.
+ */
+function providerFeatures(
+  deps: ProviderDeps,
+  resource: string,
+  resourceScopes: string,
+  provider: () => Provider,
+): Configuration['features'] {
+  return {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    // RFC 7662 §4: a token is described only to the client it was issued to; any other
+    // caller learns nothing of it ({"active": false}).
+    introspection: {
+      enabled: true,
+      allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+    },
+    revocation: { enabled: true },
+    userinfo: { enabled: false },
+    dPoP: { enabled: true },
+    requestObjects: {
+      enabled: true,
+      // CAMARA ICM: request objects carry iss, aud, iat, exp and jti; iat not in the future; exp − iat ≤ 300 s.
+      async assertJwtClaimsAndHeader(_ctx, claims) {
+        for (const claim of ['iss', 'aud', 'iat', 'exp', 'jti']) {
+          if (claims[claim] === undefined)
+            throw new errors.InvalidRequestObject(`Request Object is missing the '${claim}' claim`)
+        }
+        const iat = Number(claims['iat'])
+        const exp = Number(claims['exp'])
+        if (iat > Math.floor(deps.clock().getTime() / 1000) + 5)
+          throw new errors.InvalidRequestObject("Request Object 'iat' is in the future")
+        if (exp - iat > 300)
+          throw new errors.InvalidRequestObject('Request Object may live at most 300 seconds')
+      },
+    },
+    rpInitiatedLogout: { enabled: false },
+    // Not in the CAMARA profile (request_uri is not supported), and it would bypass the
+    // profile checks in front of /oauth2/authorize (auth/gate.ts).
+    pushedAuthorizationRequests: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: async () => resource,
+      useGrantedResource: async () => true,
+      getResourceServerInfo: async (_ctx, indicator) => {
+        if (indicator !== resource) throw new errors.InvalidTarget()
+        return {
+          scope: resourceScopes,
+          audience: resource,
+          accessTokenTTL: deps.accessTokenTtl,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'ES256' } },
+        }
+      },
+    },
+    ciba: cibaFeature(deps, resource, provider),
+  }
+}
+
+/** How long each kind of authorization state lives, in seconds. */
+function lifetimes(deps: ProviderDeps): Configuration['ttl'] {
+  return {
+    AccessToken: deps.accessTokenTtl,
+    ClientCredentials: deps.accessTokenTtl,
+    AuthorizationCode: 60,
+    BackchannelAuthenticationRequest: 120,
+    IdToken: deps.accessTokenTtl,
+    RefreshToken: 30 * 86_400,
+    Grant: 30 * 86_400,
+    Interaction: 600,
+    Session: 3600,
+  }
+}
+
+/** CAMARA ICM: client assertions, request objects and JWT-bearer assertions live at most 300 s. */
+function clientAssertionLifetime(
+  deps: ProviderDeps,
+): Configuration['assertJwtClientAuthClaimsAndHeader'] {
+  return async (_ctx, claims) => {
+    const { exp, iat } = claims as { exp?: number; iat?: number }
+    const now = Math.floor(deps.clock().getTime() / 1000)
+    if (
+      typeof exp !== 'number' ||
+      exp > now + 300 ||
+      (typeof iat === 'number' && exp - iat > 300)
+    ) {
+      throw new errors.InvalidClientAuth('client assertions may live at most 300 seconds')
+    }
+  }
 }
