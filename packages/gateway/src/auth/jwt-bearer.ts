@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import type { Store } from '../store/store.js'
 import type { NetworkPort } from '../network/port.js'
 import { mintAccessToken, pairwiseSubject } from './access-token.js'
-import { appJwks, appSettings, GRANT_TYPES } from './apps.js'
+import { appJwks, appSettings, GRANT_TYPES, type AppSettings } from './apps.js'
 import { consentCovers, splitScope } from './ciba.js'
 import type { Keyring } from './keys.js'
 import { parseLoginHint } from './login-hint.js'
@@ -43,6 +43,46 @@ export async function jwtBearerGrant(
       "the scope parameter must not be sent; put the scopes in the assertion's scope claim",
     )
   }
+  const { iss, settings, payload } = await verifiedAssertion(deps, assertion)
+
+  const { purpose, basis, api } = grantedScopes(deps, settings, payload)
+
+  const deviceId = await subscriberOf(deps, settings, payload)
+
+  if (needsConsent(basis)) {
+    // Consent is per app, purpose and API scopes (AUTH-NOTES P-4): it must cover every scope asked.
+    const consent = await deps.store.consents.latest(iss, deviceId, purpose)
+    if (!consentCovers(consent, api)) {
+      throw new OAuthProfileError(
+        'invalid_grant',
+        'the subscriber has not consented to this purpose and these APIs for this app',
+      )
+    }
+  }
+  const tokenScope = [purpose, ...api].join(' ')
+  const accessToken = await mintAccessToken(deps, {
+    clientId: iss,
+    scope: tokenScope,
+    deviceId,
+    ttlSeconds: deps.accessTokenTtl,
+  })
+  await pairwiseSubject(deps.store, iss, deviceId)
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: deps.accessTokenTtl,
+    scope: tokenScope,
+  }
+}
+
+/**
+ * The assertion as client authentication and as a grant: the app its `iss` names signed it with
+ * a registered key, for this token endpoint, within its lifetime, once; the app may use the grant.
+ */
+async function verifiedAssertion(
+  deps: JwtBearerDeps,
+  assertion: string,
+): Promise<{ iss: string; settings: AppSettings; payload: Record<string, unknown> }> {
   let iss: string | undefined
   try {
     iss = decodeJwt(assertion).iss
@@ -87,7 +127,15 @@ export async function jwtBearerGrant(
   if (!(await deps.store.oidcModels.claimOnce('JwtBearerAssertion', `${iss}:${jti}`, exp + 60))) {
     throw new OAuthProfileError('invalid_grant', 'the assertion was already used')
   }
+  return { iss, settings, payload }
+}
 
+/** The assertion's `scope` claim: exactly one purpose the app may use, and API scopes it may use. */
+function grantedScopes(
+  deps: JwtBearerDeps,
+  settings: AppSettings,
+  payload: Record<string, unknown>,
+): { purpose: string; basis: LegalBasis; api: string[] } {
   const scopeClaim = typeof payload['scope'] === 'string' ? payload['scope'] : undefined
   const scope = rewriteVendorScopes({ scope: scopeClaim }, settings.mode === 'compatible')['scope']
   const purpose = requireOnePurpose(scope)
@@ -105,7 +153,15 @@ export async function jwtBearerGrant(
         : `scope not allowed for this app: ${notAllowed.join(' ')}`,
     )
   }
+  return { purpose, basis, api }
+}
 
+/** The subscriber the assertion's `sub` names (`tel:` or `operatortoken:`), through the network. */
+async function subscriberOf(
+  deps: JwtBearerDeps,
+  settings: AppSettings,
+  payload: Record<string, unknown>,
+): Promise<string> {
   const hint = parseLoginHint(String(payload['sub']), {
     compatible: settings.mode === 'compatible',
   })
@@ -117,29 +173,5 @@ export async function jwtBearerGrant(
   else throw new OAuthProfileError('invalid_grant', 'sub must be tel: or operatortoken:')
   if (deviceId === undefined)
     throw new OAuthProfileError('invalid_grant', 'sub does not identify a subscriber')
-
-  if (needsConsent(basis)) {
-    // Consent is per app, purpose and API scopes (AUTH-NOTES P-4): it must cover every scope asked.
-    const consent = await deps.store.consents.latest(iss, deviceId, purpose)
-    if (!consentCovers(consent, api)) {
-      throw new OAuthProfileError(
-        'invalid_grant',
-        'the subscriber has not consented to this purpose and these APIs for this app',
-      )
-    }
-  }
-  const tokenScope = [purpose, ...api].join(' ')
-  const accessToken = await mintAccessToken(deps, {
-    clientId: iss,
-    scope: tokenScope,
-    deviceId,
-    ttlSeconds: deps.accessTokenTtl,
-  })
-  await pairwiseSubject(deps.store, iss, deviceId)
-  return {
-    access_token: accessToken,
-    token_type: 'Bearer',
-    expires_in: deps.accessTokenTtl,
-    scope: tokenScope,
-  }
+  return deviceId
 }
