@@ -10,7 +10,7 @@ import { CamaraError } from '../core/camara-error.js'
 import { MCC_COUNTRIES } from '../core/mcc.js'
 import { adminGuard } from '../http/admin-guard.js'
 import { operationCatalog } from './examples.js'
-import { registerSessionAuth, sessionOf, signIn, signOut, type SessionDeps } from './sessions.js'
+import { registerSessionAuth, sessionOf, signIn, signOut, type SessionDeps } from './session-routes.js'
 import { describePurpose, describeScope } from './wording.js'
 
 /** Where `npm run build -w @device-status/console` writes the console (Vite's `dist`). */

@@ -8,7 +8,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest()
 export function adminGuard(adminToken: string) {
   const expected = digest(adminToken)
   return async function guard(request: FastifyRequest): Promise<void> {
-    // A console session (console/sessions.ts) stands in for the token.
+    // A console session (console/session-routes.ts) stands in for the token.
     if (request.consoleAdmin) return
     const header = request.headers.authorization ?? ''
     // The scheme is case-insensitive (RFC 9110 §11.1).
