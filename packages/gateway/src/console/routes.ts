@@ -11,7 +11,7 @@ import { MCC_COUNTRIES } from '../core/mcc.js'
 import { adminGuard } from '../http/admin-guard.js'
 import { operationCatalog } from './examples.js'
 import { registerSessionAuth, sessionOf, signIn, signOut, type SessionDeps } from './session-routes.js'
-import { describePurpose, describeScope } from './wording.js'
+import { describePurpose, describeScope } from '../core/wording.js'
 
 /** Where `npm run build -w @device-status/console` writes the console (Vite's `dist`). */
 export const CONSOLE_DIST: string = fileURLToPath(
