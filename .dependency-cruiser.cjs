@@ -2,7 +2,7 @@
 // Run by `npm run check:imports` (part of `npm test`). Paths are relative to the repository root.
 const SRC = '^packages/gateway/src/'
 const FEATURES =
-  '(auth|device|roaming|reachability|network-type|sim-swap|device-status-v0|subscriptions|notifications|sandbox|docs|metrics)'
+  '(auth|console|device|roaming|reachability|network-type|sim-swap|device-status-v0|subscriptions|notifications|sandbox|docs|metrics)'
 // Route modules: the only feature modules that may speak HTTP (fastify, http/).
 const ROUTES = '(routes|[a-z-]+-routes|interactions|legacy)[.]ts$'
 

@@ -13,6 +13,7 @@ export default tseslint.config(
       '**/*.js',
       '**/*.mjs',
       '**/*.cjs',
+      'packages/console/vite.config.ts',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,
@@ -31,6 +32,16 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
+    },
+  },
+  {
+    // The console is a browser app with its own compiler settings (DOM, JSX for Preact).
+    files: ['packages/console/src/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: {
+        project: './packages/console/tsconfig.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
   },
   {

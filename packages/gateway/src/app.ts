@@ -36,6 +36,8 @@ import { roamingRoutes } from './roaming/routes.js'
 import { sandboxRoutes, TOKEN_REQUEST_SCHEMA } from './sandbox/routes.js'
 import { simSwapRoutes } from './sim-swap/routes.js'
 import { deliveryAdminRoutes } from './notifications/admin-routes.js'
+import { consoleRoutes } from './console/routes.js'
+import { eventStreamRoutes } from './console/event-stream-routes.js'
 import type { Resolve } from './notifications/sink-policy.js'
 import { sinkPolicyOf } from './notifications/wiring.js'
 import { notificationSource } from './subscriptions/outbox.js'
@@ -65,6 +67,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger']
   /** How sink host names resolve (default: the system resolver); tests play DNS with it. */
   resolveSinkHost?: Resolve
+  /** Where the built web console is (default: packages/console/dist). */
+  consoleDir?: string
 }
 
 /**
@@ -154,6 +158,19 @@ function registerPlatform(app: FastifyInstance, deps: AppDeps): void {
   registerErrorHandler(app)
   registerJsonParser(app)
   registerMetrics(app, deps.metrics)
+  // Before every route: a console session cookie may stand in for the admin token.
+  consoleRoutes(app, {
+    store: deps.store,
+    clock: deps.clock,
+    adminToken: deps.adminToken,
+    ttl: deps.config.consoleSessionTtl,
+    secure: deps.config.issuer.startsWith('https:'),
+    mode: deps.config.mode,
+    simulator: deps.simulator !== undefined,
+    issuer: deps.config.issuer,
+    legalBases: deps.config.legalBases,
+    ...(deps.consoleDir === undefined ? {} : { distDir: deps.consoleDir }),
+  })
   app.addHook('onResponse', (request, reply, done) => {
     if (request.url === '/health') return done()
     // Access log: refusals and failures at info; successful calls at debug (they are counted in
@@ -309,7 +326,14 @@ function mountAdmin(app: FastifyInstance, deps: AppDeps): void {
       scenarios: deps.simulator.scenarios,
     })
   }
-  deliveryAdminRoutes(app, { store: deps.store, adminToken: deps.adminToken })
+  deliveryAdminRoutes(app, {
+    store: deps.store,
+    network: deps.network,
+    adminToken: deps.adminToken,
+    clock: deps.clock,
+    kick: deps.kickDelivery,
+  })
+  eventStreamRoutes(app, { store: deps.store, adminToken: deps.adminToken })
   if (deps.config.mode === 'sandbox') {
     sandboxRoutes(app, {
       store: deps.store,
@@ -327,5 +351,12 @@ function mountAdmin(app: FastifyInstance, deps: AppDeps): void {
   docsRoutes(app, {
     origin: deps.config.issuer,
     assetsDir: dirname(require.resolve('swagger-ui-dist/package.json')),
+    sandbox: deps.config.mode === 'sandbox',
+    adminSchemas: {
+      deviceState: DEVICE_STATE_SCHEMA,
+      scenario: SCENARIO_SCHEMA,
+      appInput: APP_INPUT_SCHEMA,
+      tokenRequest: TOKEN_REQUEST_SCHEMA,
+    },
   })
 }

@@ -36,6 +36,8 @@ export interface Config {
   readonly notifyBackoffMs: number
   /** Live (not ended) subscriptions one app may hold; one more is `429 QUOTA_EXCEEDED`. */
   readonly subscriptionQuota: number
+  /** Lifetime of a web console session, seconds. */
+  readonly consoleSessionTtl: number
 }
 
 /**
@@ -100,6 +102,10 @@ export const ENVIRONMENT = {
   SUBSCRIPTION_QUOTA: {
     default: '10000',
     doc: 'Live (not ended) subscriptions one app may hold, all subscription APIs together; creating one more is `429 QUOTA_EXCEEDED`, on the legacy v0.5.1 API too (it declares no 429, but it is no way around the cap); counted under a per-app lock, so concurrent creates cannot pass it',
+  },
+  CONSOLE_SESSION_TTL: {
+    default: '28800',
+    doc: 'Lifetime of a web console session (signed in with the admin token), seconds; then the console asks to sign in again',
   },
   SIM_SWAP_MONITORED_PERIOD: {
     default: '',
@@ -239,6 +245,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     notifyTimeoutMs: integer('NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
     notifyBackoffMs: integer('NOTIFY_BACKOFF_MS', 1000, 1, 3_600_000),
     subscriptionQuota: integer('SUBSCRIPTION_QUOTA', 10_000, 1, 100_000_000),
+    consoleSessionTtl: integer('CONSOLE_SESSION_TTL', 28_800, 1, 604_800),
     trustedProxies: (text('TRUSTED_PROXIES') ?? '')
       .split(',')
       .map((s) => s.trim())

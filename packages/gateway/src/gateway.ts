@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { tokenVerifier } from './auth/access-token.js'
 import { openKeyring, type Keyring } from './auth/keys.js'
 import { buildApp, type AppDeps } from './app.js'
+import { CONSOLE_DIST } from './console/routes.js'
 import { DEMO_APP, seedDemoApp } from './auth/apps.js'
 import { loadConfig, type Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
@@ -211,6 +212,7 @@ function banner(
 ): string {
   const lines = [
     `Device Status gateway (${config.mode}) listening on ${url}`,
+    `  Console       ${url}/console${existsSync(join(CONSOLE_DIST, 'index.html')) ? '' : '   (not built: npm run build -w @device-status/console)'}`,
     `  API docs      ${url}/docs`,
     `  JWKS          ${url}/oauth2/jwks`,
     `  Health        ${url}/health   Ready ${url}/ready`,

@@ -12,12 +12,14 @@ import {
   deleteApp,
   getApp,
   rotateSecret,
+  updateApp,
   type AppInput,
   type ProfileMode,
 } from './apps.js'
 import { decidePending } from './ciba.js'
 import type { TokenVerifier } from './access-token.js'
 import { revokeConsent } from './consents.js'
+import { listAuthorizations, listConsents } from './decision-lists.js'
 import type { Keyring } from './keys.js'
 import { issueOperatorToken } from './operator-token.js'
 
@@ -40,37 +42,22 @@ export interface AuthAdminDeps {
   accessTokenTtl: number
 }
 
-/** The fields consents and pending authorizations share, with the device's phone number. */
-async function decisionViews(
-  network: NetworkPort,
-  rows: {
-    client_id: string
-    device_id: string
-    purpose: string
-    scopes: string
-    status: string
-    created_at: string
-  }[],
-) {
-  const ids = [...new Set(rows.map((r) => r.device_id))]
-  const devices = await Promise.all(ids.map((id) => network.byId(id)))
-  const phones = new Map(ids.map((id, i) => [id, devices[i]?.phoneNumber]))
-  return rows.map((r) => ({
-    clientId: r.client_id,
-    phoneNumber: phones.get(r.device_id) ?? null,
-    purpose: r.purpose,
-    scopes: JSON.parse(r.scopes) as string[],
-    status: r.status,
-    createdAt: r.created_at,
-  }))
-}
+const param = (request: { params: unknown }, name: string) =>
+  (request.params as Record<string, string>)[name] ?? ''
 
 /** The developer hub and consent admin API (`/admin/v1/…`), behind the admin token. */
 export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void {
   const onRequest = adminGuard(deps.adminToken)
+  appAdminRoutes(app, deps, onRequest)
+  decisionAdminRoutes(app, deps, onRequest)
+  keyAdminRoutes(app, deps, onRequest)
+}
+
+type Guard = ReturnType<typeof adminGuard>
+
+/** Apps of the developer hub: list, create, read, edit, delete, rotate the secret. */
+function appAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps, onRequest: Guard): void {
   const clock = deps.clock
-  const param = (request: { params: unknown }, name: string) =>
-    (request.params as Record<string, string>)[name] ?? ''
 
   app.get('/admin/v1/apps', { onRequest }, async () => (await deps.store.apps.list()).map(appView))
   app.post(
@@ -90,6 +77,25 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
   app.get('/admin/v1/apps/:clientId', { onRequest }, async (request) =>
     appView(await getApp(deps.store, param(request, 'clientId'))),
   )
+  app.put(
+    '/admin/v1/apps/:clientId',
+    { onRequest, schema: { body: { $ref: APP_INPUT_SCHEMA.$id } } },
+    async (request) => {
+      const body = request.body as AppInput
+      const clientId = param(request, 'clientId')
+      if (body.clientId !== undefined && body.clientId !== clientId)
+        throw new CamaraError('INVALID_ARGUMENT', 'clientId cannot be changed')
+      const result = await updateApp(
+        { store: deps.store, clock, defaultMode: deps.defaultMode },
+        clientId,
+        body,
+      )
+      return {
+        ...result.app,
+        ...(result.clientSecret === undefined ? {} : { clientSecret: result.clientSecret }),
+      }
+    },
+  )
   app.delete('/admin/v1/apps/:clientId', { onRequest }, async (request, reply) => {
     await deleteApp(deps.store, param(request, 'clientId'), {
       verifier: deps.verifier,
@@ -101,52 +107,24 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
     clientId: param(request, 'clientId'),
     clientSecret: await rotateSecret({ store: deps.store, clock }, param(request, 'clientId')),
   }))
+}
 
-  app.get('/admin/v1/consents', { onRequest }, async (request) => {
-    const query = request.query as { phoneNumber?: string; clientId?: string; status?: string }
-    let deviceId: string | undefined
-    if (query.phoneNumber !== undefined) {
-      const device = await deps.network.find({
-        kind: 'phoneNumber',
-        phoneNumber: query.phoneNumber,
-      })
-      if (device === undefined) return []
-      deviceId = device.id
-    }
-    const rows = await deps.store.consents.list({
-      ...(query.clientId === undefined ? {} : { clientId: query.clientId }),
-      ...(deviceId === undefined ? {} : { deviceId }),
-      ...(query.status === undefined ? {} : { status: query.status }),
-    })
-    const views = await decisionViews(deps.network, rows)
-    return rows.map((r, i) => ({ id: r.id, ...views[i], updatedAt: r.updated_at }))
-  })
+/** The subscriber's decisions: consents (revocable) and pending CIBA requests (approve, deny). */
+function decisionAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps, onRequest: Guard): void {
+  const clock = deps.clock
+  app.get('/admin/v1/consents', { onRequest }, async (request) =>
+    listConsents(
+      deps,
+      request.query as { phoneNumber?: string; clientId?: string; status?: string },
+    ),
+  )
   app.delete('/admin/v1/consents/:id', { onRequest }, async (request) =>
     revokeConsent(deps, param(request, 'id')),
   )
 
-  // A request still pending past its expiry can no longer be decided: it is shown (and
-  // filtered) as `expired`, so that `status=pending` lists only what a decision can still reach.
-  app.get('/admin/v1/authorizations', { onRequest }, async (request) => {
-    const wanted = (request.query as { status?: string }).status
-    const now = clock().getTime()
-    const statusOf = (row: { status: string; expires_at: string }) =>
-      row.status === 'pending' && Date.parse(row.expires_at) <= now ? 'expired' : row.status
-    const stored =
-      wanted === undefined || wanted === 'expired' || wanted === 'pending'
-        ? { ...(wanted === undefined ? {} : { status: 'pending' }) }
-        : { status: wanted }
-    const rows = (await deps.store.pendingAuthorizations.list(stored)).filter(
-      (row) => wanted === undefined || statusOf(row) === wanted,
-    )
-    const views = await decisionViews(deps.network, rows)
-    return rows.map((r, i) => ({
-      authReqId: r.auth_req_id,
-      ...views[i],
-      status: statusOf(r),
-      expiresAt: r.expires_at,
-    }))
-  })
+  app.get('/admin/v1/authorizations', { onRequest }, async (request) =>
+    listAuthorizations(deps, (request.query as { status?: string }).status),
+  )
   for (const decision of ['approve', 'deny'] as const) {
     app.post(`/admin/v1/authorizations/:authReqId/${decision}`, { onRequest }, async (request) => {
       const authReqId = param(request, 'authReqId')
@@ -160,7 +138,10 @@ export function authAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps): void
       return { authReqId, status: result }
     })
   }
+}
 
+/** Signing keys (list, rotate) and the sandbox's operator tokens. */
+function keyAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps, onRequest: Guard): void {
   app.post('/admin/v1/keys/rotate', { onRequest }, async () => deps.rotateKeys())
   app.get('/admin/v1/keys', { onRequest }, async () =>
     deps.keyring.all().map((k) => ({

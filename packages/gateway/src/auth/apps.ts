@@ -165,6 +165,37 @@ export async function rotateSecret(
 }
 
 /**
+ * Replaces an app's name and settings (the client id stays). Its secret is kept while it still
+ * authenticates with one, dropped when it moves to `private_key_jwt`, and generated (returned
+ * once) when it moves to a secret without having one.
+ */
+export async function updateApp(
+  deps: { store: Store; clock: () => Date; defaultMode: ProfileMode },
+  clientId: string,
+  input: AppInput,
+): Promise<{ app: AppView; clientSecret?: string }> {
+  const row = await getApp(deps.store, clientId)
+  const settings = settingsOf(input, { mode: deps.defaultMode })
+  const usesSecret = settings.tokenEndpointAuthMethod !== 'private_key_jwt'
+  const clientSecret = usesSecret && row.secret_hash === null ? generateSecret() : undefined
+  const changes = {
+    name: input.name,
+    settings: JSON.stringify(settings),
+    secret_hash: !usesSecret
+      ? null
+      : clientSecret === undefined
+        ? row.secret_hash
+        : await hashSecret(clientSecret),
+    updated_at: deps.clock().toISOString(),
+  }
+  await deps.store.apps.update(clientId, changes)
+  return {
+    app: appView({ ...row, ...changes }),
+    ...(clientSecret === undefined ? {} : { clientSecret }),
+  }
+}
+
+/**
  * Deletes an app. With `revoke`, its tokens end with it (issue 14): the grants behind its refresh
  * tokens are destroyed, and its access tokens are refused on this instance at once, on the others
  * once they reload the revocations (`KEY_RELOAD_INTERVAL_MS`), as for a revoked consent. An app

@@ -1,4 +1,3 @@
-import type { Clock } from '../core/clock.js'
 import type {
   FastifyError,
   FastifyInstance,
@@ -7,31 +6,26 @@ import type {
   RouteShorthandOptions,
 } from 'fastify'
 import { errors } from 'oidc-provider'
-import type Provider from 'oidc-provider'
 import { CamaraError } from '../core/camara-error.js'
 import type { DeviceIdentity } from '../core/device.js'
 import type { NetworkPort, SandboxNetwork } from '../network/port.js'
 import { UnstorableTextError } from '../store/text-guard.js'
-import type { Store } from '../store/store.js'
-import { pairwiseSubject } from './access-token.js'
-import { approvedScopes, consentCovers, grantFor, recordConsent, splitScope } from './ciba.js'
+import {
+  consentStep,
+  decideConsent,
+  loginResult,
+  type Details,
+  type InteractionServiceDeps,
+} from './interaction-service.js'
 import { authenticateByNetwork, type NetworkAuthConfig } from './network-auth.js'
-import { errorPage, html, page, PAGE_HEADERS, textOf } from './pages.js'
-import { needsConsent, type LegalBasis } from '../core/purpose.js'
+import { consentPage, errorPage, pickerPage, PAGE_HEADERS } from './pages.js'
 
-export interface InteractionDeps {
-  store: Store
-  clock: Clock
+export interface InteractionDeps extends InteractionServiceDeps {
   network: NetworkPort
-  current: () => Provider
-  resource: string
   /** The simulated network's sandbox capabilities (the device picker); absent for a real network. */
   sandbox: SandboxNetwork | undefined
-  legalBases: Readonly<Record<string, LegalBasis>>
   networkAuth: NetworkAuthConfig
 }
-
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>
 
 /** The steps a page posts to (`/interaction/:uid/<action>`). */
 const ACTIONS: readonly string[] = ['login', 'consent', 'abort']
@@ -67,6 +61,40 @@ function describeFailure(status: number): string {
   return 'Something went wrong. Start again from the application.'
 }
 
+// Whatever fails under /interaction/* is shown to a person: a page, not the API's JSON. The
+// interaction session gone, expired or another browser's; a body that is not the page's form.
+function onError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof errors.OIDCProviderError) {
+    const described = error as unknown as { error_description?: string }
+    void refuse(reply, error.statusCode, error.error, described.error_description ?? '')
+    return
+  }
+  // A refusal of the request itself (an invalid x-correlator, a value the store cannot hold):
+  // the person gets its reason on a page; nothing failed, nothing to log as an error.
+  if (error instanceof CamaraError) {
+    // 503 while shutting down (http/correlator.ts) is no failure either.
+    for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
+    const code = error.status >= 500 ? 'temporarily_unavailable' : 'invalid_request'
+    void refuse(reply, error.status, code, error.message)
+    return
+  }
+  if (error instanceof UnstorableTextError) {
+    void refuse(reply, 400, 'invalid_request', 'The request carries a NUL character.')
+    return
+  }
+  const status =
+    error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+      ? error.statusCode
+      : 500
+  if (status >= 500) request.log.error({ err: error }, 'interaction failed')
+  void refuse(
+    reply,
+    status,
+    status >= 500 ? 'server_error' : 'invalid_request',
+    describeFailure(status),
+  )
+}
+
 /**
  * The Authorization Code flow's interactions (`/interaction/:uid`): network-based
  * authentication (the sandbox shows a device picker when the request's address matches no
@@ -89,13 +117,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     reply: FastifyReply,
     details: Details,
     device: DeviceIdentity,
-  ) => {
-    const clientId = String(details.params['client_id'])
-    const accountId = await pairwiseSubject(deps.store, clientId, device.id)
-    return finish(request, reply, {
-      login: { accountId, amr: ['nba'], acr: 'urn:camara:nba', remember: false },
-    })
-  }
+  ) => finish(request, reply, await loginResult(deps, details, device))
 
   /** The device the network identifies the request's origin as, if any. */
   const networkDevice = (request: FastifyRequest) =>
@@ -110,86 +132,11 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
 
   /** Decides consent for the logged-in subscriber, or shows the consent page. */
   const consent = async (request: FastifyRequest, reply: FastifyReply, details: Details) => {
-    const clientId = String(details.params['client_id'])
-    const sub = details.session?.accountId
-    const subject = sub === undefined ? undefined : await deps.store.subjects.bySub(sub)
-    if (sub === undefined || subject === undefined) {
-      return finish(request, reply, {
-        error: 'access_denied',
-        error_description: 'the subscriber could not be identified',
-      })
-    }
-    const scope = textOf(details.params['scope'])
-    const { purpose, api } = splitScope(scope)
-    const basis = purpose === undefined ? undefined : deps.legalBases[purpose]
-    const approve = async () => {
-      const grant = await grantFor(
-        { provider: deps.current(), resource: deps.resource },
-        { clientId, accountId: sub, scope },
-      )
-      return finish(request, reply, { consent: { grantId: grant.jti } })
-    }
-    if (purpose === undefined || basis === undefined || !needsConsent(basis)) return approve()
-    // A consent to this purpose for fewer APIs does not cover the request: ask again.
-    const latest = await deps.store.consents.latest(clientId, subject.device_id, purpose)
-    if (consentCovers(latest, api)) return approve()
-    if (details.params['prompt'] === 'none') {
-      return finish(request, reply, {
-        error: 'consent_required',
-        error_description: 'the subscriber has not consented to this purpose',
-      })
-    }
-    const app = await deps.store.apps.byClientId(clientId)
-    return sendPage(
-      reply,
-      200,
-      page(
-        'Consent',
-        `<h1>${html(app?.name ?? clientId)} asks for your consent</h1>
-<p>Purpose: <strong>${html(purpose.slice(4))}</strong> (${html(purpose)})</p>
-<p class="scopes">It will be able to: ${api.map((s) => `<code>${html(s)}</code>`).join(' ')}</p>
-<form method="post" action="/interaction/${html(details.uid)}/consent">
-<button name="decision" value="approve" type="submit">Allow</button>
-<button name="decision" value="deny" type="submit">Deny</button>
-</form>
-<p class="note">You can withdraw this consent at any time.</p>`,
-      ),
-    )
+    const step = await consentStep(deps, details)
+    if (step.kind === 'done') return finish(request, reply, step.result)
+    return sendPage(reply, 200, consentPage(details.uid, step))
   }
 
-  // Whatever fails under /interaction/* is shown to a person: a page, not the API's JSON. The
-  // interaction session gone, expired or another browser's; a body that is not the page's form.
-  const onError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
-    if (error instanceof errors.OIDCProviderError) {
-      const described = error as unknown as { error_description?: string }
-      void refuse(reply, error.statusCode, error.error, described.error_description ?? '')
-      return
-    }
-    // A refusal of the request itself (an invalid x-correlator, a value the store cannot hold):
-    // the person gets its reason on a page; nothing failed, nothing to log as an error.
-    if (error instanceof CamaraError) {
-      // 503 while shutting down (http/correlator.ts) is no failure either.
-      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
-      const code = error.status >= 500 ? 'temporarily_unavailable' : 'invalid_request'
-      void refuse(reply, error.status, code, error.message)
-      return
-    }
-    if (error instanceof UnstorableTextError) {
-      void refuse(reply, 400, 'invalid_request', 'The request carries a NUL character.')
-      return
-    }
-    const status =
-      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
-        ? error.statusCode
-        : 500
-    if (status >= 500) request.log.error({ err: error }, 'interaction failed')
-    void refuse(
-      reply,
-      status,
-      status >= 500 ? 'server_error' : 'invalid_request',
-      describeFailure(status),
-    )
-  }
   // Redirects too: a framed or cached step is as harmful as a framed or cached page.
   const options: RouteShorthandOptions = {
     errorHandler: onError,
@@ -215,20 +162,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       return sendPage(
         reply,
         200,
-        page(
-          'Sandbox network authentication',
-          `<h1>Which device is making this request?</h1>
-<p class="note">Sandbox: your address (${html(request.socket.remoteAddress ?? '?')}) matches no simulated device, so pick the one the operator network would have recognised.</p>
-<form method="post" action="/interaction/${html(details.uid)}/login">
-<ul class="devices">${devices
-            .map(
-              (d) =>
-                `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button>${d.about === undefined ? '' : ` <span class="about">${html(d.about)}</span>`}</li>`,
-            )
-            .join('')}</ul>
-</form>
-<form method="post" action="/interaction/${html(details.uid)}/abort"><button type="submit">Cancel</button></form>`,
-        ),
+        pickerPage(details.uid, request.socket.remoteAddress ?? '?', devices),
       )
     }
     return consent(request, reply, details)
@@ -268,46 +202,10 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
     const decision = formFields(request)?.get('decision')
     if (decision !== 'approve' && decision !== 'deny')
       return refuse(reply, 400, 'invalid_request', 'The decision is either Allow or Deny.')
-    const clientId = String(details.params['client_id'])
-    const sub = details.session?.accountId
-    const subject = sub === undefined ? undefined : await deps.store.subjects.bySub(sub)
-    const scope = textOf(details.params['scope'])
-    const { purpose, api } = splitScope(scope)
-    if (
-      details.prompt.name !== 'consent' ||
-      sub === undefined ||
-      subject === undefined ||
-      purpose === undefined
-    ) {
+    const result = await decideConsent(deps, details, decision)
+    if (result === undefined)
       return refuse(reply, 400, 'invalid_request', 'This step is not part of this authorization.')
-    }
-    if (decision === 'deny') {
-      await recordConsent(deps, {
-        clientId,
-        deviceId: subject.device_id,
-        purpose,
-        scopes: api,
-        status: 'denied',
-      })
-      return finish(request, reply, {
-        error: 'access_denied',
-        error_description: 'the subscriber refused consent',
-      })
-    }
-    // Approving a wider request keeps what was consented to before.
-    const latest = await deps.store.consents.latest(clientId, subject.device_id, purpose)
-    await recordConsent(deps, {
-      clientId,
-      deviceId: subject.device_id,
-      purpose,
-      scopes: approvedScopes(latest, api),
-      status: 'granted',
-    })
-    const grant = await grantFor(
-      { provider: deps.current(), resource: deps.resource },
-      { clientId, accountId: sub, scope },
-    )
-    return finish(request, reply, { consent: { grantId: grant.jti } })
+    return finish(request, reply, result)
   })
 
   app.post('/interaction/:uid/abort', options, async (request, reply) =>
@@ -316,8 +214,11 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       error_description: 'the authentication was cancelled',
     }),
   )
+  strayInteractionRoutes(app, options)
+}
 
-  // Anything else under /interaction/ is a person's browser gone astray: a page, not JSON.
+/** Anything else under /interaction/ is a person's browser gone astray: a page, not JSON. */
+function strayInteractionRoutes(app: FastifyInstance, options: RouteShorthandOptions): void {
   app.route({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '/interaction/*',

@@ -1,3 +1,4 @@
+import { describePurpose, describeScope } from '../core/wording.js'
 /** Escapes text for HTML. */
 export function html(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -25,7 +26,7 @@ export function page(title: string, body: string): string {
 <style>
 body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
 h1{font-size:1.4rem} .note{color:#5a6270;font-size:.9rem} button{font-size:1rem;padding:.5rem 1.2rem;margin:.3rem .3rem 0 0;cursor:pointer}
-ul.devices{list-style:none;padding:0} ul.devices li{margin:.4rem 0} .scopes code{background:#eef1f5;padding:.1rem .3rem;border-radius:3px}
+ul.devices{list-style:none;padding:0} ul.devices li{margin:.4rem 0} .scopes code{background:#eef1f5;padding:.1rem .3rem;border-radius:3px;font-size:.8rem;color:#5a6270}
 </style>
 </head>
 <body>
@@ -45,4 +46,49 @@ export function errorPage(error: string, description: string | undefined): strin
 /** A request parameter as text: strings pass, anything else (absent, arrays, objects) is ''. */
 export function textOf(value: unknown): string {
   return typeof value === 'string' ? value : ''
+}
+
+/**
+ * The sandbox's device picker: the tester stands in for the operator network and picks the
+ * device a request comes from; each demo device says what it is for.
+ */
+export function pickerPage(
+  uid: string,
+  address: string,
+  devices: readonly { phoneNumber: string; about: string | undefined }[],
+): string {
+  const items = devices
+    .map(
+      (d) =>
+        `<li><button name="phoneNumber" value="${html(d.phoneNumber)}" type="submit">${html(d.phoneNumber)}</button>${d.about === undefined ? '' : ` <span class="about">${html(d.about)}</span>`}</li>`,
+    )
+    .join('')
+  return page(
+    'Sandbox network authentication',
+    `<h1>Which device is making this request?</h1>
+<p class="note">Sandbox: your address (${html(address)}) matches no simulated device, so pick the one the operator network would have recognised.</p>
+<form method="post" action="/interaction/${html(uid)}/login">
+<ul class="devices">${items}</ul>
+</form>
+<form method="post" action="/interaction/${html(uid)}/abort"><button type="submit">Cancel</button></form>`,
+  )
+}
+
+/** The consent question: which app, for which purpose, may do what, in words. */
+export function consentPage(
+  uid: string,
+  ask: { appName: string; purpose: string; api: readonly string[] },
+): string {
+  return page(
+    'Consent',
+    `<h1>${html(ask.appName)} asks for your consent</h1>
+<p>Purpose: <strong>${html(describePurpose(ask.purpose))}</strong> <span class="note">(${html(ask.purpose)})</span></p>
+<p>It will be able to:</p>
+<ul class="scopes">${ask.api.map((s) => `<li>${html(describeScope(s))} <code>${html(s)}</code></li>`).join('')}</ul>
+<form method="post" action="/interaction/${html(uid)}/consent">
+<button name="decision" value="approve" type="submit">Allow</button>
+<button name="decision" value="deny" type="submit">Deny</button>
+</form>
+<p class="note">You can withdraw this consent at any time.</p>`,
+  )
 }

@@ -165,89 +165,119 @@ export function providerRoutes(
           : path === '/oauth2/authorize'
             ? 'authorize'
             : undefined
-    // RFC 6749 §3.2, §4.1.3: OAuth requests are forms; a JSON body was parsed by fastify and
-    // cannot be handed on.
-    if (request.method === 'POST' && request.body !== undefined && typeof request.body !== 'string')
-      return sendOAuthError(
-        reply,
-        new OAuthProfileError(
-          'invalid_request',
-          'the request body must be application/x-www-form-urlencoded',
-        ),
-      )
-    if (request.method === 'OPTIONS' && CLIENT_CORS_PATHS.has(path)) {
-      // A preflight names no client: CORS is granted only to an origin that a public client
-      // registered (its redirect URIs' origins); the request itself is checked against its
-      // client (clientBasedCORS, auth/provider.ts). Anything else gets no CORS headers.
-      const origin = request.headers.origin
-      if (origin === undefined || !(await publicClientOrigins(deps.store)).has(origin))
-        return reply.code(204).header('vary', 'Origin').send()
-    }
-    if (request.method === 'POST') {
-      const refused = refusedBasic(request.headers.authorization)
-      if (refused !== undefined)
-        return sendOAuthError(reply, new OAuthProfileError('invalid_client', refused, 401))
-    }
-    let raw = request.raw
-    // The authorization request as sent, for an error to go back to its redirect URI.
-    const sent: Params = {}
-    try {
-      if (endpoint === 'token' && request.method === 'POST' && typeof request.body === 'string') {
-        const form = toParams(parseQuery(request.body))
-        if (form['grant_type'] === GRANT_TYPES.jwtBearer) {
-          return reply.header('cache-control', 'no-store').send(await jwtBearerGrant(deps, form))
-        }
-        // A code used before: the provider refuses it; its first use's access tokens end here.
-        if (form['grant_type'] === GRANT_TYPES.authorizationCode && form['code'] !== undefined)
-          await revokeTokensOfReplayedCode(deps, form['code'])
-      }
-      if (endpoint !== undefined && request.method === 'POST' && typeof request.body === 'string') {
-        const form = toParams(parseQuery(request.body))
-        let refused: OAuthProfileError | undefined
-        let params = form
-        try {
-          params = await gateAuthorizationRequest(
-            deps,
-            endpoint,
-            form,
-            request.headers.authorization,
-          )
-        } catch (error) {
-          if (!(error instanceof OAuthProfileError) || endpoint === 'authorize') throw error
-          refused = error
-        }
-        if (refused === undefined) {
-          raw = replay(request.raw, stringifyQuery(params))
-        } else {
-          // Answered once the provider has authenticated the client; until then it is the
-          // request as sent, so an unauthenticated caller gets invalid_client and nothing more.
-          raw = replay(request.raw, request.body)
-          holdUntilClientAuthenticated(raw, refused)
-        }
-      } else if (endpoint === 'authorize' && request.method === 'GET') {
-        const query = request.url.includes('?') ? (request.url.split('?')[1] ?? '') : ''
-        const parsed = parseQuery(query)
-        for (const [key, value] of Object.entries(parsed)) sent[key] = single(value)
-        const gated = await gateAuthorizationRequest(deps, endpoint, toParams(parsed), undefined)
-        raw.url = `${path}?${stringifyQuery(gated)}`
-      } else if (request.method === 'POST' && typeof request.body === 'string') {
-        raw = replay(request.raw, request.body)
-      }
-    } catch (error) {
-      if (
-        error instanceof OAuthProfileError &&
-        endpoint === 'authorize' &&
-        request.method === 'GET'
-      )
-        return sendAuthorizeError(deps, reply, sent, error)
-      if (error instanceof OAuthProfileError) return sendOAuthError(reply, error)
-      throw error
-    }
+    const refusal = await earlyRefusal(deps, request, reply, path)
+    if (refusal !== undefined) return refusal
+    const gated = await gatedRequest(deps, request, reply, { path, endpoint })
+    if (gated.answered !== undefined) return gated.answered
     reply.hijack()
-    void deps.current().callback()(raw, reply.raw)
+    void deps.current().callback()(gated.raw, reply.raw)
   }
   const methods: ('GET' | 'POST' | 'OPTIONS' | 'HEAD')[] = ['GET', 'POST', 'OPTIONS']
   app.route({ method: methods, url: '/oauth2/*', handler: handOver })
   app.route({ method: methods, url: '/.well-known/openid-configuration', handler: handOver })
   app.route({ method: methods, url: '/.well-known/oauth-authorization-server', handler: handOver })
+}
+
+/**
+ * What is refused before the gate and the provider: a body that is not a form, a CORS preflight
+ * from an origin no public client registered (answered without CORS headers), malformed Basic
+ * credentials. `undefined`: the request goes on.
+ */
+async function earlyRefusal(
+  deps: { store: GateDeps['store'] },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  path: string,
+): Promise<FastifyReply | undefined> {
+  // RFC 6749 §3.2, §4.1.3: OAuth requests are forms; a JSON body was parsed by fastify and
+  // cannot be handed on.
+  if (request.method === 'POST' && request.body !== undefined && typeof request.body !== 'string')
+    return sendOAuthError(
+      reply,
+      new OAuthProfileError(
+        'invalid_request',
+        'the request body must be application/x-www-form-urlencoded',
+      ),
+    )
+  if (request.method === 'OPTIONS' && CLIENT_CORS_PATHS.has(path)) {
+    // A preflight names no client: CORS is granted only to an origin that a public client
+    // registered (its redirect URIs' origins); the request itself is checked against its
+    // client (clientBasedCORS, auth/provider.ts). Anything else gets no CORS headers.
+    const origin = request.headers.origin
+    if (origin === undefined || !(await publicClientOrigins(deps.store)).has(origin))
+      return reply.code(204).header('vary', 'Origin').send()
+  }
+  if (request.method === 'POST') {
+    const refused = refusedBasic(request.headers.authorization)
+    if (refused !== undefined)
+      return sendOAuthError(reply, new OAuthProfileError('invalid_client', refused, 401))
+  }
+  return undefined
+}
+
+/**
+ * The request as the provider gets it: the JWT bearer grant answered here; a replayed code's
+ * tokens revoked; the CAMARA profile applied to the parameters (a refusal at the token or
+ * backchannel endpoint held until the provider has authenticated the client); an authorization
+ * request's refusal sent back to its redirect URI.
+ */
+async function gatedRequest(
+  deps: GateDeps & JwtBearerDeps & { verifier: TokenVerifier },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  at: { path: string; endpoint: 'token' | 'bc-authorize' | 'authorize' | undefined },
+): Promise<{ raw: FastifyRequest['raw']; answered?: FastifyReply }> {
+  const { path, endpoint } = at
+  let raw = request.raw
+  // The authorization request as sent, for an error to go back to its redirect URI.
+  const sent: Params = {}
+  try {
+    if (endpoint === 'token' && request.method === 'POST' && typeof request.body === 'string') {
+      const form = toParams(parseQuery(request.body))
+      if (form['grant_type'] === GRANT_TYPES.jwtBearer) {
+        return {
+          raw,
+          answered: reply
+            .header('cache-control', 'no-store')
+            .send(await jwtBearerGrant(deps, form)),
+        }
+      }
+      // A code used before: the provider refuses it; its first use's access tokens end here.
+      if (form['grant_type'] === GRANT_TYPES.authorizationCode && form['code'] !== undefined)
+        await revokeTokensOfReplayedCode(deps, form['code'])
+    }
+    if (endpoint !== undefined && request.method === 'POST' && typeof request.body === 'string') {
+      const form = toParams(parseQuery(request.body))
+      let refused: OAuthProfileError | undefined
+      let params = form
+      try {
+        params = await gateAuthorizationRequest(deps, endpoint, form, request.headers.authorization)
+      } catch (error) {
+        if (!(error instanceof OAuthProfileError) || endpoint === 'authorize') throw error
+        refused = error
+      }
+      if (refused === undefined) {
+        raw = replay(request.raw, stringifyQuery(params))
+      } else {
+        // Answered once the provider has authenticated the client; until then it is the
+        // request as sent, so an unauthenticated caller gets invalid_client and nothing more.
+        raw = replay(request.raw, request.body)
+        holdUntilClientAuthenticated(raw, refused)
+      }
+    } else if (endpoint === 'authorize' && request.method === 'GET') {
+      const query = request.url.includes('?') ? (request.url.split('?')[1] ?? '') : ''
+      const parsed = parseQuery(query)
+      for (const [key, value] of Object.entries(parsed)) sent[key] = single(value)
+      const gated = await gateAuthorizationRequest(deps, endpoint, toParams(parsed), undefined)
+      raw.url = `${path}?${stringifyQuery(gated)}`
+    } else if (request.method === 'POST' && typeof request.body === 'string') {
+      raw = replay(request.raw, request.body)
+    }
+  } catch (error) {
+    if (error instanceof OAuthProfileError && endpoint === 'authorize' && request.method === 'GET')
+      return { raw, answered: await sendAuthorizeError(deps, reply, sent, error) }
+    if (error instanceof OAuthProfileError) return { raw, answered: sendOAuthError(reply, error) }
+    throw error
+  }
+  return { raw }
 }

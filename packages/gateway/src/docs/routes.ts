@@ -2,14 +2,46 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { API_FILES, SPECS_DIR, loadSpec } from '../specs/catalog.js'
+import { withDemoNumbers } from '../console/examples.js'
+import { adminSpec, type AdminSchemas } from './admin-spec.js'
 
-/** The served APIs' OpenAPI files, with the gateway's own origin as their server. */
+interface ServedDocument {
+  servers?: { url: string; variables?: unknown }[]
+  paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>>
+  components?: { securitySchemes?: Record<string, Record<string, unknown>> }
+}
+
+/**
+ * The served APIs' OpenAPI files as `/docs` shows them, adjusted at serve time (the files on disk
+ * stay unmodified): the gateway's own origin as server; the OpenID Connect scheme pointed at the
+ * gateway's discovery document instead of `example.com`; a bearer scheme beside it, so that
+ * Swagger UI's Authorize takes a token from this gateway as it is; phone numbers in examples
+ * replaced by a demo device's.
+ */
 function servedSpec(file: string, origin: string): string {
-  const doc = structuredClone(loadSpec(file)) as unknown as {
-    servers?: { url: string; variables?: unknown }[]
-  }
+  const doc = withDemoNumbers(structuredClone(loadSpec(file))) as unknown as ServedDocument
   const url = doc.servers?.[0]?.url ?? ''
   doc.servers = [{ url: url.replace('{apiRoot}', origin) }]
+  const schemes = (doc.components ??= {}).securitySchemes ?? {}
+  for (const scheme of Object.values(schemes)) {
+    if (scheme['type'] === 'openIdConnect')
+      scheme['openIdConnectUrl'] = `${origin}/.well-known/openid-configuration`
+  }
+  schemes['bearerAuth'] = {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'An access token of this gateway: from its token endpoint (client credentials, CIBA, authorization code), the console\'s "Try it", or in the sandbox POST /sandbox/v1/access-tokens.',
+  }
+  doc.components.securitySchemes = schemes
+  for (const item of Object.values(doc.paths)) {
+    for (const op of Object.values(item)) {
+      if (Array.isArray(op.security)) {
+        op.security = [...op.security, { bearerAuth: [] }]
+      }
+    }
+  }
   return JSON.stringify(doc)
 }
 
@@ -43,19 +75,27 @@ window.ui = SwaggerUIBundle({
  */
 export function docsRoutes(
   app: FastifyInstance,
-  deps: { origin: string; assetsDir: string },
+  deps: { origin: string; assetsDir: string; sandbox?: boolean; adminSchemas: AdminSchemas },
 ): void {
   const files = Object.values(API_FILES)
-  const specs = files.map((file) => ({
-    name: `${loadSpec(file).info.title} ${loadSpec(file).info.version}`,
-    url: `/docs/specs/${file.replace(/\.yaml$/, '.json')}`,
-  }))
+  const specs = [
+    ...files.map((file) => ({
+      name: `${loadSpec(file).info.title} ${loadSpec(file).info.version}`,
+      url: `/docs/specs/${file.replace(/\.yaml$/, '.json')}`,
+    })),
+    {
+      name: 'Gateway admin API (simulator, apps, consent, notifications)',
+      url: '/docs/specs/admin.json',
+    },
+  ]
+  const admin = JSON.stringify(adminSpec(deps.origin, deps.sandbox ?? true, deps.adminSchemas))
   const html = page(specs)
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html))
   app.get('/docs/', async (_request, reply) => reply.redirect('/docs'))
   app.get('/docs/specs', async () => specs)
   app.get('/docs/specs/:name', async (request, reply) => {
     const name = (request.params as { name: string }).name
+    if (name === 'admin.json') return reply.type('application/json').send(admin)
     const file = files.find((f) => f.replace(/\.yaml$/, '.json') === name || f === name)
     if (file === undefined) return reply.callNotFound()
     if (name.endsWith('.yaml'))

@@ -6,5 +6,7 @@ declare module 'fastify' {
     correlator: string
     /** Set by the API guard on every CAMARA operation. */
     auth: AuthContext | undefined
+    /** A live console session (cookie, and CSRF token where needed) authenticated the request. */
+    consoleAdmin: boolean
   }
 }

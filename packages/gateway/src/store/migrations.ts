@@ -239,6 +239,18 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
+    '0006-console-notification-cause': {
+      // Which network event a notification comes from (null for lifecycle events): the
+      // console's live view shows each event with the CloudEvents it produced.
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('notifications').addColumn('network_event_id', 'text').execute()
+        await db.schema
+          .createIndex('notifications_network_event')
+          .on('notifications')
+          .column('network_event_id')
+          .execute()
+      },
+    },
   }
   return { getMigrations: () => Promise.resolve(migrations) }
 }

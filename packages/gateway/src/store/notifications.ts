@@ -28,13 +28,15 @@ export interface Notification {
   lastError: string | null
   createdAt: string
   deliveredAt: string | null
+  /** The network event that caused it; null for lifecycle events (started, ended, …). */
+  networkEventId: string | null
 }
 
 /** A notification for the outbox: its type is its event's. */
 export type NewNotification = Pick<
   Notification,
   'id' | 'subscriptionId' | 'event' | 'nextAttemptAt' | 'createdAt'
->
+> & { networkEventId?: string }
 
 /** What settling an attempt changes. */
 export type NotificationSettlement = Partial<
@@ -91,6 +93,14 @@ export interface NotificationRepository {
   cancelPending(subscriptionId: string, exceptId?: string): Promise<void>
   insertAttempt(attempt: DeliveryAttempt): Promise<void>
   attempts(notificationId: string): Promise<DeliveryAttempt[]>
+  /** The notifications that these network events caused, in outbox order. */
+  forNetworkEvents(eventIds: readonly string[]): Promise<Notification[]>
+  /**
+   * Puts a settled notification (delivered, failed or cancelled) back in its subscription's line,
+   * due at `now`: the head when nothing else of the subscription waits, else queued behind it.
+   * Whether it was settled (a pending or queued one is left as it is). Run it in a transaction.
+   */
+  redeliver(id: string, now: number): Promise<boolean>
 }
 
 type Row = Selectable<NotificationTable>
@@ -111,6 +121,7 @@ function toNotification(row: Row): Notification {
     lastError: row.last_error,
     createdAt: row.created_at,
     deliveredAt: row.delivered_at,
+    networkEventId: row.network_event_id,
   }
 }
 
@@ -173,6 +184,7 @@ export function notificationRepository(
           last_error: null,
           created_at: n.createdAt,
           delivered_at: null,
+          network_event_id: n.networkEventId ?? null,
         }
       })
       // Bounded batches: SQLite allows at most 32,766 bound parameters per statement.
@@ -297,6 +309,46 @@ export function notificationRepository(
           duration_ms: attempt.durationMs,
         })
         .execute()
+    },
+    async forNetworkEvents(eventIds) {
+      const rows: Notification[] = []
+      for (let i = 0; i < eventIds.length; i += 500) {
+        const page = await db
+          .selectFrom('notifications')
+          .selectAll()
+          .where('network_event_id', 'in', eventIds.slice(i, i + 500))
+          .orderBy('seq')
+          .execute()
+        rows.push(...page.map(toNotification))
+      }
+      return rows
+    },
+    async redeliver(id, now) {
+      const row = await db
+        .selectFrom('notifications')
+        .select(['subscription_id', 'status'])
+        .where('id', '=', id)
+        .executeTakeFirst()
+      if (row === undefined || ['pending', 'queued'].includes(row.status)) return false
+      await subscriptionRepository(db, dialect).lock([row.subscription_id])
+      const waiting = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('subscription_id', '=', row.subscription_id)
+        .where('status', 'in', ['pending', 'queued'])
+        .executeTakeFirst()
+      const result = await db
+        .updateTable('notifications')
+        .set({
+          status: waiting === undefined ? 'pending' : 'queued',
+          next_attempt_at: now,
+          locked_until: null,
+          delivered_at: null,
+        })
+        .where('id', '=', id)
+        .where('status', 'not in', ['pending', 'queued'])
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
     },
     async attempts(notificationId) {
       const rows = await db

@@ -188,6 +188,8 @@ export interface NotificationTable {
   last_error: string | null
   created_at: string
   delivered_at: string | null
+  /** The network event that caused it; null for lifecycle events (started, ended, …). */
+  network_event_id: Generated<string | null>
 }
 
 export interface DeliveryAttemptTable {

@@ -133,6 +133,7 @@ export interface SubscriptionRepository {
     clientId?: string
     api?: string
     sub?: string
+    deviceId?: string
     /** One status, or any of several. */
     status?: string | readonly string[]
   }): Promise<Subscription[]>
@@ -205,6 +206,7 @@ export function subscriptionRepository(
       if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId)
       if (filter.api !== undefined) query = query.where('api', '=', filter.api)
       if (filter.sub !== undefined) query = query.where('sub', '=', filter.sub)
+      if (filter.deviceId !== undefined) query = query.where('device_id', '=', filter.deviceId)
       if (typeof filter.status === 'string') query = query.where('status', '=', filter.status)
       else if (filter.status !== undefined) query = query.where('status', 'in', filter.status)
       return (await query.execute()).map(toSubscription)

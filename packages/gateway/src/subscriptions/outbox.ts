@@ -171,7 +171,10 @@ async function applyApplicability(
     if (row.status === status) continue
     row.status = status
     moved[status].push(row.id)
-    batch.push(notification(deps, row, api, 'subscription-updated', updatedData(api, status)))
+    batch.push({
+      ...notification(deps, row, api, 'subscription-updated', updatedData(api, status)),
+      networkEventId: event.id,
+    })
   }
   // Enqueue first: it locks the subscription rows in id order (PostgreSQL), as a settle does.
   await deps.store.notifications.enqueue(batch)
@@ -211,7 +214,10 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
         const short = type.slice(api.prefix.length)
         for (const { data, time } of api.eventsFor(short, event)) {
           if (row.maxEvents !== null && row.eventsSent + produced >= row.maxEvents) break
-          batch.push(notification(deps, row, api, short, data, time))
+          batch.push({
+            ...notification(deps, row, api, short, data, time),
+            networkEventId: event.id,
+          })
           produced++
         }
       }

@@ -24,7 +24,7 @@ describe('health, readiness, docs, JWKS, unknown routes', () => {
     assert.deepEqual(await ready.json(), { status: 'ready', store: testStoreKind() })
   })
 
-  it('/docs lists every exposed API and serves each spec with the gateway as server', async () => {
+  it('/docs lists every exposed API and the admin API, and serves each spec with the gateway as server', async () => {
     const page = await fetch(gw.url + '/docs')
     assert.equal(page.status, 200)
     assert.match(await page.text(), /SwaggerUIBundle/)
@@ -32,7 +32,9 @@ describe('health, readiness, docs, JWKS, unknown routes', () => {
       name: string
       url: string
     }[]
-    assert.equal(specs.length, Object.keys(API_FILES).length)
+    // The nine CAMARA files, then the gateway's own admin API.
+    assert.equal(specs.length, Object.keys(API_FILES).length + 1)
+    assert.equal(specs.at(-1)?.url, '/docs/specs/admin.json')
     for (const { url } of specs) {
       const doc = (await (await fetch(gw.url + url)).json()) as {
         servers: { url: string }[]

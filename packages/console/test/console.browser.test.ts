@@ -1,0 +1,665 @@
+/// <reference lib="dom" />
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { after, before, describe, it } from 'node:test'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { ClientCredentials, DeviceStatus } from '@device-status/sdk'
+import { startTestGateway, type TestGateway } from '../../gateway/test/helpers/gateway.js'
+import { Receiver } from '../../gateway/test/helpers/receiver.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url))
+const SHOTS = fileURLToPath(new URL('../../../docs/console/', import.meta.url))
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+const PREFIX = 'org.camaraproject.device-roaming-status-subscriptions.v0.'
+
+/** The console as `npm ci` / `npm run build` leaves it; built here when missing. */
+function ensureBuilt(): void {
+  if (existsSync(`${DIST}index.html`)) return
+  const result = spawnSync('npm', ['run', 'build', '-w', '@device-status/console'], {
+    stdio: 'inherit',
+    cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+  })
+  assert.equal(result.status, 0, 'the console build failed')
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true })
+}
+
+/** axe-core in the page (evaluated through the DevTools protocol, as the page's CSP allows no inline script). */
+async function axe(page: Page, what: string): Promise<void> {
+  await page.evaluate(AXE)
+  const violations = await page.evaluate(async () => {
+    const result = await (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            o: unknown,
+          ) => Promise<{
+            violations: {
+              id: string
+              impact: string
+              help: string
+              nodes: { target: string[] }[]
+            }[]
+          }>
+        }
+      }
+    ).axe.run(document, { resultTypes: ['violations'] })
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${v.impact} ${v.id}: ${v.help} (${v.nodes
+            .map((n) => n.target.join(' '))
+            .slice(0, 3)
+            .join(', ')})`,
+      )
+  })
+  assert.deepEqual(violations, [], `axe on ${what}`)
+}
+
+async function signIn(page: Page, gw: TestGateway): Promise<void> {
+  await page.goto(`${gw.url}/console`)
+  await page.getByLabel('Admin token').fill(gw.adminToken)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('navigation', { name: 'Console' }).waitFor()
+}
+
+const nav = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click()
+
+describe('the web console in Chromium, against a started gateway', { skip }, () => {
+  let gw: TestGateway
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  let sink: Receiver
+  const cspViolations: string[] = []
+
+  before(async () => {
+    ensureBuilt()
+    gw = await startTestGateway({ NOTIFY_BACKOFF_MS: '50', CIBA_INTERVAL: '1' })
+    sink = await new Receiver().start()
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    context = await browser.newContext({ viewport: { width: 1360, height: 900 } })
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url })
+    page = await context.newPage()
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text())
+    })
+  })
+  after(async () => {
+    await browser?.close()
+    await gw?.close()
+    await sink?.stop()
+  })
+
+  it('serves / (landing page) and /console with a strict CSP and year-long caching of hashed assets', async () => {
+    const landing = await page.goto(gw.url + '/')
+    assert.equal(landing?.status(), 200)
+    await page.getByRole('heading', { name: 'Device Status gateway' }).waitFor()
+    for (const name of ['Web console', 'API docs', 'OpenID discovery document'])
+      assert.equal(await page.getByRole('link', { name }).count(), 1, name)
+    await page.getByText('my-app-secret').waitFor()
+    await axe(page, 'the landing page')
+    await shot(page, 'landing')
+
+    const consolePage = await page.goto(gw.url + '/console')
+    const csp = consolePage?.headers()['content-security-policy'] ?? ''
+    assert.match(csp, /default-src 'self'/)
+    assert.match(csp, /script-src 'self'(;|$)/)
+    assert.match(csp, /frame-ancestors 'none'/)
+    const html = await (await fetch(gw.url + '/console')).text()
+    const asset = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1]
+    assert.ok(asset, 'the page loads a hashed script')
+    const script = await fetch(gw.url + asset)
+    assert.equal(script.headers.get('cache-control'), 'public, max-age=31536000, immutable')
+    // Every request of the page went to the gateway.
+    const size = JSON.parse(readFileSync(`${DIST}size.json`, 'utf8')) as { gzip: number }
+    assert.ok(size.gzip < 250 * 1024, `first-load JS ${size.gzip} B gzip`)
+    console.log(`console first-load JavaScript: ${(size.gzip / 1024).toFixed(1)} KiB gzip`)
+  })
+
+  it('refuses a wrong admin token with a clear message; signs in with the right one into an HttpOnly, SameSite=Strict cookie', async () => {
+    const hosts = new Set<string>()
+    page.on('request', (r) => hosts.add(new URL(r.url()).origin))
+    await page.goto(`${gw.url}/console`)
+    await page.getByRole('heading', { name: /Sign in/ }).waitFor()
+    await axe(page, 'the sign-in page')
+    await shot(page, 'sign-in')
+    await page.getByLabel('Admin token').fill('not-the-token')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('alert').getByText('That is not the admin token').waitFor()
+    // By keyboard: the token field, then Enter.
+    await page.getByLabel('Admin token').fill(gw.adminToken)
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor()
+    const cookies = await context.cookies(gw.url)
+    const session = cookies.find((c) => c.name === 'ds_console')
+    assert.ok(session)
+    assert.equal(session.httpOnly, true)
+    assert.equal(session.sameSite, 'Strict')
+    assert.ok(session.expires > Date.now() / 1000)
+    assert.ok(!page.url().includes(gw.adminToken))
+    const stored = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    )
+    assert.ok(!stored.includes(gw.adminToken), 'the token is not kept by the page')
+    assert.deepEqual([...hosts], [gw.url], 'no request to any other host')
+    // A state-changing call without the CSRF token is refused, even with the cookie.
+    const refused = await page.evaluate(async () => {
+      const r = await fetch('/network/v1/devices/+34600000001', {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: '{"networkType":"3G"}',
+      })
+      return r.status
+    })
+    assert.equal(refused, 403)
+  })
+
+  it('Devices: state at a glance, search, travel to France, then the roaming API called from Try it says FR', async () => {
+    await nav(page, 'Devices')
+    await page
+      .getByRole('row', { name: /\+34600000002/ })
+      .getByText('Germany')
+      .waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000008/ })
+      .getByText('no SIM')
+      .waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000010/ })
+      .getByText('network failure')
+      .waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000006/ })
+      .getByText(/changed \d+ hours ago/)
+      .waitFor()
+    await shot(page, 'devices')
+    await page.getByLabel('Search devices').fill('+34600000003')
+    await page.getByText(/^1 of 1\d devices$/).waitFor()
+    await page.getByRole('button', { name: 'Manage +34600000003' }).click()
+    await page.getByLabel('Travel to…').selectOption({ label: 'France (MCC 208)' })
+    await page.getByRole('button', { name: 'Travel', exact: true }).click()
+    await page.getByRole('status').getByText('+34600000003 is roaming in France').waitFor()
+    await page
+      .getByRole('row', { name: /\+34600000003/ })
+      .getByText('France')
+      .waitFor()
+    await axe(page, 'Devices')
+    await shot(page, 'devices-actions')
+
+    await nav(page, 'Try it')
+    await page.getByLabel('Device (phone number)').fill('+34600000003')
+    await page.getByLabel('API', { exact: true }).selectOption('device-roaming-status')
+    await page.getByRole('button', { name: 'Get a token' }).click()
+    await page.getByRole('status').getByText('Token received').waitFor()
+    const body = page.getByLabel('Request body (JSON)')
+    assert.match(await body.inputValue(), /\+34600000001/) // prefilled from the spec, demo number
+    await body.fill('{"device":{"phoneNumber":"+34600000003"}}')
+    await page.getByRole('button', { name: 'Send request' }).click()
+    await page.getByText('HTTP 200').waitFor()
+    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
+      string,
+      unknown
+    >
+    assert.equal(answer['roaming'], true)
+    assert.equal(answer['countryCode'], 208)
+    assert.deepEqual(answer['countryName'], ['FR'])
+    await page.getByText(/x-correlator [0-9a-f-]{36}/).waitFor()
+    await axe(page, 'Try it')
+    await shot(page, 'try-it')
+  })
+
+  it('validation messages of the admin API next to the field; add, edit by keyboard, quick actions, delete', async () => {
+    await nav(page, 'Devices')
+    await page.getByRole('button', { name: 'Add a device' }).click()
+    await page.getByLabel('Phone number').fill('+34600000042')
+    await page.getByLabel('IPv6 address').fill('not-an-address')
+    await page.getByRole('button', { name: 'Add device' }).click()
+    await page.getByRole('alert').getByText('ipv6Address must match format "ipv6"').waitFor()
+    await shot(page, 'devices-validation')
+    await page.getByLabel('IPv6 address').fill('')
+    await page.getByRole('button', { name: 'Add device' }).click()
+    await page.getByRole('status').getByText('+34600000042 added').waitFor()
+    await page.getByRole('button', { name: 'Manage +34600000042' }).waitFor()
+    // Quick actions, by keyboard.
+    await page.getByLabel('Search devices').fill('+34600000042')
+    const dataButton = page.getByRole('button', { name: 'DATA on' })
+    await dataButton.focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('status').getByText('DATA turned off for +34600000042').waitFor()
+    await page.getByRole('button', { name: 'Swap SIM now' }).press('Enter')
+    await page
+      .getByRole('row', { name: /\+34600000042/ })
+      .getByText(/changed \d+ seconds? ago/)
+      .waitFor()
+    await page.getByLabel('Network type', { exact: true }).selectOption('3G')
+    await page.getByRole('button', { name: 'Set network type' }).click()
+    await page
+      .getByRole('row', { name: /\+34600000042/ })
+      .getByRole('cell', { name: '3G' })
+      .waitFor()
+    await page.getByRole('button', { name: 'Network failure off' }).click()
+    await page
+      .getByRole('row', { name: /\+34600000042/ })
+      .getByText('network failure')
+      .waitFor()
+    const device = await gw.admin('GET', '/network/v1/devices/+34600000042')
+    assert.deepEqual(device.body.connectivity, ['SMS'])
+    assert.equal(device.body.networkUnavailable, true)
+    assert.equal(device.body.networkType, '3G')
+    await page.getByRole('button', { name: 'Delete', exact: true }).click()
+    await page.getByRole('button', { name: 'Delete +34600000042 for good' }).click()
+    await page.getByRole('status').getByText('+34600000042 deleted').waitFor()
+    assert.equal((await gw.admin('GET', '/network/v1/devices/+34600000042')).status, 404)
+  })
+
+  it('a roaming subscription to a local sink: its roaming-on delivery appears with its attempt; live events show its CloudEvent; deliver again', async () => {
+    await nav(page, 'Try it')
+    await page.getByLabel('Device (phone number)').fill('+34600000001')
+    await page
+      .getByLabel('API', { exact: true })
+      .selectOption('device-roaming-status-subscriptions')
+    await page.getByRole('button', { name: 'Get a token' }).click()
+    await page.getByRole('status').getByText('Token received').waitFor()
+    const options = await page.getByLabel('Operation').locator('option').allInnerTexts()
+    const create = options.find((o) =>
+      o.startsWith('POST /device-roaming-status-subscriptions/v0.8/subscriptions'),
+    )
+    assert.ok(create, options.join(', '))
+    await page.getByLabel('Operation').selectOption({ label: create })
+    await page.getByLabel('Request body (JSON)').fill(
+      JSON.stringify({
+        protocol: 'HTTP',
+        sink: sink.url,
+        types: [PREFIX + 'roaming-on'],
+        config: { subscriptionDetail: { device: { phoneNumber: '+34600000001' } } },
+      }),
+    )
+    await page.getByRole('button', { name: 'Send request' }).click()
+    await page.getByText('HTTP 201').waitFor()
+    const created = JSON.parse(await page.getByLabel('Answer body').innerText()) as { id: string }
+
+    await nav(page, 'Events')
+    await page.getByText('live', { exact: true }).waitFor()
+    await nav(page, 'Devices')
+    await page.getByRole('button', { name: 'Manage +34600000001' }).click()
+    await page.getByLabel('Travel to…').selectOption({ label: 'France (MCC 208)' })
+    await page.getByRole('button', { name: 'Travel', exact: true }).click()
+    await page.getByRole('status').getByText('+34600000001 is roaming in France').waitFor()
+    await sink.waitFor(2)
+    assert.deepEqual(sink.types(), ['subscription-started', 'roaming-on'])
+
+    await nav(page, 'Events')
+    await page.getByLabel('Device').fill('+34600000001')
+    const event = page.getByRole('listitem').filter({ hasText: 'roaming: at home → France' })
+    await event.getByText('roaming-on').waitFor()
+    await axe(page, 'Events')
+    await shot(page, 'events')
+
+    await nav(page, 'Subscriptions')
+    await page.getByLabel('API').selectOption('device-roaming-status-subscriptions')
+    await page.getByRole('button', { name: `Deliveries of ${created.id.slice(0, 8)}` }).click()
+    const roamingOn = page
+      .getByRole('listitem')
+      .filter({ has: page.getByText('roaming-on', { exact: true }) })
+    await roamingOn.getByText('delivered', { exact: true }).waitFor()
+    await roamingOn.getByRole('row', { name: /^1 .* HTTP 204 \d+ ms/ }).waitFor()
+    await axe(page, 'Subscriptions')
+    await shot(page, 'deliveries')
+    await page.getByRole('button', { name: 'Deliver again: roaming-on' }).click()
+    await roamingOn.getByRole('row', { name: /^2 .* HTTP 204/ }).waitFor()
+    await sink.waitFor(3)
+    assert.equal(sink.received[2]?.body.id, sink.received[1]?.body.id, 'the same CloudEvent, again')
+  })
+
+  it('Consent: a pending dpv:Marketing CIBA request shown in words; approving it gives the polling app its token; revoke', async () => {
+    const credentials = new ClientCredentials({
+      clientId: 'my-app-id',
+      clientSecret: 'my-app-secret',
+      baseUrl: gw.url,
+    })
+    const ds = new DeviceStatus(credentials, {
+      phoneNumber: '+34600000002',
+      purpose: 'dpv:Marketing',
+    })
+    const polling = ds.authorize()
+    await nav(page, 'Consent')
+    const card = page.getByRole('listitem').filter({ hasText: 'asks +34600000002' })
+    await card.getByText('Marketing', { exact: true }).waitFor()
+    await card.getByText('read roaming status').first().waitFor()
+    await axe(page, 'Consent')
+    await shot(page, 'consent')
+    await card.getByRole('button', { name: /^Approve/ }).click()
+    await polling
+    const token = await ds.session.accessToken()
+    assert.ok(token.length > 20)
+    assert.equal(await ds.isRoaming(), true)
+    const row = page.getByRole('row', { name: /\+34600000002/ })
+    await row.getByText('granted').waitFor()
+    await row.getByRole('button', { name: /^Revoke/ }).click()
+    await page.getByRole('status').getByText('Consent revoked').waitFor()
+    await row.getByText('revoked').waitFor()
+  })
+
+  it('Apps: create, edit with a validation message, rotate the secret (shown once, copy) and use the new one, delete', async () => {
+    await nav(page, 'Apps')
+    await page.getByRole('button', { name: 'Create an app' }).click()
+    await page.getByLabel('Name').fill('Console test app')
+    await page.getByLabel('Client ID').fill('console-test-app')
+    await page.getByRole('checkbox', { name: 'Client credentials (two-legged)' }).check()
+    await page.getByRole('button', { name: 'Create app' }).click()
+    await page.getByRole('heading', { name: 'Client secret of console-test-app' }).waitFor()
+    const first = await page.getByLabel('Client secret', { exact: true }).innerText()
+    await page.getByRole('button', { name: 'I have stored it' }).click()
+    await shot(page, 'apps')
+
+    await page.getByRole('button', { name: 'Edit Console test app' }).click()
+    await page.getByLabel('Redirect URIs').fill('not a url')
+    await page.getByRole('button', { name: 'Save app' }).click()
+    await page
+      .getByRole('alert')
+      .getByText(/redirectUris/)
+      .waitFor()
+    await page.getByLabel('Redirect URIs').fill('https://app.example/callback')
+    await page.getByRole('button', { name: 'Save app' }).click()
+    await page.getByRole('status').getByText('Console test app saved').waitFor()
+    assert.deepEqual((await gw.admin('GET', '/admin/v1/apps/console-test-app')).body.redirectUris, [
+      'https://app.example/callback',
+    ])
+
+    await page.getByRole('button', { name: 'Rotate secret of Console test app' }).click()
+    await page.getByRole('heading', { name: 'Client secret of console-test-app' }).waitFor()
+    const second = await page.getByLabel('Client secret', { exact: true }).innerText()
+    assert.notEqual(second, first)
+    await page.getByRole('button', { name: 'Copy' }).click()
+    await page.getByText('Copied to the clipboard').waitFor()
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), second)
+    await axe(page, 'Apps')
+    await shot(page, 'apps-secret')
+    const tokenWith = (secret: string) =>
+      fetch(`${gw.url}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Basic ' + Buffer.from(`console-test-app:${secret}`).toString('base64'),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials&scope=dpv:FraudPreventionAndDetection device-roaming-status:read',
+      })
+    assert.equal((await tokenWith(second)).status, 200)
+    assert.equal((await tokenWith(first)).status, 401)
+
+    await page.getByRole('button', { name: 'Delete Console test app' }).click()
+    await page.getByRole('button', { name: 'Delete Console test app for good' }).click()
+    await page.getByRole('status').getByText('Console test app deleted').waitFor()
+    assert.equal((await gw.admin('GET', '/admin/v1/apps/console-test-app')).status, 404)
+  })
+
+  it('Try it, authorization code in a popup through the gateway pages: the picker says what each device is, consent in words', async () => {
+    const created = await gw.admin('POST', '/admin/v1/apps', {
+      clientId: 'popup-app',
+      name: 'Popup app',
+      redirectUris: [`${gw.url}/console/callback`],
+      apis: ['device-roaming-status'],
+      purposes: ['dpv:Marketing'],
+      grantTypes: ['authorization_code'],
+      mode: 'compatible',
+    })
+    assert.equal(created.status, 201)
+    await nav(page, 'Try it')
+    await page.getByLabel('App', { exact: true }).selectOption('popup-app')
+    await page.getByLabel('Client secret', { exact: true }).fill(created.body.clientSecret)
+    await page.getByRole('radio', { name: /Authorization code/ }).check()
+    await page.getByLabel('API', { exact: true }).selectOption('device-roaming-status')
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('button', { name: 'Get a token' }).click(),
+    ])
+    await popup.getByRole('heading', { name: 'Which device is making this request?' }).waitFor()
+    await popup.getByText('roaming in Germany (MCC 262 → DE), 4G').waitFor()
+    await axe(popup, 'the device picker')
+    await shot(popup, 'gateway-device-picker')
+    await popup.getByRole('button', { name: '+34600000002' }).click()
+    await popup.getByRole('heading', { name: 'Popup app asks for your consent' }).waitFor()
+    await popup.getByText('read roaming status').waitFor()
+    await popup.getByText('Marketing', { exact: true }).waitFor()
+    await axe(popup, 'the consent page')
+    await shot(popup, 'gateway-consent')
+    await popup.getByRole('button', { name: 'Allow' }).click()
+    await page.getByRole('status').getByText('Token received').waitFor()
+    await page.getByRole('button', { name: 'Send request' }).click()
+    await page.getByText('HTTP 200').waitFor()
+    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
+      string,
+      unknown
+    >
+    assert.deepEqual(answer['countryName'], ['DE'])
+  })
+
+  it('Scenarios: write a timeline, play it, see each step as it happens', async () => {
+    await nav(page, 'Scenarios')
+    // A timeline loaded from a file lands in the editor.
+    const fromFile = {
+      name: 'from a file',
+      steps: [{ at: 1, phoneNumber: '+34600000009', set: { networkType: '3G' } }],
+    }
+    await page.getByLabel('Load from a file').setInputFiles({
+      name: 'trip.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(fromFile)),
+    })
+    await page.waitForFunction(() =>
+      (document.getElementById('timeline') as HTMLTextAreaElement | null)?.value.includes(
+        'from a file',
+      ),
+    )
+    await page.getByLabel('Timeline (JSON)').fill(
+      JSON.stringify({
+        name: 'short trip',
+        steps: [
+          { at: '+200ms', phoneNumber: '+34600000009', set: { roaming: { countryCode: 208 } } },
+          { at: '+1500ms', phoneNumber: '+34600000009', set: { roaming: false } },
+        ],
+      }),
+    )
+    await page.getByRole('button', { name: 'Play' }).click()
+    const steps = page.getByRole('list', { name: 'Scenario steps' })
+    await steps.getByRole('listitem').first().getByText('applied').waitFor()
+    assert.equal(await steps.getByRole('listitem').nth(1).getByText('pending').count(), 1)
+    await shot(page, 'scenarios')
+    await steps.getByRole('listitem').nth(1).getByText('applied').waitFor()
+    await page.getByText('completed', { exact: true }).waitFor()
+    await axe(page, 'Scenarios')
+  })
+
+  it('/docs: Authorize takes a bearer token of this gateway; the gateway discovery URL; the admin API has its entry', async () => {
+    const doc = (await (
+      await fetch(`${gw.url}/docs/specs/device-roaming-status-v1.1.0.json`)
+    ).json()) as {
+      components: {
+        securitySchemes: Record<string, { openIdConnectUrl?: string; scheme?: string }>
+      }
+    }
+    assert.equal(
+      doc.components.securitySchemes['openId']?.openIdConnectUrl,
+      `${gw.url}/.well-known/openid-configuration`,
+    )
+    assert.equal(doc.components.securitySchemes['bearerAuth']?.scheme, 'bearer')
+    const docs = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    await docs.goto(`${gw.url}/docs`)
+    const definitions = docs.getByLabel('Select a definition')
+    const titles = await definitions.locator('option').allInnerTexts()
+    const roaming = titles.find((t) => /^Device Roaming Status 1\./.test(t))
+    assert.ok(roaming, titles.join(', '))
+    await definitions.selectOption({ label: roaming })
+    await docs
+      .getByRole('heading', { name: /Device Roaming Status/ })
+      .first()
+      .waitFor()
+    await docs.getByRole('button', { name: 'Authorize' }).first().click()
+    await docs.getByText('bearerAuth', { exact: true }).waitFor()
+    const token = await gw.token2('dpv:FraudPreventionAndDetection device-roaming-status:read')
+    const bearer = docs
+      .locator('.auth-container')
+      .filter({ has: docs.getByText('bearerAuth', { exact: true }) })
+    await bearer.getByRole('textbox').fill(token)
+    await bearer.getByRole('button', { name: 'Apply credentials' }).click()
+    await docs.getByRole('button', { name: 'Close' }).first().click()
+    await docs
+      .getByRole('button', { name: /POST \/retrieve/ })
+      .first()
+      .click()
+    await docs.getByRole('button', { name: 'Try it out' }).click()
+    await docs.getByRole('button', { name: 'Execute' }).click()
+    await docs
+      .locator('.live-responses-table')
+      .first()
+      .getByRole('cell', { name: '200', exact: true })
+      .waitFor()
+    await docs.getByRole('button', { name: 'Execute' }).scrollIntoViewIfNeeded()
+    await docs.screenshot({ path: `${SHOTS}docs.png` })
+    const names = await docs.locator('select').first().locator('option').allInnerTexts()
+    assert.ok(
+      names.some((n) => n.startsWith('Gateway admin API')),
+      names.join(', '),
+    )
+    await docs.close()
+  })
+
+  it('keeps up with 10,000 events: filtering stays responsive (measured)', async () => {
+    await nav(page, 'Events')
+    await page.getByText('live', { exact: true }).waitFor()
+    await page.evaluate(() => {
+      const w = window as unknown as { longest: number }
+      w.longest = 0
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) w.longest = Math.max(w.longest, entry.duration)
+      }).observe({ entryTypes: ['longtask'] })
+    })
+    const device = await gw.store.devices.byPhoneNumber('+34600000007')
+    assert.ok(device)
+    const at = new Date().toISOString()
+    const started = Date.now()
+    await gw.store.transaction(async (store) => {
+      for (let i = 0; i < 10_000; i++) {
+        await store.networkEvents.append({
+          id: crypto.randomUUID(),
+          deviceId: device.id,
+          phoneNumber: i % 2 === 0 ? '+34600000007' : '+34600000004',
+          type: i % 3 === 0 ? 'connectivity' : 'network-type',
+          before: { networkType: '4G', connectivity: ['DATA'] },
+          after: { networkType: '5G', connectivity: ['DATA', 'SMS'] },
+          occurredAt: at,
+        })
+      }
+    })
+    await page
+      .getByRole('status')
+      .getByText(/of 1\d{4} events/)
+      .waitFor({ timeout: 60_000 })
+    const received = Date.now() - started
+    const longestWhileStreaming = await page.evaluate(() => {
+      const w = window as unknown as { longest: number }
+      const value = w.longest
+      w.longest = 0
+      return value
+    })
+    const filterStarted = Date.now()
+    await page.getByLabel('Device').fill('+34600000004')
+    await page
+      .getByRole('status')
+      .getByText(/^500\d matching/)
+      .waitFor()
+    const filterMs = Date.now() - filterStarted
+    const typeStarted = Date.now()
+    await page.getByLabel('Event type').selectOption('connectivity')
+    await page
+      .getByRole('status')
+      .getByText(/^166\d matching/)
+      .waitFor()
+    const typeMs = Date.now() - typeStarted
+    const longest = await page.evaluate(() => (window as unknown as { longest: number }).longest)
+    const figures = {
+      events: 10_000,
+      receivedMs: received,
+      longestTaskWhileStreamingMs: Math.round(longestWhileStreaming),
+      filterByDeviceMs: filterMs,
+      filterByTypeMs: typeMs,
+      longestTaskWhileFilteringMs: Math.round(longest),
+    }
+    console.log('10,000 events:', JSON.stringify(figures))
+    writeFileSync(`${SHOTS}events-10000.json`, JSON.stringify(figures, null, 2) + '\n')
+    await page.screenshot({ path: `${SHOTS}events-10000.png` })
+    assert.ok(filterMs < 1000 && typeMs < 1000, JSON.stringify(figures))
+    // Figures on a 2-core machine shared with other work; the budget is what a person notices.
+    assert.ok(longest < 500, `the longest main-thread task while filtering took ${longest} ms`)
+    assert.ok(
+      longestWhileStreaming < 1000,
+      `the longest task while streaming took ${longestWhileStreaming} ms`,
+    )
+  })
+
+  it('signs out: the session ends and the sign-in form is back', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByLabel('Admin token').waitFor()
+    const status = await page.evaluate(async () => (await fetch('/console/api/session')).status)
+    assert.equal(status, 401)
+    assert.equal(
+      (await context.cookies(gw.url)).some((c) => c.name === 'ds_console'),
+      false,
+    )
+  })
+
+  it('the page broke no Content-Security-Policy rule', () => {
+    assert.deepEqual(cspViolations, [])
+  })
+})
+
+describe('the console in production mode, and a session that expires', { skip }, () => {
+  let gw: TestGateway
+  let browser: Browser
+  before(async () => {
+    ensureBuilt()
+    gw = await startTestGateway({
+      DS_MODE: 'production',
+      ADMIN_TOKEN: 'console-production-admin-token-0123456789',
+      CONSOLE_SESSION_TTL: '3',
+    })
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+  })
+  after(async () => {
+    await browser?.close()
+    await gw?.close()
+  })
+
+  it('no demo hints on /; the console signs in with the admin token, has no sandbox consent page; an expired session asks to sign in again', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.goto(gw.url + '/')
+    await page.getByRole('link', { name: 'Web console' }).waitFor()
+    assert.equal(await page.getByText('my-app-secret').count(), 0)
+    assert.equal(await page.getByText('Demo devices').count(), 0)
+    await signIn(page, gw)
+    const links = await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link')
+      .allInnerTexts()
+    assert.ok(!links.includes('Consent'), links.join(', '))
+    assert.ok(links.includes('Apps'))
+    await page.getByText('production', { exact: true }).waitFor()
+    // The page notices at its next call (the devices list is read every 3 s).
+    await new Promise((resolve) => setTimeout(resolve, 3500))
+    await page.getByRole('alert').getByText('Your session has expired. Sign in again.').waitFor()
+    await page.getByLabel('Admin token').waitFor()
+    await shot(page, 'session-expired')
+    await page.close()
+  })
+})
