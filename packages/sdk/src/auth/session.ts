@@ -71,6 +71,63 @@ interface Cached {
   lifetime: number
 }
 
+type AuthorizationServer = Awaited<ReturnType<typeof discover>>
+
+/** A new access token for a refresh token (rotated by the server). */
+async function refreshed(
+  config: ClientConfig,
+  as: AuthorizationServer,
+  refreshToken: string,
+  call: CallOptions,
+): Promise<oauth.TokenEndpointResponse> {
+  const response = await oauth.refreshTokenGrantRequest(
+    as,
+    config.client,
+    config.clientAuth,
+    refreshToken,
+    oauthOptions(config, call, false),
+  )
+  return oauth.processRefreshTokenResponse(as, config.client, response)
+}
+
+/** CIBA: the backchannel request for the login hint, then polls until the subscriber is done. */
+async function cibaToken(
+  config: ClientConfig,
+  as: AuthorizationServer,
+  grant: Extract<Grant, { kind: 'ciba' }>,
+  call: CallOptions,
+): Promise<oauth.TokenEndpointResponse> {
+  const response = await backchannelAuthenticationRequest(
+    config,
+    as,
+    { login_hint: grant.loginHint, scope: grant.scope },
+    call,
+  )
+  const request = await processBackchannelAuthenticationResponse(response)
+  return pollBackchannelAuthenticationGrant(config, as, request, call)
+}
+
+/** Client credentials: a two-legged token for the grant's scope. */
+async function clientCredentialsToken(
+  config: ClientConfig,
+  as: AuthorizationServer,
+  grant: Extract<Grant, { kind: 'client_credentials' }>,
+  call: CallOptions,
+): Promise<oauth.TokenEndpointResponse> {
+  try {
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      config.client,
+      config.clientAuth,
+      { scope: grant.scope },
+      oauthOptions(config, call, false),
+    )
+    return await oauth.processClientCredentialsResponse(as, config.client, response)
+  } catch (error) {
+    throw await toAuthError(error)
+  }
+}
+
 /**
  * Creates a session for a grant; no request is sent before the first token is needed.
  *
@@ -100,30 +157,15 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
     const as = await discover(config, call)
     if (cached?.refreshToken !== undefined) {
       try {
-        const response = await oauth.refreshTokenGrantRequest(
-          as,
-          config.client,
-          config.clientAuth,
-          cached.refreshToken,
-          oauthOptions(config, call, false),
-        )
-        return await oauth.processRefreshTokenResponse(as, config.client, response)
+        return await refreshed(config, as, cached.refreshToken, call)
       } catch (error) {
         if (grant.kind === 'authorization_code') throw await toAuthError(error)
         // else: start the grant again below
       }
     }
     switch (grant.kind) {
-      case 'ciba': {
-        const response = await backchannelAuthenticationRequest(
-          config,
-          as,
-          { login_hint: grant.loginHint, scope: grant.scope },
-          call,
-        )
-        const request = await processBackchannelAuthenticationResponse(response)
-        return pollBackchannelAuthenticationGrant(config, as, request, call)
-      }
+      case 'ciba':
+        return cibaToken(config, as, grant, call)
       case 'authorization_code': {
         // A code is single-use: without a refresh token the last access token is all there is.
         if (codeUsed) {
@@ -148,20 +190,8 @@ export function createSession(config: ClientConfig, grant: Grant): Session {
           throw error
         }
       }
-      case 'client_credentials': {
-        try {
-          const response = await oauth.clientCredentialsGrantRequest(
-            as,
-            config.client,
-            config.clientAuth,
-            { scope: grant.scope },
-            oauthOptions(config, call, false),
-          )
-          return await oauth.processClientCredentialsResponse(as, config.client, response)
-        } catch (error) {
-          throw await toAuthError(error)
-        }
-      }
+      case 'client_credentials':
+        return clientCredentialsToken(config, as, grant, call)
     }
   }
 
