@@ -89,6 +89,7 @@ function appAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps, onRequest: Gu
         { store: deps.store, clock, defaultMode: deps.defaultMode },
         clientId,
         body,
+        { verifier: deps.verifier, tokenTtl: deps.accessTokenTtl },
       )
       return {
         ...result.app,

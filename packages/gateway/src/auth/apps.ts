@@ -174,9 +174,17 @@ export async function updateApp(
   deps: { store: Store; clock: () => Date; defaultMode: ProfileMode },
   clientId: string,
   input: AppInput,
+  revoke?: { verifier: TokenVerifier; tokenTtl: number },
 ): Promise<{ app: AppView; clientSecret?: string }> {
   const row = await getApp(deps.store, clientId)
   const settings = settingsOf(input, { mode: deps.defaultMode })
+  // Keys taken away authenticate nothing from now on, and the tokens they may have obtained end
+  // (which key obtained a token is not recorded: every token of the app issued until now).
+  if (revoke !== undefined && keysRemoved(appJwks(appSettings(row)), appJwks(settings))) {
+    const at = deps.clock().getTime()
+    await deps.store.transaction((trx) => recordAppRevocation(trx, clientId, at, revoke.tokenTtl))
+    revoke.verifier.revokeApp({ clientId, at })
+  }
   const usesSecret = settings.tokenEndpointAuthMethod !== 'private_key_jwt'
   const clientSecret = usesSecret && row.secret_hash === null ? generateSecret() : undefined
   const changes = {
@@ -210,26 +218,46 @@ export async function deleteApp(
   const at = (revoke?.clock ?? systemClock)().getTime()
   const deleted = await store.transaction(async (trx) => {
     if (!(await trx.apps.delete(clientId))) return false
-    if (revoke === undefined) return true
-    await trx.oidcModels.upsert({
-      model: APP_REVOCATION_MODEL,
-      id: clientId,
-      payload: JSON.stringify({ at }),
-      grant_id: null,
-      user_code: null,
-      uid: null,
-      // Kept until the longest-lived token issued before it (the sandbox mints up to a day) expired.
-      expires_at: Math.ceil(at / 1000) + Math.max(revoke.tokenTtl, 86_400) + 60,
-      consumed_at: null,
-    })
-    for (const grantId of await trx.oidcModels.clientGrantIds(clientId)) {
-      await trx.oidcModels.revokeAllByGrantId(grantId)
-      await trx.oidcModels.destroy('Grant', grantId)
-    }
+    if (revoke !== undefined) await recordAppRevocation(trx, clientId, at, revoke.tokenTtl)
     return true
   })
   if (!deleted) throw new CamaraError('NOT_FOUND', `No app with client_id ${clientId}`)
   revoke?.verifier.revokeApp({ clientId, at })
+}
+
+/** Whether a key of `before` is missing from `after` (compared by their public key material). */
+function keysRemoved(before: { keys: JWK[] } | undefined, after: { keys: JWK[] } | undefined) {
+  const id = (key: JWK) => JSON.stringify([key.kty, key.crv, key.x, key.y, key.n, key.e, key.kid])
+  const kept = new Set((after?.keys ?? []).map(id))
+  return (before?.keys ?? []).some((key) => !kept.has(id(key)))
+}
+
+/**
+ * Ends the app's tokens issued until `at`: recorded for every instance (`AppRevocation`, kept
+ * until the longest-lived of them would have expired), and the grants behind its refresh tokens
+ * destroyed.
+ */
+async function recordAppRevocation(
+  trx: Store,
+  clientId: string,
+  at: number,
+  tokenTtl: number,
+): Promise<void> {
+  await trx.oidcModels.upsert({
+    model: APP_REVOCATION_MODEL,
+    id: clientId,
+    payload: JSON.stringify({ at }),
+    grant_id: null,
+    user_code: null,
+    uid: null,
+    // Kept until the longest-lived token issued before it (the sandbox mints up to a day) expired.
+    expires_at: Math.ceil(at / 1000) + Math.max(tokenTtl, 86_400) + 60,
+    consumed_at: null,
+  })
+  for (const grantId of await trx.oidcModels.clientGrantIds(clientId)) {
+    await trx.oidcModels.revokeAllByGrantId(grantId)
+    await trx.oidcModels.destroy('Grant', grantId)
+  }
 }
 
 /** The sandbox's demo app: exactly the vendor samples' credentials (BRIEF §3). */

@@ -176,4 +176,71 @@ describe('a deleted app (issue 14)', () => {
     assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
     assert.equal((await gw.post(READ, {}, renewed.body.access_token)).status, 200)
   })
+
+  it("private_key_jwt keys replaced in place (PUT): the removed key's tokens and assertions are refused, the new key works", async () => {
+    const clientId = `edited-${randomUUID()}`
+    const keyOf = async (kid: string) => {
+      const pair = await generateKeyPair('ES256', { extractable: true })
+      return {
+        key: pair.privateKey,
+        kid,
+        jwk: { ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256' },
+      }
+    }
+    const app = (jwk: object) => ({
+      clientId,
+      name: 'backend',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: [JWT_BEARER],
+      jwks: { keys: [jwk] },
+      mode: 'strict',
+    })
+    const assertion = (signer: { key: CryptoKey; kid: string }) => {
+      const now = Math.floor(Date.now() / 1000)
+      return new SignJWT({ scope: `${FRAUD} ${ROAMING}` })
+        .setProtectedHeader({ alg: 'ES256', kid: signer.kid })
+        .setIssuer(clientId)
+        .setSubject('tel:+34600000002')
+        .setAudience(`${gw.config.issuer}/oauth2/token`)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .setJti(randomUUID())
+        .sign(signer.key)
+    }
+    const grant = async (jwt: string) =>
+      form(gw, '/oauth2/token', { grant_type: JWT_BEARER, assertion: jwt })
+
+    const first = await keyOf('k1')
+    assert.equal((await gw.admin('POST', '/admin/v1/apps', app(first.jwk))).status, 201)
+    const token = await grant(await assertion(first))
+    assert.equal(token.status, 200, JSON.stringify(token.body))
+    // Editing something else keeps the tokens.
+    const renamed = await gw.admin('PUT', `/admin/v1/apps/${clientId}`, {
+      ...app(first.jwk),
+      name: 'backend, renamed',
+    })
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body))
+    assert.equal((await gw.post(READ, {}, token.body.access_token)).status, 200)
+
+    const second = await keyOf('k2')
+    const replaced = await gw.admin('PUT', `/admin/v1/apps/${clientId}`, app(second.jwk))
+    assert.equal(replaced.status, 200, JSON.stringify(replaced.body))
+    assertError(await gw.post(READ, {}, token.body.access_token), 401, 'UNAUTHENTICATED')
+    // Another instance learns it at its next reload.
+    const elsewhere = tokenVerifier({
+      store: gw.store,
+      keyring: gw.keyring,
+      issuer: gw.config.issuer,
+    })
+    await elsewhere.reloadRevocations()
+    await assert.rejects(elsewhere.verify(token.body.access_token))
+    const removed = await grant(await assertion(first))
+    assert.ok(removed.status === 400 || removed.status === 401, JSON.stringify(removed.body))
+    assert.equal(removed.body.access_token, undefined)
+    await nextSecond()
+    const renewed = await grant(await assertion(second))
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    assert.equal((await gw.post(READ, {}, renewed.body.access_token)).status, 200)
+  })
 })
