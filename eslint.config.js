@@ -45,6 +45,25 @@ export default tseslint.config(
     },
   },
   {
+    // Time decides through the injected clock (core/clock.ts, issue 10): the gateway's code never
+    // reads the real time itself, so tests can move it by hand.
+    files: ['packages/gateway/src/**/*.ts'],
+    ignores: ['packages/gateway/src/core/clock.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Ask the injected Clock (core/clock.ts) for the time, not Date.now().',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Ask the injected Clock (core/clock.ts) for the time, not new Date().',
+        },
+      ],
+    },
+  },
+  {
     // Tests poke at untyped JSON bodies; node:test's describe/it return promises the runner tracks.
     files: ['**/test/**/*.ts', '**/*.test.ts'],
     rules: {

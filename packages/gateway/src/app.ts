@@ -333,7 +333,7 @@ function mountAdmin(app: FastifyInstance, deps: AppDeps): void {
     clock: deps.clock,
     kick: deps.kickDelivery,
   })
-  eventStreamRoutes(app, { store: deps.store, adminToken: deps.adminToken })
+  eventStreamRoutes(app, { store: deps.store, adminToken: deps.adminToken, clock: deps.clock })
   if (deps.config.mode === 'sandbox') {
     sandboxRoutes(app, {
       store: deps.store,

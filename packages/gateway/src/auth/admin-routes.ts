@@ -100,6 +100,7 @@ function appAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps, onRequest: Gu
     await deleteApp(deps.store, param(request, 'clientId'), {
       verifier: deps.verifier,
       tokenTtl: deps.accessTokenTtl,
+      clock: deps.clock,
     })
     return reply.code(204).send()
   })

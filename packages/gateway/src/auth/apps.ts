@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../core/clock.js'
 import { randomUUID } from 'node:crypto'
 import type { JWK } from 'jose'
 import {
@@ -204,9 +205,9 @@ export async function updateApp(
 export async function deleteApp(
   store: Store,
   clientId: string,
-  revoke?: { verifier: TokenVerifier; tokenTtl: number },
+  revoke?: { verifier: TokenVerifier; tokenTtl: number; clock: Clock },
 ): Promise<void> {
-  const at = Date.now()
+  const at = (revoke?.clock ?? systemClock)().getTime()
   const deleted = await store.transaction(async (trx) => {
     if (!(await trx.apps.delete(clientId))) return false
     if (revoke === undefined) return true

@@ -68,7 +68,7 @@ async function storeRevocation(
  * other instances at their next reload. Returns whether `code` was such a replay.
  */
 export async function revokeTokensOfReplayedCode(
-  deps: { store: Store; verifier: TokenVerifier; accessTokenTtl: number },
+  deps: { store: Store; verifier: TokenVerifier; accessTokenTtl: number; clock: Clock },
   code: string,
 ): Promise<boolean> {
   const row = await deps.store.oidcModels.find('AuthorizationCode', code)
@@ -81,7 +81,7 @@ export async function revokeTokensOfReplayedCode(
   if (payload.clientId === undefined || payload.accountId === undefined) return false
   const subject = await deps.store.subjects.bySub(payload.accountId)
   if (subject === undefined) return false
-  const at = Date.now()
+  const at = deps.clock().getTime()
   for (const purpose of purposesIn((payload.scope ?? '').split(' '))) {
     const revocation = { clientId: payload.clientId, deviceId: subject.device_id, purpose, at }
     await storeRevocation(deps.store, revocation, deps.accessTokenTtl)

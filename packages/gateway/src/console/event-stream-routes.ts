@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import type { FastifyInstance } from 'fastify'
 import { adminGuard } from '../http/admin-guard.js'
 import { CamaraError } from '../core/camara-error.js'
@@ -16,7 +17,7 @@ const BATCH = 500
  */
 export function eventStreamRoutes(
   app: FastifyInstance,
-  deps: { store: Store; adminToken: string; pollMs?: number },
+  deps: { store: Store; adminToken: string; clock: Clock; pollMs?: number },
 ): void {
   const onRequest = adminGuard(deps.adminToken)
   const open = new Set<() => void>()
@@ -74,7 +75,7 @@ export function eventStreamRoutes(
     request.raw.on('close', end)
 
     let cursor = after
-    let quietSince = Date.now()
+    let quietSince = deps.clock().getTime()
     const poll = async () => {
       if (ended) return
       try {
@@ -100,13 +101,13 @@ export function eventStreamRoutes(
             cursor = event.seq
           }
           if (!ended) raw.write(chunk)
-          quietSince = Date.now()
+          quietSince = deps.clock().getTime()
           if (events.length < BATCH) break
         }
         // A comment now and then, so that proxies do not end a quiet stream.
-        if (!ended && Date.now() - quietSince > 15_000) {
+        if (!ended && deps.clock().getTime() - quietSince > 15_000) {
           raw.write(': keep-alive\n\n')
-          quietSince = Date.now()
+          quietSince = deps.clock().getTime()
         }
       } catch (error) {
         request.log.warn({ err: error }, 'event stream: store not read')

@@ -1,3 +1,4 @@
+import { systemClock } from '../core/clock.js'
 import type { FastifyInstance } from 'fastify'
 import { adminGuard } from '../http/admin-guard.js'
 import { CamaraError } from '../core/camara-error.js'
@@ -66,7 +67,7 @@ export function deliveryAdminRoutes(
   },
 ): void {
   const onRequest = adminGuard(deps.adminToken)
-  const clock = deps.clock ?? (() => new Date())
+  const clock = deps.clock ?? systemClock
   app.get('/admin/v1/deliveries', { onRequest }, async (request) => {
     const query = request.query as { status?: string; subscriptionId?: string; limit?: string }
     const limit = query.limit === undefined ? 100 : Number(query.limit)
