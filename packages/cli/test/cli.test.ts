@@ -129,7 +129,10 @@ describe('device-status against a running gateway', () => {
     // The special states (issue 15): no SIM, the network failing, APIs that do not apply.
     for (const [phone, special] of [
       ['+34600000008', 'no SIM'],
-      ['+34600000009', 'not applicable: every API'],
+      [
+        '+34600000009',
+        'not applicable: device-roaming-status,device-reachability-status,connected-network-type,sim-swap,device-status',
+      ],
       ['+34600000010', 'network failure (503)'],
     ] as const) {
       const line = lines.find((l) => l.startsWith(phone + ' '))
