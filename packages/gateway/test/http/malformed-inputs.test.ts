@@ -618,6 +618,25 @@ function table(api: string, admin: string): Row[] {
       'html',
     ]),
     ['GET /no/such/route', '/no/such/route', 'camara'],
+    // The web console (issue 12): its session and catalog API, the relay of Try it's OAuth
+    // requests, the admin additions, and its pages.
+    ['GET /console/api/session', '/console/api/session', 'camara'],
+    ['POST /console/api/session', '/console/api/session', 'camara'],
+    ['DELETE /console/api/session', '/console/api/session', 'camara'],
+    ['GET /console/api/catalog', '/console/api/catalog', 'camara'],
+    ['POST /console/api/relay/oauth2/:endpoint', '/console/api/relay/oauth2/token', 'camara'],
+    ['GET /admin/v1/events/stream', '/admin/v1/events/stream', 'camara'],
+    ['GET /admin/v1/subscriptions', '/admin/v1/subscriptions', 'camara'],
+    ['POST /admin/v1/deliveries/:id/redeliver', '/admin/v1/deliveries/x/redeliver', 'camara'],
+    ['PUT /admin/v1/apps/:clientId', '/admin/v1/apps/x', 'camara'],
+    ['GET /', '/', 'any'],
+    ['GET /console', '/console', 'any'],
+    ['GET /console*', '/console/devices', 'any'],
+    ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m): [string, string, Shape] => [
+      `${m} /*`,
+      '/no/such/page',
+      'any',
+    ]),
     ...DEVICE_APIS.map((p): [string, string, Shape] => [`POST ${p}`, p, 'camara']),
     ...SUBSCRIPTION_APIS.flatMap((b): [string, string, Shape][] => [
       [`POST ${b}/subscriptions`, `${b}/subscriptions`, 'camara'],
@@ -640,7 +659,7 @@ function table(api: string, admin: string): Row[] {
           ? CAMARA_400
           : shape === 'oauth'
             ? OAUTH_400
-            : { status: 400, shape: 'html' },
+            : { status: 400, shape: shape === 'any' ? 'any' : 'html' },
     })
   }
   return rows
