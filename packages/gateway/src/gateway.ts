@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
@@ -9,6 +8,7 @@ import { CONSOLE_DIST } from './console/routes.js'
 import { DEMO_APP, seedDemoApp } from './auth/apps.js'
 import { loadConfig, type Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
+import { randomToken } from './core/random-token.js'
 import { scenarioPlayer } from './simulator/scenarios.js'
 import { demoDevices, seedDemoDevices } from './simulator/seed.js'
 import { simulatedNetwork, simulatedSandbox } from './simulator/network.js'
@@ -52,7 +52,7 @@ export function sandboxAdminToken(dataDir: string): string {
   const file = join(dataDir, 'admin-token')
   if (existsSync(file)) return readFileSync(file, 'utf8').trim()
   mkdirSync(dataDir, { recursive: true })
-  const token = randomBytes(24).toString('base64url')
+  const token = randomToken(24)
   writeFileSync(file, token + '\n', { mode: 0o600 })
   return token
 }

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type BinaryLike } from 'node:crypto'
+import { randomToken } from '../core/random-token.js'
 
 const scryptAsync = (password: BinaryLike, salt: BinaryLike, keylen: number) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -7,9 +8,9 @@ const scryptAsync = (password: BinaryLike, salt: BinaryLike, keylen: number) =>
     ),
   )
 
-/** A new client secret: 32 random bytes, base64url. Shown once, stored only as a hash. */
+/** A new client secret: 32 random bytes, base64url, never led by `-`. Shown once, stored only as a hash. */
 export function generateSecret(): string {
-  return randomBytes(32).toString('base64url')
+  return randomToken(32)
 }
 
 /** `scrypt$<salt>$<hash>`: what the store keeps instead of a secret. */
