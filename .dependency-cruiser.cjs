@@ -54,12 +54,30 @@ module.exports = {
       to: { path: SRC, pathNot: `${SRC}(core|specs|network|store|simulator)/` },
     },
     {
+      name: 'nef-sim-is-a-network',
+      comment:
+        'nef-sim (the simulator as a NEF) is a network, not a gateway: it builds on the simulator, the network port, the store, core and http plumbing; never a feature, the gateway or the NEF adapter.',
+      severity: 'error',
+      from: { path: `${SRC}nef-sim/` },
+      to: {
+        path: SRC,
+        pathNot: `${SRC}(core|specs|network|store|http|simulator|nef-sim)/|${SRC}config[.]ts$`,
+      },
+    },
+    {
+      name: 'nothing-imports-nef-sim',
+      comment: 'nef-sim is its own process: only its entry (the CLI, index.ts) starts it.',
+      severity: 'error',
+      from: { path: SRC, pathNot: [`${SRC}nef-sim/`, `${SRC}index[.]ts$`] },
+      to: { path: `${SRC}nef-sim/` },
+    },
+    {
       name: 'features-below-the-app',
       comment:
         'Features import core, specs, ports (network, store), http plumbing and other features; never an adapter or the entry.',
       severity: 'error',
       from: { path: `${SRC}${FEATURES}/` },
-      to: { path: `${SRC}(simulator/|app[.]ts|gateway[.]ts|main[.]ts|index[.]ts)` },
+      to: { path: `${SRC}(simulator/|nef-sim/|app[.]ts|gateway[.]ts|main[.]ts|index[.]ts)` },
     },
     {
       name: 'services-do-not-speak-http',
