@@ -136,6 +136,8 @@ function buildNefSimApp(options: {
     return found ?? ajv.compile(schema)
   })
   registerJsonParser(app)
+  // JSON only (TS 29.122 clause 5.2.1): any other body is 415, not a string to validate.
+  app.removeContentTypeParser('text/plain')
   app.setErrorHandler(async (error: unknown, request, reply) => {
     if (isMonitoringEvent(request.url)) {
       const problem = problemOf(error)
