@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { API_FILES, SPECS_DIR, loadSpec } from '../specs/catalog.js'
+import { API_FILES, SPECS_DIR, loadSpec, type ApiName } from '../specs/catalog.js'
 import { withDemoNumbers } from '../console/examples.js'
 import { adminSpec, type AdminSchemas } from './admin-spec.js'
 
@@ -75,9 +75,18 @@ window.ui = SwaggerUIBundle({
  */
 export function docsRoutes(
   app: FastifyInstance,
-  deps: { origin: string; assetsDir: string; sandbox?: boolean; adminSchemas: AdminSchemas },
+  deps: {
+    origin: string
+    assetsDir: string
+    sandbox?: boolean
+    adminSchemas: AdminSchemas
+    /** The APIs this gateway serves; the others are not documented (default all). */
+    offeredApis?: readonly ApiName[]
+  },
 ): void {
-  const files = Object.values(API_FILES)
+  const files = (deps.offeredApis ?? (Object.keys(API_FILES) as ApiName[])).map(
+    (api) => API_FILES[api],
+  )
   const specs = [
     ...files.map((file) => ({
       name: `${loadSpec(file).info.title} ${loadSpec(file).info.version}`,

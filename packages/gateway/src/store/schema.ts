@@ -20,6 +20,35 @@ export interface Database {
   rate_limit_windows: RateLimitWindowTable
   nef_sim_subscriptions: NefSimSubscriptionTable
   nef_sim_notifications: NefSimNotificationTable
+  nef_devices: NefDeviceTable
+  nef_subscriptions: NefSubscriptionTable
+}
+
+/** The last facts a NEF reported of a device (nef/; null: not reported yet). */
+export interface NefDeviceTable {
+  device_id: string
+  /** JSON: the visited country's MCC, or null at home. */
+  roaming: string | null
+  roaming_time: string | null
+  /** JSON list of DATA / SMS. */
+  connectivity: string | null
+  connectivity_time: string | null
+  updated_at: string
+}
+
+/** A Monitoring Event subscription the gateway holds at the NEF for a CAMARA subscription. */
+export interface NefSubscriptionTable {
+  /** SHA-256 (base64url) of the callback token in its notificationDestination. */
+  token_hash: string
+  subscription_id: string
+  device_id: string
+  monitoring_type: string
+  reachability_type: string | null
+  self: string | null
+  monitor_expire_time: string | null
+  maximum_number_of_reports: number | null
+  created_at: string
+  checked_at: string | null
 }
 
 /** nef-sim: a continuous Monitoring Event subscription (TS 29.122) it serves. */

@@ -25,6 +25,7 @@ import {
 import { oidcModelRepository, type OidcModelRepository } from './oidc-models.js'
 import { rateLimitRepository, type RateLimitRepository } from './rate-limits.js'
 import { nefSimRepository, type NefSimRepository } from './nef-sim.js'
+import { nefRepository, type NefRepository } from './nef.js'
 import { notificationRepository, type NotificationRepository } from './notifications.js'
 import { subscriptionRepository, type SubscriptionRepository } from './subscriptions.js'
 import {
@@ -50,6 +51,8 @@ export interface Store {
   readonly rateLimits: RateLimitRepository
   /** The simulator as a NEF: its Monitoring Event subscriptions and notification outbox. */
   readonly nefSim: NefSimRepository
+  /** The NEF adapter's state (nef/): reported facts, NEF subscriptions. */
+  readonly nef: NefRepository
   /** Runs `work` in one transaction: all of its writes land, or none. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
   /** Fails when the database cannot be reached (readiness). */
@@ -90,6 +93,7 @@ function storeOn(
     notifications: notificationRepository(db, dialect),
     rateLimits: rateLimitRepository(db),
     nefSim: nefSimRepository(db, dialect),
+    nef: nefRepository(db, dialect),
     transaction: (work) =>
       db.isTransaction
         ? work(store)

@@ -10,6 +10,7 @@ import {
   ensureQuota,
   insertWithinQuota,
   newSubscription,
+  watchFor,
   type SubscriptionDeps,
 } from './service.js'
 
@@ -79,6 +80,12 @@ export async function createLegacySubscription(
     expireTime: body.subscriptionExpireTime,
     maxEvents: undefined,
   })
-  await deps.store.transaction((store) => insertWithinQuota(deps, store, row))
+  const watched = await watchFor(deps, row, device, api.serviceApi, row.types)
+  await deps.store
+    .transaction((store) => insertWithinQuota(deps, store, row))
+    .catch(async (error: unknown) => {
+      await watched?.undo()
+      throw error
+    })
   return legacyView(row)
 }
