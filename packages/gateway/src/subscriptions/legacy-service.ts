@@ -80,7 +80,13 @@ export async function createLegacySubscription(
     expireTime: body.subscriptionExpireTime,
     maxEvents: undefined,
   })
-  const watched = await watchFor(deps, row, device, api.serviceApi, row.types)
+  const watched = await watchFor(
+    deps,
+    row,
+    device,
+    api.serviceApi,
+    row.types.map((t) => t.slice(api.prefix.length)),
+  )
   await deps.store
     .transaction((store) => insertWithinQuota(deps, store, row))
     .catch(async (error: unknown) => {

@@ -200,3 +200,8 @@ export class FakeNef {
     return send(405, { status: 405, title: 'Method Not Allowed' })
   }
 }
+
+/** The environment of a gateway in front of `nef`. */
+export function nefEnv(nef: FakeNef, more: Record<string, string> = {}): Record<string, string> {
+  return { NETWORK: 'nef', NEF_BASE_URL: nef.url, NEF_SCS_AS_ID: 'gw-test', ...more }
+}

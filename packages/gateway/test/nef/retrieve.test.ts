@@ -3,16 +3,11 @@ import { Writable } from 'node:stream'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { ConfigError, loadConfig } from '../../src/config.js'
 import { CORRELATOR, startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { FakeNef } from './fake-nef.js'
+import { FakeNef, nefEnv } from './fake-nef.js'
 
 const ROAMING = '/device-roaming-status/v1/retrieve'
 const REACHABILITY = '/device-reachability-status/v1/retrieve'
 const SCOPES = 'device-roaming-status:read device-reachability-status:read'
-
-/** The environment of a gateway in front of `nef`. */
-export function nefEnv(nef: FakeNef, more: Record<string, string> = {}): Record<string, string> {
-  return { NETWORK: 'nef', NEF_BASE_URL: nef.url, NEF_SCS_AS_ID: 'gw-test', ...more }
-}
 
 describe('NEF configuration: every bad NEF_* variable named at start', () => {
   const base = { NETWORK: 'nef', NEF_BASE_URL: 'http://127.0.0.1:1', NEF_SCS_AS_ID: 'gw' }
@@ -93,7 +88,7 @@ describe('NEF mode: retrieve through a NEF', () => {
       },
     })
     gw = await startTestGateway(
-      nefEnv(nef, { NEF_TIMEOUT_MS: '300', NEF_TOKEN: 'static-nef-token' }),
+      nefEnv(nef, { NEF_TIMEOUT_MS: '1500', NEF_TOKEN: 'static-nef-token' }),
       {
         logger: { level: 'info', stream },
       },
@@ -204,7 +199,7 @@ describe('NEF mode: retrieve through a NEF', () => {
     ],
     [
       'NEF slower than NEF_TIMEOUT_MS',
-      () => (nef.fault = { kind: 'slow', ms: 2000 }),
+      () => (nef.fault = { kind: 'slow', ms: 6000 }),
       504,
       'TIMEOUT',
     ],
