@@ -62,12 +62,22 @@ module.exports = {
       to: { path: SRC, pathNot: `${SRC}(core|network|store|nef)/` },
     },
     {
-      name: 'nef-sim-is-an-adapter',
+      name: 'nef-sim-is-a-network',
       comment:
-        'nef-sim serves the simulator as a NEF: it imports simulator, network, store, core, http plumbing and itself, no feature.',
+        'nef-sim (the simulator as a NEF) is a network, not a gateway: it builds on the simulator, the network port, the store, core and http plumbing; never a feature, the gateway or the NEF adapter.',
       severity: 'error',
       from: { path: `${SRC}nef-sim/` },
-      to: { path: SRC, pathNot: `${SRC}(core|specs|network|store|simulator|http|nef-sim)/` },
+      to: {
+        path: SRC,
+        pathNot: `${SRC}(core|specs|network|store|http|simulator|nef-sim)/|${SRC}config[.]ts$`,
+      },
+    },
+    {
+      name: 'nothing-imports-nef-sim',
+      comment: 'nef-sim is its own process: only its entry (the CLI, index.ts) starts it.',
+      severity: 'error',
+      from: { path: SRC, pathNot: [`${SRC}nef-sim/`, `${SRC}index[.]ts$`] },
+      to: { path: `${SRC}nef-sim/` },
     },
     {
       name: 'features-below-the-app',

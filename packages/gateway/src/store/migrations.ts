@@ -288,6 +288,42 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
+    '0008-nef-sim': {
+      // The simulator as a NEF (nef-sim/): its Monitoring Event subscriptions and the
+      // notifications still to be delivered, so that both survive a restart of nef-sim.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('nef_sim_subscriptions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('scs_as_id', 'text', (c) => c.notNull())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('monitoring_type', 'text', (c) => c.notNull())
+          .addColumn('request', 'text', (c) => c.notNull())
+          .addColumn('reports_left', 'integer')
+          .addColumn('expires_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createIndex('nef_sim_subscriptions_device')
+          .on('nef_sim_subscriptions')
+          .column('device_id')
+          .execute()
+        let outbox = db.schema.createTable('nef_sim_notifications')
+        outbox =
+          dialect === 'postgres'
+            ? outbox.addColumn('seq', 'bigserial', (c) => c.primaryKey())
+            : outbox.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        await outbox
+          .addColumn('subscription_id', 'text', (c) => c.notNull())
+          .addColumn('destination', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('due_at', 'text', (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute()
+      },
+    },
   }
   return { getMigrations: () => Promise.resolve(migrations) }
 }

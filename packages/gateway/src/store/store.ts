@@ -24,6 +24,7 @@ import {
 } from './consents.js'
 import { oidcModelRepository, type OidcModelRepository } from './oidc-models.js'
 import { rateLimitRepository, type RateLimitRepository } from './rate-limits.js'
+import { nefSimRepository, type NefSimRepository } from './nef-sim.js'
 import { nefRepository, type NefRepository } from './nef.js'
 import { notificationRepository, type NotificationRepository } from './notifications.js'
 import { subscriptionRepository, type SubscriptionRepository } from './subscriptions.js'
@@ -48,6 +49,8 @@ export interface Store {
   readonly subscriptions: SubscriptionRepository
   readonly notifications: NotificationRepository
   readonly rateLimits: RateLimitRepository
+  /** The simulator as a NEF: its Monitoring Event subscriptions and notification outbox. */
+  readonly nefSim: NefSimRepository
   /** The NEF adapter's state (nef/): reported facts, NEF subscriptions. */
   readonly nef: NefRepository
   /** Runs `work` in one transaction: all of its writes land, or none. */
@@ -89,6 +92,7 @@ function storeOn(
     subscriptions: subscriptionRepository(db, dialect),
     notifications: notificationRepository(db, dialect),
     rateLimits: rateLimitRepository(db),
+    nefSim: nefSimRepository(db, dialect),
     nef: nefRepository(db, dialect),
     transaction: (work) =>
       db.isTransaction

@@ -118,9 +118,17 @@ describe(
         'nef-sim imports a feature',
         {
           'roaming/service.ts': 'export const r = 1\n',
-          'nef-sim/app.ts': "import { r } from '../roaming/service.js'\nexport const a = r\n",
+          'nef-sim/service.ts': "import { r } from '../roaming/service.js'\nexport const s = r\n",
         },
-        'nef-sim-is-an-adapter',
+        'nef-sim-is-a-network',
+      ],
+      [
+        'the gateway imports nef-sim',
+        {
+          'nef-sim/server.ts': 'export const s = 1\n',
+          'gateway.ts': "import { s } from './nef-sim/server.js'\nexport const g = s\n",
+        },
+        'nothing-imports-nef-sim',
       ],
     ]
     for (const [name, planted, rule] of violations) {

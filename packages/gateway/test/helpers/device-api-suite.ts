@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import {
   CORRELATOR,
   schemaErrors,
+  simulatorOnly,
   startTestGateway,
   type TestGateway,
   type TestResponse,
@@ -148,13 +149,19 @@ export function deviceApiSuite(c: DeviceApiCase): void {
       )
     })
 
-    it('C01.07: a device the service does not apply to is 422 SERVICE_NOT_APPLICABLE', async () => {
-      assertError(
-        await call({ device: { phoneNumber: '+34600000009' } }),
-        422,
-        'SERVICE_NOT_APPLICABLE',
-      )
-    })
+    it(
+      'C01.07: a device the service does not apply to is 422 SERVICE_NOT_APPLICABLE',
+      simulatorOnly(
+        'notApplicable is a switch of the simulator; nef-sim refuses such a device with 403, which the NEF adapter answers 403 PERMISSION_DENIED',
+      ),
+      async () => {
+        assertError(
+          await call({ device: { phoneNumber: '+34600000009' } }),
+          422,
+          'SERVICE_NOT_APPLICABLE',
+        )
+      },
+    )
 
     it('a network failure is 503 UNAVAILABLE', async () => {
       assertError(await call({ device: { phoneNumber: '+34600000010' } }), 503, 'UNAVAILABLE')
