@@ -215,6 +215,24 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
     )
   })
 
+  it('reachability: DATA and SMS to SMS only (a report for SMS, none for DATA) is one reachability-sms event: the adapter reads the connectivity again', async () => {
+    const res = await create(REACH, 'reachability-sms')
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    await sink.waitFor(1)
+    nef.ues.set(MSISDN, { roamingMcc: null, reachable: ['SMS'] })
+    const [smsSelf] = only('UE_REACHABILITY', 'SMS')
+    assert.equal(await notifyCurrent(smsSelf), 204)
+    await sink.waitFor(2)
+    assert.equal(await notifyCurrent(smsSelf), 204)
+    const del = await gw.request('DELETE', `${REACH.path}/${res.body.id}`, token)
+    assert.equal(del.status, 204)
+    await sink.waitFor(3)
+    assert.deepEqual(
+      events().map((e) => e.type),
+      ['subscription-started', 'reachability-sms', 'subscription-ended'],
+    )
+  })
+
   it('a subscription that reached its maximum of events: the check deletes its NEF subscription', async () => {
     const res = await create(ROAMING, 'roaming-on', { subscriptionMaxEvents: 1 })
     assert.equal(res.status, 201)
