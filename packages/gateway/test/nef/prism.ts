@@ -1,42 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { parse, stringify } from 'yaml'
+import { resolve } from 'node:path'
 import { MONITORING_EVENT_BASE } from '../../src/network/monitoring-event.js'
+import { prefixedMonitoringEventFile } from '../helpers/prism.js'
 
-/** The 3GPP file, from ../shared beside the repository (never copied into the packages). */
-export const MONITORING_EVENT_SPEC = resolve(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  '..',
-  '..',
-  'shared',
-  'specs',
-  '3gpp',
-  'TS29122_MonitoringEvent.bundled.yaml',
-)
 const PRISM = resolve(import.meta.dirname, '..', '..', '..', '..', 'node_modules', '.bin', 'prism')
-
-/**
- * A copy of the 3GPP file whose paths carry the API's base path: Prism matches request paths
- * without the server's `{apiRoot}/3gpp-monitoring-event/v1`, so the NEF adapter's URLs would not
- * match the file's own paths. Written to a temporary folder at test time.
- */
-export function prefixedSpec(dir: string): string {
-  const doc = parse(readFileSync(MONITORING_EVENT_SPEC, 'utf8')) as {
-    paths: Record<string, unknown>
-  }
-  doc.paths = Object.fromEntries(
-    Object.entries(doc.paths).map(([path, item]) => [MONITORING_EVENT_BASE + path, item]),
-  )
-  const file = join(dir, 'monitoring-event.yaml')
-  writeFileSync(file, stringify(doc))
-  return file
-}
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -53,10 +21,16 @@ export interface RunningPrism {
   stop(): Promise<void>
 }
 
-/** Stoplight Prism as a mock NEF over the 3GPP file (`prism mock`), on 127.0.0.1. */
+/**
+ * Stoplight Prism as a mock NEF over the 3GPP file (`prism mock`, the prefixed copy of
+ * `helpers/prism.ts`), on 127.0.0.1, without `--errors`: with it, Prism refuses its own static
+ * answers (they violate the file's deeper schemas: placeholder strings against patterns), so
+ * every answer would be a 500 and the adapter would never see one it did not shape. Requests that
+ * violate the file are still refused (400/422).
+ */
 export async function startPrismMock(args: readonly string[] = []): Promise<RunningPrism> {
-  const dir = mkdtempSync(join(tmpdir(), 'ds-prism-'))
-  const spec = prefixedSpec(dir)
+  const prefixed = prefixedMonitoringEventFile()
+  const spec = prefixed.file
   const port = await freePort()
   const child: ChildProcess = spawn(
     PRISM,
@@ -87,7 +61,7 @@ export async function startPrismMock(args: readonly string[] = []): Promise<Runn
     async stop() {
       child.kill('SIGTERM')
       await exited
-      rmSync(dir, { recursive: true, force: true })
+      prefixed.remove()
     },
   }
 }
