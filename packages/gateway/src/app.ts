@@ -396,6 +396,7 @@ function mountAdmin(app: FastifyInstance, deps: AppDeps): void {
     assetsDir: dirname(require.resolve('swagger-ui-dist/package.json')),
     sandbox: deps.config.mode === 'sandbox',
     offeredApis: offeredApis(deps),
+    simulator: deps.simulator !== undefined,
     adminSchemas: {
       deviceState: DEVICE_STATE_SCHEMA,
       scenario: SCENARIO_SCHEMA,

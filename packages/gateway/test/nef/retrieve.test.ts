@@ -349,8 +349,13 @@ describe('NEF mode: identifiers the NEF does not take, and what a NEF cannot ans
     const scopes = discovery.scopes_supported as string[]
     assert.ok(scopes.includes('device-roaming-status:read'))
     assert.ok(!scopes.some((s) => /sim-swap|connected-network-type/.test(s)), scopes.join(' '))
-    // No simulator either: its admin API is not there.
+    // No simulator either: its admin API is not there, nor in the admin API's document.
     const devices = await gw.admin('GET', '/network/v1/devices')
     assert.equal(devices.status, 404)
+    const admin = (await gw.request('GET', '/docs/specs/admin.json')).body as {
+      paths: Record<string, unknown>
+    }
+    assert.ok(Object.keys(admin.paths).every((p) => !p.startsWith('/network/v1/')))
+    assert.ok(Object.keys(admin.paths).some((p) => p.startsWith('/admin/v1/')))
   })
 })
