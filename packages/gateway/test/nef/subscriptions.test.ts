@@ -76,7 +76,7 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
     assert.equal(found.length, 1, `${monitoringType} subscriptions: ${found.length}`)
     return found[0] as [string, MonitoringEventSubscription]
   }
-  const events = () =>
+  const events = (): Record<string, unknown>[] =>
     sink.received.map((r) => {
       const { type, data } = r.body as { type: string; data: Record<string, unknown> }
       const { subscriptionId: _id, device: _device, ...rest } = data
@@ -205,7 +205,7 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
     assert.equal(nef.calls('DELETE').length - deletes, 3)
     assert.equal(nef.subscriptionsOf(MSISDN).length, 0)
     assert.deepEqual(
-      events().map((e) => e.type),
+      events().map((e) => e['type']),
       [
         'subscription-started',
         'reachability-disconnected',
@@ -228,8 +228,39 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
     assert.equal(del.status, 204)
     await sink.waitFor(3)
     assert.deepEqual(
-      events().map((e) => e.type),
+      events().map((e) => e['type']),
       ['subscription-started', 'reachability-sms', 'subscription-ended'],
+    )
+  })
+
+  it('a NEF that fails or is slow while the check runs: nothing changes, the next pass repairs, no event lost or doubled', async () => {
+    const res = await create(ROAMING, 'roaming-status')
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    await sink.waitFor(1)
+    nef.restartLosingSubscriptions()
+    nef.ues.set(MSISDN, { roamingMcc: '262', reachable: ['DATA'] })
+    for (const fault of [
+      { kind: 'status', status: 503 },
+      { kind: 'status', status: 500 },
+    ] as const) {
+      nef.fault = fault
+      await gw.nefCheck?.runOnce()
+    }
+    nef.fault = { kind: 'none' }
+    assert.equal(nef.subscriptions.size, 0)
+    await gw.nefCheck?.runOnce()
+    assert.equal(nef.subscriptionsOf(MSISDN, 'ROAMING_STATUS').length, 1)
+    await gw.nefCheck?.runOnce()
+    const del = await gw.request('DELETE', `${ROAMING.path}/${res.body.id}`, token)
+    assert.equal(del.status, 204)
+    await sink.waitFor(3)
+    assert.deepEqual(
+      events().map((e) => [e['type'], e['roaming']]),
+      [
+        ['subscription-started', undefined],
+        ['roaming-status', true],
+        ['subscription-ended', undefined],
+      ],
     )
   })
 
@@ -241,7 +272,7 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
     assert.equal(await notifyCurrent(self), 204)
     await sink.waitFor(3)
     assert.deepEqual(
-      events().map((e) => e.type),
+      events().map((e) => e['type']),
       ['subscription-started', 'roaming-on', 'subscription-ended'],
     )
     await gw.nefCheck?.runOnce()
