@@ -2,11 +2,17 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { ClientCredentials, DeviceStatus } from '@device-status/sdk'
+import { buildApp } from '../../gateway/src/app.js'
+import { tokenVerifier } from '../../gateway/src/auth/access-token.js'
+import { systemClock } from '../../gateway/src/core/clock.js'
+import { createMetrics } from '../../gateway/src/metrics/metrics.js'
+import { simulatedNetwork } from '../../gateway/src/simulator/network.js'
 import { startTestGateway, type TestGateway } from '../../gateway/test/helpers/gateway.js'
 import { Receiver } from '../../gateway/test/helpers/receiver.js'
 
@@ -445,6 +451,97 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     assert.deepEqual(answer['countryName'], ['DE'])
   })
 
+  it('Consent: authorization-code requests waiting at the gateway consent page, approved (the app gets its code) and denied (access_denied) from the console', async () => {
+    const created = await gw.admin('POST', '/admin/v1/apps', {
+      clientId: 'waiting-app',
+      name: 'Waiting app',
+      redirectUris: [`${gw.url}/console/callback`],
+      apis: ['device-roaming-status'],
+      purposes: ['dpv:Marketing'],
+      grantTypes: ['authorization_code'],
+      mode: 'compatible',
+    })
+    assert.equal(created.status, 201)
+    // The subscriber's stand-in answers in a second console tab.
+    const consentTab = await context.newPage()
+    await consentTab.goto(`${gw.url}/console#/consent`)
+    await consentTab.getByRole('heading', { name: 'Consent', level: 1 }).waitFor()
+
+    /** Try it starts the flow; the popup picks the device and stops at the consent page. */
+    const startFlow = async (phone: string) => {
+      // Each flow is another subscriber's: no gateway login session carries over.
+      await context.clearCookies({ name: /^_session/ })
+      await page.bringToFront()
+      await nav(page, 'Try it')
+      await page.getByLabel('App', { exact: true }).selectOption('waiting-app')
+      await page.getByLabel('Client secret', { exact: true }).fill(created.body.clientSecret)
+      await page.getByRole('radio', { name: /Authorization code/ }).check()
+      await page.getByLabel('API', { exact: true }).selectOption('device-roaming-status')
+      const [popup] = await Promise.all([
+        page.waitForEvent('popup'),
+        page.getByRole('button', { name: 'Get a token' }).click(),
+      ])
+      await popup.getByRole('button', { name: phone }).click()
+      await popup.getByRole('heading', { name: 'Waiting app asks for your consent' }).waitFor()
+      await popup.getByText(/answer given there continues here/).waitFor()
+      return popup
+    }
+    const waiting = (phone: string) =>
+      consentTab.getByRole('listitem').filter({ hasText: `Waiting app asks ${phone}` })
+
+    const approving = await startFlow('+34600000004')
+    await consentTab.bringToFront()
+    const card = waiting('+34600000004')
+    await card.getByText(/Authorization code \(the browser waits on the consent page\)/).waitFor()
+    await card.getByText('Marketing', { exact: true }).waitFor()
+    await card.getByText('read roaming status').first().waitFor()
+    await axe(consentTab, 'Consent with an authorization-code request')
+    await shot(consentTab, 'consent-authorization-code')
+    await card.getByRole('button', { name: 'Approve Waiting app for +34600000004' }).click()
+    await consentTab
+      .getByRole('status')
+      .getByText('Approved: Waiting app for +34600000004')
+      .waitFor()
+    // The consent page notices, the flow goes on to the app's callback with the code, Try it
+    // exchanges it and calls the API as that subscriber.
+    if (!approving.isClosed()) await approving.waitForEvent('close')
+    await page.getByRole('status').getByText('Token received').waitFor()
+    await page.getByRole('button', { name: 'Send request' }).click()
+    await page.getByText('HTTP 200').waitFor()
+    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
+      string,
+      unknown
+    >
+    assert.equal(typeof answer['roaming'], 'boolean')
+
+    const denying = await startFlow('+34600000006')
+    await consentTab.bringToFront()
+    await waiting('+34600000006')
+      .getByRole('button', { name: 'Deny Waiting app for +34600000006' })
+      .click()
+    if (!denying.isClosed()) await denying.waitForEvent('close')
+    await page
+      .getByRole('alert')
+      .getByText(/No token: access_denied/)
+      .waitFor()
+
+    const decided = await gw.admin('GET', '/admin/v1/authorizations')
+    assert.deepEqual(
+      decided.body
+        .filter((a: { clientId: string }) => a.clientId === 'waiting-app')
+        .map((a: { flow: string; phoneNumber: string; status: string }) => [
+          a.flow,
+          a.phoneNumber,
+          a.status,
+        ]),
+      [
+        ['authorization_code', '+34600000004', 'approved'],
+        ['authorization_code', '+34600000006', 'denied'],
+      ],
+    )
+    await consentTab.close()
+  })
+
   it('Scenarios: write a timeline, play it, see each step as it happens', async () => {
     await nav(page, 'Scenarios')
     // A timeline loaded from a file lands in the editor.
@@ -661,5 +758,202 @@ describe('the console in production mode, and a session that expires', { skip },
     await page.getByLabel('Admin token').waitFor()
     await shot(page, 'session-expired')
     await page.close()
+  })
+})
+
+/** What the production test needs of a gateway whose network is not the simulator. */
+interface NetworkGateway {
+  url: string
+  adminToken: string
+  /** Changes a device on the network (a network event that drives notifications). */
+  changeNetwork(phoneNumber: string, change: Record<string, unknown>): Promise<void>
+  close(): Promise<void>
+}
+
+const PRODUCTION_TOKEN = 'console-network-admin-token-0123456789abcdef'
+
+/**
+ * THE ONE PLACE TO SWITCH TO THE NEF ADAPTER. A production gateway whose network is not the
+ * simulator. Until `NETWORK=nef` lands, it is built the way the API-level test builds it
+ * (packages/gateway/test/console/console-api.test.ts): a production gateway on the simulator
+ * stands in for the network (its simulator API is how `changeNetwork` changes a device, and its
+ * delivery worker delivers), and a second app on the same store, built with no simulator and no
+ * sandbox as for a real network, is what the browser talks to. With the NEF adapter this becomes
+ * `startTestGateway({ DS_MODE: 'production', NETWORK: 'nef', … })` against a NEF simulator, and
+ * `changeNetwork` a change made on that NEF.
+ */
+async function startNetworkGateway(): Promise<NetworkGateway> {
+  const network = await startTestGateway({
+    DS_MODE: 'production',
+    ADMIN_TOKEN: PRODUCTION_TOKEN,
+    SINK_ALLOW_PRIVATE: 'true',
+    NOTIFY_BACKOFF_MS: '50',
+  })
+  const changeNetwork = async (phoneNumber: string, change: Record<string, unknown>) => {
+    const answer = await network.admin('PATCH', `/network/v1/devices/${phoneNumber}`, change)
+    assert.equal(answer.status, 200, JSON.stringify(answer.body))
+  }
+  const device = await network.admin('PUT', '/network/v1/devices/+34600000001', {
+    connectivity: ['DATA', 'SMS'],
+    networkType: '5G',
+  })
+  assert.equal(device.status, 201, JSON.stringify(device.body))
+  const port = await freePort()
+  const config = Object.freeze({
+    ...network.config,
+    port,
+    issuer: `http://127.0.0.1:${port}`,
+  })
+  const app = await buildApp({
+    config,
+    store: network.store,
+    network: simulatedNetwork(network.store),
+    keyring: network.keyring,
+    verifier: tokenVerifier({
+      store: network.store,
+      keyring: network.keyring,
+      issuer: config.issuer,
+    }),
+    clock: systemClock,
+    simulator: undefined,
+    sandbox: undefined,
+    // The standing-in gateway's worker delivers (it polls the shared outbox).
+    kickDelivery: () => undefined,
+    metrics: createMetrics(network.store),
+    adminToken: PRODUCTION_TOKEN,
+    logger: false,
+  })
+  await app.listen({ host: '127.0.0.1', port })
+  return {
+    url: config.issuer,
+    adminToken: PRODUCTION_TOKEN,
+    changeNetwork,
+    async close() {
+      await app.close()
+      await network.close()
+    },
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        resolve(typeof address === 'object' && address !== null ? address.port : 0),
+      )
+    })
+  })
+}
+
+describe('the console in production on a network that is not the simulator', { skip }, () => {
+  let gw: NetworkGateway
+  let browser: Browser
+  let page: Page
+  let sink: Receiver
+  before(async () => {
+    ensureBuilt()
+    gw = await startNetworkGateway()
+    sink = await new Receiver().start()
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } })
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url })
+    page = await context.newPage()
+  })
+  after(async () => {
+    await browser?.close()
+    await gw?.close()
+    await sink?.stop()
+  })
+
+  it('no device editing, scenarios or consent on behalf of a subscriber: neither in the navigation nor at their addresses', async () => {
+    await page.goto(`${gw.url}/console`)
+    await page.getByLabel('Admin token').fill(gw.adminToken)
+    await page.keyboard.press('Enter')
+    const navigation = page.getByRole('navigation', { name: 'Console' })
+    await navigation.waitFor()
+    assert.deepEqual(await navigation.getByRole('link').allInnerTexts(), [
+      'Events',
+      'Subscriptions',
+      'Apps',
+      'Try it',
+    ])
+    await page.getByText('production', { exact: true }).waitFor()
+    for (const route of ['devices', 'scenarios', 'consent']) {
+      await page.goto(`${gw.url}/console#/${route}`)
+      await page.getByRole('heading', { name: 'Live events', level: 1 }).waitFor()
+      for (const name of ['Devices', 'Scenarios', 'Consent'])
+        assert.equal(await page.getByRole('heading', { name, level: 1 }).count(), 0, route)
+    }
+    assert.equal(await page.evaluate(async () => (await fetch('/network/v1/devices')).status), 404)
+    await axe(page, 'Events (production)')
+    await shot(page, 'production-events')
+  })
+
+  it('apps, Try it, subscriptions, deliveries and live events work', async () => {
+    await nav(page, 'Apps')
+    await page.getByRole('button', { name: 'Create an app' }).click()
+    await page.getByLabel('Name').fill('Fleet monitor')
+    await page.getByLabel('Client ID').fill('fleet-monitor')
+    const subscriptions = page.getByRole('checkbox', {
+      name: 'device-roaming-status-subscriptions',
+    })
+    await subscriptions.check()
+    await page.getByRole('button', { name: 'Create app' }).click()
+    await page.getByRole('heading', { name: 'Client secret of fleet-monitor' }).waitFor()
+    const secret = await page.getByLabel('Client secret', { exact: true }).innerText()
+    await axe(page, 'Apps (production)')
+    await page.getByRole('button', { name: 'I have stored it' }).click()
+
+    await nav(page, 'Try it')
+    await page.getByLabel('App', { exact: true }).selectOption('fleet-monitor')
+    await page.getByLabel('Client secret', { exact: true }).fill(secret)
+    await page.getByLabel('Device (phone number)').fill('+34600000001')
+    await page
+      .getByLabel('API', { exact: true })
+      .selectOption('device-roaming-status-subscriptions')
+    await page.getByRole('button', { name: 'Get a token' }).click()
+    await page.getByRole('status').getByText('Token received').waitFor()
+    const options = await page.getByLabel('Operation').locator('option').allInnerTexts()
+    const create = options.find((o) =>
+      o.startsWith('POST /device-roaming-status-subscriptions/v0.8/subscriptions'),
+    )
+    assert.ok(create, options.join(', '))
+    await page.getByLabel('Operation').selectOption({ label: create })
+    await page.getByLabel('Request body (JSON)').fill(
+      JSON.stringify({
+        protocol: 'HTTP',
+        sink: sink.url,
+        types: [PREFIX + 'roaming-on'],
+        config: { subscriptionDetail: { device: { phoneNumber: '+34600000001' } } },
+      }),
+    )
+    await page.getByRole('button', { name: 'Send request' }).click()
+    await page.getByText('HTTP 201').waitFor()
+    const created = JSON.parse(await page.getByLabel('Answer body').innerText()) as { id: string }
+    await axe(page, 'Try it (production)')
+
+    await nav(page, 'Events')
+    await page.getByText('live', { exact: true }).waitFor()
+    await gw.changeNetwork('+34600000001', { roaming: { countryCode: 208 } })
+    await sink.waitFor(2)
+    assert.deepEqual(sink.types(), ['subscription-started', 'roaming-on'])
+    await page.getByLabel('Device').fill('+34600000001')
+    const event = page.getByRole('listitem').filter({ hasText: 'roaming: at home → France' })
+    await event.getByText('roaming-on').waitFor()
+
+    await nav(page, 'Subscriptions')
+    await page.getByRole('button', { name: `Deliveries of ${created.id.slice(0, 8)}` }).click()
+    const roamingOn = page
+      .getByRole('listitem')
+      .filter({ has: page.getByText('roaming-on', { exact: true }) })
+    await roamingOn.getByRole('row', { name: /^1 .* HTTP 204 \d+ ms/ }).waitFor()
+    await axe(page, 'Subscriptions (production)')
+    await shot(page, 'production-deliveries')
+    await page.getByRole('button', { name: 'Deliver again: roaming-on' }).click()
+    await roamingOn.getByRole('row', { name: /^2 .* HTTP 204/ }).waitFor()
+    await sink.waitFor(3)
   })
 })
