@@ -474,8 +474,8 @@ describe('device-status admin commands against a running gateway', () => {
         '+34600000002',
         'dpv:Marketing',
       ])
-      assert.match(row?.[4] ?? '', /^\d{4}-\d\d-\d\dT[\d:.]+Z$/)
-      assert.equal(row?.[5], 'device-roaming-status:read')
+      assert.match(row?.[5] ?? '', /^\d{4}-\d\d-\d\dT[\d:.]+Z$/)
+      assert.equal(row?.[6], 'device-roaming-status:read')
 
       const json = await cli('consent', 'pending', '--json')
       assert.deepEqual(
