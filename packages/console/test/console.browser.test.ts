@@ -6,7 +6,13 @@ import { createServer } from 'node:net'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core'
 import { ClientCredentials, DeviceStatus } from '@device-status/sdk'
 import { buildApp } from '../../gateway/src/app.js'
 import { tokenVerifier } from '../../gateway/src/auth/access-token.js'
@@ -81,6 +87,50 @@ async function signIn(page: Page, gw: TestGateway): Promise<void> {
 const nav = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click()
 
+/** Whether `target` has the focus. */
+const focused = (target: Locator) => target.evaluate((el) => el === document.activeElement)
+
+/**
+ * A keyboard user's way to a control: presses Tab (or Shift+Tab) until `target` has the focus,
+ * then checks that the focus is visible on it (an outline). Fails when Tab never gets there.
+ */
+async function tabTo(page: Page, target: Locator, key: 'Tab' | 'Shift+Tab' = 'Tab'): Promise<void> {
+  await target.waitFor()
+  for (let i = 0; i < 200; i++) {
+    if (await focused(target)) {
+      const outline = await target.evaluate((el) => {
+        const style = getComputedStyle(el)
+        return `${style.outlineStyle} ${style.outlineWidth}`
+      })
+      assert.doesNotMatch(outline, /^none|\b0px$/, `the focus on ${String(target)} is visible`)
+      return
+    }
+    await page.keyboard.press(key)
+  }
+  assert.fail(`${String(target)} is not reached with ${key}`)
+}
+
+/** Asserts where the focus is, after an action moved it (focus management). */
+async function assertFocus(target: Locator, what: string): Promise<void> {
+  await target.waitFor()
+  for (let i = 0; i < 50 && !(await focused(target)); i++)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.ok(await focused(target), `the focus is on ${what}`)
+}
+
+/** Goes to a page of the console by keyboard: Tab to its link in the navigation, Enter. */
+async function keyNav(page: Page, name: string): Promise<void> {
+  const link = page
+    .getByRole('navigation', { name: 'Console' })
+    .getByRole('link', { name, exact: true })
+  await tabTo(page, link)
+  await page.keyboard.press('Enter')
+  await page.waitForFunction(
+    (hash) => location.hash === hash,
+    `#/${name === 'Try it' ? 'try' : name.toLowerCase()}`,
+  )
+}
+
 describe('the web console in Chromium, against a started gateway', { skip }, () => {
   let gw: TestGateway
   let browser: Browser
@@ -88,6 +138,8 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
   let page: Page
   let sink: Receiver
   const cspViolations: string[] = []
+  /** The roaming subscription made from Try it (the keyboard test delivers again). */
+  let roamingSubscription = ''
 
   before(async () => {
     ensureBuilt()
@@ -294,6 +346,7 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await page.getByRole('button', { name: 'Send request' }).click()
     await page.getByText('HTTP 201').waitFor()
     const created = JSON.parse(await page.getByLabel('Answer body').innerText()) as { id: string }
+    roamingSubscription = created.id
 
     await nav(page, 'Events')
     await page.getByText('live', { exact: true }).waitFor()
@@ -632,6 +685,281 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await docs.close()
   })
 
+  // Keyboard only from here to the sign-out: Tab, Shift+Tab, Enter, Space, Escape and typing.
+  it('keyboard: Devices — filters, add (focus in the form), edit (Escape, focus return), delete (confirm, Escape, focus on the outcome)', async () => {
+    await page.bringToFront()
+    await keyNav(page, 'Devices')
+    const keys = page.keyboard
+    await tabTo(page, page.getByLabel('Show'))
+    await keys.type('Roaming')
+    await page.getByText(/^\d of \d+ devices$/).waitFor()
+    assert.equal(await page.getByRole('row', { name: /\+34600000005/ }).count(), 0)
+    await page
+      .getByRole('row', { name: /\+34600000002/ })
+      .getByText('Germany')
+      .waitFor()
+    await keys.press('ArrowUp')
+    await page.getByText(/^1\d of 1\d devices$/).waitFor()
+    await tabTo(page, page.getByLabel('Search devices'), 'Shift+Tab')
+    await keys.type('+34600000002')
+    await page.getByText(/^1 of \d+ devices$/).waitFor()
+    await keys.press('Control+A')
+    await keys.press('Backspace')
+
+    await tabTo(page, page.getByRole('button', { name: 'Add a device' }), 'Shift+Tab')
+    await keys.press('Enter')
+    await assertFocus(page.getByLabel('Phone number'), 'the new device form')
+    await keys.press('End')
+    await keys.type('600000043')
+    await tabTo(page, page.getByRole('button', { name: 'Add device' }))
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('heading', { name: 'Device +34600000043' }),
+      "the new device's panel",
+    )
+
+    const edit = page.getByRole('button', { name: 'Edit', exact: true })
+    await tabTo(page, edit)
+    await keys.press('Enter')
+    await assertFocus(page.getByLabel('Roaming in'), 'the edit form')
+    await keys.press('Escape')
+    await assertFocus(edit, 'Edit, after Escape')
+    assert.equal(await page.getByRole('button', { name: 'Save device' }).count(), 0)
+    await keys.press('Space')
+    await assertFocus(page.getByLabel('Roaming in'), 'the edit form')
+    await keys.type('France')
+    await tabTo(page, page.getByRole('button', { name: 'Save device' }))
+    await keys.press('Enter')
+    await assertFocus(edit, 'Edit, after saving')
+    await page
+      .getByRole('row', { name: /\+34600000043/ })
+      .getByText('France')
+      .waitFor()
+
+    const remove = page.getByRole('button', { name: 'Delete', exact: true })
+    await tabTo(page, remove)
+    await keys.press('Enter')
+    const forGood = page.getByRole('button', { name: 'Delete +34600000043 for good' })
+    await assertFocus(forGood, 'the confirming button')
+    await keys.press('Escape')
+    await assertFocus(remove, 'Delete, after Escape')
+    await keys.press('Space')
+    await assertFocus(forGood, 'the confirming button')
+    await keys.press('Tab')
+    await assertFocus(page.getByRole('button', { name: 'Keep it' }), 'Keep it')
+    await keys.press('Shift+Tab')
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('status').filter({ hasText: '+34600000043 deleted' }).first(),
+      'the outcome',
+    )
+    assert.equal((await gw.admin('GET', '/network/v1/devices/+34600000043')).status, 404)
+  })
+
+  it('keyboard: Scenarios — write a timeline and play it', async () => {
+    await keyNav(page, 'Scenarios')
+    await tabTo(page, page.getByLabel('Timeline (JSON)'))
+    await page.keyboard.press('Control+A')
+    await page.keyboard.type(
+      JSON.stringify({
+        name: 'keyboard trip',
+        steps: [{ at: '+100ms', phoneNumber: '+34600000009', set: { networkType: '4G' } }],
+      }),
+    )
+    await tabTo(page, page.getByRole('button', { name: 'Play' }))
+    await page.keyboard.press('Enter')
+    await page.getByRole('status').getByText('Scenario started').waitFor()
+    await page.getByText(/^keyboard trip:/).waitFor()
+    await page.getByRole('list', { name: 'Scenario steps' }).getByText('applied').waitFor()
+  })
+
+  it('keyboard: Subscriptions — filter, open the deliveries (focus), deliver again, Escape back', async () => {
+    await keyNav(page, 'Subscriptions')
+    await tabTo(page, page.getByLabel('API'))
+    await page.keyboard.type('device-roaming-status-subscriptions')
+    await tabTo(page, page.getByLabel('Status'))
+    await page.keyboard.type('ACTIVE')
+    const open = page.getByRole('button', {
+      name: `Deliveries of ${roamingSubscription.slice(0, 8)}`,
+    })
+    await tabTo(page, open)
+    await page.keyboard.press('Enter')
+    await assertFocus(
+      page.getByRole('heading', {
+        name: `Deliveries of subscription ${roamingSubscription.slice(0, 8)}`,
+      }),
+      'the deliveries panel',
+    )
+    await tabTo(page, page.getByRole('button', { name: 'Deliver again: roaming-on' }))
+    await page.keyboard.press('Enter')
+    await assertFocus(
+      page.getByRole('status').getByText('roaming-on queued for delivery again'),
+      'the outcome',
+    )
+    const roamingOn = page
+      .getByRole('listitem')
+      .filter({ has: page.getByText('roaming-on', { exact: true }) })
+    await roamingOn.getByRole('row', { name: /^3 .* HTTP 204/ }).waitFor()
+    await page.keyboard.press('Escape')
+    await assertFocus(open, 'the Deliveries button, after Escape')
+    assert.equal(
+      await page.getByRole('heading', { name: /^Deliveries of subscription/ }).count(),
+      0,
+    )
+  })
+
+  it('keyboard: Consent — approve and deny CIBA requests (the apps get a token / access_denied), revoke', async () => {
+    const credentials = new ClientCredentials({
+      clientId: 'my-app-id',
+      clientSecret: 'my-app-secret',
+      baseUrl: gw.url,
+    })
+    const approved = new DeviceStatus(credentials, {
+      phoneNumber: '+34600000003',
+      purpose: 'dpv:Marketing',
+    })
+    const denied = new DeviceStatus(credentials, {
+      phoneNumber: '+34600000005',
+      purpose: 'dpv:Marketing',
+    })
+    const approvedPoll = approved.authorize()
+    const deniedPoll = denied.authorize().then(
+      () => 'token',
+      (error: unknown) => (error as { error?: string }).error ?? String(error),
+    )
+    await keyNav(page, 'Consent')
+    const approve = page.getByRole('button', { name: /^Approve .* for \+34600000003$/ })
+    await tabTo(page, approve)
+    await page.keyboard.press('Enter')
+    await assertFocus(
+      page.getByRole('status').getByText(/^Approved: .* for \+34600000003$/),
+      'the outcome',
+    )
+    await approvedPoll
+    assert.equal(typeof (await approved.isRoaming()), 'boolean')
+    const deny = page.getByRole('button', { name: /^Deny .* for \+34600000005$/ })
+    await tabTo(page, deny, 'Shift+Tab')
+    await page.keyboard.press('Space')
+    await assertFocus(
+      page.getByRole('status').getByText(/^Denied: .* for \+34600000005$/),
+      'the outcome',
+    )
+    assert.equal(await deniedPoll, 'access_denied')
+    const revoke = page.getByRole('button', { name: /^Revoke the consent of \+34600000003/ })
+    await tabTo(page, revoke)
+    await page.keyboard.press('Enter')
+    await assertFocus(page.getByRole('status').getByText('Consent revoked'), 'the outcome')
+    await page
+      .getByRole('row', { name: /\+34600000003/ })
+      .first()
+      .getByText('revoked')
+      .waitFor()
+  })
+
+  it('keyboard: Apps — create (secret shown, Copy), edit, rotate (Escape returns), delete', async () => {
+    await keyNav(page, 'Apps')
+    const keys = page.keyboard
+    const create = page.getByRole('button', { name: 'Create an app' })
+    await tabTo(page, create)
+    await keys.press('Enter')
+    await assertFocus(page.getByLabel('Name'), 'the new app form')
+    await keys.type('Keyboard app')
+    await keys.press('Tab')
+    await assertFocus(page.getByLabel('Client ID'), 'Client ID')
+    await keys.type('keyboard-app')
+    await tabTo(page, page.getByRole('button', { name: 'Create app' }))
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('heading', { name: 'Client secret of keyboard-app' }),
+      'the new secret',
+    )
+    await keys.press('Tab')
+    await assertFocus(page.getByRole('button', { name: 'Copy' }), 'Copy')
+    await keys.press('Enter')
+    await page.getByText('Copied to the clipboard').waitFor()
+    const secret = await page.getByLabel('Client secret', { exact: true }).innerText()
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret)
+    await tabTo(page, page.getByRole('button', { name: 'I have stored it' }))
+    await keys.press('Enter')
+    await assertFocus(create, 'Create an app, after the secret')
+
+    const edit = page.getByRole('button', { name: 'Edit Keyboard app' })
+    await tabTo(page, edit)
+    await keys.press('Enter')
+    await assertFocus(page.getByLabel('Name'), 'the edit form')
+    await keys.press('End')
+    await keys.type(' 2')
+    await tabTo(page, page.getByRole('button', { name: 'Save app' }))
+    await keys.press('Enter')
+    const edited = page.getByRole('button', { name: 'Edit Keyboard app 2' })
+    await assertFocus(edited, 'Edit, after saving')
+
+    const rotate = page.getByRole('button', { name: 'Rotate secret of Keyboard app 2' })
+    await tabTo(page, rotate)
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('heading', { name: 'Client secret of keyboard-app' }),
+      'the rotated secret',
+    )
+    assert.notEqual(await page.getByLabel('Client secret', { exact: true }).innerText(), secret)
+    await keys.press('Escape')
+    await assertFocus(rotate, 'Rotate secret, after Escape')
+
+    const remove = page.getByRole('button', { name: 'Delete Keyboard app 2' })
+    await tabTo(page, remove)
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('button', { name: 'Delete Keyboard app 2 for good' }),
+      'the confirming button',
+    )
+    await keys.press('Enter')
+    await assertFocus(page.getByRole('status').getByText('Keyboard app 2 deleted'), 'the outcome')
+    assert.equal((await gw.admin('GET', '/admin/v1/apps/keyboard-app')).status, 404)
+  })
+
+  it('keyboard: Try it — choose the app, the flow, get a token, choose the operation, send', async () => {
+    await keyNav(page, 'Try it')
+    const keys = page.keyboard
+    await tabTo(page, page.getByLabel('App', { exact: true }))
+    await keys.type('Demo app')
+    await tabTo(page, page.getByLabel('Client secret', { exact: true }))
+    await keys.press('Control+A')
+    await keys.type('my-app-secret')
+    // Tab reaches the group's checked radio; the arrows choose within it.
+    await tabTo(page, page.getByRole('radio', { checked: true }))
+    const clientCredentials = page.getByRole('radio', { name: /^Client credentials/ })
+    for (let i = 0; i < 3 && !(await clientCredentials.isChecked()); i++)
+      await keys.press('ArrowDown')
+    assert.ok(await clientCredentials.isChecked())
+    await assertFocus(clientCredentials, 'the chosen flow')
+    await tabTo(page, page.getByLabel('Device (phone number)'))
+    await keys.press('Control+A')
+    await keys.type('+34600000002')
+    await tabTo(page, page.getByLabel('API', { exact: true }))
+    // Typing jumps to the first option that starts so (its subscriptions API); the arrows go on.
+    await keys.type('connected-network-type')
+    const api = page.getByLabel('API', { exact: true })
+    for (let i = 0; i < 3 && (await api.inputValue()) !== 'connected-network-type'; i++)
+      await keys.press('ArrowDown')
+    assert.equal(await api.inputValue(), 'connected-network-type')
+    await tabTo(page, page.getByRole('button', { name: 'Get a token' }))
+    await keys.press('Enter')
+    await page.getByRole('status').getByText('Token received').waitFor()
+    await tabTo(page, page.getByLabel('Operation'))
+    await keys.type('POST /connected-network-type/v0.2/retrieve')
+    await tabTo(page, page.getByLabel('Request body (JSON)'))
+    await keys.press('Control+A')
+    await keys.type('{"device":{"phoneNumber":"+34600000002"}}')
+    await tabTo(page, page.getByRole('button', { name: 'Send request' }))
+    await keys.press('Enter')
+    await page.getByText('HTTP 200').waitFor()
+    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
+      string,
+      unknown
+    >
+    assert.equal(answer['connectedNetworkType'], '4G')
+  })
+
   it('keeps up with 10,000 events: filtering stays responsive (measured)', async () => {
     await nav(page, 'Events')
     await page.getByText('live', { exact: true }).waitFor()
@@ -705,8 +1033,9 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     )
   })
 
-  it('signs out: the session ends and the sign-in form is back', async () => {
-    await page.getByRole('button', { name: 'Sign out' }).click()
+  it('signs out by keyboard: the session ends and the sign-in form is back', async () => {
+    await tabTo(page, page.getByRole('button', { name: 'Sign out' }))
+    await page.keyboard.press('Enter')
     await page.getByLabel('Admin token').waitFor()
     const status = await page.evaluate(async () => (await fetch('/console/api/session')).status)
     assert.equal(status, 401)

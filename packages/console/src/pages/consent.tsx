@@ -61,6 +61,8 @@ export function Consent() {
         `${decision === 'approve' ? 'Approved' : 'Denied'}: ${appName(p.clientId)} for ${p.phoneNumber ?? '?'}`,
       )
       .then(() => Promise.all([pending.refresh(), consents.refresh()]))
+      // The request's buttons are gone with it: the focus goes to what happened.
+      .then(() => action.focusOutcome())
   const shownPending = (pending.value ?? []).filter(
     (p) => phone.trim() === '' || (p.phoneNumber ?? '').includes(phone.trim()),
   )
@@ -174,6 +176,7 @@ export function Consent() {
                               'Consent revoked; its tokens stop working',
                             )
                             .then(() => consents.refresh())
+                            .then(() => action.focusOutcome())
                         }
                       >
                         Revoke
