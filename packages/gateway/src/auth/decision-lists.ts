@@ -62,10 +62,10 @@ export async function listConsents(
 /**
  * The requests waiting for (or given) the subscriber's decision, of both flows: `id` is what
  * approve and deny take (a CIBA request's `auth_req_id`, also given as `authReqId`; an
- * authorization-code request's interaction uid).
+ * authorization-code request's interaction uid). A request still pending past its expiry can no
+ * longer be decided: it is shown (and filtered) as `expired`, so that `status=pending` lists only
+ * what a decision can still reach.
  */
-// A request still pending past its expiry can no longer be decided: it is shown (and
-// filtered) as `expired`, so that `status=pending` lists only what a decision can still reach.
 export async function listAuthorizations(deps: DecisionListDeps, wanted: string | undefined) {
   const clock = deps.clock
   const now = clock().getTime()
