@@ -1085,6 +1085,7 @@ describe('the console in production mode, and a session that expires', { skip },
     await new Promise((resolve) => setTimeout(resolve, 3500))
     await page.getByRole('alert').getByText('Your session has expired. Sign in again.').waitFor()
     await page.getByLabel('Admin token').waitFor()
+    await axe(page, 'the sign-in page after the session expired')
     await shot(page, 'session-expired')
     await page.close()
   })
