@@ -121,12 +121,19 @@ export async function startTestGateway(
     if (options.prism ?? process.env['TEST_PRISM'] !== '0') {
       prism = await startPrism({ mode: 'proxy', upstream: nefSim.url })
       nefSim.setApiRoot(prism.url)
+      // Prism compiles its validators on the first request: done here, not in a test's first call.
+      await fetch(`${prism.url}/3gpp-monitoring-event/v1/warm-up/subscriptions`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
     }
     nefEnv = {
       NETWORK: 'nef',
       NEF_BASE_URL: prism?.url ?? nefSim.url,
       NEF_SCS_AS_ID: 'device-status-test',
       NEF_TOKEN: token,
+      // A machine running many suites side by side is slow, Prism's validation more so: the
+      // timeout (504) has tests of its own, not these.
+      NEF_TIMEOUT_MS: '30000',
     }
   }
   const stopNef = async () => {
