@@ -51,7 +51,7 @@ export async function legacySubject(
  * A read of the network for a v0 call: a device the network does not know after all (a NEF finds
  * a UE by its identifier and learns it is unknown only when asked) is `404 NOT_FOUND` here too.
  */
-async function legacyRead<T>(read: () => Promise<T>): Promise<T> {
+export async function legacyRead<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read()
   } catch (error) {

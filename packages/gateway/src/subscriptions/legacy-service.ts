@@ -1,7 +1,7 @@
 import type { AuthContext } from '../core/auth-context.js'
 import { CamaraError } from '../core/camara-error.js'
 import type { RequestDevice } from '../device/identify.js'
-import { legacySubject } from '../device-status-v0/service.js'
+import { legacyRead, legacySubject } from '../device-status-v0/service.js'
 import { checkSink } from '../notifications/sink-policy.js'
 import type { Subscription } from '../store/subscriptions.js'
 import { legacyDeviceStatus as api } from './apis.js'
@@ -50,8 +50,8 @@ export async function createLegacySubscription(
   ensureAhead(deps, body.subscriptionExpireTime, 'subscriptionExpireTime')
   const device = await legacySubject(deps, auth, body.subscriptionDetail.device)
   // The network must answer for the device, as the legacy reads do (not applicable: 422,
-  // failing: 503).
-  await deps.network.reachability(device, 'device-status')
+  // failing: 503; unknown to the network after all: 404 NOT_FOUND).
+  await legacyRead(() => deps.network.reachability(device, 'device-status'))
   const requested = body.subscriptionDetail.device
   const kind = (
     ['phoneNumber', 'ipv4Address', 'ipv6Address', 'networkAccessIdentifier'] as const

@@ -22,6 +22,10 @@ export function testNetworkKind(): 'simulator' | 'nef' {
   return process.env['TEST_NETWORK'] === 'nef' ? 'nef' : 'simulator'
 }
 
+/** Why 422 SERVICE_NOT_APPLICABLE tests are simulator-only. */
+export const NOT_APPLICABLE_IS_SIMULATED =
+  'notApplicable is a switch of the simulator; nef-sim refuses such a device with 403, which the NEF adapter answers 403 PERMISSION_DENIED'
+
 /**
  * The clear rule for tests that cannot apply in NEF mode: what only the built-in simulator can
  * do (its `notApplicable` switch as 422 SERVICE_NOT_APPLICABLE, SIM swaps, the network type, the

@@ -3,7 +3,9 @@ import { after, before, describe, it } from 'node:test'
 import { assertError } from './device-api-suite.js'
 import {
   CORRELATOR,
+  NOT_APPLICABLE_IS_SIMULATED,
   schemaErrors,
+  simulatorOnly,
   startTestGateway,
   type TestGateway,
   type TestResponse,
@@ -360,13 +362,17 @@ export function subscriptionApiSuite(c: SubscriptionApiCase): void {
         )
       })
 
-      it('C01.07 a device the service does not apply to: 422 SERVICE_NOT_APPLICABLE', async () => {
-        assertError(
-          await create(request(firstType, detail('+34600000009'))),
-          422,
-          'SERVICE_NOT_APPLICABLE',
-        )
-      })
+      it(
+        'C01.07 a device the service does not apply to: 422 SERVICE_NOT_APPLICABLE',
+        simulatorOnly(NOT_APPLICABLE_IS_SIMULATED),
+        async () => {
+          assertError(
+            await create(request(firstType, detail('+34600000009'))),
+            422,
+            'SERVICE_NOT_APPLICABLE',
+          )
+        },
+      )
     } else {
       it('phoneNumber errors: 400 INVALID_ARGUMENT, 404 IDENTIFIER_NOT_FOUND', async () => {
         assertError(await create(request(firstType, detail('600000001'))), 400, 'INVALID_ARGUMENT')
