@@ -7,7 +7,8 @@ import { buildApp, type AppDeps } from './app.js'
 import { CONSOLE_DIST } from './console/routes.js'
 import { DEMO_APP, seedDemoApp } from './auth/apps.js'
 import { loadConfig, type Config } from './config.js'
-import { systemClock, type Clock } from './core/clock.js'
+import { nowMs, systemClock, type Clock } from './core/clock.js'
+import { timeEnding } from './notifications/delivery-policy.js'
 import { randomToken } from './core/random-token.js'
 import { scenarioPlayer } from './simulator/scenarios.js'
 import { demoDevices, seedDemoDevices } from './simulator/seed.js'
@@ -258,12 +259,12 @@ function nefPorts(deps: {
   const endByNetwork = async (subscriptionId: string) => {
     await store.transaction(async (trx) => {
       const row = await trx.subscriptions.byId(subscriptionId)
-      if (row !== undefined && LIVE_STATUSES.includes(row.status))
-        await endSubscription(
-          { store: trx, source: deps.outbox.source, clock },
-          row,
-          'NETWORK_TERMINATED',
-        )
+      if (row === undefined || !LIVE_STATUSES.includes(row.status)) return
+      // A NEF ends a subscription at the monitorExpireTime it was given, which is the CAMARA
+      // expiry: that is the subscription expiring, as the sweep would end it, not the network.
+      const reason =
+        timeEnding(row, nowMs(clock), { tokenExpiryNoticeMs: 0 }) ?? 'NETWORK_TERMINATED'
+      await endSubscription({ store: trx, source: deps.outbox.source, clock }, row, reason)
     })
     deps.kick()
   }

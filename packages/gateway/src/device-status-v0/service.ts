@@ -1,10 +1,10 @@
 import type { AuthContext } from '../core/auth-context.js'
 import { selectorFor, type IdentifierKind, type RequestDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
-import { NetworkError } from '../core/network-error.js'
 import type { DeviceIdentity } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 import { visitedCountry } from '../core/mcc.js'
+import { NetworkError } from '../core/network-error.js'
 
 const V0_IDENTIFIERS: readonly IdentifierKind[] = [
   'phoneNumber',
@@ -48,8 +48,8 @@ export async function legacySubject(
 }
 
 /**
- * A read of the network for a v0 call: a device the network does not know after all (a NEF finds
- * a UE by its identifier and learns it is unknown only when asked) is `404 NOT_FOUND` here too.
+ * A read of the network for a v0 call: a device the network does not know (a NEF finds out only
+ * when asked) is `404 NOT_FOUND`, as v0.5.1 says, not the later APIs' IDENTIFIER_NOT_FOUND.
  */
 export async function legacyRead<T>(read: () => Promise<T>): Promise<T> {
   try {
@@ -67,8 +67,9 @@ export async function legacyRoamingStatus(
   input: { auth: AuthContext; body: { device: RequestDevice } },
 ): Promise<{ roaming: boolean; countryCode?: number; countryName?: string[] }> {
   const device = await legacySubject(deps, input.auth, input.body.device)
-  const { countryCode } = await legacyRead(() => deps.network.roaming(device, 'device-status'))
-  const country = visitedCountry(countryCode)
+  const country = visitedCountry(
+    (await legacyRead(() => deps.network.roaming(device, 'device-status'))).countryCode,
+  )
   return { roaming: country !== undefined, ...country }
 }
 

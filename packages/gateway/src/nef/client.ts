@@ -57,6 +57,17 @@ export function failureOf(answer: NefAnswer, operation: string): NetworkError {
         upstream,
       })
     case 403:
+      // A NEF that says the monitoring is not available for this UE (nef-sim plays the
+      // simulator's notApplicable so): the service does not apply, 422.
+      if (
+        upstream['problem'] !== undefined &&
+        (upstream['problem'] as ProblemDetails).cause === 'SERVICE_NOT_APPLICABLE'
+      )
+        return new NetworkError(
+          'SERVICE_NOT_APPLICABLE',
+          'The service is not available for this device.',
+          { upstream },
+        )
       return new NetworkError('NETWORK_REFUSED', 'The network refused to answer for this device.', {
         upstream,
       })

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import type {
+  ConnectivityType,
   DeviceApi,
   DeviceFacts,
   DeviceIdentity,
@@ -303,10 +304,46 @@ export function nefNetwork(deps: NefNetworkDeps): NefNetwork {
           ),
         )
 
-  const ingestReports: NefNetwork['ingestReports'] = (deviceId, reports, context) =>
-    ingest(deviceId, (facts) =>
-      reports.reduce((f, report) => applyReport(f, report, { ...context, now: now() }), facts),
-    )
+  /**
+   * A UE_REACHABILITY report says what the UE became reachable for, not what it stopped being
+   * reachable for (DATA and SMS to SMS only is a report for SMS and none for DATA): the
+   * connectivity is read again, with the one-time requests of a retrieve, and that reading is the
+   * new fact. A NEF that refuses one-time requests leaves the report's own meaning.
+   */
+  const ingestReports: NefNetwork['ingestReports'] = async (deviceId, reports, context) => {
+    const device = nefIdentity(deviceId)
+    let reading: { connectivity: ConnectivityType[]; time: string; asked: string } | undefined
+    if (device !== undefined && reports.some((r) => r.monitoringType === 'UE_REACHABILITY')) {
+      const asked = now()
+      reading = await readReachability(device).then(
+        (fact) => ({ connectivity: fact.connectivity, time: fact.statusTime, asked }),
+        (error: unknown) => {
+          deps.log.warn({ err: error, deviceId }, 'reachability not read again after a report')
+          return undefined
+        },
+      )
+    }
+    await ingest(deviceId, (facts) => {
+      let next = reports.reduce(
+        (f, report) =>
+          reading !== undefined && report.monitoringType !== 'ROAMING_STATUS'
+            ? f
+            : applyReport(f, report, { ...context, now: now() }),
+        facts,
+      )
+      // A reading begun before the fact it would replace was set is older than that fact.
+      if (
+        reading !== undefined &&
+        !(
+          next.connectivity !== undefined &&
+          Date.parse(reading.asked) < Date.parse(next.connectivity.time)
+        ) &&
+        next.connectivity?.connectivity.join() !== reading.connectivity.join()
+      )
+        next = { ...next, connectivity: { connectivity: reading.connectivity, time: reading.time } }
+      return next
+    })
+  }
 
   const removeWatches = async (watches: readonly NefWatch[]) => {
     for (const watch of watches) {

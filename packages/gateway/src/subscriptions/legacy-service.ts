@@ -50,7 +50,7 @@ export async function createLegacySubscription(
   ensureAhead(deps, body.subscriptionExpireTime, 'subscriptionExpireTime')
   const device = await legacySubject(deps, auth, body.subscriptionDetail.device)
   // The network must answer for the device, as the legacy reads do (not applicable: 422,
-  // failing: 503; unknown to the network after all: 404 NOT_FOUND).
+  // failing: 503).
   await legacyRead(() => deps.network.reachability(device, 'device-status'))
   const requested = body.subscriptionDetail.device
   const kind = (
@@ -80,12 +80,15 @@ export async function createLegacySubscription(
     expireTime: body.subscriptionExpireTime,
     maxEvents: undefined,
   })
-  const watched = await watchFor(
-    deps,
-    row,
-    device,
-    api.serviceApi,
-    row.types.map((t) => t.slice(api.prefix.length)),
+  const watched = await legacyRead(
+    () =>
+      watchFor(
+        deps,
+        row,
+        device,
+        api.serviceApi,
+        row.types.map((t) => t.slice(api.prefix.length)),
+      ) ?? Promise.resolve(undefined),
   )
   await deps.store
     .transaction((store) => insertWithinQuota(deps, store, row))

@@ -98,6 +98,23 @@ describe(
         'delivery-below-subscriptions',
       ],
       [
+        'the NEF adapter imports a feature',
+        {
+          'subscriptions/outbox.ts': 'export const o = 1\n',
+          'nef/routes.ts': "import { o } from '../subscriptions/outbox.js'\nexport const r = o\n",
+        },
+        'nef-is-an-adapter',
+      ],
+      [
+        'a feature imports the NEF adapter',
+        {
+          'nef/network.ts': 'export const n = 1\n',
+          'subscriptions/service.ts':
+            "import { n } from '../nef/network.js'\nexport type S = typeof n\n",
+        },
+        'features-below-the-app',
+      ],
+      [
         'nef-sim imports a feature',
         {
           'roaming/service.ts': 'export const r = 1\n',

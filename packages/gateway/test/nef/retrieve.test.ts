@@ -253,6 +253,54 @@ describe('NEF mode: retrieve through a NEF', () => {
 
 type FakeUeReach = ('DATA' | 'SMS')[]
 
+describe('NEF mode: OAuth 2.0 client credentials for the NEF', () => {
+  let nef: FakeNef
+  let gw: TestGateway
+  before(async () => {
+    nef = await new FakeNef().start()
+    nef.ues.set('34600000001', { roamingMcc: null, reachable: ['DATA'] })
+    gw = await startTestGateway(
+      nefEnv(nef, {
+        NEF_TOKEN_URL: `${nef.url}/token`,
+        NEF_CLIENT_ID: 'gateway',
+        NEF_CLIENT_SECRET: 's3cret',
+      }),
+    )
+  })
+  after(async () => {
+    await gw.close()
+    await nef.stop()
+  })
+
+  it('the token is fetched once (client_secret_basic), cached until it expires, and sent as a bearer token', async () => {
+    const token = await gw.token2(SCOPES)
+    for (let i = 0; i < 3; i++) {
+      const res = await gw.post(ROAMING, { device: { phoneNumber: '+34600000001' } }, token)
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+    }
+    const tokenRequests = nef.requests.filter((r) => r.path === '/token')
+    assert.equal(tokenRequests.length, 1)
+    assert.equal(
+      tokenRequests[0]?.headers.authorization,
+      `Basic ${Buffer.from('gateway:s3cret').toString('base64')}`,
+    )
+    assert.equal(tokenRequests[0]?.body, 'grant_type=client_credentials')
+    assert.ok(nef.calls('POST').every((r) => r.headers.authorization === 'Bearer nef-token-1'))
+  })
+
+  it('a NEF that refuses the token (401): a new token, and the request again', async () => {
+    const token = await gw.token2(SCOPES)
+    nef.fault = { kind: 'status', status: 401 }
+    const res = await gw.post(ROAMING, { device: { phoneNumber: '+34600000001' } }, token)
+    nef.fault = { kind: 'none' }
+    assert.equal(res.status, 503)
+    assert.equal(nef.requests.filter((r) => r.path === '/token').length, 2)
+    const ok = await gw.post(ROAMING, { device: { phoneNumber: '+34600000001' } }, token)
+    assert.equal(ok.status, 200)
+    assert.equal(nef.calls('POST').at(-1)?.headers.authorization, 'Bearer nef-token-2')
+  })
+})
+
 describe('NEF mode: identifiers the NEF does not take, and what a NEF cannot answer', () => {
   let nef: FakeNef
   let gw: TestGateway

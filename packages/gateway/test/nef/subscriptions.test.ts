@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { Receiver } from '../helpers/receiver.js'
+import type { MonitoringEventSubscription } from '../../src/network/monitoring-event.js'
 import { FakeNef, nefEnv } from './fake-nef.js'
 
 const ROAMING = {
@@ -67,6 +68,14 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
       },
       token,
     )
+  /** The one NEF subscription of the UE of that type. */
+  const only = (monitoringType: string, reachabilityType?: string) => {
+    const found = nef
+      .subscriptionsOf(MSISDN, monitoringType)
+      .filter(([, s]) => reachabilityType === undefined || s.reachabilityType === reachabilityType)
+    assert.equal(found.length, 1, `${monitoringType} subscriptions: ${found.length}`)
+    return found[0] as [string, MonitoringEventSubscription]
+  }
   const events = () =>
     sink.received.map((r) => {
       const { type, data } = r.body as { type: string; data: Record<string, unknown> }
@@ -88,12 +97,12 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
       subscriptionMaxEvents: 10,
     })
     assert.equal(res.status, 201, JSON.stringify(res.body))
-    const [[self, sub]] = nef.subscriptionsOf(MSISDN, 'ROAMING_STATUS') as [[string, any]]
+    const [self, sub] = only('ROAMING_STATUS')
     assert.equal(sub.msisdn, MSISDN)
     assert.equal(sub.plmnIndication, true)
     assert.equal(sub.immediateRep, true)
-    assert.equal(Date.parse(sub.monitorExpireTime), Date.parse(expire))
-    assert.ok(sub.maximumNumberOfReports >= 10)
+    assert.equal(Date.parse(sub.monitorExpireTime ?? ''), Date.parse(expire))
+    assert.ok((sub.maximumNumberOfReports ?? 0) >= 10)
     assert.match(
       sub.notificationDestination,
       /^http:\/\/127\.0\.0\.1:\d+\/nef\/v1\/notifications\/[A-Za-z0-9_-]{43}$/,
@@ -181,12 +190,10 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
       assert.equal(await nef.notify('x', { cancelInd: true }, destination), 404)
     // Reachable again, then a loss notified: one more disconnected.
     nef.ues.set(MSISDN, { roamingMcc: null, reachable: ['SMS'] })
-    const [[smsSelf]] = nef
-      .subscriptionsOf(MSISDN, 'UE_REACHABILITY')
-      .filter(([, s]) => s.reachabilityType === 'SMS') as [[string]]
+    const [smsSelf] = only('UE_REACHABILITY', 'SMS')
     assert.equal(await notifyCurrent(smsSelf), 204)
     nef.ues.set(MSISDN, { roamingMcc: null, reachable: [] })
-    const [[lossSelf]] = nef.subscriptionsOf(MSISDN, 'LOSS_OF_CONNECTIVITY') as [[string]]
+    const [lossSelf] = only('LOSS_OF_CONNECTIVITY')
     assert.equal(await notifyCurrent(lossSelf), 204)
     assert.equal(await notifyCurrent(lossSelf), 204)
     await sink.waitFor(3)
@@ -208,10 +215,28 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
     )
   })
 
+  it('reachability: DATA and SMS to SMS only (a report for SMS, none for DATA) is one reachability-sms event: the adapter reads the connectivity again', async () => {
+    const res = await create(REACH, 'reachability-sms')
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    await sink.waitFor(1)
+    nef.ues.set(MSISDN, { roamingMcc: null, reachable: ['SMS'] })
+    const [smsSelf] = only('UE_REACHABILITY', 'SMS')
+    assert.equal(await notifyCurrent(smsSelf), 204)
+    await sink.waitFor(2)
+    assert.equal(await notifyCurrent(smsSelf), 204)
+    const del = await gw.request('DELETE', `${REACH.path}/${res.body.id}`, token)
+    assert.equal(del.status, 204)
+    await sink.waitFor(3)
+    assert.deepEqual(
+      events().map((e) => e.type),
+      ['subscription-started', 'reachability-sms', 'subscription-ended'],
+    )
+  })
+
   it('a subscription that reached its maximum of events: the check deletes its NEF subscription', async () => {
     const res = await create(ROAMING, 'roaming-on', { subscriptionMaxEvents: 1 })
     assert.equal(res.status, 201)
-    const [[self]] = nef.subscriptionsOf(MSISDN, 'ROAMING_STATUS') as [[string]]
+    const [self] = only('ROAMING_STATUS')
     nef.ues.set(MSISDN, { roamingMcc: '262', reachable: ['DATA'] })
     assert.equal(await notifyCurrent(self), 204)
     await sink.waitFor(3)
@@ -233,7 +258,7 @@ describe('NEF mode: subscriptions backed by Monitoring Event subscriptions', () 
       token,
     )
     assert.equal(res.status, 201, JSON.stringify(res.body))
-    const [[self]] = nef.subscriptionsOf(MSISDN, 'ROAMING_STATUS') as [[string]]
+    const [self] = only('ROAMING_STATUS')
     nef.ues.set(MSISDN, { roamingMcc: '262', reachable: ['DATA'] })
     assert.equal(await notifyCurrent(self), 204)
     const [event] = await sink.waitFor(1)
