@@ -1,8 +1,8 @@
 /**
  * The gateway's black-box suites of the APIs a NEF can answer, again in NEF mode: one
  * parameterised run, not a copy. Each suite file is imported here with `TEST_NETWORK=nef`, so
- * every gateway it starts runs with NETWORK=nef against a nef-sim of its own (own port, own
- * store), through Stoplight Prism as a validating proxy of the 3GPP Monitoring Event file
+ * every gateway it starts runs with NETWORK=nef against a nef-sim of its own (a second process,
+ * `device-status nef-sim`, with its own port and store), through Stoplight Prism as a validating proxy of the 3GPP Monitoring Event file
  * (`TEST_PRISM=0` leaves Prism out); a violation Prism sees fails the test that started that
  * gateway. The suites run on SQLite, then on PostgreSQL (skipped with a one-line reason when it
  * cannot be reached, failed in CI). What only the simulator can do is skipped by one rule,
@@ -24,6 +24,8 @@ const SUITES = [
 ]
 
 process.env['TEST_NETWORK'] = 'nef'
+// nef-sim as a second process, as in production (`TEST_NEF_SIM=inline` runs it in this one).
+process.env['TEST_NEF_SIM'] ??= 'process'
 
 /** Imports every suite under a describe whose hooks set the store the gateways run on. */
 async function suitesOn(store: 'sqlite' | 'postgres'): Promise<void> {
@@ -41,7 +43,7 @@ async function suitesOn(store: 'sqlite' | 'postgres'): Promise<void> {
     await import(`${pathToFileURL(join(import.meta.dirname, suite)).href}?store=${store}`)
 }
 
-await describe('NEF mode (nef-sim through Prism) on SQLite', () => suitesOn('sqlite'))
+await describe('NEF mode (nef-sim process through Prism) on SQLite', () => suitesOn('sqlite'))
 
 const reachable = await postgresReachable()
 if (reachable !== true) {
@@ -53,5 +55,6 @@ if (reachable !== true) {
     it('runs the NEF mode suites on PostgreSQL', (t) => t.skip(reachable))
   }
 } else {
-  await describe('NEF mode (nef-sim through Prism) on PostgreSQL', () => suitesOn('postgres'))
+  await describe('NEF mode (nef-sim process through Prism) on PostgreSQL', () =>
+    suitesOn('postgres'))
 }
