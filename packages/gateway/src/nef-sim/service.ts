@@ -111,6 +111,9 @@ function answering(device: SimulatedDevice, monitoringType: string): void {
     throw new ProblemError(503, 'Service Unavailable', 'The core network cannot be reached')
 }
 
+/** How far in the past a `monitorExpireTime` may be and still be taken (clock skew). */
+export const EXPIRY_SKEW_MS = 30_000
+
 function expireTime(request: MonitoringEventSubscription, now: Date): string | null {
   if (request.monitorExpireTime === undefined) return null
   const time = new Date(request.monitorExpireTime)
@@ -118,7 +121,9 @@ function expireTime(request: MonitoringEventSubscription, now: Date): string | n
     throw badRequest('monitorExpireTime is not a date-time', [
       { param: '/monitorExpireTime', reason: 'not a date-time' },
     ])
-  if (time.getTime() <= now.getTime())
+  // A time just past is clock skew between the SCS/AS and this NEF (or a slow path): taken,
+  // and the subscription ends at the next expiry sweep with cancelInd. Longer ago is an error.
+  if (time.getTime() < now.getTime() - EXPIRY_SKEW_MS)
     throw badRequest('monitorExpireTime is in the past', [
       { param: '/monitorExpireTime', reason: 'in the past' },
     ])

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import {
   CORRELATOR,
   schemaErrors,
+  NOT_APPLICABLE_IS_SIMULATED,
   simulatorOnly,
   startTestGateway,
   type TestGateway,
@@ -151,9 +152,7 @@ export function deviceApiSuite(c: DeviceApiCase): void {
 
     it(
       'C01.07: a device the service does not apply to is 422 SERVICE_NOT_APPLICABLE',
-      simulatorOnly(
-        'notApplicable is a switch of the simulator; nef-sim refuses such a device with 403, which the NEF adapter answers 403 PERMISSION_DENIED',
-      ),
+      simulatorOnly(NOT_APPLICABLE_IS_SIMULATED),
       async () => {
         assertError(
           await call({ device: { phoneNumber: '+34600000009' } }),

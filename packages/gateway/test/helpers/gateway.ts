@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import type { FastifyServerOptions } from 'fastify'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mintAccessToken } from '../../src/auth/access-token.js'
@@ -9,18 +10,30 @@ import type { Resolve } from '../../src/notifications/sink-policy.js'
 import { validatorFor } from '../../src/specs/validator.js'
 import { databaseNameFor, dropDatabase, ensureDatabase, testStoreKind } from './test-store.js'
 import { nefDeviceId } from '../../src/nef/identity.js'
-import { removeTestNefSimStore, startTestNefSim, type TestNefSim } from './nef-sim.js'
+import {
+  nefSimStoreEnv,
+  removeTestNefSimStore,
+  startTestNefSim,
+  type TestNefSim,
+} from './nef-sim.js'
+import { startNefSimProcess, type NefSimProcess } from './process.js'
 import { startPrism, type PrismProcess } from './prism.js'
 
 /**
  * Which network the black-box suites run against: `TEST_NETWORK=nef` starts, for each test
  * gateway, nef-sim (the simulator as a NEF, on its own port and store) and the gateway with
  * NETWORK=nef pointed at it; with `TEST_PRISM=1` (default in NEF mode; `TEST_PRISM=0` leaves it
- * out) through Stoplight Prism as a validating proxy of the 3GPP file (`--errors`).
+ * out) through Stoplight Prism as a validating proxy of the 3GPP file (`--errors`). nef-sim runs
+ * in this process, or with `TEST_NEF_SIM=process` as a process of its own (`device-status
+ * nef-sim`, as a user runs it; no shared clock then).
  */
 export function testNetworkKind(): 'simulator' | 'nef' {
   return process.env['TEST_NETWORK'] === 'nef' ? 'nef' : 'simulator'
 }
+
+/** Why 422 SERVICE_NOT_APPLICABLE tests are simulator-only. */
+export const NOT_APPLICABLE_IS_SIMULATED =
+  'notApplicable is a switch of the simulator; nef-sim refuses such a device with 403, which the NEF adapter answers 403 PERMISSION_DENIED'
 
 /**
  * The clear rule for tests that cannot apply in NEF mode: what only the built-in simulator can
@@ -34,8 +47,10 @@ export function simulatorOnly(why: string): { skip?: string } {
 
 export interface TestGateway extends RunningGateway {
   dataDir: string
-  /** In NEF mode: the nef-sim the gateway reads (its admin API is what `admin('…/network/v1/…')` calls). */
+  /** In NEF mode: the nef-sim the gateway reads, when in this process (its admin API is what `admin('…/network/v1/…')` calls). */
   nefSim: TestNefSim | undefined
+  /** In NEF mode with TEST_NEF_SIM=process: nef-sim as a process of its own. */
+  nefSimProcess: NefSimProcess | undefined
   /** In NEF mode with Prism: the validating proxy between the gateway and nef-sim. */
   prism: PrismProcess | undefined
   /** A two-legged token (client credentials) with these scopes. */
@@ -108,30 +123,63 @@ export async function startTestGateway(
   let nefSim: TestNefSim | undefined
   let prism: PrismProcess | undefined
   let nefEnv: Record<string, string> = {}
+  let nefSimProcess: NefSimProcess | undefined
+  /** Where nef-sim's admin API is, with its admin token. */
+  let nefAdmin: { url: string; adminToken: string } | undefined
   if (nef) {
     // nef-sim's store lives beside the gateway's (a restart on the same dataDir finds both).
     const token = 'test-nef-token'
-    nefSim = await startTestNefSim(
-      { NEF_SIM_TOKEN: token },
-      {
-        dataDir: join(dataDir, 'nef-sim'),
-        ...(options.clock === undefined ? {} : { clock: options.clock }),
-      },
-    )
-    if (options.prism ?? process.env['TEST_PRISM'] !== '0') {
-      prism = await startPrism({ mode: 'proxy', upstream: nefSim.url })
-      nefSim.setApiRoot(prism.url)
+    const withPrism = options.prism ?? process.env['TEST_PRISM'] !== '0'
+    let upstream: string
+    if (process.env['TEST_NEF_SIM'] === 'process') {
+      // Its port is chosen first, so that Prism can be started in front of it and named as its
+      // apiRoot when it starts.
+      const port = await freePort()
+      upstream = `http://127.0.0.1:${port}`
+      if (withPrism) prism = await startPrism({ mode: 'proxy', upstream })
+      const { env: storeEnv } = await nefSimStoreEnv(join(dataDir, 'nef-sim'))
+      nefSimProcess = await startNefSimProcess({
+        ...storeEnv,
+        PORT: String(port),
+        NEF_SIM_TOKEN: token,
+        ...(prism === undefined ? {} : { NEF_SIM_API_ROOT: prism.url }),
+      })
+      nefAdmin = nefSimProcess
+    } else {
+      nefSim = await startTestNefSim(
+        { NEF_SIM_TOKEN: token },
+        {
+          dataDir: join(dataDir, 'nef-sim'),
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+        },
+      )
+      upstream = nefSim.url
+      nefAdmin = nefSim
+      if (withPrism) {
+        prism = await startPrism({ mode: 'proxy', upstream })
+        nefSim.setApiRoot(prism.url)
+      }
+    }
+    if (prism !== undefined) {
+      // Prism compiles its validators on the first request: done here, not in a test's first call.
+      await fetch(`${prism.url}/3gpp-monitoring-event/v1/warm-up/subscriptions`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
     }
     nefEnv = {
       NETWORK: 'nef',
-      NEF_BASE_URL: prism?.url ?? nefSim.url,
+      NEF_BASE_URL: prism?.url ?? upstream,
       NEF_SCS_AS_ID: 'device-status-test',
       NEF_TOKEN: token,
+      // A machine running many suites side by side is slow, Prism's validation more so: the
+      // timeout (504) has tests of its own, not these.
+      NEF_TIMEOUT_MS: '30000',
     }
   }
   const stopNef = async () => {
     await prism?.close()
     await nefSim?.close()
+    await nefSimProcess?.stop()
   }
   // On PostgreSQL each gateway gets a database of its own, named after its data folder.
   const database = testStoreKind() === 'postgres' ? databaseNameFor(options.dataDir) : undefined
@@ -181,6 +229,7 @@ export async function startTestGateway(
     ...gateway,
     dataDir,
     nefSim,
+    nefSimProcess,
     prism,
     token2: (scope, o = {}) =>
       mintAccessToken(deps, {
@@ -216,7 +265,7 @@ export async function startTestGateway(
     },
     async admin(method, path, body, token) {
       // The simulator's admin API is nef-sim's in NEF mode (with nef-sim's admin token).
-      const sim = path.startsWith('/network/v1/') ? nefSim : undefined
+      const sim = path.startsWith('/network/v1/') ? nefAdmin : undefined
       const base = sim === undefined ? gateway.url : sim.url
       const bearer = token ?? (sim === undefined ? gateway.adminToken : sim.adminToken)
       return toResponse(
@@ -245,6 +294,15 @@ export async function startTestGateway(
         throw new Error(`Prism saw violations of the 3GPP file:\n${violations.join('\n')}`)
     },
   }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (typeof address !== 'object' || address === null) throw new Error('no free port')
+  return address.port
 }
 
 /** Asserts a body against a schema of a spec file; returns Ajv's errors text or '' when valid. */

@@ -29,17 +29,9 @@ export async function startTestNefSim(
   } = {},
 ): Promise<TestNefSim> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ds-nef-sim-'))
-  const database =
-    testStoreKind() === 'postgres' ? databaseNameFor(`${dataDir}#nef-sim`) : undefined
-  const databaseUrl = database === undefined ? undefined : await ensureDatabase(database)
+  const { env: storeEnv, database } = await nefSimStoreEnv(dataDir)
   const sim = await startNefSim({
-    env: {
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dataDir,
-      ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
-      ...env,
-    },
+    env: { PORT: '0', LOG_LEVEL: 'silent', ...storeEnv, ...env },
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     retry: options.retry ?? { backoffMs: 50, maxBackoffMs: 200, pollMs: 25 },
   })
@@ -78,6 +70,22 @@ export async function startTestNefSim(
       }
     },
   })
+}
+
+/**
+ * The store variables of a test nef-sim in `dataDir`: that folder, and on PostgreSQL
+ * (TEST_STORE=postgres) a database of its own, created here and named after the folder.
+ */
+export async function nefSimStoreEnv(
+  dataDir: string,
+): Promise<{ env: Record<string, string>; database: string | undefined }> {
+  const database =
+    testStoreKind() === 'postgres' ? databaseNameFor(`${dataDir}#nef-sim`) : undefined
+  const databaseUrl = database === undefined ? undefined : await ensureDatabase(database)
+  return {
+    env: { DATA_DIR: dataDir, ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) },
+    database,
+  }
 }
 
 /** Removes the store a test kept with its own `dataDir`. */

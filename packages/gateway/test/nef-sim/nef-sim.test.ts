@@ -1,10 +1,12 @@
 // nef-sim: the network simulator as a NEF (TS 29.122 Monitoring Event), black-box over HTTP.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { loadNefSimConfig, NEF_SIM_ENVIRONMENT } from '../../src/nef-sim/config.js'
 import { manualClock } from '../helpers/clock.js'
+import { ROOT } from '../helpers/process.js'
 import { removeTestNefSimStore, startTestNefSim, type TestNefSim } from '../helpers/nef-sim.js'
 import { Receiver } from '../helpers/receiver.js'
 import { monitoringEventSchemaErrors } from '../helpers/three-gpp.js'
@@ -677,5 +679,58 @@ describe('nef-sim: the bearer token (NEF_SIM_TOKEN) and the admin token', () => 
       (await sim.call('GET', '/network/v1/devices', { token: 'admin-secret' })).status,
       200,
     )
+  })
+})
+
+describe("nef-sim's configuration", () => {
+  it('the README table ("Connect to a NEF") lists every variable it reads, and no other', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const section = readme.split('## Connect to a NEF')[1]?.split('\n## ')[0] ?? ''
+    const documented = section
+      .split('\n')
+      .map((line) => /^\| `([A-Z_]+)` /.exec(line)?.[1])
+      .filter((name) => name !== undefined)
+    assert.deepEqual(documented.sort(), Object.keys(NEF_SIM_ENVIRONMENT).sort())
+  })
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['PORT', { PORT: '65536' }, /PORT must be an integer from 0 to 65535, not "65536"/],
+    ['NEF_SIM_HOME_PLMN', { NEF_SIM_HOME_PLMN: '2140-7' }, /NEF_SIM_HOME_PLMN must be MCC-MNC/],
+    [
+      'NEF_SIM_API_ROOT',
+      { NEF_SIM_API_ROOT: 'ftp://x' },
+      /NEF_SIM_API_ROOT must be an http\(s\) URL/,
+    ],
+    [
+      'NEF_SIM_NOTIFY_TIMEOUT_MS',
+      { NEF_SIM_NOTIFY_TIMEOUT_MS: '0' },
+      /NEF_SIM_NOTIFY_TIMEOUT_MS must be an integer from 1/,
+    ],
+    ['DATABASE_URL', { DATABASE_URL: 'sqlite://x' }, /DATABASE_URL must be a postgres:\/\/ URL/],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+  ]
+  for (const [name, env, message] of bad) {
+    it(`refuses a bad ${name} with a ConfigError naming it`, () => {
+      assert.throws(
+        () => loadNefSimConfig(env),
+        (error: Error) => {
+          assert.equal(error.name, 'ConfigError')
+          assert.match(error.message, message)
+          return true
+        },
+      )
+    })
+  }
+
+  it('defaults: port 9090, ./.data-nef-sim, home PLMN 214-07, no token', () => {
+    const config = loadNefSimConfig({})
+    assert.equal(config.port, 9090)
+    assert.ok(config.dataDir.endsWith('.data-nef-sim'))
+    assert.deepEqual(config.home, { mcc: '214', mnc: '07' })
+    assert.equal(config.token, undefined)
+    assert.deepEqual(loadNefSimConfig({ NEF_SIM_HOME_PLMN: '310-260' }).home, {
+      mcc: '310',
+      mnc: '260',
+    })
   })
 })
