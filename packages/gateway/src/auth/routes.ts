@@ -11,6 +11,7 @@ import {
   type Params,
 } from './gate.js'
 import type { TokenVerifier } from './access-token.js'
+import type { ClientSecretVerifier } from './client-secrets.js'
 import { revokeTokensOfReplayedCode } from './consents.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
 import { originOf } from './provider.js'
@@ -86,6 +87,15 @@ async function sendAuthorizeError(
     .send(errorPage(error.error, error.message))
 }
 
+/** A source over its client authentication failure limit: 429 `invalid_client` with `Retry-After`. */
+class ClientAuthRefused extends OAuthProfileError {
+  readonly retryAfter: number
+  constructor(retryAfter: number) {
+    super('invalid_client', 'too many failed client authentications; retry later', 429)
+    this.retryAfter = retryAfter
+  }
+}
+
 /** The endpoints a client authenticates at: CORS there depends on the client. */
 const CLIENT_CORS_PATHS = new Set([
   '/oauth2/token',
@@ -138,6 +148,7 @@ function refusedBasic(authorization: string | undefined): string | undefined {
 }
 
 function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyReply {
+  if (error instanceof ClientAuthRefused) reply.header('retry-after', String(error.retryAfter))
   if (error.status === 401) reply.header('www-authenticate', 'Basic realm="oauth2"')
   return reply
     .code(error.status)
@@ -153,7 +164,12 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
  */
 export function providerRoutes(
   app: FastifyInstance,
-  deps: GateDeps & JwtBearerDeps & { current: () => Provider; verifier: TokenVerifier },
+  deps: GateDeps &
+    JwtBearerDeps & {
+      current: () => Provider
+      verifier: TokenVerifier
+      secrets: ClientSecretVerifier
+    },
 ): void {
   const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? ''
@@ -184,7 +200,7 @@ export function providerRoutes(
  * credentials. `undefined`: the request goes on.
  */
 async function earlyRefusal(
-  deps: { store: GateDeps['store'] },
+  deps: { store: GateDeps['store']; secrets: ClientSecretVerifier },
   request: FastifyRequest,
   reply: FastifyReply,
   path: string,
@@ -206,6 +222,12 @@ async function earlyRefusal(
     const origin = request.headers.origin
     if (origin === undefined || !(await publicClientOrigins(deps.store)).has(origin))
       return reply.code(204).header('vary', 'Origin').send()
+  }
+  if (request.method === 'POST' && CLIENT_CORS_PATHS.has(path)) {
+    // A source this instance knows to be over its failure limit is refused before the store, the
+    // gate or the provider see the request (auth/client-secrets.ts has the authoritative check).
+    const wait = deps.secrets.sourceBlocked(request.socket.remoteAddress)
+    if (wait > 0) return sendOAuthError(reply, new ClientAuthRefused(wait))
   }
   if (request.method === 'POST') {
     const refused = refusedBasic(request.headers.authorization)
