@@ -78,6 +78,8 @@ export function clientSecretVerifier(deps: {
   // What this instance learnt from the store: counters over their limit, until their window ends (ms).
   const blockedUntil = new Map<string, number>()
   let lastPrune = 0
+  // Verifications running now, by cache key and stored hash.
+  const inFlight = new Map<string, Promise<boolean>>()
 
   const cacheKey = (clientId: string, secret: string) =>
     createHmac('sha256', key).update(`${clientId.length}:${clientId}:${secret}`).digest('base64url')
@@ -122,38 +124,60 @@ export function clientSecretVerifier(deps: {
 
       const clientWait = blocked(byClient, now)
       if (clientWait > 0) throw new ClientAuthLimitedError(clientWait)
-      // Counted as a failure before scrypt runs (so concurrent attempts cannot all pass the
-      // check), taken back on success. A window is named by the second it ends, so the API rate
-      // limiter's pruning of past windows (http/rate-limit.ts) leaves a running one alone.
-      const windowMs = limits.windowSeconds * 1000
-      const end = (Math.floor(now / windowMs) + 1) * windowMs
-      const window = end / 1000
-      if (window - lastPrune >= limits.windowSeconds) {
-        lastPrune = window
-        void store.rateLimits.prune(Math.floor(now / 1000) - 5).catch(() => undefined)
+      // The same secret presented by concurrent requests from one source (an app's workers
+      // starting together) is checked once: one scrypt run, one attempt counted.
+      const flight = `${k}:${storedHash}:${bySource ?? ''}`
+      let pending = inFlight.get(flight)
+      if (pending === undefined) {
+        pending = check({ k, secret, storedHash, bySource, byClient, now }).finally(() =>
+          inFlight.delete(flight),
+        )
+        inFlight.set(flight, pending)
       }
-      const [sourceCount, clientCount] = await Promise.all([
-        bySource === undefined ? 0 : store.rateLimits.hit(bySource, window),
-        store.rateLimits.hit(byClient, window),
-      ])
-      if (bySource !== undefined && sourceCount > limits.perSource) {
-        blockedUntil.set(bySource, end)
-        throw new ClientAuthLimitedError(blocked(bySource, now))
-      }
-      if (clientCount > limits.perClient) {
-        blockedUntil.set(byClient, end)
-        throw new ClientAuthLimitedError(blocked(byClient, now))
-      }
-      const matches = await verifySecret(secret, storedHash)
-      if (matches) {
-        remember(k, storedHash, clock().getTime())
-        await Promise.all([
-          bySource === undefined ? 0 : store.rateLimits.hit(bySource, window, -1),
-          store.rateLimits.hit(byClient, window, -1),
-        ])
-      }
-      return matches
+      return pending
     },
+  }
+
+  async function check(attempt: {
+    k: string
+    secret: string
+    storedHash: string
+    bySource: string | undefined
+    byClient: string
+    now: number
+  }): Promise<boolean> {
+    const { k, secret, storedHash, bySource, byClient, now } = attempt
+    // Counted as a failure before scrypt runs (so concurrent attempts cannot all pass the
+    // check), taken back on success. A window is named by the second it ends, so the API rate
+    // limiter's pruning of past windows (http/rate-limit.ts) leaves a running one alone.
+    const windowMs = limits.windowSeconds * 1000
+    const end = (Math.floor(now / windowMs) + 1) * windowMs
+    const window = end / 1000
+    if (window - lastPrune >= limits.windowSeconds) {
+      lastPrune = window
+      void store.rateLimits.prune(Math.floor(now / 1000) - 5).catch(() => undefined)
+    }
+    const [sourceCount, clientCount] = await Promise.all([
+      bySource === undefined ? 0 : store.rateLimits.hit(bySource, window),
+      store.rateLimits.hit(byClient, window),
+    ])
+    if (bySource !== undefined && sourceCount > limits.perSource) {
+      blockedUntil.set(bySource, end)
+      throw new ClientAuthLimitedError(blocked(bySource, now))
+    }
+    if (clientCount > limits.perClient) {
+      blockedUntil.set(byClient, end)
+      throw new ClientAuthLimitedError(blocked(byClient, now))
+    }
+    const matches = await verifySecret(secret, storedHash)
+    if (matches) {
+      remember(k, storedHash, clock().getTime())
+      await Promise.all([
+        bySource === undefined ? 0 : store.rateLimits.hit(bySource, window, -1),
+        store.rateLimits.hit(byClient, window, -1),
+      ])
+    }
+    return matches
   }
 }
 

@@ -250,6 +250,18 @@ describe('client secret authentication (issue 13)', () => {
     })
     after(() => cluster.close())
 
+    it('an app whose workers start together, more of them than the limit, is not taken for an attacker', async () => {
+      const creds = await createApp(cluster.a)
+      for (const gw of [cluster.a, cluster.b]) {
+        const answers = await Promise.all(
+          Array.from({ length: 16 }, () =>
+            from('127.0.0.9', gw, '/oauth2/token', CC, { basic: creds }),
+          ),
+        )
+        answers.forEach((answer, i) => assertToken(answer, `worker ${i}`))
+      }
+    })
+
     it('over the limit a source gets 429 invalid_client with Retry-After on every instance; the real client elsewhere keeps getting tokens', async () => {
       const creds = await createApp(cluster.a)
       const [id] = creds
