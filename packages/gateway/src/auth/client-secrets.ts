@@ -127,15 +127,37 @@ export function clientSecretVerifier(deps: {
       // The same secret presented by concurrent requests from one source (an app's workers
       // starting together) is checked once: one scrypt run, one attempt counted.
       const flight = `${k}:${storedHash}:${bySource ?? ''}`
-      let pending = inFlight.get(flight)
+      const pending = inFlight.get(flight)
       if (pending === undefined) {
-        pending = check({ k, secret, storedHash, bySource, byClient, now }).finally(() =>
+        const checked = check({ k, secret, storedHash, bySource, byClient, now }).finally(() =>
           inFlight.delete(flight),
         )
-        inFlight.set(flight, pending)
+        inFlight.set(flight, checked)
+        return checked
       }
-      return pending
+      // Only a success is shared: a request that joined a failed check is a failure of its own.
+      if (await pending) return true
+      await countFailure(bySource, byClient, now)
+      return false
     },
+  }
+
+  /** A window is named by the second it ends (ms → s), so pruning past windows leaves it alone. */
+  function windowOf(now: number): { end: number; window: number } {
+    const windowMs = limits.windowSeconds * 1000
+    const end = (Math.floor(now / windowMs) + 1) * windowMs
+    return { end, window: end / 1000 }
+  }
+
+  /** Counts one failed attempt; marks the counters that went over their limit. */
+  async function countFailure(bySource: string | undefined, byClient: string, now: number) {
+    const { end, window } = windowOf(now)
+    const [sourceCount, clientCount] = await Promise.all([
+      bySource === undefined ? 0 : store.rateLimits.hit(bySource, window),
+      store.rateLimits.hit(byClient, window),
+    ])
+    if (bySource !== undefined && sourceCount >= limits.perSource) blockedUntil.set(bySource, end)
+    if (clientCount >= limits.perClient) blockedUntil.set(byClient, end)
   }
 
   async function check(attempt: {
@@ -150,9 +172,7 @@ export function clientSecretVerifier(deps: {
     // Counted as a failure before scrypt runs (so concurrent attempts cannot all pass the
     // check), taken back on success. A window is named by the second it ends, so the API rate
     // limiter's pruning of past windows (http/rate-limit.ts) leaves a running one alone.
-    const windowMs = limits.windowSeconds * 1000
-    const end = (Math.floor(now / windowMs) + 1) * windowMs
-    const window = end / 1000
+    const { end, window } = windowOf(now)
     if (window - lastPrune >= limits.windowSeconds) {
       lastPrune = window
       void store.rateLimits.prune(Math.floor(now / 1000) - 5).catch(() => undefined)

@@ -262,6 +262,23 @@ describe('client secret authentication (issue 13)', () => {
       }
     })
 
+    it('the same wrong secret sent concurrently counts once per request', async () => {
+      const [id, secret] = await createApp(cluster.a)
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          from('127.0.0.10', cluster.a, '/oauth2/token', CC, { basic: [id, 'same-guess'] }),
+        ),
+      )
+      for (const answer of answers)
+        assert.ok([401, 429].includes(answer.status), JSON.stringify(answer.body))
+      assertLimited(
+        await from('127.0.0.10', cluster.b, '/oauth2/token', CC, { basic: [id, secret] }),
+        'invalid_client',
+        WINDOW,
+        'after eight failures',
+      )
+    })
+
     it('over the limit a source gets 429 invalid_client with Retry-After on every instance; the real client elsewhere keeps getting tokens', async () => {
       const creds = await createApp(cluster.a)
       const [id] = creds
