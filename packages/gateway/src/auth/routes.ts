@@ -14,6 +14,8 @@ import type { TokenVerifier } from './access-token.js'
 import type { ClientSecretVerifier } from './client-secrets.js'
 import { revokeTokensOfReplayedCode } from './consents.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
+import { appReadForRequest } from './oidc-adapter.js'
+import type { AppRow } from '../store/apps.js'
 import { originOf } from './provider.js'
 import { errorPage, PAGE_HEADERS } from './pages.js'
 import { OAuthProfileError } from './profile.js'
@@ -272,8 +274,15 @@ async function gatedRequest(
       const form = toParams(parseQuery(request.body))
       let refused: OAuthProfileError | undefined
       let params = form
+      let app: AppRow | undefined
       try {
-        params = await gateAuthorizationRequest(deps, endpoint, form, request.headers.authorization)
+        params = await gateAuthorizationRequest(
+          deps,
+          endpoint,
+          form,
+          request.headers.authorization,
+          (row) => (app = row),
+        )
       } catch (error) {
         if (!(error instanceof OAuthProfileError) || endpoint === 'authorize') throw error
         refused = error
@@ -286,6 +295,7 @@ async function gatedRequest(
         raw = replay(request.raw, request.body)
         holdUntilClientAuthenticated(raw, refused)
       }
+      if (app !== undefined) appReadForRequest(raw, app)
     } else if (endpoint === 'authorize' && request.method === 'GET') {
       const query = request.url.includes('?') ? (request.url.split('?')[1] ?? '') : ''
       const parsed = parseQuery(query)
