@@ -236,6 +236,7 @@ async function mountAuthorization(app: FastifyInstance, deps: AppDeps): Promise<
         windowSeconds: deps.config.clientAuthFailureWindow,
       },
     }),
+    refusalDelayMs: deps.config.clientAuthRefusalDelayMs,
     // Keys of their own (`oauth:<client_id>`): the APIs' allowance is counted apart.
     oauthRateLimiter:
       deps.store.dialect === 'postgres'

@@ -29,6 +29,8 @@ export interface Config {
   readonly clientAuthFailuresPerClient: number
   /** The window of both failure limits, seconds. */
   readonly clientAuthFailureWindow: number
+  /** How long a source over its failure limit waits for its 429, milliseconds. */
+  readonly clientAuthRefusalDelayMs: number
   /** Days of SIM history the operator may reveal; `undefined` = unlimited. */
   readonly simSwapMonitoredPeriod: number | undefined
   /** Profile mode of apps created without one: `compatible` in sandbox mode, `strict` in production. */
@@ -97,6 +99,10 @@ export const ENVIRONMENT = {
   CLIENT_AUTH_FAILURE_WINDOW: {
     default: '60',
     doc: 'Window of the client authentication failure limits, seconds; counted in the store, so the limits hold across instances',
+  },
+  CLIENT_AUTH_REFUSAL_DELAY_MS: {
+    default: '1000',
+    doc: 'How long a source over `CLIENT_AUTH_FAILURES_PER_SOURCE` waits for each `429`, milliseconds (at most its `Retry-After`): its connections then send a request a second each instead of as fast as the gateway answers',
   },
   PROFILE_MODE: {
     default: 'compatible (sandbox), strict (production)',
@@ -264,6 +270,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     clientAuthFailuresPerSource: integer('CLIENT_AUTH_FAILURES_PER_SOURCE', 10, 1, 1_000_000),
     clientAuthFailuresPerClient: integer('CLIENT_AUTH_FAILURES_PER_CLIENT', 100, 1, 10_000_000),
     clientAuthFailureWindow: integer('CLIENT_AUTH_FAILURE_WINDOW', 60, 1, 86_400),
+    clientAuthRefusalDelayMs: integer('CLIENT_AUTH_REFUSAL_DELAY_MS', 1000, 0, 60_000),
     simSwapMonitoredPeriod:
       monitored === undefined ? undefined : integer('SIM_SWAP_MONITORED_PERIOD', 0, 1, 36_500),
     defaultAppMode: profileMode === 'strict' ? 'strict' : 'compatible',

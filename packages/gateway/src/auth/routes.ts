@@ -171,6 +171,7 @@ export function providerRoutes(
       current: () => Provider
       verifier: TokenVerifier
       secrets: ClientSecretVerifier
+      refusalDelayMs: number
     },
 ): void {
   const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -202,7 +203,7 @@ export function providerRoutes(
  * credentials. `undefined`: the request goes on.
  */
 async function earlyRefusal(
-  deps: { store: GateDeps['store']; secrets: ClientSecretVerifier },
+  deps: { store: GateDeps['store']; secrets: ClientSecretVerifier; refusalDelayMs: number },
   request: FastifyRequest,
   reply: FastifyReply,
   path: string,
@@ -228,8 +229,15 @@ async function earlyRefusal(
   if (request.method === 'POST' && CLIENT_CORS_PATHS.has(path)) {
     // A source this instance knows to be over its failure limit is refused before the store, the
     // gate or the provider see the request (auth/client-secrets.ts has the authoritative check).
+    // The answer is held for a while (no CPU, one timer): each of the source's connections then
+    // costs the gateway one request a second instead of as many as it can answer, which would
+    // queue a valid client's requests behind them.
     const wait = deps.secrets.sourceBlocked(request.socket.remoteAddress)
-    if (wait > 0) return sendOAuthError(reply, new ClientAuthRefused(wait))
+    if (wait > 0) {
+      const delay = Math.min(deps.refusalDelayMs, wait * 1000)
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+      return sendOAuthError(reply, new ClientAuthRefused(wait))
+    }
   }
   if (request.method === 'POST') {
     const refused = refusedBasic(request.headers.authorization)

@@ -246,6 +246,8 @@ describe('client secret authentication (issue 13)', () => {
         CLIENT_AUTH_FAILURES_PER_SOURCE: '3',
         CLIENT_AUTH_FAILURES_PER_CLIENT: '1000',
         CLIENT_AUTH_FAILURE_WINDOW: String(WINDOW),
+        // Held answers to a source over its limit, briefly here (the default is a second).
+        CLIENT_AUTH_REFUSAL_DELAY_MS: '100',
       })
     })
     after(() => cluster.close())

@@ -88,6 +88,7 @@ export async function startTestGateway(
       OAUTH_RATE_LIMIT_PER_SECOND: '100000',
       CLIENT_AUTH_FAILURES_PER_SOURCE: '100000',
       CLIENT_AUTH_FAILURES_PER_CLIENT: '100000',
+      CLIENT_AUTH_REFUSAL_DELAY_MS: '0',
       ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
       ...env,
     },
