@@ -102,7 +102,7 @@ export const ENVIRONMENT = {
   },
   CLIENT_AUTH_REFUSAL_DELAY_MS: {
     default: '1000',
-    doc: 'How long a source over `CLIENT_AUTH_FAILURES_PER_SOURCE` waits for each `429`, milliseconds (at most its `Retry-After`): its connections then send a request a second each instead of as fast as the gateway answers',
+    doc: 'How long a source over `CLIENT_AUTH_FAILURES_PER_SOURCE` waits for each `429`, milliseconds (between half and all of it, jittered, at most its `Retry-After`): its connections then send a request a second each instead of as fast as the gateway answers',
   },
   PROFILE_MODE: {
     default: 'compatible (sandbox), strict (production)',

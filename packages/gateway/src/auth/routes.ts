@@ -234,7 +234,9 @@ async function earlyRefusal(
     // queue a valid client's requests behind them.
     const wait = deps.secrets.sourceBlocked(request.socket.remoteAddress)
     if (wait > 0) {
-      const delay = Math.min(deps.refusalDelayMs, wait * 1000)
+      // Jittered (between half and all of it), so that the source's connections do not come
+      // back together, a burst a valid request would wait behind.
+      const delay = Math.min(deps.refusalDelayMs, wait * 1000) * (0.5 + Math.random() / 2)
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
       return sendOAuthError(reply, new ClientAuthRefused(wait))
     }
