@@ -4,6 +4,8 @@
 // violates the file is a 500 from Prism and a line in its log. Its notifications are checked
 // against the file's MonitoringNotification schema with Ajv.
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { startTestNefSim, type TestNefSim } from '../helpers/nef-sim.js'
 import { startPrism, type PrismProcess } from '../helpers/prism.js'
@@ -206,6 +208,37 @@ describe('nef-sim through the Prism validating proxy', () => {
     assert.equal(response.status, 422)
     assert.match(JSON.stringify(response.body), /notificationDestination/)
     await prism.logged(/UNPROCESSABLE_ENTITY/)
+    assert.equal(prism.problems().length, 1, prism.problems().join('\n'))
+  })
+})
+
+describe('the validating proxy refuses an answer that violates the file', () => {
+  it('a NEF answering roamingStatus as text: 500 from Prism, and a line in its log', async (t) => {
+    const upstream = createServer((_request, response) => {
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ monitoringType: 'ROAMING_STATUS', roamingStatus: 'yes' }))
+    })
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+    const { port } = upstream.address() as AddressInfo
+    const prism = await startPrism({ mode: 'proxy', upstream: `http://127.0.0.1:${port}` })
+    t.after(async () => {
+      await prism.close()
+      await new Promise<void>((resolve) => upstream.close(() => resolve()))
+    })
+    const response = await fetch(`${prism.url}${BASE}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        msisdn: '34600000001',
+        notificationDestination: 'http://127.0.0.1:9/unused',
+        monitoringType: 'ROAMING_STATUS',
+        maximumNumberOfReports: 1,
+      }),
+    })
+    assert.equal(response.status, 500)
+    assert.match(await response.text(), /roamingStatus/)
+    await prism.logged(/VIOLATIONS/)
     assert.equal(prism.problems().length, 1, prism.problems().join('\n'))
   })
 })
