@@ -82,10 +82,15 @@ export interface OperationInfo {
   body: unknown
 }
 
-/** Every operation of the nine APIs, with an example body, for the console's "Try it". */
-export function operationCatalog(): OperationInfo[] {
+/**
+ * Every operation of the APIs offered (default: all nine), with an example body, for the
+ * console's "Try it". An API the gateway does not offer (sim-swap and connected-network-type on a
+ * NEF) is not listed: its routes are not mounted.
+ */
+export function operationCatalog(offered?: readonly ApiName[]): OperationInfo[] {
   const result: OperationInfo[] = []
   for (const [api, file] of Object.entries(API_FILES) as [ApiName, string][]) {
+    if (offered !== undefined && !offered.includes(api)) continue
     const doc = loadSpec(file)
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {

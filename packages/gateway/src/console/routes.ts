@@ -226,7 +226,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       needsConsent: needsConsent(basis),
     }))
   app.get('/console/api/catalog', { onRequest }, async () => {
-    const operations = operationCatalog()
+    const operations = operationCatalog(deps.offeredApis)
     const scopes = new Set([...allApiScopes(deps.offeredApis), 'openid', 'offline_access'])
     return {
       mode: deps.mode,

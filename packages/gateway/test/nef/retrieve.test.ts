@@ -357,5 +357,19 @@ describe('NEF mode: identifiers the NEF does not take, and what a NEF cannot ans
     }
     assert.ok(Object.keys(admin.paths).every((p) => !p.startsWith('/network/v1/')))
     assert.ok(Object.keys(admin.paths).some((p) => p.startsWith('/admin/v1/')))
+    // Nor in the console's Try it: neither their operations nor their scopes.
+    const catalog = await gw.admin('GET', '/console/api/catalog')
+    assert.equal(catalog.status, 200)
+    const apis = new Set((catalog.body.operations as { api: string }[]).map((o) => o.api))
+    assert.ok(apis.has('device-roaming-status'))
+    assert.ok(
+      ![...apis].some((api) => /sim-swap|connected-network-type/.test(api)),
+      [...apis].join(' '),
+    )
+    assert.ok(
+      !Object.keys(catalog.body.scopes as object).some((s) =>
+        /sim-swap|connected-network-type/.test(s),
+      ),
+    )
   })
 })
