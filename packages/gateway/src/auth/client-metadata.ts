@@ -13,6 +13,8 @@ export function clientMetadata(
   clientId: string,
   secretHash: string | null,
   settings: AppSettings,
+  /** The API scopes served; an app's scopes of APIs not offered are left out (oidc-provider refuses a client that names a scope it does not serve). */
+  offeredScopes?: ReadonlySet<string>,
 ): ClientMetadata {
   // oidc-provider refuses grant types it does not serve; the JWT bearer grant is ours.
   const grants = settings.grantTypes.filter((g) => PROVIDER_GRANT_TYPES.includes(g))
@@ -27,7 +29,11 @@ export function clientMetadata(
     ...(settings.jwks === undefined ? {} : { jwks: appJwks(settings) }),
     id_token_signed_response_alg: 'ES256',
     ...(grants.includes(GRANT_TYPES.ciba) ? { backchannel_token_delivery_mode: 'poll' } : {}),
-    scope: [...BASE_SCOPES, ...settings.purposes, ...settings.scopes].join(' '),
+    scope: [
+      ...BASE_SCOPES,
+      ...settings.purposes,
+      ...settings.scopes.filter((s) => offeredScopes === undefined || offeredScopes.has(s)),
+    ].join(' '),
     // Our own metadata, read by the profile checks.
     'x-profile-mode': settings.mode,
   }

@@ -29,9 +29,15 @@ const RETAINED_AFTER_EXPIRY: Readonly<Record<string, number>> = {
 /**
  * oidc-provider's storage port on the gateway's store: sessions, interactions, codes, CIBA
  * requests, grants and tokens in `oidc_models`, so that any instance can continue a flow another
- * started; the `Client` model reads the developer hub's apps.
+ * started; the `Client` model reads the developer hub's apps (registered for scopes of APIs
+ * this gateway does not offer, say sim-swap on a NEF, an app keeps working with the others).
  */
-export function storeAdapter(store: Store, clock: Clock): new (model: string) => Adapter {
+export function storeAdapter(
+  store: Store,
+  clock: Clock,
+  /** The API scopes the gateway serves: an app's other API scopes are left out of its metadata. */
+  offeredScopes?: ReadonlySet<string>,
+): new (model: string) => Adapter {
   const epoch = () => Math.floor(clock().getTime() / 1000)
   return class StoreAdapter implements Adapter {
     readonly model: string
@@ -60,7 +66,7 @@ export function storeAdapter(store: Store, clock: Clock): new (model: string) =>
         const app = read?.client_id === id ? read : await store.apps.byClientId(id)
         return app === undefined
           ? undefined
-          : clientMetadata(app.client_id, app.secret_hash, appSettings(app))
+          : clientMetadata(app.client_id, app.secret_hash, appSettings(app), offeredScopes)
       }
       const row = await store.oidcModels.find(this.model, id)
       return this.payload(row)

@@ -144,7 +144,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   )
 
   const configuration: Configuration = {
-    adapter: storeAdapterFactory(store, deps.clock),
+    adapter: storeAdapterFactory(store, deps.clock, new Set(allApiScopes(deps.offeredApis))),
     jwks: { keys: privateKeys },
     cookies: { keys: cookieKeys },
     routes: ROUTES,

@@ -327,6 +327,31 @@ describe('NEF mode: identifiers the NEF does not take, and what a NEF cannot ans
     assert.equal(nef.requests.length, before)
   })
 
+  it('the demo app, registered for all nine APIs, gets tokens for the offered ones (its other scopes are left out, not a refusal)', async () => {
+    const basic = Buffer.from('my-app-id:my-app-secret').toString('base64')
+    const tokenFor = async (scope: string) => {
+      const response = await fetch(`${gw.url}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${basic}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
+      })
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+    }
+    const offered = await tokenFor('dpv:FraudPreventionAndDetection device-roaming-status:read')
+    assert.equal(offered.status, 200, JSON.stringify(offered.body))
+    assert.equal(
+      offered.body['scope'],
+      'dpv:FraudPreventionAndDetection device-roaming-status:read',
+    )
+    const notOffered = await tokenFor('dpv:FraudPreventionAndDetection sim-swap:check')
+    // oidc-provider grants what it serves of the asked scopes: the purpose, not sim-swap.
+    assert.equal(notOffered.status, 200, JSON.stringify(notOffered.body))
+    assert.equal(notOffered.body['scope'], 'dpv:FraudPreventionAndDetection')
+  })
+
   it('sim-swap and connected-network-type are not offered: 404 on their routes, not in /docs, their scopes not in discovery', async () => {
     const token = await gw.token2('sim-swap:retrieve-date connected-network-type:read')
     for (const path of [
