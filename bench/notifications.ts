@@ -47,6 +47,17 @@ function percentile(sorted: number[], p: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** CPU seconds (user + system) a process used so far (Linux /proc; clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
+}
+
 /** Resident set size of a process, MiB (Linux /proc). */
 function rssMiB(pid: number): number {
   try {
@@ -156,6 +167,7 @@ export async function benchNotifications(options: {
       gateways.forEach((g, i) => (rss[i]!.peak = Math.max(rss[i]!.peak, rssMiB(g.pid))))
     }, 250)
     const first = arrivals.length
+    const cpu0 = gateways.map((g) => cpuSeconds(g.pid))
     const t0 = Date.now()
     let changes = 0
     // Two changes' notifications at most in flight: the gateways are kept busy, never flooded.
@@ -170,6 +182,7 @@ export async function benchNotifications(options: {
     const lastAt = arrivals[arrivals.length - 1]?.at ?? Date.now()
     clearInterval(sampler)
     gateways.forEach((g, i) => (rss[i]!.end = rssMiB(g.pid)))
+    const cpu = gateways.reduce((sum, g, i) => sum + cpuSeconds(g.pid) - (cpu0[i] ?? 0), 0)
     const window = arrivals.slice(first)
     const latencies = window.map((a) => a.at - a.time).sort((a, b) => a - b)
     // In order per subscription: each one's events alternate roaming on and off, as sent, with
@@ -187,6 +200,8 @@ export async function benchNotifications(options: {
       expected: changes * SUBSCRIPTIONS,
       delivered: window.length,
       deliveriesPerSecond: Math.round(window.length / ((lastAt - t0) / 1000)),
+      /** The gateways' CPU time (user + system) per delivery, µs: steadier than the rate. */
+      cpuPerDelivery: Math.round((cpu * 1e6) / Math.max(1, window.length)),
       latencyP50: percentile(latencies, 50),
       latencyP99: percentile(latencies, 99),
       latencyMax: latencies[latencies.length - 1] ?? NaN,
@@ -195,7 +210,7 @@ export async function benchNotifications(options: {
     }
     console.log(
       `notifications: ${throughput.deliveriesPerSecond} deliveries/s with ${SUBSCRIPTIONS} subscriptions on ${gateways.length} instance(s) ` +
-        `(${throughput.delivered}/${throughput.expected} delivered, ${changes} changes in ${SECONDS} s); ` +
+        `(${throughput.delivered}/${throughput.expected} delivered, ${changes} changes in ${SECONDS} s, ${throughput.cpuPerDelivery} µs gateway CPU each); ` +
         `event → webhook p50 ${throughput.latencyP50} ms, p99 ${throughput.latencyP99} ms, max ${throughput.latencyMax} ms; ` +
         `out of order ${outOfOrder}; RSS MiB start/peak/end ${rss.map((r) => `${r.start}/${r.peak}/${r.end}`).join(', ')}`,
     )

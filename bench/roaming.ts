@@ -28,6 +28,8 @@ const MODES = (process.env['BENCH_MODES'] ?? 'sandbox,production')
   .filter((m): m is Mode => m === 'sandbox' || m === 'production')
 // Which parts run: `roaming`, `notifications` (default both).
 const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'roaming,notifications').split(','))
+// Extra node flags for the gateway processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+const GATEWAY_FLAGS = (process.env['BENCH_GATEWAY_FLAGS'] ?? '').split(' ').filter((f) => f !== '')
 const ROOT = join(import.meta.dirname, '..')
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef'
 const children: ChildProcess[] = []
@@ -88,6 +90,7 @@ async function startGateway(mode: Mode, env: Record<string, string> = {}): Promi
     spawn(
       process.execPath,
       [
+        ...GATEWAY_FLAGS,
         '--conditions=source',
         '--import',
         'tsx',
@@ -128,6 +131,15 @@ async function startGateway(mode: Mode, env: Record<string, string> = {}): Promi
 
 function stopAll(): void {
   for (const child of children) child.kill('SIGKILL')
+}
+
+/** Stops the servers as an operator would (SIGTERM: the gateway closes and flushes), then kills what is left. */
+async function stopGracefully(): Promise<void> {
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null)
+  const exited = Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))))
+  for (const child of running) child.kill('SIGTERM')
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
+  stopAll()
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -411,5 +423,5 @@ try {
   )
   console.log(`figures written to ${file}`)
 } finally {
-  stopAll()
+  await stopGracefully()
 }
