@@ -239,10 +239,10 @@ function settlementQueue(store: Store, max = 256) {
   return (item: Settlement) =>
     new Promise<boolean>((done, fail) => {
       waiting.push({ item, done, fail })
-      // The first outcome waits one turn of the event loop for the others of its batch.
+      // The first outcome waits a millisecond for the others of its batch: one commit for many.
       if (!writing) {
         writing = true
-        setImmediate(() => void flush())
+        setTimeout(() => void flush(), 1)
       }
     })
 }
@@ -287,7 +287,9 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       again = false
       await sweep()
       const room = maxInFlight - inFlight.size
-      if (room <= 0) return
+      // Claims are batched too: a claim waits until a batch's worth of room is free (or nothing
+      // is in flight), rather than claiming one notification per delivery that ends.
+      if (room <= 0 || (room < config.batch && inFlight.size > config.batch)) return
       const claimed = await store.notifications.claimDue(
         nowMs(clock),
         Math.min(room, config.batch),
