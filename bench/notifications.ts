@@ -13,6 +13,13 @@ import { createServer } from 'node:http'
 import { EVENT_APIS, subscriptionsPath } from '@device-status/contract'
 import type { AddressInfo } from 'node:net'
 
+/** The item at `index`, which the caller knows is there. */
+function at<T>(items: readonly T[], index: number): T {
+  const item = items[index]
+  if (item === undefined) throw new Error(`no item at ${index}`)
+  return item
+}
+
 const API = 'device-roaming-status-subscriptions' as const
 const PREFIX = EVENT_APIS[API].prefix
 const SECONDS = Number(process.env['BENCH_NOTIFY_SECONDS'] ?? 10)
@@ -109,7 +116,7 @@ export async function benchNotifications(options: {
   try {
     const gateways: NotificationGateway[] = []
     for (let i = 0; i < options.instances; i++) gateways.push(await options.start())
-    const gateway = gateways[0]!
+    const gateway = at(gateways, 0)
     const admin = gateway.adminToken ?? ''
     const token = (
       await call(gateway.url, 'POST', '/sandbox/v1/access-tokens', admin, {
@@ -120,7 +127,7 @@ export async function benchNotifications(options: {
     // Subscriptions are spread over the instances, as a load balancer would.
     let next = 0
     const subscribe = (phoneNumber: string) =>
-      call(gateways[next++ % gateways.length]!.url, 'POST', subscriptionsPath(API), token, {
+      call(at(gateways, next++ % gateways.length).url, 'POST', subscriptionsPath(API), token, {
         protocol: 'HTTP',
         sink: sinkUrl,
         types: [PREFIX + 'roaming-status'],
@@ -128,7 +135,7 @@ export async function benchNotifications(options: {
       })
     const patch = (phoneNumber: string, i: number) =>
       call(
-        gateways[i % gateways.length]!.url,
+        at(gateways, i % gateways.length).url,
         'PATCH',
         `/network/v1/devices/${encodeURIComponent(phoneNumber)}`,
         admin,
@@ -164,7 +171,7 @@ export async function benchNotifications(options: {
     await startedAll(1 + SUBSCRIPTIONS)
     const rss = gateways.map((g) => ({ start: rssMiB(g.pid), peak: rssMiB(g.pid), end: NaN }))
     const sampler = setInterval(() => {
-      gateways.forEach((g, i) => (rss[i]!.peak = Math.max(rss[i]!.peak, rssMiB(g.pid))))
+      gateways.forEach((g, i) => (at(rss, i).peak = Math.max(at(rss, i).peak, rssMiB(g.pid))))
     }, 250)
     const first = arrivals.length
     const cpu0 = gateways.map((g) => cpuSeconds(g.pid))
@@ -181,7 +188,7 @@ export async function benchNotifications(options: {
       await sleep(10)
     const lastAt = arrivals[arrivals.length - 1]?.at ?? Date.now()
     clearInterval(sampler)
-    gateways.forEach((g, i) => (rss[i]!.end = rssMiB(g.pid)))
+    gateways.forEach((g, i) => (at(rss, i).end = rssMiB(g.pid)))
     const cpu = gateways.reduce((sum, g, i) => sum + cpuSeconds(g.pid) - (cpu0[i] ?? 0), 0)
     const window = arrivals.slice(first)
     const latencies = window.map((a) => a.at - a.time).sort((a, b) => a - b)
@@ -244,7 +251,7 @@ async function benchFanOut(
   subscribe: (phone: string) => Promise<{ body: Record<string, unknown> | undefined }>,
   arrivals: Arrival[],
 ) {
-  const gateway = gateways[0]!
+  const gateway = at(gateways, 0)
   const phone = '+34690000003'
   await call(gateway.url, 'PUT', `/network/v1/devices/${encodeURIComponent(phone)}`, admin, {})
   const created = await subscribe(phone)

@@ -13,6 +13,13 @@ import autocannon from 'autocannon'
 import { appTokens, PHONE } from './app-tokens.js'
 import { benchNotifications } from './notifications.js'
 
+/** The item at `index`, which the caller knows is there. */
+function at<T>(items: readonly T[], index: number): T {
+  const item = items[index]
+  if (item === undefined) throw new Error(`no item at ${index}`)
+  return item
+}
+
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10)
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50)
 const TARGET = 0.7
@@ -316,7 +323,9 @@ async function benchRoaming(store: Record<string, string>) {
                 Math.max(1, Math.round(CONNECTIONS / INSTANCES)),
               ),
             ),
-          ).then((parts) => (parts.length === 1 ? { ...parts[0]!, name } : combine(name, parts))),
+          ).then((parts) =>
+            parts.length === 1 ? { ...at(parts, 0), name } : combine(name, parts),
+          ),
       })
     }
   }
@@ -332,9 +341,14 @@ async function benchRoaming(store: Record<string, string>) {
     const order = round % 2 === 1 ? sides : [...sides].reverse()
     const figures = new Map<string, Figures>()
     for (const side of order) figures.set(side.name, await side.run(DURATION))
-    const row = sides.map((s) => figures.get(s.name)!)
+    const row = sides.map((s) =>
+      at(
+        [figures.get(s.name)].filter((f) => f !== undefined),
+        0,
+      ),
+    )
     rounds.push(row)
-    const base = row[0]!.requestsPerSecond
+    const base = at(row, 0).requestsPerSecond
     console.log(
       `round ${round}/${ROUNDS}: ` +
         row
@@ -347,17 +361,15 @@ async function benchRoaming(store: Record<string, string>) {
   }
   // Per side: the round whose ratio to that round's baseline is the median.
   const summary = sides.map((side, i) => {
-    const ratios = rounds.map((r) => r[i]!.requestsPerSecond / r[0]!.requestsPerSecond)
-    const cpuRatios = rounds.map((r) =>
-      r[i]!.cpuPerRequest === undefined || r[0]!.cpuPerRequest === undefined
-        ? NaN
-        : r[0]!.cpuPerRequest / r[i]!.cpuPerRequest,
+    const ratios = rounds.map((r) => at(r, i).requestsPerSecond / at(r, 0).requestsPerSecond)
+    const cpuRatios = rounds.map(
+      (r) => (at(r, 0).cpuPerRequest ?? NaN) / (at(r, i).cpuPerRequest ?? NaN),
     )
     const m = median(ratios)
-    const at = ratios.indexOf(m)
+    const medianRound = ratios.indexOf(m)
     return {
       side: side.name,
-      figures: rounds[at]![i]!,
+      figures: at(at(rounds, medianRound), i),
       ratio: m,
       cpuRatio: median(cpuRatios),
       ratios,
@@ -367,12 +379,15 @@ async function benchRoaming(store: Record<string, string>) {
     `median of ${ROUNDS} rounds (each side: its median round against that round's baseline):`,
   )
   console.log(table(summary.map((s) => s.figures)))
+  // The verdict needs both: req/s in the same run (the issue's measure) and the CPU per request
+  // (which a loaded machine disturbs less). One without the other is not a pass.
   for (const s of summary.slice(1)) {
     const gateway = s.side.startsWith('gateway')
+    const pass = s.ratio >= TARGET && s.cpuRatio >= TARGET
     console.log(
       `${s.side.padEnd(32)} ratio to node:http ${s.ratio.toFixed(2)} (rounds ${s.ratios.map((r) => r.toFixed(2)).join(' ')})` +
         `, CPU/req ratio ${s.cpuRatio.toFixed(2)}` +
-        (gateway ? ` — target ≥ ${TARGET}: ${s.ratio >= TARGET ? 'PASS' : 'BELOW'}` : ''),
+        (gateway ? ` — target ≥ ${TARGET} on both: ${pass ? 'PASS' : 'BELOW'}` : ''),
     )
   }
   return summary
