@@ -251,7 +251,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
-    '0007-notifications-line': {
+    '0008-notifications-line': {
       // A subscription's line (its pending head, its queued notifications in order) found without
       // scanning its delivered history: promoting the next, and enqueue's "has a head" check, stay
       // constant-time however many notifications a subscription has had.
