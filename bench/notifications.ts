@@ -274,6 +274,9 @@ async function benchFanOut(
     await store.close()
   }
   const setup = (Date.now() - t0) / 1000
+  console.log(
+    `fan-out: ${FANOUT} subscriptions written in ${setup.toFixed(1)} s; PATCH of their device…`,
+  )
   const before = arrivals.length
   const sent = Date.now()
   await call(gateway.url, 'PATCH', `/network/v1/devices/${encodeURIComponent(phone)}`, admin, {
