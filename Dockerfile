@@ -23,9 +23,14 @@ COPY packages/cli packages/cli
 COPY packages/console packages/console
 # Each package's own build, in dependency order. The web console is static files
 # (packages/console/dist) that the gateway serves at /console.
+# npm nests a dependency under its workspace when another version of it is hoisted (the gateway's
+# ajv 8, next to the linters' ajv 6 before the prune): those folders go into the image too, made
+# empty where npm nested nothing so that each COPY below has its source.
 RUN npm run build -w @device-status/contract -w @device-status/gateway -w @device-status/sdk \
       -w @device-status/cli -w @device-status/console \
-    && npm prune --omit=dev
+    && npm prune --omit=dev \
+    && mkdir -p packages/contract/node_modules packages/gateway/node_modules \
+      packages/sdk/node_modules packages/cli/node_modules
 
 FROM node:22-bookworm-slim
 WORKDIR /app
@@ -34,13 +39,17 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/package.json ./
 COPY --from=build /app/packages/contract/package.json packages/contract/
 COPY --from=build /app/packages/contract/dist packages/contract/dist
+COPY --from=build /app/packages/contract/node_modules packages/contract/node_modules
 COPY --from=build /app/packages/gateway/package.json packages/gateway/
 COPY --from=build /app/packages/gateway/dist packages/gateway/dist
+COPY --from=build /app/packages/gateway/node_modules packages/gateway/node_modules
 COPY --from=build /app/packages/gateway/specs packages/gateway/specs
 COPY --from=build /app/packages/sdk/package.json packages/sdk/
 COPY --from=build /app/packages/sdk/dist packages/sdk/dist
+COPY --from=build /app/packages/sdk/node_modules packages/sdk/node_modules
 COPY --from=build /app/packages/cli/package.json packages/cli/
 COPY --from=build /app/packages/cli/dist packages/cli/dist
+COPY --from=build /app/packages/cli/node_modules packages/cli/node_modules
 COPY --from=build /app/packages/cli/bin packages/cli/bin
 COPY --from=build /app/packages/console/dist packages/console/dist
 USER node

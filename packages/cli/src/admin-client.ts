@@ -52,9 +52,16 @@ export interface ConsentFilter {
   status?: ConsentStatus
 }
 
-/** A CIBA authorization request waiting for (or past) the user's decision. */
+/**
+ * An authorization request waiting for (or past) the user's decision: a CIBA request, or an
+ * authorization-code request at the gateway's consent page.
+ */
 export interface Authorization {
-  authReqId: string
+  /** What approve and deny take: the CIBA `auth_req_id`, or the authorization's interaction uid. */
+  id: string
+  flow: 'ciba' | 'authorization_code'
+  /** CIBA only. */
+  authReqId?: string
   clientId: string
   phoneNumber: string | null
   purpose: string
@@ -148,9 +155,9 @@ export interface AdminClient {
   revokeConsent(id: string): Promise<{ id: string; status: 'revoked' }>
   listAuthorizations(filter?: { status?: string }): Promise<Authorization[]>
   decideAuthorization(
-    authReqId: string,
+    id: string,
     decision: Decision,
-  ): Promise<{ authReqId: string; status: string }>
+  ): Promise<{ id: string; flow: string; authReqId?: string; status: string }>
   listKeys(): Promise<SigningKey[]>
   rotateKeys(): Promise<{ kid: string }>
   listDeliveries(filter?: DeliveryFilter): Promise<Delivery[]>
@@ -209,8 +216,8 @@ export function adminClient(options: AdminClientOptions): AdminClient {
     revokeConsent: (id) => request('DELETE', `/admin/v1/consents/${encodeURIComponent(id)}`),
     listAuthorizations: (filter = {}) =>
       request('GET', `/admin/v1/authorizations${query({ status: filter.status })}`),
-    decideAuthorization: (authReqId, decision) =>
-      request('POST', `/admin/v1/authorizations/${encodeURIComponent(authReqId)}/${decision}`),
+    decideAuthorization: (id, decision) =>
+      request('POST', `/admin/v1/authorizations/${encodeURIComponent(id)}/${decision}`),
     listKeys: () => request('GET', '/admin/v1/keys'),
     rotateKeys: () => request('POST', '/admin/v1/keys/rotate'),
     listDeliveries: (filter = {}) =>

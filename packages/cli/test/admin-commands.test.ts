@@ -463,13 +463,19 @@ describe('device-status admin commands against a running gateway', () => {
       const lines = result.stdout.trimEnd().split('\n')
       assert.match(
         lines[0] ?? '',
-        /^AUTH REQ ID\s+CLIENT ID\s+PHONE NUMBER\s+PURPOSE\s+EXPIRES AT\s+SCOPES$/,
+        /^ID\s+FLOW\s+CLIENT ID\s+PHONE NUMBER\s+PURPOSE\s+EXPIRES AT\s+SCOPES$/,
       )
       assert.equal(lines.length, 2)
       const [row] = rows(result.stdout)
-      assert.deepEqual(row?.slice(0, 4), [authReqId, 'my-app-id', '+34600000002', 'dpv:Marketing'])
-      assert.match(row?.[4] ?? '', /^\d{4}-\d\d-\d\dT[\d:.]+Z$/)
-      assert.equal(row?.[5], 'device-roaming-status:read')
+      assert.deepEqual(row?.slice(0, 5), [
+        authReqId,
+        'ciba',
+        'my-app-id',
+        '+34600000002',
+        'dpv:Marketing',
+      ])
+      assert.match(row?.[5] ?? '', /^\d{4}-\d\d-\d\dT[\d:.]+Z$/)
+      assert.equal(row?.[6], 'device-roaming-status:read')
 
       const json = await cli('consent', 'pending', '--json')
       assert.deepEqual(
@@ -504,7 +510,12 @@ describe('device-status admin commands against a running gateway', () => {
       const authReqId = await pendingRequest('+34600000005')
       const result = await cli('consent', 'deny', authReqId, '--json')
       assert.equal(result.status, 0, result.stderr)
-      assert.deepEqual(JSON.parse(result.stdout), { authReqId, status: 'denied' })
+      assert.deepEqual(JSON.parse(result.stdout), {
+        id: authReqId,
+        flow: 'ciba',
+        authReqId,
+        status: 'denied',
+      })
       const consents = (await gw.admin('GET', '/admin/v1/consents?phoneNumber=%2B34600000005')).body
       assert.deepEqual(
         consents.map((c: { status: string }) => c.status),
@@ -618,10 +629,10 @@ describe('device-status admin commands against a running gateway', () => {
 
     it('consent: bad usage exits 2', async () => {
       const cases: [string[], string, string][] = [
-        [['consent', 'approve'], 'missing <authReqId> (or --phone <+34…>)', 'consent approve'],
+        [['consent', 'approve'], 'missing <id> (or --phone <+34…>)', 'consent approve'],
         [
           ['consent', 'approve', 'abc', '--phone', '+34600000002'],
-          'give <authReqId> or --phone, not both',
+          'give <id> or --phone, not both',
           'consent approve',
         ],
         [
@@ -629,7 +640,7 @@ describe('device-status admin commands against a running gateway', () => {
           '"600000002" is not an E.164 phone number such as +34600000001',
           'consent approve',
         ],
-        [['consent', 'deny'], 'missing <authReqId>', 'consent deny'],
+        [['consent', 'deny'], 'missing <id>', 'consent deny'],
         [['consent', 'revoke'], 'missing <consentId>', 'consent revoke'],
         [
           ['consent', 'list', '--status', 'pending'],
@@ -1061,8 +1072,8 @@ describe('device-status admin commands: help', () => {
       [['consent', 'list'], 'device-status consent list'],
       [['consent', 'revoke'], 'device-status consent revoke <consentId>'],
       [['consent', 'pending'], 'device-status consent pending'],
-      [['consent', 'approve'], 'device-status consent approve [<authReqId>]'],
-      [['consent', 'deny'], 'device-status consent deny <authReqId>'],
+      [['consent', 'approve'], 'device-status consent approve [<id>]'],
+      [['consent', 'deny'], 'device-status consent deny <id>'],
       [['keys'], 'device-status keys <command>'],
       [['keys', 'list'], 'device-status keys list'],
       [['keys', 'rotate'], 'device-status keys rotate'],

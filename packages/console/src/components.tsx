@@ -36,10 +36,29 @@ export function Status(props: { text: string; error?: boolean }) {
   )
 }
 
+/**
+ * A ref whose element takes the focus when it mounts: the heading of a panel that opened, the
+ * first field of a form, the confirming button of a two-step delete. Keyboard users land where
+ * the new content is instead of behind it.
+ */
+export function useFocusOnMount<T extends HTMLElement>() {
+  const ref = useRef<T>(null)
+  useEffect(() => {
+    ref.current?.focus()
+  }, [])
+  return ref
+}
+
+/** Focuses what `ref` holds once the pending render is done (focus return to an opener). */
+export function focusSoon(ref: { current: HTMLElement | null }): void {
+  setTimeout(() => ref.current?.focus(), 0)
+}
+
 /** Runs an action, reporting its outcome in words. */
 export function useAction() {
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>()
   const [problem, setProblem] = useState<ApiProblem | undefined>()
+  const statusRef = useRef<HTMLParagraphElement>(null)
   const run = async (action: () => Promise<unknown>, done: string): Promise<boolean> => {
     setProblem(undefined)
     try {
@@ -53,8 +72,27 @@ export function useAction() {
       return false
     }
   }
-  const view = message === undefined ? null : <Status text={message.text} error={message.error} />
-  return { run, view, problem, clear: () => setMessage(undefined) }
+  // Focusable (not in the tab order) so that focus can go to the outcome when the control that
+  // was used is gone (an approved request, a revoked consent, a deleted device).
+  const view =
+    message === undefined ? null : (
+      <p
+        ref={statusRef}
+        tabIndex={-1}
+        role={message.error ? 'alert' : 'status'}
+        class={message.error ? 'error' : 'ok'}
+      >
+        {message.text}
+      </p>
+    )
+  return {
+    run,
+    view,
+    problem,
+    clear: () => setMessage(undefined),
+    /** Moves the focus to the outcome's message, once rendered. */
+    focusOutcome: () => focusSoon(statusRef),
+  }
 }
 
 /** A labelled field with the API's validation message next to it when it names this field. */
@@ -87,4 +125,33 @@ export function Badge(props: {
   children: ComponentChildren
 }) {
   return <span class={`badge ${props.tone}`}>{props.children}</span>
+}
+
+/** Escape closes what a keyboard user opened (a form, a panel); the opener gets the focus back. */
+export const onEscape = (close: () => void) => (event: KeyboardEvent) => {
+  if (event.key !== 'Escape') return
+  event.preventDefault()
+  event.stopPropagation()
+  close()
+}
+
+/** The second step of a delete: the confirming button takes the focus; Escape keeps the thing. */
+export function ConfirmDelete(props: {
+  what: string
+  onConfirm: () => void
+  onKeep: () => void
+  small?: boolean
+}) {
+  const confirm = useFocusOnMount<HTMLButtonElement>()
+  const size = props.small === true ? ' small' : ''
+  return (
+    <span class="row" onKeyDown={onEscape(props.onKeep)}>
+      <button type="button" class={`danger${size}`} ref={confirm} onClick={props.onConfirm}>
+        Delete {props.what} for good
+      </button>
+      <button type="button" class={`secondary${size}`} onClick={props.onKeep}>
+        Keep it
+      </button>
+    </span>
+  )
 }

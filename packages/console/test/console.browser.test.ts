@@ -2,11 +2,23 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core'
 import { ClientCredentials, DeviceStatus } from '@device-status/sdk'
+import { buildApp } from '../../gateway/src/app.js'
+import { tokenVerifier } from '../../gateway/src/auth/access-token.js'
+import { systemClock } from '../../gateway/src/core/clock.js'
+import { createMetrics } from '../../gateway/src/metrics/metrics.js'
+import { simulatedNetwork } from '../../gateway/src/simulator/network.js'
 import { startTestGateway, type TestGateway } from '../../gateway/test/helpers/gateway.js'
 import { Receiver } from '../../gateway/test/helpers/receiver.js'
 
@@ -75,6 +87,50 @@ async function signIn(page: Page, gw: TestGateway): Promise<void> {
 const nav = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click()
 
+/** Whether `target` has the focus. */
+const focused = (target: Locator) => target.evaluate((el) => el === document.activeElement)
+
+/**
+ * A keyboard user's way to a control: presses Tab (or Shift+Tab) until `target` has the focus,
+ * then checks that the focus is visible on it (an outline). Fails when Tab never gets there.
+ */
+async function tabTo(page: Page, target: Locator, key: 'Tab' | 'Shift+Tab' = 'Tab'): Promise<void> {
+  await target.waitFor()
+  for (let i = 0; i < 200; i++) {
+    if (await focused(target)) {
+      const outline = await target.evaluate((el) => {
+        const style = getComputedStyle(el)
+        return `${style.outlineStyle} ${style.outlineWidth}`
+      })
+      assert.doesNotMatch(outline, /^none|\b0px$/, `the focus on ${String(target)} is visible`)
+      return
+    }
+    await page.keyboard.press(key)
+  }
+  assert.fail(`${String(target)} is not reached with ${key}`)
+}
+
+/** Asserts where the focus is, after an action moved it (focus management). */
+async function assertFocus(target: Locator, what: string): Promise<void> {
+  await target.waitFor()
+  for (let i = 0; i < 50 && !(await focused(target)); i++)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.ok(await focused(target), `the focus is on ${what}`)
+}
+
+/** Goes to a page of the console by keyboard: Tab to its link in the navigation, Enter. */
+async function keyNav(page: Page, name: string): Promise<void> {
+  const link = page
+    .getByRole('navigation', { name: 'Console' })
+    .getByRole('link', { name, exact: true })
+  await tabTo(page, link)
+  await page.keyboard.press('Enter')
+  await page.waitForFunction(
+    (hash) => location.hash === hash,
+    `#/${name === 'Try it' ? 'try' : name.toLowerCase()}`,
+  )
+}
+
 describe('the web console in Chromium, against a started gateway', { skip }, () => {
   let gw: TestGateway
   let browser: Browser
@@ -82,6 +138,8 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
   let page: Page
   let sink: Receiver
   const cspViolations: string[] = []
+  /** The roaming subscription made from Try it (the keyboard test delivers again). */
+  let roamingSubscription = ''
 
   before(async () => {
     ensureBuilt()
@@ -288,6 +346,7 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await page.getByRole('button', { name: 'Send request' }).click()
     await page.getByText('HTTP 201').waitFor()
     const created = JSON.parse(await page.getByLabel('Answer body').innerText()) as { id: string }
+    roamingSubscription = created.id
 
     await nav(page, 'Events')
     await page.getByText('live', { exact: true }).waitFor()
@@ -445,6 +504,97 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     assert.deepEqual(answer['countryName'], ['DE'])
   })
 
+  it('Consent: authorization-code requests waiting at the gateway consent page, approved (the app gets its code) and denied (access_denied) from the console', async () => {
+    const created = await gw.admin('POST', '/admin/v1/apps', {
+      clientId: 'waiting-app',
+      name: 'Waiting app',
+      redirectUris: [`${gw.url}/console/callback`],
+      apis: ['device-roaming-status'],
+      purposes: ['dpv:Marketing'],
+      grantTypes: ['authorization_code'],
+      mode: 'compatible',
+    })
+    assert.equal(created.status, 201)
+    // The subscriber's stand-in answers in a second console tab.
+    const consentTab = await context.newPage()
+    await consentTab.goto(`${gw.url}/console#/consent`)
+    await consentTab.getByRole('heading', { name: 'Consent', level: 1 }).waitFor()
+
+    /** Try it starts the flow; the popup picks the device and stops at the consent page. */
+    const startFlow = async (phone: string) => {
+      // Each flow is another subscriber's: no gateway login session carries over.
+      await context.clearCookies({ name: /^_session/ })
+      await page.bringToFront()
+      await nav(page, 'Try it')
+      await page.getByLabel('App', { exact: true }).selectOption('waiting-app')
+      await page.getByLabel('Client secret', { exact: true }).fill(created.body.clientSecret)
+      await page.getByRole('radio', { name: /Authorization code/ }).check()
+      await page.getByLabel('API', { exact: true }).selectOption('device-roaming-status')
+      const [popup] = await Promise.all([
+        page.waitForEvent('popup'),
+        page.getByRole('button', { name: 'Get a token' }).click(),
+      ])
+      await popup.getByRole('button', { name: phone }).click()
+      await popup.getByRole('heading', { name: 'Waiting app asks for your consent' }).waitFor()
+      await popup.getByText(/answer given there continues here/).waitFor()
+      return popup
+    }
+    const waiting = (phone: string) =>
+      consentTab.getByRole('listitem').filter({ hasText: `Waiting app asks ${phone}` })
+
+    const approving = await startFlow('+34600000004')
+    await consentTab.bringToFront()
+    const card = waiting('+34600000004')
+    await card.getByText(/Authorization code \(the browser waits on the consent page\)/).waitFor()
+    await card.getByText('Marketing', { exact: true }).waitFor()
+    await card.getByText('read roaming status').first().waitFor()
+    await axe(consentTab, 'Consent with an authorization-code request')
+    await shot(consentTab, 'consent-authorization-code')
+    await card.getByRole('button', { name: 'Approve Waiting app for +34600000004' }).click()
+    await consentTab
+      .getByRole('status')
+      .getByText('Approved: Waiting app for +34600000004')
+      .waitFor()
+    // The consent page notices, the flow goes on to the app's callback with the code, Try it
+    // exchanges it and calls the API as that subscriber.
+    if (!approving.isClosed()) await approving.waitForEvent('close')
+    await page.getByRole('status').getByText('Token received').waitFor()
+    await page.getByRole('button', { name: 'Send request' }).click()
+    await page.getByText('HTTP 200').waitFor()
+    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
+      string,
+      unknown
+    >
+    assert.equal(typeof answer['roaming'], 'boolean')
+
+    const denying = await startFlow('+34600000006')
+    await consentTab.bringToFront()
+    await waiting('+34600000006')
+      .getByRole('button', { name: 'Deny Waiting app for +34600000006' })
+      .click()
+    if (!denying.isClosed()) await denying.waitForEvent('close')
+    await page
+      .getByRole('alert')
+      .getByText(/No token: access_denied/)
+      .waitFor()
+
+    const decided = await gw.admin('GET', '/admin/v1/authorizations')
+    assert.deepEqual(
+      decided.body
+        .filter((a: { clientId: string }) => a.clientId === 'waiting-app')
+        .map((a: { flow: string; phoneNumber: string; status: string }) => [
+          a.flow,
+          a.phoneNumber,
+          a.status,
+        ]),
+      [
+        ['authorization_code', '+34600000004', 'approved'],
+        ['authorization_code', '+34600000006', 'denied'],
+      ],
+    )
+    await consentTab.close()
+  })
+
   it('Scenarios: write a timeline, play it, see each step as it happens', async () => {
     await nav(page, 'Scenarios')
     // A timeline loaded from a file lands in the editor.
@@ -535,6 +685,281 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await docs.close()
   })
 
+  // Keyboard only from here to the sign-out: Tab, Shift+Tab, Enter, Space, Escape and typing.
+  it('keyboard: Devices — filters, add (focus in the form), edit (Escape, focus return), delete (confirm, Escape, focus on the outcome)', async () => {
+    await page.bringToFront()
+    await keyNav(page, 'Devices')
+    const keys = page.keyboard
+    await tabTo(page, page.getByLabel('Show'))
+    await keys.type('Roaming')
+    await page.getByText(/^\d of \d+ devices$/).waitFor()
+    assert.equal(await page.getByRole('row', { name: /\+34600000005/ }).count(), 0)
+    await page
+      .getByRole('row', { name: /\+34600000002/ })
+      .getByText('Germany')
+      .waitFor()
+    await keys.press('ArrowUp')
+    await page.getByText(/^1\d of 1\d devices$/).waitFor()
+    await tabTo(page, page.getByLabel('Search devices'), 'Shift+Tab')
+    await keys.type('+34600000002')
+    await page.getByText(/^1 of \d+ devices$/).waitFor()
+    await keys.press('Control+A')
+    await keys.press('Backspace')
+
+    await tabTo(page, page.getByRole('button', { name: 'Add a device' }), 'Shift+Tab')
+    await keys.press('Enter')
+    await assertFocus(page.getByLabel('Phone number'), 'the new device form')
+    await keys.press('End')
+    await keys.type('600000043')
+    await tabTo(page, page.getByRole('button', { name: 'Add device' }))
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('heading', { name: 'Device +34600000043' }),
+      "the new device's panel",
+    )
+
+    const edit = page.getByRole('button', { name: 'Edit', exact: true })
+    await tabTo(page, edit)
+    await keys.press('Enter')
+    await assertFocus(page.getByLabel('Roaming in'), 'the edit form')
+    await keys.press('Escape')
+    await assertFocus(edit, 'Edit, after Escape')
+    assert.equal(await page.getByRole('button', { name: 'Save device' }).count(), 0)
+    await keys.press('Space')
+    await assertFocus(page.getByLabel('Roaming in'), 'the edit form')
+    await keys.type('France')
+    await tabTo(page, page.getByRole('button', { name: 'Save device' }))
+    await keys.press('Enter')
+    await assertFocus(edit, 'Edit, after saving')
+    await page
+      .getByRole('row', { name: /\+34600000043/ })
+      .getByText('France')
+      .waitFor()
+
+    const remove = page.getByRole('button', { name: 'Delete', exact: true })
+    await tabTo(page, remove)
+    await keys.press('Enter')
+    const forGood = page.getByRole('button', { name: 'Delete +34600000043 for good' })
+    await assertFocus(forGood, 'the confirming button')
+    await keys.press('Escape')
+    await assertFocus(remove, 'Delete, after Escape')
+    await keys.press('Space')
+    await assertFocus(forGood, 'the confirming button')
+    await keys.press('Tab')
+    await assertFocus(page.getByRole('button', { name: 'Keep it' }), 'Keep it')
+    await keys.press('Shift+Tab')
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('status').filter({ hasText: '+34600000043 deleted' }).first(),
+      'the outcome',
+    )
+    assert.equal((await gw.admin('GET', '/network/v1/devices/+34600000043')).status, 404)
+  })
+
+  it('keyboard: Scenarios — write a timeline and play it', async () => {
+    await keyNav(page, 'Scenarios')
+    await tabTo(page, page.getByLabel('Timeline (JSON)'))
+    await page.keyboard.press('Control+A')
+    await page.keyboard.type(
+      JSON.stringify({
+        name: 'keyboard trip',
+        steps: [{ at: '+100ms', phoneNumber: '+34600000009', set: { networkType: '4G' } }],
+      }),
+    )
+    await tabTo(page, page.getByRole('button', { name: 'Play' }))
+    await page.keyboard.press('Enter')
+    await page.getByRole('status').getByText('Scenario started').waitFor()
+    await page.getByText(/^keyboard trip:/).waitFor()
+    await page.getByRole('list', { name: 'Scenario steps' }).getByText('applied').waitFor()
+  })
+
+  it('keyboard: Subscriptions — filter, open the deliveries (focus), deliver again, Escape back', async () => {
+    await keyNav(page, 'Subscriptions')
+    await tabTo(page, page.getByLabel('API'))
+    await page.keyboard.type('device-roaming-status-subscriptions')
+    await tabTo(page, page.getByLabel('Status'))
+    await page.keyboard.type('ACTIVE')
+    const open = page.getByRole('button', {
+      name: `Deliveries of ${roamingSubscription.slice(0, 8)}`,
+    })
+    await tabTo(page, open)
+    await page.keyboard.press('Enter')
+    await assertFocus(
+      page.getByRole('heading', {
+        name: `Deliveries of subscription ${roamingSubscription.slice(0, 8)}`,
+      }),
+      'the deliveries panel',
+    )
+    await tabTo(page, page.getByRole('button', { name: 'Deliver again: roaming-on' }))
+    await page.keyboard.press('Enter')
+    await assertFocus(
+      page.getByRole('status').getByText('roaming-on queued for delivery again'),
+      'the outcome',
+    )
+    const roamingOn = page
+      .getByRole('listitem')
+      .filter({ has: page.getByText('roaming-on', { exact: true }) })
+    await roamingOn.getByRole('row', { name: /^3 .* HTTP 204/ }).waitFor()
+    await page.keyboard.press('Escape')
+    await assertFocus(open, 'the Deliveries button, after Escape')
+    assert.equal(
+      await page.getByRole('heading', { name: /^Deliveries of subscription/ }).count(),
+      0,
+    )
+  })
+
+  it('keyboard: Consent — approve and deny CIBA requests (the apps get a token / access_denied), revoke', async () => {
+    const credentials = new ClientCredentials({
+      clientId: 'my-app-id',
+      clientSecret: 'my-app-secret',
+      baseUrl: gw.url,
+    })
+    const approved = new DeviceStatus(credentials, {
+      phoneNumber: '+34600000003',
+      purpose: 'dpv:Marketing',
+    })
+    const denied = new DeviceStatus(credentials, {
+      phoneNumber: '+34600000005',
+      purpose: 'dpv:Marketing',
+    })
+    const approvedPoll = approved.authorize()
+    const deniedPoll = denied.authorize().then(
+      () => 'token',
+      (error: unknown) => (error as { error?: string }).error ?? String(error),
+    )
+    await keyNav(page, 'Consent')
+    const approve = page.getByRole('button', { name: /^Approve .* for \+34600000003$/ })
+    await tabTo(page, approve)
+    await page.keyboard.press('Enter')
+    await assertFocus(
+      page.getByRole('status').getByText(/^Approved: .* for \+34600000003$/),
+      'the outcome',
+    )
+    await approvedPoll
+    assert.equal(typeof (await approved.isRoaming()), 'boolean')
+    const deny = page.getByRole('button', { name: /^Deny .* for \+34600000005$/ })
+    await tabTo(page, deny, 'Shift+Tab')
+    await page.keyboard.press('Space')
+    await assertFocus(
+      page.getByRole('status').getByText(/^Denied: .* for \+34600000005$/),
+      'the outcome',
+    )
+    assert.equal(await deniedPoll, 'access_denied')
+    const revoke = page.getByRole('button', { name: /^Revoke the consent of \+34600000003/ })
+    await tabTo(page, revoke)
+    await page.keyboard.press('Enter')
+    await assertFocus(page.getByRole('status').getByText('Consent revoked'), 'the outcome')
+    await page
+      .getByRole('row', { name: /\+34600000003/ })
+      .first()
+      .getByText('revoked')
+      .waitFor()
+  })
+
+  it('keyboard: Apps — create (secret shown, Copy), edit, rotate (Escape returns), delete', async () => {
+    await keyNav(page, 'Apps')
+    const keys = page.keyboard
+    const create = page.getByRole('button', { name: 'Create an app' })
+    await tabTo(page, create)
+    await keys.press('Enter')
+    await assertFocus(page.getByLabel('Name'), 'the new app form')
+    await keys.type('Keyboard app')
+    await keys.press('Tab')
+    await assertFocus(page.getByLabel('Client ID'), 'Client ID')
+    await keys.type('keyboard-app')
+    await tabTo(page, page.getByRole('button', { name: 'Create app' }))
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('heading', { name: 'Client secret of keyboard-app' }),
+      'the new secret',
+    )
+    await keys.press('Tab')
+    await assertFocus(page.getByRole('button', { name: 'Copy' }), 'Copy')
+    await keys.press('Enter')
+    await page.getByText('Copied to the clipboard').waitFor()
+    const secret = await page.getByLabel('Client secret', { exact: true }).innerText()
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret)
+    await tabTo(page, page.getByRole('button', { name: 'I have stored it' }))
+    await keys.press('Enter')
+    await assertFocus(create, 'Create an app, after the secret')
+
+    const edit = page.getByRole('button', { name: 'Edit Keyboard app' })
+    await tabTo(page, edit)
+    await keys.press('Enter')
+    await assertFocus(page.getByLabel('Name'), 'the edit form')
+    await keys.press('End')
+    await keys.type(' 2')
+    await tabTo(page, page.getByRole('button', { name: 'Save app' }))
+    await keys.press('Enter')
+    const edited = page.getByRole('button', { name: 'Edit Keyboard app 2' })
+    await assertFocus(edited, 'Edit, after saving')
+
+    const rotate = page.getByRole('button', { name: 'Rotate secret of Keyboard app 2' })
+    await tabTo(page, rotate)
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('heading', { name: 'Client secret of keyboard-app' }),
+      'the rotated secret',
+    )
+    assert.notEqual(await page.getByLabel('Client secret', { exact: true }).innerText(), secret)
+    await keys.press('Escape')
+    await assertFocus(rotate, 'Rotate secret, after Escape')
+
+    const remove = page.getByRole('button', { name: 'Delete Keyboard app 2' })
+    await tabTo(page, remove)
+    await keys.press('Enter')
+    await assertFocus(
+      page.getByRole('button', { name: 'Delete Keyboard app 2 for good' }),
+      'the confirming button',
+    )
+    await keys.press('Enter')
+    await assertFocus(page.getByRole('status').getByText('Keyboard app 2 deleted'), 'the outcome')
+    assert.equal((await gw.admin('GET', '/admin/v1/apps/keyboard-app')).status, 404)
+  })
+
+  it('keyboard: Try it — choose the app, the flow, get a token, choose the operation, send', async () => {
+    await keyNav(page, 'Try it')
+    const keys = page.keyboard
+    await tabTo(page, page.getByLabel('App', { exact: true }))
+    await keys.type('Demo app')
+    await tabTo(page, page.getByLabel('Client secret', { exact: true }))
+    await keys.press('Control+A')
+    await keys.type('my-app-secret')
+    // Tab reaches the group's checked radio; the arrows choose within it.
+    await tabTo(page, page.getByRole('radio', { checked: true }))
+    const clientCredentials = page.getByRole('radio', { name: /^Client credentials/ })
+    for (let i = 0; i < 3 && !(await clientCredentials.isChecked()); i++)
+      await keys.press('ArrowDown')
+    assert.ok(await clientCredentials.isChecked())
+    await assertFocus(clientCredentials, 'the chosen flow')
+    await tabTo(page, page.getByLabel('Device (phone number)'))
+    await keys.press('Control+A')
+    await keys.type('+34600000002')
+    await tabTo(page, page.getByLabel('API', { exact: true }))
+    // Typing jumps to the first option that starts so (its subscriptions API); the arrows go on.
+    await keys.type('connected-network-type')
+    const api = page.getByLabel('API', { exact: true })
+    for (let i = 0; i < 3 && (await api.inputValue()) !== 'connected-network-type'; i++)
+      await keys.press('ArrowDown')
+    assert.equal(await api.inputValue(), 'connected-network-type')
+    await tabTo(page, page.getByRole('button', { name: 'Get a token' }))
+    await keys.press('Enter')
+    await page.getByRole('status').getByText('Token received').waitFor()
+    await tabTo(page, page.getByLabel('Operation'))
+    await keys.type('POST /connected-network-type/v0.2/retrieve')
+    await tabTo(page, page.getByLabel('Request body (JSON)'))
+    await keys.press('Control+A')
+    await keys.type('{"device":{"phoneNumber":"+34600000002"}}')
+    await tabTo(page, page.getByRole('button', { name: 'Send request' }))
+    await keys.press('Enter')
+    await page.getByText('HTTP 200').waitFor()
+    const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
+      string,
+      unknown
+    >
+    assert.equal(answer['connectedNetworkType'], '4G')
+  })
+
   it('keeps up with 10,000 events: filtering stays responsive (measured)', async () => {
     await nav(page, 'Events')
     await page.getByText('live', { exact: true }).waitFor()
@@ -608,8 +1033,9 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     )
   })
 
-  it('signs out: the session ends and the sign-in form is back', async () => {
-    await page.getByRole('button', { name: 'Sign out' }).click()
+  it('signs out by keyboard: the session ends and the sign-in form is back', async () => {
+    await tabTo(page, page.getByRole('button', { name: 'Sign out' }))
+    await page.keyboard.press('Enter')
     await page.getByLabel('Admin token').waitFor()
     const status = await page.evaluate(async () => (await fetch('/console/api/session')).status)
     assert.equal(status, 401)
@@ -659,7 +1085,216 @@ describe('the console in production mode, and a session that expires', { skip },
     await new Promise((resolve) => setTimeout(resolve, 3500))
     await page.getByRole('alert').getByText('Your session has expired. Sign in again.').waitFor()
     await page.getByLabel('Admin token').waitFor()
+    await axe(page, 'the sign-in page after the session expired')
     await shot(page, 'session-expired')
     await page.close()
+  })
+})
+
+/** What the production test needs of a gateway whose network is not the simulator. */
+interface NetworkGateway {
+  url: string
+  adminToken: string
+  /** A sink production accepts (https, a public address) that nothing ever reaches. */
+  sink: string
+  /** Changes a device on the network (a network event that drives notifications). */
+  changeNetwork(phoneNumber: string, change: Record<string, unknown>): Promise<void>
+  close(): Promise<void>
+}
+
+const PRODUCTION_TOKEN = 'console-network-admin-token-0123456789abcdef'
+
+/**
+ * THE ONE PLACE TO SWITCH TO THE NEF ADAPTER. A production gateway whose network is not the
+ * simulator. Until `NETWORK=nef` lands, it is built the way the API-level test builds it
+ * (packages/gateway/test/console/console-api.test.ts): a production gateway on the simulator
+ * stands in for the network (its simulator API is how `changeNetwork` changes a device, and its
+ * delivery worker delivers), and a second app on the same store, built with no simulator and no
+ * sandbox as for a real network, is what the browser talks to. With the NEF adapter this becomes
+ * `startTestGateway({ DS_MODE: 'production', NETWORK: 'nef', … })` against a NEF simulator, and
+ * `changeNetwork` a change made on that NEF.
+ */
+async function startNetworkGateway(): Promise<NetworkGateway> {
+  // Production takes only https sinks at public addresses: the sink's name resolves to one when
+  // the subscription is made, and to loopback (refused at connect) when a delivery is attempted,
+  // as in packages/gateway/test/subscriptions/sink-lifecycle.test.ts. Nothing leaves the machine.
+  let resolved = false
+  const resolveSinkHost = async (host: string): Promise<string[]> => {
+    if (host !== 'fleet.sink.test' || resolved) return ['127.0.0.1']
+    resolved = true
+    return ['8.8.8.8']
+  }
+  const network = await startTestGateway(
+    { DS_MODE: 'production', ADMIN_TOKEN: PRODUCTION_TOKEN, NOTIFY_MAX_ATTEMPTS: '1' },
+    { resolveSinkHost },
+  )
+  const changeNetwork = async (phoneNumber: string, change: Record<string, unknown>) => {
+    const answer = await network.admin('PATCH', `/network/v1/devices/${phoneNumber}`, change)
+    assert.equal(answer.status, 200, JSON.stringify(answer.body))
+  }
+  const device = await network.admin('PUT', '/network/v1/devices/+34600000001', {
+    connectivity: ['DATA', 'SMS'],
+    networkType: '5G',
+  })
+  assert.equal(device.status, 201, JSON.stringify(device.body))
+  const port = await freePort()
+  const config = Object.freeze({
+    ...network.config,
+    port,
+    issuer: `http://127.0.0.1:${port}`,
+  })
+  const app = await buildApp({
+    config,
+    store: network.store,
+    network: simulatedNetwork(network.store),
+    keyring: network.keyring,
+    verifier: tokenVerifier({
+      store: network.store,
+      keyring: network.keyring,
+      issuer: config.issuer,
+    }),
+    clock: systemClock,
+    simulator: undefined,
+    sandbox: undefined,
+    // The standing-in gateway's worker delivers (it polls the shared outbox).
+    kickDelivery: () => undefined,
+    metrics: createMetrics(network.store),
+    adminToken: PRODUCTION_TOKEN,
+    logger: false,
+    resolveSinkHost,
+  })
+  await app.listen({ host: '127.0.0.1', port })
+  return {
+    url: config.issuer,
+    adminToken: PRODUCTION_TOKEN,
+    sink: 'https://fleet.sink.test/notify',
+    changeNetwork,
+    async close() {
+      await app.close()
+      await network.close()
+    },
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        resolve(typeof address === 'object' && address !== null ? address.port : 0),
+      )
+    })
+  })
+}
+
+describe('the console in production on a network that is not the simulator', { skip }, () => {
+  let gw: NetworkGateway
+  let browser: Browser
+  let page: Page
+  before(async () => {
+    ensureBuilt()
+    gw = await startNetworkGateway()
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } })
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url })
+    page = await context.newPage()
+  })
+  after(async () => {
+    await browser?.close()
+    await gw?.close()
+  })
+
+  it('no device editing, scenarios or consent on behalf of a subscriber: neither in the navigation nor at their addresses', async () => {
+    await page.goto(`${gw.url}/console`)
+    await page.getByLabel('Admin token').fill(gw.adminToken)
+    await page.keyboard.press('Enter')
+    const navigation = page.getByRole('navigation', { name: 'Console' })
+    await navigation.waitFor()
+    assert.deepEqual(await navigation.getByRole('link').allInnerTexts(), [
+      'Events',
+      'Subscriptions',
+      'Apps',
+      'Try it',
+    ])
+    await page.getByText('production', { exact: true }).waitFor()
+    for (const route of ['devices', 'scenarios', 'consent']) {
+      await page.goto(`${gw.url}/console#/${route}`)
+      await page.getByRole('heading', { name: 'Live events', level: 1 }).waitFor()
+      for (const name of ['Devices', 'Scenarios', 'Consent'])
+        assert.equal(await page.getByRole('heading', { name, level: 1 }).count(), 0, route)
+    }
+    assert.equal(await page.evaluate(async () => (await fetch('/network/v1/devices')).status), 404)
+    await axe(page, 'Events (production)')
+    await shot(page, 'production-events')
+  })
+
+  it('apps, Try it, subscriptions, deliveries (each attempt, deliver again) and live events work', async () => {
+    await nav(page, 'Apps')
+    await page.getByRole('button', { name: 'Create an app' }).click()
+    await page.getByLabel('Name').fill('Fleet monitor')
+    await page.getByLabel('Client ID').fill('fleet-monitor')
+    const subscriptions = page.getByRole('checkbox', {
+      name: 'device-roaming-status-subscriptions',
+    })
+    await subscriptions.check()
+    await page.getByRole('button', { name: 'Create app' }).click()
+    await page.getByRole('heading', { name: 'Client secret of fleet-monitor' }).waitFor()
+    const secret = await page.getByLabel('Client secret', { exact: true }).innerText()
+    await axe(page, 'Apps (production)')
+    await page.getByRole('button', { name: 'I have stored it' }).click()
+
+    await nav(page, 'Try it')
+    await page.getByLabel('App', { exact: true }).selectOption('fleet-monitor')
+    await page.getByLabel('Client secret', { exact: true }).fill(secret)
+    await page.getByLabel('Device (phone number)').fill('+34600000001')
+    await page
+      .getByLabel('API', { exact: true })
+      .selectOption('device-roaming-status-subscriptions')
+    await page.getByRole('button', { name: 'Get a token' }).click()
+    await page.getByRole('status').getByText('Token received').waitFor()
+    const options = await page.getByLabel('Operation').locator('option').allInnerTexts()
+    const create = options.find((o) =>
+      o.startsWith('POST /device-roaming-status-subscriptions/v0.8/subscriptions'),
+    )
+    assert.ok(create, options.join(', '))
+    await page.getByLabel('Operation').selectOption({ label: create })
+    await page.getByLabel('Request body (JSON)').fill(
+      JSON.stringify({
+        protocol: 'HTTP',
+        sink: gw.sink,
+        types: [PREFIX + 'roaming-on'],
+        config: { subscriptionDetail: { device: { phoneNumber: '+34600000001' } } },
+      }),
+    )
+    await page.getByRole('button', { name: 'Send request' }).click()
+    await page.getByText(/^HTTP \d{3}/).waitFor()
+    assert.ok(
+      await page.getByText('HTTP 201').isVisible(),
+      await page.getByLabel('Answer body').innerText(),
+    )
+    const created = JSON.parse(await page.getByLabel('Answer body').innerText()) as { id: string }
+    await axe(page, 'Try it (production)')
+
+    await nav(page, 'Events')
+    await page.getByText('live', { exact: true }).waitFor()
+    await gw.changeNetwork('+34600000001', { roaming: { countryCode: 208 } })
+    await page.getByLabel('Device').fill('+34600000001')
+    const event = page.getByRole('listitem').filter({ hasText: 'roaming: at home → France' })
+    await event.getByText('roaming-on').waitFor()
+
+    await nav(page, 'Subscriptions')
+    await page.getByRole('button', { name: `Deliveries of ${created.id.slice(0, 8)}` }).click()
+    const roamingOn = page
+      .getByRole('listitem')
+      .filter({ has: page.getByText('roaming-on', { exact: true }) })
+    // Each attempt with its time, answer, latency and error (the sink's address is refused).
+    await roamingOn.getByText('failed', { exact: true }).waitFor()
+    await roamingOn.getByRole('row', { name: /^1 .* no answer \d+ ms .*loopback/ }).waitFor()
+    await axe(page, 'Subscriptions (production)')
+    await shot(page, 'production-deliveries')
+    await page.getByRole('button', { name: 'Deliver again: roaming-on' }).click()
+    await roamingOn.getByRole('row', { name: /^2 .* no answer/ }).waitFor()
   })
 })

@@ -12,5 +12,6 @@
  */
 export * from './generated/camara-apis.js'
 export * from './events.js'
+export * from './errors.js'
 export * from './admin.js'
 export type * from './spec-types.js'

@@ -11,6 +11,7 @@ import Fastify, {
 import { APP_INPUT_SCHEMA, authAdminRoutes } from './auth/admin-routes.js'
 import { KEY_RELOAD_INTERVAL_MS, type Keyring } from './auth/keys.js'
 import { createProvider } from './auth/provider.js'
+import { clientSecretVerifier } from './auth/client-secrets.js'
 import { providerRoutes } from './auth/routes.js'
 import { interactionRoutes } from './auth/interactions.js'
 import { errorPage, PAGE_HEADERS } from './auth/pages.js'
@@ -244,6 +245,23 @@ async function mountAuthorization(app: FastifyInstance, deps: AppDeps): Promise<
     cibaInterval: deps.config.cibaInterval,
     legalBases: deps.config.legalBases,
     production: deps.config.mode === 'production',
+    // Shared by the providers this instance builds (one per signing key): verifications it
+    // cached and failure counts it learnt outlive a key rotation.
+    secrets: clientSecretVerifier({
+      store: deps.store,
+      clock: deps.clock,
+      limits: {
+        perSource: deps.config.clientAuthFailuresPerSource,
+        perClient: deps.config.clientAuthFailuresPerClient,
+        windowSeconds: deps.config.clientAuthFailureWindow,
+      },
+    }),
+    refusalDelayMs: deps.config.clientAuthRefusalDelayMs,
+    // Keys of their own (`oauth:<client_id>`): the APIs' allowance is counted apart.
+    oauthRateLimiter:
+      deps.store.dialect === 'postgres'
+        ? sharedRateLimiter(deps.store, deps.config.oauthRateLimitPerSecond, { clock: deps.clock })
+        : rateLimiter(deps.config.oauthRateLimitPerSecond, deps.clock),
   }
   // The provider signs with the keyring's current key. A rotation on this instance switches at
   // once; one on another instance is noticed within KEY_RELOAD_INTERVAL_MS, or sooner when a token

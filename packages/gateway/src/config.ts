@@ -21,6 +21,16 @@ export interface Config {
   readonly logLevel: string
   /** Requests per second one app may send to the APIs (a token bucket with the same burst). */
   readonly rateLimitPerSecond: number
+  /** Requests per second one authenticated app may send to `/oauth2/token` and `/oauth2/bc-authorize`. */
+  readonly oauthRateLimitPerSecond: number
+  /** Failed client authentications (secret) one source address may make per window before 429. */
+  readonly clientAuthFailuresPerSource: number
+  /** Failed client authentications (secret) against one app per window, from all sources together. */
+  readonly clientAuthFailuresPerClient: number
+  /** The window of both failure limits, seconds. */
+  readonly clientAuthFailureWindow: number
+  /** How long a source over its failure limit waits for its 429, milliseconds. */
+  readonly clientAuthRefusalDelayMs: number
   /** Days of SIM history the operator may reveal; `undefined` = unlimited. */
   readonly simSwapMonitoredPeriod: number | undefined
   /** Profile mode of apps created without one: `compatible` in sandbox mode, `strict` in production. */
@@ -73,6 +83,26 @@ export const ENVIRONMENT = {
   RATE_LIMIT_PER_SECOND: {
     default: '100',
     doc: 'API requests per second allowed per app (burst of the same size); over it: `429 TOO_MANY_REQUESTS` with `Retry-After`',
+  },
+  OAUTH_RATE_LIMIT_PER_SECOND: {
+    default: '100',
+    doc: 'Requests per second one app may send to `/oauth2/token` and `/oauth2/bc-authorize`, counted once it has authenticated; over it: `429` with `Retry-After` and the OAuth error `temporarily_unavailable`',
+  },
+  CLIENT_AUTH_FAILURES_PER_SOURCE: {
+    default: '10',
+    doc: 'Failed client secret authentications one source address may make per window (`CLIENT_AUTH_FAILURE_WINDOW`); then every client authentication from it is `429` `invalid_client` with `Retry-After` until the window ends, before any secret is checked',
+  },
+  CLIENT_AUTH_FAILURES_PER_CLIENT: {
+    default: '100',
+    doc: 'Failed client secret authentications against one app per window, all sources together; then its secret is accepted only where this instance verified it before (no new scrypt run) until the window ends, others get `429` `invalid_client`',
+  },
+  CLIENT_AUTH_FAILURE_WINDOW: {
+    default: '60',
+    doc: 'Window of the client authentication failure limits, seconds; counted in the store, so the limits hold across instances',
+  },
+  CLIENT_AUTH_REFUSAL_DELAY_MS: {
+    default: '1000',
+    doc: 'How long a source over `CLIENT_AUTH_FAILURES_PER_SOURCE` waits for each `429`, milliseconds (between half and all of it, jittered, at most its `Retry-After`): its connections then send a request a second each instead of as fast as the gateway answers',
   },
   PROFILE_MODE: {
     default: 'compatible (sandbox), strict (production)',
@@ -236,6 +266,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     cibaInterval: integer('CIBA_INTERVAL', mode === 'sandbox' ? 1 : 5, 1, 60),
     logLevel,
     rateLimitPerSecond: integer('RATE_LIMIT_PER_SECOND', 100, 1, 10_000_000),
+    oauthRateLimitPerSecond: integer('OAUTH_RATE_LIMIT_PER_SECOND', 100, 1, 10_000_000),
+    clientAuthFailuresPerSource: integer('CLIENT_AUTH_FAILURES_PER_SOURCE', 10, 1, 1_000_000),
+    clientAuthFailuresPerClient: integer('CLIENT_AUTH_FAILURES_PER_CLIENT', 100, 1, 10_000_000),
+    clientAuthFailureWindow: integer('CLIENT_AUTH_FAILURE_WINDOW', 60, 1, 86_400),
+    clientAuthRefusalDelayMs: integer('CLIENT_AUTH_REFUSAL_DELAY_MS', 1000, 0, 60_000),
     simSwapMonitoredPeriod:
       monitored === undefined ? undefined : integer('SIM_SWAP_MONITORED_PERIOD', 0, 1, 36_500),
     defaultAppMode: profileMode === 'strict' ? 'strict' : 'compatible',

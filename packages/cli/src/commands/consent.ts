@@ -31,9 +31,10 @@ export function formatConsents(consents: readonly Consent[]): string {
 
 export function formatAuthorizations(requests: readonly Authorization[]): string {
   return formatTable(
-    ['AUTH REQ ID', 'CLIENT ID', 'PHONE NUMBER', 'PURPOSE', 'EXPIRES AT', 'SCOPES'],
+    ['ID', 'FLOW', 'CLIENT ID', 'PHONE NUMBER', 'PURPOSE', 'EXPIRES AT', 'SCOPES'],
     requests.map((r) => [
-      r.authReqId,
+      r.id,
+      r.flow,
       r.clientId,
       r.phoneNumber ?? '-',
       r.purpose,
@@ -98,7 +99,8 @@ export const consentRevoke: Command = {
 export const consentPending: Command = {
   name: 'consent pending',
   args: [],
-  summary: 'List the authorization requests (CIBA) waiting for a decision',
+  summary:
+    'List the authorization requests waiting for a decision (CIBA, and authorization code at the consent page)',
   options: JSON_OPTION,
   admin: true,
   examples: ['device-status consent pending', 'device-status consent pending --json'],
@@ -113,15 +115,15 @@ export const consentPending: Command = {
 const DONE = { approve: 'Approved', deny: 'Denied' } as const
 
 async function decideOne(context: CommandContext, decision: Decision): Promise<void> {
-  const authReqId = context.args[0]
-  if (authReqId === undefined) {
-    throw usageError('missing <authReqId> (or --phone <+34…>)', `consent ${decision}`)
+  const id = context.args[0]
+  if (id === undefined) {
+    throw usageError('missing <id> (or --phone <+34…>)', `consent ${decision}`)
   }
-  const result = await context.admin().decideAuthorization(authReqId, decision)
+  const result = await context.admin().decideAuthorization(id, decision)
   context.io.stdout(
     context.flags.boolean('json')
       ? json(result)
-      : `${DONE[decision]} authorization request ${result.authReqId} (${result.status})\n`,
+      : `${DONE[decision]} authorization request ${result.id} (${result.status})\n`,
   )
 }
 
@@ -131,10 +133,10 @@ async function approveAllOf(context: CommandContext, phone: string): Promise<voi
   const pending = (await admin.listAuthorizations({ status: 'pending' })).filter(
     (r) => r.phoneNumber === phone,
   )
-  const results: { authReqId: string; status: string }[] = []
+  const results: { id: string; status: string }[] = []
   for (const request of pending) {
     try {
-      results.push(await admin.decideAuthorization(request.authReqId, 'approve'))
+      results.push(await admin.decideAuthorization(request.id, 'approve'))
     } catch (error) {
       // Decided, expired or polled away between the list and the approval: nothing to approve.
       if (!(error instanceof CliError) || error.code !== 'NOT_FOUND') throw error
@@ -144,7 +146,7 @@ async function approveAllOf(context: CommandContext, phone: string): Promise<voi
     context.io.stdout(json(results))
     return
   }
-  for (const r of results) context.io.stdout(`Approved authorization request ${r.authReqId}\n`)
+  for (const r of results) context.io.stdout(`Approved authorization request ${r.id}\n`)
   context.io.stdout(
     `Approved ${plural(results.length, 'pending request')} of ${phone}` +
       (results.length < pending.length
@@ -156,10 +158,10 @@ async function approveAllOf(context: CommandContext, phone: string): Promise<voi
 
 export const consentApprove: Command = {
   name: 'consent approve',
-  args: ['[<authReqId>]'],
+  args: ['[<id>]'],
   summary: 'Approve a pending authorization request, as the user would',
   description:
-    'Approves one request by its auth_req_id, or with --phone every pending request of that phone number (printing how many). The app polling the token endpoint then gets its tokens.',
+    "Approves one request by its id (`consent pending`: a CIBA request's auth_req_id, or an authorization-code request waiting at the consent page), or with --phone every pending request of that phone number (printing how many). The app polling the token endpoint then gets its tokens; a consent page continues to the app with its code.",
   options: {
     phone: {
       type: 'string',
@@ -177,7 +179,7 @@ export const consentApprove: Command = {
     const phone = context.flags.string('phone')
     if (phone === undefined) return decideOne(context, 'approve')
     if (context.args[0] !== undefined) {
-      throw usageError('give <authReqId> or --phone, not both', 'consent approve')
+      throw usageError('give <id> or --phone, not both', 'consent approve')
     }
     return approveAllOf(context, e164PhoneNumber(phone, 'consent approve'))
   },
@@ -185,9 +187,10 @@ export const consentApprove: Command = {
 
 export const consentDeny: Command = {
   name: 'consent deny',
-  args: ['<authReqId>'],
+  args: ['<id>'],
   summary: 'Deny a pending authorization request, as the user would',
-  description: 'The app polling the token endpoint then gets access_denied.',
+  description:
+    'The app polling the token endpoint then gets access_denied; a consent page continues to the app with error=access_denied.',
   options: JSON_OPTION,
   admin: true,
   examples: ['device-status consent deny NFUa3OSZIMT08_4u2tvMB4kW63aLnGNz0ZNh7enJDyc'],

@@ -1,6 +1,16 @@
-import { useMemo, useState } from 'preact/hooks'
+import { useMemo, useRef, useState } from 'preact/hooks'
 import { del, get, post, put, type ApiProblem } from '../api.js'
-import { Badge, Field, Status, usePoll, useAction } from '../components.js'
+import {
+  Badge,
+  ConfirmDelete,
+  Field,
+  Status,
+  focusSoon,
+  onEscape,
+  useFocusOnMount,
+  usePoll,
+  useAction,
+} from '../components.js'
 import { purposeName, time, useCatalog, type Catalog } from '../catalog.js'
 
 export interface App {
@@ -37,6 +47,49 @@ const GRANTS: [string, string][] = [
   ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'JWT bearer'],
 ]
 
+/** Focuses the button with this accessible name once rendered (focus return). */
+const focusButton = (label: string) =>
+  setTimeout(
+    () => document.querySelector<HTMLElement>(`button[aria-label="${CSS.escape(label)}"]`)?.focus(),
+    0,
+  )
+
+/** A new secret, shown once; its heading takes the focus so that the Copy button is next. */
+function SecretPanel(props: {
+  clientId: string
+  secret: string
+  copied: boolean
+  onCopy: () => void
+  onClose: () => void
+}) {
+  const heading = useFocusOnMount<HTMLHeadingElement>()
+  return (
+    <div
+      class="panel secret"
+      role="region"
+      aria-labelledby="secret-title"
+      onKeyDown={onEscape(props.onClose)}
+    >
+      <h2 id="secret-title" ref={heading} tabIndex={-1}>
+        Client secret of {props.clientId}
+      </h2>
+      <p>Shown once: copy it now. The gateway keeps only a hash.</p>
+      <p>
+        <code class="secret-value" aria-label="Client secret">
+          {props.secret}
+        </code>{' '}
+        <button type="button" class="small" onClick={props.onCopy}>
+          Copy
+        </button>{' '}
+        <span role="status">{props.copied ? 'Copied to the clipboard' : ''}</span>
+      </p>
+      <button type="button" class="secondary" onClick={props.onClose}>
+        I have stored it
+      </button>
+    </div>
+  )
+}
+
 /** Every scope of each API, from the operations' security. */
 export function scopesByApi(catalog: Catalog): Map<string, string[]> {
   const map = new Map<string, Set<string>>()
@@ -56,8 +109,12 @@ export function Apps() {
   const [copied, setCopied] = useState(false)
   const [notice, setNotice] = useState('')
   const action = useAction()
+  const createButton = useRef<HTMLButtonElement>(null)
+  // What had the focus when a secret was shown: it gets it back when the panel closes.
+  const secretOpener = useRef<HTMLElement | null>(null)
   const apps = list.value ?? []
   const rotate = (app: App) => {
+    secretOpener.current = document.activeElement as HTMLElement | null
     setNotice('')
     void action.run(async () => {
       const answer = await post<{ clientSecret: string }>(
@@ -82,6 +139,7 @@ export function Apps() {
         <h1 id="apps-title">Apps</h1>
         <button
           type="button"
+          ref={createButton}
           aria-expanded={editing === ''}
           onClick={() => setEditing(editing === '' ? undefined : '')}
         >
@@ -95,32 +153,32 @@ export function Apps() {
             setEditing(undefined)
             action.clear()
             setNotice(`${result.name} created`)
+            secretOpener.current = createButton.current
             if (result.clientSecret !== undefined)
               setSecret({ clientId: result.clientId, secret: result.clientSecret })
+            else focusSoon(createButton)
             void list.refresh()
           }}
-          onCancel={() => setEditing(undefined)}
+          onCancel={() => {
+            setEditing(undefined)
+            focusSoon(createButton)
+          }}
         />
       )}
       {notice !== '' && <Status text={notice} />}
       {action.view}
       {secret !== undefined && (
-        <div class="panel secret" role="region" aria-labelledby="secret-title">
-          <h2 id="secret-title">Client secret of {secret.clientId}</h2>
-          <p>Shown once: copy it now. The gateway keeps only a hash.</p>
-          <p>
-            <code class="secret-value" aria-label="Client secret">
-              {secret.secret}
-            </code>{' '}
-            <button type="button" class="small" onClick={() => void copy()}>
-              Copy
-            </button>{' '}
-            <span role="status">{copied ? 'Copied to the clipboard' : ''}</span>
-          </p>
-          <button type="button" class="secondary" onClick={() => setSecret(undefined)}>
-            I have stored it
-          </button>
-        </div>
+        <SecretPanel
+          key={secret.secret}
+          clientId={secret.clientId}
+          secret={secret.secret}
+          copied={copied}
+          onCopy={() => void copy()}
+          onClose={() => {
+            setSecret(undefined)
+            focusSoon(secretOpener)
+          }}
+        />
       )}
       <ul class="cards" aria-label="Apps">
         {apps.map((app) => (
@@ -184,32 +242,23 @@ export function Apps() {
                   Delete
                 </button>
               ) : (
-                <>
-                  <button
-                    type="button"
-                    class="danger small"
-                    onClick={() =>
-                      void action
-                        .run(
-                          () => (
-                            setNotice(''),
-                            del(`/admin/v1/apps/${encodeURIComponent(app.clientId)}`)
-                          ),
-                          `${app.name} deleted`,
-                        )
-                        .then(() => list.refresh())
-                    }
-                  >
-                    Delete {app.name} for good
-                  </button>
-                  <button
-                    type="button"
-                    class="secondary small"
-                    onClick={() => setConfirmDelete(undefined)}
-                  >
-                    Keep it
-                  </button>
-                </>
+                <ConfirmDelete
+                  what={app.name}
+                  small
+                  onConfirm={() =>
+                    void action
+                      .run(() => {
+                        setNotice('')
+                        return del(`/admin/v1/apps/${encodeURIComponent(app.clientId)}`)
+                      }, `${app.name} deleted`)
+                      .then(() => list.refresh())
+                      .then(() => action.focusOutcome())
+                  }
+                  onKeep={() => {
+                    setConfirmDelete(undefined)
+                    focusButton(`Delete ${app.name}`)
+                  }}
+                />
               )}
             </div>
             {editing === app.clientId && (
@@ -219,11 +268,18 @@ export function Apps() {
                   setEditing(undefined)
                   action.clear()
                   setNotice(`${result.name} saved`)
+                  secretOpener.current = document.querySelector<HTMLElement>(
+                    `button[aria-label="${CSS.escape(`Edit ${app.name}`)}"]`,
+                  )
                   if (result.clientSecret !== undefined)
                     setSecret({ clientId: result.clientId, secret: result.clientSecret })
+                  else focusButton(`Edit ${app.name}`)
                   void list.refresh()
                 }}
-                onCancel={() => setEditing(undefined)}
+                onCancel={() => {
+                  setEditing(undefined)
+                  focusButton(`Edit ${app.name}`)
+                }}
               />
             )}
           </li>
@@ -268,6 +324,7 @@ function AppForm(props: {
   const action = useAction()
   const p: ApiProblem | undefined = action.problem
   const prefix = a === undefined ? 'new-app' : `app-${a.clientId}`
+  const nameField = useFocusOnMount<HTMLInputElement>()
   const toggle = (list: string[], set: (v: string[]) => void, v: string, on: boolean) =>
     set(on ? [...list, v] : list.filter((x) => x !== v))
 
@@ -318,12 +375,18 @@ function AppForm(props: {
     if (ok && result !== undefined) props.onDone(result)
   }
   return (
-    <form class="panel form" onSubmit={(e) => void submit(e)} aria-labelledby={`${prefix}-title`}>
+    <form
+      class="panel form"
+      onSubmit={(e) => void submit(e)}
+      onKeyDown={onEscape(props.onCancel)}
+      aria-labelledby={`${prefix}-title`}
+    >
       <h2 id={`${prefix}-title`}>{a === undefined ? 'Create an app' : `Edit ${a.name}`}</h2>
       <div class="form-grid">
         <Field id={`${prefix}-name`} name="name" label="Name" problem={p}>
           <input
             id={`${prefix}-name`}
+            ref={nameField}
             value={name}
             onInput={(e) => setName(e.currentTarget.value)}
             required

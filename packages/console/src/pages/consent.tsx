@@ -4,7 +4,9 @@ import { Badge, usePoll, useAction } from '../components.js'
 import { purposeName, scopeWords, time, useCatalog } from '../catalog.js'
 
 interface Pending {
-  authReqId: string
+  /** What approve and deny take: a CIBA request's auth_req_id, an authorization-code request's interaction. */
+  id: string
+  flow: 'ciba' | 'authorization_code'
   clientId: string
   phoneNumber: string | null
   purpose: string
@@ -55,10 +57,12 @@ export function Consent() {
   const decide = (p: Pending, decision: 'approve' | 'deny') =>
     void action
       .run(
-        () => post(`/admin/v1/authorizations/${encodeURIComponent(p.authReqId)}/${decision}`),
+        () => post(`/admin/v1/authorizations/${encodeURIComponent(p.id)}/${decision}`),
         `${decision === 'approve' ? 'Approved' : 'Denied'}: ${appName(p.clientId)} for ${p.phoneNumber ?? '?'}`,
       )
       .then(() => Promise.all([pending.refresh(), consents.refresh()]))
+      // The request's buttons are gone with it: the focus goes to what happened.
+      .then(() => action.focusOutcome())
   const shownPending = (pending.value ?? []).filter(
     (p) => phone.trim() === '' || (p.phoneNumber ?? '').includes(phone.trim()),
   )
@@ -66,9 +70,10 @@ export function Consent() {
     <section aria-labelledby="consent-title">
       <h1 id="consent-title">Consent</h1>
       <p class="lead">
-        The subscriber's side, in the sandbox: answer what apps ask (CIBA requests wait here while
-        the app polls) and withdraw consents given. Authorization-code requests are answered on the
-        gateway's own consent page, in the browser that made them.
+        The subscriber's side, in the sandbox: answer what apps ask and withdraw consents given. A
+        CIBA request waits here while the app polls; an authorization-code request waits here while
+        the subscriber's browser shows the gateway's consent page, which continues the flow with the
+        answer given here.
       </p>
       <div class="toolbar">
         <div class="field inline">
@@ -89,13 +94,16 @@ export function Consent() {
       ) : (
         <ul class="cards" aria-label="Requests waiting for the subscriber">
           {shownPending.map((p) => (
-            <li key={p.authReqId} class="card">
+            <li key={p.id} class="card">
               <h3>
                 {appName(p.clientId)} asks {p.phoneNumber ?? 'a subscriber'}
               </h3>
               <Asked purpose={p.purpose} scopes={p.scopes} />
               <p class="muted">
-                CIBA request, asked {time(p.createdAt)}, expires {time(p.expiresAt)}
+                {p.flow === 'ciba'
+                  ? 'CIBA request (the app polls)'
+                  : 'Authorization code (the browser waits on the consent page)'}
+                , asked {time(p.createdAt)}, expires {time(p.expiresAt)}
               </p>
               <div class="row">
                 <button
@@ -168,6 +176,7 @@ export function Consent() {
                               'Consent revoked; its tokens stop working',
                             )
                             .then(() => consents.refresh())
+                            .then(() => action.focusOutcome())
                         }
                       >
                         Revoke

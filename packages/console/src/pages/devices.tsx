@@ -1,6 +1,15 @@
-import { useMemo, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { del, get, patch, put, type ApiProblem } from '../api.js'
-import { Badge, Field, Status, usePoll, useAction } from '../components.js'
+import {
+  Badge,
+  ConfirmDelete,
+  Field,
+  focusSoon,
+  onEscape,
+  useFocusOnMount,
+  usePoll,
+  useAction,
+} from '../components.js'
 import { ago, countryChoices, countryName, flag, useCatalog, type Catalog } from '../catalog.js'
 
 export interface Device {
@@ -31,6 +40,16 @@ const FORM_FIELDS = new Set([
 ])
 
 const path = (phone: string) => `/network/v1/devices/${encodeURIComponent(phone)}`
+
+/** Focuses a device's Manage button once rendered (focus return when its panel closes). */
+const focusManage = (phone: string) =>
+  setTimeout(
+    () =>
+      document
+        .querySelector<HTMLElement>(`button[aria-label="${CSS.escape(`Manage ${phone}`)}"]`)
+        ?.focus(),
+    0,
+  )
 
 function Roaming(props: { device: Device }) {
   const r = props.device.roaming
@@ -65,6 +84,8 @@ export function Devices() {
   const [selected, setSelected] = useState<string | undefined>()
   const [adding, setAdding] = useState(false)
   const [notice, setNotice] = useState('')
+  const addButton = useRef<HTMLButtonElement>(null)
+  const noticeRef = useRef<HTMLParagraphElement>(null)
   const devices = list.value ?? []
   const shown = useMemo(() => {
     const needle = search.trim().toLowerCase()
@@ -90,7 +111,12 @@ export function Devices() {
     <section aria-labelledby="devices-title">
       <div class="page-head">
         <h1 id="devices-title">Devices</h1>
-        <button type="button" onClick={() => setAdding(!adding)} aria-expanded={adding}>
+        <button
+          type="button"
+          ref={addButton}
+          onClick={() => setAdding(!adding)}
+          aria-expanded={adding}
+        >
           Add a device
         </button>
       </div>
@@ -105,7 +131,10 @@ export function Devices() {
             setNotice(`${phone} added`)
             void list.refresh()
           }}
-          onCancel={() => setAdding(false)}
+          onCancel={() => {
+            setAdding(false)
+            focusSoon(addButton)
+          }}
         />
       )}
       <div class="toolbar">
@@ -138,7 +167,11 @@ export function Devices() {
           {list.error}
         </p>
       )}
-      {notice !== '' && <Status text={notice} />}
+      {notice !== '' && (
+        <p ref={noticeRef} tabIndex={-1} role="status" class="ok">
+          {notice}
+        </p>
+      )}
       <div class="table-wrap">
         <table>
           <caption class="sr-only">Simulated devices</caption>
@@ -214,10 +247,15 @@ export function Devices() {
           device={current}
           catalog={catalog}
           onChanged={() => void list.refresh()}
+          onClose={() => {
+            setSelected(undefined)
+            focusManage(current.phoneNumber)
+          }}
           onDeleted={() => {
             setNotice(`${current.phoneNumber} deleted`)
             setSelected(undefined)
             void list.refresh()
+            focusSoon(noticeRef)
           }}
         />
       )}
@@ -229,6 +267,7 @@ function DevicePanel(props: {
   device: Device
   catalog: Catalog
   onChanged: () => void
+  onClose: () => void
   onDeleted: () => void
 }) {
   const { device, catalog } = props
@@ -238,6 +277,9 @@ function DevicePanel(props: {
   const [networkType, setNetworkType] = useState(device.networkType ?? '5G')
   const [editing, setEditing] = useState(false)
   const [confirmDelete, setConfirmDelete] = useState(false)
+  const heading = useFocusOnMount<HTMLHeadingElement>()
+  const editButton = useRef<HTMLButtonElement>(null)
+  const deleteButton = useRef<HTMLButtonElement>(null)
   const change = async (body: Record<string, unknown>, done: string) => {
     if (await action.run(() => patch(path(device.phoneNumber), body), done)) props.onChanged()
   }
@@ -254,8 +296,15 @@ function DevicePanel(props: {
   const mcc = Number(country.split(':')[0])
   const code = country.split(':')[1] ?? ''
   return (
-    <section class="panel" aria-labelledby="device-panel-title">
-      <h2 id="device-panel-title">Device {device.phoneNumber}</h2>
+    <section class="panel" aria-labelledby="device-panel-title" onKeyDown={onEscape(props.onClose)}>
+      <div class="page-head">
+        <h2 id="device-panel-title" ref={heading} tabIndex={-1}>
+          Device {device.phoneNumber}
+        </h2>
+        <button type="button" class="secondary small" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
       <div class="actions-grid">
         <div class="action-group">
           <h3>Travel</h3>
@@ -374,32 +423,34 @@ function DevicePanel(props: {
           <button
             type="button"
             class="secondary"
+            ref={editButton}
             aria-expanded={editing}
             onClick={() => setEditing(!editing)}
           >
             Edit
           </button>
           {!confirmDelete ? (
-            <button type="button" class="danger" onClick={() => setConfirmDelete(true)}>
+            <button
+              type="button"
+              class="danger"
+              ref={deleteButton}
+              onClick={() => setConfirmDelete(true)}
+            >
               Delete
             </button>
           ) : (
-            <div class="row">
-              <button
-                type="button"
-                class="danger"
-                onClick={() =>
-                  void action
-                    .run(() => del(path(device.phoneNumber)), `${device.phoneNumber} deleted`)
-                    .then((ok) => ok && props.onDeleted())
-                }
-              >
-                Delete {device.phoneNumber} for good
-              </button>
-              <button type="button" class="secondary" onClick={() => setConfirmDelete(false)}>
-                Keep it
-              </button>
-            </div>
+            <ConfirmDelete
+              what={device.phoneNumber}
+              onConfirm={() =>
+                void action
+                  .run(() => del(path(device.phoneNumber)), `${device.phoneNumber} deleted`)
+                  .then((ok) => ok && props.onDeleted())
+              }
+              onKeep={() => {
+                setConfirmDelete(false)
+                focusSoon(deleteButton)
+              }}
+            />
           )}
         </div>
       </div>
@@ -410,8 +461,12 @@ function DevicePanel(props: {
           onDone={() => {
             setEditing(false)
             props.onChanged()
+            focusSoon(editButton)
           }}
-          onCancel={() => setEditing(false)}
+          onCancel={() => {
+            setEditing(false)
+            focusSoon(editButton)
+          }}
         />
       )}
     </section>
@@ -448,6 +503,12 @@ function DeviceForm(props: {
   const countries = useMemo(() => countryChoices(catalog), [catalog])
   const p: ApiProblem | undefined = action.problem
   const prefix = d === undefined ? 'new' : 'edit'
+  // The first field a person changes: the number of a new device, where an existing one roams.
+  const phoneField = useRef<HTMLInputElement>(null)
+  const roamingField = useRef<HTMLSelectElement>(null)
+  useEffect(() => {
+    ;(d === undefined ? phoneField : roamingField).current?.focus()
+  }, [])
 
   const submit = async (event: Event) => {
     event.preventDefault()
@@ -481,6 +542,7 @@ function DeviceForm(props: {
     <form
       class="panel form"
       onSubmit={(e) => void submit(e)}
+      onKeyDown={onEscape(props.onCancel)}
       aria-labelledby={`${prefix}-form-title`}
     >
       <h2 id={`${prefix}-form-title`}>
@@ -496,6 +558,7 @@ function DeviceForm(props: {
         >
           <input
             id={`${prefix}-phone`}
+            ref={phoneField}
             value={phone}
             readOnly={d !== undefined}
             onInput={(e) => setPhone(e.currentTarget.value)}
@@ -505,6 +568,7 @@ function DeviceForm(props: {
         <Field id={`${prefix}-roaming`} name="roaming" label="Roaming in" problem={p}>
           <select
             id={`${prefix}-roaming`}
+            ref={roamingField}
             value={roaming}
             onChange={(e) => setRoaming(e.currentTarget.value)}
           >

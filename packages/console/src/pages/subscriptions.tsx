@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { get, post, q } from '../api.js'
-import { Badge, usePoll, useAction } from '../components.js'
+import { Badge, onEscape, useFocusOnMount, usePoll, useAction } from '../components.js'
 import { shortType, time } from '../catalog.js'
 
 interface Subscription {
@@ -193,21 +193,46 @@ export function Subscriptions() {
           </table>
         </div>
       )}
-      {current !== undefined && <Deliveries key={current.id} subscription={current} />}
+      {current !== undefined && (
+        <Deliveries
+          key={current.id}
+          subscription={current}
+          onClose={() => {
+            setSelected(undefined)
+            setTimeout(
+              () =>
+                document
+                  .querySelector<HTMLElement>(
+                    `button[aria-label="${CSS.escape(`Deliveries of ${current.id.slice(0, 8)}`)}"]`,
+                  )
+                  ?.focus(),
+              0,
+            )
+          }}
+        />
+      )}
     </section>
   )
 }
 
-function Deliveries(props: { subscription: Subscription }) {
+function Deliveries(props: { subscription: Subscription; onClose: () => void }) {
   const s = props.subscription
+  const heading = useFocusOnMount<HTMLHeadingElement>()
   const list = usePoll(
     () => get<Delivery[]>('/admin/v1/deliveries' + q({ subscriptionId: s.id, limit: '200' })),
     1000,
   )
   const action = useAction()
   return (
-    <section class="panel" aria-labelledby="deliveries-title">
-      <h2 id="deliveries-title">Deliveries of subscription {s.id.slice(0, 8)}</h2>
+    <section class="panel" aria-labelledby="deliveries-title" onKeyDown={onEscape(props.onClose)}>
+      <div class="page-head">
+        <h2 id="deliveries-title" ref={heading} tabIndex={-1}>
+          Deliveries of subscription {s.id.slice(0, 8)}
+        </h2>
+        <button type="button" class="secondary small" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
       <p class="muted">
         {s.api} · {s.clientId} · {s.phoneNumber ?? 'no device'} · to <code>{s.sink}</code>
         {s.terminationReason !== null && ` · ended: ${s.terminationReason}`}
@@ -237,6 +262,8 @@ function Deliveries(props: { subscription: Subscription }) {
                       `${shortType(d.type)} queued for delivery again`,
                     )
                     .then(() => list.refresh())
+                    // Disabled while queued, the button loses the focus: it goes to the outcome.
+                    .then(() => action.focusOutcome())
                 }
               >
                 Deliver again

@@ -16,10 +16,9 @@ import {
   type AppInput,
   type ProfileMode,
 } from './apps.js'
-import { decidePending } from './ciba.js'
 import type { TokenVerifier } from './access-token.js'
 import { revokeConsent } from './consents.js'
-import { listAuthorizations, listConsents } from './decision-lists.js'
+import { decideAuthorization, listAuthorizations, listConsents } from './decision-lists.js'
 import type { Keyring } from './keys.js'
 import { issueOperatorToken } from './operator-token.js'
 
@@ -111,9 +110,11 @@ function appAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps, onRequest: Gu
   }))
 }
 
-/** The subscriber's decisions: consents (revocable) and pending CIBA requests (approve, deny). */
+/**
+ * The subscriber's decisions: consents (revocable) and pending requests (approve, deny), CIBA and
+ * authorization-code requests at their consent page.
+ */
 function decisionAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps, onRequest: Guard): void {
-  const clock = deps.clock
   app.get('/admin/v1/consents', { onRequest }, async (request) =>
     listConsents(
       deps,
@@ -128,16 +129,15 @@ function decisionAdminRoutes(app: FastifyInstance, deps: AuthAdminDeps, onReques
     listAuthorizations(deps, (request.query as { status?: string }).status),
   )
   for (const decision of ['approve', 'deny'] as const) {
-    app.post(`/admin/v1/authorizations/:authReqId/${decision}`, { onRequest }, async (request) => {
-      const authReqId = param(request, 'authReqId')
-      const result = await decidePending(
-        { store: deps.store, clock, provider: deps.current(), resource: deps.issuer },
-        authReqId,
+    app.post(`/admin/v1/authorizations/:id/${decision}`, { onRequest }, async (request) => {
+      const id = param(request, 'id')
+      const result = await decideAuthorization(
+        { store: deps.store, clock: deps.clock, current: deps.current, resource: deps.issuer },
+        id,
         decision,
       )
-      if (result === 'not-pending')
-        throw new CamaraError('NOT_FOUND', `No pending authorization ${authReqId}`)
-      return { authReqId, status: result }
+      if (result === undefined) throw new CamaraError('NOT_FOUND', `No pending authorization ${id}`)
+      return result
     })
   }
 }

@@ -101,6 +101,7 @@ export async function decideBackchannelRequest(
   const expiresAt = new Date(now.getTime() + (request.expiration ?? 120) * 1000).toISOString()
   const row = {
     auth_req_id: authReqId,
+    flow: 'ciba',
     client_id: clientId,
     device_id: deviceId,
     purpose,

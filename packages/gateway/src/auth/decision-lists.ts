@@ -1,6 +1,9 @@
+import type Provider from 'oidc-provider'
 import type { Clock } from '../core/clock.js'
 import type { NetworkPort } from '../network/port.js'
 import type { Store } from '../store/store.js'
+import { decidePending } from './ciba.js'
+import { CODE_FLOW, decideWaitingConsent } from './interaction-service.js'
 
 export interface DecisionListDeps {
   store: Store
@@ -56,8 +59,13 @@ export async function listConsents(
   return rows.map((r, i) => ({ id: r.id, ...views[i], updatedAt: r.updated_at }))
 }
 
-// A request still pending past its expiry can no longer be decided: it is shown (and
-// filtered) as `expired`, so that `status=pending` lists only what a decision can still reach.
+/**
+ * The requests waiting for (or given) the subscriber's decision, of both flows: `id` is what
+ * approve and deny take (a CIBA request's `auth_req_id`, also given as `authReqId`; an
+ * authorization-code request's interaction uid). A request still pending past its expiry can no
+ * longer be decided: it is shown (and filtered) as `expired`, so that `status=pending` lists only
+ * what a decision can still reach.
+ */
 export async function listAuthorizations(deps: DecisionListDeps, wanted: string | undefined) {
   const clock = deps.clock
   const now = clock().getTime()
@@ -72,9 +80,37 @@ export async function listAuthorizations(deps: DecisionListDeps, wanted: string 
   )
   const views = await decisionViews(deps.network, rows)
   return rows.map((r, i) => ({
-    authReqId: r.auth_req_id,
+    id: r.auth_req_id,
+    flow: r.flow,
+    ...(r.flow === CODE_FLOW ? {} : { authReqId: r.auth_req_id }),
     ...views[i],
     status: statusOf(r),
     expiresAt: r.expires_at,
   }))
+}
+
+/**
+ * The subscriber's answer to a pending request of either flow: a CIBA request's poll then gets
+ * its token (or `access_denied`); an authorization-code request's consent page continues.
+ * `undefined` when nothing waits under that id.
+ */
+export async function decideAuthorization(
+  deps: { store: Store; clock: Clock; current: () => Provider; resource: string },
+  id: string,
+  decision: 'approve' | 'deny',
+): Promise<
+  { id: string; flow: string; authReqId?: string; status: 'approved' | 'denied' } | undefined
+> {
+  const row = await deps.store.pendingAuthorizations.byId(id)
+  if (row === undefined) return undefined
+  if (row.flow === CODE_FLOW) {
+    const status = await decideWaitingConsent(deps, id, decision)
+    return status === 'not-pending' ? undefined : { id, flow: row.flow, status }
+  }
+  const status = await decidePending(
+    { store: deps.store, clock: deps.clock, provider: deps.current(), resource: deps.resource },
+    id,
+    decision,
+  )
+  return status === 'not-pending' ? undefined : { id, flow: row.flow, authReqId: id, status }
 }

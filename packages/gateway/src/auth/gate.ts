@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose'
 import type { Store } from '../store/store.js'
+import type { AppRow } from '../store/apps.js'
 import { ALL_GRANT_TYPES, appSettings, GRANT_TYPES, type AppSettings } from './apps.js'
 import { OAuthProfileError, requireOnePurpose, rewriteVendorScopes } from './profile.js'
 import { needsConsent, type LegalBasis } from '../core/purpose.js'
@@ -87,10 +88,13 @@ export async function gateAuthorizationRequest(
   endpoint: 'authorize' | 'bc-authorize' | 'token',
   params: Params,
   authorization: string | undefined,
+  /** Told the app row read for this request (the provider's client lookup reuses it). */
+  onApp?: (app: AppRow) => void,
 ): Promise<Params> {
   const clientId = claimedClientId(params, authorization)
   const app = clientId === undefined ? undefined : await deps.store.apps.byClientId(clientId)
   if (app === undefined) return params
+  onApp?.(app)
   const settings: AppSettings = appSettings(app)
   const compatible = settings.mode === 'compatible'
 

@@ -25,6 +25,52 @@ export type ConsentStep =
   | { kind: 'done'; result: InteractionResult }
   | { kind: 'ask'; appName: string; purpose: string; api: string[] }
 
+/** The `flow` of an authorization-code request waiting at its consent page. */
+export const CODE_FLOW = 'authorization_code'
+
+/**
+ * An authorization-code request at its consent page waits among the pending authorizations (with
+ * the CIBA requests; its id is the interaction's uid), so that the subscriber's answer can also
+ * come from elsewhere (the console, the admin API, the CLI). Returns what was decided there, if
+ * anything: the page follows that answer.
+ */
+async function waitingDecision(
+  deps: InteractionServiceDeps,
+  details: Details,
+  input: { clientId: string; deviceId: string; purpose: string; api: string[] },
+): Promise<string> {
+  const waiting = await deps.store.pendingAuthorizations.byId(details.uid)
+  if (waiting !== undefined) return waiting.status
+  const now = deps.clock()
+  await deps.store.pendingAuthorizations.insertIfAbsent({
+    auth_req_id: details.uid,
+    flow: CODE_FLOW,
+    client_id: input.clientId,
+    device_id: input.deviceId,
+    purpose: input.purpose,
+    scopes: JSON.stringify(input.api),
+    status: 'pending',
+    created_at: now.toISOString(),
+    // The interaction's own expiry: past it, the page's session is gone and nothing can be decided.
+    expires_at: new Date(details.exp * 1000).toISOString(),
+    interval: 0,
+    last_polled_at: null,
+  })
+  return 'pending'
+}
+
+/** The answer to a waiting request as the consent step's result (a refusal ends the flow). */
+const answered = (
+  deps: InteractionServiceDeps,
+  details: Details,
+  sub: string,
+  status: string,
+): Promise<InteractionResult> | undefined => {
+  if (status === 'approved') return approval(deps, details, sub)
+  if (status === 'denied') return Promise.resolve(denied('the subscriber refused consent'))
+  return undefined
+}
+
 const denied = (description: string): InteractionResult => ({
   error: 'access_denied',
   error_description: description,
@@ -88,8 +134,27 @@ export async function consentStep(
       },
     }
   }
+  const decided = answered(
+    deps,
+    details,
+    sub,
+    await waitingDecision(deps, details, { clientId, deviceId: subject.device_id, purpose, api }),
+  )
+  if (decided !== undefined) return { kind: 'done', result: await decided }
   const app = await deps.store.apps.byClientId(clientId)
   return { kind: 'ask', appName: app?.name ?? clientId, purpose, api }
+}
+
+/**
+ * Whether the consent page's request was answered elsewhere (the page polls this, then reloads
+ * to continue): `pending` while it waits, `approved` or `denied` once decided.
+ */
+export async function waitingStatus(
+  deps: Pick<InteractionServiceDeps, 'store'>,
+  details: Details,
+): Promise<string> {
+  if (details.prompt.name !== 'consent') return 'pending'
+  return (await deps.store.pendingAuthorizations.byId(details.uid))?.status ?? 'pending'
 }
 
 /**
@@ -114,6 +179,31 @@ export async function decideConsent(
   )
     return undefined
   const deviceId = subject.device_id
+  // The first answer wins: one given elsewhere while the page was open stands (and is recorded
+  // once); otherwise the page's answer settles the waiting request.
+  const waiting = await deps.store.pendingAuthorizations.byId(details.uid)
+  if (waiting !== undefined) {
+    const status = decision === 'approve' ? 'approved' : 'denied'
+    const won =
+      waiting.status === 'pending' &&
+      (await deps.store.pendingAuthorizations.decide(details.uid, status))
+    if (!won) {
+      const settled = (await deps.store.pendingAuthorizations.byId(details.uid))?.status ?? ''
+      const result = answered(deps, details, sub, settled)
+      if (result !== undefined) return result
+    }
+  }
+  return recordAndAnswer(deps, details, { clientId, deviceId, sub, purpose, api }, decision)
+}
+
+/** Records the subscriber's answer as a consent and gives the interaction's result. */
+async function recordAndAnswer(
+  deps: InteractionServiceDeps,
+  details: Details,
+  input: { clientId: string; deviceId: string; sub: string; purpose: string; api: string[] },
+  decision: 'approve' | 'deny',
+): Promise<InteractionResult> {
+  const { clientId, deviceId, sub, purpose, api } = input
   if (decision === 'deny') {
     await recordConsent(deps, { clientId, deviceId, purpose, scopes: api, status: 'denied' })
     return denied('the subscriber refused consent')
@@ -122,4 +212,42 @@ export async function decideConsent(
   const scopes = approvedScopes(latest, api)
   await recordConsent(deps, { clientId, deviceId, purpose, scopes, status: 'granted' })
   return approval(deps, details, sub)
+}
+
+/**
+ * The subscriber's answer, given elsewhere (the console, the admin API, the CLI), to an
+ * authorization-code request waiting at its consent page: recorded as a consent; the page, which
+ * polls, then continues the flow (an approval ends with the app's code, a refusal with
+ * `access_denied`). `not-pending` when nothing waits under that id: unknown, decided, expired, or
+ * an interaction no longer at its consent step.
+ */
+export async function decideWaitingConsent(
+  deps: Pick<InteractionServiceDeps, 'store' | 'clock' | 'current'>,
+  uid: string,
+  decision: 'approve' | 'deny',
+): Promise<'approved' | 'denied' | 'not-pending'> {
+  const waiting = await deps.store.pendingAuthorizations.byId(uid)
+  if (
+    waiting === undefined ||
+    waiting.flow !== CODE_FLOW ||
+    waiting.status !== 'pending' ||
+    Date.parse(waiting.expires_at) <= deps.clock().getTime()
+  )
+    return 'not-pending'
+  const interaction = await deps.current().Interaction.find(uid)
+  if (interaction?.prompt.name !== 'consent' || interaction.result !== undefined)
+    return 'not-pending'
+  const status = decision === 'approve' ? 'approved' : 'denied'
+  if (!(await deps.store.pendingAuthorizations.decide(uid, status))) return 'not-pending'
+  const { client_id: clientId, device_id: deviceId, purpose } = waiting
+  const api = JSON.parse(waiting.scopes) as string[]
+  const latest = await deps.store.consents.latest(clientId, deviceId, purpose)
+  await recordConsent(deps, {
+    clientId,
+    deviceId,
+    purpose,
+    scopes: decision === 'approve' ? approvedScopes(latest, api) : api,
+    status: status === 'approved' ? 'granted' : 'denied',
+  })
+  return status
 }

@@ -14,6 +14,7 @@ import {
   consentStep,
   decideConsent,
   loginResult,
+  waitingStatus,
   type Details,
   type InteractionServiceDeps,
 } from './interaction-service.js'
@@ -134,7 +135,7 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
   const consent = async (request: FastifyRequest, reply: FastifyReply, details: Details) => {
     const step = await consentStep(deps, details)
     if (step.kind === 'done') return finish(request, reply, step.result)
-    return sendPage(reply, 200, consentPage(details.uid, step))
+    return sendPage(reply, 200, consentPage(details.uid, step, deps.sandbox !== undefined))
   }
 
   // Redirects too: a framed or cached step is as harmful as a framed or cached page.
@@ -166,6 +167,13 @@ export function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): 
       )
     }
     return consent(request, reply, details)
+  })
+
+  // The consent page's question, answered by its own browser only (the interaction cookie): was
+  // the request decided elsewhere? `{"status":"pending"|"approved"|"denied"}`.
+  app.get('/interaction/:uid/status', options, async (request, reply) => {
+    const details = await deps.current().interactionDetails(request.raw, reply.raw)
+    return reply.type('application/json').send({ status: await waitingStatus(deps, details) })
   })
 
   app.post('/interaction/:uid/login', options, async (request, reply) => {

@@ -1,8 +1,21 @@
 import type { Clock } from '../core/clock.js'
-import type { Adapter, AdapterPayload } from 'oidc-provider'
+import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider'
 import type { Store } from '../store/store.js'
 import { appSettings } from './apps.js'
 import { clientMetadata } from './client-metadata.js'
+import type { AppRow } from '../store/apps.js'
+
+/** The app row the profile gate read for a request (auth/routes.ts), by request. */
+const appsReadFor = new WeakMap<object, AppRow>()
+
+/**
+ * Hands the provider the app row already read for this request: its client lookup uses it
+ * instead of reading the row a second time. The row is still read once per request, so a
+ * rotated secret or a deleted app is seen at once (auth/client-secrets.ts relies on it).
+ */
+export function appReadForRequest(request: object, app: AppRow): void {
+  appsReadFor.set(request, app)
+}
 
 /**
  * Seconds a model is kept past its expiry. oidc-provider checks `exp` itself; a CIBA request
@@ -42,7 +55,9 @@ export function storeAdapter(store: Store, clock: Clock): new (model: string) =>
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') {
-        const app = await store.apps.byClientId(id)
+        const ctx = Provider.ctx
+        const read = ctx === undefined ? undefined : appsReadFor.get(ctx.req)
+        const app = read?.client_id === id ? read : await store.apps.byClientId(id)
         return app === undefined
           ? undefined
           : clientMetadata(app.client_id, app.secret_hash, appSettings(app))

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { describePurpose, describeScope } from '../core/wording.js'
 /** Escapes text for HTML. */
 export function html(text: unknown): string {
@@ -5,13 +6,32 @@ export function html(text: unknown): string {
 }
 
 /**
+ * The one script of these pages: the sandbox's consent page asks every 2 s whether the request was
+ * answered elsewhere (the console, the admin API) and, once it was, reloads itself, which
+ * continues the flow with that answer. Without scripts, its "Check again" link does the same.
+ */
+const WAIT_SCRIPT = `(() => {
+  const page = document.getElementById('waiting')
+  if (page === null) return
+  const check = async () => {
+    try {
+      const answer = await fetch(page.dataset.status, { cache: 'no-store' })
+      if (answer.ok && (await answer.json()).status !== 'pending') return location.replace(page.dataset.page)
+    } catch {}
+    setTimeout(check, 2000)
+  }
+  setTimeout(check, 2000)
+})()`
+
+/**
  * Headers of every page shown to a person. Never framed: a framing site could steer the
  * subscriber's clicks onto Allow. Never stored: Back would show a step the interaction has
- * already passed, whose form then ends on "interaction session not found".
+ * already passed, whose form then ends on "interaction session not found". No script runs but
+ * the consent page's own (by its hash).
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
-  'content-security-policy': "frame-ancestors 'none'",
+  'content-security-policy': `frame-ancestors 'none'; script-src 'sha256-${createHash('sha256').update(WAIT_SCRIPT).digest('base64')}'`,
   'cache-control': 'no-store',
 }
 
@@ -74,11 +94,20 @@ export function pickerPage(
   )
 }
 
-/** The consent question: which app, for which purpose, may do what, in words. */
+/**
+ * The consent question: which app, for which purpose, may do what, in words. `answeredElsewhere`
+ * (the sandbox): the request also waits in the console, and the page follows an answer given there.
+ */
 export function consentPage(
   uid: string,
   ask: { appName: string; purpose: string; api: readonly string[] },
+  answeredElsewhere = false,
 ): string {
+  const here = `/interaction/${html(uid)}`
+  const waiting = answeredElsewhere
+    ? `<p class="note" id="waiting" data-status="${here}/status" data-page="${here}">Sandbox: this request also waits on the console's Consent page; an answer given there continues here. <a href="${here}">Check again</a></p>
+<script>${WAIT_SCRIPT}</script>`
+    : ''
   return page(
     'Consent',
     `<h1>${html(ask.appName)} asks for your consent</h1>
@@ -89,6 +118,7 @@ export function consentPage(
 <button name="decision" value="approve" type="submit">Allow</button>
 <button name="decision" value="deny" type="submit">Deny</button>
 </form>
-<p class="note">You can withdraw this consent at any time.</p>`,
+<p class="note">You can withdraw this consent at any time.</p>
+${waiting}`,
   )
 }

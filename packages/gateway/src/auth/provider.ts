@@ -19,7 +19,7 @@ import { verifyOperatorToken } from './operator-token.js'
 import { pairwiseSubject } from './access-token.js'
 import { requireOnePurpose, OAuthProfileError } from './profile.js'
 import { type LegalBasis } from '../core/purpose.js'
-import { verifySecret } from './secret.js'
+import { ClientAuthLimitedError, type ClientSecretVerifier } from './client-secrets.js'
 import { errorPage, PAGE_HEADERS, textOf } from './pages.js'
 
 export interface ProviderDeps {
@@ -35,6 +35,13 @@ export interface ProviderDeps {
   legalBases: Readonly<Record<string, LegalBasis>>
   /** Production mode refuses the sandbox's demo secret even if an app was created with it. */
   production: boolean
+  /** Client secrets checked against their stored hashes, with failure limits (auth/client-secrets.ts). */
+  secrets: ClientSecretVerifier
+  /**
+   * Requests per second per authenticated app at the token and backchannel endpoints: `take`
+   * answers 0 when the request may go on, else the seconds to wait (`Retry-After`).
+   */
+  oauthRateLimiter: { take(key: string): number }
 }
 
 /** The origin of a URL, or undefined when it is none. */
@@ -65,6 +72,9 @@ export const ROUTES = {
   code_verification: '/oauth2/device',
   device_authorization: '/oauth2/device/auth',
 } as const
+
+/** The provider's routes where an authenticated app's requests are rate limited. */
+const RATE_LIMITED_ROUTES = new Set(['token', 'backchannel_authentication'])
 
 /** The profile mode oidc-provider keeps in the client's extra metadata (`x-profile-mode`). */
 export function clientMode(
@@ -297,28 +307,69 @@ function adjustClientModel(provider: Provider, deps: ProviderDeps): void {
     prototype: {
       compareClientSecret(actual: string): Promise<boolean>
       clientSecret?: string
-      grantTypeAllowed: (this: unknown, type: string) => boolean
+      grantTypeAllowed: (this: { clientId: string }, type: string) => boolean
     }
   }
   // A profile refusal found in front of the provider (auth/gate.ts) is answered only to an
   // authenticated client. The grant type check is the provider's first step after client
   // authentication at the token and backchannel endpoints (actions/token.js, checkClientGrantType),
   // so a caller that failed to authenticate never gets here: it gets invalid_client.
+  // It is also where the app's request rate at these endpoints is counted.
   const grantTypeAllowed = Client.prototype.grantTypeAllowed
-  Client.prototype.grantTypeAllowed = function (this: unknown, type: string) {
+  Client.prototype.grantTypeAllowed = function (this: { clientId: string }, type: string) {
     const ctx = Provider.ctx
     const refused = ctx === undefined ? undefined : takeHeldProfileError(ctx.req)
     if (refused !== undefined) throw asProviderError(refused)
+    if (ctx !== undefined && RATE_LIMITED_ROUTES.has(ctx.oidc.route))
+      rateLimitAuthenticatedClient(deps.oauthRateLimiter, ctx, this.clientId)
     return grantTypeAllowed.call(this, type)
   }
   Client.prototype.compareClientSecret = async function (
-    this: { clientSecret?: string },
+    this: { clientSecret?: string; clientId: string },
     actual: string,
   ) {
     if (deps.production && actual === DEMO_APP.clientSecret) return false
-    return this.clientSecret !== undefined && verifySecret(actual, this.clientSecret)
+    if (this.clientSecret === undefined) return false
+    const ctx = Provider.ctx
+    try {
+      return await deps.secrets.verify({
+        clientId: this.clientId,
+        secret: actual,
+        storedHash: this.clientSecret,
+        source: ctx?.req.socket?.remoteAddress,
+      })
+    } catch (error) {
+      if (!(error instanceof ClientAuthLimitedError)) throw error
+      ctx?.set('retry-after', String(error.retryAfter))
+      throw asProviderError(new OAuthProfileError('invalid_client', error.message, 429))
+    }
   }
 }
+
+/**
+ * The per-app rate limit of the token and backchannel endpoints, counted once per request once
+ * the client has authenticated (an unauthenticated caller cannot spend an app's allowance; its
+ * failures are limited by auth/client-secrets.ts). `429 temporarily_unavailable` with `Retry-After`.
+ */
+function rateLimitAuthenticatedClient(
+  limiter: ProviderDeps['oauthRateLimiter'],
+  ctx: KoaContextWithOIDC | undefined,
+  clientId: string,
+): void {
+  if (ctx === undefined || counted.has(ctx.req)) return
+  counted.add(ctx.req)
+  const wait = limiter.take(`oauth:${clientId}`)
+  if (wait === 0) return
+  ctx.set('retry-after', String(wait))
+  throw asProviderError(
+    new OAuthProfileError(
+      'temporarily_unavailable',
+      'too many requests from this app; retry after the number of seconds in Retry-After',
+      429,
+    ),
+  )
+}
+const counted = new WeakSet<object>()
 
 /** Discovery as the profile describes the server: pairwise subjects, no user codes, the JWT bearer grant. */
 function adjustDiscovery(provider: Provider): void {

@@ -12,8 +12,11 @@ import {
   type Params,
 } from './gate.js'
 import type { TokenVerifier } from './access-token.js'
+import type { ClientSecretVerifier } from './client-secrets.js'
 import { revokeTokensOfReplayedCode } from './consents.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
+import { appReadForRequest } from './oidc-adapter.js'
+import type { AppRow } from '../store/apps.js'
 import { originOf } from './provider.js'
 import { errorPage, PAGE_HEADERS } from './pages.js'
 import { OAuthProfileError } from './profile.js'
@@ -87,6 +90,15 @@ async function sendAuthorizeError(
     .send(errorPage(error.error, error.message))
 }
 
+/** A source over its client authentication failure limit: 429 `invalid_client` with `Retry-After`. */
+class ClientAuthRefused extends OAuthProfileError {
+  readonly retryAfter: number
+  constructor(retryAfter: number) {
+    super('invalid_client', 'too many failed client authentications; retry later', 429)
+    this.retryAfter = retryAfter
+  }
+}
+
 /** The endpoints a client authenticates at: CORS there depends on the client. */
 const CLIENT_CORS_PATHS = new Set([
   '/oauth2/token',
@@ -139,6 +151,7 @@ function refusedBasic(authorization: string | undefined): string | undefined {
 }
 
 function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyReply {
+  if (error instanceof ClientAuthRefused) reply.header('retry-after', String(error.retryAfter))
   if (error.status === 401) reply.header('www-authenticate', 'Basic realm="oauth2"')
   return reply
     .code(error.status)
@@ -154,7 +167,13 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
  */
 export function providerRoutes(
   app: FastifyInstance,
-  deps: GateDeps & JwtBearerDeps & { current: () => Provider; verifier: TokenVerifier },
+  deps: GateDeps &
+    JwtBearerDeps & {
+      current: () => Provider
+      verifier: TokenVerifier
+      secrets: ClientSecretVerifier
+      refusalDelayMs: number
+    },
 ): void {
   const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? ''
@@ -201,7 +220,7 @@ function leftProvider(): void {
  * credentials. `undefined`: the request goes on.
  */
 async function earlyRefusal(
-  deps: { store: GateDeps['store'] },
+  deps: { store: GateDeps['store']; secrets: ClientSecretVerifier; refusalDelayMs: number },
   request: FastifyRequest,
   reply: FastifyReply,
   path: string,
@@ -223,6 +242,21 @@ async function earlyRefusal(
     const origin = request.headers.origin
     if (origin === undefined || !(await publicClientOrigins(deps.store)).has(origin))
       return reply.code(204).header('vary', 'Origin').send()
+  }
+  if (request.method === 'POST' && CLIENT_CORS_PATHS.has(path)) {
+    // A source this instance knows to be over its failure limit is refused before the store, the
+    // gate or the provider see the request (auth/client-secrets.ts has the authoritative check).
+    // The answer is held for a while (no CPU, one timer): each of the source's connections then
+    // costs the gateway one request a second instead of as many as it can answer, which would
+    // queue a valid client's requests behind them.
+    const wait = deps.secrets.sourceBlocked(request.socket.remoteAddress)
+    if (wait > 0) {
+      // Jittered (between half and all of it), so that the source's connections do not come
+      // back together, a burst a valid request would wait behind.
+      const delay = Math.min(deps.refusalDelayMs, wait * 1000) * (0.5 + Math.random() / 2)
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+      return sendOAuthError(reply, new ClientAuthRefused(wait))
+    }
   }
   if (request.method === 'POST') {
     const refused = refusedBasic(request.headers.authorization)
@@ -267,8 +301,15 @@ async function gatedRequest(
       const form = toParams(parseQuery(request.body))
       let refused: OAuthProfileError | undefined
       let params = form
+      let app: AppRow | undefined
       try {
-        params = await gateAuthorizationRequest(deps, endpoint, form, request.headers.authorization)
+        params = await gateAuthorizationRequest(
+          deps,
+          endpoint,
+          form,
+          request.headers.authorization,
+          (row) => (app = row),
+        )
       } catch (error) {
         if (!(error instanceof OAuthProfileError) || endpoint === 'authorize') throw error
         refused = error
@@ -281,6 +322,7 @@ async function gatedRequest(
         raw = replay(request.raw, request.body)
         holdUntilClientAuthenticated(raw, refused)
       }
+      if (app !== undefined) appReadForRequest(raw, app)
     } else if (endpoint === 'authorize' && request.method === 'GET') {
       const query = request.url.includes('?') ? (request.url.split('?')[1] ?? '') : ''
       const parsed = parseQuery(query)

@@ -1,46 +1,14 @@
+import { CAMARA_ERROR_STATUS, type CamaraErrorCode } from '@device-status/contract'
+
 /**
  * The CAMARA error catalog: every `code` the API files under `specs/` declare, with the one HTTP
  * status each maps to (checked against the YAML files by `camara-error.test.ts`), plus the
  * Commonalities codes we answer without a spec declaring them (NOTES.md §3: "Additional CAMARA
  * error responses" MAY be returned).
  */
-export const CAMARA_STATUS = {
-  INVALID_ARGUMENT: 400,
-  OUT_OF_RANGE: 400,
-  INVALID_PROTOCOL: 400,
-  INVALID_CREDENTIAL: 400,
-  INVALID_TOKEN: 400,
-  INVALID_SINK: 400,
-  UNAUTHENTICATED: 401,
-  PERMISSION_DENIED: 403,
-  SUBSCRIPTION_MISMATCH: 403,
-  INVALID_TOKEN_CONTEXT: 403,
-  NOT_FOUND: 404,
-  IDENTIFIER_NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  NOT_ACCEPTABLE: 406,
-  ABORTED: 409,
-  ALREADY_EXISTS: 409,
-  CONFLICT: 409,
-  GONE: 410,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  SERVICE_NOT_APPLICABLE: 422,
-  MISSING_IDENTIFIER: 422,
-  UNSUPPORTED_IDENTIFIER: 422,
-  UNNECESSARY_IDENTIFIER: 422,
-  MULTIEVENT_SUBSCRIPTION_NOT_SUPPORTED: 422,
-  MULTIEVENT_COMBINATION_TEMPORARILY_NOT_SUPPORTED: 422,
-  IDENTIFIER_MISMATCH: 422,
-  QUOTA_EXCEEDED: 429,
-  TOO_MANY_REQUESTS: 429,
-  INTERNAL: 500,
-  NOT_IMPLEMENTED: 501,
-  BAD_GATEWAY: 502,
-  UNAVAILABLE: 503,
-  TIMEOUT: 504,
-} as const satisfies Record<string, number>
+export const CAMARA_STATUS = CAMARA_ERROR_STATUS
 
-export type CamaraCode = keyof typeof CAMARA_STATUS
+export type CamaraCode = CamaraErrorCode
 
 /** The messages the specs' examples use; a thrower may give a more precise one. */
 export const CAMARA_MESSAGE: Partial<Record<CamaraCode, string>> = {

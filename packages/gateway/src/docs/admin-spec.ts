@@ -19,16 +19,20 @@ const schema = (s: { $id: string }) => {
 
 type Op = {
   summary: string
+  description?: string
   tags: string[]
   body?: string
   example?: unknown
   params?: { name: string; in: 'path' | 'query'; description?: string }[]
   ok?: string
+  /** More refusals than 400 and 401, each a CAMARA error body: status → when. */
+  errors?: Record<string, string>
 }
 
 function operation(op: Op) {
   return {
     summary: op.summary,
+    ...(op.description === undefined ? {} : { description: op.description }),
     tags: op.tags,
     ...(op.params === undefined
       ? {}
@@ -58,6 +62,12 @@ function operation(op: Op) {
       [op.ok ?? '200']: { description: 'Done' },
       '400': { description: 'Invalid input: CAMARA error body' },
       '401': { description: 'No or wrong admin token' },
+      ...Object.fromEntries(
+        Object.entries(op.errors ?? {}).map(([status, when]) => [
+          status,
+          { description: `${when}: CAMARA error body` },
+        ]),
+      ),
     },
   }
 }
@@ -197,23 +207,34 @@ export function adminSpec(
     },
     '/admin/v1/authorizations': {
       get: operation({
-        summary: 'CIBA and authorization requests waiting for consent',
+        summary:
+          'Requests waiting for the subscriber: CIBA, and authorization code at its consent page',
+        description:
+          'Each entry: `id` (what approve and deny take), `flow` (`ciba` or `authorization_code`), `authReqId` (CIBA only), `clientId`, `phoneNumber`, `purpose`, `scopes`, `status` (`pending`, `approved`, `denied`, `expired`), `createdAt`, `expiresAt`. An authorization-code request is listed from the moment its consent page is shown; `id` is its interaction uid.',
         tags: consent,
-        params: [{ name: 'status', in: 'query' }],
+        params: [
+          { name: 'status', in: 'query', description: 'pending, approved, denied, expired' },
+        ],
       }),
     },
-    '/admin/v1/authorizations/{authReqId}/approve': {
+    '/admin/v1/authorizations/{id}/approve': {
       post: operation({
         summary: 'Approve as the subscriber',
+        description:
+          'A CIBA request: the next poll gets the token. An authorization-code request: the consent is recorded and the consent page, which polls, continues the flow to the app with its code. Answers `{id, flow, status}` (and `authReqId` for CIBA).',
         tags: consent,
-        params: [{ name: 'authReqId', in: 'path' }],
+        params: [{ name: 'id', in: 'path', description: "the entry's id (CIBA: its auth_req_id)" }],
+        errors: { '404': 'NOT_FOUND: nothing waits under this id (unknown, decided or expired)' },
       }),
     },
-    '/admin/v1/authorizations/{authReqId}/deny': {
+    '/admin/v1/authorizations/{id}/deny': {
       post: operation({
         summary: 'Deny as the subscriber',
+        description:
+          'A CIBA request: the next poll gets access_denied. An authorization-code request: the consent page continues to the app with error=access_denied.',
         tags: consent,
-        params: [{ name: 'authReqId', in: 'path' }],
+        params: [{ name: 'id', in: 'path', description: "the entry's id (CIBA: its auth_req_id)" }],
+        errors: { '404': 'NOT_FOUND: nothing waits under this id (unknown, decided or expired)' },
       }),
     },
     '/admin/v1/subscriptions': {

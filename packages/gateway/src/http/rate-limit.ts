@@ -9,11 +9,19 @@ export interface RateLimiter {
   take(key: string): number | Promise<number>
 }
 
+/** A rate limiter that answers at once (both below do). */
+export interface ImmediateRateLimiter extends RateLimiter {
+  take(key: string): number
+}
+
 /**
  * One instance: a token bucket in memory, `ratePerSecond` tokens a second up to a burst of the
  * same size.
  */
-export function rateLimiter(ratePerSecond: number, clock: Clock = systemClock): RateLimiter {
+export function rateLimiter(
+  ratePerSecond: number,
+  clock: Clock = systemClock,
+): ImmediateRateLimiter {
   const now = () => clock().getTime()
   const buckets = new Map<string, { tokens: number; at: number }>()
   return {
@@ -50,7 +58,7 @@ export function sharedRateLimiter(
   store: Store,
   ratePerSecond: number,
   options: { clock?: Clock; syncMs?: number } = {},
-): RateLimiter {
+): ImmediateRateLimiter {
   const clock = options.clock ?? systemClock
   const now = () => clock().getTime()
   const syncMs = options.syncMs ?? 50

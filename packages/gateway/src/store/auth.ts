@@ -45,16 +45,64 @@ export function signingKeyRepository(
   }
 }
 
-export function subjectRepository(db: Kysely<Database> | Transaction<Database>): SubjectRepository {
+/** Subjects kept in memory per store, at most (the least recently used go first). */
+const SUBJECT_CACHE_SIZE = 50_000
+
+/** A store's subjects cache, shared by its transactions' repositories (by the root Kysely). */
+const subjectCaches = new WeakMap<object, Map<string, SubjectRow>>()
+
+/**
+ * Pairwise subjects. A subject row never changes and is never deleted (it maps an app and a
+ * device to their pseudonym for good), so a row once read outside a transaction is kept in
+ * memory, on every instance alike: a CIBA flow looks its subject up three or four times. Rows
+ * read inside a transaction (which may roll back) and absent rows are not kept.
+ */
+export function subjectRepository(
+  db: Kysely<Database> | Transaction<Database>,
+  root: object = db,
+): SubjectRepository {
+  let cache = subjectCaches.get(root)
+  if (cache === undefined) {
+    cache = new Map()
+    subjectCaches.set(root, cache)
+  }
+  const subjects = cache
+  const keep = (key: string, row: SubjectRow | undefined) => {
+    if (row === undefined || db.isTransaction) return row
+    subjects.delete(key)
+    subjects.set(key, row)
+    if (subjects.size > SUBJECT_CACHE_SIZE) {
+      const oldest = subjects.keys().next().value
+      if (oldest !== undefined) subjects.delete(oldest)
+    }
+    return row
+  }
   return {
-    bySub: (sub) => db.selectFrom('subjects').selectAll().where('sub', '=', sub).executeTakeFirst(),
-    byPair: (clientId, deviceId) =>
-      db
-        .selectFrom('subjects')
-        .selectAll()
-        .where('client_id', '=', clientId)
-        .where('device_id', '=', deviceId)
-        .executeTakeFirst(),
+    async bySub(sub) {
+      const key = `s:${sub}`
+      return (
+        subjects.get(key) ??
+        keep(
+          key,
+          await db.selectFrom('subjects').selectAll().where('sub', '=', sub).executeTakeFirst(),
+        )
+      )
+    },
+    async byPair(clientId, deviceId) {
+      const key = `p:${clientId.length}:${clientId}:${deviceId}`
+      return (
+        subjects.get(key) ??
+        keep(
+          key,
+          await db
+            .selectFrom('subjects')
+            .selectAll()
+            .where('client_id', '=', clientId)
+            .where('device_id', '=', deviceId)
+            .executeTakeFirst(),
+        )
+      )
+    },
     async insert(row) {
       await db
         .insertInto('subjects')

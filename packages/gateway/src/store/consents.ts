@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely'
 import type { ConsentTable, Database, PendingAuthorizationTable } from './schema.js'
 
 export type ConsentRow = Selectable<ConsentTable>
@@ -16,7 +16,9 @@ export interface ConsentRepository {
 export interface PendingAuthorizationRepository {
   list(filter?: { deviceId?: string; status?: string }): Promise<PendingAuthorizationRow[]>
   byId(authReqId: string): Promise<PendingAuthorizationRow | undefined>
-  insert(row: PendingAuthorizationRow): Promise<void>
+  insert(row: Insertable<PendingAuthorizationTable>): Promise<void>
+  /** Inserts the row unless one with its id exists (two loads of one consent page). */
+  insertIfAbsent(row: Insertable<PendingAuthorizationTable>): Promise<void>
   /** Moves a pending request to `status`; false when it was not pending any more. */
   decide(authReqId: string, status: string): Promise<boolean>
   polled(authReqId: string, at: number, interval: number): Promise<void>
@@ -74,6 +76,13 @@ export function pendingAuthorizationRepository(
         .executeTakeFirst(),
     async insert(row) {
       await db.insertInto('pending_authorizations').values(row).execute()
+    },
+    async insertIfAbsent(row) {
+      await db
+        .insertInto('pending_authorizations')
+        .values(row)
+        .onConflict((c) => c.column('auth_req_id').doNothing())
+        .execute()
     },
     async decide(authReqId, status) {
       const result = await db

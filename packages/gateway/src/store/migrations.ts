@@ -251,6 +251,16 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
+    '0007-pending-authorization-flow': {
+      // Authorization-code requests waiting at the consent page are listed (and decided) with
+      // the CIBA requests: which flow a pending authorization belongs to.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('pending_authorizations')
+          .addColumn('flow', 'text', (c) => c.notNull().defaultTo('ciba'))
+          .execute()
+      },
+    },
     '0008-notifications-line': {
       // A subscription's line (its pending head, its queued notifications in order) found without
       // scanning its delivered history: promoting the next, and enqueue's "has a head" check, stay

@@ -125,8 +125,14 @@ export interface ConsentTable {
 }
 
 /** A CIBA request waiting for the subscriber's decision. */
+/**
+ * A request waiting for the subscriber's decision: a CIBA request (`auth_req_id` is its id), or an
+ * authorization-code request at its consent page (`auth_req_id` is the interaction's uid).
+ */
 export interface PendingAuthorizationTable {
   auth_req_id: string
+  /** `ciba` or `authorization_code`. */
+  flow: Generated<string>
   client_id: string
   device_id: string
   purpose: string

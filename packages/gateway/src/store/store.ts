@@ -78,7 +78,7 @@ function storeOn(
         : cachedDeviceRepository(deviceRepository(db, dialect), cache, !db.isTransaction),
     networkEvents: networkEventRepository(db),
     signingKeys: signingKeyRepository(db),
-    subjects: subjectRepository(db),
+    subjects: subjectRepository(db, root),
     apps: appRepository(db),
     oidcModels: oidcModelRepository(db),
     consents: consentRepository(db),

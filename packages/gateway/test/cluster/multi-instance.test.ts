@@ -172,6 +172,45 @@ describe(
       assert.ok(limited > 0 || seconds > 2, 'the shared limit refused some requests')
     })
 
+    it("an app's rotated secret, then the deleted app's secret, is refused at once by every instance", async () => {
+      const created = await call(a().url, 'POST', '/admin/v1/apps', {
+        token: ADMIN,
+        json: {
+          name: 'rotated',
+          apis: ['device-roaming-status'],
+          purposes: ['dpv:FraudPreventionAndDetection'],
+          grantTypes: ['client_credentials'],
+        },
+      })
+      const id = created.body.clientId as string
+      const form = {
+        grant_type: 'client_credentials',
+        scope: 'dpv:FraudPreventionAndDetection device-roaming-status:read',
+      }
+      const token = (g: GatewayProcess, secret: string) =>
+        call(g.url, 'POST', '/oauth2/token', { basic: [id, secret], form })
+      // Every instance has verified (and remembered) the first secret.
+      for (const g of gateways)
+        assert.equal((await token(g, created.body.clientSecret)).status, 200)
+      const rotated = await call(b().url, 'POST', `/admin/v1/apps/${id}/secret`, { token: ADMIN })
+      assert.equal(rotated.status, 200)
+      for (const g of gateways) {
+        const old = await token(g, created.body.clientSecret)
+        assert.equal(old.status, 401, JSON.stringify(old.body))
+        assert.equal(old.body.error, 'invalid_client')
+        assert.equal((await token(g, rotated.body.clientSecret)).status, 200)
+      }
+      assert.equal(
+        (await call(c().url, 'DELETE', `/admin/v1/apps/${id}`, { token: ADMIN })).status,
+        204,
+      )
+      for (const g of gateways) {
+        const gone = await token(g, rotated.body.clientSecret)
+        assert.equal(gone.status, 401, JSON.stringify(gone.body))
+        assert.equal(gone.body.error, 'invalid_client')
+      }
+    })
+
     it('keys rotated on one instance: the others sign with the new key within the reload interval', async () => {
       const token = async (g: GatewayProcess) => {
         const res = await call(g.url, 'POST', '/oauth2/token', {

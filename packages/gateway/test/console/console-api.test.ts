@@ -6,7 +6,10 @@ import { tokenVerifier } from '../../src/auth/access-token.js'
 import { systemClock } from '../../src/core/clock.js'
 import { createMetrics } from '../../src/metrics/metrics.js'
 import { simulatedNetwork } from '../../src/simulator/network.js'
+import * as client from 'openid-client'
 import { Receiver } from '../helpers/receiver.js'
+import { UserAgent, formOf } from '../auth/browser.js'
+import { demoApp } from '../auth/helpers.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 
 const PREFIX = 'org.camaraproject.device-roaming-status-subscriptions.v0.'
@@ -230,6 +233,120 @@ describe('console API: sessions, CSRF, event stream, subscriptions, redelivery, 
     const received = await sink.waitFor(3)
     assert.equal(received[2]?.body.id, delivered.id)
     assert.equal((await gw.admin('POST', '/admin/v1/deliveries/no-such-id/redeliver')).status, 404)
+  })
+
+  it('an authorization-code request at its consent page waits with the CIBA requests; approved or denied through the admin API, the page continues to the app (code or access_denied); the first answer wins', async () => {
+    const REDIRECT = 'http://localhost:3000/callback'
+    const config = await demoApp(gw)
+    /** Starts a flow for `phone` up to the consent page; returns the browser and the interaction. */
+    const atConsentPage = async (phone: string) => {
+      const codeVerifier = client.randomPKCECodeVerifier()
+      const state = client.randomState()
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT,
+        scope: 'openid dpv:Marketing device-roaming-status:read',
+        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        state,
+      })
+      const agent = new UserAgent(gw.url)
+      const picker = await agent.follow(url.href)
+      assert.ok('page' in picker)
+      const consent = await agent.follow(formOf(picker.page).action, {
+        form: { phoneNumber: phone },
+      })
+      assert.ok('page' in consent, 'the consent page')
+      assert.match(consent.page, /asks for your consent/)
+      assert.match(consent.page, /answer given there continues here/)
+      const uid = consent.at.pathname.split('/')[2] ?? ''
+      return { agent, page: consent.at.href, uid, codeVerifier, state }
+    }
+    const status = async (flow: { agent: UserAgent; uid: string }) =>
+      (await flow.agent.request(`/interaction/${flow.uid}/status`)).json()
+
+    const approved = await atConsentPage('+34600000004')
+    const listed = await gw.admin('GET', '/admin/v1/authorizations?status=pending')
+    const entry = listed.body.find((a: { id: string }) => a.id === approved.uid)
+    assert.deepEqual(
+      { ...entry, createdAt: typeof entry?.createdAt, expiresAt: typeof entry?.expiresAt },
+      {
+        id: approved.uid,
+        flow: 'authorization_code',
+        clientId: 'my-app-id',
+        phoneNumber: '+34600000004',
+        purpose: 'dpv:Marketing',
+        scopes: ['device-roaming-status:read'],
+        status: 'pending',
+        createdAt: 'string',
+        expiresAt: 'string',
+      },
+    )
+    assert.deepEqual(await status(approved), { status: 'pending' })
+    // Only the page's own browser reads it (the interaction cookie).
+    assert.equal((await fetch(`${gw.url}/interaction/${approved.uid}/status`)).status, 400)
+
+    const decided = await gw.admin('POST', `/admin/v1/authorizations/${approved.uid}/approve`)
+    assert.equal(decided.status, 200)
+    assert.deepEqual(decided.body, {
+      id: approved.uid,
+      flow: 'authorization_code',
+      status: 'approved',
+    })
+    assert.deepEqual(await status(approved), { status: 'approved' })
+    const back = await approved.agent.follow(approved.page)
+    assert.ok('url' in back, JSON.stringify(back))
+    const tokens = await client.authorizationCodeGrant(
+      config,
+      back.url,
+      { pkceCodeVerifier: approved.codeVerifier, expectedState: approved.state },
+      { redirect_uri: REDIRECT },
+    )
+    const roaming = await gw.post('/device-roaming-status/v1/retrieve', {}, tokens.access_token)
+    assert.equal(roaming.status, 200)
+
+    const refused = await atConsentPage('+34600000006')
+    assert.equal(
+      (await gw.admin('POST', `/admin/v1/authorizations/${refused.uid}/deny`)).body.status,
+      'denied',
+    )
+    const denied = await refused.agent.follow(refused.page)
+    assert.ok('url' in denied, JSON.stringify(denied))
+    assert.equal(denied.url.searchParams.get('error'), 'access_denied')
+    assert.equal(denied.url.searchParams.get('state'), refused.state)
+
+    // Answered in the console, then Deny on the page: the console's answer stands.
+    const raced = await atConsentPage('+34600000007')
+    await gw.admin('POST', `/admin/v1/authorizations/${raced.uid}/approve`)
+    const late = await raced.agent.follow(`/interaction/${raced.uid}/consent`, {
+      form: { decision: 'deny' },
+    })
+    assert.ok('url' in late, JSON.stringify(late))
+    assert.ok(late.url.searchParams.get('code'), late.url.href)
+    const consents = await gw.admin('GET', '/admin/v1/consents?phoneNumber=%2B34600000007')
+    assert.deepEqual(
+      consents.body.map((c: { status: string }) => c.status),
+      ['granted'],
+    )
+
+    // Nothing waits under these ids: a CAMARA error, nothing decided.
+    for (const [what, id] of [
+      ['an unknown id', 'no-such-request'],
+      ['an approved request', approved.uid],
+      ['a denied request', refused.uid],
+    ] as const) {
+      for (const decision of ['approve', 'deny']) {
+        const response = await gw.admin('POST', `/admin/v1/authorizations/${id}/${decision}`)
+        assert.deepEqual(
+          response.body,
+          { status: 404, code: 'NOT_FOUND', message: `No pending authorization ${id}` },
+          `${what}, ${decision}`,
+        )
+      }
+    }
+    assert.equal(
+      (await gw.request('POST', `/admin/v1/authorizations/${approved.uid}/approve`)).status,
+      401,
+    )
   })
 
   it('PUT /admin/v1/apps/{clientId} changes an app; bad input is refused', async () => {

@@ -134,13 +134,13 @@ function table(api: string, admin: string): Row[] {
     CAMARA_404,
   )
   adminParam(
-    'POST /admin/v1/authorizations/:authReqId/approve',
+    'POST /admin/v1/authorizations/:id/approve',
     'POST',
     (v) => `/admin/v1/authorizations/${v}/approve`,
     CAMARA_404,
   )
   adminParam(
-    'POST /admin/v1/authorizations/:authReqId/deny',
+    'POST /admin/v1/authorizations/:id/deny',
     'POST',
     (v) => `/admin/v1/authorizations/${v}/deny`,
     CAMARA_404,
@@ -212,6 +212,15 @@ function table(api: string, admin: string): Row[] {
     route: 'GET /interaction/:uid',
     method: 'GET',
     path: (v) => `/interaction/${v}`,
+    headers: {},
+    notFound: page400,
+    longNotFound: page404,
+  })
+  // The consent page's question whether its request was answered in the console (issue 12).
+  paramRoutes.push({
+    route: 'GET /interaction/:uid/status',
+    method: 'GET',
+    path: (v) => `/interaction/${v}/status`,
     headers: {},
     notFound: page400,
     longNotFound: page404,
@@ -612,6 +621,7 @@ function table(api: string, admin: string): Row[] {
     ['POST /interaction/:uid/login', '/interaction/abc/login', 'html'],
     ['POST /interaction/:uid/consent', '/interaction/abc/consent', 'html'],
     ['POST /interaction/:uid/abort', '/interaction/abc/abort', 'html'],
+    ['GET /interaction/:uid/status', '/interaction/abc/status', 'html'],
     ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m): [string, string, Shape] => [
       `${m} /interaction/*`,
       '/interaction/abc/other/page',

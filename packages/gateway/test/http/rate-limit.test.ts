@@ -28,7 +28,7 @@ describe('shared rate limit (several instances on one store)', () => {
     const b = sharedRateLimiter(gw.store, 10, options)
     for (let i = 0; i < 6; i++) assert.equal(a.take(key), 0, `a: request ${i + 1}`)
     for (let i = 0; i < 4; i++) assert.equal(b.take(key), 0, `b: request ${i + 1}`)
-    await sleep(200) // both instances write their counts (every 5 ms while they have some)
+    await sleep(1000) // both instances write their counts (every 5 ms while they have some; a loaded machine may take longer)
     // An instance learns the others' counts when it next writes its own: past the limit it may
     // admit one more request per sync interval, and then refuses.
     const admittedUntilRefused = async (limiter: typeof a) => {
