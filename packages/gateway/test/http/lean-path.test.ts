@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { manualClock } from '../helpers/clock.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { testStoreKind } from '../helpers/test-store.js'
 
 const RETRIEVE = '/device-roaming-status/v1/retrieve'
 const SCOPE = 'device-roaming-status:read'
@@ -106,10 +107,14 @@ describe('lean path of the retrieve operations', () => {
       assert.equal(viaLean.status, viaFastify.status)
       assert.deepEqual(viaLean.body, viaFastify.body)
       assert.equal(viaLean.headers.get('x-correlator'), 'lean-refused')
-      assert.equal((await call(cached, DEVICE)).status, 200, 'the refused call took one token') // 4 of 4
-      const limited = await call(cached, DEVICE)
-      assert.equal(limited.status, 429)
-      assert.equal(limited.body.code, 'TOO_MANY_REQUESTS')
+      // The count is exact with one instance's in-memory limiter; PostgreSQL's shared limiter
+      // admits give or take what a sync interval lets through (http/rate-limit.ts).
+      if (testStoreKind() === 'sqlite') {
+        assert.equal((await call(cached, DEVICE)).status, 200, 'the refused call took one token') // 4 of 4
+        const limited = await call(cached, DEVICE)
+        assert.equal(limited.status, 429)
+        assert.equal(limited.body.code, 'TOO_MANY_REQUESTS')
+      }
     })
   }
 })
