@@ -54,12 +54,38 @@ module.exports = {
       to: { path: SRC, pathNot: `${SRC}(core|specs|network|store|simulator)/` },
     },
     {
+      name: 'nef-is-an-adapter',
+      comment:
+        'The NEF adapter implements the network port against a NEF; it imports core, network, store and itself, no feature and no http/ (the ingestion door and the ending of a subscription are handed to it).',
+      severity: 'error',
+      from: { path: `${SRC}nef/` },
+      to: { path: SRC, pathNot: `${SRC}(core|network|store|nef)/` },
+    },
+    {
+      name: 'nef-sim-is-a-network',
+      comment:
+        'nef-sim (the simulator as a NEF) is a network, not a gateway: it builds on the simulator, the network port, the store, core and http plumbing; never a feature, the gateway or the NEF adapter.',
+      severity: 'error',
+      from: { path: `${SRC}nef-sim/` },
+      to: {
+        path: SRC,
+        pathNot: `${SRC}(core|specs|network|store|http|simulator|nef-sim)/|${SRC}config[.]ts$`,
+      },
+    },
+    {
+      name: 'nothing-imports-nef-sim',
+      comment: 'nef-sim is its own process: only its entry (the CLI, index.ts) starts it.',
+      severity: 'error',
+      from: { path: SRC, pathNot: [`${SRC}nef-sim/`, `${SRC}index[.]ts$`] },
+      to: { path: `${SRC}nef-sim/` },
+    },
+    {
       name: 'features-below-the-app',
       comment:
         'Features import core, specs, ports (network, store), http plumbing and other features; never an adapter or the entry.',
       severity: 'error',
       from: { path: `${SRC}${FEATURES}/` },
-      to: { path: `${SRC}(simulator/|app[.]ts|gateway[.]ts|main[.]ts|index[.]ts)` },
+      to: { path: `${SRC}(simulator/|nef/|nef-sim/|app[.]ts|gateway[.]ts|main[.]ts|index[.]ts)` },
     },
     {
       name: 'services-do-not-speak-http',

@@ -20,10 +20,12 @@ import { eventsList } from './commands/events.js'
 import { keysList, keysRotate } from './commands/keys.js'
 import { scenarioCancel, scenarioList, scenarioRun } from './commands/scenario.js'
 import { start } from './commands/start.js'
+import { nefSim } from './commands/nef-sim.js'
 import { CliError, EXIT, usageError } from './errors.js'
 
 export const COMMANDS: readonly Command[] = [
   start,
+  nefSim,
   roaming,
   reachability,
   networkType,
@@ -117,7 +119,7 @@ export function mainHelp(): string {
       version: { type: 'boolean', description: 'print the version' },
     }),
     '',
-    'Admin options (every command but start and the API commands):',
+    'Admin options (every command but start, nef-sim and the API commands):',
     ...optionLines(ADMIN_OPTIONS),
     '',
     'Run "device-status <command> --help" for the options of a command.',

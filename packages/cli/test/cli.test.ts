@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { startGateway } from '../../gateway/src/gateway.js'
+import { startNefSim } from '../../gateway/src/nef-sim/server.js'
 import { startTestGateway, type TestGateway } from '../../gateway/test/helpers/gateway.js'
 import type { GatewayModule } from '../src/commands/start.js'
 
@@ -14,7 +15,7 @@ const MAIN = ['--conditions=source', '--import', 'tsx', 'packages/cli/src/main.t
 const LAUNCHER = join(ROOT, 'packages', 'cli', 'bin', 'device-status.js')
 
 // Compile-time check: what `start` expects of the gateway module is what the gateway exports.
-const gatewayModule: GatewayModule = { startGateway }
+const gatewayModule: GatewayModule = { startGateway, startNefSim }
 
 /** The environment of a child CLI, without the variables that would point it at another gateway. */
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {

@@ -1147,6 +1147,8 @@ async function startNetworkGateway(): Promise<NetworkGateway> {
     config,
     store: network.store,
     network: simulatedNetwork(network.store),
+    sim: simulatedNetwork(network.store),
+    networkType: simulatedNetwork(network.store),
     keyring: network.keyring,
     verifier: tokenVerifier({
       store: network.store,

@@ -32,7 +32,13 @@ import {
 import { rateLimiter, sharedRateLimiter } from './http/rate-limit.js'
 import { LeanPath } from './http/lean-path.js'
 import './http/types.js'
-import type { NetworkPort, SandboxNetwork } from './network/port.js'
+import type {
+  NetworkPort,
+  NetworkTypePort,
+  NetworkWatch,
+  SandboxNetwork,
+  SimPort,
+} from './network/port.js'
 import type { Clock } from './core/clock.js'
 import { simulatorRoutes } from './simulator/routes.js'
 import type { ScenarioPlayer } from './simulator/scenarios.js'
@@ -53,12 +59,21 @@ import { subscriptionRoutes } from './subscriptions/routes.js'
 import { registerMetrics, type Metrics } from './metrics/metrics.js'
 import { legacySubscriptionRoutes } from './subscriptions/legacy.js'
 import { specAjv, validatorFor } from './specs/validator.js'
+import { API_FILES, type ApiName } from './specs/catalog.js'
 import type { Store } from './store/store.js'
 
 export interface AppDeps {
   config: Config
   store: Store
   network: NetworkPort
+  /** Where SIM changes come from; without one, sim-swap and its subscriptions are not offered. */
+  sim: SimPort | undefined
+  /** Where the network type comes from; without one, connected-network-type (and subscriptions) are not offered. */
+  networkType: NetworkTypePort | undefined
+  /** A network that reports changes only while asked (a NEF): told of each subscription. */
+  watch?: NetworkWatch
+  /** More routes of the network adapter (the NEF's notification callback), mounted with the APIs. */
+  networkRoutes?: (app: FastifyInstance, config: Config) => void
   keyring: Keyring
   verifier: TokenVerifier
   clock: Clock
@@ -105,6 +120,25 @@ const ERROR_PAGE = {
 }
 
 const BODY_LIMIT = 64 * 1024
+/** The APIs that need a SIM source or a network type source, and are not offered without one. */
+const SIM_APIS: readonly ApiName[] = ['sim-swap', 'sim-swap-subscriptions']
+const NETWORK_TYPE_APIS: readonly ApiName[] = [
+  'connected-network-type',
+  'connected-network-type-subscriptions',
+]
+
+/**
+ * The CAMARA APIs this gateway serves: all of them, except those whose facts no configured source
+ * gives (a NEF has no SIM changes, no network type: docs/nef.md). An API not offered is not
+ * mounted (404 `NOT_FOUND`), not in `/docs`, and its scopes are not in discovery.
+ */
+export function offeredApis(deps: Pick<AppDeps, 'sim' | 'networkType'>): ApiName[] {
+  return (Object.keys(API_FILES) as ApiName[]).filter(
+    (api) =>
+      !(deps.sim === undefined && SIM_APIS.includes(api)) &&
+      !(deps.networkType === undefined && NETWORK_TYPE_APIS.includes(api)),
+  )
+}
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The retrieve operations' common case is answered before fastify (http/lean-path.ts).
@@ -190,6 +224,7 @@ function registerPlatform(app: FastifyInstance, deps: AppDeps, lean: LeanPath): 
     simulator: deps.simulator !== undefined,
     issuer: deps.config.issuer,
     legalBases: deps.config.legalBases,
+    offeredApis: offeredApis(deps),
     ...(deps.consoleDir === undefined ? {} : { distDir: deps.consoleDir }),
   })
   app.addHook('onResponse', (request, reply, done) => {
@@ -245,6 +280,7 @@ async function mountAuthorization(app: FastifyInstance, deps: AppDeps): Promise<
     cibaInterval: deps.config.cibaInterval,
     legalBases: deps.config.legalBases,
     production: deps.config.mode === 'production',
+    offeredApis: offeredApis(deps),
     // Shared by the providers this instance builds (one per signing key): verifications it
     // cached and failure counts it learnt outlive a key rotation.
     secrets: clientSecretVerifier({
@@ -334,13 +370,17 @@ function mountApis(app: FastifyInstance, deps: AppDeps, lean: LeanPath): void {
   }
   roamingRoutes(app, { guard, network: deps.network })
   reachabilityRoutes(app, { guard, network: deps.network })
-  networkTypeRoutes(app, { guard, network: deps.network })
-  simSwapRoutes(app, {
-    guard,
-    network: deps.network,
-    clock: deps.clock,
-    monitoredPeriod: deps.config.simSwapMonitoredPeriod,
-  })
+  if (deps.networkType !== undefined)
+    networkTypeRoutes(app, { guard, network: deps.network, networkType: deps.networkType })
+  if (deps.sim !== undefined) {
+    simSwapRoutes(app, {
+      guard,
+      network: deps.network,
+      sim: deps.sim,
+      clock: deps.clock,
+      monitoredPeriod: deps.config.simSwapMonitoredPeriod,
+    })
+  }
   deviceStatusV0Routes(app, { guard, network: deps.network })
   const subscriptions = {
     store: deps.store,
@@ -351,9 +391,11 @@ function mountApis(app: FastifyInstance, deps: AppDeps, lean: LeanPath): void {
     quota: deps.config.subscriptionQuota,
     clock: deps.clock,
     guard,
+    ...(deps.watch === undefined ? {} : { watch: deps.watch }),
   }
-  subscriptionRoutes(app, subscriptions)
+  subscriptionRoutes(app, subscriptions, offeredApis(deps))
   legacySubscriptionRoutes(app, subscriptions)
+  deps.networkRoutes?.(app, deps.config)
 }
 
 /** The admin API (simulator, deliveries, sandbox tokens) and the API docs. */
@@ -391,6 +433,8 @@ function mountAdmin(app: FastifyInstance, deps: AppDeps): void {
     origin: deps.config.issuer,
     assetsDir: dirname(require.resolve('swagger-ui-dist/package.json')),
     sandbox: deps.config.mode === 'sandbox',
+    offeredApis: offeredApis(deps),
+    simulator: deps.simulator !== undefined,
     adminSchemas: {
       deviceState: DEVICE_STATE_SCHEMA,
       scenario: SCENARIO_SCHEMA,

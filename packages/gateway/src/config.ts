@@ -1,11 +1,26 @@
 import { isAbsolute, resolve } from 'node:path'
 import { DEFAULT_LEGAL_BASES, LEGAL_BASES, type LegalBasis } from './core/purpose.js'
+import {
+  NEF_IDENTIFIER_KINDS,
+  type NefConfig,
+  type NefCredentials,
+  type NefIdentifierKind,
+} from './nef/config.js'
+
+export type { NefConfig, NefCredentials, NefIdentifierKind }
 
 /** The two ways the gateway runs (BRIEF §3). */
 export type Mode = 'sandbox' | 'production'
 
+/** Where the network facts come from: the built-in simulator, or a 3GPP NEF (docs/nef.md). */
+export type NetworkKind = 'simulator' | 'nef'
+
 export interface Config {
   readonly mode: Mode
+  /** `simulator` (default) or `nef`. */
+  readonly network: NetworkKind
+  /** Set when `network` is `nef`. */
+  readonly nef: NefConfig | undefined
   readonly host: string
   readonly port: number
   /** Folder of the embedded SQLite store (ignored when `databaseUrl` is set). */
@@ -137,6 +152,47 @@ export const ENVIRONMENT = {
     default: '28800',
     doc: 'Lifetime of a web console session (signed in with the admin token), seconds; then the console asks to sign in again',
   },
+  NETWORK: {
+    default: 'simulator',
+    doc: 'Where the network facts come from: `simulator` (the built-in network simulator) or `nef` (a 3GPP NEF through the Monitoring Event API, docs/nef.md; SIM swap and connected network type are then not offered)',
+  },
+  NEF_BASE_URL: {
+    default: '',
+    doc: "With `NETWORK=nef`, required: the NEF's apiRoot (`http(s)://…`); the gateway calls `{NEF_BASE_URL}/3gpp-monitoring-event/v1/{NEF_SCS_AS_ID}/subscriptions`",
+  },
+  NEF_SCS_AS_ID: {
+    default: '',
+    doc: "With `NETWORK=nef`, required: the gateway's SCS/AS identifier at the NEF",
+  },
+  NEF_TOKEN_URL: {
+    default: '',
+    doc: "OAuth 2.0 token endpoint of the NEF's authorization server; with `NEF_CLIENT_ID` and `NEF_CLIENT_SECRET` the gateway gets its NEF access token by the client credentials grant (cached until it expires)",
+  },
+  NEF_CLIENT_ID: { default: '', doc: 'Client id at `NEF_TOKEN_URL`' },
+  NEF_CLIENT_SECRET: {
+    default: '',
+    doc: 'Client secret at `NEF_TOKEN_URL` (sent with HTTP Basic authentication)',
+  },
+  NEF_TOKEN: {
+    default: '',
+    doc: 'A static bearer token for the NEF, instead of `NEF_TOKEN_URL`; with neither, requests carry no credentials (a lab NEF)',
+  },
+  NEF_CALLBACK_URL: {
+    default: 'ISSUER/nef/v1/notifications',
+    doc: 'Where the NEF sends Monitoring Event notifications; the gateway appends one unguessable token per NEF subscription (`…/{token}`)',
+  },
+  NEF_TIMEOUT_MS: {
+    default: '5000',
+    doc: 'Timeout of one request to the NEF, milliseconds; a NEF that does not answer in time is `504 TIMEOUT`',
+  },
+  NEF_IDENTIFIERS: {
+    default: 'msisdn,externalId,ipv4Addr,ipv6Addr',
+    doc: 'Comma-separated identifier kinds the NEF takes (`msisdn`, `externalId`, `ipv4Addr`, `ipv6Addr`); a device named by another kind is `422 UNSUPPORTED_IDENTIFIER`',
+  },
+  NEF_CHECK_INTERVAL_MS: {
+    default: '60000',
+    doc: 'How often the gateway reads back each of its NEF subscriptions, milliseconds; one the NEF lost (404) is created again',
+  },
   SIM_SWAP_MONITORED_PERIOD: {
     default: '',
     doc: 'Days of SIM history the operator may reveal (empty: unlimited); a larger `maxAge` is `400 OUT_OF_RANGE`',
@@ -222,6 +278,78 @@ function issuerOf(text: EnvironmentText, host: string, port: number, problems: s
   return issuer
 }
 
+function httpUrl(
+  text: EnvironmentText,
+  name: EnvironmentVariable,
+  problems: string[],
+): string | undefined {
+  const value = text(name)
+  if (value === undefined) return undefined
+  try {
+    const url = new URL(value)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http')
+    if (url.search !== '' || url.hash !== '') throw new Error('query')
+  } catch {
+    problems.push(
+      `${name} must be an absolute http(s) URL without query or fragment, got "${value}"`,
+    )
+    return undefined
+  }
+  return value.replace(/\/+$/, '')
+}
+
+/** The `NEF_*` variables, read only with `NETWORK=nef`; each missing or bad one is a problem. */
+function nefOf(
+  reader: ReturnType<typeof environmentReader>,
+  problems: string[],
+): NefConfig | undefined {
+  const { text, integer } = reader
+  const baseUrl = httpUrl(text, 'NEF_BASE_URL', problems)
+  if (text('NEF_BASE_URL') === undefined)
+    problems.push(
+      "NEF_BASE_URL is required with NETWORK=nef (the NEF's apiRoot, e.g. http://nef:8080)",
+    )
+  const scsAsId = text('NEF_SCS_AS_ID')
+  if (scsAsId === undefined)
+    problems.push("NEF_SCS_AS_ID is required with NETWORK=nef (the gateway's SCS/AS id at the NEF)")
+  const tokenUrl = httpUrl(text, 'NEF_TOKEN_URL', problems)
+  const clientId = text('NEF_CLIENT_ID')
+  const clientSecret = text('NEF_CLIENT_SECRET')
+  const token = text('NEF_TOKEN')
+  let credentials: NefCredentials = { kind: 'none' }
+  const oauth = [text('NEF_TOKEN_URL'), clientId, clientSecret]
+  if (oauth.some((v) => v !== undefined)) {
+    if (oauth.some((v) => v === undefined))
+      problems.push('NEF_TOKEN_URL, NEF_CLIENT_ID and NEF_CLIENT_SECRET go together: set all three')
+    if (token !== undefined)
+      problems.push('NEF_TOKEN and NEF_TOKEN_URL exclude each other: a static token or OAuth 2.0')
+    if (tokenUrl !== undefined && clientId !== undefined && clientSecret !== undefined)
+      credentials = { kind: 'client-credentials', tokenUrl, clientId, clientSecret }
+  } else if (token !== undefined) credentials = { kind: 'static', token }
+  const identifiers = (text('NEF_IDENTIFIERS') ?? NEF_IDENTIFIER_KINDS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  const unknown = identifiers.filter(
+    (k) => !(NEF_IDENTIFIER_KINDS as readonly string[]).includes(k),
+  )
+  if (unknown.length > 0 || identifiers.length === 0)
+    problems.push(
+      `NEF_IDENTIFIERS must list some of ${NEF_IDENTIFIER_KINDS.join(', ')}, got "${text('NEF_IDENTIFIERS') ?? ''}"`,
+    )
+  const callbackUrl = httpUrl(text, 'NEF_CALLBACK_URL', problems)
+  const config = {
+    baseUrl: baseUrl ?? '',
+    scsAsId: scsAsId ?? '',
+    credentials,
+    callbackUrl,
+    timeoutMs: integer('NEF_TIMEOUT_MS', 5000, 100, 120_000),
+    identifiers: [...new Set(identifiers)] as NefIdentifierKind[],
+    checkIntervalMs: integer('NEF_CHECK_INTERVAL_MS', 60_000, 1000, 86_400_000),
+  }
+  return config
+}
+
 /** Reads and validates the configuration once; pure apart from resolving `DATA_DIR`. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Readonly<Config> {
   const problems: string[] = []
@@ -253,9 +381,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (profileMode !== 'strict' && profileMode !== 'compatible')
     problems.push('PROFILE_MODE must be "strict" or "compatible"')
   const legalBases = legalBasesOf(text, problems)
+  const networkText = text('NETWORK') ?? 'simulator'
+  if (networkText !== 'simulator' && networkText !== 'nef')
+    problems.push(`NETWORK must be "simulator" or "nef", got "${networkText}"`)
+  const network: NetworkKind = networkText === 'nef' ? 'nef' : 'simulator'
+  const reader = { text, integer, bool }
+  const nef = network === 'nef' ? nefOf(reader, problems) : undefined
 
   const config: Config = {
     mode,
+    network,
+    nef,
     host,
     port,
     dataDir: resolvePath(text('DATA_DIR') ?? './.data'),

@@ -7,7 +7,8 @@ import { buildApp, type AppDeps } from './app.js'
 import { CONSOLE_DIST } from './console/routes.js'
 import { DEMO_APP, seedDemoApp } from './auth/apps.js'
 import { loadConfig, type Config } from './config.js'
-import { systemClock, type Clock } from './core/clock.js'
+import { nowMs, systemClock, type Clock } from './core/clock.js'
+import { timeEnding } from './notifications/delivery-policy.js'
 import { randomToken } from './core/random-token.js'
 import { scenarioPlayer } from './simulator/scenarios.js'
 import { demoDevices, seedDemoDevices } from './simulator/seed.js'
@@ -22,6 +23,13 @@ import { deliveryConfigOf, sinkPolicyOf } from './notifications/wiring.js'
 import { endExpiredSubscriptions } from './subscriptions/expiry.js'
 import { notificationSource } from './subscriptions/outbox.js'
 import { openStore, type Store } from './store/store.js'
+import { endSubscription } from './subscriptions/outbox.js'
+import { LIVE_STATUSES } from './store/subscriptions.js'
+import { nefClient } from './nef/client.js'
+import { nefNetwork, type NefLog, type NefNetwork } from './nef/network.js'
+import { CALLBACK_PATH, nefCallbackRoutes } from './nef/routes.js'
+import { startNefCheck, type NefCheck } from './nef/check.js'
+import type { NetworkEventSink } from './network/port.js'
 
 export interface RunningGateway {
   /** Base URL the gateway listens on, e.g. `http://127.0.0.1:8080`. */
@@ -31,6 +39,8 @@ export interface RunningGateway {
   app: FastifyInstance
   store: Store
   keyring: Keyring
+  /** NEF mode: the check of the NEF subscriptions (tests run a pass with `runOnce`). */
+  nefCheck: NefCheck | undefined
   close(): Promise<void>
 }
 
@@ -74,24 +84,42 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     const delivery: { worker?: DeliveryWorker } = {}
     const kickDelivery = () => delivery.worker?.kick()
     const outbox = { source: notificationSource(config.issuer) }
-    // The simulator is the network; its changes come in through the one network event door.
-    const simulator: SimulatorDeps = {
-      store,
-      clock,
-      events: networkEventSink({ store, outbox, kick: kickDelivery, clock }),
-    }
-    const seeded = config.mode === 'sandbox' ? await seedSandbox(simulator, config) : 0
+    // Whatever the network, its changes come in through the one network event door.
+    const events = networkEventSink({ store, outbox, kick: kickDelivery, clock })
+    // The app's logger exists once it is built; the network adapter logs through this until then.
+    const networkLog: { log: NefLog } = { log: { warn: () => undefined, info: () => undefined } }
+    const ports =
+      config.nef === undefined
+        ? simulatorPorts({ store, clock, events })
+        : nefPorts({
+            config,
+            store,
+            clock,
+            events,
+            outbox,
+            kick: kickDelivery,
+            log: {
+              warn: (o, m) => networkLog.log.warn(o, m),
+              info: (o, m) => networkLog.log.info(o, m),
+            },
+          })
+    const seeded =
+      config.mode === 'sandbox' ? await seedSandbox(store, clock, ports.simulator?.deps, config) : 0
     const keyring = await openKeyring(store)
-    const scenarios = scenarioPlayer(simulator)
 
     const metrics = createMetrics(store)
     const deps: Omit<AppDeps, 'config' | 'verifier'> = {
       metrics,
-      simulator: { deps: simulator, scenarios },
-      sandbox: simulatedSandbox(store, clock),
+      simulator: ports.simulator,
+      sandbox: ports.sandbox,
+      sim: ports.sim,
+      networkType: ports.networkType,
+      ...(ports.nef === undefined
+        ? {}
+        : { watch: ports.nef.network, networkRoutes: ports.nef.routes }),
       kickDelivery,
       store,
-      network: simulatedNetwork(store),
+      network: ports.network,
       keyring,
       clock,
       adminToken,
@@ -106,6 +134,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     const { app, port } = listening
     config = listening.config
     poolErrors.log = (error) => app.log.warn({ err: error }, 'idle database connection lost')
+    networkLog.log = app.log
     // The issuer may have changed with the real port: sources follow it.
     outbox.source = notificationSource(config.issuer)
     const deliveryConfig = deliveryConfigOf(config)
@@ -124,6 +153,18 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
         }),
       metrics: metrics.deliveries,
     })
+    const nefCheck =
+      ports.nef === undefined || config.nef === undefined
+        ? undefined
+        : startNefCheck({
+            network: ports.nef.network,
+            client: ports.nef.client,
+            store,
+            clock,
+            everyMs: config.nef.checkIntervalMs,
+            graceMs: 4 * config.nef.timeoutMs + 60_000,
+            log: app.log,
+          })
     // Expired authorization state is swept every ten minutes (and once at start-up).
     const housekeeping = startHousekeeping({ store, clock, everyMs: 600_000, log: app.log })
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
@@ -139,11 +180,13 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       app,
       store,
       keyring,
+      nefCheck,
       async close() {
         if (closed) return
         closed = true
-        scenarios.stopAll()
+        ports.simulator?.scenarios.stopAll()
         await app.close()
+        await nefCheck?.stop()
         await delivery.worker?.stop()
         await housekeeping.stop()
         await store.close()
@@ -155,10 +198,102 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
   }
 }
 
-/** Seeds the demo devices and the demo app on a sandbox's first start; returns the devices seeded. */
-async function seedSandbox(simulator: SimulatorDeps, config: Config): Promise<number> {
-  const { store, clock } = simulator
-  const seeded = await seedDemoDevices(simulator)
+/** What the network is made of: the ports and what the app mounts for them. */
+interface NetworkPorts {
+  network: AppDeps['network']
+  sim: AppDeps['sim']
+  networkType: AppDeps['networkType']
+  simulator: AppDeps['simulator']
+  sandbox: AppDeps['sandbox']
+  nef:
+    | {
+        network: NefNetwork
+        client: ReturnType<typeof nefClient>
+        routes: (app: FastifyInstance, config: Config) => void
+      }
+    | undefined
+}
+
+/** The built-in simulator: every fact, its admin API and scenarios, the sandbox capabilities. */
+function simulatorPorts(deps: SimulatorDeps): NetworkPorts {
+  const network = simulatedNetwork(deps.store)
+  return {
+    network,
+    sim: network,
+    networkType: network,
+    simulator: { deps, scenarios: scenarioPlayer(deps) },
+    sandbox: simulatedSandbox(deps.store, deps.clock),
+    nef: undefined,
+  }
+}
+
+/**
+ * A 3GPP NEF (docs/nef.md): roaming and reachability from its Monitoring Event API, its
+ * notifications at the callback route; no SIM or network type source, no simulator, no sandbox
+ * capabilities (no device picker, no consent stand-in).
+ */
+function nefPorts(deps: {
+  config: Config
+  store: Store
+  clock: Clock
+  events: NetworkEventSink<Store>
+  outbox: { source: ReturnType<typeof notificationSource> }
+  kick: () => void
+  log: NefLog
+}): NetworkPorts {
+  const { store, clock, config } = deps
+  const nef = config.nef
+  if (nef === undefined) throw new Error('NETWORK=nef without its configuration')
+  const client = nefClient({ config: nef, clock })
+  // The issuer may change with the real port (PORT=0): read at each use.
+  const current = { issuer: config.issuer }
+  const network = nefNetwork({
+    config: nef,
+    client,
+    store,
+    clock,
+    events: deps.events,
+    callbackBase: () => nef.callbackUrl ?? current.issuer + CALLBACK_PATH,
+    log: deps.log,
+  })
+  const endByNetwork = async (subscriptionId: string) => {
+    await store.transaction(async (trx) => {
+      const row = await trx.subscriptions.byId(subscriptionId)
+      if (row === undefined || !LIVE_STATUSES.includes(row.status)) return
+      // A NEF ends a subscription at the monitorExpireTime it was given, which is the CAMARA
+      // expiry: that is the subscription expiring, as the sweep would end it, not the network.
+      const reason =
+        timeEnding(row, nowMs(clock), { tokenExpiryNoticeMs: 0 }) ?? 'NETWORK_TERMINATED'
+      await endSubscription({ store: trx, source: deps.outbox.source, clock }, row, reason)
+    })
+    deps.kick()
+  }
+  return {
+    network,
+    sim: undefined,
+    networkType: undefined,
+    simulator: undefined,
+    sandbox: undefined,
+    nef: {
+      network,
+      client,
+      routes: (app, built) => {
+        // The app is built again once the real port is known: its issuer names the callback.
+        current.issuer = built.issuer
+        nefCallbackRoutes(app, { network, store, endSubscription: endByNetwork, log: deps.log })
+      },
+    },
+  }
+}
+
+/** Seeds the demo devices (simulator only) and the demo app on a sandbox's first start; returns the devices seeded. */
+async function seedSandbox(
+  store: Store,
+  clock: Clock,
+  simulator: SimulatorDeps | undefined,
+  config: Config,
+): Promise<number> {
+  const seeded = simulator === undefined ? 0 : await seedDemoDevices(simulator)
   await seedDemoApp({ store, clock }, Object.keys(config.legalBases)).catch(
     async (error: unknown) => {
       // Several sandbox instances may start at once on one database: whoever seeds first wins.
@@ -218,10 +353,23 @@ function banner(
     `  Health        ${url}/health   Ready ${url}/ready`,
     `  Store         ${config.databaseUrl === undefined ? `SQLite in ${config.dataDir}` : 'PostgreSQL'}`,
   ]
+  if (config.nef !== undefined) {
+    lines.push(
+      `  Network       3GPP NEF at ${config.nef.baseUrl} (Monitoring Event API, SCS/AS ${config.nef.scsAsId})`,
+      `  Callback      ${config.nef.callbackUrl ?? url + CALLBACK_PATH}/{token}`,
+      `  Not offered   sim-swap, connected-network-type and their subscriptions: a NEF gives neither SIM changes nor the network type (docs/nef.md)`,
+    )
+  } else {
+    lines.push(`  Network       built-in simulator`)
+  }
   if (config.mode === 'sandbox') {
     lines.push(
       `  Admin token   ${adminToken}${config.adminToken === undefined ? `   (kept in ${join(config.dataDir, 'admin-token')})` : ''}`,
-      `  Simulator     curl -H "Authorization: Bearer ${adminToken}" ${url}/network/v1/devices`,
+      ...(config.nef === undefined
+        ? [
+            `  Simulator     curl -H "Authorization: Bearer ${adminToken}" ${url}/network/v1/devices`,
+          ]
+        : []),
       `  Demo app      client_id ${DEMO_APP.clientId}  client_secret ${DEMO_APP.clientSecret}`,
       `  Discovery     ${url}/.well-known/openid-configuration`,
     )

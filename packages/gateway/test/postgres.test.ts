@@ -11,8 +11,14 @@ import { describe, it } from 'node:test'
 import { postgresReachable } from './helpers/test-store.js'
 
 // Not repeated: suites that start their own gateway processes (the crash test on SQLite, the
-// cluster test on PostgreSQL already) or check no store at all.
-const NOT_REPEATED = new Set(['crash.test.ts', 'readme.test.ts', 'multi-instance.test.ts'])
+// cluster test on PostgreSQL already) or check no store at all; nef.test.ts runs its suites on
+// PostgreSQL itself (and sets TEST_NETWORK for what it imports).
+const NOT_REPEATED = new Set([
+  'crash.test.ts',
+  'readme.test.ts',
+  'multi-instance.test.ts',
+  'nef.test.ts',
+])
 
 function suiteFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -7,6 +7,11 @@ export interface GatewayModule {
     env?: Readonly<Record<string, string | undefined>>
     banner?: (text: string) => void
   }) => Promise<StartedGateway>
+  /** `device-status nef-sim`: the simulator as a stand-alone NEF. */
+  startNefSim: (options: {
+    env?: Readonly<Record<string, string | undefined>>
+    banner?: (text: string) => void
+  }) => Promise<StartedGateway>
 }
 
 export interface StartedGateway {
@@ -22,7 +27,7 @@ export interface StartedGateway {
  */
 const GATEWAY_MODULE: string = '@device-status/gateway'
 
-async function loadGateway(): Promise<GatewayModule> {
+export async function loadGateway(): Promise<GatewayModule> {
   try {
     return (await import(GATEWAY_MODULE)) as GatewayModule
   } catch (error) {
@@ -41,12 +46,13 @@ async function loadGateway(): Promise<GatewayModule> {
 export function environmentOfFlags(
   env: Readonly<Record<string, string | undefined>>,
   flags: { port?: string | undefined; host?: string | undefined; dataDir?: string | undefined },
+  command = 'start',
 ): Record<string, string | undefined> {
   const result = { ...env }
   if (flags.port !== undefined) {
     const port = Number(flags.port)
     if (!/^\d+$/.test(flags.port) || port > 65535) {
-      throw usageError(`--port takes a port from 0 to 65535, not "${flags.port}"`, 'start')
+      throw usageError(`--port takes a port from 0 to 65535, not "${flags.port}"`, command)
     }
     result['PORT'] = String(port)
   }
@@ -98,41 +104,57 @@ export const start: Command = {
     } catch (error) {
       throw startFailure(error, env)
     }
-    return new Promise<number>((resolve) => {
-      let stopping = false
-      const stop = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          // A second Ctrl-C: do not wait for the graceful stop.
-          process.exit(1)
-        }
-        stopping = true
-        gateway.app.log.info({ signal }, 'shutting down')
-        gateway.close().then(
-          () => resolve(0),
-          (error: unknown) => {
-            context.io.stderr(`device-status: shutdown failed: ${String(error)}\n`)
-            resolve(1)
-          },
-        )
-      }
-      process.on('SIGTERM', stop)
-      process.on('SIGINT', stop)
-    })
+    return runUntilSignal(gateway, context.io)
   },
 }
 
-function startFailure(error: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
+/** Keeps a started server running until SIGTERM or SIGINT, then closes it; resolves the exit status. */
+export function runUntilSignal(
+  gateway: StartedGateway,
+  io: { stderr: (text: string) => void },
+): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second Ctrl-C: do not wait for the graceful stop.
+        process.exit(1)
+      }
+      stopping = true
+      gateway.app.log.info({ signal }, 'shutting down')
+      gateway.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          io.stderr(`device-status: shutdown failed: ${String(error)}\n`)
+          resolve(1)
+        },
+      )
+    }
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
+  })
+}
+
+export function startFailure(
+  error: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  defaults: { port: string; what: string } = { port: '8080', what: 'a gateway' },
+): unknown {
   if (!(error instanceof Error)) return error
   if (error.name === 'ConfigError') {
     return new CliError('INVALID_CONFIGURATION', error.message, { cause: error })
   }
   const code = (error as NodeJS.ErrnoException).code
-  const where = `${env['HOST'] ?? '127.0.0.1'}:${env['PORT'] ?? '8080'}`
+  const where = `${env['HOST'] ?? '127.0.0.1'}:${env['PORT'] ?? defaults.port}`
   if (code === 'EADDRINUSE') {
-    return new CliError('ADDRESS_IN_USE', `${where} is already in use (is a gateway running?)`, {
-      cause: error,
-      hint: 'Pick another port with --port or PORT (0 picks a free one).',
-    })
+    return new CliError(
+      'ADDRESS_IN_USE',
+      `${where} is already in use (is ${defaults.what} running?)`,
+      {
+        cause: error,
+        hint: 'Pick another port with --port or PORT (0 picks a free one).',
+      },
+    )
   }
   if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
     return new CliError(code, `cannot listen on ${where}: ${error.message}`, { cause: error })

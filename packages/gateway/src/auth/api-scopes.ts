@@ -16,7 +16,9 @@ export function apiScopes(): Record<ApiName, string[]> {
   return result
 }
 
-/** All API scopes, flat. */
-export function allApiScopes(): string[] {
-  return [...new Set(Object.values(apiScopes()).flat())].sort()
+/** All API scopes, flat; only those of the APIs `offered` when given (the others are not served). */
+export function allApiScopes(offered?: readonly ApiName[]): string[] {
+  const byApi = apiScopes()
+  const apis = offered ?? (Object.keys(byApi) as ApiName[])
+  return [...new Set(apis.flatMap((api) => byApi[api]))].sort()
 }

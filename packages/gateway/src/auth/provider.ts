@@ -9,6 +9,7 @@ import Provider, {
 import type { Store } from '../store/store.js'
 import type { NetworkPort, SandboxNetwork } from '../network/port.js'
 import { allApiScopes } from './api-scopes.js'
+import type { ApiName } from '../specs/catalog.js'
 import { DEMO_APP, type AppSettings } from './apps.js'
 import { cibaPollingRate, decideBackchannelRequest } from './ciba.js'
 import type { Keyring } from './keys.js'
@@ -35,6 +36,8 @@ export interface ProviderDeps {
   legalBases: Readonly<Record<string, LegalBasis>>
   /** Production mode refuses the sandbox's demo secret even if an app was created with it. */
   production: boolean
+  /** The APIs this gateway serves (discovery's scopes name only theirs); default all. */
+  offeredApis?: readonly ApiName[]
   /** Client secrets checked against their stored hashes, with failure limits (auth/client-secrets.ts). */
   secrets: ClientSecretVerifier
   /**
@@ -128,7 +131,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { store, keyring, issuer } = deps
   const resource = apiResource(issuer)
   const purposes = Object.keys(deps.legalBases)
-  const resourceScopes = [...allApiScopes(), ...purposes].join(' ')
+  const resourceScopes = [...allApiScopes(deps.offeredApis), ...purposes].join(' ')
   const privateKeys = [
     keyring.current(),
     ...keyring.all().filter((k) => k.kid !== keyring.current().kid),
@@ -145,7 +148,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     jwks: { keys: privateKeys },
     cookies: { keys: cookieKeys },
     routes: ROUTES,
-    scopes: ['openid', 'offline_access', ...allApiScopes(), ...purposes],
+    scopes: ['openid', 'offline_access', ...allApiScopes(deps.offeredApis), ...purposes],
     claims: { openid: ['sub'] },
     responseTypes: ['code'],
     clientAuthMethods: ['private_key_jwt', 'client_secret_basic', 'client_secret_post'],

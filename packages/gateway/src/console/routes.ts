@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { html, page } from '../auth/pages.js'
 import { DEFAULT_LEGAL_BASES, needsConsent, type LegalBasis } from '../core/purpose.js'
 import { allApiScopes } from '../auth/api-scopes.js'
+import type { ApiName } from '../specs/catalog.js'
 import { CONNECTIVITY_TYPES, DEVICE_APIS, NETWORK_TYPES } from '../core/device.js'
 import { CamaraError } from '../core/camara-error.js'
 import { MCC_COUNTRIES } from '../core/mcc.js'
@@ -70,6 +71,8 @@ export interface ConsoleDeps extends SessionDeps {
   simulator: boolean
   issuer: string
   legalBases: Readonly<Record<string, LegalBasis>>
+  /** The APIs this gateway serves (default all). */
+  offeredApis?: readonly ApiName[]
   /** Where the built console is; {@link CONSOLE_DIST} by default. */
   distDir?: string
 }
@@ -224,7 +227,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
     }))
   app.get('/console/api/catalog', { onRequest }, async () => {
     const operations = operationCatalog()
-    const scopes = new Set([...allApiScopes(), 'openid', 'offline_access'])
+    const scopes = new Set([...allApiScopes(deps.offeredApis), 'openid', 'offline_access'])
     return {
       mode: deps.mode,
       simulator: deps.simulator,

@@ -17,6 +17,8 @@ export const NETWORK_FAILURES = {
   NETWORK_TIMEOUT: 'TIMEOUT',
   /** The network refused to answer for this device or this caller. */
   NETWORK_REFUSED: 'PERMISSION_DENIED',
+  /** The network asked the gateway to slow down. */
+  NETWORK_BUSY: 'TOO_MANY_REQUESTS',
 } as const satisfies Record<string, CamaraCode>
 
 export type NetworkFailure = keyof typeof NETWORK_FAILURES
@@ -24,10 +26,20 @@ export type NetworkFailure = keyof typeof NETWORK_FAILURES
 export class NetworkError extends Error {
   override readonly name = 'NetworkError'
   readonly failure: NetworkFailure
+  /**
+   * What the network said, for the log only (a NEF's `ProblemDetails`, its status): the error
+   * handler logs it with the request's correlator; it never reaches the client.
+   */
+  readonly upstream: Readonly<Record<string, unknown>> | undefined
 
-  constructor(failure: NetworkFailure, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(
+    failure: NetworkFailure,
+    message: string,
+    options?: { cause?: unknown; upstream?: Readonly<Record<string, unknown>> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.failure = failure
+    this.upstream = options?.upstream
   }
 }
 

@@ -4,6 +4,7 @@ import { CamaraError } from '../core/camara-error.js'
 import type { DeviceIdentity } from '../core/device.js'
 import type { NetworkPort } from '../network/port.js'
 import { visitedCountry } from '../core/mcc.js'
+import { NetworkError } from '../core/network-error.js'
 
 const V0_IDENTIFIERS: readonly IdentifierKind[] = [
   'phoneNumber',
@@ -46,13 +47,29 @@ export async function legacySubject(
   return found
 }
 
+/**
+ * A read of the network for a v0 call: a device the network does not know (a NEF finds out only
+ * when asked) is `404 NOT_FOUND`, as v0.5.1 says, not the later APIs' IDENTIFIER_NOT_FOUND.
+ */
+export async function legacyRead<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read()
+  } catch (error) {
+    if (error instanceof NetworkError && error.failure === 'UNKNOWN_DEVICE')
+      throw new CamaraError('NOT_FOUND', 'No device matches the identifiers provided.')
+    throw error
+  }
+}
+
 /** `POST /device-status/v0/roaming` (v0.5.1 getRoamingStatus). */
 export async function legacyRoamingStatus(
   deps: { network: NetworkPort },
   input: { auth: AuthContext; body: { device: RequestDevice } },
 ): Promise<{ roaming: boolean; countryCode?: number; countryName?: string[] }> {
   const device = await legacySubject(deps, input.auth, input.body.device)
-  const country = visitedCountry((await deps.network.roaming(device, 'device-status')).countryCode)
+  const country = visitedCountry(
+    (await legacyRead(() => deps.network.roaming(device, 'device-status'))).countryCode,
+  )
   return { roaming: country !== undefined, ...country }
 }
 
@@ -62,7 +79,9 @@ export async function legacyConnectivityStatus(
   input: { auth: AuthContext; body: { device: RequestDevice } },
 ): Promise<{ connectivityStatus: 'CONNECTED_DATA' | 'CONNECTED_SMS' | 'NOT_CONNECTED' }> {
   const device = await legacySubject(deps, input.auth, input.body.device)
-  const { connectivity } = await deps.network.reachability(device, 'device-status')
+  const { connectivity } = await legacyRead(() =>
+    deps.network.reachability(device, 'device-status'),
+  )
   const status = connectivity.includes('DATA')
     ? 'CONNECTED_DATA'
     : connectivity.includes('SMS')

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { API_FILES, SPECS_DIR, loadSpec } from '../specs/catalog.js'
+import { API_FILES, SPECS_DIR, loadSpec, type ApiName } from '../specs/catalog.js'
 import { withDemoNumbers } from '../console/examples.js'
 import { adminSpec, type AdminSchemas } from './admin-spec.js'
 
@@ -45,6 +45,16 @@ function servedSpec(file: string, origin: string): string {
   return JSON.stringify(doc)
 }
 
+/** Drops the network simulator's operations (not mounted when the network is a NEF). */
+function withoutSimulator(document: Record<string, unknown>): void {
+  const paths = document['paths'] as Record<string, Record<string, { tags?: string[] }>>
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(item))
+      if (op.tags?.includes('Network simulator') === true) delete item[method]
+    if (Object.keys(item).length === 0) delete paths[path]
+  }
+}
+
 const page = (specs: { name: string; url: string }[]) => `<!doctype html>
 <html lang="en">
 <head>
@@ -75,9 +85,20 @@ window.ui = SwaggerUIBundle({
  */
 export function docsRoutes(
   app: FastifyInstance,
-  deps: { origin: string; assetsDir: string; sandbox?: boolean; adminSchemas: AdminSchemas },
+  deps: {
+    origin: string
+    assetsDir: string
+    sandbox?: boolean
+    adminSchemas: AdminSchemas
+    /** The APIs this gateway serves; the others are not documented (default all). */
+    offeredApis?: readonly ApiName[]
+    /** The network is the built-in simulator (its admin API is documented); default true. */
+    simulator?: boolean
+  },
 ): void {
-  const files = Object.values(API_FILES)
+  const files = (deps.offeredApis ?? (Object.keys(API_FILES) as ApiName[])).map(
+    (api) => API_FILES[api],
+  )
   const specs = [
     ...files.map((file) => ({
       name: `${loadSpec(file).info.title} ${loadSpec(file).info.version}`,
@@ -88,7 +109,9 @@ export function docsRoutes(
       url: '/docs/specs/admin.json',
     },
   ]
-  const admin = JSON.stringify(adminSpec(deps.origin, deps.sandbox ?? true, deps.adminSchemas))
+  const adminDocument = adminSpec(deps.origin, deps.sandbox ?? true, deps.adminSchemas)
+  if (deps.simulator === false) withoutSimulator(adminDocument)
+  const admin = JSON.stringify(adminDocument)
   const html = page(specs)
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html))
   app.get('/docs/', async (_request, reply) => reply.redirect('/docs'))

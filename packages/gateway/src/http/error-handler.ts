@@ -48,6 +48,10 @@ export function toCamaraError(error: unknown, request: FastifyRequest): CamaraEr
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const camara = toCamaraError(error, request)
+    // What the network said (a NEF's ProblemDetails): logged here, with the correlator, and
+    // never sent to the client.
+    if (error instanceof NetworkError && error.upstream !== undefined)
+      request.log.warn({ code: camara.code, upstream: error.upstream }, 'network refused or failed')
     const meant =
       (error === camara && camara.cause === undefined) ||
       (error instanceof NetworkError && error.cause === undefined)

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { GuardDeps } from '../http/api-guard.js'
 import { registerRetrieveOperation } from '../http/operation.js'
-import type { NetworkPort } from '../network/port.js'
+import type { NetworkPort, NetworkTypePort } from '../network/port.js'
 import { specOperation } from '../specs/catalog.js'
 import { retrieveConnectedNetworkType } from './service.js'
 
 export function networkTypeRoutes(
   app: FastifyInstance,
-  deps: { guard: GuardDeps; network: NetworkPort },
+  deps: { guard: GuardDeps; network: NetworkPort; networkType: NetworkTypePort },
 ): void {
   registerRetrieveOperation<Parameters<typeof retrieveConnectedNetworkType>[1]['body']>(
     app,

@@ -1,18 +1,18 @@
 import type { ConnectedNetworkTypeResponse } from '@device-status/contract'
 import type { AuthContext } from '../core/auth-context.js'
 import { retrieveFor, type RequestDevice } from '../device/identify.js'
-import type { NetworkPort } from '../network/port.js'
+import type { NetworkPort, NetworkTypePort } from '../network/port.js'
 
 /** `ConnectedNetworkTypeResponse` of connected-network-type 0.2.0, the spec's type (from the contract). */
 export type { ConnectedNetworkTypeResponse }
 
 /** `POST /connected-network-type/v0.2/retrieve` (getConnectedNetworkType). */
 export function retrieveConnectedNetworkType(
-  deps: { network: NetworkPort },
+  deps: { network: NetworkPort; networkType: NetworkTypePort },
   input: { auth: AuthContext; body: { device?: RequestDevice } },
 ): Promise<ConnectedNetworkTypeResponse> {
   return retrieveFor(deps, input, async (device) => {
-    const fact = await deps.network.networkType(device, 'connected-network-type')
+    const fact = await deps.networkType.networkType(device, 'connected-network-type')
     // UNKNOWN: "the connection technology can not be determined" (not reachable, or not on a
     // mobile network).
     return {

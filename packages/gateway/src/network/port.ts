@@ -35,7 +35,10 @@ export interface SimFact {
 
 /**
  * Where the network facts come from: the only way from the gateway to the network. The built-in
- * simulator implements it on its own table; a 3GPP NEF adapter implements it against a core.
+ * simulator implements it on its own table; the 3GPP NEF adapter (`nef/`) against a core's
+ * Monitoring Event API. SIM changes and the connected network type are not facts every network
+ * gives (a NEF has neither): they are ports of their own, {@link SimPort} and
+ * {@link NetworkTypePort}, and the APIs built on them are offered only where one is configured.
  *
  * Every read may throw a `NetworkError` (`core/network-error.ts`): an identifier kind the network
  * cannot take, a service that does not apply to the device, a network that cannot be read. The
@@ -48,22 +51,62 @@ export interface NetworkPort {
   byId(id: string): Promise<DeviceIdentity | undefined>
   roaming(device: DeviceIdentity, api: DeviceApi): Promise<RoamingFact>
   reachability(device: DeviceIdentity, api: DeviceApi): Promise<ReachabilityFact>
-  /** The connected technology (`null` when not reachable or on no mobile network). */
-  networkType(device: DeviceIdentity, api: DeviceApi): Promise<NetworkTypeFact>
-  sim(device: DeviceIdentity, api: DeviceApi): Promise<SimFact>
   /**
    * Every fact of the device at once, as a subscription's initial state (throws
    * `SERVICE_NOT_APPLICABLE` when the service of `api`, or of any of the APIs listed, does not
    * apply: a subscription API and the API it watches). `within` is the caller's unit
    * of work (a store transaction): a network that keeps its state in that store reads the device
    * there, locked until the commit, so that no change of the device falls between this read and
-   * the subscription; other networks ignore it. `undefined`: the device is gone.
+   * the subscription; other networks ignore it. `undefined`: the device is gone. A network
+   * without a {@link SimPort} or {@link NetworkTypePort} leaves those facts `null`: they are
+   * read only by the APIs such a port serves.
    */
   snapshot(
     device: DeviceIdentity,
     api: DeviceApi | readonly DeviceApi[],
     within?: unknown,
   ): Promise<DeviceFacts | undefined>
+}
+
+/** Where SIM changes come from (the simulator; an operator's provisioning system). */
+export interface SimPort {
+  sim(device: DeviceIdentity, api: DeviceApi): Promise<SimFact>
+}
+
+/** Where the connected network type comes from (the simulator; a location-reporting source). */
+export interface NetworkTypePort {
+  /** The connected technology (`null` when not reachable or on no mobile network). */
+  networkType(device: DeviceIdentity, api: DeviceApi): Promise<NetworkTypeFact>
+}
+
+/**
+ * A network that reports changes only while asked to (a NEF): the subscription services tell it
+ * which subscriptions need the device watched. A network that reports every change by itself
+ * (the simulator) has none.
+ */
+export interface NetworkWatch {
+  /**
+   * Starts watching the device for a new subscription, before it is stored: the network reports
+   * changes of the facts the subscription's API follows, and the device's current facts are known
+   * (its `snapshot`) when this resolves. Throws a `NetworkError` when the network refuses;
+   * `undo` withdraws the watch when the subscription is not stored after all.
+   */
+  watch(request: WatchRequest): Promise<{ undo(): Promise<void> }>
+  /** The subscription ended (deleted, expired, ...): the network stops watching for it. */
+  unwatch(subscriptionId: string): Promise<void>
+}
+
+export interface WatchRequest {
+  subscriptionId: string
+  device: DeviceIdentity
+  /** The API whose facts the subscription follows. */
+  api: DeviceApi
+  /** The subscription's event types (without prefix), to watch only what they need. */
+  types: readonly string[]
+  /** When the subscription expires, if it does. */
+  expiresAt: string | null
+  /** Its maximum number of events, if any. */
+  maxEvents: number | null
 }
 
 /** One entry of the sandbox's device picker: a device a tester can sign in as, and what it is for. */

@@ -1,11 +1,13 @@
 import type { AuthContext } from '../core/auth-context.js'
 import { identifyDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
-import type { NetworkPort, SimFact } from '../network/port.js'
+import type { NetworkPort, SimFact, SimPort } from '../network/port.js'
 import type { Clock } from '../core/clock.js'
 
 export interface SimSwapDeps {
   network: NetworkPort
+  /** Where SIM changes come from. */
+  sim: SimPort
   clock: Clock
   /** Days of SIM history the operator may reveal; `undefined` = unlimited. */
   monitoredPeriod: number | undefined
@@ -28,7 +30,7 @@ async function subscriberSim(
     device: phoneNumber === undefined ? undefined : { phoneNumber },
     supported: ['phoneNumber'],
   })
-  return deps.network.sim(device, 'sim-swap')
+  return deps.sim.sim(device, 'sim-swap')
 }
 
 /**

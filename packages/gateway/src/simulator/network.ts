@@ -1,7 +1,7 @@
 import { connectedNetworkType, type DeviceApi, type DeviceIdentity } from '../core/device.js'
 import type { Clock } from '../core/clock.js'
 import { NetworkError } from '../core/network-error.js'
-import type { NetworkPort, SandboxNetwork } from '../network/port.js'
+import type { NetworkPort, NetworkTypePort, SandboxNetwork, SimPort } from '../network/port.js'
 import type { SimulatedDevice } from '../store/devices.js'
 import type { Store } from '../store/store.js'
 import { demoDevices } from './seed.js'
@@ -31,8 +31,11 @@ function answering(device: SimulatedDevice, api: DeviceApi): SimulatedDevice {
   return device
 }
 
-/** The built-in simulator as the gateway's network: facts from its table in the store. */
-export function simulatedNetwork(store: Store): NetworkPort {
+/**
+ * The built-in simulator as the gateway's network: facts from its table in the store, SIM changes
+ * and the connected network type included.
+ */
+export function simulatedNetwork(store: Store): NetworkPort & SimPort & NetworkTypePort {
   // The identity handed out is the whole device (read once per call, from memory on SQLite);
   // one that came from elsewhere is read again.
   const current = async (device: DeviceIdentity): Promise<SimulatedDevice> => {

@@ -251,6 +251,79 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
+    '0007-nef-adapter': {
+      // The NEF adapter (nef/, docs/nef.md): the last facts a NEF reported of each device it
+      // watches (the "before" of the next report), and each NEF subscription the gateway holds
+      // for a CAMARA subscription, found by its callback token's hash.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('nef_devices')
+          .addColumn('device_id', 'text', (c) => c.primaryKey())
+          // JSON: the visited country's MCC, null at home; column null: not reported yet.
+          .addColumn('roaming', 'text')
+          .addColumn('roaming_time', 'text')
+          // JSON list of DATA / SMS; column null: not reported yet.
+          .addColumn('connectivity', 'text')
+          .addColumn('connectivity_time', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createTable('nef_subscriptions')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('subscription_id', 'text', (c) => c.notNull())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('monitoring_type', 'text', (c) => c.notNull())
+          .addColumn('reachability_type', 'text')
+          // The NEF's resource (`self`), null until the NEF created it.
+          .addColumn('self', 'text')
+          .addColumn('monitor_expire_time', 'text')
+          .addColumn('maximum_number_of_reports', 'integer')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('checked_at', 'text')
+          .execute()
+        await db.schema
+          .createIndex('nef_subscriptions_subscription')
+          .on('nef_subscriptions')
+          .column('subscription_id')
+          .execute()
+      },
+    },
+    '0008-nef-sim': {
+      // The simulator as a NEF (nef-sim/): its Monitoring Event subscriptions and the
+      // notifications still to be delivered, so that both survive a restart of nef-sim.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('nef_sim_subscriptions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('scs_as_id', 'text', (c) => c.notNull())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('monitoring_type', 'text', (c) => c.notNull())
+          .addColumn('request', 'text', (c) => c.notNull())
+          .addColumn('reports_left', 'integer')
+          .addColumn('expires_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createIndex('nef_sim_subscriptions_device')
+          .on('nef_sim_subscriptions')
+          .column('device_id')
+          .execute()
+        let outbox = db.schema.createTable('nef_sim_notifications')
+        outbox =
+          dialect === 'postgres'
+            ? outbox.addColumn('seq', 'bigserial', (c) => c.primaryKey())
+            : outbox.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        await outbox
+          .addColumn('subscription_id', 'text', (c) => c.notNull())
+          .addColumn('destination', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('due_at', 'text', (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute()
+      },
+    },
     '0007-pending-authorization-flow': {
       // Authorization-code requests waiting at the consent page are listed (and decided) with
       // the CIBA requests: which flow a pending authorization belongs to.
@@ -261,7 +334,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
-    '0008-notifications-line': {
+    '0009-notifications-line': {
       // A subscription's line (its pending head, its queued notifications in order) found without
       // scanning its delivered history: promoting the next, and enqueue's "has a head" check, stay
       // constant-time however many notifications a subscription has had.

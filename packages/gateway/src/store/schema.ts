@@ -18,6 +18,66 @@ export interface Database {
   notifications: NotificationTable
   delivery_attempts: DeliveryAttemptTable
   rate_limit_windows: RateLimitWindowTable
+  nef_sim_subscriptions: NefSimSubscriptionTable
+  nef_sim_notifications: NefSimNotificationTable
+  nef_devices: NefDeviceTable
+  nef_subscriptions: NefSubscriptionTable
+}
+
+/** The last facts a NEF reported of a device (nef/; null: not reported yet). */
+export interface NefDeviceTable {
+  device_id: string
+  /** JSON: the visited country's MCC, or null at home. */
+  roaming: string | null
+  roaming_time: string | null
+  /** JSON list of DATA / SMS. */
+  connectivity: string | null
+  connectivity_time: string | null
+  updated_at: string
+}
+
+/** A Monitoring Event subscription the gateway holds at the NEF for a CAMARA subscription. */
+export interface NefSubscriptionTable {
+  /** SHA-256 (base64url) of the callback token in its notificationDestination. */
+  token_hash: string
+  subscription_id: string
+  device_id: string
+  monitoring_type: string
+  reachability_type: string | null
+  self: string | null
+  monitor_expire_time: string | null
+  maximum_number_of_reports: number | null
+  created_at: string
+  checked_at: string | null
+}
+
+/** nef-sim: a continuous Monitoring Event subscription (TS 29.122) it serves. */
+export interface NefSimSubscriptionTable {
+  id: string
+  scs_as_id: string
+  /** The simulated device the subscription's identifier named at creation. */
+  device_id: string
+  monitoring_type: string
+  /** JSON `MonitoringEventSubscription` as the SCS/AS sent it (without `self`). */
+  request: string
+  /** Reports still to send (`maximumNumberOfReports` minus those sent); null: unlimited. */
+  reports_left: number | null
+  /** `monitorExpireTime`, ISO-8601 UTC; null: none. */
+  expires_at: string | null
+  created_at: string
+}
+
+/** nef-sim: a `MonitoringNotification` to POST to a subscription's `notificationDestination`. */
+export interface NefSimNotificationTable {
+  seq: Generated<number>
+  subscription_id: string
+  destination: string
+  /** JSON `MonitoringNotification`. */
+  body: string
+  attempts: number
+  due_at: string
+  last_error: string | null
+  created_at: string
 }
 
 /** Requests per app and second, shared by every instance on PostgreSQL. */

@@ -24,6 +24,8 @@ import {
 } from './consents.js'
 import { oidcModelRepository, type OidcModelRepository } from './oidc-models.js'
 import { rateLimitRepository, type RateLimitRepository } from './rate-limits.js'
+import { nefSimRepository, type NefSimRepository } from './nef-sim.js'
+import { nefRepository, type NefRepository } from './nef.js'
 import { notificationRepository, type NotificationRepository } from './notifications.js'
 import { subscriptionRepository, type SubscriptionRepository } from './subscriptions.js'
 import {
@@ -47,6 +49,10 @@ export interface Store {
   readonly subscriptions: SubscriptionRepository
   readonly notifications: NotificationRepository
   readonly rateLimits: RateLimitRepository
+  /** The simulator as a NEF: its Monitoring Event subscriptions and notification outbox. */
+  readonly nefSim: NefSimRepository
+  /** The NEF adapter's state (nef/): reported facts, NEF subscriptions. */
+  readonly nef: NefRepository
   /** Runs `work` in one transaction: all of its writes land, or none. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
   /** Fails when the database cannot be reached (readiness). */
@@ -86,6 +92,8 @@ function storeOn(
     subscriptions: subscriptionRepository(db, dialect),
     notifications: notificationRepository(db, dialect),
     rateLimits: rateLimitRepository(db),
+    nefSim: nefSimRepository(db, dialect),
+    nef: nefRepository(db, dialect),
     transaction: (work) =>
       db.isTransaction
         ? work(store)

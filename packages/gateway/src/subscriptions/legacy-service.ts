@@ -1,7 +1,7 @@
 import type { AuthContext } from '../core/auth-context.js'
 import { CamaraError } from '../core/camara-error.js'
 import type { RequestDevice } from '../device/identify.js'
-import { legacySubject } from '../device-status-v0/service.js'
+import { legacyRead, legacySubject } from '../device-status-v0/service.js'
 import { checkSink } from '../notifications/sink-policy.js'
 import type { Subscription } from '../store/subscriptions.js'
 import { legacyDeviceStatus as api } from './apis.js'
@@ -10,6 +10,7 @@ import {
   ensureQuota,
   insertWithinQuota,
   newSubscription,
+  watchFor,
   type SubscriptionDeps,
 } from './service.js'
 
@@ -50,7 +51,7 @@ export async function createLegacySubscription(
   const device = await legacySubject(deps, auth, body.subscriptionDetail.device)
   // The network must answer for the device, as the legacy reads do (not applicable: 422,
   // failing: 503).
-  await deps.network.reachability(device, 'device-status')
+  await legacyRead(() => deps.network.reachability(device, 'device-status'))
   const requested = body.subscriptionDetail.device
   const kind = (
     ['phoneNumber', 'ipv4Address', 'ipv6Address', 'networkAccessIdentifier'] as const
@@ -79,6 +80,21 @@ export async function createLegacySubscription(
     expireTime: body.subscriptionExpireTime,
     maxEvents: undefined,
   })
-  await deps.store.transaction((store) => insertWithinQuota(deps, store, row))
+  const watched = await legacyRead(
+    () =>
+      watchFor(
+        deps,
+        row,
+        device,
+        api.serviceApi,
+        row.types.map((t) => t.slice(api.prefix.length)),
+      ) ?? Promise.resolve(undefined),
+  )
+  await deps.store
+    .transaction((store) => insertWithinQuota(deps, store, row))
+    .catch(async (error: unknown) => {
+      await watched?.undo()
+      throw error
+    })
   return legacyView(row)
 }

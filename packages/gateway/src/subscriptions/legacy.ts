@@ -76,15 +76,9 @@ export function legacySubscriptionRoutes(
     deps.guard,
     specOperationAt('device-status', 'DELETE', '/subscriptions/{subscriptionId}'),
     async ({ auth, request }) => {
-      await deps.store.transaction((store) =>
-        deleteOwnSubscription(
-          deps,
-          store,
-          api,
-          auth,
-          (request.params as { subscriptionId: string }).subscriptionId,
-        ),
-      )
+      const id = (request.params as { subscriptionId: string }).subscriptionId
+      await deps.store.transaction((store) => deleteOwnSubscription(deps, store, api, auth, id))
+      await deps.watch?.unwatch(id)
       return undefined
     },
     { status: 204 },

@@ -33,9 +33,12 @@ function createValidationCode(api: SubscriptionApi) {
 export function subscriptionRoutes(
   app: FastifyInstance,
   deps: SubscriptionDeps & { guard: GuardDeps },
+  offered?: readonly ApiName[],
 ): void {
   for (const api of SUBSCRIPTION_APIS) {
     const name = api.name as ApiName
+    // Not offered: its facts have no source on this gateway (app.ts offeredApis).
+    if (offered !== undefined && !offered.includes(name)) continue
     const create = specOperationAt(name, 'POST', '/subscriptions')
     // The spec lists every type's create scope in one entry; a token needs the one of the
     // requested type (CAMARA ESG §4.1), checked in the service. The guard needs any one.

@@ -9,7 +9,7 @@ import {
   type DeviceIdentity,
 } from '../core/device.js'
 import { NetworkError } from '../core/network-error.js'
-import type { NetworkPort } from '../network/port.js'
+import type { NetworkPort, NetworkWatch } from '../network/port.js'
 import { checkSink, type SinkPolicy } from '../notifications/sink-policy.js'
 import { announceStart, emitStateEvent, endSubscription, type OutboxDeps } from './outbox.js'
 import { newId, type Store } from '../store/store.js'
@@ -26,6 +26,8 @@ export interface SubscriptionDeps {
   /** Live (not ended) subscriptions one app may hold (`SUBSCRIPTION_QUOTA`). */
   quota: number
   clock: Clock
+  /** A network that reports only what it is asked to watch (a NEF): told of each subscription. */
+  watch?: NetworkWatch
 }
 
 /** `SubscriptionRequest` as the validator leaves it. */
@@ -287,19 +289,44 @@ export async function createSubscription(
     expireTime: config.subscriptionExpireTime,
     maxEvents: config.subscriptionMaxEvents,
   })
-  await deps.store.transaction(async (store) => {
-    const current = await applicableState(deps, api, device, store)
-    await insertWithinQuota(deps, store, row)
-    // subscription-started first: the sink's line delivers it before the initial event.
-    const outbox = { store, source: deps.source, clock: deps.clock }
-    await announceStart(outbox, row)
-    if (config.initialEvent === true && api.supportsInitialEvent) {
-      const data = api.initialEvent(type, current)
-      if (data !== undefined) await emitStateEvent(outbox, row, type, data)
-    }
-  })
+  // Before the row exists: the network watches the device for it and knows its current state.
+  const watched = await watchFor(deps, row, device, api.serviceApi, [type])
+  await deps.store
+    .transaction(async (store) => {
+      const current = await applicableState(deps, api, device, store)
+      await insertWithinQuota(deps, store, row)
+      // subscription-started first: the sink's line delivers it before the initial event.
+      const outbox = { store, source: deps.source, clock: deps.clock }
+      await announceStart(outbox, row)
+      if (config.initialEvent === true && api.supportsInitialEvent) {
+        const data = api.initialEvent(type, current)
+        if (data !== undefined) await emitStateEvent(outbox, row, type, data)
+      }
+    })
+    .catch(async (error: unknown) => {
+      await watched?.undo()
+      throw error
+    })
   deps.kick()
   return subscriptionView(row)
+}
+
+/** Asks a watching network (a NEF) to watch the device for a new subscription, before it is stored. */
+export function watchFor(
+  deps: Pick<SubscriptionDeps, 'watch'>,
+  row: Subscription,
+  device: DeviceIdentity,
+  api: DeviceApi,
+  types: readonly string[],
+): Promise<{ undo(): Promise<void> }> | undefined {
+  return deps.watch?.watch({
+    subscriptionId: row.id,
+    device,
+    api,
+    types,
+    expiresAt: row.expiresAt,
+    maxEvents: row.maxEvents,
+  })
 }
 
 /**
@@ -378,4 +405,5 @@ export async function deleteSubscription(
 ): Promise<void> {
   await deps.store.transaction((store) => deleteOwnSubscription(deps, store, api, auth, id))
   deps.kick()
+  await deps.watch?.unwatch(id)
 }

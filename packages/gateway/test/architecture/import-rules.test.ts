@@ -97,6 +97,39 @@ describe(
         },
         'delivery-below-subscriptions',
       ],
+      [
+        'the NEF adapter imports a feature',
+        {
+          'subscriptions/outbox.ts': 'export const o = 1\n',
+          'nef/routes.ts': "import { o } from '../subscriptions/outbox.js'\nexport const r = o\n",
+        },
+        'nef-is-an-adapter',
+      ],
+      [
+        'a feature imports the NEF adapter',
+        {
+          'nef/network.ts': 'export const n = 1\n',
+          'subscriptions/service.ts':
+            "import { n } from '../nef/network.js'\nexport type S = typeof n\n",
+        },
+        'features-below-the-app',
+      ],
+      [
+        'nef-sim imports a feature',
+        {
+          'roaming/service.ts': 'export const r = 1\n',
+          'nef-sim/service.ts': "import { r } from '../roaming/service.js'\nexport const s = r\n",
+        },
+        'nef-sim-is-a-network',
+      ],
+      [
+        'the gateway imports nef-sim',
+        {
+          'nef-sim/server.ts': 'export const s = 1\n',
+          'gateway.ts': "import { s } from './nef-sim/server.js'\nexport const g = s\n",
+        },
+        'nothing-imports-nef-sim',
+      ],
     ]
     for (const [name, planted, rule] of violations) {
       it(`fails when ${name} (${rule})`, () => {

@@ -423,6 +423,8 @@ describe('console API on a network that is not the simulator', () => {
       config: gw.config,
       store: gw.store,
       network: simulatedNetwork(gw.store),
+      sim: simulatedNetwork(gw.store),
+      networkType: simulatedNetwork(gw.store),
       keyring: gw.keyring,
       verifier: tokenVerifier({ store: gw.store, keyring: gw.keyring, issuer: gw.config.issuer }),
       clock: systemClock,

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test'
 import {
   CORRELATOR,
   schemaErrors,
+  NOT_APPLICABLE_IS_SIMULATED,
+  simulatorOnly,
   startTestGateway,
   type TestGateway,
   type TestResponse,
@@ -148,13 +150,17 @@ export function deviceApiSuite(c: DeviceApiCase): void {
       )
     })
 
-    it('C01.07: a device the service does not apply to is 422 SERVICE_NOT_APPLICABLE', async () => {
-      assertError(
-        await call({ device: { phoneNumber: '+34600000009' } }),
-        422,
-        'SERVICE_NOT_APPLICABLE',
-      )
-    })
+    it(
+      'C01.07: a device the service does not apply to is 422 SERVICE_NOT_APPLICABLE',
+      simulatorOnly(NOT_APPLICABLE_IS_SIMULATED),
+      async () => {
+        assertError(
+          await call({ device: { phoneNumber: '+34600000009' } }),
+          422,
+          'SERVICE_NOT_APPLICABLE',
+        )
+      },
+    )
 
     it('a network failure is 503 UNAVAILABLE', async () => {
       assertError(await call({ device: { phoneNumber: '+34600000010' } }), 503, 'UNAVAILABLE')

@@ -78,3 +78,59 @@ export async function call(
   const text = await response.text()
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
 }
+
+export interface NefSimProcess {
+  child: ChildProcess
+  url: string
+  adminToken: string
+  output: () => string
+  stop(signal?: NodeJS.Signals): Promise<void>
+}
+
+/**
+ * nef-sim as its own process, as a user runs it (`device-status nef-sim`, the CLI's sources), on
+ * `env['PORT']` or a free port; resolves once its banner names its URL and admin token.
+ */
+export function startNefSimProcess(env: Record<string, string>): Promise<NefSimProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'packages/cli/src/main.ts', 'nef-sim'],
+    {
+      cwd: ROOT,
+      // Only what is given: not the runner's own store or admin token.
+      env: {
+        ...process.env,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: '',
+        ADMIN_TOKEN: '',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let out = ''
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1]
+      const adminToken = /Admin token\s+(\S+)/.exec(out)?.[1]
+      if (url !== undefined && adminToken !== undefined) {
+        resolve({
+          child,
+          url,
+          adminToken,
+          output: () => out,
+          stop: (signal = 'SIGTERM') =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done()
+              child.once('exit', () => done())
+              child.kill(signal)
+            }),
+        })
+      }
+    })
+    child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    child.once('exit', (code) => reject(new Error(`nef-sim exited ${code}: ${out}`)))
+  })
+}

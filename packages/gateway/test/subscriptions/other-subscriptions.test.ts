@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { assertError } from '../helpers/device-api-suite.js'
-import { schemaErrors, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import {
+  schemaErrors,
+  simulatorOnly,
+  startTestGateway,
+  type TestGateway,
+} from '../helpers/gateway.js'
 import { Receiver, type Received } from '../helpers/receiver.js'
 import {
   eventsOf,
   lifecycleErrors,
   subscriptionApiSuite,
 } from '../helpers/subscription-api-suite.js'
+
+/** Why the network type and SIM swap tests are simulator-only (docs/nef.md). */
+const NOT_THROUGH_A_NEF =
+  'a NEF gives neither the network type nor SIM changes; NETWORK=nef does not offer these APIs'
 
 subscriptionApiSuite({
   api: 'device-reachability-status-subscriptions',
@@ -31,6 +40,7 @@ subscriptionApiSuite({
   file: 'connected-network-type-subscriptions-v0.2.0.yaml',
   types: ['network-type-changed'],
   identifier: 'device',
+  simulatorOnly: NOT_THROUGH_A_NEF,
   sinkCode: 'INVALID_SINK',
   event: {
     type: 'network-type-changed',
@@ -46,6 +56,7 @@ subscriptionApiSuite({
   file: 'sim-swap-subscriptions-v0.3.0.yaml',
   types: ['swapped'],
   identifier: 'phoneNumber',
+  simulatorOnly: NOT_THROUGH_A_NEF,
   // Its test definitions (26) expect INVALID_ARGUMENT, not INVALID_SINK, for a sink that is not a URL.
   sinkCode: 'INVALID_ARGUMENT',
   // Its test definitions (100) expect UNSUPPORTED_IDENTIFIER, not the spec's SERVICE_NOT_APPLICABLE.
@@ -185,149 +196,130 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
     )
   })
 
-  it('connected network type: network-type-changed with the new type, UNKNOWN off the network; initial event', async () => {
-    const api = 'connected-network-type-subscriptions'
-    const prefix = `org.camaraproject.${api}.v0.`
-    const token = await gw.token2(
-      `${api}:${prefix}network-type-changed:create ${api}:read ${api}:delete`,
-    )
-    const res = await gw.post(
-      `/${api}/v0.2/subscriptions`,
-      {
-        protocol: 'HTTP',
-        sink: sink.url,
-        sinkCredential: credential(),
-        types: [prefix + 'network-type-changed'],
-        config: {
-          subscriptionDetail: {
-            device: { ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' } },
-          },
-          initialEvent: true,
-        },
-      },
-      token,
-    )
-    assert.equal(res.status, 201, JSON.stringify(res.body))
-    await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: '5G' })
-    // Unreachable, the device is on no network (UNKNOWN); reachable again, back on 5G.
-    const { connectivity } = (await gw.admin('GET', '/network/v1/devices/+34600000002')).body
-    await gw.admin('PATCH', '/network/v1/devices/+34600000002', { connectivity: [] })
-    await gw.admin('PATCH', '/network/v1/devices/+34600000002', { connectivity })
-    await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: null })
-    const [started, ...events] = await eventsOf(sink, res.body.id, 1 + 5)
-    // subscription-started first, naming the device as the request did, like the other events.
-    assert.equal(started?.body.type, prefix + 'subscription-started')
-    assert.deepEqual(started?.body.data, {
-      device: { ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' } },
-      subscriptionId: res.body.id,
-      initiationReason: 'SUBSCRIPTION_CREATED',
-      initiationDescription: 'The subscription was created and is active.',
-    })
-    assert.equal(
-      lifecycleErrors(`${api}-v0.2.0.yaml`, 'EventSubscriptionStarted', started?.body),
-      '',
-    )
-    assert.deepEqual(
-      events.map((e) => e.body.data.connectedNetworkType),
-      ['4G', '5G', 'UNKNOWN', '5G', 'UNKNOWN'],
-    )
-    assert.deepEqual(events[0]?.body.data.device, {
-      ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' },
-    })
-    for (const e of events) {
-      assert.equal(e.body.type, prefix + 'network-type-changed')
-      assert.equal(e.body.data.subscriptionId, res.body.id)
-      assert.equal(e.headers['authorization'], 'Bearer sink-token', 'the sink credential')
-      assert.equal(schemaErrors(`${api}-v0.2.0.yaml`, 'CloudEvent', e.body), '')
-      assert.equal(schemaErrors(`${api}-v0.2.0.yaml`, 'EventNetworkTypeChange', e.body), '')
-    }
-    assertError(
-      await gw.post(
+  it(
+    'connected network type: network-type-changed with the new type, UNKNOWN off the network; initial event',
+    simulatorOnly(NOT_THROUGH_A_NEF),
+    async () => {
+      const api = 'connected-network-type-subscriptions'
+      const prefix = `org.camaraproject.${api}.v0.`
+      const token = await gw.token2(
+        `${api}:${prefix}network-type-changed:create ${api}:read ${api}:delete`,
+      )
+      const res = await gw.post(
         `/${api}/v0.2/subscriptions`,
         {
           protocol: 'HTTP',
-          sink: 'not a url',
+          sink: sink.url,
+          sinkCredential: credential(),
           types: [prefix + 'network-type-changed'],
-          config: { subscriptionDetail: { device: { phoneNumber: '+34600000002' } } },
+          config: {
+            subscriptionDetail: {
+              device: {
+                ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' },
+              },
+            },
+            initialEvent: true,
+          },
         },
         token,
-      ),
-      400,
-      'INVALID_SINK',
-    )
-  })
+      )
+      assert.equal(res.status, 201, JSON.stringify(res.body))
+      await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: '5G' })
+      // Unreachable, the device is on no network (UNKNOWN); reachable again, back on 5G.
+      const { connectivity } = (await gw.admin('GET', '/network/v1/devices/+34600000002')).body
+      await gw.admin('PATCH', '/network/v1/devices/+34600000002', { connectivity: [] })
+      await gw.admin('PATCH', '/network/v1/devices/+34600000002', { connectivity })
+      await gw.admin('PATCH', '/network/v1/devices/+34600000002', { networkType: null })
+      const [started, ...events] = await eventsOf(sink, res.body.id, 1 + 5)
+      // subscription-started first, naming the device as the request did, like the other events.
+      assert.equal(started?.body.type, prefix + 'subscription-started')
+      assert.deepEqual(started?.body.data, {
+        device: { ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' } },
+        subscriptionId: res.body.id,
+        initiationReason: 'SUBSCRIPTION_CREATED',
+        initiationDescription: 'The subscription was created and is active.',
+      })
+      assert.equal(
+        lifecycleErrors(`${api}-v0.2.0.yaml`, 'EventSubscriptionStarted', started?.body),
+        '',
+      )
+      assert.deepEqual(
+        events.map((e) => e.body.data.connectedNetworkType),
+        ['4G', '5G', 'UNKNOWN', '5G', 'UNKNOWN'],
+      )
+      assert.deepEqual(events[0]?.body.data.device, {
+        ipv4Address: { publicAddress: '84.125.93.20', privateAddress: '10.0.0.2' },
+      })
+      for (const e of events) {
+        assert.equal(e.body.type, prefix + 'network-type-changed')
+        assert.equal(e.body.data.subscriptionId, res.body.id)
+        assert.equal(e.headers['authorization'], 'Bearer sink-token', 'the sink credential')
+        assert.equal(schemaErrors(`${api}-v0.2.0.yaml`, 'CloudEvent', e.body), '')
+        assert.equal(schemaErrors(`${api}-v0.2.0.yaml`, 'EventNetworkTypeChange', e.body), '')
+      }
+      assertError(
+        await gw.post(
+          `/${api}/v0.2/subscriptions`,
+          {
+            protocol: 'HTTP',
+            sink: 'not a url',
+            types: [prefix + 'network-type-changed'],
+            config: { subscriptionDetail: { device: { phoneNumber: '+34600000002' } } },
+          },
+          token,
+        ),
+        400,
+        'INVALID_SINK',
+      )
+    },
+  )
 
-  it('sim swap: swapped with phoneNumber (two-legged) and time = the swap time; errors of its test plan', async () => {
-    const api = 'sim-swap-subscriptions'
-    const prefix = `org.camaraproject.${api}.v0.`
-    const token = await gw.token2(`${api}:${prefix}swapped:create ${api}:read ${api}:delete`)
-    const res = await gw.post(
-      `/${api}/v0.3/subscriptions`,
-      {
-        protocol: 'HTTP',
-        sink: sink.url,
-        sinkCredential: credential(),
-        types: [prefix + 'swapped'],
-        config: { subscriptionDetail: { phoneNumber: '+34600000001' }, subscriptionMaxEvents: 5 },
-      },
-      token,
-    )
-    assert.equal(res.status, 201, JSON.stringify(res.body))
-    assert.deepEqual(res.body.config.subscriptionDetail, { phoneNumber: '+34600000001' })
-    const swappedAt = '2026-11-20T08:30:00.000Z'
-    await gw.admin('PATCH', '/network/v1/devices/+34600000001', { simSwappedAt: swappedAt })
-    const [started, event] = await eventsOf(sink, res.body.id, 2)
-    // NOTES.md decision 5: this API's prefix, not the spec enum's `org.camaraproject.api-name.v0.`.
-    assert.equal(started?.body.type, prefix + 'subscription-started')
-    assert.deepEqual(started?.body.data, {
-      phoneNumber: '+34600000001',
-      subscriptionId: res.body.id,
-      initiationReason: 'SUBSCRIPTION_CREATED',
-      initiationDescription: 'The subscription was created and is active.',
-    })
-    assert.equal(
-      lifecycleErrors(`${api}-v0.3.0.yaml`, 'EventSubscriptionStarted', started?.body),
-      '',
-    )
-    assert.equal(event?.body.type, prefix + 'swapped')
-    assert.deepEqual(event?.body.data, { phoneNumber: '+34600000001', subscriptionId: res.body.id })
-    assert.equal(event?.body.time, swappedAt)
-    assert.equal(schemaErrors(`${api}-v0.3.0.yaml`, 'CloudEvent', event?.body), '')
-    assert.equal(schemaErrors(`${api}-v0.3.0.yaml`, 'EventSimSwap', event?.body), '')
-
-    const t3 = await gw.token3('+34600000006', `${api}:${prefix}swapped:create ${api}:read`)
-    const three = await gw.post(
-      `/${api}/v0.3/subscriptions`,
-      {
-        protocol: 'HTTP',
-        sink: sink.url,
-        types: [prefix + 'swapped'],
-        config: { subscriptionDetail: {} },
-      },
-      t3,
-    )
-    assert.equal(three.status, 201, JSON.stringify(three.body))
-    assert.deepEqual(three.body.config.subscriptionDetail, {})
-    const [threeStarted] = await eventsOf(sink, three.body.id, 1)
-    assert.equal(threeStarted?.body.type, prefix + 'subscription-started')
-    assert.equal(threeStarted?.body.data.phoneNumber, undefined, 'three-legged: no phone number')
-    assert.equal(threeStarted?.headers['authorization'], undefined, 'no sink credential given')
-    assertError(
-      await gw.post(
+  it(
+    'sim swap: swapped with phoneNumber (two-legged) and time = the swap time; errors of its test plan',
+    simulatorOnly(NOT_THROUGH_A_NEF),
+    async () => {
+      const api = 'sim-swap-subscriptions'
+      const prefix = `org.camaraproject.${api}.v0.`
+      const token = await gw.token2(`${api}:${prefix}swapped:create ${api}:read ${api}:delete`)
+      const res = await gw.post(
         `/${api}/v0.3/subscriptions`,
         {
           protocol: 'HTTP',
           sink: sink.url,
+          sinkCredential: credential(),
           types: [prefix + 'swapped'],
-          config: { subscriptionDetail: { phoneNumber: '+34600000006' } },
+          config: { subscriptionDetail: { phoneNumber: '+34600000001' }, subscriptionMaxEvents: 5 },
         },
-        t3,
-      ),
-      422,
-      'UNNECESSARY_IDENTIFIER',
-    )
-    assertError(
-      await gw.post(
+        token,
+      )
+      assert.equal(res.status, 201, JSON.stringify(res.body))
+      assert.deepEqual(res.body.config.subscriptionDetail, { phoneNumber: '+34600000001' })
+      const swappedAt = '2026-11-20T08:30:00.000Z'
+      await gw.admin('PATCH', '/network/v1/devices/+34600000001', { simSwappedAt: swappedAt })
+      const [started, event] = await eventsOf(sink, res.body.id, 2)
+      // NOTES.md decision 5: this API's prefix, not the spec enum's `org.camaraproject.api-name.v0.`.
+      assert.equal(started?.body.type, prefix + 'subscription-started')
+      assert.deepEqual(started?.body.data, {
+        phoneNumber: '+34600000001',
+        subscriptionId: res.body.id,
+        initiationReason: 'SUBSCRIPTION_CREATED',
+        initiationDescription: 'The subscription was created and is active.',
+      })
+      assert.equal(
+        lifecycleErrors(`${api}-v0.3.0.yaml`, 'EventSubscriptionStarted', started?.body),
+        '',
+      )
+      assert.equal(event?.body.type, prefix + 'swapped')
+      assert.deepEqual(event?.body.data, {
+        phoneNumber: '+34600000001',
+        subscriptionId: res.body.id,
+      })
+      assert.equal(event?.body.time, swappedAt)
+      assert.equal(schemaErrors(`${api}-v0.3.0.yaml`, 'CloudEvent', event?.body), '')
+      assert.equal(schemaErrors(`${api}-v0.3.0.yaml`, 'EventSimSwap', event?.body), '')
+
+      const t3 = await gw.token3('+34600000006', `${api}:${prefix}swapped:create ${api}:read`)
+      const three = await gw.post(
         `/${api}/v0.3/subscriptions`,
         {
           protocol: 'HTTP',
@@ -335,66 +327,98 @@ describe('device-reachability-status-subscriptions 0.8.0, connected-network-type
           types: [prefix + 'swapped'],
           config: { subscriptionDetail: {} },
         },
-        token,
-      ),
-      422,
-      'MISSING_IDENTIFIER',
-    )
-    assertError(
-      await gw.post(
+        t3,
+      )
+      assert.equal(three.status, 201, JSON.stringify(three.body))
+      assert.deepEqual(three.body.config.subscriptionDetail, {})
+      const [threeStarted] = await eventsOf(sink, three.body.id, 1)
+      assert.equal(threeStarted?.body.type, prefix + 'subscription-started')
+      assert.equal(threeStarted?.body.data.phoneNumber, undefined, 'three-legged: no phone number')
+      assert.equal(threeStarted?.headers['authorization'], undefined, 'no sink credential given')
+      assertError(
+        await gw.post(
+          `/${api}/v0.3/subscriptions`,
+          {
+            protocol: 'HTTP',
+            sink: sink.url,
+            types: [prefix + 'swapped'],
+            config: { subscriptionDetail: { phoneNumber: '+34600000006' } },
+          },
+          t3,
+        ),
+        422,
+        'UNNECESSARY_IDENTIFIER',
+      )
+      assertError(
+        await gw.post(
+          `/${api}/v0.3/subscriptions`,
+          {
+            protocol: 'HTTP',
+            sink: sink.url,
+            types: [prefix + 'swapped'],
+            config: { subscriptionDetail: {} },
+          },
+          token,
+        ),
+        422,
+        'MISSING_IDENTIFIER',
+      )
+      assertError(
+        await gw.post(
+          `/${api}/v0.3/subscriptions`,
+          {
+            protocol: 'HTTP',
+            sink: 'azerty',
+            types: [prefix + 'swapped'],
+            config: { subscriptionDetail: { phoneNumber: '+34600000001' } },
+          },
+          token,
+        ),
+        400,
+        'INVALID_ARGUMENT',
+      )
+      assertError(
+        await gw.post(
+          `/${api}/v0.3/subscriptions`,
+          {
+            protocol: 'HTTP',
+            sink: sink.url,
+            types: [prefix + 'swapped'],
+            config: { subscriptionDetail: { phoneNumber: '+34699999999' } },
+          },
+          token,
+        ),
+        404,
+        'IDENTIFIER_NOT_FOUND',
+      )
+      assertError(
+        await gw.post(
+          `/${api}/v0.3/subscriptions`,
+          {
+            protocol: 'HTTP',
+            sink: sink.url,
+            types: [prefix + 'swapped'],
+            config: { subscriptionDetail: { phoneNumber: '+34600000001' } },
+          },
+          await gw.token2(`${api}:read`),
+        ),
+        403,
+        'PERMISSION_DENIED',
+      )
+      const list = await gw.request(
+        'GET',
         `/${api}/v0.3/subscriptions`,
-        {
-          protocol: 'HTTP',
-          sink: 'azerty',
-          types: [prefix + 'swapped'],
-          config: { subscriptionDetail: { phoneNumber: '+34600000001' } },
-        },
-        token,
-      ),
-      400,
-      'INVALID_ARGUMENT',
-    )
-    assertError(
-      await gw.post(
-        `/${api}/v0.3/subscriptions`,
-        {
-          protocol: 'HTTP',
-          sink: sink.url,
-          types: [prefix + 'swapped'],
-          config: { subscriptionDetail: { phoneNumber: '+34699999999' } },
-        },
-        token,
-      ),
-      404,
-      'IDENTIFIER_NOT_FOUND',
-    )
-    assertError(
-      await gw.post(
-        `/${api}/v0.3/subscriptions`,
-        {
-          protocol: 'HTTP',
-          sink: sink.url,
-          types: [prefix + 'swapped'],
-          config: { subscriptionDetail: { phoneNumber: '+34600000001' } },
-        },
         await gw.token2(`${api}:read`),
-      ),
-      403,
-      'PERMISSION_DENIED',
-    )
-    const list = await gw.request(
-      'GET',
-      `/${api}/v0.3/subscriptions`,
-      await gw.token2(`${api}:read`),
-    )
-    assert.ok(list.body.some((s: { id: string }) => s.id === res.body.id))
-    const t3list = await gw.request('GET', `/${api}/v0.3/subscriptions`, t3)
-    assert.deepEqual(
-      t3list.body.map((s: { id: string }) => s.id),
-      [three.body.id],
-      'three-legged list: only its own',
-    )
-  })
+      )
+      assert.ok(list.body.some((s: { id: string }) => s.id === res.body.id))
+      const t3list = await gw.request('GET', `/${api}/v0.3/subscriptions`, t3)
+      assert.deepEqual(
+        t3list.body.map((s: { id: string }) => s.id),
+        [three.body.id],
+        'three-legged list: only its own',
+      )
+    },
+  )
 
   it('a removed device ends its subscriptions with NETWORK_TERMINATED', async () => {
     const api = 'device-roaming-status-subscriptions'

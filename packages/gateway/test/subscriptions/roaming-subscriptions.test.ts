@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { assertError } from '../helpers/device-api-suite.js'
-import { CORRELATOR, schemaErrors, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import {
+  CORRELATOR,
+  NOT_APPLICABLE_IS_SIMULATED,
+  schemaErrors,
+  simulatorOnly,
+  startTestGateway,
+  type TestGateway,
+} from '../helpers/gateway.js'
 import { Receiver } from '../helpers/receiver.js'
 import {
   eventsOf,
@@ -316,11 +323,6 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
       'UNSUPPORTED_IDENTIFIER',
     )
     assertError(
-      await create(request('roaming-on', { phoneNumber: '+34600000009' })),
-      422,
-      'SERVICE_NOT_APPLICABLE',
-    )
-    assertError(
       await create(
         request('roaming-on'),
         await gw.token2('device-roaming-status-subscriptions:read'),
@@ -341,4 +343,16 @@ describe('device-roaming-status-subscriptions 0.8.0', () => {
       'PERMISSION_DENIED',
     )
   })
+
+  it(
+    '422 SERVICE_NOT_APPLICABLE for a device the service does not apply to',
+    simulatorOnly(NOT_APPLICABLE_IS_SIMULATED),
+    async () => {
+      assertError(
+        await create(request('roaming-on', { phoneNumber: '+34600000009' })),
+        422,
+        'SERVICE_NOT_APPLICABLE',
+      )
+    },
+  )
 })
