@@ -1,11 +1,37 @@
-// Notification figures: network event → webhook latency (p50, p99), and deliveries per second
-// with 1,000 subscriptions on one device (one network change fans out to all of them).
+// Notification figures, on gateways started as `npm start` runs them (sandbox mode: the sink is a
+// loopback address, which production mode refuses):
+// - idle latency: network event → webhook, one subscription, 100 changes one after the other;
+// - throughput: 1,000 subscriptions on one device, changes sent for BENCH_NOTIFY_SECONDS (default
+//   10; 300 for the 5-minute memory run) keeping at most two changes' notifications in flight,
+//   deliveries/s to a local keep-alive sink, latency of every delivery (event time → arrival),
+//   order per subscription checked, the gateways' RSS at start, peak and end;
+// - fan-out: BENCH_FANOUT subscriptions (default 100,000) on one device, and the time of the PATCH
+//   that causes their notifications (the rows are written through the store module: creating
+//   them through the API would take minutes).
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { EVENT_APIS, subscriptionsPath } from '@device-status/contract'
 import type { AddressInfo } from 'node:net'
 
+/** The item at `index`, which the caller knows is there. */
+function at<T>(items: readonly T[], index: number): T {
+  const item = items[index]
+  if (item === undefined) throw new Error(`no item at ${index}`)
+  return item
+}
+
 const API = 'device-roaming-status-subscriptions' as const
 const PREFIX = EVENT_APIS[API].prefix
+const SECONDS = Number(process.env['BENCH_NOTIFY_SECONDS'] ?? 10)
+const FANOUT = Number(process.env['BENCH_FANOUT'] ?? 100_000)
+const SUBSCRIPTIONS = 1000
+
+export interface NotificationGateway {
+  url: string
+  pid: number
+  adminToken?: string
+  dataDir?: string
+}
 
 async function call(url: string, method: string, path: string, token: string, json?: unknown) {
   const response = await fetch(url + path, {
@@ -17,6 +43,8 @@ async function call(url: string, method: string, path: string, token: string, js
     ...(json === undefined ? {} : { body: JSON.stringify(json) }),
   })
   const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined
+  if (response.status >= 300)
+    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(body)}`)
   return { status: response.status, body }
 }
 
@@ -26,88 +54,243 @@ function percentile(sorted: number[], p: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export async function benchNotifications(gateway: { url: string; adminToken: string }) {
-  // State events (roaming-status) only: each subscription's subscription-started is counted apart.
-  const arrivals: { at: number; body: unknown }[] = []
-  let startedEvents = 0
-  const sink = createServer((req, res) => {
+/** CPU seconds (user + system) a process used so far (Linux /proc; clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
+}
+
+/** Resident set size of a process, MiB (Linux /proc). */
+function rssMiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN)
+    return Math.round(kb / 102.4) / 10
+  } catch {
+    return NaN
+  }
+}
+
+interface Arrival {
+  at: number
+  time: number
+  subscriptionId: string
+  type: string
+}
+
+export async function benchNotifications(options: {
+  start: () => Promise<NotificationGateway>
+  instances: number
+}) {
+  const arrivals: Arrival[] = []
+  let started = 0
+  const sink = createServer({ keepAlive: true }, (req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { type?: unknown }
-      if (body.type === PREFIX + 'subscription-started') startedEvents++
-      else arrivals.push({ at: Date.now(), body })
+      const at = Date.now()
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+        type: string
+        time: string
+        data: { subscriptionId: string }
+      }
+      if (body.type === PREFIX + 'subscription-started') started++
+      else
+        arrivals.push({
+          at,
+          time: Date.parse(body.time),
+          subscriptionId: body.data.subscriptionId,
+          type: body.type,
+        })
       res.writeHead(204).end()
     })
   })
+  sink.keepAliveTimeout = 30_000
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r))
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/events`
   try {
+    const gateways: NotificationGateway[] = []
+    for (let i = 0; i < options.instances; i++) gateways.push(await options.start())
+    const gateway = at(gateways, 0)
+    const admin = gateway.adminToken ?? ''
     const token = (
-      await call(gateway.url, 'POST', '/sandbox/v1/access-tokens', gateway.adminToken, {
+      await call(gateway.url, 'POST', '/sandbox/v1/access-tokens', admin, {
         scope: `${API}:${PREFIX}roaming-status:create`,
         clientId: 'bench',
       })
-    )?.body?.['access_token'] as string
+    ).body?.['access_token'] as string
+    // Subscriptions are spread over the instances, as a load balancer would.
+    let next = 0
     const subscribe = (phoneNumber: string) =>
-      call(gateway.url, 'POST', subscriptionsPath(API), token, {
+      call(at(gateways, next++ % gateways.length).url, 'POST', subscriptionsPath(API), token, {
         protocol: 'HTTP',
         sink: sinkUrl,
         types: [PREFIX + 'roaming-status'],
         config: { subscriptionDetail: { device: { phoneNumber } } },
       })
-
+    const patch = (phoneNumber: string, i: number) =>
+      call(
+        at(gateways, i % gateways.length).url,
+        'PATCH',
+        `/network/v1/devices/${encodeURIComponent(phoneNumber)}`,
+        admin,
+        { roaming: i % 2 === 0 ? { countryCode: 262 } : false },
+      )
     /** Waits until `count` subscription-started events in all have arrived. */
     const startedAll = async (count: number) => {
       const deadline = Date.now() + 120_000
-      while (startedEvents < count && Date.now() < deadline) await sleep(5)
+      while (started < count && Date.now() < deadline) await sleep(5)
     }
 
-    // Latency: one subscription, 100 changes one after the other.
-    await call(gateway.url, 'PUT', '/network/v1/devices/+34690000001', gateway.adminToken, {})
+    // Idle latency: one subscription, 100 changes one after the other.
+    await call(gateway.url, 'PUT', '/network/v1/devices/+34690000001', admin, {})
     await subscribe('+34690000001')
     await startedAll(1)
-    const latencies: number[] = []
+    const idle: number[] = []
     for (let i = 0; i < 100; i++) {
       const before = arrivals.length
       const sent = Date.now()
-      await call(gateway.url, 'PATCH', '/network/v1/devices/+34690000001', gateway.adminToken, {
-        roaming: i % 2 === 0 ? { countryCode: 262 } : false,
-      })
+      await patch('+34690000001', i)
       while (arrivals.length === before) await sleep(1)
-      latencies.push((arrivals[arrivals.length - 1]?.at ?? sent) - sent)
+      idle.push((arrivals[arrivals.length - 1]?.at ?? sent) - sent)
     }
-    latencies.sort((a, b) => a - b)
+    idle.sort((a, b) => a - b)
 
-    // Throughput: 1,000 subscriptions on one device, 5 changes → 5,000 deliveries.
-    const subscriptions = 1000
-    await call(gateway.url, 'PUT', '/network/v1/devices/+34690000002', gateway.adminToken, {})
-    for (let i = 0; i < subscriptions; i += 50) {
+    // Throughput: 1,000 subscriptions on one device.
+    await call(gateway.url, 'PUT', '/network/v1/devices/+34690000002', admin, {})
+    for (let i = 0; i < SUBSCRIPTIONS; i += 50) {
       await Promise.all(
-        Array.from({ length: Math.min(50, subscriptions - i) }, () => subscribe('+34690000002')),
+        Array.from({ length: Math.min(50, SUBSCRIPTIONS - i) }, () => subscribe('+34690000002')),
       )
     }
-    // Their subscription-started events are delivered before the clock starts.
-    await startedAll(1 + subscriptions)
-    const before = arrivals.length
-    const started = Date.now()
-    for (let i = 0; i < 5; i++) {
-      await call(gateway.url, 'PATCH', '/network/v1/devices/+34690000002', gateway.adminToken, {
-        roaming: i % 2 === 0 ? { countryCode: 262 } : false,
-      })
+    await startedAll(1 + SUBSCRIPTIONS)
+    const rss = gateways.map((g) => ({ start: rssMiB(g.pid), peak: rssMiB(g.pid), end: NaN }))
+    const sampler = setInterval(() => {
+      gateways.forEach((g, i) => (at(rss, i).peak = Math.max(at(rss, i).peak, rssMiB(g.pid))))
+    }, 250)
+    const first = arrivals.length
+    const cpu0 = gateways.map((g) => cpuSeconds(g.pid))
+    const t0 = Date.now()
+    let changes = 0
+    // Two changes' notifications at most in flight: the gateways are kept busy, never flooded.
+    while (Date.now() - t0 < SECONDS * 1000) {
+      if (arrivals.length - first >= (changes - 1) * SUBSCRIPTIONS)
+        await patch('+34690000002', changes++)
+      else await sleep(2)
     }
-    const expected = before + subscriptions * 5
-    const deadline = Date.now() + 120_000
-    while (arrivals.length < expected && Date.now() < deadline) await sleep(20)
-    const seconds = (Date.now() - started) / 1000
-    return {
+    const deadline = Date.now() + 60_000
+    while (arrivals.length - first < changes * SUBSCRIPTIONS && Date.now() < deadline)
+      await sleep(10)
+    const lastAt = arrivals[arrivals.length - 1]?.at ?? Date.now()
+    clearInterval(sampler)
+    gateways.forEach((g, i) => (at(rss, i).end = rssMiB(g.pid)))
+    const cpu = gateways.reduce((sum, g, i) => sum + cpuSeconds(g.pid) - (cpu0[i] ?? 0), 0)
+    const window = arrivals.slice(first)
+    const latencies = window.map((a) => a.at - a.time).sort((a, b) => a - b)
+    // In order per subscription: each one's events alternate roaming on and off, as sent, with
+    // non-decreasing event times.
+    let outOfOrder = 0
+    const lastTime = new Map<string, number>()
+    for (const a of window) {
+      if ((lastTime.get(a.subscriptionId) ?? 0) > a.time) outOfOrder++
+      lastTime.set(a.subscriptionId, a.time)
+    }
+    const throughput = {
+      subscriptions: SUBSCRIPTIONS,
+      seconds: SECONDS,
+      changes,
+      expected: changes * SUBSCRIPTIONS,
+      delivered: window.length,
+      deliveriesPerSecond: Math.round(window.length / ((lastAt - t0) / 1000)),
+      /** The gateways' CPU time (user + system) per delivery, µs: steadier than the rate. */
+      cpuPerDelivery: Math.round((cpu * 1e6) / Math.max(1, window.length)),
       latencyP50: percentile(latencies, 50),
       latencyP99: percentile(latencies, 99),
-      subscriptions,
-      delivered: arrivals.length - before,
-      deliveriesPerSecond: Math.round((arrivals.length - before) / seconds),
+      latencyMax: latencies[latencies.length - 1] ?? NaN,
+      outOfOrder,
+      rssMiB: rss,
+    }
+    console.log(
+      `notifications: ${throughput.deliveriesPerSecond} deliveries/s with ${SUBSCRIPTIONS} subscriptions on ${gateways.length} instance(s) ` +
+        `(${throughput.delivered}/${throughput.expected} delivered, ${changes} changes in ${SECONDS} s, ${throughput.cpuPerDelivery} µs gateway CPU each); ` +
+        `event → webhook p50 ${throughput.latencyP50} ms, p99 ${throughput.latencyP99} ms, max ${throughput.latencyMax} ms; ` +
+        `out of order ${outOfOrder}; RSS MiB start/peak/end ${rss.map((r) => `${r.start}/${r.peak}/${r.end}`).join(', ')}`,
+    )
+    console.log(
+      `notifications: idle event → webhook p50 ${percentile(idle, 50)} ms, p99 ${percentile(idle, 99)} ms (one subscription, 100 changes)`,
+    )
+
+    const fanout =
+      FANOUT > 0 ? await benchFanOut(gateways, admin, sinkUrl, subscribe, arrivals) : undefined
+    return {
+      idleLatencyP50: percentile(idle, 50),
+      idleLatencyP99: percentile(idle, 99),
+      throughput,
+      fanout,
     }
   } finally {
+    sink.closeAllConnections()
     sink.close()
   }
+}
+
+/**
+ * FANOUT subscriptions on one device, written through the store module (one created through the
+ * API is the template), then one PATCH of the device: how long it takes, and how many of its
+ * notifications arrive in the next seconds.
+ */
+async function benchFanOut(
+  gateways: NotificationGateway[],
+  admin: string,
+  sinkUrl: string,
+  subscribe: (phone: string) => Promise<{ body: Record<string, unknown> | undefined }>,
+  arrivals: Arrival[],
+) {
+  const gateway = at(gateways, 0)
+  const phone = '+34690000003'
+  await call(gateway.url, 'PUT', `/network/v1/devices/${encodeURIComponent(phone)}`, admin, {})
+  const created = await subscribe(phone)
+  const id = String(created.body?.['id'])
+  const { openStore, newId } = await import('../packages/gateway/src/store/store.js')
+  const store = await openStore({
+    ...(process.env['DATABASE_URL'] === undefined
+      ? { dataDir: gateway.dataDir ?? '' }
+      : { databaseUrl: process.env['DATABASE_URL'] }),
+  })
+  const t0 = Date.now()
+  try {
+    const template = await store.subscriptions.byId(id)
+    if (template === undefined) throw new Error('template subscription not found')
+    await store.transaction(async (trx) => {
+      for (let i = 1; i < FANOUT; i++)
+        await trx.subscriptions.insert({ ...template, id: newId(), sink: sinkUrl })
+    })
+  } finally {
+    await store.close()
+  }
+  const setup = (Date.now() - t0) / 1000
+  console.log(
+    `fan-out: ${FANOUT} subscriptions written in ${setup.toFixed(1)} s; PATCH of their device…`,
+  )
+  const before = arrivals.length
+  const sent = Date.now()
+  await call(gateway.url, 'PATCH', `/network/v1/devices/${encodeURIComponent(phone)}`, admin, {
+    roaming: { countryCode: 262 },
+  })
+  const patchMs = Date.now() - sent
+  const firstDeadline = Date.now() + 10_000
+  while (arrivals.length === before && Date.now() < firstDeadline) await sleep(5)
+  const firstMs = arrivals.length > before ? (arrivals[before]?.at ?? NaN) - sent : NaN
+  await sleep(5000)
+  const inFive = arrivals.length - before
+  console.log(
+    `fan-out: ${FANOUT} subscriptions on one device (written in ${setup.toFixed(1)} s): the PATCH took ${patchMs} ms; ` +
+      `first notification after ${firstMs} ms, ${inFive} delivered in the following 5 s; RSS MiB ${gateways.map((g) => rssMiB(g.pid)).join(', ')}`,
+  )
+  return { subscriptions: FANOUT, patchMs, firstMs, deliveredInFiveSeconds: inFive }
 }

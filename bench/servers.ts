@@ -1,10 +1,7 @@
-// Child-process entry points of the benchmark: `baseline` (a bare node:http JSON handler),
-// `fastify` (a bare fastify route) or `gateway` (the real gateway with a minted token). Each sends its URL to the parent over IPC;
-// the gateway's log lines go to stdout, which the parent sends to /dev/null.
+// Child-process entry points of the benchmark's baselines: `baseline` (a bare node:http JSON
+// handler) or `fastify` (a bare fastify route). Each sends its URL to the parent over IPC. The
+// gateway itself is started as `npm start` starts it (bench/roaming.ts).
 import { createServer } from 'node:http'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 
 const role = process.argv[2]
 
@@ -49,23 +46,6 @@ if (role === 'baseline') {
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
   process.send?.({ url: `http://127.0.0.1:${port}` })
-} else if (role === 'gateway') {
-  const { startGateway } = await import('../packages/gateway/src/gateway.js')
-  const { mintAccessToken } = await import('../packages/gateway/src/auth/access-token.js')
-  const gateway = await startGateway({
-    env: {
-      ...process.env,
-      PORT: '0',
-      DATA_DIR: process.env['DATA_DIR'] ?? mkdtempSync(join(tmpdir(), 'ds-bench-')),
-      RATE_LIMIT_PER_SECOND: '10000000',
-    },
-  })
-  const token = await mintAccessToken(
-    { store: gateway.store, keyring: gateway.keyring, issuer: gateway.config.issuer },
-    { clientId: 'bench', scope: 'device-roaming-status:read', ttlSeconds: 3600 },
-  )
-  process.send?.({ url: gateway.url, token, adminToken: gateway.adminToken })
-  process.once('SIGTERM', () => void gateway.close().then(() => process.exit(0)))
 } else {
   throw new Error(`unknown role ${role}`)
 }

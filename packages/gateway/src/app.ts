@@ -2,7 +2,12 @@ import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import pino from 'pino'
 import pretty from 'pino-pretty'
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify'
 import { APP_INPUT_SCHEMA, authAdminRoutes } from './auth/admin-routes.js'
 import { KEY_RELOAD_INTERVAL_MS, type Keyring } from './auth/keys.js'
 import { createProvider } from './auth/provider.js'
@@ -25,6 +30,7 @@ import {
   registerShutdown,
 } from './http/request-edges.js'
 import { rateLimiter, sharedRateLimiter } from './http/rate-limit.js'
+import { LeanPath } from './http/lean-path.js'
 import './http/types.js'
 import type {
   NetworkPort,
@@ -113,6 +119,7 @@ const ERROR_PAGE = {
   headers: PAGE_HEADERS,
 }
 
+const BODY_LIMIT = 64 * 1024
 /** The APIs that need a SIM source or a network type source, and are not offered without one. */
 const SIM_APIS: readonly ApiName[] = ['sim-swap', 'sim-swap-subscriptions']
 const NETWORK_TYPE_APIS: readonly ApiName[] = [
@@ -134,17 +141,20 @@ export function offeredApis(deps: Pick<AppDeps, 'sim' | 'networkType'>): ApiName
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = createServer(deps)
-  registerPlatform(app, deps)
+  // The retrieve operations' common case is answered before fastify (http/lean-path.ts).
+  const lean = new LeanPath({ bodyLimit: BODY_LIMIT })
+  const app = createServer(deps, lean)
+  registerPlatform(app, deps, lean)
   await mountAuthorization(app, deps)
-  mountApis(app, deps)
+  mountApis(app, deps, lean)
   mountAdmin(app, deps)
   return app
 }
 
 /** The fastify instance: logging, limits, the correlator as request id, validators from the specs. */
-function createServer(deps: AppDeps): FastifyInstance {
+function createServer(deps: AppDeps, lean: LeanPath): FastifyInstance {
   const app = Fastify({
+    serverFactory: (handler, options) => lean.serverFactory(handler, options),
     logger: deps.logger ?? {
       level: deps.config.logLevel,
       stream: logStream(deps.config.mode),
@@ -156,7 +166,7 @@ function createServer(deps: AppDeps): FastifyInstance {
     }),
     // Behind a proxy the operator sets X-Forwarded-*; locally the socket address is the truth.
     trustProxy: false,
-    bodyLimit: 64 * 1024,
+    bodyLimit: BODY_LIMIT,
     // Requests during shutdown are answered by registerShutdownAnswers, with a CAMARA body.
     return503OnClosing: false,
     genReqId: correlatorOf,
@@ -189,8 +199,17 @@ function createServer(deps: AppDeps): FastifyInstance {
 }
 
 /** What every request goes through: correlator, errors, JSON and form bodies, metrics, access log, health. */
-function registerPlatform(app: FastifyInstance, deps: AppDeps): void {
-  registerCorrelator(app, registerShutdown(app))
+function registerPlatform(app: FastifyInstance, deps: AppDeps, lean: LeanPath): void {
+  const shutdown = registerShutdown(app)
+  registerCorrelator(app, shutdown)
+  lean.bind({
+    log: app.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean },
+    shutdown,
+    answered: (route, status, seconds) => {
+      deps.metrics.requests.inc({ route, method: 'POST', status })
+      deps.metrics.duration.observe({ route }, seconds)
+    },
+  })
   registerErrorHandler(app)
   registerJsonParser(app)
   registerMetrics(app, deps.metrics)
@@ -336,8 +355,9 @@ async function mountAuthorization(app: FastifyInstance, deps: AppDeps): Promise<
 }
 
 /** The nine CAMARA APIs, each operation behind the API guard. */
-function mountApis(app: FastifyInstance, deps: AppDeps): void {
+function mountApis(app: FastifyInstance, deps: AppDeps, lean: LeanPath): void {
   const guard = {
+    lean,
     verifier: deps.verifier,
     rateLimiter:
       deps.store.dialect === 'postgres'

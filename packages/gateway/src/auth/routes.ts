@@ -3,6 +3,7 @@ import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystri
 import { PassThrough } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type Provider from 'oidc-provider'
+import providerContext from 'oidc-provider/lib/helpers/als.js'
 import { appSettings, GRANT_TYPES } from './apps.js'
 import {
   gateAuthorizationRequest,
@@ -189,12 +190,28 @@ export function providerRoutes(
     const gated = await gatedRequest(deps, request, reply, { path, endpoint })
     if (gated.answered !== undefined) return gated.answered
     reply.hijack()
+    inProvider++
+    reply.raw.once('close', leftProvider)
     void deps.current().callback()(gated.raw, reply.raw)
   }
   const methods: ('GET' | 'POST' | 'OPTIONS' | 'HEAD')[] = ['GET', 'POST', 'OPTIONS']
   app.route({ method: methods, url: '/oauth2/*', handler: handOver })
   app.route({ method: methods, url: '/.well-known/openid-configuration', handler: handOver })
   app.route({ method: methods, url: '/.well-known/oauth-authorization-server', handler: handOver })
+}
+
+/**
+ * oidc-provider runs each request in its AsyncLocalStorage (`als.run`), which on Node 20 and 22
+ * switches async hooks on for the whole process, and leaves them on: every promise of every
+ * request then runs a promise hook, about a sixth of an API call's instructions (bench/README.md).
+ * The gateway reads nothing from that storage (it is for a provider feature it does not enable),
+ * so once no provider request is in flight it is disabled again: the hooks run only while the
+ * authorization server works. The next provider request switches them on again.
+ */
+let inProvider = 0
+function leftProvider(): void {
+  inProvider--
+  if (inProvider === 0) providerContext.disable()
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 import { CamaraError } from '../core/camara-error.js'
 import { DPoPProofError, verifyDPoPProof, type ProofReplay } from './dpop.js'
 import type { RateLimiter } from './rate-limit.js'
+import { ADMITTED, scopesAllow, type LeanPath } from './lean-path.js'
 
 export interface GuardDeps {
   verifier: AccessTokenVerifier
@@ -17,6 +18,13 @@ export interface GuardDeps {
   /** Shared record of DPoP proofs seen (replays are refused on every instance). */
   dpopReplay: ProofReplay
   clock: Clock
+  /** Where the retrieve operations' common case is answered without fastify (when given). */
+  lean?: LeanPath
+}
+
+/** A request the lean path admitted (its rate limit taken) before handing it over. */
+function admitted(request: FastifyRequest): boolean {
+  return (request.raw as unknown as Record<symbol, unknown>)[ADMITTED] === true
 }
 
 const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i
@@ -60,7 +68,7 @@ async function checkDPoP(
  */
 export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]) {
   const checkScope = (granted: ReadonlySet<string>) => {
-    if (scopes.length > 0 && !scopes.some((set) => set.every((s) => granted.has(s)))) {
+    if (!scopesAllow(scopes, granted)) {
       return new CamaraError(
         'PERMISSION_DENIED',
         `The access token lacks the scope ${scopes.map((set) => set.join(' ')).join(' or ')}`,
@@ -99,6 +107,7 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
       await checkDPoP(deps, request, reply, { value: token, scheme, jkt })
     const denied = checkScope(request.auth.scopes)
     if (denied !== undefined) throw denied
+    if (admitted(request)) return
     const tooMany = limited(await deps.rateLimiter.take(request.auth.clientId))
     if (tooMany !== undefined) throw tooMany
   }
@@ -119,6 +128,7 @@ export function apiGuard(deps: GuardDeps, scopes: readonly (readonly string[])[]
       request.auth = cached
       const denied = checkScope(cached.scopes)
       if (denied !== undefined) return done(denied)
+      if (admitted(request)) return done()
       const wait = deps.rateLimiter.take(cached.clientId)
       if (typeof wait === 'number') return done(limited(wait))
       wait.then((w) => done(limited(w)), done)

@@ -12,6 +12,11 @@ function header(request: IncomingMessage): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
+/** Whether a client's x-correlator is one the gateway echoes (non-empty, the spec's pattern). */
+export function isValidCorrelator(value: string): boolean {
+  return value !== '' && pattern.test(value)
+}
+
 /** The request id: the client's valid x-correlator, else a new UUID (DG §5.8.5 recommends UUIDs). */
 export function correlatorOf(request: IncomingMessage): string {
   const value = header(request)

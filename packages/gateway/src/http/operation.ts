@@ -3,6 +3,7 @@ import type { AuthContext } from '../core/auth-context.js'
 import type { SpecOperation } from '../specs/catalog.js'
 import { apiGuard, type GuardDeps } from './api-guard.js'
 import { CamaraError, type CamaraCode } from '../core/camara-error.js'
+import { validatorFor } from '../specs/validator.js'
 
 export interface OperationOptions {
   validationCode?: (error: FastifyError) => CamaraCode | undefined
@@ -24,10 +25,11 @@ export function registerOperation<TBody>(
   handle: (input: { auth: AuthContext; body: TBody; request: FastifyRequest }) => Promise<unknown>,
   options: OperationOptions = {},
 ): void {
+  // Spec paths use {name}; fastify uses :name.
+  const url = op.url.replace(/\{([^}]+)\}/g, ':$1')
   app.route({
     method: op.method,
-    // Spec paths use {name}; fastify uses :name.
-    url: op.url.replace(/\{([^}]+)\}/g, ':$1'),
+    url,
     schema: op.bodySchemaRef === undefined ? {} : { body: { $ref: op.bodySchemaRef } },
     config: options.validationCode === undefined ? {} : { validationCode: options.validationCode },
     onRequest: apiGuard(guard, op.scopes),
@@ -40,4 +42,34 @@ export function registerOperation<TBody>(
       return options.status === 204 ? reply.send() : result
     },
   })
+}
+
+/**
+ * A retrieve operation: a POST with a body and no path parameter, whose handler answers 200 from
+ * the token and the body alone. Registered as any operation, and also on the lean path (when the
+ * app has one, see lean-path.ts), which answers its common case without fastify.
+ */
+export function registerRetrieveOperation<TBody>(
+  app: FastifyInstance,
+  guard: GuardDeps,
+  op: SpecOperation,
+  handle: (input: { auth: AuthContext; body: TBody }) => Promise<unknown>,
+): void {
+  if (
+    guard.lean !== undefined &&
+    op.method === 'POST' &&
+    !op.url.includes('{') &&
+    op.bodySchemaRef !== undefined
+  ) {
+    const validate = validatorFor(op.bodySchemaRef)
+    guard.lean.add(op.url, {
+      route: op.url,
+      verifier: guard.verifier,
+      rateLimiter: guard.rateLimiter,
+      scopes: op.scopes,
+      validate: (body) => validate(body) === true,
+      handle: ({ auth, body }) => handle({ auth, body: body as TBody }),
+    })
+  }
+  registerOperation(app, guard, op, handle)
 }

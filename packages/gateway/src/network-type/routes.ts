@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { GuardDeps } from '../http/api-guard.js'
-import { registerOperation } from '../http/operation.js'
+import { registerRetrieveOperation } from '../http/operation.js'
 import type { NetworkPort, NetworkTypePort } from '../network/port.js'
 import { specOperation } from '../specs/catalog.js'
 import { retrieveConnectedNetworkType } from './service.js'
@@ -9,7 +9,7 @@ export function networkTypeRoutes(
   app: FastifyInstance,
   deps: { guard: GuardDeps; network: NetworkPort; networkType: NetworkTypePort },
 ): void {
-  registerOperation<Parameters<typeof retrieveConnectedNetworkType>[1]['body']>(
+  registerRetrieveOperation<Parameters<typeof retrieveConnectedNetworkType>[1]['body']>(
     app,
     deps.guard,
     specOperation('connected-network-type', 'getConnectedNetworkType'),

@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import { nowMs, type Clock } from '../core/clock.js'
 import type { DeliveryAttempt, Notification } from '../store/notifications.js'
 import { newId, type Store } from '../store/store.js'
+import type { Subscription } from '../store/subscriptions.js'
 import {
   attemptError,
   decideDelivery,
@@ -51,6 +52,13 @@ function metricOutcome(decision: DeliveryDecision): string {
   return decision.action === 'retry' ? 'retry' : 'failed'
 }
 
+/** One attempt's outcome to record: the notification it was for, what follows, the attempt. */
+export interface Settlement {
+  notification: Notification
+  decision: DeliveryDecision
+  attempt: DeliveryAttempt
+}
+
 /**
  * Records an attempt and its decision in one transaction, if the attempt still holds the
  * notification's lease (the `lockedUntil` its claim wrote): one that outlived it (a slow settle,
@@ -59,54 +67,82 @@ function metricOutcome(decision: DeliveryDecision): string {
  * the rest of the line and ends the subscription in the same transaction, so nothing queued
  * behind is sent after it. Whether the outcome was recorded.
  */
-export function settleAttempt(
+export async function settleAttempt(
   store: Store,
   notification: Notification,
   decision: DeliveryDecision,
   attempt: DeliveryAttempt,
 ): Promise<boolean> {
-  const lease = notification.lockedUntil
-  const now = Date.parse(attempt.at)
-  const subscriptionId = notification.subscriptionId
-  return store.transaction(async (trx) => {
-    if (decision.action !== 'retry') await trx.subscriptions.lock([subscriptionId])
-    const settled = await trx.notifications.settle(notification.id, lease, {
-      attempts: attempt.attempt,
-      lockedUntil: null,
-      ...(decision.action === 'delivered'
-        ? { status: 'delivered', deliveredAt: attempt.at, lastError: null }
-        : decision.action === 'retry'
-          ? { nextAttemptAt: decision.at, lastError: decision.lastError }
-          : { status: 'failed', lastError: decision.lastError }),
-    })
-    if (!settled) return false
-    await trx.notifications.insertAttempt(attempt)
-    if (decision.action === 'end-subscription') {
-      // The subscription ends only if nothing ended it first (its ending stays as it was).
-      await trx.notifications.cancelPending(subscriptionId)
-      await trx.subscriptions.endIfLive(subscriptionId, {
-        status: 'DELETED',
-        endedAt: attempt.at,
-        terminationReason: 'SUBSCRIPTION_DELETED',
-      })
-    } else if (decision.action !== 'retry') {
-      await trx.notifications.promoteNext(subscriptionId, now)
-    }
-    return true
-  })
+  const [settled] = await settleAttempts(store, [{ notification, decision, attempt }])
+  return settled === true
 }
 
 /**
- * One attempt at a claimed notification: the notifier delivers it (unless its subscription is
- * gone), the policy decides what follows, and the outcome is settled once.
+ * {@link settleAttempt} for several attempts (of different subscriptions: one claim holds at most
+ * one notification of each) in one transaction: the subscriptions are locked in id order, each
+ * attempt is settled under its own lease, the attempts are recorded in one statement and the next
+ * notification of each settled line is promoted in one. Whether each outcome was recorded.
  */
-export async function attemptDelivery(
-  deps: Pick<DeliveryWorkerDeps, 'store' | 'config' | 'log' | 'clock' | 'random' | 'metrics'>,
+export function settleAttempts(store: Store, items: readonly Settlement[]): Promise<boolean[]> {
+  return store.transaction(async (trx) => {
+    const lines = items
+      .filter((item) => item.decision.action !== 'retry')
+      .map((item) => item.notification.subscriptionId)
+    if (lines.length > 0) await trx.subscriptions.lock(lines)
+    const results: boolean[] = []
+    const recorded: DeliveryAttempt[] = []
+    const promote: string[] = []
+    let promoteAt = Infinity
+    for (const { notification, decision, attempt } of items) {
+      const subscriptionId = notification.subscriptionId
+      const settled = await trx.notifications.settle(notification.id, notification.lockedUntil, {
+        attempts: attempt.attempt,
+        lockedUntil: null,
+        ...(decision.action === 'delivered'
+          ? { status: 'delivered', deliveredAt: attempt.at, lastError: null }
+          : decision.action === 'retry'
+            ? { nextAttemptAt: decision.at, lastError: decision.lastError }
+            : { status: 'failed', lastError: decision.lastError }),
+      })
+      results.push(settled)
+      if (!settled) continue
+      recorded.push(attempt)
+      if (decision.action === 'end-subscription') {
+        // The subscription ends only if nothing ended it first (its ending stays as it was).
+        await trx.notifications.cancelPending(subscriptionId)
+        await trx.subscriptions.endIfLive(subscriptionId, {
+          status: 'DELETED',
+          endedAt: attempt.at,
+          terminationReason: 'SUBSCRIPTION_DELETED',
+        })
+      } else if (decision.action !== 'retry') {
+        promote.push(subscriptionId)
+        promoteAt = Math.min(promoteAt, Date.parse(attempt.at))
+      }
+    }
+    await trx.notifications.insertAttempts(recorded)
+    if (promote.length > 0) await trx.notifications.promoteNextOf(promote, promoteAt)
+    return results
+  })
+}
+
+type AttemptDeps = Pick<
+  DeliveryWorkerDeps,
+  'store' | 'config' | 'log' | 'clock' | 'random' | 'metrics'
+>
+
+/**
+ * One attempt at a claimed notification, up to the decision: the notifier delivers it (unless its
+ * subscription is gone), the policy decides what follows. `subscription` is the notification's
+ * subscription as read for its claim (undefined: gone).
+ */
+async function attemptOnly(
+  deps: AttemptDeps,
   notifier: Notifier,
   notification: Notification,
-): Promise<void> {
-  const { store, config, log, clock } = deps
-  const subscription = await store.subscriptions.byId(notification.subscriptionId)
+  subscription: Subscription | undefined,
+): Promise<Settlement> {
+  const { config, clock } = deps
   const result: AttemptOutcome & { latencyMs?: number } =
     subscription === undefined
       ? { kind: 'orphaned' }
@@ -125,20 +161,90 @@ export async function attemptDelivery(
     ...(deps.random === undefined ? {} : { random: deps.random }),
   })
   deps.metrics?.inc({ outcome: metricOutcome(decision) })
-  const settled = await settleAttempt(store, notification, decision, {
-    id: newId(),
-    notificationId: notification.id,
-    attempt: attempts,
-    at: now.toISOString(),
-    statusCode: result.kind === 'answered' ? result.statusCode : null,
-    error: attemptError(result),
-    durationMs: result.latencyMs ?? 0,
-  })
+  return {
+    notification,
+    decision,
+    attempt: {
+      id: newId(),
+      notificationId: notification.id,
+      attempt: attempts,
+      at: now.toISOString(),
+      statusCode: result.kind === 'answered' ? result.statusCode : null,
+      error: attemptError(result),
+      durationMs: result.latencyMs ?? 0,
+    },
+  }
+}
+
+/** What the log says about a settled (or not settled) attempt. */
+function logSettled(log: DeliveryLog, item: Settlement, settled: boolean): void {
+  const { notification, decision } = item
   const about = { notification: notification.id, subscription: notification.subscriptionId }
   if (!settled)
     log.warn(about, 'delivery attempt outlived its lease; its outcome is left to the newer claim')
   else if (decision.action === 'give-up' || decision.action === 'end-subscription')
-    log.warn({ ...about, attempts, error: decision.lastError }, 'notification delivery failed')
+    log.warn(
+      { ...about, attempts: item.attempt.attempt, error: decision.lastError },
+      'notification delivery failed',
+    )
+}
+
+/**
+ * One attempt at a claimed notification: the notifier delivers it (unless its subscription is
+ * gone), the policy decides what follows, and the outcome is settled once.
+ */
+export async function attemptDelivery(
+  deps: AttemptDeps,
+  notifier: Notifier,
+  notification: Notification,
+): Promise<void> {
+  const subscription = await deps.store.subscriptions.byId(notification.subscriptionId)
+  const item = await attemptOnly(deps, notifier, notification, subscription)
+  logSettled(
+    deps.log,
+    item,
+    await settleAttempt(deps.store, item.notification, item.decision, item.attempt),
+  )
+}
+
+/**
+ * Settles attempts in groups: those that end while a group is being written are written together
+ * next, in one transaction ({@link settleAttempts}). Each caller learns whether its own was
+ * recorded; a failed transaction fails every attempt of its group (their leases then lapse and
+ * they are claimed again: at least once).
+ */
+function settlementQueue(store: Store, max = 256) {
+  const waiting: {
+    item: Settlement
+    done: (settled: boolean) => void
+    fail: (e: unknown) => void
+  }[] = []
+  let writing = false
+  const flush = async () => {
+    writing = true
+    while (waiting.length > 0) {
+      const group = waiting.splice(0, max)
+      try {
+        const results = await settleAttempts(
+          store,
+          group.map((g) => g.item),
+        )
+        group.forEach((g, i) => g.done(results[i] === true))
+      } catch (error) {
+        for (const g of group) g.fail(error)
+      }
+    }
+    writing = false
+  }
+  return (item: Settlement) =>
+    new Promise<boolean>((done, fail) => {
+      waiting.push({ item, done, fail })
+      // The first outcome waits a millisecond for the others of its batch: one commit for many.
+      if (!writing) {
+        writing = true
+        setTimeout(() => void flush(), 1)
+      }
+    })
 }
 
 /**
@@ -170,20 +276,32 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   // for more work, so a slow sink holds one slot, never the others.
   const maxInFlight = config.batch * 2
   const inFlight = new Set<Promise<void>>()
+  const settle = settlementQueue(store)
+  const deliver = async (n: Notification, subscription: Subscription | undefined) => {
+    const item = await attemptOnly(deps, notifier, n, subscription)
+    logSettled(log, item, await settle(item))
+  }
 
   const cycle = async () => {
     do {
       again = false
       await sweep()
       const room = maxInFlight - inFlight.size
-      if (room <= 0) return
+      // Claims are batched too: a claim waits until a batch's worth of room is free (or nothing
+      // is in flight), rather than claiming one notification per delivery that ends.
+      if (room <= 0 || (room < config.batch && inFlight.size > config.batch)) return
       const claimed = await store.notifications.claimDue(
         nowMs(clock),
         Math.min(room, config.batch),
         config.leaseMs,
       )
+      // The claimed notifications' subscriptions in one read.
+      const subscriptions =
+        claimed.length === 0
+          ? new Map<string, Subscription>()
+          : await store.subscriptions.byIds(claimed.map((n) => n.subscriptionId))
       for (const n of claimed) {
-        const task: Promise<void> = attemptDelivery(deps, notifier, n)
+        const task: Promise<void> = deliver(n, subscriptions.get(n.subscriptionId))
           .catch((error: unknown) =>
             log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
           )

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { GuardDeps } from '../http/api-guard.js'
-import { registerOperation } from '../http/operation.js'
+import { registerRetrieveOperation } from '../http/operation.js'
 import type { NetworkPort } from '../network/port.js'
 import { specOperation } from '../specs/catalog.js'
 import { retrieveReachabilityStatus } from './service.js'
@@ -9,7 +9,7 @@ export function reachabilityRoutes(
   app: FastifyInstance,
   deps: { guard: GuardDeps; network: NetworkPort },
 ): void {
-  registerOperation<Parameters<typeof retrieveReachabilityStatus>[1]['body']>(
+  registerRetrieveOperation<Parameters<typeof retrieveReachabilityStatus>[1]['body']>(
     app,
     deps.guard,
     specOperation('device-reachability-status', 'getReachabilityStatus'),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { GuardDeps } from '../http/api-guard.js'
-import { registerOperation } from '../http/operation.js'
+import { registerRetrieveOperation } from '../http/operation.js'
 import type { NetworkPort } from '../network/port.js'
 import { specOperation } from '../specs/catalog.js'
 import { retrieveRoamingStatus } from './service.js'
@@ -9,7 +9,7 @@ export function roamingRoutes(
   app: FastifyInstance,
   deps: { guard: GuardDeps; network: NetworkPort },
 ): void {
-  registerOperation<Parameters<typeof retrieveRoamingStatus>[1]['body']>(
+  registerRetrieveOperation<Parameters<typeof retrieveRoamingStatus>[1]['body']>(
     app,
     deps.guard,
     specOperation('device-roaming-status', 'getRoamingStatus'),

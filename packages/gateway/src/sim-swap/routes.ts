@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import type { GuardDeps } from '../http/api-guard.js'
 import type { CamaraCode } from '../core/camara-error.js'
-import { registerOperation } from '../http/operation.js'
+import { registerOperation, registerRetrieveOperation } from '../http/operation.js'
 import { specOperation } from '../specs/catalog.js'
 import { checkSimSwap, retrieveSimSwapDate, type SimSwapDeps } from './service.js'
 
@@ -20,12 +20,13 @@ export function simSwapRoutes(
   app: FastifyInstance,
   deps: SimSwapDeps & { guard: GuardDeps },
 ): void {
-  registerOperation<Parameters<typeof retrieveSimSwapDate>[1]['body']>(
+  registerRetrieveOperation<Parameters<typeof retrieveSimSwapDate>[1]['body']>(
     app,
     deps.guard,
     specOperation('sim-swap', 'retrieveSimSwapDate'),
     ({ auth, body }) => retrieveSimSwapDate(deps, { auth, body }),
   )
+  // A maxAge out of range is its own code (validationCode): fastify's route answers every call.
   registerOperation<Parameters<typeof checkSimSwap>[1]['body']>(
     app,
     deps.guard,

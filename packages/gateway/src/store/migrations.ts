@@ -334,6 +334,18 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
+    '0009-notifications-line': {
+      // A subscription's line (its pending head, its queued notifications in order) found without
+      // scanning its delivered history: promoting the next, and enqueue's "has a head" check, stay
+      // constant-time however many notifications a subscription has had.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createIndex('notifications_line')
+          .on('notifications')
+          .columns(['subscription_id', 'status', 'seq'])
+          .execute()
+      },
+    },
   }
   return { getMigrations: () => Promise.resolve(migrations) }
 }

@@ -70,6 +70,11 @@ export interface NotificationRepository {
   waiting(): Promise<number>
   /** After a head was settled: the next queued notification of the subscription becomes the head. */
   promoteNext(subscriptionId: string, now: number): Promise<void>
+  /**
+   * `promoteNext` for many subscriptions at once (their heads settled in one transaction): of each
+   * that has no pending head, the oldest queued notification becomes the head, due at `now`.
+   */
+  promoteNextOf(subscriptionIds: readonly string[], now: number): Promise<void>
   byId(id: string): Promise<Notification | undefined>
   /**
    * Claims up to `limit` due notifications for `leaseMs`: `pending`, due, not held by another
@@ -92,6 +97,8 @@ export interface NotificationRepository {
   /** Gives up the pending notifications of a subscription (it ended), but not its final event. */
   cancelPending(subscriptionId: string, exceptId?: string): Promise<void>
   insertAttempt(attempt: DeliveryAttempt): Promise<void>
+  /** Records several attempts (one statement per 500). */
+  insertAttempts(attempts: readonly DeliveryAttempt[]): Promise<void>
   attempts(notificationId: string): Promise<DeliveryAttempt[]>
   /** The notifications that these network events caused, in outbox order. */
   forNetworkEvents(eventIds: readonly string[]): Promise<Notification[]>
@@ -229,6 +236,32 @@ export function notificationRepository(
           .execute()
       }
     },
+    async promoteNextOf(subscriptionIds, now) {
+      const unique = [...new Set(subscriptionIds)]
+      for (let i = 0; i < unique.length; i += 500) {
+        const ids = unique.slice(i, i + 500)
+        await db
+          .updateTable('notifications')
+          .set({ status: 'pending', next_attempt_at: now })
+          .where('seq', 'in', (eb) =>
+            eb
+              .selectFrom('notifications as q')
+              .select((q) => q.fn.min('q.seq').as('head'))
+              .where('q.subscription_id', 'in', ids)
+              .where('q.status', '=', 'queued')
+              .groupBy('q.subscription_id'),
+          )
+          // One head per subscription: none is promoted while one is still pending.
+          .where('subscription_id', 'not in', (eb) =>
+            eb
+              .selectFrom('notifications as p')
+              .select('p.subscription_id')
+              .where('p.subscription_id', 'in', ids)
+              .where('p.status', '=', 'pending'),
+          )
+          .execute()
+      }
+    },
     async byId(id) {
       const row = await db
         .selectFrom('notifications')
@@ -309,6 +342,24 @@ export function notificationRepository(
           duration_ms: attempt.durationMs,
         })
         .execute()
+    },
+    async insertAttempts(attempts) {
+      for (let i = 0; i < attempts.length; i += 500) {
+        await db
+          .insertInto('delivery_attempts')
+          .values(
+            attempts.slice(i, i + 500).map((attempt) => ({
+              id: attempt.id,
+              notification_id: attempt.notificationId,
+              attempt: attempt.attempt,
+              at: attempt.at,
+              status_code: attempt.statusCode,
+              error: attempt.error,
+              duration_ms: attempt.durationMs,
+            })),
+          )
+          .execute()
+      }
     },
     async forNetworkEvents(eventIds) {
       const rows: Notification[] = []

@@ -129,6 +129,8 @@ export type SubscriptionChanges = Partial<Pick<Subscription, 'expiresAt' | 'sink
 export interface SubscriptionRepository {
   insert(subscription: Subscription): Promise<void>
   byId(id: string): Promise<Subscription | undefined>
+  /** The subscriptions of these ids that exist, by id (one read for a batch of deliveries). */
+  byIds(ids: readonly string[]): Promise<Map<string, Subscription>>
   list(filter: {
     clientId?: string
     api?: string
@@ -200,6 +202,19 @@ export function subscriptionRepository(
         .where('id', '=', id)
         .executeTakeFirst()
       return row === undefined ? undefined : toSubscription(row)
+    },
+    async byIds(ids) {
+      const found = new Map<string, Subscription>()
+      const unique = [...new Set(ids)]
+      for (let i = 0; i < unique.length; i += 500) {
+        const rows = await db
+          .selectFrom('subscriptions')
+          .selectAll()
+          .where('id', 'in', unique.slice(i, i + 500))
+          .execute()
+        for (const row of rows) found.set(row.id, toSubscription(row))
+      }
+      return found
     },
     async list(filter) {
       let query = db.selectFrom('subscriptions').selectAll().orderBy('created_at')
