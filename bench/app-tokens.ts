@@ -131,3 +131,20 @@ export async function appTokens(
     await new Promise((r) => setTimeout(r, interval * 1000))
   }
 }
+
+/**
+ * A two-legged token of the sandbox's demo app from the token endpoint (client credentials): the
+ * token of a gateway whose network is a NEF, where no CIBA request is answered in the
+ * subscriber's place.
+ */
+export async function clientCredentialsToken(url: string): Promise<string> {
+  const cc = await form(
+    url,
+    '/oauth2/token',
+    { grant_type: GRANT_TYPES.clientCredentials, scope: `${PURPOSE} ${SCOPE}` },
+    { id: 'my-app-id', secret: 'my-app-secret' },
+  )
+  if (typeof cc['access_token'] !== 'string')
+    throw new Error(`client credentials: ${cc.status} ${JSON.stringify(cc)}`)
+  return cc['access_token']
+}

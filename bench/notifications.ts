@@ -23,7 +23,7 @@ function at<T>(items: readonly T[], index: number): T {
 const API = 'device-roaming-status-subscriptions' as const
 const PREFIX = EVENT_APIS[API].prefix
 const SECONDS = Number(process.env['BENCH_NOTIFY_SECONDS'] ?? 10)
-const FANOUT = Number(process.env['BENCH_FANOUT'] ?? 100_000)
+const FANOUT = Number(process.env['BENCH_FANOUT'] ?? 10_000)
 const SUBSCRIPTIONS = 1000
 
 export interface NotificationGateway {
@@ -31,6 +31,8 @@ export interface NotificationGateway {
   pid: number
   adminToken?: string
   dataDir?: string
+  /** Where the devices are changed when the network is not the gateway's own simulator (nef-sim). */
+  network?: { url: string; adminToken?: string }
 }
 
 async function call(url: string, method: string, path: string, token: string, json?: unknown) {
@@ -86,6 +88,10 @@ interface Arrival {
 export async function benchNotifications(options: {
   start: () => Promise<NotificationGateway>
   instances: number
+  /** Only the idle latency (one subscription, 100 changes): the NEF path's figure. */
+  idleOnly?: boolean
+  /** What the idle latency goes through, in its line. */
+  label?: string
 }) {
   const arrivals: Arrival[] = []
   let started = 0
@@ -133,12 +139,14 @@ export async function benchNotifications(options: {
         types: [PREFIX + 'roaming-status'],
         config: { subscriptionDetail: { device: { phoneNumber } } },
       })
+    // The devices change where the network is: the gateway's simulator, or nef-sim.
+    const network = gateway.network
     const patch = (phoneNumber: string, i: number) =>
       call(
-        at(gateways, i % gateways.length).url,
+        network?.url ?? at(gateways, i % gateways.length).url,
         'PATCH',
         `/network/v1/devices/${encodeURIComponent(phoneNumber)}`,
-        admin,
+        network?.adminToken ?? admin,
         { roaming: i % 2 === 0 ? { countryCode: 262 } : false },
       )
     /** Waits until `count` subscription-started events in all have arrived. */
@@ -148,7 +156,13 @@ export async function benchNotifications(options: {
     }
 
     // Idle latency: one subscription, 100 changes one after the other.
-    await call(gateway.url, 'PUT', '/network/v1/devices/+34690000001', admin, {})
+    await call(
+      network?.url ?? gateway.url,
+      'PUT',
+      '/network/v1/devices/+34690000001',
+      network?.adminToken ?? admin,
+      {},
+    )
     await subscribe('+34690000001')
     await startedAll(1)
     const idle: number[] = []
@@ -160,6 +174,12 @@ export async function benchNotifications(options: {
       idle.push((arrivals[arrivals.length - 1]?.at ?? sent) - sent)
     }
     idle.sort((a, b) => a - b)
+    if (options.idleOnly === true) {
+      console.log(
+        `notifications ${options.label ?? ''}: idle event → webhook p50 ${percentile(idle, 50)} ms, p99 ${percentile(idle, 99)} ms (one subscription, 100 changes)`,
+      )
+      return { idleLatencyP50: percentile(idle, 50), idleLatencyP99: percentile(idle, 99) }
+    }
 
     // Throughput: 1,000 subscriptions on one device.
     await call(gateway.url, 'PUT', '/network/v1/devices/+34690000002', admin, {})

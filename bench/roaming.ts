@@ -10,7 +10,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
-import { appTokens, PHONE } from './app-tokens.js'
+import { appTokens, clientCredentialsToken, PHONE } from './app-tokens.js'
 import { benchNotifications } from './notifications.js'
 
 /** The item at `index`, which the caller knows is there. */
@@ -33,8 +33,11 @@ const MODES = (process.env['BENCH_MODES'] ?? 'sandbox,production')
   .split(',')
   .map((m) => m.trim())
   .filter((m): m is Mode => m === 'sandbox' || m === 'production')
-// Which parts run: `roaming`, `notifications` (default both).
-const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'roaming,notifications').split(','))
+// Which parts run: `roaming`, `notifications`, `nef` (default all three). `nef`: the gateway with
+// NETWORK=nef in front of nef-sim (a second process): roaming retrieve through the NEF adapter
+// (one more HTTP hop) as a side of the roaming rounds, and event → webhook latency through the
+// NEF path next to the embedded simulator's.
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'roaming,notifications,nef').split(','))
 // Extra node flags for the gateway processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
 const GATEWAY_FLAGS = (process.env['BENCH_GATEWAY_FLAGS'] ?? '').split(' ').filter((f) => f !== '')
 const ROOT = join(import.meta.dirname, '..')
@@ -134,6 +137,59 @@ async function startGateway(mode: Mode, env: Record<string, string> = {}): Promi
     if (Date.now() > deadline) throw new Error(`gateway (${mode}) did not start within 60 s`)
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+/** nef-sim as `npm run device-status -- nef-sim` runs it, on a free port with its own store. */
+async function startNefSim(): Promise<Server> {
+  const port = await freePort()
+  const dataDir = mkdtempSync(join(tmpdir(), 'ds-bench-nef-'))
+  const child = track(
+    spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        join('packages', 'cli', 'src', 'main.ts'),
+        'nef-sim',
+        '--port',
+        String(port),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ADMIN_TOKEN, DATA_DIR: dataDir, DATABASE_URL: '' },
+        stdio: ['ignore', 'ignore', 'ignore'],
+      },
+    ),
+  )
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  let exited: number | null | undefined
+  child.once('exit', (code) => (exited = code))
+  for (;;) {
+    if (exited !== undefined) throw new Error(`nef-sim exited ${exited}`)
+    const ready = await fetch(url + '/health').then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ready) return { url, pid: child.pid ?? 0, adminToken: ADMIN_TOKEN, dataDir }
+    if (Date.now() > deadline) throw new Error('nef-sim did not start within 60 s')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** A sandbox gateway (as `npm start` runs it) with NETWORK=nef in front of a new nef-sim. */
+async function startNefGateway(
+  store: Record<string, string>,
+): Promise<{ gateway: Server; nef: Server }> {
+  const nef = await startNefSim()
+  const gateway = await startGateway('sandbox', {
+    ...store,
+    NETWORK: 'nef',
+    NEF_BASE_URL: nef.url,
+    NEF_SCS_AS_ID: 'bench',
+  })
+  return { gateway, nef }
 }
 
 function stopAll(): void {
@@ -330,6 +386,23 @@ async function benchRoaming(store: Record<string, string>) {
     }
   }
 
+  if (PARTS.has('nef')) {
+    // The NEF adapter: each retrieve is a one-time ROAMING_STATUS request to nef-sim.
+    const { gateway } = await startNefGateway(store)
+    const token = await clientCredentialsToken(gateway.url)
+    const body = { device: { phoneNumber: PHONE } }
+    const check = await fetch(gateway.url + '/device-roaming-status/v1/retrieve', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    })
+    const answer = (await check.json()) as { countryCode?: number }
+    if (check.status !== 200 || answer.countryCode !== 262)
+      throw new Error(`gateway (NEF) answered ${check.status} ${JSON.stringify(answer)}`)
+    const name = 'gateway sandbox 2-legged via NEF'
+    sides.push({ name, run: (s) => load(name, gateway, { token, body }, s) })
+  }
+
   console.log(
     `Warming up (2 s each), then ${ROUNDS} alternating rounds of ${DURATION} s each with ${CONNECTIONS} connections…`,
   )
@@ -425,6 +498,18 @@ try {
       })
     : undefined
 
+  const nefNotifications = PARTS.has('nef')
+    ? await benchNotifications({
+        start: async () => {
+          const { gateway, nef } = await startNefGateway(store)
+          return { ...gateway, network: nef }
+        },
+        instances: 1,
+        idleOnly: true,
+        label: 'through the NEF (nef-sim → gateway → webhook)',
+      })
+    : undefined
+
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
   const file = join(
     ROOT,
@@ -444,6 +529,7 @@ try {
         instances: INSTANCES,
         roaming,
         notifications,
+        nefNotifications,
       },
       null,
       2,
