@@ -124,17 +124,23 @@ async function startGateway(mode: Mode, env: Record<string, string> = {}): Promi
     ),
   )
   const url = `http://127.0.0.1:${port}`
+  await untilReady(child, url + '/ready', `gateway (${mode})`)
+  return { url, pid: child.pid ?? 0, adminToken: ADMIN_TOKEN, dataDir }
+}
+
+/** Waits until `probe` answers 2xx; fails when the process exits or 60 s pass first. */
+async function untilReady(child: ChildProcess, probe: string, what: string): Promise<void> {
   const deadline = Date.now() + 60_000
   let exited: number | null | undefined
   child.once('exit', (code) => (exited = code))
   for (;;) {
-    if (exited !== undefined) throw new Error(`gateway (${mode}) exited ${exited}`)
-    const ready = await fetch(url + '/ready').then(
+    if (exited !== undefined) throw new Error(`${what} exited ${exited}`)
+    const ready = await fetch(probe).then(
       (r) => r.ok,
       () => false,
     )
-    if (ready) return { url, pid: child.pid ?? 0, adminToken: ADMIN_TOKEN, dataDir }
-    if (Date.now() > deadline) throw new Error(`gateway (${mode}) did not start within 60 s`)
+    if (ready) return
+    if (Date.now() > deadline) throw new Error(`${what} did not start within 60 s`)
     await new Promise((r) => setTimeout(r, 100))
   }
 }
@@ -163,19 +169,8 @@ async function startNefSim(): Promise<Server> {
     ),
   )
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  let exited: number | null | undefined
-  child.once('exit', (code) => (exited = code))
-  for (;;) {
-    if (exited !== undefined) throw new Error(`nef-sim exited ${exited}`)
-    const ready = await fetch(url + '/health').then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ready) return { url, pid: child.pid ?? 0, adminToken: ADMIN_TOKEN, dataDir }
-    if (Date.now() > deadline) throw new Error('nef-sim did not start within 60 s')
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  await untilReady(child, url + '/health', 'nef-sim')
+  return { url, pid: child.pid ?? 0, adminToken: ADMIN_TOKEN, dataDir }
 }
 
 /** A sandbox gateway (as `npm start` runs it) with NETWORK=nef in front of a new nef-sim. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring'
-import { PassThrough } from 'node:stream'
+import { replayRequest } from '../http/replay.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type Provider from 'oidc-provider'
 import providerContext from 'oidc-provider/lib/helpers/als.js'
@@ -24,21 +24,9 @@ import { OAuthProfileError } from './profile.js'
 /** A copy of the incoming request whose body is `body`, for oidc-provider to read as if it were the original. */
 function replay(raw: IncomingMessage, body: string): IncomingMessage {
   const buffer = Buffer.from(body)
-  const stream = new PassThrough()
-  Object.assign(stream, {
+  return replayRequest(raw, buffer, {
     headers: { ...raw.headers, 'content-length': String(buffer.length) },
-    rawHeaders: raw.rawHeaders,
-    method: raw.method,
-    url: raw.url,
-    httpVersion: raw.httpVersion,
-    httpVersionMajor: raw.httpVersionMajor,
-    httpVersionMinor: raw.httpVersionMinor,
-    socket: raw.socket,
-    connection: raw.socket,
-    complete: true,
   })
-  stream.end(buffer)
-  return stream as unknown as IncomingMessage
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -8,7 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import { PassThrough } from 'node:stream'
+import { replayRequest } from './replay.js'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AccessTokenVerifier, AuthContext } from '../core/auth-context.js'
 import { isValidCorrelator } from './correlator.js'
@@ -206,20 +206,5 @@ const MAYBE_HUGE = /\d[eE][+-]?\d|\d{300}/
 
 /** The request again, with the body already read, for fastify to read as if it were the original. */
 function replay(raw: IncomingMessage, body: Buffer): IncomingMessage {
-  const stream = new PassThrough()
-  Object.assign(stream, {
-    headers: raw.headers,
-    rawHeaders: raw.rawHeaders,
-    method: raw.method,
-    url: raw.url,
-    httpVersion: raw.httpVersion,
-    httpVersionMajor: raw.httpVersionMajor,
-    httpVersionMinor: raw.httpVersionMinor,
-    socket: raw.socket,
-    connection: raw.socket,
-    complete: true,
-    [ADMITTED]: true,
-  })
-  stream.end(body)
-  return stream as unknown as IncomingMessage
+  return replayRequest(raw, body, { marks: { [ADMITTED]: true } })
 }
