@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
@@ -24,8 +24,12 @@ export const MONITORING_EVENT_FILE = join(
 let ajv: Ajv | undefined
 const compiled = new Map<string, ValidateFunction>()
 
-/** The parsed 3GPP file. */
+/** The parsed 3GPP file; a missing `../shared` is said in one line, not as a bare ENOENT. */
 export function monitoringEventDocument(): Record<string, unknown> {
+  if (!existsSync(MONITORING_EVENT_FILE))
+    throw new Error(
+      `the NEF tests read the 3GPP Monitoring Event file from ../shared beside the repository (the project's shared specs), and ${MONITORING_EVENT_FILE} is missing: clone the repository beside its shared folder`,
+    )
   return parse(readFileSync(MONITORING_EVENT_FILE, 'utf8')) as Record<string, unknown>
 }
 
