@@ -43,6 +43,12 @@ export interface ClientSecretVerifier {
    * read); 0 when it is not known to be over its limit. Lets the routes refuse early.
    */
   sourceBlocked(source: string | undefined): number
+  /**
+   * Whether `verify` would accept this secret at once, from what this instance verified recently
+   * (the source not over its failure limit, the secret verified against this very stored hash).
+   * Counts nothing and runs no KDF; false means "ask `verify`", not "wrong secret".
+   */
+  verifiedBefore(attempt: { clientId: string; secret: string; storedHash: string; source: string | undefined }): boolean
 }
 
 /** Verifications kept at most (the least recently used go first), and how long, milliseconds. */
@@ -106,6 +112,13 @@ export function clientSecretVerifier(deps: {
   return {
     sourceBlocked(source) {
       return source === undefined ? 0 : blocked(sourceCounter(source), clock().getTime())
+    },
+
+    verifiedBefore({ clientId, secret, storedHash, source }) {
+      const now = clock().getTime()
+      if (source !== undefined && blocked(sourceCounter(source), now) > 0) return false
+      const hit = verified.get(cacheKey(clientId, secret))
+      return hit !== undefined && hit.hash === storedHash && hit.expires > now
     },
 
     async verify({ clientId, secret, storedHash, source }) {

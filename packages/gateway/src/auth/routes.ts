@@ -15,6 +15,7 @@ import type { TokenVerifier } from './access-token.js'
 import type { ClientSecretVerifier } from './client-secrets.js'
 import { revokeTokensOfReplayedCode } from './consents.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
+import { cibaFastPath, type CibaFastPath, type CibaFastPathDeps } from './ciba-fast-path.js'
 import { appReadForRequest } from './oidc-adapter.js'
 import type { AppRow } from '../store/apps.js'
 import { originOf } from './provider.js'
@@ -156,13 +157,15 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
 export function providerRoutes(
   app: FastifyInstance,
   deps: GateDeps &
-    JwtBearerDeps & {
+    JwtBearerDeps &
+    CibaFastPathDeps & {
       current: () => Provider
       verifier: TokenVerifier
       secrets: ClientSecretVerifier
       refusalDelayMs: number
     },
 ): void {
+  const gateDeps = { ...deps, cibaFast: cibaFastPath(deps) }
   const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? ''
     const endpoint =
@@ -175,7 +178,7 @@ export function providerRoutes(
             : undefined
     const refusal = await earlyRefusal(deps, request, reply, path)
     if (refusal !== undefined) return refusal
-    const gated = await gatedRequest(deps, request, reply, { path, endpoint })
+    const gated = await gatedRequest(gateDeps, request, reply, { path, endpoint })
     if (gated.answered !== undefined) return gated.answered
     reply.hijack()
     inProvider++
@@ -261,7 +264,7 @@ async function earlyRefusal(
  * request's refusal sent back to its redirect URI.
  */
 async function gatedRequest(
-  deps: GateDeps & JwtBearerDeps & { verifier: TokenVerifier },
+  deps: GateDeps & JwtBearerDeps & { verifier: TokenVerifier; cibaFast: CibaFastPath },
   request: FastifyRequest,
   reply: FastifyReply,
   at: { path: string; endpoint: 'token' | 'bc-authorize' | 'authorize' | undefined },
@@ -303,6 +306,22 @@ async function gatedRequest(
         refused = error
       }
       if (refused === undefined) {
+        // The CIBA flow's common case is answered here (auth/ciba-fast-path.ts); anything else
+        // goes on to the provider.
+        const fast =
+          endpoint === 'bc-authorize'
+            ? deps.cibaFast.backchannelRequest
+            : params['grant_type'] === GRANT_TYPES.ciba
+              ? deps.cibaFast.tokenRequest
+              : undefined
+        const answer = await fast?.({
+          params,
+          headers: request.headers,
+          source: request.socket.remoteAddress,
+          app,
+        })
+        if (answer !== undefined)
+          return { raw, answered: reply.headers(answer.headers).send(answer.body) }
         raw = replay(request.raw, stringifyQuery(params))
       } else {
         // Answered once the provider has authenticated the client; until then it is the

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Database, OidcModelTable } from './schema.js'
 
 export type OidcModelRow = Selectable<OidcModelTable>
@@ -6,6 +6,21 @@ export type OidcModelRow = Selectable<OidcModelTable>
 /** Storage of oidc-provider's models; the adapter in auth/ speaks oidc-provider, this speaks SQL. */
 export interface OidcModelRepository {
   upsert(row: OidcModelRow): Promise<void>
+  /** Inserts new rows (fresh ids) in one statement: a CIBA request and its grant land together. */
+  insertMany(rows: OidcModelRow[]): Promise<void>
+  /**
+   * A row and the `Grant` row its `grant_id` names, read in one statement: `grant` is undefined
+   * when the row has no grant or the grant is gone (revoked).
+   */
+  findWithGrant(
+    model: string,
+    id: string,
+  ): Promise<{ row: OidcModelRow | undefined; grant: OidcModelRow | undefined }>
+  /**
+   * Marks a row consumed at `at` unless it already is: true for exactly one caller, on every
+   * instance at once (a CIBA request or a code is used once).
+   */
+  consumeOnce(model: string, id: string, at: number): Promise<boolean>
   /**
    * Records a one-time value (an assertion's or a proof's `jti`) until `expiresAt` (epoch
    * seconds): true the first time, false when it is already recorded, on every instance at once.
@@ -47,6 +62,33 @@ export function oidcModelRepository(
         .values(row)
         .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(update))
         .execute()
+    },
+    async insertMany(rows) {
+      if (rows.length > 0) await db.insertInto('oidc_models').values(rows).execute()
+    },
+    async findWithGrant(model, id) {
+      // No stored id holds a NUL (text-guard.ts refuses them), and a raw query is not rewritten.
+      if (id.includes('\u0000')) return { row: undefined, grant: undefined }
+      // One statement, both rows by primary key (a raw query: building the equivalent OR with the
+      // query builder costs several times the lookups themselves).
+      const { rows } = await sql<OidcModelRow>`
+        select * from oidc_models where model = ${model} and id = ${id}
+        union all
+        select * from oidc_models where model = 'Grant' and id = (
+          select grant_id from oidc_models where model = ${model} and id = ${id})`.execute(db)
+      const row = rows.find((r) => r.model === model && r.id === id)
+      const grant = rows.find((r) => r.model === 'Grant' && r.id === row?.grant_id)
+      return { row, grant }
+    },
+    async consumeOnce(model, id, at) {
+      const result = await db
+        .updateTable('oidc_models')
+        .set({ consumed_at: at })
+        .where('model', '=', model)
+        .where('id', '=', id)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
     },
     async claimOnce(model, id, expiresAt) {
       const inserted = await db
