@@ -95,7 +95,8 @@ export function cibaFastPath(deps: CibaFastPathDeps) {
   )
   const consume = groupCommit(deps.store, async (store, ids: { id: string; at: number }[]) => {
     const used: boolean[] = []
-    for (const { id, at } of ids) used.push(await store.oidcModels.consumeOnce(REQUEST_MODEL, id, at))
+    for (const { id, at } of ids)
+      used.push(await store.oidcModels.consumeOnce(REQUEST_MODEL, id, at))
     return used
   })
 
@@ -382,7 +383,12 @@ function groupCommit<TItem, TResult>(
     const batch = queue
     queue = []
     try {
-      const results = await store.transaction((tx) => work(tx, batch.map((w) => w.item)))
+      const results = await store.transaction((tx) =>
+        work(
+          tx,
+          batch.map((w) => w.item),
+        ),
+      )
       batch.forEach((w, i) => w.resolve(results[i] as TResult))
     } catch (error) {
       if (batch.length === 1) return batch[0]?.reject(error)

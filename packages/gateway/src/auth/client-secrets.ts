@@ -48,7 +48,12 @@ export interface ClientSecretVerifier {
    * (the source not over its failure limit, the secret verified against this very stored hash).
    * Counts nothing and runs no KDF; false means "ask `verify`", not "wrong secret".
    */
-  verifiedBefore(attempt: { clientId: string; secret: string; storedHash: string; source: string | undefined }): boolean
+  verifiedBefore(attempt: {
+    clientId: string
+    secret: string
+    storedHash: string
+    source: string | undefined
+  }): boolean
 }
 
 /** Verifications kept at most (the least recently used go first), and how long, milliseconds. */

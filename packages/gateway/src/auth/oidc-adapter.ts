@@ -58,8 +58,7 @@ export function storeAdapter(
         grant_id: payload.grantId ?? null,
         user_code: payload.userCode ?? null,
         uid: payload.uid ?? null,
-        expires_at:
-          expiresIn > 0 ? epoch() + expiresIn + retainedAfterExpiry(this.model) : null,
+        expires_at: expiresIn > 0 ? epoch() + expiresIn + retainedAfterExpiry(this.model) : null,
         consumed_at: null,
       })
     }
