@@ -131,9 +131,9 @@ export function cibaFastPath(deps: CibaFastPathDeps) {
      * consent or is covered by the subscriber's consent: the request is approved at once (as
      * auth/ciba.ts decides it) and saved with its grant, ready for the first poll.
      */
-    async backchannelRequest(
+    backchannelRequest: async (
       request: CibaFastPathRequest,
-    ): Promise<CibaFastPathAnswer | undefined> {
+    ): Promise<CibaFastPathAnswer | undefined> => {
       const { params } = request
       if (!Object.keys(params).every((k) => k === 'scope' || k === 'login_hint')) return undefined
       const scope = params['scope']
@@ -237,7 +237,7 @@ export function cibaFastPath(deps: CibaFastPathDeps) {
      * only, for a request that has been approved, has not expired and was not used: it is
      * consumed (once, on every instance) and answered with an access token and an ID token.
      */
-    async tokenRequest(request: CibaFastPathRequest): Promise<CibaFastPathAnswer | undefined> {
+    tokenRequest: async (request: CibaFastPathRequest): Promise<CibaFastPathAnswer | undefined> => {
       const { params } = request
       if (!Object.keys(params).every((k) => k === 'grant_type' || k === 'auth_req_id'))
         return undefined
