@@ -9,11 +9,12 @@
 // Median of BENCH_ROUNDS alternating rounds of BENCH_TOKEN_DURATION seconds (default 5). A
 // benchmark, not a test: it reports figures and exits 0. Loopback only, bounded in time.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
+import { cpuSeconds } from './notifications.js'
 
 const ROOT = join(import.meta.dirname, '..')
 const DURATION = Number(process.env['BENCH_TOKEN_DURATION'] ?? 5)
@@ -166,17 +167,6 @@ function stopGateway(pid: number): Promise<void> {
     })
     child.kill('SIGINT')
   })
-}
-
-/** CPU seconds (user + system) a process used so far (Linux /proc; clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return NaN
-  }
 }
 
 /** A form POST on a keep-alive agent; resolves with status and parsed body. */

@@ -1,9 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { SignJWT } from 'jose'
-import type { Clock } from '../core/clock.js'
-import { needsConsent, purposesIn, type LegalBasis } from '../core/purpose.js'
-import type { NetworkPort } from '../network/port.js'
+import { needsConsent, purposesIn } from '../core/purpose.js'
 import type { AppRow } from '../store/apps.js'
 import type { OidcModelRow } from '../store/oidc-models.js'
 import type { Store } from '../store/store.js'
@@ -11,13 +9,11 @@ import { mintAccessToken, pairwiseSubject } from './access-token.js'
 import { allApiScopes } from './api-scopes.js'
 import { appSettings, DEMO_APP, GRANT_TYPES, type AppSettings } from './apps.js'
 import { BASE_SCOPES } from './client-metadata.js'
-import type { ClientSecretVerifier } from './client-secrets.js'
 import { consentCovers, splitScope } from './consent-scope.js'
-import type { Keyring } from './keys.js'
 import { parseLoginHint } from './login-hint.js'
 import { retainedAfterExpiry } from './oidc-adapter.js'
 import { verifyOperatorToken } from './operator-token.js'
-import type { ApiName } from '../specs/catalog.js'
+import type { ProviderDeps } from './provider.js'
 
 /** Seconds a CIBA request lives (the provider's `ttl.BackchannelAuthenticationRequest`). */
 export const CIBA_REQUEST_TTL = 120
@@ -27,20 +23,21 @@ export const GRANT_TTL = 30 * 86_400
 const REQUEST_MODEL = 'BackchannelAuthenticationRequest'
 const GRANT_MODEL = 'Grant'
 
-export interface CibaFastPathDeps {
-  store: Store
-  clock: Clock
-  network: NetworkPort
-  keyring: Keyring
-  issuer: string
-  accessTokenTtl: number
-  cibaInterval: number
-  legalBases: Readonly<Record<string, LegalBasis>>
-  production: boolean
-  offeredApis?: readonly ApiName[] | undefined
-  secrets: ClientSecretVerifier
-  oauthRateLimiter: { take(key: string): number }
-}
+export type CibaFastPathDeps = Pick<
+  ProviderDeps,
+  | 'store'
+  | 'clock'
+  | 'network'
+  | 'keyring'
+  | 'issuer'
+  | 'accessTokenTtl'
+  | 'cibaInterval'
+  | 'legalBases'
+  | 'production'
+  | 'offeredApis'
+  | 'secrets'
+  | 'oauthRateLimiter'
+>
 
 /** A request at `/oauth2/bc-authorize` or `/oauth2/token`, its parameters past the profile gate. */
 export interface CibaFastPathRequest {
