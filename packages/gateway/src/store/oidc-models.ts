@@ -17,10 +17,11 @@ export interface OidcModelRepository {
     id: string,
   ): Promise<{ row: OidcModelRow | undefined; grant: OidcModelRow | undefined }>
   /**
-   * Marks a row consumed at `at` unless it already is: true for exactly one caller, on every
-   * instance at once (a CIBA request or a code is used once).
+   * Marks rows consumed at `at` unless they already are, in one statement; returns the ids this
+   * call consumed: each id is consumed by exactly one caller, on every instance at once (a CIBA
+   * request is used once).
    */
-  consumeOnce(model: string, id: string, at: number): Promise<boolean>
+  consumeOnce(model: string, ids: readonly string[], at: number): Promise<Set<string>>
   /**
    * Records a one-time value (an assertion's or a proof's `jti`) until `expiresAt` (epoch
    * seconds): true the first time, false when it is already recorded, on every instance at once.
@@ -80,15 +81,17 @@ export function oidcModelRepository(
       const grant = rows.find((r) => r.model === 'Grant' && r.id === row?.grant_id)
       return { row, grant }
     },
-    async consumeOnce(model, id, at) {
-      const result = await db
+    async consumeOnce(model, ids, at) {
+      if (ids.length === 0) return new Set()
+      const rows = await db
         .updateTable('oidc_models')
         .set({ consumed_at: at })
         .where('model', '=', model)
-        .where('id', '=', id)
+        .where('id', 'in', [...new Set(ids)])
         .where('consumed_at', 'is', null)
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows) > 0
+        .returning('id')
+        .execute()
+      return new Set(rows.map((r) => r.id))
     },
     async claimOnce(model, id, expiresAt) {
       const inserted = await db
