@@ -375,7 +375,7 @@ type PendingRow = Parameters<Store['pendingAuthorizations']['insert']>[0]
  * against 10 µs per CIBA request here), and PostgreSQL pays a round trip per statement. Should a
  * batch fail, its items are written one by one, so that one bad item fails alone.
  */
-function groupCommit<TItem, TResult>(
+export function groupCommit<TItem, TResult>(
   store: Store,
   work: (store: Store, items: TItem[]) => Promise<TResult[]>,
 ): (item: TItem) => Promise<TResult> {
@@ -384,13 +384,15 @@ function groupCommit<TItem, TResult>(
   const flush = async () => {
     const batch = queue
     queue = []
+    const items = batch.map((w) => w.item)
     try {
-      const results = await store.transaction((tx) =>
-        work(
-          tx,
-          batch.map((w) => w.item),
-        ),
-      )
+      // Several items: one transaction (all or none, so that they can be tried again one by one;
+      // on SQLite one commit). One item: its statements alone, without the BEGIN and COMMIT
+      // round trips on PostgreSQL.
+      const results =
+        items.length > 1
+          ? await store.transaction((tx) => work(tx, items))
+          : await work(store, items)
       batch.forEach((w, i) => w.resolve(results[i] as TResult))
     } catch (error) {
       if (batch.length === 1) return batch[0]?.reject(error)
