@@ -59,8 +59,8 @@ export interface CibaFastPathAnswer {
  * provider itself reads and writes (`oidc_models`: the request, its grant), so that either path
  * can continue a flow the other started, on any instance.
  *
- * Only a request that is certain to succeed is answered here: the demo-style app authenticating
- * with `client_secret_basic` whose secret this instance verified before, no `Origin` (CORS) or
+ * Only a request that is certain to succeed is answered here: an app authenticating with
+ * `client_secret_basic` whose secret this instance verified before, no `Origin` (CORS) or
  * `DPoP` header, only the parameters listed below, a purpose decided at once, no refresh token.
  * For anything else, every refusal included, these functions return `undefined` before any
  * side effect, and the request goes to the provider as before: its checks, errors, `slow_down`,
