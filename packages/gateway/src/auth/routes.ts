@@ -15,6 +15,7 @@ import type { TokenVerifier } from './access-token.js'
 import type { ClientSecretVerifier } from './client-secrets.js'
 import { revokeTokensOfReplayedCode } from './consents.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
+import { clientCredentialsGrant, type ClientCredentialsDeps } from './client-credentials.js'
 import { appReadForRequest } from './oidc-adapter.js'
 import type { AppRow } from '../store/apps.js'
 import { originOf } from './provider.js'
@@ -156,7 +157,8 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
 export function providerRoutes(
   app: FastifyInstance,
   deps: GateDeps &
-    JwtBearerDeps & {
+    JwtBearerDeps &
+    ClientCredentialsDeps & {
       current: () => Provider
       verifier: TokenVerifier
       secrets: ClientSecretVerifier
@@ -261,7 +263,7 @@ async function earlyRefusal(
  * request's refusal sent back to its redirect URI.
  */
 async function gatedRequest(
-  deps: GateDeps & JwtBearerDeps & { verifier: TokenVerifier },
+  deps: GateDeps & JwtBearerDeps & ClientCredentialsDeps & { verifier: TokenVerifier },
   request: FastifyRequest,
   reply: FastifyReply,
   at: { path: string; endpoint: 'token' | 'bc-authorize' | 'authorize' | undefined },
@@ -281,6 +283,18 @@ async function gatedRequest(
             .send(await jwtBearerGrant(deps, form)),
         }
       }
+      // The common client credentials request is answered here; anything else it leaves to the provider.
+      const issued = await clientCredentialsGrant(
+        deps,
+        form,
+        request.headers,
+        request.socket.remoteAddress,
+      )
+      if (issued !== undefined)
+        return {
+          raw,
+          answered: reply.code(issued.status).headers(issued.headers).send(issued.body),
+        }
       // A code used before: the provider refuses it; its first use's access tokens end here.
       if (form['grant_type'] === GRANT_TYPES.authorizationCode && form['code'] !== undefined)
         await revokeTokensOfReplayedCode(deps, form['code'])
