@@ -46,7 +46,12 @@ const TOKEN_ENDPOINT_HEADERS = {
 const PLAIN_PARAMS = new Set(['grant_type', 'scope'])
 
 /** Headers that ask for more than a secret-authenticated bearer token (DPoP, attestation, CORS). */
-const PROVIDER_HEADERS = ['dpop', 'oauth-client-attestation', 'oauth-client-attestation-pop', 'origin']
+const PROVIDER_HEADERS = [
+  'dpop',
+  'oauth-client-attestation',
+  'oauth-client-attestation-pop',
+  'origin',
+]
 
 /** oidc-provider's scope syntax (helpers/is_valid_scope.js): RFC 6749 §3.3 scope-tokens. */
 const SCOPE_SYNTAX = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/u
