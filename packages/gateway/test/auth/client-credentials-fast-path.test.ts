@@ -16,6 +16,7 @@ import { FRAUD, MARKETING } from './helpers.js'
  */
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with its provider below
 const koaCallback = Provider.prototype.callback as unknown as (this: Provider) => Handler
 let handedOver = 0
 function countHandOvers(): void {
@@ -52,8 +53,9 @@ function comparableHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {}
   // x-correlator: the gateway echoes or adds it on every response it answers itself (CAMARA DG
   // §5.8.5); the provider, which writes to the socket directly, never has. Not a token property.
-  for (const [name, value] of headers)
+  headers.forEach((value, name) => {
     if (!['date', 'x-correlator', 'content-length'].includes(name)) out[name] = value
+  })
   return out
 }
 
