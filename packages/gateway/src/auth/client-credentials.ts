@@ -1,9 +1,17 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Clock } from '../core/clock.js'
-import { KeyObject, randomFillSync, sign } from 'node:crypto'
+import { createHash, KeyObject, randomFillSync, sign } from 'node:crypto'
+import {
+  compactVerify,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  type JWTPayload,
+  type ProtectedHeaderParameters,
+} from 'jose'
 import type { ApiName } from '../specs/catalog.js'
 import { allApiScopes } from './api-scopes.js'
-import { appSettings, DEMO_APP, GRANT_TYPES } from './apps.js'
+import { appJwks, appSettings, DEMO_APP, GRANT_TYPES, type AppSettings } from './apps.js'
 import { BASE_SCOPES } from './client-metadata.js'
 import type { ClientSecretVerifier } from './client-secrets.js'
 import { profileChecks, type GateDeps, type Params } from './gate.js'
@@ -42,10 +50,18 @@ const TOKEN_ENDPOINT_HEADERS = {
   'cache-control': 'no-store',
 } as const
 
-/** The parameters a request on this path may carry; any other goes to the provider. */
-const PLAIN_PARAMS = new Set(['grant_type', 'scope'])
+/** The parameters a request on this path may carry, by client authentication; any other goes to the provider. */
+const SECRET_PARAMS = new Set(['grant_type', 'scope'])
+const ASSERTION_PARAMS = new Set([
+  'grant_type',
+  'scope',
+  'client_assertion',
+  'client_assertion_type',
+  'client_id',
+])
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 
-/** Headers that ask for more than a secret-authenticated bearer token (DPoP, attestation, CORS). */
+/** Headers that ask for more than a bearer token for an authenticated client (DPoP, attestation, CORS). */
 const PROVIDER_HEADERS = [
   'dpop',
   'oauth-client-attestation',
@@ -56,22 +72,33 @@ const PROVIDER_HEADERS = [
 /** oidc-provider's scope syntax (helpers/is_valid_scope.js): RFC 6749 §3.3 scope-tokens. */
 const SCOPE_SYNTAX = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/u
 
+/** An authenticated client, and for an assertion the replay record still to be written. */
+interface Authenticated {
+  clientId: string
+  settings: AppSettings
+  /** Records the client assertion's `jti`; false when it was used before. */
+  claim?: () => Promise<boolean>
+}
+
 /**
  * The client credentials grant served in front of oidc-provider, for the request every
- * two-legged client sends: `grant_type` and `scope`, the client's id and secret in an HTTP Basic
- * header, a secret this instance has verified before (auth/client-secrets.ts). It answers what
- * the provider would (auth/provider.ts): the same profile checks (auth/gate.ts), the provider's
- * scope rules (a scope the server knows must be one the app may use; the token carries those of
- * the API resource), the same ES256 JWT access token (RFC 9068: header, claims in the provider's
- * order, a 43-character jti, no record stored: the provider stores none for a JWT access token
- * either) and the same response, after counting the request against the app's OAuth rate limit.
+ * two-legged client sends: `grant_type` and `scope`, and the client's id and secret in an HTTP
+ * Basic header with a secret this instance has verified before (auth/client-secrets.ts), or a
+ * `private_key_jwt` client assertion (production's default). It answers what the provider would
+ * (auth/provider.ts): the same client authentication, the same profile checks (auth/gate.ts), the
+ * provider's scope rules (a scope the server knows must be one the app may use; the token carries
+ * those of the API resource), the same ES256 JWT access token (RFC 9068: header, claims in the
+ * provider's order, a 43-character jti, no record stored: the provider stores none for a JWT
+ * access token either) and the same response, after counting the request against the app's OAuth
+ * rate limit.
  *
  * Returns `undefined` whenever the provider has to answer: anything else in the request (DPoP,
- * client_secret_post, private_key_jwt, resource indicators, an Origin, other parameters), a
- * secret not verified here yet (the provider runs the full check, with its failure limits, and
- * caches it), an unknown app, and every refusal but the rate limit's (so errors are the
- * provider's, after its client authentication). Nothing it reads before returning `undefined`
- * changes state, so the provider sees the request as if this path did not exist.
+ * client_secret_post, resource indicators, an Origin, other parameters), a secret not verified
+ * here yet (the provider runs the full check, with its failure limits, and caches it), an unknown
+ * app, and every refusal but the rate limit's (so errors are the provider's, after its client
+ * authentication). Nothing changes state before it returns `undefined` (an assertion's `jti` is
+ * recorded last, after every check; when it was recorded before, the provider refuses the
+ * replay), so the provider sees the request as if this path did not exist.
  */
 export async function clientCredentialsGrant(
   deps: ClientCredentialsDeps,
@@ -80,21 +107,13 @@ export async function clientCredentialsGrant(
   source: string | undefined,
 ): Promise<TokenAnswer | undefined> {
   if (form['grant_type'] !== GRANT_TYPES.clientCredentials) return undefined
-  for (const key of Object.keys(form)) if (!PLAIN_PARAMS.has(key)) return undefined
   for (const header of PROVIDER_HEADERS) if (headers[header] !== undefined) return undefined
-  const credentials = basicCredentials(headers.authorization)
-  if (credentials === undefined) return undefined
-  const { clientId, secret } = credentials
-  if (deps.production && secret === DEMO_APP.clientSecret) return undefined
-
-  const app = await deps.store.apps.byClientId(clientId)
-  if (app === undefined || app.secret_hash === null) return undefined
-  const settings = appSettings(app)
-  const method = settings.tokenEndpointAuthMethod as string
-  // oidc-provider accepts Basic credentials from an app registered for either secret method.
-  if (method !== 'client_secret_basic' && method !== 'client_secret_post') return undefined
-  const storedHash = app.secret_hash
-  if (!deps.secrets.verifiedBefore({ clientId, secret, storedHash, source })) return undefined
+  const client =
+    headers.authorization === undefined
+      ? await assertedClient(deps, form, headers.host)
+      : await secretClient(deps, form, headers.authorization, source)
+  if (client === undefined) return undefined
+  const { clientId, settings } = client
 
   let params: Params
   try {
@@ -105,6 +124,7 @@ export async function clientCredentialsGrant(
   }
   const scope = tokenScope(deps, params['scope'], settings)
   if (scope === null) return undefined
+  if (client.claim !== undefined && !(await client.claim())) return undefined
 
   const wait = deps.oauthRateLimiter.take(`oauth:${clientId}`)
   if (wait > 0) {
@@ -128,6 +148,107 @@ export async function clientCredentialsGrant(
       ...(scope === undefined ? {} : { scope }),
       token_type: 'Bearer',
     },
+  }
+}
+
+/** `client_secret_basic` with a secret this instance verified before; else `undefined`. */
+async function secretClient(
+  deps: ClientCredentialsDeps,
+  form: Params,
+  authorization: string,
+  source: string | undefined,
+): Promise<Authenticated | undefined> {
+  for (const key of Object.keys(form)) if (!SECRET_PARAMS.has(key)) return undefined
+  const credentials = basicCredentials(authorization)
+  if (credentials === undefined) return undefined
+  const { clientId, secret } = credentials
+  if (deps.production && secret === DEMO_APP.clientSecret) return undefined
+
+  const app = await deps.store.apps.byClientId(clientId)
+  if (app === undefined || app.secret_hash === null) return undefined
+  const settings = appSettings(app)
+  const method = settings.tokenEndpointAuthMethod as string
+  // oidc-provider accepts Basic credentials from an app registered for either secret method.
+  if (method !== 'client_secret_basic' && method !== 'client_secret_post') return undefined
+  const storedHash = app.secret_hash
+  if (!deps.secrets.verifiedBefore({ clientId, secret, storedHash, source })) return undefined
+  return { clientId, settings }
+}
+
+/** oidc-provider's clock tolerance for client assertions, seconds (its default, not configured). */
+const CLOCK_TOLERANCE = 15
+/** The client assertion algorithms the provider accepts (auth/provider.ts, `enabledJWA`). */
+const ASSERTION_ALGS = new Set(['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'])
+/** The profile's longest client assertion life, seconds (auth/provider.ts, clientAssertionLifetime). */
+const MAX_ASSERTION_LIFETIME = 300
+
+/**
+ * `private_key_jwt` as oidc-provider checks it (shared/client_auth.js, jwt_client_auth.js,
+ * helpers/jwt.js `assertPayload`, the profile's 300 s lifetime): the assertion's `sub` names an
+ * app registered for it; `alg` one the provider accepts; `exp`, `jti`, `iss` (the app) and `aud`
+ * (the issuer or the token endpoint) present; a signature by one of the app's keys; `nbf`, `iat`
+ * and `exp` within the provider's 15 s tolerance; at most 300 s of life. The `jti` is recorded
+ * where the provider records it (`ReplayDetection`, under its id), by `claim`, once every other
+ * check has passed. `undefined` for anything else: the provider answers it.
+ */
+async function assertedClient(
+  deps: ClientCredentialsDeps,
+  form: Params,
+  host: string | undefined,
+): Promise<Authenticated | undefined> {
+  for (const key of Object.keys(form)) if (!ASSERTION_PARAMS.has(key)) return undefined
+  const assertion = form['client_assertion']
+  if (assertion === undefined || form['client_assertion_type'] !== ASSERTION_TYPE) return undefined
+  if (form['client_secret'] !== undefined) return undefined
+  let header: ProtectedHeaderParameters
+  let payload: JWTPayload
+  try {
+    header = decodeProtectedHeader(assertion)
+    payload = decodeJwt(assertion)
+  } catch {
+    return undefined
+  }
+  const clientId = payload.sub
+  if (typeof clientId !== 'string' || clientId === '') return undefined
+  if (form['client_id'] !== undefined && form['client_id'] !== clientId) return undefined
+  if (header.alg === undefined || !ASSERTION_ALGS.has(header.alg)) return undefined
+  const { exp, jti, iss, aud, nbf, iat } = payload
+  if (typeof exp !== 'number' || exp === 0 || typeof jti !== 'string' || jti === '')
+    return undefined
+  if (iss !== clientId || aud === undefined) return undefined
+  const audiences = new Set([deps.issuer, `${deps.issuer}/oauth2/token`])
+  // The provider also accepts the token endpoint's URL as this request named it (its Host).
+  if (host !== undefined) audiences.add(`http://${host}/oauth2/token`)
+  const auds = Array.isArray(aud) ? aud : [aud]
+  if (!auds.every((a) => typeof a === 'string') || !auds.some((a) => audiences.has(a)))
+    return undefined
+  const now = Math.floor(deps.clock().getTime() / 1000)
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + CLOCK_TOLERANCE))
+    return undefined
+  if (iat !== undefined && typeof iat !== 'number') return undefined
+  if (now - CLOCK_TOLERANCE >= exp) return undefined
+  if (exp > now + MAX_ASSERTION_LIFETIME) return undefined
+  if (iat !== undefined && exp - iat > MAX_ASSERTION_LIFETIME) return undefined
+
+  const app = await deps.store.apps.byClientId(clientId)
+  if (app === undefined) return undefined
+  const settings = appSettings(app)
+  if ((settings.tokenEndpointAuthMethod as string) !== 'private_key_jwt') return undefined
+  const jwks = appJwks(settings)
+  if (jwks === undefined) return undefined
+  try {
+    await compactVerify(assertion, createLocalJWKSet(jwks), {
+      algorithms: [...ASSERTION_ALGS],
+    })
+  } catch {
+    return undefined
+  }
+  const replayId = createHash('sha256').update(`${iss}${jti}`).digest('base64url')
+  return {
+    clientId,
+    settings,
+    claim: () =>
+      deps.store.oidcModels.claimOnce('ReplayDetection', replayId, exp + CLOCK_TOLERANCE),
   }
 }
 
@@ -182,7 +303,7 @@ function isCanonicalBase64(input: string): boolean {
 function tokenScope(
   deps: ClientCredentialsDeps,
   requested: string | undefined,
-  settings: ReturnType<typeof appSettings>,
+  settings: AppSettings,
 ): string | undefined | null {
   if (requested !== undefined && !SCOPE_SYNTAX.test(requested)) return null
   const { known, resource, offered } = scopeSets(deps)

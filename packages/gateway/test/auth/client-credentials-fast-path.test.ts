@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { after, before, describe, it } from 'node:test'
-import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
+import { randomUUID } from 'node:crypto'
+import {
+  SignJWT,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  type CryptoKey,
+} from 'jose'
 import Provider from 'oidc-provider'
 import { manualClock } from '../helpers/clock.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
@@ -396,5 +405,129 @@ describe('client credentials in front of the provider: the app rate limit', () =
     const again = await send(gw, request)
     assert.equal(again.status, 200)
     assert.equal(again.provider, false)
+  })
+})
+
+describe('client credentials in front of the provider: private_key_jwt', () => {
+  let gw: TestGateway
+  let privateKey: CryptoKey
+  let otherKey: CryptoKey
+  let clientId: string
+  const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+  const scope = `${FRAUD} device-roaming-status:read`
+  before(async () => {
+    countHandOvers()
+    gw = await startTestGateway()
+    const pair = await generateKeyPair('ES256', { extractable: true })
+    privateKey = pair.privateKey
+    otherKey = (await generateKeyPair('ES256')).privateKey
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
+    const created = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'production-like app',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['client_credentials'],
+      jwks: { keys: [jwk] },
+      mode: 'strict',
+    })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    clientId = created.body.clientId
+  })
+  after(async () => {
+    restoreHandOvers()
+    await gw.close()
+  })
+
+  interface Claims {
+    iss?: string
+    sub?: string
+    aud?: string | string[]
+    iat?: number
+    exp?: number
+    nbf?: number
+    jti?: string | null
+    key?: CryptoKey
+    alg?: string
+  }
+  /** A client assertion (a fresh jti each time unless given). */
+  const assertion = (claims: Claims = {}) => {
+    const now = Math.floor(Date.now() / 1000)
+    const jwt = new SignJWT(claims.nbf === undefined ? {} : { nbf: claims.nbf })
+      .setProtectedHeader({ alg: claims.alg ?? 'ES256', kid: 'k1' })
+      .setIssuer(claims.iss ?? clientId)
+      .setSubject(claims.sub ?? clientId)
+      .setAudience(claims.aud ?? `${gw.config.issuer}/oauth2/token`)
+      .setIssuedAt(claims.iat ?? now)
+      .setExpirationTime(claims.exp ?? now + 60)
+    if (claims.jti !== null) jwt.setJti(claims.jti ?? randomUUID())
+    return jwt.sign(claims.key ?? privateKey)
+  }
+  const request = async (
+    claims: Claims = {},
+    params: Record<string, string> = {},
+  ): Promise<Request> => ({
+    params: {
+      grant_type: 'client_credentials',
+      scope,
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: await assertion(claims),
+      ...params,
+    },
+  })
+
+  it('issues the provider’s token and response, recording the assertion against replay as the provider does', async () => {
+    const fast = await send(gw, await request())
+    assert.equal(fast.status, 200, JSON.stringify(fast.body))
+    assert.equal(fast.provider, false, 'answered in front of the provider')
+    const provider = await viaProvider(gw, await request())
+    assert.equal(provider.provider, true)
+    assertSameAnswer(fast, provider, 'private_key_jwt')
+    const withClientId = await send(gw, await request({}, { client_id: clientId }))
+    assert.equal(withClientId.provider, false)
+    assertSameAnswer(withClientId, provider, 'private_key_jwt with client_id')
+
+    // An assertion used on either path is refused on both, by the provider.
+    const used = await request()
+    assert.equal((await send(gw, used)).provider, false)
+    const again = await send(gw, used)
+    const againProvider = await viaProvider(gw, used)
+    assert.equal(again.provider, true)
+    assert.equal(again.status, 401)
+    assertSameAnswer(again, againProvider, 'replayed on both paths')
+    const usedByProvider = await request()
+    assert.equal((await viaProvider(gw, usedByProvider)).status, 200)
+    const replayed = await send(gw, usedByProvider)
+    assert.equal(replayed.provider, true)
+    assertSameAnswer(replayed, againProvider, 'used by the provider, replayed here')
+  })
+
+  it('answers every bad assertion as the provider does', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const rows: [string, Claims, Record<string, string>?][] = [
+      ['expired', { iat: now - 120, exp: now - 60 }],
+      ['too long a life', { exp: now + 600 }],
+      ['not yet valid', { nbf: now + 120 }],
+      ['a life over 300 s from iat', { iat: now - 400, exp: now + 60 }],
+      ['another audience', { aud: 'https://elsewhere.example/token' }],
+      ['audience list without ours', { aud: ['https://a.example', 'https://b.example'] }],
+      ['iss not the client', { iss: 'someone-else' }],
+      ['unknown client', { iss: 'no-such-app', sub: 'no-such-app' }],
+      ['no jti', { jti: null }],
+      ['signed by another key', { key: otherKey }],
+      ['client_id mismatch', {}, { client_id: 'another-app' }],
+      ['wrong assertion type', {}, { client_assertion_type: 'urn:x' }],
+      ['a secret as well', {}, { client_secret: 'x' }],
+      ['no scope', {}, { scope: '' }],
+      ['scope the app may not use', {}, { scope: `${FRAUD} sim-swap:check` }],
+      ['vendor form in strict mode', {}, { scope: `${FRAUD}#device-status-roaming-read` }],
+      ['other parameter', {}, { audience: 'x' }],
+    ]
+    for (const [label, claims, params] of rows) {
+      const sent = await send(gw, await request(claims, params))
+      const provider = await viaProvider(gw, await request(claims, params))
+      assertSameAnswer(sent, provider, label)
+      assert.equal(sent.provider, true, `${label}: left to the provider`)
+      if (label !== 'other parameter') assert.notEqual(sent.status, 200, label)
+    }
   })
 })
