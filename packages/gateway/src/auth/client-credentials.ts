@@ -14,6 +14,7 @@ import { allApiScopes } from './api-scopes.js'
 import { appJwks, appSettings, DEMO_APP, GRANT_TYPES, type AppSettings } from './apps.js'
 import { BASE_SCOPES } from './client-metadata.js'
 import type { ClientSecretVerifier } from './client-secrets.js'
+import type { AppRow } from '../store/apps.js'
 import { profileChecks, type GateDeps, type Params } from './gate.js'
 import type { Keyring, SigningKey } from './keys.js'
 import { OAuthProfileError } from './profile.js'
@@ -234,10 +235,10 @@ async function assertedClient(
   if (app === undefined) return undefined
   const settings = appSettings(app)
   if ((settings.tokenEndpointAuthMethod as string) !== 'private_key_jwt') return undefined
-  const jwks = appJwks(settings)
-  if (jwks === undefined) return undefined
+  const keys = appKeys(app)
+  if (keys === undefined) return undefined
   try {
-    await compactVerify(assertion, createLocalJWKSet(jwks), {
+    await compactVerify(assertion, keys, {
       algorithms: [...ASSERTION_ALGS],
     })
   } catch {
@@ -250,6 +251,28 @@ async function assertedClient(
     claim: () =>
       deps.store.oidcModels.claimOnce('ReplayDetection', replayId, exp + CLOCK_TOLERANCE),
   }
+}
+
+/**
+ * An app's public keys as a jose key set, kept while the app's settings stay the same (the row
+ * is still read per request, so changed keys are used at once): importing the keys on every
+ * request would cost more than the signature check.
+ */
+const keySets = new Map<string, { settings: string; keys: ReturnType<typeof createLocalJWKSet> }>()
+const KEY_SETS = 1_000
+function appKeys(app: AppRow): ReturnType<typeof createLocalJWKSet> | undefined {
+  const held = keySets.get(app.client_id)
+  if (held !== undefined && held.settings === app.settings) return held.keys
+  const jwks = appJwks(appSettings(app))
+  if (jwks === undefined) return undefined
+  const keys = createLocalJWKSet(jwks)
+  keySets.delete(app.client_id)
+  keySets.set(app.client_id, { settings: app.settings, keys })
+  if (keySets.size > KEY_SETS) {
+    const oldest = keySets.keys().next().value
+    if (oldest !== undefined) keySets.delete(oldest)
+  }
+  return keys
 }
 
 /**

@@ -412,6 +412,7 @@ describe('client credentials in front of the provider: private_key_jwt', () => {
   let gw: TestGateway
   let privateKey: CryptoKey
   let otherKey: CryptoKey
+  let otherPublic: CryptoKey
   let clientId: string
   const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
   const scope = `${FRAUD} device-roaming-status:read`
@@ -420,7 +421,9 @@ describe('client credentials in front of the provider: private_key_jwt', () => {
     gw = await startTestGateway()
     const pair = await generateKeyPair('ES256', { extractable: true })
     privateKey = pair.privateKey
-    otherKey = (await generateKeyPair('ES256')).privateKey
+    const other = await generateKeyPair('ES256', { extractable: true })
+    otherKey = other.privateKey
+    otherPublic = other.publicKey
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
     const created = await gw.admin('POST', '/admin/v1/apps', {
       name: 'production-like app',
@@ -499,6 +502,58 @@ describe('client credentials in front of the provider: private_key_jwt', () => {
     const replayed = await send(gw, usedByProvider)
     assert.equal(replayed.provider, true)
     assertSameAnswer(replayed, againProvider, 'used by the provider, replayed here')
+  })
+
+  it('uses an app’s new keys at once: an assertion signed with a removed key goes to the provider, which refuses it', async () => {
+    const next = await generateKeyPair('ES256', { extractable: true })
+    const jwk = { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'ES256', use: 'sig' }
+    const app = await gw.admin('POST', '/admin/v1/apps', {
+      name: 'keys replaced',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['client_credentials'],
+      jwks: { keys: [{ ...(await exportJWK(otherPublic)), kid: 'k1', alg: 'ES256', use: 'sig' }] },
+      mode: 'strict',
+    })
+    assert.equal(app.status, 201, JSON.stringify(app.body))
+    const id: string = app.body.clientId
+    const signed = (key: CryptoKey, kid: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setIssuer(id)
+        .setSubject(id)
+        .setAudience(`${gw.config.issuer}/oauth2/token`)
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .setJti(randomUUID())
+        .sign(key)
+    const asApp = async (key: CryptoKey, kid: string): Promise<Request> => ({
+      params: {
+        grant_type: 'client_credentials',
+        scope,
+        client_assertion_type: ASSERTION_TYPE,
+        client_assertion: await signed(key, kid),
+      },
+    })
+    const before = await send(gw, await asApp(otherKey, 'k1'))
+    assert.equal(before.status, 200, JSON.stringify(before.body))
+    assert.equal(before.provider, false)
+    const replaced = await gw.admin('PUT', `/admin/v1/apps/${id}`, {
+      name: 'keys replaced',
+      apis: ['device-roaming-status'],
+      purposes: [FRAUD],
+      grantTypes: ['client_credentials'],
+      jwks: { keys: [jwk] },
+      mode: 'strict',
+    })
+    assert.equal(replaced.status, 200, JSON.stringify(replaced.body))
+    const old = await send(gw, await asApp(otherKey, 'k1'))
+    assert.equal(old.status, 401)
+    assert.equal(old.body['error'], 'invalid_client')
+    assert.equal(old.provider, true)
+    const fresh = await send(gw, await asApp(next.privateKey, 'k2'))
+    assert.equal(fresh.status, 200, JSON.stringify(fresh.body))
+    assert.equal(fresh.provider, false)
   })
 
   it('answers every bad assertion as the provider does', async () => {
