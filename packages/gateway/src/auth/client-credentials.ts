@@ -200,7 +200,6 @@ async function assertedClient(
   for (const key of Object.keys(form)) if (!ASSERTION_PARAMS.has(key)) return undefined
   const assertion = form['client_assertion']
   if (assertion === undefined || form['client_assertion_type'] !== ASSERTION_TYPE) return undefined
-  if (form['client_secret'] !== undefined) return undefined
   let header: ProtectedHeaderParameters
   let payload: JWTPayload
   try {
