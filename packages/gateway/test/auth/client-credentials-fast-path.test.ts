@@ -131,6 +131,24 @@ function assertSameAnswer(fast: Answer, provider: Answer, label: string): void {
   assert.equal(Number(e1) - Number(i1), Number(e2) - Number(i2), label)
 }
 
+/** An app of the roaming API with the fraud purpose and client credentials, as `settings` change it. */
+async function createApp(
+  gw: TestGateway,
+  name: string,
+  settings: Record<string, unknown> = {},
+): Promise<{ body: any }> {
+  const created = await gw.admin('POST', '/admin/v1/apps', {
+    name,
+    apis: ['device-roaming-status'],
+    purposes: [FRAUD],
+    grantTypes: ['client_credentials'],
+    mode: 'compatible',
+    ...settings,
+  })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  return created
+}
+
 describe('client credentials in front of the provider', () => {
   let gw: TestGateway
   const DEMO: [string, string] = ['my-app-id', 'my-app-secret']
@@ -209,14 +227,7 @@ describe('client credentials in front of the provider', () => {
   })
 
   it('refuses a rotated or deleted app’s old secret at once, though it was served here before', async () => {
-    const created = await gw.admin('POST', '/admin/v1/apps', {
-      name: 'rotated',
-      apis: ['device-roaming-status'],
-      purposes: [FRAUD],
-      grantTypes: ['client_credentials'],
-      mode: 'compatible',
-    })
-    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const created = await createApp(gw, 'rotated')
     const id: string = created.body.clientId
     const old = plain(`${FRAUD} device-roaming-status:read`)
     old.basic = [id, created.body.clientSecret]
@@ -240,37 +251,19 @@ describe('client credentials in front of the provider', () => {
   })
 
   it('answers every bad or unusual request as the provider does', async () => {
-    const roaming = await gw.admin('POST', '/admin/v1/apps', {
-      name: 'roaming by client credentials',
-      apis: ['device-roaming-status'],
+    const roaming = await createApp(gw, 'roaming by client credentials', {
       purposes: [FRAUD, MARKETING],
-      grantTypes: ['client_credentials'],
-      mode: 'compatible',
     })
-    const cibaOnly = await gw.admin('POST', '/admin/v1/apps', {
-      name: 'ciba only',
-      apis: ['device-roaming-status'],
-      purposes: [FRAUD],
+    const cibaOnly = await createApp(gw, 'ciba only', {
       grantTypes: ['urn:openid:params:grant-type:ciba'],
-      mode: 'compatible',
     })
-    const strict = await gw.admin('POST', '/admin/v1/apps', {
-      name: 'strict with a secret',
-      apis: ['device-roaming-status'],
-      purposes: [FRAUD],
-      grantTypes: ['client_credentials'],
+    const strict = await createApp(gw, 'strict with a secret', {
+      tokenEndpointAuthMethod: 'client_secret_basic',
       mode: 'strict',
     })
-    const post = await gw.admin('POST', '/admin/v1/apps', {
-      name: 'client_secret_post',
-      apis: ['device-roaming-status'],
-      purposes: [FRAUD],
-      grantTypes: ['client_credentials'],
+    const post = await createApp(gw, 'client_secret_post', {
       tokenEndpointAuthMethod: 'client_secret_post',
-      mode: 'compatible',
     })
-    for (const created of [roaming, cibaOnly, strict, post])
-      assert.equal(created.status, 201, JSON.stringify(created.body))
     const creds = (app: typeof roaming): [string, string] => [
       app.body.clientId,
       app.body.clientSecret,
@@ -425,15 +418,10 @@ describe('client credentials in front of the provider: private_key_jwt', () => {
     otherKey = other.privateKey
     otherPublic = other.publicKey
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
-    const created = await gw.admin('POST', '/admin/v1/apps', {
-      name: 'production-like app',
-      apis: ['device-roaming-status'],
-      purposes: [FRAUD],
-      grantTypes: ['client_credentials'],
+    const created = await createApp(gw, 'production-like app', {
       jwks: { keys: [jwk] },
       mode: 'strict',
     })
-    assert.equal(created.status, 201, JSON.stringify(created.body))
     clientId = created.body.clientId
   })
   after(async () => {
@@ -450,13 +438,14 @@ describe('client credentials in front of the provider: private_key_jwt', () => {
     nbf?: number
     jti?: string | null
     key?: CryptoKey
+    kid?: string
     alg?: string
   }
   /** A client assertion (a fresh jti each time unless given). */
   const assertion = (claims: Claims = {}) => {
     const now = Math.floor(Date.now() / 1000)
     const jwt = new SignJWT(claims.nbf === undefined ? {} : { nbf: claims.nbf })
-      .setProtectedHeader({ alg: claims.alg ?? 'ES256', kid: 'k1' })
+      .setProtectedHeader({ alg: claims.alg ?? 'ES256', kid: claims.kid ?? 'k1' })
       .setIssuer(claims.iss ?? clientId)
       .setSubject(claims.sub ?? clientId)
       .setAudience(claims.aud ?? `${gw.config.issuer}/oauth2/token`)
@@ -507,34 +496,12 @@ describe('client credentials in front of the provider: private_key_jwt', () => {
   it('uses an app’s new keys at once: an assertion signed with a removed key goes to the provider, which refuses it', async () => {
     const next = await generateKeyPair('ES256', { extractable: true })
     const jwk = { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'ES256', use: 'sig' }
-    const app = await gw.admin('POST', '/admin/v1/apps', {
-      name: 'keys replaced',
-      apis: ['device-roaming-status'],
-      purposes: [FRAUD],
-      grantTypes: ['client_credentials'],
+    const app = await createApp(gw, 'keys replaced', {
       jwks: { keys: [{ ...(await exportJWK(otherPublic)), kid: 'k1', alg: 'ES256', use: 'sig' }] },
       mode: 'strict',
     })
-    assert.equal(app.status, 201, JSON.stringify(app.body))
     const id: string = app.body.clientId
-    const signed = (key: CryptoKey, kid: string) =>
-      new SignJWT({})
-        .setProtectedHeader({ alg: 'ES256', kid })
-        .setIssuer(id)
-        .setSubject(id)
-        .setAudience(`${gw.config.issuer}/oauth2/token`)
-        .setIssuedAt()
-        .setExpirationTime('60s')
-        .setJti(randomUUID())
-        .sign(key)
-    const asApp = async (key: CryptoKey, kid: string): Promise<Request> => ({
-      params: {
-        grant_type: 'client_credentials',
-        scope,
-        client_assertion_type: ASSERTION_TYPE,
-        client_assertion: await signed(key, kid),
-      },
-    })
+    const asApp = (key: CryptoKey, kid: string) => request({ iss: id, sub: id, key, kid })
     const before = await send(gw, await asApp(otherKey, 'k1'))
     assert.equal(before.status, 200, JSON.stringify(before.body))
     assert.equal(before.provider, false)
