@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import {
@@ -186,6 +187,29 @@ describe('client credentials in front of the provider', () => {
     }
   })
 
+  it('is counted in /metrics as the provider path is: the same route, method and status', async () => {
+    const counted = async () => {
+      const text = await (await fetch(gw.url + '/metrics')).text()
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('device_status_http_requests_total{') &&
+            l.includes('route="/oauth2/*"') &&
+            l.includes('method="POST"') &&
+            l.includes('status="200"'),
+        )
+      return Number(line?.split(' ').at(-1) ?? 0)
+    }
+    const start = await counted()
+    const fast = await send(gw, plain(`${FRAUD} device-roaming-status:read`))
+    assert.equal(fast.provider, false)
+    assert.equal(await counted(), start + 1)
+    const provider = await viaProvider(gw, plain(`${FRAUD} device-roaming-status:read`))
+    assert.equal(provider.provider, true)
+    assert.equal(await counted(), start + 2)
+  })
+
   it('its tokens verify with the JWKS and are accepted by the API guard; introspection and revocation answer as for the provider’s', async () => {
     const fast = await send(gw, plain(`${FRAUD} device-roaming-status:read`))
     assert.equal(fast.provider, false)
@@ -366,12 +390,23 @@ describe('client credentials in front of the provider', () => {
   })
 })
 
-describe('client credentials in front of the provider: the app rate limit', () => {
+describe('client credentials in front of the provider: the app rate limit, the access log', () => {
   let gw: TestGateway
   const time = manualClock()
+  const lines: Record<string, unknown>[] = []
   before(async () => {
     countHandOvers()
-    gw = await startTestGateway({ OAUTH_RATE_LIMIT_PER_SECOND: '1' }, { clock: time.clock })
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n'))
+          if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
+        done()
+      },
+    })
+    gw = await startTestGateway(
+      { OAUTH_RATE_LIMIT_PER_SECOND: '1' },
+      { clock: time.clock, logger: { level: 'debug', stream } },
+    )
   })
   after(async () => {
     restoreHandOvers()
@@ -398,6 +433,28 @@ describe('client credentials in front of the provider: the app rate limit', () =
     const again = await send(gw, request)
     assert.equal(again.status, 200)
     assert.equal(again.provider, false)
+  })
+
+  it('logs its requests as the provider path’s: one access line, with the correlator', async () => {
+    time.advance(5_000)
+    const request = (correlator: string): Request => ({
+      params: { grant_type: 'client_credentials', scope: `${FRAUD} device-roaming-status:read` },
+      basic: ['my-app-id', 'my-app-secret'],
+      headers: { 'x-correlator': correlator },
+    })
+    const fast = await send(gw, request('cc-fast'))
+    assert.equal(fast.provider, false)
+    time.advance(5_000)
+    const provider = await viaProvider(gw, request('cc-provider'))
+    assert.equal(provider.provider, true)
+    const access = (correlator: string) => {
+      const found = lines.filter((l) => l['correlator'] === correlator && l['msg'] === 'request')
+      assert.equal(found.length, 1, correlator)
+      const [line] = found
+      return [line?.['method'], line?.['status'], line?.['level']]
+    }
+    assert.deepEqual(access('cc-fast'), ['POST', 200, access('cc-provider')[2]])
+    assert.deepEqual(access('cc-provider'), ['POST', 200, access('cc-fast')[2]])
   })
 })
 
