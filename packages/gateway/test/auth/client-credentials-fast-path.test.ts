@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import {
@@ -15,6 +14,7 @@ import {
 import Provider from 'oidc-provider'
 import { manualClock } from '../helpers/clock.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { logLines } from '../helpers/log-lines.js'
 import { FRAUD, MARKETING } from './helpers.js'
 
 /**
@@ -393,16 +393,9 @@ describe('client credentials in front of the provider', () => {
 describe('client credentials in front of the provider: the app rate limit, the access log', () => {
   let gw: TestGateway
   const time = manualClock()
-  const lines: Record<string, unknown>[] = []
+  const { stream, lines } = logLines()
   before(async () => {
     countHandOvers()
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n'))
-          if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
-        done()
-      },
-    })
     gw = await startTestGateway(
       { OAUTH_RATE_LIMIT_PER_SECOND: '1' },
       { clock: time.clock, logger: { level: 'debug', stream } },
