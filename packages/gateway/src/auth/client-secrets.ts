@@ -44,11 +44,11 @@ export interface ClientSecretVerifier {
    */
   sourceBlocked(source: string | undefined): number
   /**
-   * Whether `verify` would accept this secret at once, from what this instance verified recently
-   * (the source not over its failure limit, the secret verified against this very stored hash).
-   * Counts nothing and runs no KDF; false means "ask `verify`", not "wrong secret".
+   * Whether `verify` would accept `secret` at once, from its cache: this instance verified it
+   * against `storedHash` before and the source is not over its limit. Reads no store and counts
+   * nothing; `false` only means "not known here" (then `verify` decides).
    */
-  verifiedBefore(attempt: {
+  verifiedBefore(input: {
     clientId: string
     secret: string
     storedHash: string

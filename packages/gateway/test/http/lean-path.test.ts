@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { manualClock } from '../helpers/clock.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { logLines } from '../helpers/log-lines.js'
 import { testStoreKind } from '../helpers/test-store.js'
 
 const RETRIEVE = '/device-roaming-status/v1/retrieve'
@@ -17,16 +17,9 @@ const DEVICE = { device: { phoneNumber: '+34600000002' } }
  */
 describe('lean path of the retrieve operations', () => {
   let gw: TestGateway
-  const lines: Record<string, unknown>[] = []
+  const { stream, lines } = logLines()
   const time = manualClock()
   before(async () => {
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n'))
-          if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
-        done()
-      },
-    })
     gw = await startTestGateway(
       { RATE_LIMIT_PER_SECOND: '4' },
       { clock: time.clock, logger: { level: 'debug', stream } },
