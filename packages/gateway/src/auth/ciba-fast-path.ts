@@ -9,6 +9,7 @@ import { mintAccessToken, pairwiseSubject } from './access-token.js'
 import { allApiScopes } from './api-scopes.js'
 import { appSettings, DEMO_APP, GRANT_TYPES, type AppSettings } from './apps.js'
 import { BASE_SCOPES } from './client-metadata.js'
+import { basicCredentials } from './client-credentials.js'
 import { consentCovers, splitScope } from './consent-scope.js'
 import { parseLoginHint } from './login-hint.js'
 import { retainedAfterExpiry } from './oidc-adapter.js'
@@ -110,7 +111,7 @@ export function cibaFastPath(deps: CibaFastPathDeps) {
     if (app === undefined || app.secret_hash === null) return undefined
     if (headers.origin !== undefined || headers['dpop'] !== undefined) return undefined
     const credentials = basicCredentials(headers.authorization)
-    if (credentials === undefined || credentials.id !== app.client_id) return undefined
+    if (credentials === undefined || credentials.clientId !== app.client_id) return undefined
     if (deps.production && credentials.secret === DEMO_APP.clientSecret) return undefined
     const settings = appSettings(app)
     if (settings.tokenEndpointAuthMethod !== 'client_secret_basic') return undefined
@@ -427,22 +428,5 @@ function modelRow(
     uid: null,
     expires_at: expiresAt,
     consumed_at: null,
-  }
-}
-
-/** RFC 6749 §2.3.1: Basic credentials are the form-encoded client_id and client_secret. */
-function basicCredentials(
-  authorization: string | undefined,
-): { id: string; secret: string } | undefined {
-  const [scheme, credentials] = authorization?.split(' ') ?? []
-  if (scheme?.toLowerCase() !== 'basic' || credentials === undefined) return undefined
-  const decoded = Buffer.from(credentials, 'base64').toString()
-  const colon = decoded.indexOf(':')
-  if (colon < 1) return undefined
-  try {
-    const form = (v: string) => decodeURIComponent(v.replaceAll('+', ' '))
-    return { id: form(decoded.slice(0, colon)), secret: form(decoded.slice(colon + 1)) }
-  } catch {
-    return undefined
   }
 }

@@ -279,7 +279,7 @@ function appKeys(app: AppRow): ReturnType<typeof createLocalJWKSet> | undefined 
  * canonical base64, `id:secret`, each form-encoded, printable ASCII, the secret not empty.
  * `undefined` for anything else (the provider answers it).
  */
-function basicCredentials(
+export function basicCredentials(
   authorization: string | undefined,
 ): { clientId: string; secret: string } | undefined {
   if (authorization === undefined) return undefined
