@@ -45,7 +45,7 @@ interface DurationCell {
  * is read; the histogram is written in prom-client's own value layout, so /metrics reads as it
  * did with prom-client's `Histogram`.
  */
-function requestMetrics(registry: Registry): RequestMetrics {
+export function requestMetrics(registry: Registry): RequestMetrics {
   const cells = new Map<
     string,
     Map<

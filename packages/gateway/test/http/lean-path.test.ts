@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
+import { specOperation } from '../../src/specs/catalog.js'
+import { serializerFor } from '../../src/specs/serializer.js'
 import { manualClock } from '../helpers/clock.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { testStoreKind } from '../helpers/test-store.js'
@@ -8,6 +10,7 @@ import { testStoreKind } from '../helpers/test-store.js'
 const RETRIEVE = '/device-roaming-status/v1/retrieve'
 const SCOPE = 'device-roaming-status:read'
 const DEVICE = { device: { phoneNumber: '+34600000002' } }
+const DEVICE_TEXT = JSON.stringify(DEVICE)
 
 /**
  * The retrieve operations' lean path (src/http/lean-path.ts): a call with a token verified before
@@ -115,6 +118,139 @@ describe('lean path of the retrieve operations', () => {
         assert.equal(limited.status, 429)
         assert.equal(limited.body.code, 'TOO_MANY_REQUESTS')
       }
+    })
+  }
+})
+
+/**
+ * The lean path writes its 200 answers with a serializer compiled from each operation's answer
+ * schema (src/specs/serializer.ts); fastify writes the same answers with `JSON.stringify`. Every
+ * retrieve operation, every answer shape (device echoed by each identifier kind, an ipv4Address
+ * in the client's own order, roaming and not, nulls, lists), byte for byte, headers included.
+ */
+describe('lean path answers: the same bytes as fastify', () => {
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway()
+  })
+  after(() => gw.close())
+
+  const raw = async (path: string, token: string, body: string) => {
+    const response = await fetch(gw.url + path, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-correlator': 'same-bytes',
+      },
+      body,
+    })
+    const headers = [...response.headers].filter(([name]) => name !== 'date')
+    return { status: response.status, headers, text: await response.text() }
+  }
+  const serializers = new Map(
+    (
+      [
+        ['device-roaming-status', 'getRoamingStatus'],
+        ['device-reachability-status', 'getReachabilityStatus'],
+        ['connected-network-type', 'getConnectedNetworkType'],
+        ['sim-swap', 'retrieveSimSwapDate'],
+      ] as const
+    ).map(([api, id]) => {
+      const op = specOperation(api, id)
+      assert.ok(op.okSchemaRef)
+      return [op.url, serializerFor(op.okSchemaRef)]
+    }),
+  )
+  const ipv4 = (fields: string) => `{"device":{"ipv4Address":{${fields}}}}`
+  const cases: [string, string, string, string | undefined][] = [
+    [RETRIEVE, SCOPE, DEVICE_TEXT, undefined],
+    [RETRIEVE, SCOPE, '{"device":{"phoneNumber":"+34600000003"}}', undefined],
+    [RETRIEVE, SCOPE, '{"device":{"phoneNumber":"+34600000004"}}', undefined],
+    [RETRIEVE, SCOPE, '{}', '+34600000003'],
+    [
+      RETRIEVE,
+      SCOPE,
+      '{"device":{"ipv6Address":"2001:db8:85a3:8d3:1319:8a2e:370:7344"}}',
+      undefined,
+    ],
+    [
+      RETRIEVE,
+      SCOPE,
+      ipv4('"publicPort":59765,"privateAddress":"10.0.0.1","publicAddress":"84.125.93.10"'),
+      undefined,
+    ],
+    [
+      RETRIEVE,
+      SCOPE,
+      ipv4('"publicAddress":"84.125.93.20","privateAddress":"10.0.0.2"'),
+      undefined,
+    ],
+    [
+      RETRIEVE,
+      SCOPE,
+      '{"device":{"phoneNumber":"+34600000001","ipv6Address":"2001:db8:85a3:8d3:1319:8a2e:370:7344"}}',
+      undefined,
+    ],
+    [
+      '/device-reachability-status/v1/retrieve',
+      'device-reachability-status:read',
+      '{"device":{"phoneNumber":"+34600000001"}}',
+      undefined,
+    ],
+    [
+      '/device-reachability-status/v1/retrieve',
+      'device-reachability-status:read',
+      '{"device":{"phoneNumber":"+34600000004"}}',
+      undefined,
+    ],
+    [
+      '/device-reachability-status/v1/retrieve',
+      'device-reachability-status:read',
+      '{}',
+      '+34600000005',
+    ],
+    [
+      '/connected-network-type/v0.2/retrieve',
+      'connected-network-type:read',
+      '{"device":{"phoneNumber":"+34600000001"}}',
+      undefined,
+    ],
+    [
+      '/connected-network-type/v0.2/retrieve',
+      'connected-network-type:read',
+      '{"device":{"phoneNumber":"+34600000004"}}',
+      undefined,
+    ],
+    [
+      '/sim-swap/v2/retrieve-date',
+      'sim-swap:retrieve-date',
+      '{"phoneNumber":"+34600000006"}',
+      undefined,
+    ],
+    [
+      '/sim-swap/v2/retrieve-date',
+      'sim-swap:retrieve-date',
+      '{"phoneNumber":"+34600000001"}',
+      undefined,
+    ],
+    ['/sim-swap/v2/retrieve-date', 'sim-swap:retrieve-date', '{}', '+34600000006'],
+  ]
+  for (const [path, scope, body, subscriber] of cases) {
+    it(`${path} ${body}${subscriber === undefined ? '' : ` (three-legged, ${subscriber})`}`, async () => {
+      const token = () =>
+        subscriber === undefined ? gw.token2(scope) : gw.token3(subscriber, scope)
+      const cached = await token()
+      const warm = await raw(path, cached, body) // fastify verifies and caches the token
+      const viaFastify = await raw(path, await token(), body)
+      const viaLean = await raw(path, cached, body)
+      assert.equal(viaFastify.status, 200, viaFastify.text)
+      assert.deepEqual(viaLean, viaFastify)
+      assert.deepEqual(warm, viaFastify)
+      // The serializer on its own: fastify's text, parsed (order kept) and written again.
+      const serialize = serializers.get(path)
+      assert.ok(serialize, path)
+      assert.equal(serialize(JSON.parse(viaFastify.text)), viaFastify.text)
     })
   }
 })
