@@ -250,9 +250,16 @@ function leanHeaders(raw: readonly string[]): LeanHeaders | undefined {
   return { contentType, contentLength, chunked, correlator, authorization }
 }
 
-/** Whether a raw header name is `lower` (header names are case-insensitive). */
+/**
+ * Whether a raw header name of `lower`'s length is `lower` (letters and `-`), in any case. Setting
+ * bit 0x20 lowers a letter and keeps `-`; of the characters a header name may hold (an RFC 9110
+ * token, which node's parser enforces) no other one becomes a letter or `-` by it.
+ */
 function named(name: string, lower: string): boolean {
-  return name === lower || name.toLowerCase() === lower
+  if (name === lower) return true
+  for (let i = 0; i < lower.length; i++)
+    if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false
+  return true
 }
 
 /**

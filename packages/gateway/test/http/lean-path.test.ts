@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { request as httpRequest } from 'node:http'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { specOperation } from '../../src/specs/catalog.js'
@@ -71,6 +72,62 @@ describe('lean path of the retrieve operations', () => {
       assert.ok(line, `access line of ${correlator}`)
       assert.deepEqual([line['method'], line['url'], line['status']], ['POST', RETRIEVE, 200])
     }
+  })
+
+  /** A POST through node:http, which sends header names as given and a header twice when told. */
+  const rawPost = (headers: Record<string, string | string[]>, body: string) =>
+    new Promise<{ status: number; correlator: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const url = new URL(gw.url + RETRIEVE)
+        const request = httpRequest(
+          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST' },
+          (response) => {
+            let text = ''
+            response.setEncoding('utf8')
+            response.on('data', (chunk: string) => (text += chunk))
+            response.on('end', () => {
+              const correlator = response.headers['x-correlator']
+              resolve({
+                status: response.statusCode ?? 0,
+                correlator: typeof correlator === 'string' ? correlator : undefined,
+                body: text,
+              })
+            })
+          },
+        )
+        request.on('error', reject)
+        for (const [name, value] of Object.entries(headers)) request.setHeader(name, value)
+        request.end(body)
+      },
+    )
+
+  it('reads header names in any case, and leaves a header sent twice to fastify', async () => {
+    const token = await gw.token2(SCOPE, { clientId: 'lean-raw-headers' })
+    assert.equal((await call(token, DEVICE)).status, 200) // the token is now cached
+    const body = JSON.stringify(DEVICE)
+    const mixed = await rawPost(
+      {
+        'Content-Type': 'application/json',
+        AUTHORIZATION: `Bearer ${token}`,
+        'X-Correlator': 'lean-mixed-case',
+        'Content-Length': String(body.length),
+      },
+      body,
+    )
+    assert.equal(mixed.status, 200, mixed.body)
+    assert.equal(mixed.correlator, 'lean-mixed-case')
+    // node joins a repeated x-correlator ("a, b"), which fastify refuses as not matching the
+    // pattern; the lean path must not answer with either copy.
+    const twice = await rawPost(
+      {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-correlator': ['lean-one', 'lean-two'],
+      },
+      body,
+    )
+    assert.equal(twice.status, 400, twice.body)
+    assert.equal((JSON.parse(twice.body) as { code: string }).code, 'INVALID_ARGUMENT')
   })
 
   const refusals: [string, string, number, string][] = [
