@@ -29,6 +29,12 @@ export interface RequestMetrics {
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const
 
+/** A route's, method's and status's count: what was not yet carried over to the counter. */
+interface CountCell extends RequestCell {
+  labels: { route: string; method: string; status: number }
+  pending: number
+}
+
 /** One route's request durations: the histogram's buckets (not cumulative), sum and count. */
 interface DurationCell {
   labels: { route: string }
@@ -46,21 +52,8 @@ interface DurationCell {
  * did with prom-client's `Histogram`.
  */
 export function requestMetrics(registry: Registry): RequestMetrics {
-  const cells = new Map<
-    string,
-    Map<
-      string,
-      Map<
-        number,
-        {
-          record(seconds: number): void
-          pending: number
-          labels: { route: string; method: string; status: number }
-        }
-      >
-    >
-  >()
-  const all: { pending: number; labels: { route: string; method: string; status: number } }[] = []
+  const cells = new Map<string, Map<string, Map<number, CountCell>>>()
+  const all: CountCell[] = []
   const durations = new Map<string, DurationCell>()
   new Counter({
     name: 'device_status_http_requests_total',
@@ -121,13 +114,14 @@ export function requestMetrics(registry: Registry): RequestMetrics {
   return {
     cell(route, method, status) {
       let byMethod = cells.get(route)
-      if (byMethod === undefined) cells.set(route, (byMethod = new Map()))
+      if (byMethod === undefined)
+        cells.set(route, (byMethod = new Map<string, Map<number, CountCell>>()))
       let byStatus = byMethod.get(method)
-      if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()))
+      if (byStatus === undefined) byMethod.set(method, (byStatus = new Map<number, CountCell>()))
       let cell = byStatus.get(status)
       if (cell === undefined) {
         const duration = durationOf(route)
-        const created = {
+        const created: CountCell = {
           labels: { route, method, status },
           pending: 0,
           record(seconds: number) {
