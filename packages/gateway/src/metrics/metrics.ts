@@ -69,6 +69,8 @@ export function requestMetrics(registry: Registry): RequestMetrics {
     },
   })
   const name = 'device_status_http_request_duration_seconds'
+  // The registry reads a metric through `get()` (and `reset()`); its type asks for one of
+  // prom-client's classes, hence the cast below.
   registry.registerMetric({
     name,
     help: 'HTTP request duration by route',
@@ -94,8 +96,13 @@ export function requestMetrics(registry: Registry): RequestMetrics {
         aggregator: 'sum',
       }
     },
+    // Zeroed in place: the cells keep their duration cell for good.
     reset() {
-      durations.clear()
+      for (const cell of durations.values()) {
+        cell.buckets.fill(0)
+        cell.sum = 0
+        cell.count = 0
+      }
     },
   } as never)
   const durationOf = (route: string): DurationCell => {
