@@ -15,6 +15,7 @@ import type { TokenVerifier } from './access-token.js'
 import type { ClientSecretVerifier } from './client-secrets.js'
 import { revokeTokensOfReplayedCode } from './consents.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
+import { clientCredentialsGrant, type ClientCredentialsDeps } from './client-credentials.js'
 import { appReadForRequest } from './oidc-adapter.js'
 import type { AppRow } from '../store/apps.js'
 import { originOf } from './provider.js'
@@ -156,7 +157,8 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
 export function providerRoutes(
   app: FastifyInstance,
   deps: GateDeps &
-    JwtBearerDeps & {
+    JwtBearerDeps &
+    ClientCredentialsDeps & {
       current: () => Provider
       verifier: TokenVerifier
       secrets: ClientSecretVerifier
@@ -174,7 +176,7 @@ export function providerRoutes(
             ? 'authorize'
             : undefined
     const refusal = await earlyRefusal(deps, request, reply, path)
-    if (refusal !== undefined) return refusal
+    if (refusal !== undefined) return refusal.answered
     const gated = await gatedRequest(deps, request, reply, { path, endpoint })
     if (gated.answered !== undefined) return gated.answered
     reply.hijack()
@@ -205,31 +207,35 @@ function leftProvider(): void {
 /**
  * What is refused before the gate and the provider: a body that is not a form, a CORS preflight
  * from an origin no public client registered (answered without CORS headers), malformed Basic
- * credentials. `undefined`: the request goes on.
+ * credentials. `undefined`: the request goes on. The reply comes wrapped: a reply is thenable
+ * (it resolves once sent, to nothing), so an async function returning it would resolve to
+ * `undefined`, and the refused request would go on to the provider too.
  */
 async function earlyRefusal(
   deps: { store: GateDeps['store']; secrets: ClientSecretVerifier; refusalDelayMs: number },
   request: FastifyRequest,
   reply: FastifyReply,
   path: string,
-): Promise<FastifyReply | undefined> {
+): Promise<{ answered: FastifyReply } | undefined> {
   // RFC 6749 §3.2, §4.1.3: OAuth requests are forms; a JSON body was parsed by fastify and
   // cannot be handed on.
   if (request.method === 'POST' && request.body !== undefined && typeof request.body !== 'string')
-    return sendOAuthError(
-      reply,
-      new OAuthProfileError(
-        'invalid_request',
-        'the request body must be application/x-www-form-urlencoded',
+    return {
+      answered: sendOAuthError(
+        reply,
+        new OAuthProfileError(
+          'invalid_request',
+          'the request body must be application/x-www-form-urlencoded',
+        ),
       ),
-    )
+    }
   if (request.method === 'OPTIONS' && CLIENT_CORS_PATHS.has(path)) {
     // A preflight names no client: CORS is granted only to an origin that a public client
     // registered (its redirect URIs' origins); the request itself is checked against its
     // client (clientBasedCORS, auth/provider.ts). Anything else gets no CORS headers.
     const origin = request.headers.origin
     if (origin === undefined || !(await publicClientOrigins(deps.store)).has(origin))
-      return reply.code(204).header('vary', 'Origin').send()
+      return { answered: reply.code(204).header('vary', 'Origin').send() }
   }
   if (request.method === 'POST' && CLIENT_CORS_PATHS.has(path)) {
     // A source this instance knows to be over its failure limit is refused before the store, the
@@ -243,13 +249,15 @@ async function earlyRefusal(
       // back together, a burst a valid request would wait behind.
       const delay = Math.min(deps.refusalDelayMs, wait * 1000) * (0.5 + Math.random() / 2)
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
-      return sendOAuthError(reply, new ClientAuthRefused(wait))
+      return { answered: sendOAuthError(reply, new ClientAuthRefused(wait)) }
     }
   }
   if (request.method === 'POST') {
     const refused = refusedBasic(request.headers.authorization)
     if (refused !== undefined)
-      return sendOAuthError(reply, new OAuthProfileError('invalid_client', refused, 401))
+      return {
+        answered: sendOAuthError(reply, new OAuthProfileError('invalid_client', refused, 401)),
+      }
   }
   return undefined
 }
@@ -261,7 +269,7 @@ async function earlyRefusal(
  * request's refusal sent back to its redirect URI.
  */
 async function gatedRequest(
-  deps: GateDeps & JwtBearerDeps & { verifier: TokenVerifier },
+  deps: GateDeps & JwtBearerDeps & ClientCredentialsDeps & { verifier: TokenVerifier },
   request: FastifyRequest,
   reply: FastifyReply,
   at: { path: string; endpoint: 'token' | 'bc-authorize' | 'authorize' | undefined },
@@ -281,6 +289,18 @@ async function gatedRequest(
             .send(await jwtBearerGrant(deps, form)),
         }
       }
+      // The common client credentials request is answered here; anything else it leaves to the provider.
+      const issued = await clientCredentialsGrant(
+        deps,
+        form,
+        request.headers,
+        request.socket.remoteAddress,
+      )
+      if (issued !== undefined)
+        return {
+          raw,
+          answered: reply.code(issued.status).headers(issued.headers).send(issued.body),
+        }
       // A code used before: the provider refuses it; its first use's access tokens end here.
       if (form['grant_type'] === GRANT_TYPES.authorizationCode && form['code'] !== undefined)
         await revokeTokensOfReplayedCode(deps, form['code'])

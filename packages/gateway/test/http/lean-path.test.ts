@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
-import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { specOperation } from '../../src/specs/catalog.js'
 import { serializerFor } from '../../src/specs/serializer.js'
 import { manualClock } from '../helpers/clock.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { logLines } from '../helpers/log-lines.js'
 import { testStoreKind } from '../helpers/test-store.js'
 
 const RETRIEVE = '/device-roaming-status/v1/retrieve'
@@ -21,16 +21,9 @@ const DEVICE_TEXT = JSON.stringify(DEVICE)
  */
 describe('lean path of the retrieve operations', () => {
   let gw: TestGateway
-  const lines: Record<string, unknown>[] = []
+  const { stream, lines } = logLines()
   const time = manualClock()
   before(async () => {
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n'))
-          if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
-        done()
-      },
-    })
     gw = await startTestGateway(
       { RATE_LIMIT_PER_SECOND: '4' },
       { clock: time.clock, logger: { level: 'debug', stream } },
