@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../core/clock.js'
 import { createHmac, randomUUID } from 'node:crypto'
-import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
+import { signJwt, tokenId } from './jws.js'
 import type { Store } from '../store/store.js'
 import {
   InvalidTokenError,
@@ -69,15 +70,21 @@ export async function mintAccessToken(
     options.deviceId === undefined
       ? options.clientId
       : await pairwiseSubject(deps.store, options.clientId, options.deviceId)
-  return new SignJWT({ client_id: options.clientId, scope: options.scope })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-    .setIssuer(deps.issuer)
-    .setAudience(deps.issuer)
-    .setSubject(sub)
-    .setIssuedAt(now)
-    .setExpirationTime(now + options.ttlSeconds)
-    .setJti(randomUUID())
-    .sign(key.privateKey)
+  // The provider's claims, in its order (client-credentials.ts), so every access token reads alike.
+  return signJwt(
+    key,
+    {
+      jti: tokenId(),
+      sub,
+      iat: now,
+      exp: now + options.ttlSeconds,
+      scope: options.scope,
+      client_id: options.clientId,
+      iss: deps.issuer,
+      aud: deps.issuer,
+    },
+    'at+jwt',
+  )
 }
 
 /** Why a token was refused; the HTTP layer answers every kind with `401 UNAUTHENTICATED`. */

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { randomBytes } from 'node:crypto'
-import { SignJWT } from 'jose'
 import { needsConsent, purposesIn } from '../core/purpose.js'
 import type { AppRow } from '../store/apps.js'
 import type { OidcModelRow } from '../store/oidc-models.js'
@@ -10,6 +9,7 @@ import { allApiScopes } from './api-scopes.js'
 import { appSettings, DEMO_APP, GRANT_TYPES, type AppSettings } from './apps.js'
 import { BASE_SCOPES } from './client-metadata.js'
 import { basicCredentials } from './client-credentials.js'
+import { signJwt } from './jws.js'
 import { consentCovers, splitScope } from './consent-scope.js'
 import { parseLoginHint } from './login-hint.js'
 import { retainedAfterExpiry } from './oidc-adapter.js'
@@ -304,23 +304,21 @@ export function cibaFastPath(deps: CibaFastPathDeps) {
       // provider, which finds it consumed and refuses it as a replay.
       if (!(await consume({ id: authReqId, at: now }))) return undefined
 
-      const [accessToken, idToken] = await Promise.all([
-        mintAccessToken(deps, {
-          clientId,
-          scope: accessScope.join(' '),
-          deviceId: subject.device_id,
-          ttlSeconds: deps.accessTokenTtl,
-          now: new Date(now * 1000),
-        }),
-        // The provider's ID token for this flow: the pairwise sub and the registered claims.
-        new SignJWT({ sub: accountId })
-          .setProtectedHeader({ alg: key.alg, kid: key.kid })
-          .setAudience(clientId)
-          .setExpirationTime(now + deps.accessTokenTtl)
-          .setIssuedAt(now)
-          .setIssuer(deps.issuer)
-          .sign(key.privateKey),
-      ])
+      const accessToken = await mintAccessToken(deps, {
+        clientId,
+        scope: accessScope.join(' '),
+        deviceId: subject.device_id,
+        ttlSeconds: deps.accessTokenTtl,
+        now: new Date(now * 1000),
+      })
+      // The provider's ID token for this flow: the pairwise sub and the registered claims.
+      const idToken = signJwt(key, {
+        sub: accountId,
+        aud: clientId,
+        exp: now + deps.accessTokenTtl,
+        iat: now,
+        iss: deps.issuer,
+      })
       return {
         body: {
           access_token: accessToken,
