@@ -346,6 +346,34 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
+    '0010-notify-fan-out-queue': {
+      // Fan-out off the request path: a network change records its event and a queue row in its
+      // transaction; the fan-out worker turns it into notifications in chunks of subscriptions
+      // (in id order, by device), recording how far it got. A subscription keeps the newest
+      // event seq at its creation, so an event fanned out later skips it.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('subscriptions')
+          .addColumn('events_after', 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute()
+        await db.schema
+          .createIndex('subscriptions_device_id')
+          .on('subscriptions')
+          .columns(['device_id', 'id'])
+          .execute()
+        await db.schema
+          .createTable('fan_out_queue')
+          .addColumn('event_seq', 'bigint', (c) => c.primaryKey())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('after_subscription', 'text')
+          .execute()
+        await db.schema
+          .createIndex('fan_out_queue_device')
+          .on('fan_out_queue')
+          .columns(['device_id', 'event_seq'])
+          .execute()
+      },
+    },
   }
   return { getMigrations: () => Promise.resolve(migrations) }
 }
