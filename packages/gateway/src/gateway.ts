@@ -85,9 +85,17 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     const delivery: { worker?: DeliveryWorker; fanOut?: FanOutWorker } = {}
     const kickDelivery = () => delivery.worker?.kick()
     const outbox = { source: notificationSource(config.issuer) }
-    // Whatever the network, its changes come in through the one network event door; their
-    // notifications are written by the fan-out worker once the change has committed.
-    const events = networkEventSink({ store, kick: () => delivery.fanOut?.kick() })
+    // Whatever the network, its changes come in through the one network event door; the
+    // notifications of a device with many subscriptions are written by the fan-out worker.
+    const events = networkEventSink({
+      store,
+      outbox,
+      clock,
+      kick: () => {
+        delivery.fanOut?.kick()
+        kickDelivery()
+      },
+    })
     // The app's logger exists once it is built; the network adapter logs through this until then.
     const networkLog: { log: NefLog } = { log: { warn: () => undefined, info: () => undefined } }
     const ports =

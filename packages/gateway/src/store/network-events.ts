@@ -15,12 +15,15 @@ export interface FanOutWork {
 }
 
 export interface NetworkEventRepository {
-  append(event: NetworkEvent): Promise<void>
+  /** Records an event; its seq. */
+  append(event: NetworkEvent): Promise<number>
+  /** Whether an event of the device waits for its fan-out to finish. */
+  fanOutQueued(deviceId: string): Promise<boolean>
   /**
-   * Queues these appended events for the fan-out worker (same transaction as `append`): their
-   * notifications are made after the commit, off the request path.
+   * Queues appended events (their seqs) for the fan-out worker, in the transaction that appended
+   * them: their notifications are made after the commit, off the request path.
    */
-  queueFanOut(eventIds: readonly string[]): Promise<void>
+  queueFanOut(events: readonly { seq: number; deviceId: string }[]): Promise<void>
   /**
    * Up to `limit` queued events, each the oldest queued event of its device (so a device's
    * events are fanned out in order), oldest first. On PostgreSQL their queue rows are locked
@@ -60,7 +63,7 @@ export function networkEventRepository(
 ): NetworkEventRepository {
   return {
     async append(event) {
-      await db
+      const row = await db
         .insertInto('network_events')
         .values({
           id: event.id,
@@ -70,7 +73,18 @@ export function networkEventRepository(
           data: JSON.stringify({ before: event.before, after: event.after }),
           occurred_at: event.occurredAt,
         })
-        .execute()
+        .returning('seq')
+        .executeTakeFirstOrThrow()
+      return Number(row.seq)
+    },
+    async fanOutQueued(deviceId) {
+      const row = await db
+        .selectFrom('fan_out_queue')
+        .select('event_seq')
+        .where('device_id', '=', deviceId)
+        .limit(1)
+        .executeTakeFirst()
+      return row !== undefined
     },
     async list(options = {}) {
       let query = db
@@ -82,16 +96,12 @@ export function networkEventRepository(
       if (options.deviceId !== undefined) query = query.where('device_id', '=', options.deviceId)
       return (await query.execute()).map(toEvent)
     },
-    async queueFanOut(eventIds) {
-      for (let i = 0; i < eventIds.length; i += 500) {
+    async queueFanOut(events) {
+      for (let i = 0; i < events.length; i += 500) {
         await db
           .insertInto('fan_out_queue')
-          .columns(['event_seq', 'device_id'])
-          .expression((eb) =>
-            eb
-              .selectFrom('network_events')
-              .select(['seq', 'device_id'])
-              .where('id', 'in', eventIds.slice(i, i + 500)),
+          .values(
+            events.slice(i, i + 500).map((e) => ({ event_seq: e.seq, device_id: e.deviceId })),
           )
           .execute()
       }
@@ -131,7 +141,8 @@ export function networkEventRepository(
       })
     },
     async advanceFanOut(seq, after) {
-      if (after === null) await db.deleteFrom('fan_out_queue').where('event_seq', '=', seq).execute()
+      if (after === null)
+        await db.deleteFrom('fan_out_queue').where('event_seq', '=', seq).execute()
       else
         await db
           .updateTable('fan_out_queue')

@@ -1,25 +1,63 @@
+import type { Clock } from '../core/clock.js'
 import type { NetworkEventSink } from '../network/port.js'
 import type { Store } from '../store/store.js'
+import { fanOutTo, type OutboxDeps } from './outbox.js'
+
+/**
+ * A change whose device has at most this many live subscriptions is fanned out in its own
+ * transaction (when no earlier event of the device still waits for the fan-out worker): the
+ * request path stays bounded, and the subscriptions' status (INACTIVE / ACTIVE) is current when
+ * the change answers. A larger one is left to the fan-out worker.
+ */
+export const INLINE_FAN_OUT_MAX = 100
 
 export interface IngestDeps {
   store: Store
-  /** Wakes the fan-out worker. */
+  /** Where notifications' CloudEvent `source` comes from (read at each change: it follows the issuer). */
+  outbox: Pick<OutboxDeps, 'source'>
+  /** Wakes the delivery worker (notifications written) and the fan-out worker (events queued). */
   kick: () => void
+  /** The time of the notifications' events, and when they are due. */
+  clock: Clock
+  /** Fans out in the change's transaction up to this many subscriptions (default {@link INLINE_FAN_OUT_MAX}). */
+  inlineMax?: number
 }
 
 /**
  * The one door network events come in through (`NetworkEventSink`): in one transaction, the
- * network adapter's own writes, the events recorded and queued for their fan-out; after the
- * commit, the fan-out worker (fan-out.ts) is woken, and it writes the notifications for every
- * subscription they concern, off the request path. A change that fails leaves nothing behind.
+ * network adapter's own writes and the events recorded. An event of a device with few live
+ * subscriptions ({@link INLINE_FAN_OUT_MAX}) and nothing queued before it is fanned out there and
+ * then; any other is queued for the fan-out worker (fan-out.ts), which writes its notifications
+ * after the commit, off the request path, in event order per device. After the commit the workers
+ * are woken. A change that fails leaves nothing behind.
  */
 export function networkEventSink(deps: IngestDeps): NetworkEventSink<Store> {
   return {
     async ingest(work) {
+      const inlineMax = deps.inlineMax ?? INLINE_FAN_OUT_MAX
       const result = await deps.store.transaction(async (store) => {
         const { events, result } = await work(store)
-        for (const event of events) await store.networkEvents.append(event)
-        if (events.length > 0) await store.networkEvents.queueFanOut(events.map((e) => e.id))
+        const outbox = { store, source: deps.outbox.source, clock: deps.clock }
+        const queued: { seq: number; deviceId: string }[] = []
+        const queuedDevices = new Set<string>()
+        for (const event of events) {
+          const seq = await store.networkEvents.append(event)
+          const { deviceId } = event
+          // Behind a queued event of its device, an event waits its turn.
+          if (!queuedDevices.has(deviceId) && !(await store.networkEvents.fanOutQueued(deviceId))) {
+            const rows = await store.subscriptions.liveForEvent(
+              { seq, deviceId },
+              { after: null, limit: inlineMax + 1 },
+            )
+            if (rows.length <= inlineMax) {
+              await fanOutTo(outbox, event, rows)
+              continue
+            }
+          }
+          queued.push({ seq, deviceId })
+          queuedDevices.add(deviceId)
+        }
+        await store.networkEvents.queueFanOut(queued)
         return result
       })
       deps.kick()

@@ -36,7 +36,12 @@ describe('concurrent changes of one device', () => {
       clock: () => new Date(),
       // The real door, held open inside its transaction once the change is written.
       events: heldOpen(
-        networkEventSink({ store: gw.store, kick: () => undefined }),
+        networkEventSink({
+          store: gw.store,
+          outbox: { source: () => 'http://gateway.test/x' },
+          kick: () => undefined,
+          clock: () => new Date(),
+        }),
         held,
       ),
     }

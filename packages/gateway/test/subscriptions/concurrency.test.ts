@@ -198,7 +198,7 @@ describe('concurrent requests on subscriptions (gateway)', () => {
       clock: () => new Date(),
       // The real door, held open inside its transaction once the change is written.
       events: heldOpen(
-        networkEventSink({ store: gw.store, kick: () => undefined }),
+        networkEventSink({ store: gw.store, outbox: { source }, kick: () => undefined, clock }),
         held,
       ),
     }

@@ -36,8 +36,17 @@ async function record(
   device: string,
   countries: (number | null)[],
   from: number | null = null,
+  inlineMax = 0,
 ) {
-  const door = networkEventSink({ store, kick: () => undefined })
+  // inlineMax 0: every event goes through the worker (the gateway's default fans out small
+  // devices in the change's transaction).
+  const door = networkEventSink({
+    store,
+    outbox: { source },
+    clock,
+    kick: () => undefined,
+    inlineMax,
+  })
   const ids: string[] = []
   let before = from
   for (const after of countries) {
@@ -162,6 +171,22 @@ describe('the fan-out worker (store)', () => {
       else if (id === 'del-015') assert.deepEqual(got, [null], id)
       else assert.deepEqual(got, events, id)
     })
+  })
+
+  it('fans a small device out in the change, unless an event of it is still queued', async () => {
+    const store = bare.store()
+    await subscribe(store, 'dev-inline', 'inline', 5)
+    const [queued] = await record(store, 'dev-inline', [262])
+    // Small enough to be fanned out in the change, but behind a queued event: it waits its turn.
+    const [behind] = await record(store, 'dev-inline', [null], 262, 100)
+    assert.deepEqual(await causes(store, 'inline-000'), [])
+    await drain(store, 3)
+    // Nothing queued any more: the next change writes its notifications itself.
+    const [inline] = await record(store, 'dev-inline', [208], null, 100)
+    assert.equal(await store.networkEvents.fanOutWaiting(), 0)
+    await eachSubscription(store, 'inline', 5, (id, got) =>
+      assert.deepEqual(got, [queued, behind, inline], id),
+    )
   })
 
   it('two workers at once (two connection pools): each event once, in order per subscription', async () => {
