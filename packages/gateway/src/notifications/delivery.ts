@@ -89,21 +89,32 @@ export function settleAttempts(store: Store, items: readonly Settlement[]): Prom
       .filter((item) => item.decision.action !== 'retry')
       .map((item) => item.notification.subscriptionId)
     if (lines.length > 0) await trx.subscriptions.lock(lines)
+    // Deliveries of claimed notifications, the common outcome, are settled in one statement.
+    const delivered = await trx.notifications.settleDelivered(
+      items.flatMap(({ notification, decision, attempt }) =>
+        decision.action === 'delivered' && notification.lockedUntil !== null
+          ? [{ id: notification.id, lease: notification.lockedUntil, deliveredAt: attempt.at }]
+          : [],
+      ),
+    )
     const results: boolean[] = []
     const recorded: DeliveryAttempt[] = []
     const promote: string[] = []
     let promoteAt = Infinity
     for (const { notification, decision, attempt } of items) {
       const subscriptionId = notification.subscriptionId
-      const settled = await trx.notifications.settle(notification.id, notification.lockedUntil, {
-        attempts: attempt.attempt,
-        lockedUntil: null,
-        ...(decision.action === 'delivered'
-          ? { status: 'delivered', deliveredAt: attempt.at, lastError: null }
-          : decision.action === 'retry'
-            ? { nextAttemptAt: decision.at, lastError: decision.lastError }
-            : { status: 'failed', lastError: decision.lastError }),
-      })
+      const settled =
+        decision.action === 'delivered' && notification.lockedUntil !== null
+          ? delivered.has(notification.id)
+          : await trx.notifications.settle(notification.id, notification.lockedUntil, {
+              attempts: attempt.attempt,
+              lockedUntil: null,
+              ...(decision.action === 'delivered'
+                ? { status: 'delivered', deliveredAt: attempt.at, lastError: null }
+                : decision.action === 'retry'
+                  ? { nextAttemptAt: decision.at, lastError: decision.lastError }
+                  : { status: 'failed', lastError: decision.lastError }),
+            })
       results.push(settled)
       if (!settled) continue
       recorded.push(attempt)
