@@ -159,7 +159,8 @@ async function attemptOnly(
       ? { kind: 'orphaned' }
       : await notifier.notify({
           sink: subscription.sink,
-          event: notification.event,
+          eventId: notification.id,
+          body: notification.eventJson,
           credential: subscription.sinkCredential,
         })
   const now = clock()
@@ -219,12 +220,13 @@ export async function attemptDelivery(
 }
 
 /**
- * Settles attempts in groups: those that end while a group is being written are written together
- * next, in one transaction ({@link settleAttempts}). Each caller learns whether its own was
- * recorded; a failed transaction fails every attempt of its group (their leases then lapse and
- * they are claimed again: at least once).
+ * Settles attempts in groups: the first outcome waits up to `gatherMs` for others (or until
+ * `gather` have come), those that end while a group is being written are written together next,
+ * in one transaction ({@link settleAttempts}): a handful of statements per group, not per
+ * delivery. Each caller learns whether its own was recorded; a failed transaction fails every
+ * attempt of its group (their leases then lapse and they are claimed again: at least once).
  */
-function settlementQueue(store: Store, max = 256) {
+function settlementQueue(store: Store, gather: number, gatherMs = 3, max = 256) {
   const waiting: {
     item: Settlement
     done: (settled: boolean) => void
@@ -247,14 +249,18 @@ function settlementQueue(store: Store, max = 256) {
     }
     writing = false
   }
+  let timer: NodeJS.Timeout | undefined
+  const start = () => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+    void flush()
+  }
   return (item: Settlement) =>
     new Promise<boolean>((done, fail) => {
       waiting.push({ item, done, fail })
-      // The first outcome waits a millisecond for the others of its batch: one commit for many.
-      if (!writing) {
-        writing = true
-        setTimeout(() => void flush(), 1)
-      }
+      if (writing) return
+      if (waiting.length >= gather) start()
+      else timer ??= setTimeout(start, gatherMs)
     })
 }
 
@@ -287,7 +293,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   // for more work, so a slow sink holds one slot, never the others.
   const maxInFlight = config.batch * 2
   const inFlight = new Set<Promise<void>>()
-  const settle = settlementQueue(store)
+  const settle = settlementQueue(store, config.batch)
   const deliver = async (n: Notification, subscription: Subscription | undefined) => {
     const item = await attemptOnly(deps, notifier, n, subscription)
     logSettled(log, item, await settle(item))

@@ -18,7 +18,10 @@ export interface Notification {
   id: string
   subscriptionId: string
   type: string
-  event: CloudEvent
+  /** The CloudEvent (parsed from `eventJson` when first read). */
+  readonly event: CloudEvent
+  /** The CloudEvent as stored: JSON text, the delivery's body as is. */
+  eventJson: string
   status: NotificationStatus
   attempts: number
   /** Epoch ms at which the next attempt is due. */
@@ -123,12 +126,17 @@ type AttemptRow = Selectable<DeliveryAttemptTable>
 
 // PostgreSQL answers bigint columns (seq, the epoch-ms times) as strings.
 function toNotification(row: Row): Notification {
+  // Deliveries send the stored text; only readers of the event (admin API, console) parse it.
+  let event: CloudEvent | undefined
   return {
     seq: Number(row.seq),
     id: row.id,
     subscriptionId: row.subscription_id,
     type: row.type,
-    event: JSON.parse(row.event) as CloudEvent,
+    get event() {
+      return (event ??= JSON.parse(row.event) as CloudEvent)
+    },
+    eventJson: row.event,
     status: row.status as NotificationStatus,
     attempts: row.attempts,
     nextAttemptAt: Number(row.next_attempt_at),
