@@ -91,10 +91,8 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       store,
       outbox,
       clock,
-      kick: () => {
-        delivery.fanOut?.kick()
-        kickDelivery()
-      },
+      kick: kickDelivery,
+      queued: () => delivery.fanOut?.kick(),
     })
     // The app's logger exists once it is built; the network adapter logs through this until then.
     const networkLog: { log: NefLog } = { log: { warn: () => undefined, info: () => undefined } }

@@ -75,6 +75,8 @@ export function startFanOutWorker(deps: FanOutWorkerDeps): FanOutWorker {
       const { claimed, written } = await fanOutChunk(deps, deps.chunk)
       if (written > 0) deps.wrote()
       if (claimed > 0) again = true
+      // Between chunks the delivery worker gets its turn at the store (one SQLite connection).
+      if (again) await new Promise((resolve) => setImmediate(resolve))
     } while (again && !stopped)
   }
 

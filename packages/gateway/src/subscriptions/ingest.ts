@@ -15,8 +15,10 @@ export interface IngestDeps {
   store: Store
   /** Where notifications' CloudEvent `source` comes from (read at each change: it follows the issuer). */
   outbox: Pick<OutboxDeps, 'source'>
-  /** Wakes the delivery worker (notifications written) and the fan-out worker (events queued). */
+  /** Wakes the delivery worker (after a change that wrote notifications). */
   kick: () => void
+  /** Wakes the fan-out worker (after a change that queued events for it). */
+  queued?: () => void
   /** The time of the notifications' events, and when they are due. */
   clock: Clock
   /** Fans out in the change's transaction up to this many subscriptions (default {@link INLINE_FAN_OUT_MAX}). */
@@ -39,6 +41,7 @@ export function networkEventSink(deps: IngestDeps): NetworkEventSink<Store> {
         const { events, result } = await work(store)
         const outbox = { store, source: deps.outbox.source, clock: deps.clock }
         const queued: { seq: number; deviceId: string }[] = []
+        let written = 0
         const queuedDevices = new Set<string>()
         for (const event of events) {
           const seq = await store.networkEvents.append(event)
@@ -50,7 +53,7 @@ export function networkEventSink(deps: IngestDeps): NetworkEventSink<Store> {
               { after: null, limit: inlineMax + 1 },
             )
             if (rows.length <= inlineMax) {
-              await fanOutTo(outbox, event, rows)
+              written += await fanOutTo(outbox, event, rows)
               continue
             }
           }
@@ -58,10 +61,11 @@ export function networkEventSink(deps: IngestDeps): NetworkEventSink<Store> {
           queuedDevices.add(deviceId)
         }
         await store.networkEvents.queueFanOut(queued)
-        return result
+        return { result, written, queued: queued.length }
       })
-      deps.kick()
-      return result
+      if (result.written > 0) deps.kick()
+      if (result.queued > 0) deps.queued?.()
+      return result.result
     },
   }
 }
