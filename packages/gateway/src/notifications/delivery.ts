@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { nowMs, type Clock } from '../core/clock.js'
+import { workerLoop } from '../core/worker-loop.js'
 import type { DeliveryAttempt, Notification } from '../store/notifications.js'
 import { newId, type Store } from '../store/store.js'
 import type { Subscription } from '../store/subscriptions.js'
@@ -277,9 +278,6 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const notifier =
     deps.notifier ?? httpNotifier({ sinkPolicy: deps.sinkPolicy, timeoutMs: config.timeoutMs })
   const workerId = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`
-  let stopped = false
-  let running: Promise<void> | undefined
-  let again = false
 
   let lastSweep = 0
   const sweep = async () => {
@@ -299,66 +297,47 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     logSettled(log, item, await settle(item))
   }
 
-  const cycle = async () => {
-    do {
-      again = false
-      await sweep()
-      const room = maxInFlight - inFlight.size
-      // Claims are batched too: a claim waits until a batch's worth of room is free (or nothing
-      // is in flight), rather than claiming one notification per delivery that ends.
-      if (room <= 0 || (room < config.batch && inFlight.size > config.batch)) return
-      const claimed = await store.notifications.claimDue(
-        nowMs(clock),
-        Math.min(room, config.batch),
-        config.leaseMs,
-      )
-      // The claimed notifications' subscriptions in one read.
-      const subscriptions =
-        claimed.length === 0
-          ? new Map<string, Subscription>()
-          : await store.subscriptions.byIds(claimed.map((n) => n.subscriptionId))
-      for (const n of claimed) {
-        const task: Promise<void> = deliver(n, subscriptions.get(n.subscriptionId))
-          .catch((error: unknown) =>
-            log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
-          )
-          .finally(() => {
-            inFlight.delete(task)
-            run()
-          })
-        inFlight.add(task)
-      }
-      if (claimed.length === config.batch) again = true
-    } while (again && !stopped)
-  }
-
-  const run = () => {
-    if (stopped) return
-    if (running !== undefined) {
-      again = true
-      return
+  /** One claim: whether a full batch was claimed (more may be due). */
+  const cycle = async (): Promise<boolean> => {
+    await sweep()
+    const room = maxInFlight - inFlight.size
+    // Claims are batched too: a claim waits until a batch's worth of room is free (or nothing
+    // is in flight), rather than claiming one notification per delivery that ends.
+    if (room <= 0 || (room < config.batch && inFlight.size > config.batch)) return false
+    const claimed = await store.notifications.claimDue(
+      nowMs(clock),
+      Math.min(room, config.batch),
+      config.leaseMs,
+    )
+    // The claimed notifications' subscriptions in one read.
+    const subscriptions =
+      claimed.length === 0
+        ? new Map<string, Subscription>()
+        : await store.subscriptions.byIds(claimed.map((n) => n.subscriptionId))
+    for (const n of claimed) {
+      const task: Promise<void> = deliver(n, subscriptions.get(n.subscriptionId))
+        .catch((error: unknown) =>
+          log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
+        )
+        .finally(() => {
+          inFlight.delete(task)
+          run()
+        })
+      inFlight.add(task)
     }
-    running = cycle()
-      .catch((error: unknown) =>
-        log.error({ err: error, worker: workerId }, 'delivery cycle failed'),
-      )
-      .finally(() => {
-        running = undefined
-        if (again && !stopped) run()
-      })
+    return claimed.length === config.batch
   }
 
-  let timer: NodeJS.Timeout | undefined = setInterval(run, config.pollMs)
-  timer.unref()
-  run()
+  const loop = workerLoop(cycle, {
+    pollMs: config.pollMs,
+    onError: (error) => log.error({ err: error, worker: workerId }, 'delivery cycle failed'),
+  })
+  const run = loop.run
 
   return {
     kick: () => setImmediate(run),
     async stop() {
-      stopped = true
-      if (timer !== undefined) clearInterval(timer)
-      timer = undefined
-      await running
+      await loop.stop()
       await Promise.all([...inFlight])
       notifier.close()
     },

@@ -350,17 +350,32 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       // Fan-out off the request path: a network change records its event and a queue row in its
       // transaction; the fan-out worker turns it into notifications in chunks of subscriptions
       // (in id order, by device), recording how far it got. A subscription keeps the newest
-      // event seq at its creation, so an event fanned out later skips it. (Also drops an index
-      // that no query reads: one write less per notification.)
+      // event seq at its creation, so an event fanned out later skips it. Indexes for the
+      // fan-out's chunks and the expiry sweep; one that no query reads is dropped.
       async up(db: Kysely<unknown>) {
         await db.schema
           .alterTable('subscriptions')
           .addColumn('events_after', 'bigint', (c) => c.notNull().defaultTo(0))
           .execute()
+        // A device's subscriptions in id order (the fan-out's chunks); it covers 0004's
+        // `subscriptions_device`.
         await db.schema
           .createIndex('subscriptions_device_id')
           .on('subscriptions')
           .columns(['device_id', 'id'])
+          .execute()
+        await db.schema.dropIndex('subscriptions_device').execute()
+        // The sweep's `dueToEnd` (every poll interval) finds the subscriptions whose time runs
+        // out without reading all of them (100,000 on one device made it a scan of all).
+        await db.schema
+          .createIndex('subscriptions_expiry')
+          .on('subscriptions')
+          .column('expires_at')
+          .execute()
+        await db.schema
+          .createIndex('subscriptions_sink_expiry')
+          .on('subscriptions')
+          .column('sink_expires_at')
           .execute()
         await db.schema
           .createTable('fan_out_queue')

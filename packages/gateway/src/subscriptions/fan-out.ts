@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js'
+import { workerLoop } from '../core/worker-loop.js'
 import type { Store } from '../store/store.js'
 import { fanOutTo, type OutboxDeps } from './outbox.js'
 
@@ -65,46 +66,16 @@ export async function fanOutChunk(
  * the change's commit in this instance, polled for the others'.
  */
 export function startFanOutWorker(deps: FanOutWorkerDeps): FanOutWorker {
-  let stopped = false
-  let running: Promise<void> | undefined
-  let again = false
-
-  const cycle = async () => {
-    do {
-      again = false
+  const loop = workerLoop(
+    async () => {
       const { claimed, written } = await fanOutChunk(deps, deps.chunk)
       if (written > 0) deps.wrote()
-      if (claimed > 0) again = true
+      if (claimed === 0) return false
       // Between chunks the delivery worker gets its turn at the store (one SQLite connection).
-      if (again) await new Promise((resolve) => setImmediate(resolve))
-    } while (again && !stopped)
-  }
-
-  const run = () => {
-    if (stopped) return
-    if (running !== undefined) {
-      again = true
-      return
-    }
-    running = cycle()
-      .catch((error: unknown) => deps.log.error({ err: error }, 'fan-out failed'))
-      .finally(() => {
-        running = undefined
-        if (again && !stopped) run()
-      })
-  }
-
-  let timer: NodeJS.Timeout | undefined = setInterval(run, deps.pollMs)
-  timer.unref()
-  run()
-
-  return {
-    kick: run,
-    async stop() {
-      stopped = true
-      if (timer !== undefined) clearInterval(timer)
-      timer = undefined
-      await running
+      await new Promise((resolve) => setImmediate(resolve))
+      return true
     },
-  }
+    { pollMs: deps.pollMs, onError: (error) => deps.log.error({ err: error }, 'fan-out failed') },
+  )
+  return { kick: loop.run, stop: loop.stop }
 }
