@@ -349,7 +349,9 @@ export function notificationRepository(
             'in',
             page.map((item) => item.id),
           )
-          .where('status', '=', 'pending')
+          // Not `status = 'pending'`: SQLite's planner would take it to `notifications_due` and
+          // read every pending row (100,000 after a large fan-out) instead of these ids.
+          .where(sql<string>`coalesce(status, '')`, '=', 'pending')
           .where(
             'locked_until',
             '=',
