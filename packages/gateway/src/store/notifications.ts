@@ -181,16 +181,29 @@ export function notificationRepository(
       const subscriptionIds = [...new Set(notifications.map((n) => n.subscriptionId))]
       // Serialise with a concurrent settle of the same lines (the settle holds the same locks).
       await subscriptionRepository(db, dialect).lock(subscriptionIds)
+      // Which lines are not empty: a line's head is pending (one row), so that is looked up
+      // first; only a line with no pending head is looked up for queued rows. Never a read of a
+      // whole line: a backlog makes lines long.
       const heads = new Set<string>()
       for (let i = 0; i < subscriptionIds.length; i += 500) {
-        const existing = await db
+        const ids = subscriptionIds.slice(i, i + 500)
+        const pending = await db
+          .selectFrom('notifications')
+          .select('subscription_id')
+          .where('subscription_id', 'in', ids)
+          .where('status', '=', 'pending')
+          .execute()
+        for (const p of pending) heads.add(p.subscription_id)
+        const headless = ids.filter((id) => !heads.has(id))
+        if (headless.length === 0) continue
+        const queued = await db
           .selectFrom('notifications')
           .select('subscription_id')
           .distinct()
-          .where('subscription_id', 'in', subscriptionIds.slice(i, i + 500))
-          .where('status', 'in', ['pending', 'queued'])
+          .where('subscription_id', 'in', headless)
+          .where('status', '=', 'queued')
           .execute()
-        for (const e of existing) heads.add(e.subscription_id)
+        for (const q of queued) heads.add(q.subscription_id)
       }
       const values = notifications.map((n) => {
         const head = !heads.has(n.subscriptionId)
@@ -259,13 +272,17 @@ export function notificationRepository(
         await db
           .updateTable('notifications')
           .set({ status: 'pending', next_attempt_at: now })
-          .where('seq', 'in', (eb) =>
-            eb
-              .selectFrom('notifications as q')
-              .select((q) => q.fn.min('q.seq').as('head'))
-              .where('q.subscription_id', 'in', ids)
-              .where('q.status', '=', 'queued')
-              .groupBy('q.subscription_id'),
+          // The oldest queued of each line, one index lookup each (a `group by` would read
+          // every queued row of the lines: a backlog makes them long).
+          .where(
+            'seq',
+            'in',
+            sql<number>`(${sql.join(
+              ids.map(
+                (id) =>
+                  sql`(select min(q.seq) from notifications q where q.subscription_id = ${id} and q.status = 'queued')`,
+              ),
+            )})`,
           )
           // One head per subscription: none is promoted while one is still pending.
           .where('subscription_id', 'not in', (eb) =>
