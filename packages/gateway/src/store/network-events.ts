@@ -110,10 +110,11 @@ export function networkEventRepository(
       let heads = db
         .selectFrom('fan_out_queue as q')
         .select(['q.event_seq', 'q.after_subscription'])
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('fan_out_queue as o')
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('fan_out_queue as o')
                 .select('o.event_seq')
                 .whereRef('o.device_id', '=', 'q.device_id')
                 .whereRef('o.event_seq', '<', 'q.event_seq'),
