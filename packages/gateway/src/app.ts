@@ -205,10 +205,7 @@ function registerPlatform(app: FastifyInstance, deps: AppDeps, lean: LeanPath): 
   lean.bind({
     log: app.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean },
     shutdown,
-    answered: (route, status, seconds) => {
-      deps.metrics.requests.inc({ route, method: 'POST', status })
-      deps.metrics.duration.observe({ route }, seconds)
-    },
+    requests: deps.metrics.requests,
   })
   registerErrorHandler(app)
   registerJsonParser(app)

@@ -43,6 +43,17 @@ export interface ClientSecretVerifier {
    * read); 0 when it is not known to be over its limit. Lets the routes refuse early.
    */
   sourceBlocked(source: string | undefined): number
+  /**
+   * Whether `verify` would accept `secret` at once, from its cache: this instance verified it
+   * against `storedHash` before and the source is not over its limit. Reads no store and counts
+   * nothing; `false` only means "not known here" (then `verify` decides).
+   */
+  verifiedBefore(input: {
+    clientId: string
+    secret: string
+    storedHash: string
+    source: string | undefined
+  }): boolean
 }
 
 /** Verifications kept at most (the least recently used go first), and how long, milliseconds. */
@@ -106,6 +117,13 @@ export function clientSecretVerifier(deps: {
   return {
     sourceBlocked(source) {
       return source === undefined ? 0 : blocked(sourceCounter(source), clock().getTime())
+    },
+
+    verifiedBefore({ clientId, secret, storedHash, source }) {
+      const now = clock().getTime()
+      if (source !== undefined && blocked(sourceCounter(source), now) > 0) return false
+      const hit = verified.get(cacheKey(clientId, secret))
+      return hit !== undefined && hit.hash === storedHash && hit.expires > now
     },
 
     async verify({ clientId, secret, storedHash, source }) {

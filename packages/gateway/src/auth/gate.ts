@@ -95,7 +95,20 @@ export async function gateAuthorizationRequest(
   const app = clientId === undefined ? undefined : await deps.store.apps.byClientId(clientId)
   if (app === undefined) return params
   onApp?.(app)
-  const settings: AppSettings = appSettings(app)
+  return profileChecks(deps, endpoint, params, authorization, appSettings(app))
+}
+
+/**
+ * The profile checks of {@link gateAuthorizationRequest} for an app already read: the parameters
+ * to hand on, or an OAuth error.
+ */
+export function profileChecks(
+  deps: Pick<GateDeps, 'legalBases'>,
+  endpoint: 'authorize' | 'bc-authorize' | 'token',
+  params: Params,
+  authorization: string | undefined,
+  settings: AppSettings,
+): Params {
   const compatible = settings.mode === 'compatible'
 
   if (endpoint !== 'authorize' && usesSecret(params, authorization) && !compatible) {

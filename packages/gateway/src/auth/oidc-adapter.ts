@@ -26,6 +26,11 @@ const RETAINED_AFTER_EXPIRY: Readonly<Record<string, number>> = {
   BackchannelAuthenticationRequest: 3600,
 }
 
+/** Seconds a model's row is kept past its expiry (see RETAINED_AFTER_EXPIRY). */
+export function retainedAfterExpiry(model: string): number {
+  return RETAINED_AFTER_EXPIRY[model] ?? 0
+}
+
 /**
  * oidc-provider's storage port on the gateway's store: sessions, interactions, codes, CIBA
  * requests, grants and tokens in `oidc_models`, so that any instance can continue a flow another
@@ -53,8 +58,7 @@ export function storeAdapter(
         grant_id: payload.grantId ?? null,
         user_code: payload.userCode ?? null,
         uid: payload.uid ?? null,
-        expires_at:
-          expiresIn > 0 ? epoch() + expiresIn + (RETAINED_AFTER_EXPIRY[this.model] ?? 0) : null,
+        expires_at: expiresIn > 0 ? epoch() + expiresIn + retainedAfterExpiry(this.model) : null,
         consumed_at: null,
       })
     }

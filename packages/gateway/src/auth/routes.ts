@@ -15,6 +15,8 @@ import type { TokenVerifier } from './access-token.js'
 import type { ClientSecretVerifier } from './client-secrets.js'
 import { revokeTokensOfReplayedCode } from './consents.js'
 import { jwtBearerGrant, type JwtBearerDeps } from './jwt-bearer.js'
+import { cibaFastPath, type CibaFastPath, type CibaFastPathDeps } from './ciba-fast-path.js'
+import { clientCredentialsGrant, type ClientCredentialsDeps } from './client-credentials.js'
 import { appReadForRequest } from './oidc-adapter.js'
 import type { AppRow } from '../store/apps.js'
 import { originOf } from './provider.js'
@@ -156,13 +158,16 @@ function sendOAuthError(reply: FastifyReply, error: OAuthProfileError): FastifyR
 export function providerRoutes(
   app: FastifyInstance,
   deps: GateDeps &
-    JwtBearerDeps & {
+    JwtBearerDeps &
+    ClientCredentialsDeps &
+    CibaFastPathDeps & {
       current: () => Provider
       verifier: TokenVerifier
       secrets: ClientSecretVerifier
       refusalDelayMs: number
     },
 ): void {
+  const gateDeps = { ...deps, cibaFast: cibaFastPath(deps) }
   const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? ''
     const endpoint =
@@ -174,8 +179,8 @@ export function providerRoutes(
             ? 'authorize'
             : undefined
     const refusal = await earlyRefusal(deps, request, reply, path)
-    if (refusal !== undefined) return refusal
-    const gated = await gatedRequest(deps, request, reply, { path, endpoint })
+    if (refusal !== undefined) return refusal.answered
+    const gated = await gatedRequest(gateDeps, request, reply, { path, endpoint })
     if (gated.answered !== undefined) return gated.answered
     reply.hijack()
     inProvider++
@@ -205,31 +210,35 @@ function leftProvider(): void {
 /**
  * What is refused before the gate and the provider: a body that is not a form, a CORS preflight
  * from an origin no public client registered (answered without CORS headers), malformed Basic
- * credentials. `undefined`: the request goes on.
+ * credentials. `undefined`: the request goes on. The reply comes wrapped: a reply is thenable
+ * (it resolves once sent, to nothing), so an async function returning it would resolve to
+ * `undefined`, and the refused request would go on to the provider too.
  */
 async function earlyRefusal(
   deps: { store: GateDeps['store']; secrets: ClientSecretVerifier; refusalDelayMs: number },
   request: FastifyRequest,
   reply: FastifyReply,
   path: string,
-): Promise<FastifyReply | undefined> {
+): Promise<{ answered: FastifyReply } | undefined> {
   // RFC 6749 §3.2, §4.1.3: OAuth requests are forms; a JSON body was parsed by fastify and
   // cannot be handed on.
   if (request.method === 'POST' && request.body !== undefined && typeof request.body !== 'string')
-    return sendOAuthError(
-      reply,
-      new OAuthProfileError(
-        'invalid_request',
-        'the request body must be application/x-www-form-urlencoded',
+    return {
+      answered: sendOAuthError(
+        reply,
+        new OAuthProfileError(
+          'invalid_request',
+          'the request body must be application/x-www-form-urlencoded',
+        ),
       ),
-    )
+    }
   if (request.method === 'OPTIONS' && CLIENT_CORS_PATHS.has(path)) {
     // A preflight names no client: CORS is granted only to an origin that a public client
     // registered (its redirect URIs' origins); the request itself is checked against its
     // client (clientBasedCORS, auth/provider.ts). Anything else gets no CORS headers.
     const origin = request.headers.origin
     if (origin === undefined || !(await publicClientOrigins(deps.store)).has(origin))
-      return reply.code(204).header('vary', 'Origin').send()
+      return { answered: reply.code(204).header('vary', 'Origin').send() }
   }
   if (request.method === 'POST' && CLIENT_CORS_PATHS.has(path)) {
     // A source this instance knows to be over its failure limit is refused before the store, the
@@ -243,13 +252,15 @@ async function earlyRefusal(
       // back together, a burst a valid request would wait behind.
       const delay = Math.min(deps.refusalDelayMs, wait * 1000) * (0.5 + Math.random() / 2)
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
-      return sendOAuthError(reply, new ClientAuthRefused(wait))
+      return { answered: sendOAuthError(reply, new ClientAuthRefused(wait)) }
     }
   }
   if (request.method === 'POST') {
     const refused = refusedBasic(request.headers.authorization)
     if (refused !== undefined)
-      return sendOAuthError(reply, new OAuthProfileError('invalid_client', refused, 401))
+      return {
+        answered: sendOAuthError(reply, new OAuthProfileError('invalid_client', refused, 401)),
+      }
   }
   return undefined
 }
@@ -261,7 +272,9 @@ async function earlyRefusal(
  * request's refusal sent back to its redirect URI.
  */
 async function gatedRequest(
-  deps: GateDeps & JwtBearerDeps & { verifier: TokenVerifier },
+  deps: GateDeps &
+    JwtBearerDeps &
+    ClientCredentialsDeps & { verifier: TokenVerifier; cibaFast: CibaFastPath },
   request: FastifyRequest,
   reply: FastifyReply,
   at: { path: string; endpoint: 'token' | 'bc-authorize' | 'authorize' | undefined },
@@ -281,6 +294,18 @@ async function gatedRequest(
             .send(await jwtBearerGrant(deps, form)),
         }
       }
+      // The common client credentials request is answered here; anything else it leaves to the provider.
+      const issued = await clientCredentialsGrant(
+        deps,
+        form,
+        request.headers,
+        request.socket.remoteAddress,
+      )
+      if (issued !== undefined)
+        return {
+          raw,
+          answered: reply.code(issued.status).headers(issued.headers).send(issued.body),
+        }
       // A code used before: the provider refuses it; its first use's access tokens end here.
       if (form['grant_type'] === GRANT_TYPES.authorizationCode && form['code'] !== undefined)
         await revokeTokensOfReplayedCode(deps, form['code'])
@@ -303,6 +328,22 @@ async function gatedRequest(
         refused = error
       }
       if (refused === undefined) {
+        // The CIBA flow's common case is answered here (auth/ciba-fast-path.ts); anything else
+        // goes on to the provider.
+        const fast =
+          endpoint === 'bc-authorize'
+            ? deps.cibaFast.backchannelRequest
+            : params['grant_type'] === GRANT_TYPES.ciba
+              ? deps.cibaFast.tokenRequest
+              : undefined
+        const answer = await fast?.({
+          params,
+          headers: request.headers,
+          source: request.socket.remoteAddress,
+          app,
+        })
+        if (answer !== undefined)
+          return { raw, answered: reply.headers(answer.headers).send(answer.body) }
         raw = replay(request.raw, stringifyQuery(params))
       } else {
         // Answered once the provider has authenticated the client; until then it is the

@@ -3,6 +3,7 @@ import type { AuthContext } from '../core/auth-context.js'
 import type { SpecOperation } from '../specs/catalog.js'
 import { apiGuard, type GuardDeps } from './api-guard.js'
 import { CamaraError, type CamaraCode } from '../core/camara-error.js'
+import { serializerFor } from '../specs/serializer.js'
 import { validatorFor } from '../specs/validator.js'
 
 export interface OperationOptions {
@@ -69,6 +70,7 @@ export function registerRetrieveOperation<TBody>(
       scopes: op.scopes,
       validate: (body) => validate(body) === true,
       handle: ({ auth, body }) => handle({ auth, body: body as TBody }),
+      serialize: op.okSchemaRef === undefined ? JSON.stringify : serializerFor(op.okSchemaRef),
     })
   }
   registerOperation(app, guard, op, handle)

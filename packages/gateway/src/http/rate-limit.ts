@@ -62,7 +62,11 @@ export function sharedRateLimiter(
   const clock = options.clock ?? systemClock
   const now = () => clock().getTime()
   const syncMs = options.syncMs ?? 50
-  const windows = new Map<string, { window: number; shared: number; local: number }>()
+  // `syncing`: taken here, on its way into the store, not yet in `shared` (counted meanwhile).
+  const windows = new Map<
+    string,
+    { window: number; shared: number; local: number; syncing: number }
+  >()
   let timer: NodeJS.Timeout | undefined
   let lastPrune = 0
 
@@ -81,10 +85,13 @@ export function sharedRateLimiter(
       if (state.local === 0) continue
       const add = state.local
       state.local = 0
+      state.syncing += add
       try {
         state.shared = await store.rateLimits.hit(key, state.window, add)
       } catch {
         state.local += add
+      } finally {
+        state.syncing -= add
       }
     }
   }
@@ -94,10 +101,10 @@ export function sharedRateLimiter(
       const window = Math.floor(now() / 1000)
       let state = windows.get(key)
       if (state === undefined || state.window !== window) {
-        state = { window, shared: 0, local: 0 }
+        state = { window, shared: 0, local: 0, syncing: 0 }
         windows.set(key, state)
       }
-      if (state.shared + state.local >= ratePerSecond) return 1
+      if (state.shared + state.syncing + state.local >= ratePerSecond) return 1
       state.local++
       if (timer === undefined) {
         timer = setTimeout(() => void sync(), syncMs)

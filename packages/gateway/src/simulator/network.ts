@@ -38,8 +38,9 @@ function answering(device: SimulatedDevice, api: DeviceApi): SimulatedDevice {
 export function simulatedNetwork(store: Store): NetworkPort & SimPort & NetworkTypePort {
   // The identity handed out is the whole device (read once per call, from memory on SQLite);
   // one that came from elsewhere is read again.
-  const current = async (device: DeviceIdentity): Promise<SimulatedDevice> => {
-    const found = isSimulated(device) ? device : await store.devices.byId(device.id)
+  // Awaited only for an identity from elsewhere: an await costs the hot call a promise and a turn.
+  const reread = async (device: DeviceIdentity): Promise<SimulatedDevice> => {
+    const found = await store.devices.byId(device.id)
     if (found === undefined)
       throw new NetworkError('UNKNOWN_DEVICE', 'The device is no longer known.')
     return found
@@ -48,19 +49,19 @@ export function simulatedNetwork(store: Store): NetworkPort & SimPort & NetworkT
     find: (selector) => store.devices.find(selector),
     byId: (id) => store.devices.byId(id),
     async roaming(device, api) {
-      const d = answering(await current(device), api)
+      const d = answering(isSimulated(device) ? device : await reread(device), api)
       return { countryCode: d.roamingCountryCode, statusTime: d.statusTime.roaming }
     },
     async reachability(device, api) {
-      const d = answering(await current(device), api)
+      const d = answering(isSimulated(device) ? device : await reread(device), api)
       return { connectivity: d.connectivity, statusTime: d.statusTime.connectivity }
     },
     async networkType(device, api) {
-      const d = answering(await current(device), api)
+      const d = answering(isSimulated(device) ? device : await reread(device), api)
       return { networkType: connectedNetworkType(d), statusTime: d.statusTime.networkType }
     },
     async sim(device, api) {
-      const d = answering(await current(device), api)
+      const d = answering(isSimulated(device) ? device : await reread(device), api)
       return { activatedAt: d.simActivatedAt, swappedAt: d.simSwappedAt }
     },
     async snapshot(device, api, within) {

@@ -44,6 +44,8 @@ export interface SpecOperation {
   scopes: readonly (readonly string[])[]
   /** `$ref` into the loaded document, for the validator; undefined when there is no body. */
   bodySchemaRef: string | undefined
+  /** `$ref` of the 200 answer's JSON schema, for the serializer; undefined when it has none. */
+  okSchemaRef: string | undefined
 }
 
 const documents = new Map<string, OpenApiDocument>()
@@ -87,6 +89,10 @@ function findOperation(
       if (!match(path, method, op)) continue
       const bodySchema = op.requestBody?.content?.['application/json']?.schema
       const ref = typeof bodySchema?.['$ref'] === 'string' ? bodySchema['$ref'] : undefined
+      const okSchema = (
+        op.responses?.['200'] as { content?: Record<string, { schema?: JsonSchema }> } | undefined
+      )?.content?.['application/json']?.schema
+      const okRef = typeof okSchema?.['$ref'] === 'string' ? okSchema['$ref'] : undefined
       return {
         api,
         file,
@@ -95,6 +101,7 @@ function findOperation(
         url: basePath(doc) + path,
         scopes: (op.security ?? []).map((alternative) => Object.values(alternative).flat()),
         bodySchemaRef: ref === undefined ? undefined : `${file}${ref}`,
+        okSchemaRef: okRef === undefined ? undefined : `${file}${okRef}`,
       }
     }
   }

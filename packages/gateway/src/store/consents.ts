@@ -17,6 +17,8 @@ export interface PendingAuthorizationRepository {
   list(filter?: { deviceId?: string; status?: string }): Promise<PendingAuthorizationRow[]>
   byId(authReqId: string): Promise<PendingAuthorizationRow | undefined>
   insert(row: Insertable<PendingAuthorizationTable>): Promise<void>
+  /** Inserts several rows in one statement. */
+  insertMany(rows: Insertable<PendingAuthorizationTable>[]): Promise<void>
   /** Inserts the row unless one with its id exists (two loads of one consent page). */
   insertIfAbsent(row: Insertable<PendingAuthorizationTable>): Promise<void>
   /** Moves a pending request to `status`; false when it was not pending any more. */
@@ -76,6 +78,9 @@ export function pendingAuthorizationRepository(
         .executeTakeFirst(),
     async insert(row) {
       await db.insertInto('pending_authorizations').values(row).execute()
+    },
+    async insertMany(rows) {
+      if (rows.length > 0) await db.insertInto('pending_authorizations').values(rows).execute()
     },
     async insertIfAbsent(row) {
       await db

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Database, OidcModelTable } from './schema.js'
 
 export type OidcModelRow = Selectable<OidcModelTable>
@@ -6,6 +6,22 @@ export type OidcModelRow = Selectable<OidcModelTable>
 /** Storage of oidc-provider's models; the adapter in auth/ speaks oidc-provider, this speaks SQL. */
 export interface OidcModelRepository {
   upsert(row: OidcModelRow): Promise<void>
+  /** Inserts new rows (fresh ids) in one statement: a CIBA request and its grant land together. */
+  insertMany(rows: OidcModelRow[]): Promise<void>
+  /**
+   * A row and the `Grant` row its `grant_id` names, read in one statement: `grant` is undefined
+   * when the row has no grant or the grant is gone (revoked).
+   */
+  findWithGrant(
+    model: string,
+    id: string,
+  ): Promise<{ row: OidcModelRow | undefined; grant: OidcModelRow | undefined }>
+  /**
+   * Marks rows consumed at `at` unless they already are, in one statement; returns the ids this
+   * call consumed: each id is consumed by exactly one caller, on every instance at once (a CIBA
+   * request is used once).
+   */
+  consumeOnce(model: string, ids: readonly string[], at: number): Promise<Set<string>>
   /**
    * Records a one-time value (an assertion's or a proof's `jti`) until `expiresAt` (epoch
    * seconds): true the first time, false when it is already recorded, on every instance at once.
@@ -47,6 +63,35 @@ export function oidcModelRepository(
         .values(row)
         .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(update))
         .execute()
+    },
+    async insertMany(rows) {
+      if (rows.length > 0) await db.insertInto('oidc_models').values(rows).execute()
+    },
+    async findWithGrant(model, id) {
+      // No stored id holds a NUL (text-guard.ts refuses them), and a raw query is not rewritten.
+      if (id.includes('\u0000')) return { row: undefined, grant: undefined }
+      // One statement, both rows by primary key (a raw query: building the equivalent OR with the
+      // query builder costs several times the lookups themselves).
+      const { rows } = await sql<OidcModelRow>`
+        select * from oidc_models where model = ${model} and id = ${id}
+        union all
+        select * from oidc_models where model = 'Grant' and id = (
+          select grant_id from oidc_models where model = ${model} and id = ${id})`.execute(db)
+      const row = rows.find((r) => r.model === model && r.id === id)
+      const grant = rows.find((r) => r.model === 'Grant' && r.id === row?.grant_id)
+      return { row, grant }
+    },
+    async consumeOnce(model, ids, at) {
+      if (ids.length === 0) return new Set()
+      const rows = await db
+        .updateTable('oidc_models')
+        .set({ consumed_at: at })
+        .where('model', '=', model)
+        .where('id', 'in', [...new Set(ids)])
+        .where('consumed_at', 'is', null)
+        .returning('id')
+        .execute()
+      return new Set(rows.map((r) => r.id))
     },
     async claimOnce(model, id, expiresAt) {
       const inserted = await db

@@ -4,10 +4,10 @@
  * a failure (no error line, no stack trace).
  */
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import * as client from 'openid-client'
 import { CORRELATOR, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { logLines } from '../helpers/log-lines.js'
 import { UserAgent, formOf } from './browser.js'
 import { MARKETING, demoApp } from './helpers.js'
 
@@ -16,15 +16,8 @@ const BAD = ['not a correlator', 'x'.repeat(300), '{"json":1}', 'é']
 
 describe('interaction pages with an invalid x-correlator (issue 14)', () => {
   let gw: TestGateway
-  const lines: Record<string, unknown>[] = []
+  const { stream, lines } = logLines()
   before(async () => {
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n'))
-          if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
-        done()
-      },
-    })
     gw = await startTestGateway({}, { logger: { level: 'debug', stream } })
   })
   after(() => gw.close())

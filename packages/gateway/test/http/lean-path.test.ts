@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
+import { request as httpRequest } from 'node:http'
 import { after, before, describe, it } from 'node:test'
+import { specOperation } from '../../src/specs/catalog.js'
+import { serializerFor } from '../../src/specs/serializer.js'
 import { manualClock } from '../helpers/clock.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { logLines } from '../helpers/log-lines.js'
 import { testStoreKind } from '../helpers/test-store.js'
 
 const RETRIEVE = '/device-roaming-status/v1/retrieve'
 const SCOPE = 'device-roaming-status:read'
 const DEVICE = { device: { phoneNumber: '+34600000002' } }
+const DEVICE_TEXT = JSON.stringify(DEVICE)
 
 /**
  * The retrieve operations' lean path (src/http/lean-path.ts): a call with a token verified before
@@ -17,16 +21,9 @@ const DEVICE = { device: { phoneNumber: '+34600000002' } }
  */
 describe('lean path of the retrieve operations', () => {
   let gw: TestGateway
-  const lines: Record<string, unknown>[] = []
+  const { stream, lines } = logLines()
   const time = manualClock()
   before(async () => {
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n'))
-          if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
-        done()
-      },
-    })
     gw = await startTestGateway(
       { RATE_LIMIT_PER_SECOND: '4' },
       { clock: time.clock, logger: { level: 'debug', stream } },
@@ -68,6 +65,62 @@ describe('lean path of the retrieve operations', () => {
       assert.ok(line, `access line of ${correlator}`)
       assert.deepEqual([line['method'], line['url'], line['status']], ['POST', RETRIEVE, 200])
     }
+  })
+
+  /** A POST through node:http, which sends header names as given and a header twice when told. */
+  const rawPost = (headers: Record<string, string | string[]>, body: string) =>
+    new Promise<{ status: number; correlator: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const url = new URL(gw.url + RETRIEVE)
+        const request = httpRequest(
+          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST' },
+          (response) => {
+            let text = ''
+            response.setEncoding('utf8')
+            response.on('data', (chunk: string) => (text += chunk))
+            response.on('end', () => {
+              const correlator = response.headers['x-correlator']
+              resolve({
+                status: response.statusCode ?? 0,
+                correlator: typeof correlator === 'string' ? correlator : undefined,
+                body: text,
+              })
+            })
+          },
+        )
+        request.on('error', reject)
+        for (const [name, value] of Object.entries(headers)) request.setHeader(name, value)
+        request.end(body)
+      },
+    )
+
+  it('reads header names in any case, and leaves a header sent twice to fastify', async () => {
+    const token = await gw.token2(SCOPE, { clientId: 'lean-raw-headers' })
+    assert.equal((await call(token, DEVICE)).status, 200) // the token is now cached
+    const body = JSON.stringify(DEVICE)
+    const mixed = await rawPost(
+      {
+        'Content-Type': 'application/json',
+        AUTHORIZATION: `Bearer ${token}`,
+        'X-Correlator': 'lean-mixed-case',
+        'Content-Length': String(body.length),
+      },
+      body,
+    )
+    assert.equal(mixed.status, 200, mixed.body)
+    assert.equal(mixed.correlator, 'lean-mixed-case')
+    // node joins a repeated x-correlator ("a, b"), which fastify refuses as not matching the
+    // pattern; the lean path must not answer with either copy.
+    const twice = await rawPost(
+      {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-correlator': ['lean-one', 'lean-two'],
+      },
+      body,
+    )
+    assert.equal(twice.status, 400, twice.body)
+    assert.equal((JSON.parse(twice.body) as { code: string }).code, 'INVALID_ARGUMENT')
   })
 
   const refusals: [string, string, number, string][] = [
@@ -115,6 +168,142 @@ describe('lean path of the retrieve operations', () => {
         assert.equal(limited.status, 429)
         assert.equal(limited.body.code, 'TOO_MANY_REQUESTS')
       }
+    })
+  }
+})
+
+/**
+ * The lean path writes its 200 answers with a serializer compiled from each operation's answer
+ * schema (src/specs/serializer.ts); fastify writes the same answers with `JSON.stringify`. Every
+ * retrieve operation, every answer shape (device echoed by each identifier kind, an ipv4Address
+ * in the client's own order, roaming and not, nulls, lists), byte for byte, headers included.
+ */
+describe('lean path answers: the same bytes as fastify', () => {
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway()
+  })
+  after(() => gw.close())
+
+  const raw = async (path: string, token: string, body: string) => {
+    const response = await fetch(gw.url + path, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-correlator': 'same-bytes',
+      },
+      body,
+    })
+    const headers: [string, string][] = []
+    response.headers.forEach((value, name) => {
+      if (name !== 'date') headers.push([name, value])
+    })
+    return { status: response.status, headers, text: await response.text() }
+  }
+  const serializers = new Map(
+    (
+      [
+        ['device-roaming-status', 'getRoamingStatus'],
+        ['device-reachability-status', 'getReachabilityStatus'],
+        ['connected-network-type', 'getConnectedNetworkType'],
+        ['sim-swap', 'retrieveSimSwapDate'],
+      ] as const
+    ).map(([api, id]) => {
+      const op = specOperation(api, id)
+      assert.ok(op.okSchemaRef)
+      return [op.url, serializerFor(op.okSchemaRef)]
+    }),
+  )
+  const ipv4 = (fields: string) => `{"device":{"ipv4Address":{${fields}}}}`
+  const cases: [string, string, string, string | undefined][] = [
+    [RETRIEVE, SCOPE, DEVICE_TEXT, undefined],
+    [RETRIEVE, SCOPE, '{"device":{"phoneNumber":"+34600000003"}}', undefined],
+    [RETRIEVE, SCOPE, '{"device":{"phoneNumber":"+34600000004"}}', undefined],
+    [RETRIEVE, SCOPE, '{}', '+34600000003'],
+    [
+      RETRIEVE,
+      SCOPE,
+      '{"device":{"ipv6Address":"2001:db8:85a3:8d3:1319:8a2e:370:7344"}}',
+      undefined,
+    ],
+    [
+      RETRIEVE,
+      SCOPE,
+      ipv4('"publicPort":59765,"privateAddress":"10.0.0.1","publicAddress":"84.125.93.10"'),
+      undefined,
+    ],
+    [
+      RETRIEVE,
+      SCOPE,
+      ipv4('"publicAddress":"84.125.93.20","privateAddress":"10.0.0.2"'),
+      undefined,
+    ],
+    [
+      RETRIEVE,
+      SCOPE,
+      '{"device":{"phoneNumber":"+34600000001","ipv6Address":"2001:db8:85a3:8d3:1319:8a2e:370:7344"}}',
+      undefined,
+    ],
+    [
+      '/device-reachability-status/v1/retrieve',
+      'device-reachability-status:read',
+      '{"device":{"phoneNumber":"+34600000001"}}',
+      undefined,
+    ],
+    [
+      '/device-reachability-status/v1/retrieve',
+      'device-reachability-status:read',
+      '{"device":{"phoneNumber":"+34600000004"}}',
+      undefined,
+    ],
+    [
+      '/device-reachability-status/v1/retrieve',
+      'device-reachability-status:read',
+      '{}',
+      '+34600000005',
+    ],
+    [
+      '/connected-network-type/v0.2/retrieve',
+      'connected-network-type:read',
+      '{"device":{"phoneNumber":"+34600000001"}}',
+      undefined,
+    ],
+    [
+      '/connected-network-type/v0.2/retrieve',
+      'connected-network-type:read',
+      '{"device":{"phoneNumber":"+34600000004"}}',
+      undefined,
+    ],
+    [
+      '/sim-swap/v2/retrieve-date',
+      'sim-swap:retrieve-date',
+      '{"phoneNumber":"+34600000006"}',
+      undefined,
+    ],
+    [
+      '/sim-swap/v2/retrieve-date',
+      'sim-swap:retrieve-date',
+      '{"phoneNumber":"+34600000001"}',
+      undefined,
+    ],
+    ['/sim-swap/v2/retrieve-date', 'sim-swap:retrieve-date', '{}', '+34600000006'],
+  ]
+  for (const [path, scope, body, subscriber] of cases) {
+    it(`${path} ${body}${subscriber === undefined ? '' : ` (three-legged, ${subscriber})`}`, async () => {
+      const token = () =>
+        subscriber === undefined ? gw.token2(scope) : gw.token3(subscriber, scope)
+      const cached = await token()
+      const warm = await raw(path, cached, body) // fastify verifies and caches the token
+      const viaFastify = await raw(path, await token(), body)
+      const viaLean = await raw(path, cached, body)
+      assert.equal(viaFastify.status, 200, viaFastify.text)
+      assert.deepEqual(viaLean, viaFastify)
+      assert.deepEqual(warm, viaFastify)
+      // The serializer on its own: fastify's text, parsed (order kept) and written again.
+      const serialize = serializers.get(path)
+      assert.ok(serialize, path)
+      assert.equal(serialize(JSON.parse(viaFastify.text)), viaFastify.text)
     })
   }
 })
