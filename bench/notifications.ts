@@ -1,13 +1,20 @@
 // Notification figures, on gateways started as `npm start` runs them (sandbox mode: the sink is a
 // loopback address, which production mode refuses):
 // - idle latency: network event → webhook, one subscription, 100 changes one after the other;
-// - throughput: 1,000 subscriptions on one device, changes sent for BENCH_NOTIFY_SECONDS (default
-//   10; 300 for the 5-minute memory run) keeping at most two changes' notifications in flight,
-//   deliveries/s to a local keep-alive sink, latency of every delivery (event time → arrival),
-//   order per subscription checked, the gateways' RSS at start, peak and end;
+// - steady: 1,000 subscriptions spread over BENCH_NOTIFY_DEVICES devices (default 50: 20 each),
+//   changes paced across the devices so that their notifications come at BENCH_NOTIFY_RATE
+//   deliveries/s (default 5,000: issue 13's target), for BENCH_NOTIFY_SECONDS (default 10; 300
+//   for the 5-minute memory run): deliveries/s to a local keep-alive sink, latency of every
+//   delivery (event time → arrival), order per subscription, gateway CPU per delivery, the
+//   gateways' RSS at start, peak and end;
+// - burst: 1,000 subscriptions on one device, each change fanned out to all 1,000 at once, at
+//   most two changes' notifications in flight, for min(BENCH_NOTIFY_SECONDS, 10) s: the same
+//   figures (the last of a change's 1,000 waits 1,000 / rate seconds, so its p99 is no latency
+//   target);
 // - fan-out: BENCH_FANOUT subscriptions (default 100,000) on one device, and the time of the PATCH
-//   that causes their notifications (the rows are written through the store module: creating
-//   them through the API would take minutes).
+//   that causes their notifications, of the first delivery and of the last (the rows are written
+//   through the store module, 10,000 per transaction: creating them through the API would take
+//   minutes).
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { EVENT_APIS, subscriptionsPath } from '@device-status/contract'
@@ -23,7 +30,10 @@ function at<T>(items: readonly T[], index: number): T {
 const API = 'device-roaming-status-subscriptions' as const
 const PREFIX = EVENT_APIS[API].prefix
 const SECONDS = Number(process.env['BENCH_NOTIFY_SECONDS'] ?? 10)
-const FANOUT = Number(process.env['BENCH_FANOUT'] ?? 10_000)
+const BURST_SECONDS = Math.min(SECONDS, 10)
+const FANOUT = Number(process.env['BENCH_FANOUT'] ?? 100_000)
+const DEVICES = Math.max(1, Number(process.env['BENCH_NOTIFY_DEVICES'] ?? 50))
+const RATE = Number(process.env['BENCH_NOTIFY_RATE'] ?? 5000)
 const SUBSCRIPTIONS = 1000
 
 export interface NotificationGateway {
@@ -92,6 +102,8 @@ export async function benchNotifications(options: {
   idleOnly?: boolean
   /** What the idle latency goes through, in its line. */
   label?: string
+  /** The gateways' PostgreSQL database (the fan-out's rows are written there); SQLite: unset. */
+  databaseUrl?: string
 }) {
   const arrivals: Arrival[] = []
   let started = 0
@@ -181,75 +193,152 @@ export async function benchNotifications(options: {
       return { idleLatencyP50: percentile(idle, 50), idleLatencyP99: percentile(idle, 99) }
     }
 
-    // Throughput: 1,000 subscriptions on one device.
-    await call(gateway.url, 'PUT', '/network/v1/devices/+34690000002', admin, {})
-    for (let i = 0; i < SUBSCRIPTIONS; i += 50) {
-      await Promise.all(
-        Array.from({ length: Math.min(50, SUBSCRIPTIONS - i) }, () => subscribe('+34690000002')),
+    /** 1,000 subscriptions over these devices (a fresh device each, at home). */
+    const subscribeAll = async (phones: string[]) => {
+      for (const phone of phones)
+        await call(
+          gateway.url,
+          'PUT',
+          `/network/v1/devices/${encodeURIComponent(phone)}`,
+          admin,
+          {},
+        )
+      const before = started
+      for (let i = 0; i < SUBSCRIPTIONS; i += 50) {
+        await Promise.all(
+          Array.from({ length: Math.min(50, SUBSCRIPTIONS - i) }, (_, j) =>
+            subscribe(at(phones, (i + j) % phones.length)),
+          ),
+        )
+      }
+      await startedAll(before + SUBSCRIPTIONS)
+    }
+    /**
+     * Runs `drive` (which sends changes and says how many deliveries they owe), waits for those
+     * deliveries (at most 60 s more), and measures the window: deliveries/s, latency, order,
+     * CPU and RSS of the gateways.
+     */
+    const measure = async (
+      shape: string,
+      drive: () => Promise<{ changes: number; expected: number; seconds: number }>,
+    ) => {
+      const rss = gateways.map((g) => ({ start: rssMiB(g.pid), peak: rssMiB(g.pid), end: NaN }))
+      const sampler = setInterval(() => {
+        gateways.forEach((g, i) => (at(rss, i).peak = Math.max(at(rss, i).peak, rssMiB(g.pid))))
+      }, 250)
+      const first = arrivals.length
+      const cpu0 = gateways.map((g) => cpuSeconds(g.pid))
+      const t0 = Date.now()
+      const { changes, expected, seconds } = await drive()
+      const deadline = Date.now() + 60_000
+      while (arrivals.length - first < expected && Date.now() < deadline) await sleep(10)
+      const lastAt = arrivals[arrivals.length - 1]?.at ?? Date.now()
+      clearInterval(sampler)
+      gateways.forEach((g, i) => (at(rss, i).end = rssMiB(g.pid)))
+      const cpu = gateways.reduce((sum, g, i) => sum + cpuSeconds(g.pid) - (cpu0[i] ?? 0), 0)
+      const window = arrivals.slice(first)
+      const latencies = window.map((a) => a.at - a.time).sort((a, b) => a - b)
+      // In order per subscription: each one's events alternate roaming on and off, as sent, with
+      // non-decreasing event times.
+      let outOfOrder = 0
+      const lastTime = new Map<string, number>()
+      for (const a of window) {
+        if ((lastTime.get(a.subscriptionId) ?? 0) > a.time) outOfOrder++
+        lastTime.set(a.subscriptionId, a.time)
+      }
+      const figures = {
+        shape,
+        subscriptions: SUBSCRIPTIONS,
+        seconds,
+        changes,
+        expected,
+        delivered: window.length,
+        deliveriesPerSecond: Math.round(window.length / ((lastAt - t0) / 1000)),
+        /** The gateways' CPU time (user + system) per delivery, µs: steadier than the rate. */
+        cpuPerDelivery: Math.round((cpu * 1e6) / Math.max(1, window.length)),
+        latencyP50: percentile(latencies, 50),
+        latencyP99: percentile(latencies, 99),
+        latencyMax: latencies[latencies.length - 1] ?? NaN,
+        outOfOrder,
+        rssMiB: rss,
+      }
+      console.log(
+        `notifications, ${shape}: ${figures.deliveriesPerSecond} deliveries/s with ${SUBSCRIPTIONS} subscriptions on ${gateways.length} instance(s) ` +
+          `(${figures.delivered}/${expected} delivered, ${changes} changes in ${seconds} s, ${figures.cpuPerDelivery} µs gateway CPU each); ` +
+          `event → webhook p50 ${figures.latencyP50} ms, p99 ${figures.latencyP99} ms, max ${figures.latencyMax} ms; ` +
+          `out of order ${outOfOrder}; RSS MiB start/peak/end ${rss.map((r) => `${r.start}/${r.peak}/${r.end}`).join(', ')}`,
       )
+      return figures
     }
-    await startedAll(1 + SUBSCRIPTIONS)
-    const rss = gateways.map((g) => ({ start: rssMiB(g.pid), peak: rssMiB(g.pid), end: NaN }))
-    const sampler = setInterval(() => {
-      gateways.forEach((g, i) => (at(rss, i).peak = Math.max(at(rss, i).peak, rssMiB(g.pid))))
-    }, 250)
-    const first = arrivals.length
-    const cpu0 = gateways.map((g) => cpuSeconds(g.pid))
-    const t0 = Date.now()
-    let changes = 0
-    // Two changes' notifications at most in flight: the gateways are kept busy, never flooded.
-    while (Date.now() - t0 < SECONDS * 1000) {
-      if (arrivals.length - first >= (changes - 1) * SUBSCRIPTIONS)
-        await patch('+34690000002', changes++)
-      else await sleep(2)
-    }
-    const deadline = Date.now() + 60_000
-    while (arrivals.length - first < changes * SUBSCRIPTIONS && Date.now() < deadline)
-      await sleep(10)
-    const lastAt = arrivals[arrivals.length - 1]?.at ?? Date.now()
-    clearInterval(sampler)
-    gateways.forEach((g, i) => (at(rss, i).end = rssMiB(g.pid)))
-    const cpu = gateways.reduce((sum, g, i) => sum + cpuSeconds(g.pid) - (cpu0[i] ?? 0), 0)
-    const window = arrivals.slice(first)
-    const latencies = window.map((a) => a.at - a.time).sort((a, b) => a - b)
-    // In order per subscription: each one's events alternate roaming on and off, as sent, with
-    // non-decreasing event times.
-    let outOfOrder = 0
-    const lastTime = new Map<string, number>()
-    for (const a of window) {
-      if ((lastTime.get(a.subscriptionId) ?? 0) > a.time) outOfOrder++
-      lastTime.set(a.subscriptionId, a.time)
-    }
-    const throughput = {
-      subscriptions: SUBSCRIPTIONS,
-      seconds: SECONDS,
-      changes,
-      expected: changes * SUBSCRIPTIONS,
-      delivered: window.length,
-      deliveriesPerSecond: Math.round(window.length / ((lastAt - t0) / 1000)),
-      /** The gateways' CPU time (user + system) per delivery, µs: steadier than the rate. */
-      cpuPerDelivery: Math.round((cpu * 1e6) / Math.max(1, window.length)),
-      latencyP50: percentile(latencies, 50),
-      latencyP99: percentile(latencies, 99),
-      latencyMax: latencies[latencies.length - 1] ?? NaN,
-      outOfOrder,
-      rssMiB: rss,
-    }
-    console.log(
-      `notifications: ${throughput.deliveriesPerSecond} deliveries/s with ${SUBSCRIPTIONS} subscriptions on ${gateways.length} instance(s) ` +
-        `(${throughput.delivered}/${throughput.expected} delivered, ${changes} changes in ${SECONDS} s, ${throughput.cpuPerDelivery} µs gateway CPU each); ` +
-        `event → webhook p50 ${throughput.latencyP50} ms, p99 ${throughput.latencyP99} ms, max ${throughput.latencyMax} ms; ` +
-        `out of order ${outOfOrder}; RSS MiB start/peak/end ${rss.map((r) => `${r.start}/${r.peak}/${r.end}`).join(', ')}`,
+
+    // Steady: 1,000 subscriptions over DEVICES devices, changes paced to RATE deliveries/s.
+    const phones = Array.from(
+      { length: DEVICES },
+      (_, i) => `+3469100${String(i).padStart(4, '0')}`,
     )
+    await subscribeAll(phones)
+    const steady = await measure(`steady, ${DEVICES} devices at ${RATE}/s`, async () => {
+      const changesPerSecond = RATE / (SUBSCRIPTIONS / DEVICES)
+      const flips = new Map<string, number>()
+      const busy = new Set<string>()
+      let changes = 0
+      let expected = 0
+      let cursor = 0
+      const inFlight = new Set<Promise<void>>()
+      const t0 = Date.now()
+      while (Date.now() - t0 < SECONDS * 1000) {
+        const due = Math.floor(((Date.now() - t0) / 1000) * changesPerSecond)
+        // One change in flight per device (its events stay in order), the next idle device first.
+        let sent = false
+        for (let k = 0; k < phones.length && changes < due; k++) {
+          const phone = at(phones, cursor++ % phones.length)
+          if (busy.has(phone)) continue
+          const flip = flips.get(phone) ?? 0
+          flips.set(phone, flip + 1)
+          busy.add(phone)
+          changes++
+          // Phone p holds the subscriptions j with j % DEVICES === p.
+          expected += Math.floor((SUBSCRIPTIONS - 1 - phones.indexOf(phone)) / DEVICES) + 1
+          const task: Promise<void> = patch(phone, flip)
+            .then(() => undefined)
+            .finally(() => {
+              busy.delete(phone)
+              inFlight.delete(task)
+            })
+          inFlight.add(task)
+          sent = true
+        }
+        if (!sent) await sleep(1)
+      }
+      await Promise.all([...inFlight])
+      return { changes, expected, seconds: SECONDS }
+    })
+
+    // Burst: 1,000 subscriptions on one device, two changes' notifications at most in flight.
+    await subscribeAll(['+34690000002'])
+    const throughput = await measure('burst, 1,000 subscriptions on one device', async () => {
+      const first = arrivals.length
+      const t0 = Date.now()
+      let changes = 0
+      while (Date.now() - t0 < BURST_SECONDS * 1000) {
+        if (arrivals.length - first >= (changes - 1) * SUBSCRIPTIONS)
+          await patch('+34690000002', changes++)
+        else await sleep(2)
+      }
+      return { changes, expected: changes * SUBSCRIPTIONS, seconds: BURST_SECONDS }
+    })
     console.log(
       `notifications: idle event → webhook p50 ${percentile(idle, 50)} ms, p99 ${percentile(idle, 99)} ms (one subscription, 100 changes)`,
     )
 
     const fanout =
-      FANOUT > 0 ? await benchFanOut(gateways, admin, sinkUrl, subscribe, arrivals) : undefined
+      FANOUT > 0
+        ? await benchFanOut(gateways, admin, sinkUrl, subscribe, arrivals, options.databaseUrl)
+        : undefined
     return {
       idleLatencyP50: percentile(idle, 50),
       idleLatencyP99: percentile(idle, 99),
+      steady,
       throughput,
       fanout,
     }
@@ -261,8 +350,8 @@ export async function benchNotifications(options: {
 
 /**
  * FANOUT subscriptions on one device, written through the store module (one created through the
- * API is the template), then one PATCH of the device: how long it takes, and how many of its
- * notifications arrive in the next seconds.
+ * API is the template), then one PATCH of the device: how long it takes to answer, when the first
+ * and the last of its notifications arrive (the fan-out worker writes them after the PATCH).
  */
 async function benchFanOut(
   gateways: NotificationGateway[],
@@ -270,6 +359,7 @@ async function benchFanOut(
   sinkUrl: string,
   subscribe: (phone: string) => Promise<{ body: Record<string, unknown> | undefined }>,
   arrivals: Arrival[],
+  databaseUrl: string | undefined,
 ) {
   const gateway = at(gateways, 0)
   const phone = '+34690000003'
@@ -277,19 +367,22 @@ async function benchFanOut(
   const created = await subscribe(phone)
   const id = String(created.body?.['id'])
   const { openStore, newId } = await import('../packages/gateway/src/store/store.js')
-  const store = await openStore({
-    ...(process.env['DATABASE_URL'] === undefined
-      ? { dataDir: gateway.dataDir ?? '' }
-      : { databaseUrl: process.env['DATABASE_URL'] }),
-  })
+  const store = await openStore(
+    databaseUrl === undefined ? { dataDir: gateway.dataDir ?? '' } : { databaseUrl },
+  )
   const t0 = Date.now()
   try {
     const template = await store.subscriptions.byId(id)
     if (template === undefined) throw new Error('template subscription not found')
-    await store.transaction(async (trx) => {
-      for (let i = 1; i < FANOUT; i++)
-        await trx.subscriptions.insert({ ...template, id: newId(), sink: sinkUrl })
-    })
+    // In chunks of 10,000 (one statement per 1,000 rows), each its own transaction.
+    for (let i = 1; i < FANOUT; i += 10_000) {
+      const rows = Array.from({ length: Math.min(10_000, FANOUT - i) }, () => ({
+        ...template,
+        id: newId(),
+        sink: sinkUrl,
+      }))
+      await store.transaction((trx) => trx.subscriptions.insertMany(rows))
+    }
   } finally {
     await store.close()
   }
@@ -303,14 +396,20 @@ async function benchFanOut(
     roaming: { countryCode: 262 },
   })
   const patchMs = Date.now() - sent
-  const firstDeadline = Date.now() + 10_000
-  while (arrivals.length === before && Date.now() < firstDeadline) await sleep(5)
-  const firstMs = arrivals.length > before ? (arrivals[before]?.at ?? NaN) - sent : NaN
-  await sleep(5000)
-  const inFive = arrivals.length - before
+  const rss = gateways.map((g) => ({ start: rssMiB(g.pid), peak: rssMiB(g.pid) }))
+  // All of them, or two minutes.
+  const deadline = Date.now() + 120_000
+  while (arrivals.length - before < FANOUT && Date.now() < deadline) {
+    gateways.forEach((g, i) => (at(rss, i).peak = Math.max(at(rss, i).peak, rssMiB(g.pid))))
+    await sleep(20)
+  }
+  const delivered = arrivals.length - before
+  const firstMs = (arrivals[before]?.at ?? NaN) - sent
+  const lastMs = (arrivals[arrivals.length - 1]?.at ?? NaN) - sent
   console.log(
-    `fan-out: ${FANOUT} subscriptions on one device (written in ${setup.toFixed(1)} s): the PATCH took ${patchMs} ms; ` +
-      `first notification after ${firstMs} ms, ${inFive} delivered in the following 5 s; RSS MiB ${gateways.map((g) => rssMiB(g.pid)).join(', ')}`,
+    `fan-out: ${FANOUT} subscriptions on one device (written in ${setup.toFixed(1)} s): the PATCH answered in ${patchMs} ms; ` +
+      `first notification after ${firstMs} ms, ${delivered}/${FANOUT} delivered, the last after ${lastMs} ms ` +
+      `(${Math.round(delivered / (lastMs / 1000))}/s); RSS MiB start/peak ${rss.map((r) => `${r.start}/${r.peak}`).join(', ')}`,
   )
-  return { subscriptions: FANOUT, patchMs, firstMs, deliveredInFiveSeconds: inFive }
+  return { subscriptions: FANOUT, setupSeconds: setup, patchMs, firstMs, lastMs, delivered }
 }

@@ -187,6 +187,61 @@ async function startNefGateway(
   return { gateway, nef }
 }
 
+/**
+ * The notification bench on BENCH_PG_INSTANCES gateways (default 2) sharing a PostgreSQL database
+ * of its own, `ds_bench_<pid>`, created here and dropped after (its gateways are stopped first).
+ * Undefined when no server answers (or BENCH_PG=0).
+ */
+async function benchPostgresNotifications() {
+  const wanted = process.env['BENCH_PG']
+  if (wanted === '0') return undefined
+  const server = process.env['BENCH_PG_SERVER'] ?? 'postgres://postgres@127.0.0.1:5432'
+  const { default: pg } = await import('pg')
+  const admin = new pg.Client({ connectionString: `${server}/postgres` })
+  try {
+    await admin.connect()
+  } catch (error) {
+    if (wanted === '1') throw error
+    console.log(`notifications on PostgreSQL: skipped (no server at ${server})`)
+    return undefined
+  }
+  const database = `ds_bench_${process.pid}`
+  const instances = Number(process.env['BENCH_PG_INSTANCES'] ?? 2)
+  const databaseUrl = `${server}/${database}`
+  const started: ChildProcess[] = []
+  try {
+    await admin.query(`create database ${database}`)
+    console.log(`notifications on PostgreSQL (${database}), ${instances} instance(s):`)
+    return await benchNotifications({
+      start: async () => {
+        const gateway = await startGateway('sandbox', {
+          DATABASE_URL: databaseUrl,
+          ISSUER: 'http://bench.gateway',
+        })
+        const child = children.at(-1)
+        if (child !== undefined) started.push(child)
+        return gateway
+      },
+      instances,
+      databaseUrl,
+    })
+  } finally {
+    // Stopped as an operator would (SIGTERM), killed if still there after 5 s.
+    await Promise.all(
+      started
+        .filter((child) => child.exitCode === null && child.signalCode === null)
+        .map(async (child) => {
+          const exited = new Promise((r) => child.once('exit', r))
+          child.kill('SIGTERM')
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
+          child.kill('SIGKILL')
+        }),
+    )
+    await admin.query(`drop database if exists ${database} with (force)`)
+    await admin.end()
+  }
+}
+
 function stopAll(): void {
   for (const child of children) child.kill('SIGKILL')
 }
@@ -493,6 +548,13 @@ try {
       })
     : undefined
 
+  // The PostgreSQL variant (issue 13: two instances on one PostgreSQL), when the run is on SQLite
+  // and a server answers on 127.0.0.1:5432 (BENCH_PG=0: never; BENCH_PG=1: fail without one).
+  const pgNotifications =
+    PARTS.has('notifications') && store['DATABASE_URL'] === undefined
+      ? await benchPostgresNotifications()
+      : undefined
+
   const nefNotifications = PARTS.has('nef')
     ? await benchNotifications({
         start: async () => {
@@ -524,6 +586,7 @@ try {
         instances: INSTANCES,
         roaming,
         notifications,
+        pgNotifications,
         nefNotifications,
       },
       null,

@@ -15,6 +15,7 @@ import { demoDevices, seedDemoDevices } from './simulator/seed.js'
 import { simulatedNetwork, simulatedSandbox } from './simulator/network.js'
 import type { SimulatorDeps } from './simulator/simulator.js'
 import { networkEventSink } from './subscriptions/ingest.js'
+import { startFanOutWorker, type FanOutWorker } from './subscriptions/fan-out.js'
 import { startHousekeeping } from './store/housekeeping.js'
 import { startDeliveryWorker, type DeliveryWorker } from './notifications/delivery.js'
 import { createMetrics } from './metrics/metrics.js'
@@ -81,11 +82,18 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
   try {
     const adminToken = config.adminToken ?? sandboxAdminToken(config.dataDir)
     // The worker starts once the app listens; changes before that are picked up by its first cycle.
-    const delivery: { worker?: DeliveryWorker } = {}
+    const delivery: { worker?: DeliveryWorker; fanOut?: FanOutWorker } = {}
     const kickDelivery = () => delivery.worker?.kick()
     const outbox = { source: notificationSource(config.issuer) }
-    // Whatever the network, its changes come in through the one network event door.
-    const events = networkEventSink({ store, outbox, kick: kickDelivery, clock })
+    // Whatever the network, its changes come in through the one network event door; the
+    // notifications of a device with many subscriptions are written by the fan-out worker.
+    const events = networkEventSink({
+      store,
+      outbox,
+      clock,
+      kick: kickDelivery,
+      queued: () => delivery.fanOut?.kick(),
+    })
     // The app's logger exists once it is built; the network adapter logs through this until then.
     const networkLog: { log: NefLog } = { log: { warn: () => undefined, info: () => undefined } }
     const ports =
@@ -153,6 +161,14 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
         }),
       metrics: metrics.deliveries,
     })
+    delivery.fanOut = startFanOutWorker({
+      store,
+      outbox,
+      clock,
+      log: app.log,
+      pollMs: deliveryConfig.pollMs,
+      wrote: kickDelivery,
+    })
     const nefCheck =
       ports.nef === undefined || config.nef === undefined
         ? undefined
@@ -187,6 +203,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
         ports.simulator?.scenarios.stopAll()
         await app.close()
         await nefCheck?.stop()
+        await delivery.fanOut?.stop()
         await delivery.worker?.stop()
         await housekeeping.stop()
         await store.close()

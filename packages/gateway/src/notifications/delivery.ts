@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { nowMs, type Clock } from '../core/clock.js'
+import { workerLoop } from '../core/worker-loop.js'
 import type { DeliveryAttempt, Notification } from '../store/notifications.js'
 import { newId, type Store } from '../store/store.js'
 import type { Subscription } from '../store/subscriptions.js'
@@ -89,21 +90,32 @@ export function settleAttempts(store: Store, items: readonly Settlement[]): Prom
       .filter((item) => item.decision.action !== 'retry')
       .map((item) => item.notification.subscriptionId)
     if (lines.length > 0) await trx.subscriptions.lock(lines)
+    // Deliveries of claimed notifications, the common outcome, are settled in one statement.
+    const delivered = await trx.notifications.settleDelivered(
+      items.flatMap(({ notification, decision, attempt }) =>
+        decision.action === 'delivered' && notification.lockedUntil !== null
+          ? [{ id: notification.id, lease: notification.lockedUntil, deliveredAt: attempt.at }]
+          : [],
+      ),
+    )
     const results: boolean[] = []
     const recorded: DeliveryAttempt[] = []
     const promote: string[] = []
     let promoteAt = Infinity
     for (const { notification, decision, attempt } of items) {
       const subscriptionId = notification.subscriptionId
-      const settled = await trx.notifications.settle(notification.id, notification.lockedUntil, {
-        attempts: attempt.attempt,
-        lockedUntil: null,
-        ...(decision.action === 'delivered'
-          ? { status: 'delivered', deliveredAt: attempt.at, lastError: null }
-          : decision.action === 'retry'
-            ? { nextAttemptAt: decision.at, lastError: decision.lastError }
-            : { status: 'failed', lastError: decision.lastError }),
-      })
+      const settled =
+        decision.action === 'delivered' && notification.lockedUntil !== null
+          ? delivered.has(notification.id)
+          : await trx.notifications.settle(notification.id, notification.lockedUntil, {
+              attempts: attempt.attempt,
+              lockedUntil: null,
+              ...(decision.action === 'delivered'
+                ? { status: 'delivered', deliveredAt: attempt.at, lastError: null }
+                : decision.action === 'retry'
+                  ? { nextAttemptAt: decision.at, lastError: decision.lastError }
+                  : { status: 'failed', lastError: decision.lastError }),
+            })
       results.push(settled)
       if (!settled) continue
       recorded.push(attempt)
@@ -148,7 +160,8 @@ async function attemptOnly(
       ? { kind: 'orphaned' }
       : await notifier.notify({
           sink: subscription.sink,
-          event: notification.event,
+          eventId: notification.id,
+          body: notification.eventJson,
           credential: subscription.sinkCredential,
         })
   const now = clock()
@@ -208,12 +221,13 @@ export async function attemptDelivery(
 }
 
 /**
- * Settles attempts in groups: those that end while a group is being written are written together
- * next, in one transaction ({@link settleAttempts}). Each caller learns whether its own was
- * recorded; a failed transaction fails every attempt of its group (their leases then lapse and
- * they are claimed again: at least once).
+ * Settles attempts in groups: the first outcome waits up to `gatherMs` for others (or until
+ * `gather` have come), those that end while a group is being written are written together next,
+ * in one transaction ({@link settleAttempts}): a handful of statements per group, not per
+ * delivery. Each caller learns whether its own was recorded; a failed transaction fails every
+ * attempt of its group (their leases then lapse and they are claimed again: at least once).
  */
-function settlementQueue(store: Store, max = 256) {
+function settlementQueue(store: Store, gather: number, gatherMs = 3, max = 256) {
   const waiting: {
     item: Settlement
     done: (settled: boolean) => void
@@ -236,14 +250,18 @@ function settlementQueue(store: Store, max = 256) {
     }
     writing = false
   }
+  let timer: NodeJS.Timeout | undefined
+  const start = () => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+    void flush()
+  }
   return (item: Settlement) =>
     new Promise<boolean>((done, fail) => {
       waiting.push({ item, done, fail })
-      // The first outcome waits a millisecond for the others of its batch: one commit for many.
-      if (!writing) {
-        writing = true
-        setTimeout(() => void flush(), 1)
-      }
+      if (writing) return
+      if (waiting.length >= gather) start()
+      else timer ??= setTimeout(start, gatherMs)
     })
 }
 
@@ -260,9 +278,6 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const notifier =
     deps.notifier ?? httpNotifier({ sinkPolicy: deps.sinkPolicy, timeoutMs: config.timeoutMs })
   const workerId = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`
-  let stopped = false
-  let running: Promise<void> | undefined
-  let again = false
 
   let lastSweep = 0
   const sweep = async () => {
@@ -276,72 +291,53 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   // for more work, so a slow sink holds one slot, never the others.
   const maxInFlight = config.batch * 2
   const inFlight = new Set<Promise<void>>()
-  const settle = settlementQueue(store)
+  const settle = settlementQueue(store, config.batch)
   const deliver = async (n: Notification, subscription: Subscription | undefined) => {
     const item = await attemptOnly(deps, notifier, n, subscription)
     logSettled(log, item, await settle(item))
   }
 
-  const cycle = async () => {
-    do {
-      again = false
-      await sweep()
-      const room = maxInFlight - inFlight.size
-      // Claims are batched too: a claim waits until a batch's worth of room is free (or nothing
-      // is in flight), rather than claiming one notification per delivery that ends.
-      if (room <= 0 || (room < config.batch && inFlight.size > config.batch)) return
-      const claimed = await store.notifications.claimDue(
-        nowMs(clock),
-        Math.min(room, config.batch),
-        config.leaseMs,
-      )
-      // The claimed notifications' subscriptions in one read.
-      const subscriptions =
-        claimed.length === 0
-          ? new Map<string, Subscription>()
-          : await store.subscriptions.byIds(claimed.map((n) => n.subscriptionId))
-      for (const n of claimed) {
-        const task: Promise<void> = deliver(n, subscriptions.get(n.subscriptionId))
-          .catch((error: unknown) =>
-            log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
-          )
-          .finally(() => {
-            inFlight.delete(task)
-            run()
-          })
-        inFlight.add(task)
-      }
-      if (claimed.length === config.batch) again = true
-    } while (again && !stopped)
-  }
-
-  const run = () => {
-    if (stopped) return
-    if (running !== undefined) {
-      again = true
-      return
+  /** One claim: whether a full batch was claimed (more may be due). */
+  const cycle = async (): Promise<boolean> => {
+    await sweep()
+    const room = maxInFlight - inFlight.size
+    // Claims are batched too: a claim waits until a batch's worth of room is free (or nothing
+    // is in flight), rather than claiming one notification per delivery that ends.
+    if (room <= 0 || (room < config.batch && inFlight.size > config.batch)) return false
+    const claimed = await store.notifications.claimDue(
+      nowMs(clock),
+      Math.min(room, config.batch),
+      config.leaseMs,
+    )
+    // The claimed notifications' subscriptions in one read.
+    const subscriptions =
+      claimed.length === 0
+        ? new Map<string, Subscription>()
+        : await store.subscriptions.byIds(claimed.map((n) => n.subscriptionId))
+    for (const n of claimed) {
+      const task: Promise<void> = deliver(n, subscriptions.get(n.subscriptionId))
+        .catch((error: unknown) =>
+          log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
+        )
+        .finally(() => {
+          inFlight.delete(task)
+          run()
+        })
+      inFlight.add(task)
     }
-    running = cycle()
-      .catch((error: unknown) =>
-        log.error({ err: error, worker: workerId }, 'delivery cycle failed'),
-      )
-      .finally(() => {
-        running = undefined
-        if (again && !stopped) run()
-      })
+    return claimed.length === config.batch
   }
 
-  let timer: NodeJS.Timeout | undefined = setInterval(run, config.pollMs)
-  timer.unref()
-  run()
+  const loop = workerLoop(cycle, {
+    pollMs: config.pollMs,
+    onError: (error) => log.error({ err: error, worker: workerId }, 'delivery cycle failed'),
+  })
+  const run = loop.run
 
   return {
     kick: () => setImmediate(run),
     async stop() {
-      stopped = true
-      if (timer !== undefined) clearInterval(timer)
-      timer = undefined
-      await running
+      await loop.stop()
       await Promise.all([...inFlight])
       notifier.close()
     },

@@ -2,7 +2,6 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import type { CloudEvent } from '../core/cloud-event.js'
 import type { SinkCredential } from '../store/subscriptions.js'
 import type { AttemptOutcome, SinkAnswer } from './delivery-policy.js'
 import { SinkAddressError, sinkTarget, type SinkPolicy } from './sink-policy.js'
@@ -10,7 +9,10 @@ import { SinkAddressError, sinkTarget, type SinkPolicy } from './sink-policy.js'
 /** One delivery: this CloudEvent to this sink, with this credential. */
 export interface Notice {
   sink: string
-  event: CloudEvent
+  /** The CloudEvent's `id` (the `x-correlator`). */
+  eventId: string
+  /** The CloudEvent as the outbox stores it (JSON text): the POST's body, sent as is. */
+  body: string
   /** The sink's bearer token, when the subscription gave one. */
   credential: SinkCredential | null
 }
@@ -56,12 +58,12 @@ export function httpNotifier(options: HttpNotifierOptions): Notifier {
         const answer = await postEvent(target, {
           headers: {
             'content-type': 'application/cloudevents+json',
-            'x-correlator': notice.event.id,
+            'x-correlator': notice.eventId,
             ...(notice.credential === null
               ? {}
               : { authorization: `Bearer ${notice.credential.accessToken}` }),
           },
-          body: JSON.stringify(notice.event),
+          body: notice.body,
           timeoutMs: options.timeoutMs,
           agents,
         })

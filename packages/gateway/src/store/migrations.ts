@@ -346,6 +346,53 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .execute()
       },
     },
+    '0010-notify-fan-out-queue': {
+      // Fan-out off the request path: a network change records its event and a queue row in its
+      // transaction; the fan-out worker turns it into notifications in chunks of subscriptions
+      // (in id order, by device), recording how far it got. A subscription keeps the newest
+      // event seq at its creation, so an event fanned out later skips it. Indexes for the
+      // fan-out's chunks and the expiry sweep; one that no query reads is dropped.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('subscriptions')
+          .addColumn('events_after', 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute()
+        // A device's subscriptions in id order (the fan-out's chunks); it covers 0004's
+        // `subscriptions_device`.
+        await db.schema
+          .createIndex('subscriptions_device_id')
+          .on('subscriptions')
+          .columns(['device_id', 'id'])
+          .execute()
+        await db.schema.dropIndex('subscriptions_device').execute()
+        // The sweep's `dueToEnd` (every poll interval) finds the subscriptions whose time runs
+        // out without reading all of them (100,000 on one device made it a scan of all).
+        await db.schema
+          .createIndex('subscriptions_expiry')
+          .on('subscriptions')
+          .column('expires_at')
+          .execute()
+        await db.schema
+          .createIndex('subscriptions_sink_expiry')
+          .on('subscriptions')
+          .column('sink_expires_at')
+          .execute()
+        await db.schema
+          .createTable('fan_out_queue')
+          .addColumn('event_seq', 'bigint', (c) => c.primaryKey())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('after_subscription', 'text')
+          .execute()
+        await db.schema
+          .createIndex('fan_out_queue_device')
+          .on('fan_out_queue')
+          .columns(['device_id', 'event_seq'])
+          .execute()
+        // Every query of a subscription's notifications names their status too (0009's
+        // `notifications_line`): this index was one more write per notification, read by none.
+        await db.schema.dropIndex('notifications_order').execute()
+      },
+    },
   }
   return { getMigrations: () => Promise.resolve(migrations) }
 }

@@ -16,6 +16,7 @@ export interface Database {
   pending_authorizations: PendingAuthorizationTable
   subscriptions: SubscriptionTable
   notifications: NotificationTable
+  fan_out_queue: FanOutQueueTable
   delivery_attempts: DeliveryAttemptTable
   rate_limit_windows: RateLimitWindowTable
   nef_sim_subscriptions: NefSimSubscriptionTable
@@ -233,6 +234,23 @@ export interface SubscriptionTable {
   ended_at: string | null
   termination_reason: string | null
   created_at: string
+  /**
+   * The newest network event seq when the subscription was stored: only later events are fanned
+   * out to it (an event recorded before it, fanned out after, is left out).
+   */
+  events_after: Generated<number>
+}
+
+/**
+ * Network events whose fan-out is not finished (the fan-out worker, subscriptions/fan-out.ts):
+ * one row per event, deleted when its last subscription was served.
+ */
+export interface FanOutQueueTable {
+  /** The network event's seq. */
+  event_seq: number
+  device_id: string
+  /** The last subscription id already served (they are served in id order); null: none yet. */
+  after_subscription: string | null
 }
 
 /** The outbox: one CloudEvent to deliver to one subscription's sink. */

@@ -82,7 +82,7 @@ function storeOn(
       cache === undefined
         ? deviceRepository(db, dialect)
         : cachedDeviceRepository(deviceRepository(db, dialect), cache, !db.isTransaction),
-    networkEvents: networkEventRepository(db),
+    networkEvents: networkEventRepository(db, dialect),
     signingKeys: signingKeyRepository(db),
     subjects: subjectRepository(db, root),
     apps: appRepository(db),

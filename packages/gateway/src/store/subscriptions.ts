@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Dialect } from './migrations.js'
 import type { Database, SubscriptionTable } from './schema.js'
 
@@ -92,7 +92,7 @@ function toSubscription(row: Row): Subscription {
   }
 }
 
-function toRow(subscription: Subscription): Row {
+function toRow(subscription: Subscription): Insertable<SubscriptionTable> {
   const stored: StoredConfig = {
     config: subscription.config,
     ...(subscription.usedIdentifier === undefined
@@ -127,7 +127,13 @@ function toRow(subscription: Subscription): Row {
 export type SubscriptionChanges = Partial<Pick<Subscription, 'expiresAt' | 'sinkExpiresAt'>>
 
 export interface SubscriptionRepository {
+  /**
+   * Stores a new subscription; network events recorded before it (their seq at most the newest
+   * now) are not fanned out to it: its initial state already follows them.
+   */
   insert(subscription: Subscription): Promise<void>
+  /** {@link insert} for many (bulk loads: one statement per 1,000). */
+  insertMany(subscriptions: readonly Subscription[]): Promise<void>
   byId(id: string): Promise<Subscription | undefined>
   /** The subscriptions of these ids that exist, by id (one read for a batch of deliveries). */
   byIds(ids: readonly string[]): Promise<Map<string, Subscription>>
@@ -146,6 +152,15 @@ export interface SubscriptionRepository {
    * (left out if it ended): a decision taken from these rows holds until the commit.
    */
   liveForDevice(deviceId: string, options?: { forUpdate?: boolean }): Promise<Subscription[]>
+  /**
+   * One chunk of the subscriptions a network event is fanned out to: the device's live ones
+   * stored before the event was recorded, after `after` in id order, at most `limit`. Locked as
+   * `liveForDevice` with `forUpdate` locks them. Call in a transaction.
+   */
+  liveForEvent(
+    event: { seq: number; deviceId: string },
+    options: { after: string | null; limit: number },
+  ): Promise<Subscription[]>
   update(id: string, changes: SubscriptionChanges): Promise<void>
   /**
    * Ends the subscription if it is still live, in one conditional update: of two concurrent
@@ -174,6 +189,9 @@ export interface SubscriptionRepository {
   lockApp(clientId: string): Promise<void>
 }
 
+/** The newest network event's seq (0: none yet), read as the inserting statement runs. */
+const newestEventSeq = sql<number>`(select coalesce(max(seq), 0) from network_events)`
+
 export function subscriptionRepository(
   db: Kysely<Database> | Transaction<Database>,
   dialect: Dialect,
@@ -193,7 +211,23 @@ export function subscriptionRepository(
       }
     },
     async insert(subscription) {
-      await db.insertInto('subscriptions').values(toRow(subscription)).execute()
+      await db
+        .insertInto('subscriptions')
+        .values({ ...toRow(subscription), events_after: newestEventSeq })
+        .execute()
+    },
+    async insertMany(subscriptions) {
+      // Bounded batches: SQLite allows at most 32,766 bound parameters per statement.
+      for (let i = 0; i < subscriptions.length; i += 1000) {
+        await db
+          .insertInto('subscriptions')
+          .values(
+            subscriptions
+              .slice(i, i + 1000)
+              .map((s) => ({ ...toRow(s), events_after: newestEventSeq })),
+          )
+          .execute()
+      }
     },
     async byId(id) {
       const row = await db
@@ -224,6 +258,20 @@ export function subscriptionRepository(
       if (filter.deviceId !== undefined) query = query.where('device_id', '=', filter.deviceId)
       if (typeof filter.status === 'string') query = query.where('status', '=', filter.status)
       else if (filter.status !== undefined) query = query.where('status', 'in', filter.status)
+      return (await query.execute()).map(toSubscription)
+    },
+    async liveForEvent(event, options) {
+      let query = db
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('device_id', '=', event.deviceId)
+        .where('status', 'in', LIVE_STATUSES)
+        .where('events_after', '<', event.seq)
+        // Locks in id order, as `lock` takes them, so that two lockers never wait on each other.
+        .orderBy('id')
+        .limit(options.limit)
+      if (options.after !== null) query = query.where('id', '>', options.after)
+      if (dialect === 'postgres') query = query.forUpdate()
       return (await query.execute()).map(toSubscription)
     },
     async liveForDevice(deviceId, options = {}) {

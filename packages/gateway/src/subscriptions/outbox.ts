@@ -184,9 +184,10 @@ async function applyApplicability(
 }
 
 /**
- * Turns network events into notifications, inside the transaction that stored them: so an event
- * and its notifications are written together or not at all (BRIEF §3 Notifications). Only ACTIVE
- * subscriptions get state events; a removed device ends INACTIVE ones too.
+ * Turns network events into notifications for every live subscription of their devices, in the
+ * caller's transaction (tests; the gateway fans out with the fan-out worker, which calls
+ * {@link fanOutTo} chunk by chunk). Only ACTIVE subscriptions get state events; a removed device
+ * ends INACTIVE ones too.
  */
 export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]): Promise<number> {
   let written = 0
@@ -194,48 +195,59 @@ export async function fanOut(deps: OutboxDeps, events: readonly NetworkEvent[]):
     // Locked before anything is decided from them (PostgreSQL): a subscription that a concurrent
     // DELETE or sweep is ending is waited for and then left out, and the count of events sent is current.
     const rows = await deps.store.subscriptions.liveForDevice(event.deviceId, { forUpdate: true })
-    if (event.type === 'device-removed') {
-      for (const row of rows) await endSubscription(deps, row, 'NETWORK_TERMINATED')
-      written += rows.length
-      continue
-    }
-    if (event.type === 'applicability') {
-      written += await applyApplicability(deps, rows, event)
-      continue
-    }
-    // One change can reach thousands of subscriptions: their notifications go in one batch.
-    const batch: NewNotification[] = []
-    const counted: { row: Subscription; produced: number }[] = []
-    for (const row of rows) {
-      const api = subscriptionApi(row.api)
-      if (api === undefined || row.status !== 'ACTIVE') continue
-      let produced = 0
-      for (const type of row.types) {
-        const short = type.slice(api.prefix.length)
-        for (const { data, time } of api.eventsFor(short, event)) {
-          if (row.maxEvents !== null && row.eventsSent + produced >= row.maxEvents) break
-          batch.push({
-            ...notification(deps, row, api, short, data, time),
-            networkEventId: event.id,
-          })
-          produced++
-        }
-      }
-      if (produced > 0) {
-        row.eventsSent += produced
-        counted.push({ row, produced })
-      }
-    }
-    await deps.store.notifications.enqueue(batch)
-    const byIncrement = new Map<number, string[]>()
-    for (const { row, produced } of counted)
-      byIncrement.set(produced, [...(byIncrement.get(produced) ?? []), row.id])
-    for (const [by, ids] of byIncrement) await deps.store.subscriptions.countEvents(ids, by)
-    for (const { row } of counted) {
-      if (row.maxEvents !== null && row.eventsSent >= row.maxEvents)
-        await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
-    }
-    written += batch.length
+    written += await fanOutTo(deps, event, rows)
   }
   return written
+}
+
+/**
+ * One network event's notifications for these subscriptions of its device (live, locked by the
+ * caller's transaction, in id order): how many were written.
+ */
+export async function fanOutTo(
+  deps: OutboxDeps,
+  event: NetworkEvent,
+  rows: readonly Subscription[],
+): Promise<number> {
+  if (event.type === 'device-removed') {
+    for (const row of rows) await endSubscription(deps, row, 'NETWORK_TERMINATED')
+    return rows.length
+  }
+  if (event.type === 'applicability') return applyApplicability(deps, rows, event)
+  // One change can reach thousands of subscriptions: their notifications go in one batch.
+  const batch: NewNotification[] = []
+  const counted: { row: Subscription; produced: number }[] = []
+  for (const row of rows) {
+    const api = subscriptionApi(row.api)
+    if (api === undefined || row.status !== 'ACTIVE') continue
+    let produced = 0
+    for (const type of row.types) {
+      const short = type.slice(api.prefix.length)
+      for (const { data, time } of api.eventsFor(short, event)) {
+        if (row.maxEvents !== null && row.eventsSent + produced >= row.maxEvents) break
+        batch.push({
+          ...notification(deps, row, api, short, data, time),
+          networkEventId: event.id,
+        })
+        produced++
+      }
+    }
+    if (produced > 0) {
+      row.eventsSent += produced
+      counted.push({ row, produced })
+    }
+  }
+  await deps.store.notifications.enqueue(batch)
+  const byIncrement = new Map<number, string[]>()
+  for (const { row, produced } of counted) {
+    const ids = byIncrement.get(produced)
+    if (ids === undefined) byIncrement.set(produced, [row.id])
+    else ids.push(row.id)
+  }
+  for (const [by, ids] of byIncrement) await deps.store.subscriptions.countEvents(ids, by)
+  for (const { row } of counted) {
+    if (row.maxEvents !== null && row.eventsSent >= row.maxEvents)
+      await endSubscription(deps, row, 'MAX_EVENTS_REACHED')
+  }
+  return batch.length
 }
