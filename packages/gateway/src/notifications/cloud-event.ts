@@ -1,9 +1,12 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../store/store.js'
 import type { CloudEvent } from '../core/cloud-event.js'
 
 export type { CloudEvent } from '../core/cloud-event.js'
 
-/** A new CloudEvent with a fresh `id`; `time` is when it happened (the caller's clock). */
+/**
+ * A new CloudEvent with a fresh `id` (the notification's row id too: {@link newId}, time-ordered);
+ * `time` is when it happened (the caller's clock).
+ */
 export function cloudEvent(input: {
   source: string
   type: string
@@ -11,7 +14,7 @@ export function cloudEvent(input: {
   data: Record<string, unknown>
 }): CloudEvent {
   return {
-    id: randomUUID(),
+    id: newId(),
     source: input.source,
     type: input.type,
     specversion: '1.0',
