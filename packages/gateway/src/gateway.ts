@@ -92,6 +92,10 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       outbox,
       clock,
       kick: kickDelivery,
+      delivery: {
+        leaseUntil: () => delivery.worker?.leaseUntil(),
+        take: (claimed) => delivery.worker?.take(claimed),
+      },
       queued: () => delivery.fanOut?.kick(),
     })
     // The app's logger exists once it is built; the network adapter logs through this until then.

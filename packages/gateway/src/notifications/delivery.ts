@@ -15,9 +15,25 @@ import {
 import { httpNotifier, type Notifier } from './notifier.js'
 import type { SinkPolicy } from './sink-policy.js'
 
+/** A notification this worker holds the claim of, with its subscription (undefined: gone). */
+export interface ClaimedNotification {
+  notification: Notification
+  subscription: Subscription | undefined
+}
+
 export interface DeliveryWorker {
   /** Look for work now (after a commit that wrote notifications). */
   kick(): void
+  /**
+   * Until when a notification claimed for this worker now is leased (`enqueueClaimed`), or
+   * undefined when the worker takes no more (stopping).
+   */
+  leaseUntil(): number | undefined
+  /**
+   * Delivers notifications claimed for this worker by the caller's committed transaction
+   * (`enqueueClaimed` with a {@link DeliveryWorker.leaseUntil} lease), without a claim of its own.
+   */
+  take(claimed: readonly ClaimedNotification[]): void
   /** Finishes the deliveries in flight and stops. */
   stop(): Promise<void>
 }
@@ -84,7 +100,23 @@ export async function settleAttempt(
  * attempt is settled under its own lease, the attempts are recorded in one statement and the next
  * notification of each settled line is promoted in one. Whether each outcome was recorded.
  */
-export function settleAttempts(store: Store, items: readonly Settlement[]): Promise<boolean[]> {
+export async function settleAttempts(
+  store: Store,
+  items: readonly Settlement[],
+): Promise<boolean[]> {
+  return (await settleAndClaimNext(store, items, null)).results
+}
+
+/**
+ * {@link settleAttempts}; with a lease, the notifications promoted to their lines' heads are
+ * claimed in the same transaction (leased until `leaseUntil`) and answered: the worker goes on
+ * with each line without a claim of its own.
+ */
+function settleAndClaimNext(
+  store: Store,
+  items: readonly Settlement[],
+  leaseUntil: number | null,
+): Promise<{ results: boolean[]; claimed: Notification[] }> {
   return store.transaction(async (trx) => {
     const lines = items
       .filter((item) => item.decision.action !== 'retry')
@@ -133,8 +165,12 @@ export function settleAttempts(store: Store, items: readonly Settlement[]): Prom
       }
     }
     await trx.notifications.insertAttempts(recorded)
-    if (promote.length > 0) await trx.notifications.promoteNextOf(promote, promoteAt)
-    return results
+    let claimed: Notification[] = []
+    if (promote.length > 0) {
+      if (leaseUntil === null) await trx.notifications.promoteNextOf(promote, promoteAt)
+      else claimed = await trx.notifications.promoteAndClaimNextOf(promote, promoteAt, leaseUntil)
+    }
+    return { results, claimed }
   })
 }
 
@@ -225,11 +261,22 @@ export async function attemptDelivery(
  * `gather` have come), those that end while a group is being written are written together next,
  * in one transaction ({@link settleAttempts}): a handful of statements per group, not per
  * delivery. Each caller learns whether its own was recorded; a failed transaction fails every
- * attempt of its group (their leases then lapse and they are claimed again: at least once).
+ * attempt of its group (their leases then lapse and they are claimed again: at least once). The
+ * notifications each group promotes are claimed in its transaction, under `leaseUntil()`, and
+ * handed to `next` with their subscriptions (those of the lines settled).
  */
-function settlementQueue(store: Store, gather: number, gatherMs = 3, max = 256) {
+function settlementQueue(options: {
+  store: Store
+  gather: number
+  leaseUntil: () => number | undefined
+  next: (claimed: readonly ClaimedNotification[]) => Promise<void>
+  gatherMs?: number
+  max?: number
+}) {
+  const { store, gather, gatherMs = 3, max = 256 } = options
   const waiting: {
     item: Settlement
+    subscription: Subscription | undefined
     done: (settled: boolean) => void
     fail: (e: unknown) => void
   }[] = []
@@ -238,14 +285,28 @@ function settlementQueue(store: Store, gather: number, gatherMs = 3, max = 256) 
     writing = true
     while (waiting.length > 0) {
       const group = waiting.splice(0, max)
+      let claimed: Notification[] = []
       try {
-        const results = await settleAttempts(
+        const settled = await settleAndClaimNext(
           store,
           group.map((g) => g.item),
+          options.leaseUntil() ?? null,
         )
-        group.forEach((g, i) => g.done(results[i] === true))
+        claimed = settled.claimed
+        group.forEach((g, i) => g.done(settled.results[i] === true))
       } catch (error) {
         for (const g of group) g.fail(error)
+      }
+      if (claimed.length > 0) {
+        const lines = new Map(
+          group.map((g) => [g.item.notification.subscriptionId, g.subscription]),
+        )
+        await options.next(
+          claimed.map((notification) => ({
+            notification,
+            subscription: lines.get(notification.subscriptionId),
+          })),
+        )
       }
     }
     writing = false
@@ -256,9 +317,9 @@ function settlementQueue(store: Store, gather: number, gatherMs = 3, max = 256) 
     timer = undefined
     void flush()
   }
-  return (item: Settlement) =>
+  return (item: Settlement, subscription: Subscription | undefined) =>
     new Promise<boolean>((done, fail) => {
-      waiting.push({ item, done, fail })
+      waiting.push({ item, subscription, done, fail })
       if (writing) return
       if (waiting.length >= gather) start()
       else timer ??= setTimeout(start, gatherMs)
@@ -269,8 +330,11 @@ function settlementQueue(store: Store, gather: number, gatherMs = 3, max = 256) 
  * The delivery worker of one gateway instance: claims due notifications from the outbox (a
  * lease, `SKIP LOCKED` on PostgreSQL), hands each to the notifier, asks the delivery policy what
  * follows, and settles it once ({@link settleAttempt}). Order is kept per subscription (the outbox
- * only hands out the oldest pending notification of each). Also runs the time-driven `sweep`
- * (subscriptions whose time or sink token runs out). At-least-once: a crash after a POST and before settling means one more
+ * only hands out the oldest pending notification of each). Notifications come to it claimed as
+ * well: from the transaction that wrote them ({@link DeliveryWorker.take}), and from the settle
+ * of their line's previous head; a claim looks for the rest (another instance's, retries that
+ * came due, leases that lapsed). Also runs the time-driven `sweep` (subscriptions whose time or
+ * sink token runs out). At-least-once: a crash after a POST and before settling means one more
  * delivery of the same event id.
  */
 export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
@@ -287,44 +351,72 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     await deps.sweep?.()
   }
 
-  // Deliveries run side by side, up to `maxInFlight`; each one that ends frees a slot and looks
-  // for more work, so a slow sink holds one slot, never the others.
+  // Deliveries run side by side, up to `maxInFlight`; each one that ends frees a slot. A slow
+  // sink holds one slot, never the others. Notifications claimed for this worker wait in `ready`
+  // for a slot (their lease runs meanwhile, as it would for a claimed batch).
   const maxInFlight = config.batch * 2
   const inFlight = new Set<Promise<void>>()
-  const settle = settlementQueue(store, config.batch)
+  const ready: ClaimedNotification[] = []
+  let stopping = false
+  // Whether a claim may find more than `ready` holds: set by a kick and by a full claim, cleared
+  // by a claim that found less than it asked for. A delivery that ends claims only then; the
+  // poll interval claims anyway (other instances' work, retries that came due).
+  let backlog = true
+  const leaseUntil = () => (stopping ? undefined : nowMs(clock) + config.leaseMs)
+  const startReady = () => {
+    while (ready.length > 0 && inFlight.size < maxInFlight) {
+      const { notification, subscription } = ready.shift() as ClaimedNotification
+      const task: Promise<void> = deliver(notification, subscription)
+        .catch((error: unknown) =>
+          log.error({ err: error, notification: notification.id }, 'delivery attempt crashed'),
+        )
+        .finally(() => {
+          inFlight.delete(task)
+          startReady()
+          if (backlog) run()
+        })
+      inFlight.add(task)
+    }
+  }
+  const take = async (claimed: readonly ClaimedNotification[]) => {
+    // A line promoted by a settle whose subscription the group did not hold is read (rare).
+    const missing = claimed.filter((c) => c.subscription === undefined)
+    const read =
+      missing.length === 0
+        ? new Map<string, Subscription>()
+        : await store.subscriptions.byIds(missing.map((c) => c.notification.subscriptionId))
+    for (const c of claimed)
+      ready.push({
+        notification: c.notification,
+        subscription: c.subscription ?? read.get(c.notification.subscriptionId),
+      })
+    startReady()
+  }
+  const settle = settlementQueue({ store, gather: config.batch, leaseUntil, next: take })
   const deliver = async (n: Notification, subscription: Subscription | undefined) => {
     const item = await attemptOnly(deps, notifier, n, subscription)
-    logSettled(log, item, await settle(item))
+    logSettled(log, item, await settle(item, subscription))
   }
 
   /** One claim: whether a full batch was claimed (more may be due). */
   const cycle = async (): Promise<boolean> => {
     await sweep()
-    const room = maxInFlight - inFlight.size
+    startReady()
+    const room = maxInFlight - inFlight.size - ready.length
     // Claims are batched too: a claim waits until a batch's worth of room is free (or nothing
     // is in flight), rather than claiming one notification per delivery that ends.
     if (room <= 0 || (room < config.batch && inFlight.size > config.batch)) return false
-    const claimed = await store.notifications.claimDue(
-      nowMs(clock),
-      Math.min(room, config.batch),
-      config.leaseMs,
-    )
+    const limit = Math.min(room, config.batch)
+    const claimed = await store.notifications.claimDue(nowMs(clock), limit, config.leaseMs)
+    backlog = claimed.length === limit
     // The claimed notifications' subscriptions in one read.
     const subscriptions =
       claimed.length === 0
         ? new Map<string, Subscription>()
         : await store.subscriptions.byIds(claimed.map((n) => n.subscriptionId))
-    for (const n of claimed) {
-      const task: Promise<void> = deliver(n, subscriptions.get(n.subscriptionId))
-        .catch((error: unknown) =>
-          log.error({ err: error, notification: n.id }, 'delivery attempt crashed'),
-        )
-        .finally(() => {
-          inFlight.delete(task)
-          run()
-        })
-      inFlight.add(task)
-    }
+    for (const n of claimed)
+      ready.push({ notification: n, subscription: subscriptions.get(n.subscriptionId) })
+    startReady()
     return claimed.length === config.batch
   }
 
@@ -335,10 +427,25 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const run = loop.run
 
   return {
-    kick: () => setImmediate(run),
+    kick: () => {
+      backlog = true
+      setImmediate(run)
+    },
+    leaseUntil,
+    take: (claimed) => {
+      if (stopping) return
+      take(claimed).catch((error: unknown) =>
+        log.error({ err: error, worker: workerId }, 'delivery of claimed notifications failed'),
+      )
+    },
     async stop() {
+      stopping = true
       await loop.stop()
-      await Promise.all([...inFlight])
+      // What this worker holds claimed is delivered before it stops (nothing more is claimed).
+      while (inFlight.size > 0 || ready.length > 0) {
+        startReady()
+        await Promise.all([...inFlight])
+      }
       notifier.close()
     },
   }

@@ -69,6 +69,15 @@ export interface NotificationRepository {
    * one subscription never gets two heads.
    */
   enqueue(notifications: readonly NewNotification[]): Promise<void>
+  /**
+   * `enqueue`, and the notifications that became heads are claimed at once for the caller's
+   * worker, leased until `leaseUntil` (as a claim would lease them): the instance that wrote them
+   * delivers them without a claim of its own. They are answered, in order; the rest wait queued.
+   */
+  enqueueClaimed(
+    notifications: readonly NewNotification[],
+    leaseUntil: number,
+  ): Promise<Notification[]>
   /** How many notifications wait (pending or queued). */
   waiting(): Promise<number>
   /** After a head was settled: the next queued notification of the subscription becomes the head. */
@@ -78,6 +87,15 @@ export interface NotificationRepository {
    * that has no pending head, the oldest queued notification becomes the head, due at `now`.
    */
   promoteNextOf(subscriptionIds: readonly string[], now: number): Promise<void>
+  /**
+   * `promoteNextOf`, and the promoted heads are claimed for the caller's worker, leased until
+   * `leaseUntil`: the worker that settled a line's head goes on with the line without a claim.
+   */
+  promoteAndClaimNextOf(
+    subscriptionIds: readonly string[],
+    now: number,
+    leaseUntil: number,
+  ): Promise<Notification[]>
   byId(id: string): Promise<Notification | undefined>
   /**
    * Claims up to `limit` due notifications for `leaseMs`: `pending`, due, not held by another
@@ -175,61 +193,126 @@ export function notificationRepository(
   db: Kysely<Database> | Transaction<Database>,
   dialect: Dialect,
 ): NotificationRepository {
+  /**
+   * Inserts notifications at the end of their lines: each is its line's head (`pending`) when the
+   * line is empty, else `queued`. With a lease, the heads are inserted claimed (`locked_until`)
+   * and answered.
+   */
+  const insertLines = async (
+    notifications: readonly NewNotification[],
+    leaseUntil: number | null,
+  ): Promise<Notification[]> => {
+    if (notifications.length === 0) return []
+    const subscriptionIds = [...new Set(notifications.map((n) => n.subscriptionId))]
+    // Serialise with a concurrent settle of the same lines (the settle holds the same locks).
+    await subscriptionRepository(db, dialect).lock(subscriptionIds)
+    // Which lines are not empty: a line's head is pending (one row), so that is looked up
+    // first; only a line with no pending head is looked up for queued rows. Never a read of a
+    // whole line: a backlog makes lines long.
+    const heads = new Set<string>()
+    for (let i = 0; i < subscriptionIds.length; i += 500) {
+      const ids = subscriptionIds.slice(i, i + 500)
+      const pending = await db
+        .selectFrom('notifications')
+        .select('subscription_id')
+        .where('subscription_id', 'in', ids)
+        .where('status', '=', 'pending')
+        .execute()
+      for (const p of pending) heads.add(p.subscription_id)
+      const headless = ids.filter((id) => !heads.has(id))
+      if (headless.length === 0) continue
+      const queued = await db
+        .selectFrom('notifications')
+        .select('subscription_id')
+        .distinct()
+        .where('subscription_id', 'in', headless)
+        .where('status', '=', 'queued')
+        .execute()
+      for (const q of queued) heads.add(q.subscription_id)
+    }
+    const values = notifications.map((n) => {
+      const head = !heads.has(n.subscriptionId)
+      heads.add(n.subscriptionId)
+      return {
+        id: n.id,
+        subscription_id: n.subscriptionId,
+        type: n.event.type,
+        event: JSON.stringify(n.event),
+        status: head ? 'pending' : 'queued',
+        attempts: 0,
+        next_attempt_at: n.nextAttemptAt,
+        locked_until: head ? leaseUntil : null,
+        last_error: null,
+        created_at: n.createdAt,
+        delivered_at: null,
+        network_event_id: n.networkEventId ?? null,
+      }
+    })
+    // Bounded batches: SQLite allows at most 32,766 bound parameters per statement.
+    const seqs = new Map<string, number>()
+    for (let i = 0; i < values.length; i += 500) {
+      const insert = db.insertInto('notifications').values(values.slice(i, i + 500))
+      if (leaseUntil === null) await insert.execute()
+      else
+        for (const row of await insert.returning(['id', 'seq']).execute())
+          seqs.set(row.id, Number(row.seq))
+    }
+    if (leaseUntil === null) return []
+    return values.flatMap((value) =>
+      value.status === 'pending'
+        ? [toNotification({ ...value, seq: seqs.get(value.id) ?? 0 })]
+        : [],
+    )
+  }
+
+  /**
+   * Of each line with no pending head, the oldest queued notification becomes the head, due at
+   * `now`; with a lease it is claimed too (`locked_until`) and answered.
+   */
+  const promoteLines = async (
+    subscriptionIds: readonly string[],
+    now: number,
+    leaseUntil: number | null,
+  ): Promise<Notification[]> => {
+    const unique = [...new Set(subscriptionIds)]
+    const promoted: Notification[] = []
+    for (let i = 0; i < unique.length; i += 500) {
+      const ids = unique.slice(i, i + 500)
+      const update = db
+        .updateTable('notifications')
+        .set({ status: 'pending', next_attempt_at: now, locked_until: leaseUntil })
+        // The oldest queued of each line, one index lookup each (a `group by` would read
+        // every queued row of the lines: a backlog makes them long).
+        .where(
+          'seq',
+          'in',
+          sql<number>`(${sql.join(
+            ids.map(
+              (id) =>
+                sql`(select min(q.seq) from notifications q where q.subscription_id = ${id} and q.status = 'queued')`,
+            ),
+          )})`,
+        )
+        // One head per subscription: none is promoted while one is still pending.
+        .where('subscription_id', 'not in', (eb) =>
+          eb
+            .selectFrom('notifications as p')
+            .select('p.subscription_id')
+            .where('p.subscription_id', 'in', ids)
+            .where('p.status', '=', 'pending'),
+        )
+      if (leaseUntil === null) await update.execute()
+      else promoted.push(...(await update.returningAll().execute()).map(toNotification))
+    }
+    return promoted.sort((a, b) => a.seq - b.seq)
+  }
+
   return {
     async enqueue(notifications) {
-      if (notifications.length === 0) return
-      const subscriptionIds = [...new Set(notifications.map((n) => n.subscriptionId))]
-      // Serialise with a concurrent settle of the same lines (the settle holds the same locks).
-      await subscriptionRepository(db, dialect).lock(subscriptionIds)
-      // Which lines are not empty: a line's head is pending (one row), so that is looked up
-      // first; only a line with no pending head is looked up for queued rows. Never a read of a
-      // whole line: a backlog makes lines long.
-      const heads = new Set<string>()
-      for (let i = 0; i < subscriptionIds.length; i += 500) {
-        const ids = subscriptionIds.slice(i, i + 500)
-        const pending = await db
-          .selectFrom('notifications')
-          .select('subscription_id')
-          .where('subscription_id', 'in', ids)
-          .where('status', '=', 'pending')
-          .execute()
-        for (const p of pending) heads.add(p.subscription_id)
-        const headless = ids.filter((id) => !heads.has(id))
-        if (headless.length === 0) continue
-        const queued = await db
-          .selectFrom('notifications')
-          .select('subscription_id')
-          .distinct()
-          .where('subscription_id', 'in', headless)
-          .where('status', '=', 'queued')
-          .execute()
-        for (const q of queued) heads.add(q.subscription_id)
-      }
-      const values = notifications.map((n) => {
-        const head = !heads.has(n.subscriptionId)
-        heads.add(n.subscriptionId)
-        return {
-          id: n.id,
-          subscription_id: n.subscriptionId,
-          type: n.event.type,
-          event: JSON.stringify(n.event),
-          status: head ? 'pending' : 'queued',
-          attempts: 0,
-          next_attempt_at: n.nextAttemptAt,
-          locked_until: null,
-          last_error: null,
-          created_at: n.createdAt,
-          delivered_at: null,
-          network_event_id: n.networkEventId ?? null,
-        }
-      })
-      // Bounded batches: SQLite allows at most 32,766 bound parameters per statement.
-      for (let i = 0; i < values.length; i += 500) {
-        await db
-          .insertInto('notifications')
-          .values(values.slice(i, i + 500))
-          .execute()
-      }
+      await insertLines(notifications, null)
+    },
+    enqueueClaimed(notifications, leaseUntil) {
+      return insertLines(notifications, leaseUntil)
     },
     async waiting() {
       const row = await db
@@ -266,34 +349,10 @@ export function notificationRepository(
       }
     },
     async promoteNextOf(subscriptionIds, now) {
-      const unique = [...new Set(subscriptionIds)]
-      for (let i = 0; i < unique.length; i += 500) {
-        const ids = unique.slice(i, i + 500)
-        await db
-          .updateTable('notifications')
-          .set({ status: 'pending', next_attempt_at: now })
-          // The oldest queued of each line, one index lookup each (a `group by` would read
-          // every queued row of the lines: a backlog makes them long).
-          .where(
-            'seq',
-            'in',
-            sql<number>`(${sql.join(
-              ids.map(
-                (id) =>
-                  sql`(select min(q.seq) from notifications q where q.subscription_id = ${id} and q.status = 'queued')`,
-              ),
-            )})`,
-          )
-          // One head per subscription: none is promoted while one is still pending.
-          .where('subscription_id', 'not in', (eb) =>
-            eb
-              .selectFrom('notifications as p')
-              .select('p.subscription_id')
-              .where('p.subscription_id', 'in', ids)
-              .where('p.status', '=', 'pending'),
-          )
-          .execute()
-      }
+      await promoteLines(subscriptionIds, now, null)
+    },
+    promoteAndClaimNextOf(subscriptionIds, now, leaseUntil) {
+      return promoteLines(subscriptionIds, now, leaseUntil)
     },
     async byId(id) {
       const row = await db

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js'
 import type { NetworkEventSink } from '../network/port.js'
+import type { DeliveryWorker, ClaimedNotification } from '../notifications/delivery.js'
 import type { Store } from '../store/store.js'
 import { fanOutTo, type OutboxDeps } from './outbox.js'
 
@@ -17,6 +18,11 @@ export interface IngestDeps {
   outbox: Pick<OutboxDeps, 'source'>
   /** Wakes the delivery worker (after a change that wrote notifications). */
   kick: () => void
+  /**
+   * The delivery worker, when it runs: the notifications a change makes heads of their lines are
+   * written claimed for it and handed to it after the commit, with no claim of its own.
+   */
+  delivery?: Pick<DeliveryWorker, 'leaseUntil' | 'take'>
   /** Wakes the fan-out worker (after a change that queued events for it). */
   queued?: () => void
   /** The time of the notifications' events, and when they are due. */
@@ -30,16 +36,25 @@ export interface IngestDeps {
  * network adapter's own writes and the events recorded. An event of a device with few live
  * subscriptions ({@link INLINE_FAN_OUT_MAX}) and nothing queued before it is fanned out there and
  * then; any other is queued for the fan-out worker (fan-out.ts), which writes its notifications
- * after the commit, off the request path, in event order per device. After the commit the workers
- * are woken. A change that fails leaves nothing behind.
+ * after the commit, off the request path, in event order per device. After the commit the
+ * notifications that head their lines go to the delivery worker (written claimed for it), and
+ * the workers are woken for the rest. A change that fails leaves nothing behind.
  */
 export function networkEventSink(deps: IngestDeps): NetworkEventSink<Store> {
   return {
     async ingest(work) {
       const inlineMax = deps.inlineMax ?? INLINE_FAN_OUT_MAX
+      const leaseUntil = deps.delivery?.leaseUntil()
+      const claimed: ClaimedNotification[] = []
       const result = await deps.store.transaction(async (store) => {
+        claimed.length = 0
         const { events, result } = await work(store)
-        const outbox = { store, source: deps.outbox.source, clock: deps.clock }
+        const outbox = {
+          store,
+          source: deps.outbox.source,
+          clock: deps.clock,
+          ...(leaseUntil === undefined ? {} : { claim: { leaseUntil, claimed } }),
+        }
         const queued: { seq: number; deviceId: string }[] = []
         let written = 0
         const queuedDevices = new Set<string>()
@@ -63,7 +78,9 @@ export function networkEventSink(deps: IngestDeps): NetworkEventSink<Store> {
         await store.networkEvents.queueFanOut(queued)
         return { result, written, queued: queued.length }
       })
-      if (result.written > 0) deps.kick()
+      if (claimed.length > 0) deps.delivery?.take(claimed)
+      // Notifications not handed over (not heads, lifecycle events) wait for a claim.
+      if (result.written > claimed.length) deps.kick()
       if (result.queued > 0) deps.queued?.()
       return result.result
     },

@@ -5,6 +5,7 @@ import type { NewNotification } from '../store/notifications.js'
 import type { Store } from '../store/store.js'
 import { LIVE_STATUSES, type Subscription } from '../store/subscriptions.js'
 import { cloudEvent } from '../notifications/cloud-event.js'
+import type { ClaimedNotification } from '../notifications/delivery.js'
 import { basePath, loadSpec } from '../specs/catalog.js'
 import {
   serviceNotApplicable,
@@ -59,6 +60,12 @@ function notification(
 
 export interface OutboxDeps {
   store: Store
+  /**
+   * When set, the state events that become their lines' heads are written claimed for the
+   * caller's delivery worker (leased until `leaseUntil`) and collected in `claimed`, for it to
+   * take after the commit.
+   */
+  claim?: { leaseUntil: number; claimed: ClaimedNotification[] }
   /** CloudEvent `source` of an API's notifications. */
   source: (api: SubscriptionApi) => string
   /** The time of events, and when their notifications are due. */
@@ -237,7 +244,13 @@ export async function fanOutTo(
       counted.push({ row, produced })
     }
   }
-  await deps.store.notifications.enqueue(batch)
+  if (deps.claim === undefined) await deps.store.notifications.enqueue(batch)
+  else {
+    const heads = await deps.store.notifications.enqueueClaimed(batch, deps.claim.leaseUntil)
+    const byId = new Map(rows.map((row) => [row.id, row]))
+    for (const notification of heads)
+      deps.claim.claimed.push({ notification, subscription: byId.get(notification.subscriptionId) })
+  }
   const byIncrement = new Map<number, string[]>()
   for (const { row, produced } of counted) {
     const ids = byIncrement.get(produced)
