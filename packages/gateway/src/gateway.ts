@@ -17,7 +17,11 @@ import type { SimulatorDeps } from './simulator/simulator.js'
 import { networkEventSink } from './subscriptions/ingest.js'
 import { startFanOutWorker, type FanOutWorker } from './subscriptions/fan-out.js'
 import { startHousekeeping } from './store/housekeeping.js'
-import { startDeliveryWorker, type DeliveryWorker } from './notifications/delivery.js'
+import {
+  startDeliveryWorker,
+  type ClaimedNotification,
+  type DeliveryWorker,
+} from './notifications/delivery.js'
 import { createMetrics } from './metrics/metrics.js'
 import type { Resolve } from './notifications/sink-policy.js'
 import { deliveryConfigOf, sinkPolicyOf } from './notifications/wiring.js'
@@ -84,6 +88,11 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     // The worker starts once the app listens; changes before that are picked up by its first cycle.
     const delivery: { worker?: DeliveryWorker; fanOut?: FanOutWorker } = {}
     const kickDelivery = () => delivery.worker?.kick()
+    // Notifications written claimed for this instance's delivery worker, handed to it after the commit.
+    const handOver = {
+      leaseUntil: () => delivery.worker?.leaseUntil(),
+      take: (claimed: readonly ClaimedNotification[]) => delivery.worker?.take(claimed),
+    }
     const outbox = { source: notificationSource(config.issuer) }
     // Whatever the network, its changes come in through the one network event door; the
     // notifications of a device with many subscriptions are written by the fan-out worker.
@@ -92,10 +101,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       outbox,
       clock,
       kick: kickDelivery,
-      delivery: {
-        leaseUntil: () => delivery.worker?.leaseUntil(),
-        take: (claimed) => delivery.worker?.take(claimed),
-      },
+      delivery: handOver,
       queued: () => delivery.fanOut?.kick(),
     })
     // The app's logger exists once it is built; the network adapter logs through this until then.
@@ -172,6 +178,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       log: app.log,
       pollMs: deliveryConfig.pollMs,
       wrote: kickDelivery,
+      delivery: handOver,
     })
     const nefCheck =
       ports.nef === undefined || config.nef === undefined

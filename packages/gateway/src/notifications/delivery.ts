@@ -26,7 +26,7 @@ export interface DeliveryWorker {
   kick(): void
   /**
    * Until when a notification claimed for this worker now is leased (`enqueueClaimed`), or
-   * undefined when the worker takes no more (stopping).
+   * undefined when the worker takes no more now (stopping, or enough waiting already).
    */
   leaseUntil(): number | undefined
   /**
@@ -362,7 +362,10 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   // by a claim that found less than it asked for. A delivery that ends claims only then; the
   // poll interval claims anyway (other instances' work, retries that came due).
   let backlog = true
-  const leaseUntil = () => (stopping ? undefined : nowMs(clock) + config.leaseMs)
+  // Notifications are claimed for this worker while it holds few waiting ones: a large fan-out
+  // stays in the outbox (claimed batch by batch) rather than in memory, where leases would lapse.
+  const leaseUntil = () =>
+    stopping || ready.length >= maxInFlight * 4 ? undefined : nowMs(clock) + config.leaseMs
   const startReady = () => {
     while (ready.length > 0 && inFlight.size < maxInFlight) {
       const { notification, subscription } = ready.shift() as ClaimedNotification

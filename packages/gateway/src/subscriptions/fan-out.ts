@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js'
 import { workerLoop } from '../core/worker-loop.js'
+import type { ClaimedNotification, DeliveryWorker } from '../notifications/delivery.js'
 import type { Store } from '../store/store.js'
 import { fanOutTo, type OutboxDeps } from './outbox.js'
 
@@ -20,6 +21,11 @@ export interface FanOutWorkerDeps {
   pollMs: number
   /** Called after a chunk that wrote notifications committed: wakes the delivery worker. */
   wrote: () => void
+  /**
+   * The delivery worker, when it runs: the notifications a chunk makes heads of their lines are
+   * written claimed for it and handed to it after the commit.
+   */
+  delivery?: Pick<DeliveryWorker, 'leaseUntil' | 'take'>
   /** Subscriptions served per transaction (default 1,000). */
   chunk?: number
 }
@@ -31,16 +37,26 @@ const EVENTS_PER_CHUNK = 64
  * One transaction of fan-out: claims the oldest queued event of up to {@link EVENTS_PER_CHUNK}
  * devices, serves up to `chunk` of their subscriptions (in id order, after where the last chunk
  * stopped) and records how far each got, in the same transaction: a crash resumes where the last
- * commit left off, with no notification written twice or missed. How many events it claimed and
- * notifications it wrote.
+ * commit left off, with no notification written twice or missed. The notifications that head
+ * their lines are written claimed for the delivery worker, when it takes more, and handed to it
+ * after the commit. How many events it claimed, and how many notifications it wrote that wait
+ * for a claim.
  */
 export async function fanOutChunk(
-  deps: Pick<FanOutWorkerDeps, 'store' | 'outbox' | 'clock'>,
+  deps: Pick<FanOutWorkerDeps, 'store' | 'outbox' | 'clock' | 'delivery'>,
   chunk = 1000,
 ): Promise<{ claimed: number; written: number }> {
-  return deps.store.transaction(async (store) => {
+  const leaseUntil = deps.delivery?.leaseUntil()
+  const handed: ClaimedNotification[] = []
+  const done = await deps.store.transaction(async (store) => {
+    handed.length = 0
     const work = await store.networkEvents.claimFanOut(EVENTS_PER_CHUNK)
-    const outbox = { store, source: deps.outbox.source, clock: deps.clock }
+    const outbox = {
+      store,
+      source: deps.outbox.source,
+      clock: deps.clock,
+      ...(leaseUntil === undefined ? {} : { claim: { leaseUntil, claimed: handed } }),
+    }
     let budget = chunk
     let written = 0
     for (const { event, after } of work) {
@@ -55,6 +71,8 @@ export async function fanOutChunk(
     }
     return { claimed: work.length, written }
   })
+  if (handed.length > 0) deps.delivery?.take(handed)
+  return { claimed: done.claimed, written: done.written - handed.length }
 }
 
 /**
@@ -68,6 +86,7 @@ export async function fanOutChunk(
 export function startFanOutWorker(deps: FanOutWorkerDeps): FanOutWorker {
   const loop = workerLoop(
     async () => {
+      // `written`: the notifications not handed to the delivery worker claimed.
       const { claimed, written } = await fanOutChunk(deps, deps.chunk)
       if (written > 0) deps.wrote()
       if (claimed === 0) return false

@@ -2,10 +2,15 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import type { NetworkEvent } from '../../src/core/device.js'
 import { cloudEvent } from '../../src/notifications/cloud-event.js'
-import { startDeliveryWorker, type DeliveryWorker } from '../../src/notifications/delivery.js'
+import {
+  startDeliveryWorker,
+  type ClaimedNotification,
+  type DeliveryWorker,
+} from '../../src/notifications/delivery.js'
 import { DEFAULT_DELIVERY } from '../../src/notifications/delivery-policy.js'
 import type { NewNotification } from '../../src/store/notifications.js'
 import type { Store } from '../../src/store/store.js'
+import { fanOutChunk } from '../../src/subscriptions/fan-out.js'
 import { networkEventSink } from '../../src/subscriptions/ingest.js'
 import { bareStore, subscriptionFixture } from '../helpers/bare-store.js'
 import { Receiver } from '../helpers/receiver.js'
@@ -113,6 +118,84 @@ describe('claimed at write (store)', () => {
     const mine = (rows: readonly { id: string }[]) => ids(rows).filter((id) => id.startsWith('n'))
     assert.deepEqual(mine(await store.notifications.claimDue(lease + 1, 10, 60_000)), ['nc-1'])
     assert.deepEqual(mine(await store.notifications.claimDue(next + 1, 10, 5000)), ['na-2', 'nb-2'])
+  })
+})
+
+describe('claimed at write (fan-out worker)', () => {
+  const bare = bareStore()
+
+  /** Queues one roaming change of `device` for the fan-out worker (nothing fanned out inline). */
+  async function queue(store: Store, device: string, id: string) {
+    const door = networkEventSink({
+      store,
+      outbox: { source: () => SOURCE },
+      clock: () => new Date(),
+      kick: () => undefined,
+      inlineMax: 0,
+    })
+    const event: NetworkEvent = {
+      id,
+      deviceId: device,
+      phoneNumber: '+34600000001',
+      type: 'roaming',
+      before: { roamingCountryCode: null },
+      after: { roamingCountryCode: 262 },
+      occurredAt: new Date().toISOString(),
+    }
+    await door.ingest(() => Promise.resolve({ events: [event], result: undefined }))
+  }
+
+  it('a chunk hands its heads over claimed; when the worker takes no more, it writes them for a claim', async () => {
+    const store = bare.store()
+    await store.subscriptions.insertMany(
+      Array.from({ length: 6 }, (_, i) =>
+        subscriptionFixture(`chunk-${i}`, {
+          deviceId: 'dev-chunk',
+          types: [`${PREFIX}roaming-status`],
+        }),
+      ),
+    )
+    // chunk-0 already has a head: its notification queues behind it and is not handed over.
+    await store.notifications.enqueue([note('chunk-0-first', 'chunk-0')])
+    await queue(store, 'dev-chunk', 'chunk-event-1')
+    const handed: ClaimedNotification[] = []
+    const lease = Date.now() + 60_000
+    const taking = {
+      leaseUntil: () => lease,
+      take: (c: readonly ClaimedNotification[]) => handed.push(...c),
+    }
+    const first = await fanOutChunk(
+      { store, outbox: { source: () => SOURCE }, clock: () => new Date(), delivery: taking },
+      1000,
+    )
+    assert.deepEqual(first, { claimed: 1, written: 1 })
+    assert.deepEqual(
+      handed.map((c) => [
+        c.notification.subscriptionId,
+        c.notification.lockedUntil,
+        c.subscription?.id,
+      ]),
+      [1, 2, 3, 4, 5].map((i) => [`chunk-${i}`, lease, `chunk-${i}`]),
+    )
+    // A worker that holds enough already (or is stopping) is given nothing: the heads wait unclaimed.
+    await queue(store, 'dev-chunk', 'chunk-event-2')
+    await store.subscriptions.insertMany([
+      subscriptionFixture('chunk-6', { deviceId: 'dev-chunk', types: [`${PREFIX}roaming-status`] }),
+    ])
+    await queue(store, 'dev-chunk', 'chunk-event-3')
+    const full = { leaseUntil: () => undefined, take: () => assert.fail('nothing to take') }
+    for (;;) {
+      const { claimed } = await fanOutChunk(
+        { store, outbox: { source: () => SOURCE }, clock: () => new Date(), delivery: full },
+        1000,
+      )
+      if (claimed === 0) break
+    }
+    const heads = await store.notifications.list({ subscriptionId: 'chunk-6', status: 'pending' })
+    assert.deepEqual(
+      heads.map((n) => [n.networkEventId, n.lockedUntil]),
+      [['chunk-event-3', null]],
+    )
   })
 })
 
