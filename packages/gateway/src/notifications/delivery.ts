@@ -270,6 +270,8 @@ function settlementQueue(options: {
   gather: number
   leaseUntil: () => number | undefined
   next: (claimed: readonly ClaimedNotification[]) => Promise<void>
+  /** Called after a group whose promoted notifications were left unclaimed (no lease given). */
+  unclaimed: () => void
   gatherMs?: number
   max?: number
 }) {
@@ -286,17 +288,19 @@ function settlementQueue(options: {
     while (waiting.length > 0) {
       const group = waiting.splice(0, max)
       let claimed: Notification[] = []
+      const leaseUntil = options.leaseUntil() ?? null
       try {
         const settled = await settleAndClaimNext(
           store,
           group.map((g) => g.item),
-          options.leaseUntil() ?? null,
+          leaseUntil,
         )
         claimed = settled.claimed
         group.forEach((g, i) => g.done(settled.results[i] === true))
       } catch (error) {
         for (const g of group) g.fail(error)
       }
+      if (leaseUntil === null) options.unclaimed()
       if (claimed.length > 0) {
         const lines = new Map(
           group.map((g) => [g.item.notification.subscriptionId, g.subscription]),
@@ -358,14 +362,20 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const inFlight = new Set<Promise<void>>()
   const ready: ClaimedNotification[] = []
   let stopping = false
-  // Whether a claim may find more than `ready` holds: set by a kick and by a full claim, cleared
-  // by a claim that found less than it asked for. A delivery that ends claims only then; the
-  // poll interval claims anyway (other instances' work, retries that came due).
+  // At most this many held (in flight and ready; 1,024 by default, a few MB): a large fan-out
+  // stays in the outbox, claimed batch by batch, rather than in memory, where leases would lapse.
+  const maxHeld = maxInFlight * 16
+  const held = () => inFlight.size + ready.length
+  // Whether unclaimed notifications may be due: set by a kick (a commit wrote some), by a settle
+  // that promoted without a lease and by a full claim; cleared by a claim that found less than it
+  // asked for. A delivery that ends claims only then; the poll interval claims anyway (other
+  // instances' work, retries that came due).
   let backlog = true
-  // Notifications are claimed for this worker while it holds few waiting ones: a large fan-out
-  // stays in the outbox (claimed batch by batch) rather than in memory, where leases would lapse.
+  // Notifications are written claimed for this worker only while it keeps up: it holds room for
+  // them and nothing unclaimed waits. Otherwise they are written unclaimed, behind what waits,
+  // and claims take them oldest first: none is passed over for long.
   const leaseUntil = () =>
-    stopping || ready.length >= maxInFlight * 4 ? undefined : nowMs(clock) + config.leaseMs
+    stopping || backlog || held() >= maxHeld ? undefined : nowMs(clock) + config.leaseMs
   const startReady = () => {
     while (ready.length > 0 && inFlight.size < maxInFlight) {
       const { notification, subscription } = ready.shift() as ClaimedNotification
@@ -395,7 +405,16 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       })
     startReady()
   }
-  const settle = settlementQueue({ store, gather: config.batch, leaseUntil, next: take })
+  const settle = settlementQueue({
+    store,
+    gather: config.batch,
+    leaseUntil,
+    next: take,
+    unclaimed: () => {
+      backlog = true
+      run()
+    },
+  })
   const deliver = async (n: Notification, subscription: Subscription | undefined) => {
     const item = await attemptOnly(deps, notifier, n, subscription)
     logSettled(log, item, await settle(item, subscription))
@@ -405,10 +424,10 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const cycle = async (): Promise<boolean> => {
     await sweep()
     startReady()
-    const room = maxInFlight - inFlight.size - ready.length
+    const room = maxHeld - held()
     // Claims are batched too: a claim waits until a batch's worth of room is free (or nothing
-    // is in flight), rather than claiming one notification per delivery that ends.
-    if (room <= 0 || (room < config.batch && inFlight.size > config.batch)) return false
+    // waits for a slot), rather than claiming one notification per delivery that ends.
+    if (room <= 0 || (room < config.batch && ready.length > 0)) return false
     const limit = Math.min(room, config.batch)
     const claimed = await store.notifications.claimDue(nowMs(clock), limit, config.leaseMs)
     backlog = claimed.length === limit

@@ -280,6 +280,9 @@ describe('claimed at write (delivery worker and the network event door)', () => 
       ),
     )
     const delivery = worker(store)
+    // Its first claim (nothing due) tells it that nothing unclaimed waits: then it takes work.
+    for (let i = 0; i < 200 && delivery.leaseUntil() === undefined; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5))
     const door = networkEventSink({
       store,
       outbox: { source: () => SOURCE },
