@@ -240,10 +240,29 @@ describe('claimed at write (delivery worker and the network event door)', () => 
     return started
   }
 
+  /** The store (claims counted), a sink, and no worker of an earlier test left running. */
+  async function fresh() {
+    await stopAll()
+    const claims: string[] = []
+    const sink = await new Receiver().start()
+    receivers.push(sink)
+    return { store: counting(bare.store(), claims), claims, sink }
+  }
+
+  /**
+   * The worker once it takes claimed work: its first claim (nothing due) tells it that nothing
+   * unclaimed waits. Fails after 1 s.
+   */
+  async function taking(delivery: DeliveryWorker): Promise<DeliveryWorker> {
+    for (let i = 0; i < 200 && delivery.leaseUntil() === undefined; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    assert.notEqual(delivery.leaseUntil(), undefined, 'the worker takes claimed work')
+    return delivery
+  }
+
   let events = 0
   /** Roaming changes of `device` through the door, one transaction each. */
   async function change(
-    store: Store,
     door: ReturnType<typeof networkEventSink>,
     device: string,
     countries: (number | null)[],
@@ -265,11 +284,7 @@ describe('claimed at write (delivery worker and the network event door)', () => 
   }
 
   it("delivers a change's notifications, line after line, none of them through a claim", async () => {
-    await stopAll()
-    const claims: string[] = []
-    const store = counting(bare.store(), claims)
-    const sink = await new Receiver().start()
-    receivers.push(sink)
+    const { store, claims, sink } = await fresh()
     await store.subscriptions.insertMany(
       ['hand-1', 'hand-2'].map((id) =>
         subscriptionFixture(id, {
@@ -279,10 +294,7 @@ describe('claimed at write (delivery worker and the network event door)', () => 
         }),
       ),
     )
-    const delivery = worker(store)
-    // Its first claim (nothing due) tells it that nothing unclaimed waits: then it takes work.
-    for (let i = 0; i < 200 && delivery.leaseUntil() === undefined; i++)
-      await new Promise((resolve) => setTimeout(resolve, 5))
+    const delivery = await taking(worker(store))
     const door = networkEventSink({
       store,
       outbox: { source: () => SOURCE },
@@ -290,7 +302,7 @@ describe('claimed at write (delivery worker and the network event door)', () => 
       kick: () => delivery.kick(),
       delivery,
     })
-    await change(store, door, 'dev-hand', [262, null, 208, null])
+    await change(door, 'dev-hand', [262, null, 208, null])
     const received = await sink.waitFor(8)
     // Each subscription's events in the order of the changes.
     for (const id of ['hand-1', 'hand-2']) {
@@ -313,12 +325,24 @@ describe('claimed at write (delivery worker and the network event door)', () => 
     )
   })
 
+  it('while unclaimed notifications may wait, none is given to the worker claimed: its claims take them in order', async () => {
+    const { store, claims, sink } = await fresh()
+    await store.subscriptions.insertMany([subscriptionFixture('wait-1', { sink: sink.url })])
+    const delivery = await taking(worker(store))
+    // A commit wrote an unclaimed head (another path, or a worker that held too much): the kick
+    // stops the hand-overs until a claim has taken what waits.
+    await store.notifications.enqueue([
+      { ...note('wait-first', 'wait-1'), nextAttemptAt: Date.now() },
+    ])
+    delivery.kick()
+    assert.equal(delivery.leaseUntil(), undefined)
+    await sink.waitFor(1)
+    assert.deepEqual(claims, ['wait-first'])
+    await taking(delivery)
+  })
+
   it('a worker that is stopping takes nothing: the change writes unclaimed heads and kicks', async () => {
-    await stopAll()
-    const claims: string[] = []
-    const store = counting(bare.store(), claims)
-    const sink = await new Receiver().start()
-    receivers.push(sink)
+    const { store, claims, sink } = await fresh()
     await store.subscriptions.insertMany([
       subscriptionFixture('stop-1', {
         deviceId: 'dev-stop',
@@ -341,7 +365,7 @@ describe('claimed at write (delivery worker and the network event door)', () => 
       },
       delivery: stopped,
     })
-    await change(store, door, 'dev-stop', [262])
+    await change(door, 'dev-stop', [262])
     await sink.waitFor(1)
     assert.equal(kicks, 1)
     assert.equal(claims.length, 1)
