@@ -178,7 +178,9 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       log: app.log,
       pollMs: deliveryConfig.pollMs,
       wrote: kickDelivery,
-      delivery: handOver,
+      // On PostgreSQL a large fan-out is left to the claims of every instance, which share it; the
+      // embedded store has one instance, this one, and its chunks are handed over claimed.
+      ...(config.databaseUrl === undefined ? { delivery: handOver } : {}),
     })
     const nefCheck =
       ports.nef === undefined || config.nef === undefined
