@@ -24,7 +24,7 @@ async function decisionViews(
   }[],
 ) {
   const ids = [...new Set(rows.map((r) => r.device_id))]
-  const devices = await Promise.all(ids.map((id) => network.byId(id)))
+  const devices = await Promise.all(ids.map((id) => Promise.resolve(network.byId(id))))
   const phones = new Map(ids.map((id, i) => [id, devices[i]?.phoneNumber]))
   return rows.map((r) => ({
     clientId: r.client_id,

@@ -2,6 +2,7 @@ import type { AuthContext } from '../core/auth-context.js'
 import { selectorFor, type IdentifierKind, type RequestDevice } from '../device/identify.js'
 import { CamaraError } from '../core/camara-error.js'
 import type { DeviceIdentity } from '../core/device.js'
+import type { MaybePromise } from '../core/maybe-promise.js'
 import type { NetworkPort } from '../network/port.js'
 import { visitedCountry } from '../core/mcc.js'
 import { NetworkError } from '../core/network-error.js'
@@ -51,7 +52,7 @@ export async function legacySubject(
  * A read of the network for a v0 call: a device the network does not know (a NEF finds out only
  * when asked) is `404 NOT_FOUND`, as v0.5.1 says, not the later APIs' IDENTIFIER_NOT_FOUND.
  */
-export async function legacyRead<T>(read: () => Promise<T>): Promise<T> {
+export async function legacyRead<T>(read: () => MaybePromise<T>): Promise<T> {
   try {
     return await read()
   } catch (error) {

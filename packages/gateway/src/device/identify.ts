@@ -1,6 +1,7 @@
 import type { AuthContext } from '../core/auth-context.js'
-import { CamaraError } from '../core/camara-error.js'
+import { CamaraError, type CamaraCode } from '../core/camara-error.js'
 import type { DeviceIdentity, DeviceSelector } from '../core/device.js'
+import { after, type MaybePromise } from '../core/maybe-promise.js'
 import type { NetworkPort } from '../network/port.js'
 
 /** The `device` object of a CAMARA request (Commonalities `Device`), already schema-valid. */
@@ -69,33 +70,33 @@ export function selectorFor(
  * names it, and then any `device` in the body is `422 UNNECESSARY_IDENTIFIER`, even the same
  * one; a two-legged token needs `device` (`422 MISSING_IDENTIFIER`); identifiers of kinds the
  * API does not support are `422 UNSUPPORTED_IDENTIFIER`; no match is `404 IDENTIFIER_NOT_FOUND`.
+ * The device itself when the network has it in memory, else a promise (`MaybePromise`); never
+ * throws: a refusal is a rejected promise.
  */
-export async function identifyDevice(
+export function identifyDevice(
   deps: { network: NetworkPort },
   input: {
     auth: AuthContext
     device: RequestDevice | undefined
     supported: readonly IdentifierKind[]
   },
-): Promise<Identified> {
+): MaybePromise<Identified> {
   const { auth, device, supported } = input
   if (auth.deviceId !== undefined) {
     if (device !== undefined) {
-      throw new CamaraError(
+      return refused(
         'UNNECESSARY_IDENTIFIER',
         'The device is already identified by the access token; do not send device with a three-legged token.',
       )
     }
-    const found = await deps.network.byId(auth.deviceId)
-    if (found === undefined)
-      throw new CamaraError(
-        'IDENTIFIER_NOT_FOUND',
-        'The device of the access token is no longer known.',
-      )
-    return { device: found, deviceResponse: undefined }
+    return after(deps.network.byId(auth.deviceId), (found) =>
+      found === undefined
+        ? refused('IDENTIFIER_NOT_FOUND', 'The device of the access token is no longer known.')
+        : { device: found, deviceResponse: undefined },
+    )
   }
   if (device === undefined) {
-    throw new CamaraError(
+    return refused(
       'MISSING_IDENTIFIER',
       'The device cannot be identified: send device with a two-legged access token.',
     )
@@ -103,15 +104,21 @@ export async function identifyDevice(
   const kind = PRIORITY.find((k) => supported.includes(k) && device[k] !== undefined)
   const selector = kind === undefined ? undefined : selectorFor(kind, device)
   if (kind === undefined || selector === undefined) {
-    throw new CamaraError(
+    return refused(
       'UNSUPPORTED_IDENTIFIER',
       `The identifier provided is not supported; use one of ${supported.join(', ')}.`,
     )
   }
-  const found = await deps.network.find(selector)
-  if (found === undefined)
-    throw new CamaraError('IDENTIFIER_NOT_FOUND', `No device matches the ${kind} provided.`)
-  return { device: found, deviceResponse: { [kind]: device[kind] } }
+  return after(deps.network.find(selector), (found) =>
+    found === undefined
+      ? refused('IDENTIFIER_NOT_FOUND', `No device matches the ${kind} provided.`)
+      : { device: found, deviceResponse: { [kind]: device[kind] } },
+  )
+}
+
+/** A refusal of {@link identifyDevice}, as the rejection an `async` function would give. */
+function refused(code: CamaraCode, message: string): Promise<never> {
+  return Promise.reject(new CamaraError(code, message))
 }
 
 /** A response with the DeviceResponse first, as the specs list it (no object spread: hot path). */
@@ -125,18 +132,24 @@ export function withDevice<T extends object>(
 /**
  * The shape of the retrieve operations of the 1.1.0 / 0.2.0 APIs: identify the device (the
  * token's, or the body's first supported identifier), read the facts `answer` needs from the
- * network, and put the identifier used first when the request named the device.
+ * network, and put the identifier used first when the request named the device. The answer
+ * itself when every read had its value at hand (the simulator on the device cache: the hot
+ * call's case), else a promise; never throws.
  */
-export async function retrieveFor<T extends object>(
+export function retrieveFor<T extends object>(
   deps: { network: NetworkPort },
   input: { auth: AuthContext; body: { device?: RequestDevice } },
-  answer: (device: DeviceIdentity) => Promise<T>,
-): Promise<T & { device?: Partial<RequestDevice> }> {
-  const { device, deviceResponse } = await identifyDevice(deps, {
-    auth: input.auth,
-    device: input.body.device,
-    supported: V1_IDENTIFIERS,
-  })
-  const response = await answer(device)
-  return deviceResponse === undefined ? response : withDevice(deviceResponse, response)
+  answer: (device: DeviceIdentity) => MaybePromise<T>,
+): MaybePromise<T & { device?: Partial<RequestDevice> }> {
+  return after(
+    identifyDevice(deps, {
+      auth: input.auth,
+      device: input.body.device,
+      supported: V1_IDENTIFIERS,
+    }),
+    ({ device, deviceResponse }) =>
+      after(answer(device), (response) =>
+        deviceResponse === undefined ? response : withDevice(deviceResponse, response),
+      ),
+  )
 }

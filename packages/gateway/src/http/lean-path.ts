@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks'
 import { replayRequest } from './replay.js'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AccessTokenVerifier, AuthContext } from '../core/auth-context.js'
+import { isPromise, type MaybePromise } from '../core/maybe-promise.js'
 import { isValidCorrelator } from './correlator.js'
 import type { RateLimiter } from './rate-limit.js'
 import type { ShutdownState } from './request-edges.js'
@@ -39,7 +40,8 @@ export interface LeanOperation {
   scopes: readonly (readonly string[])[]
   /** The request body's validator: the same compiled schema the fastify route validates with. */
   validate: (body: unknown) => boolean
-  handle: (input: { auth: AuthContext; body: unknown }) => Promise<unknown>
+  /** The answer, or a promise of it (`MaybePromise`: the value itself when all was in memory). */
+  handle: (input: { auth: AuthContext; body: unknown }) => MaybePromise<unknown>
   /** The 200 answer's text: what fastify's serializer writes for it (specs/serializer.ts). */
   serialize: (result: unknown) => string
 }
@@ -166,34 +168,70 @@ export class LeanPath {
     })
     request.on('end', () => {
       const whole = chunks === undefined ? body : Buffer.concat(chunks)
-      const fallBack = () => handler(replay(request, whole ?? Buffer.alloc(0)), response)
-      if (whole === undefined || whole.length !== length) return fallBack()
-      const parsed = plainJson(whole.toString('utf8'))
-      if (parsed === undefined || !operation.validate(parsed)) return fallBack()
-      operation.handle({ auth, body: parsed }).then(
-        (result) => {
-          const text = operation.serialize(result)
-          const id = correlator ?? randomCorrelator()
-          response.writeHead(200, {
-            'x-correlator': id,
-            'content-type': 'application/json; charset=utf-8',
-            'content-length': Buffer.byteLength(text),
-          })
-          response.end(text)
-          const ms = performance.now() - started
-          operation.answered.record(ms / 1000)
-          if (context.log.isLevelEnabled('debug'))
-            context.log
-              .child({ correlator: id })
-              .debug({ method: 'POST', url, status: 200, ms: Math.round(ms) }, 'request')
-        },
+      if (whole === undefined || whole.length !== length)
+        return handOver(handler, request, response, whole)
+      const text = whole.toString('utf8')
+      const parsed = deviceByPhoneNumber(text) ?? plainJson(text)
+      if (parsed === undefined || !operation.validate(parsed))
+        return handOver(handler, request, response, whole)
+      let result: MaybePromise<unknown>
+      try {
+        result = operation.handle({ auth, body: parsed })
+      } catch {
+        return handOver(handler, request, response, whole)
+      }
+      const answered: Answered = { operation, context, response, url, correlator, started }
+      // In memory (the simulator on the device cache) the answer is there at once: written now,
+      // without a promise or a turn of the microtask queue.
+      if (!isPromise(result)) return answer(answered, result)
+      result.then(
+        (value) => answer(answered, value),
         // Whatever the handler refused or failed with, fastify's error handler answers it.
-        fallBack,
+        () => handOver(handler, request, response, whole),
       )
     })
     request.on('error', () => response.destroy())
     return true
   }
+}
+
+/** What the lean path needs to write a 200 answer of an admitted request. */
+interface Answered {
+  operation: BoundOperation
+  context: LeanContext
+  response: ServerResponse
+  url: string | undefined
+  correlator: string | undefined
+  started: number
+}
+
+/** Writes the 200 answer of `result`, counts it in /metrics and logs it (at debug). */
+function answer(answered: Answered, result: unknown): void {
+  const { operation, context, response, url, correlator, started } = answered
+  const text = operation.serialize(result)
+  const id = correlator ?? randomCorrelator()
+  response.writeHead(200, {
+    'x-correlator': id,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
+  response.end(text)
+  const ms = performance.now() - started
+  operation.answered.record(ms / 1000)
+  if (context.log.isLevelEnabled('debug'))
+    context.log
+      .child({ correlator: id })
+      .debug({ method: 'POST', url, status: 200, ms: Math.round(ms) }, 'request')
+}
+
+/** Hands a request whose body was read to fastify: a replay of it with that body. */
+function handOver(
+  handler: RequestListener,
+  request: IncomingMessage,
+  response: ServerResponse,
+  body: Buffer | undefined,
+): void {
+  handler(replay(request, body ?? Buffer.alloc(0)), response)
 }
 
 /** The request headers the lean path decides by, as node would give them in `request.headers`. */
@@ -262,12 +300,41 @@ function named(name: string, lower: string): boolean {
   return true
 }
 
+const PHONE_NUMBER_BODY_START = '{"device":{"phoneNumber":"'
+const PHONE_NUMBER_BODY_END = '"}}'
+
+/**
+ * The body a two-legged call sends most (`JSON.stringify({ device: { phoneNumber } })`), read
+ * without `JSON.parse`: exactly `{"device":{"phoneNumber":"…"}}` whose number is 1 to 64
+ * characters, each `+` or a digit, gives the value `JSON.parse` gives; any other text
+ * `undefined` (then {@link plainJson} reads it). Such a text has nothing {@link plainJson} turns
+ * away (no escape, no key but these two, no exponent, fewer than 300 digits), so both give the
+ * same value for it, and the operation's validator (ajv, the spec's schema) still decides whether
+ * that value is valid: the phone number's pattern is not checked here.
+ */
+export function deviceByPhoneNumber(text: string): { device: { phoneNumber: string } } | undefined {
+  const start = PHONE_NUMBER_BODY_START.length
+  const end = text.length - PHONE_NUMBER_BODY_END.length
+  if (
+    end <= start ||
+    end - start > 64 ||
+    !text.startsWith(PHONE_NUMBER_BODY_START) ||
+    !text.endsWith(PHONE_NUMBER_BODY_END)
+  )
+    return undefined
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 43 && (c < 48 || c > 57)) return undefined
+  }
+  return { device: { phoneNumber: text.slice(start, end) } }
+}
+
 /**
  * The body as plain JSON, or `undefined` when fastify's parser must look at it: not JSON, empty, a
  * NUL character, a number that may be out of range, or a key that its prototype-poisoning checks
  * refuse (`__proto__`, `constructor`).
  */
-function plainJson(text: string): unknown {
+export function plainJson(text: string): unknown {
   if (
     text === '' ||
     text.includes('\\u0000') ||

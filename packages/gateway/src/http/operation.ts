@@ -3,6 +3,7 @@ import type { AuthContext } from '../core/auth-context.js'
 import type { SpecOperation } from '../specs/catalog.js'
 import { apiGuard, type GuardDeps } from './api-guard.js'
 import { CamaraError, type CamaraCode } from '../core/camara-error.js'
+import type { MaybePromise } from '../core/maybe-promise.js'
 import { serializerFor } from '../specs/serializer.js'
 import { validatorFor } from '../specs/validator.js'
 
@@ -16,14 +17,18 @@ export interface OperationOptions {
 
 /**
  * Mounts one CAMARA operation exactly where its spec puts it: the guard with the spec's scopes,
- * the request body validated against the spec's schema, then `handle`, whose result is the
- * 200 body.
+ * the request body validated against the spec's schema, then `handle`, whose result (or what it
+ * resolves to) is the 200 body.
  */
 export function registerOperation<TBody>(
   app: FastifyInstance,
   guard: GuardDeps,
   op: SpecOperation,
-  handle: (input: { auth: AuthContext; body: TBody; request: FastifyRequest }) => Promise<unknown>,
+  handle: (input: {
+    auth: AuthContext
+    body: TBody
+    request: FastifyRequest
+  }) => MaybePromise<unknown>,
   options: OperationOptions = {},
 ): void {
   // Spec paths use {name}; fastify uses :name.
@@ -54,7 +59,7 @@ export function registerRetrieveOperation<TBody>(
   app: FastifyInstance,
   guard: GuardDeps,
   op: SpecOperation,
-  handle: (input: { auth: AuthContext; body: TBody }) => Promise<unknown>,
+  handle: (input: { auth: AuthContext; body: TBody }) => MaybePromise<unknown>,
 ): void {
   if (
     guard.lean !== undefined &&

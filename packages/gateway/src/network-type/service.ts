@@ -1,6 +1,7 @@
 import type { ConnectedNetworkTypeResponse } from '@device-status/contract'
 import type { AuthContext } from '../core/auth-context.js'
 import { retrieveFor, type RequestDevice } from '../device/identify.js'
+import type { MaybePromise } from '../core/maybe-promise.js'
 import type { NetworkPort, NetworkTypePort } from '../network/port.js'
 
 /** `ConnectedNetworkTypeResponse` of connected-network-type 0.2.0, the spec's type (from the contract). */
@@ -10,7 +11,7 @@ export type { ConnectedNetworkTypeResponse }
 export function retrieveConnectedNetworkType(
   deps: { network: NetworkPort; networkType: NetworkTypePort },
   input: { auth: AuthContext; body: { device?: RequestDevice } },
-): Promise<ConnectedNetworkTypeResponse> {
+): MaybePromise<ConnectedNetworkTypeResponse> {
   return retrieveFor(deps, input, async (device) => {
     const fact = await deps.networkType.networkType(device, 'connected-network-type')
     // UNKNOWN: "the connection technology can not be determined" (not reachable, or not on a

@@ -7,6 +7,7 @@ import type {
   NetworkEvent,
   NetworkType,
 } from '../core/device.js'
+import type { MaybePromise } from '../core/maybe-promise.js'
 
 /** Roaming as the network reports it. */
 export interface RoamingFact {
@@ -40,17 +41,20 @@ export interface SimFact {
  * gives (a NEF has neither): they are ports of their own, {@link SimPort} and
  * {@link NetworkTypePort}, and the APIs built on them are offered only where one is configured.
  *
- * Every read may throw a `NetworkError` (`core/network-error.ts`): an identifier kind the network
- * cannot take, a service that does not apply to the device, a network that cannot be read. The
- * `api` argument names the API asking, so that the network can say its service does not apply.
+ * Every read may fail with a `NetworkError` (`core/network-error.ts`): an identifier kind the
+ * network cannot take, a service that does not apply to the device, a network that cannot be read.
+ * The `api` argument names the API asking, so that the network can say its service does not apply.
+ * The point reads (`find`, `byId`, `roaming`, `reachability`) may answer with the value itself
+ * when they have it in memory (the simulator on SQLite's device cache), else with a promise
+ * (`MaybePromise`); they never throw, a failure is a rejected promise.
  */
 export interface NetworkPort {
   /** The one device the selector (an API's identifier or a login hint) points at; `undefined` when none. */
-  find(selector: DeviceSelector): Promise<DeviceIdentity | undefined>
+  find(selector: DeviceSelector): MaybePromise<DeviceIdentity | undefined>
   /** A device by the id this port gave it (a three-legged token's subject); `undefined` when gone. */
-  byId(id: string): Promise<DeviceIdentity | undefined>
-  roaming(device: DeviceIdentity, api: DeviceApi): Promise<RoamingFact>
-  reachability(device: DeviceIdentity, api: DeviceApi): Promise<ReachabilityFact>
+  byId(id: string): MaybePromise<DeviceIdentity | undefined>
+  roaming(device: DeviceIdentity, api: DeviceApi): MaybePromise<RoamingFact>
+  reachability(device: DeviceIdentity, api: DeviceApi): MaybePromise<ReachabilityFact>
   /**
    * Every fact of the device at once, as a subscription's initial state (throws
    * `SERVICE_NOT_APPLICABLE` when the service of `api`, or of any of the APIs listed, does not

@@ -118,7 +118,7 @@ export function deliveryAdminRoutes(
       ...(deviceId === undefined ? {} : { deviceId }),
     })
     const ids = [...new Set(rows.map((row) => row.deviceId))]
-    const devices = await Promise.all(ids.map((id) => deps.network.byId(id)))
+    const devices = await Promise.all(ids.map((id) => Promise.resolve(deps.network.byId(id))))
     const phones = new Map(ids.map((id, i) => [id, devices[i]?.phoneNumber]))
     return rows.map((row) => subscriptionView(row, phones.get(row.deviceId) ?? null))
   })

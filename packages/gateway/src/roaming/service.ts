@@ -2,18 +2,22 @@ import type { RoamingStatusResponse } from '@device-status/contract'
 import type { AuthContext } from '../core/auth-context.js'
 import { retrieveFor, type RequestDevice } from '../device/identify.js'
 import { countryNamesForMcc } from '../core/mcc.js'
+import { after, type MaybePromise } from '../core/maybe-promise.js'
 import type { NetworkPort, RoamingFact } from '../network/port.js'
 
 /** `RoamingStatusResponse` of device-roaming-status 1.1.0, the spec's type (from the contract). */
 export type { RoamingStatusResponse }
 
-/** `POST /device-roaming-status/v1/retrieve` (getRoamingStatus). */
+/**
+ * `POST /device-roaming-status/v1/retrieve` (getRoamingStatus): the answer itself when the
+ * network has the device and its facts in memory, else a promise; never throws.
+ */
 export function retrieveRoamingStatus(
   deps: { network: NetworkPort },
   input: { auth: AuthContext; body: { device?: RequestDevice } },
-): Promise<RoamingStatusResponse> {
-  return retrieveFor(deps, input, async (device) =>
-    roamingResponse(await deps.network.roaming(device, 'device-roaming-status')),
+): MaybePromise<RoamingStatusResponse> {
+  return retrieveFor(deps, input, (device) =>
+    after(deps.network.roaming(device, 'device-roaming-status'), roamingResponse),
   )
 }
 

@@ -1,5 +1,6 @@
 import { connectedNetworkType, type DeviceApi, type DeviceIdentity } from '../core/device.js'
 import type { Clock } from '../core/clock.js'
+import { after, type MaybePromise } from '../core/maybe-promise.js'
 import { NetworkError } from '../core/network-error.js'
 import type { NetworkPort, NetworkTypePort, SandboxNetwork, SimPort } from '../network/port.js'
 import type { SimulatedDevice } from '../store/devices.js'
@@ -38,24 +39,29 @@ function answering(device: SimulatedDevice, api: DeviceApi): SimulatedDevice {
 export function simulatedNetwork(store: Store): NetworkPort & SimPort & NetworkTypePort {
   // The identity handed out is the whole device (read once per call, from memory on SQLite);
   // one that came from elsewhere is read again.
-  // Awaited only for an identity from elsewhere: an await costs the hot call a promise and a turn.
   const reread = async (device: DeviceIdentity): Promise<SimulatedDevice> => {
     const found = await store.devices.byId(device.id)
     if (found === undefined)
       throw new NetworkError('UNKNOWN_DEVICE', 'The device is no longer known.')
     return found
   }
+  // The point reads answer a whole device's facts at once, without a promise (the hot call's
+  // case); an identity from elsewhere is read again first. A refusal is a rejection (port.ts).
+  const whole = (device: DeviceIdentity): MaybePromise<SimulatedDevice> =>
+    isSimulated(device) ? device : reread(device)
   return {
     find: (selector) => store.devices.find(selector),
     byId: (id) => store.devices.byId(id),
-    async roaming(device, api) {
-      const d = answering(isSimulated(device) ? device : await reread(device), api)
-      return { countryCode: d.roamingCountryCode, statusTime: d.statusTime.roaming }
-    },
-    async reachability(device, api) {
-      const d = answering(isSimulated(device) ? device : await reread(device), api)
-      return { connectivity: d.connectivity, statusTime: d.statusTime.connectivity }
-    },
+    roaming: (device, api) =>
+      after(whole(device), (found) => {
+        const d = answering(found, api)
+        return { countryCode: d.roamingCountryCode, statusTime: d.statusTime.roaming }
+      }),
+    reachability: (device, api) =>
+      after(whole(device), (found) => {
+        const d = answering(found, api)
+        return { connectivity: d.connectivity, statusTime: d.statusTime.connectivity }
+      }),
     async networkType(device, api) {
       const d = answering(isSimulated(device) ? device : await reread(device), api)
       return { networkType: connectedNetworkType(d), statusTime: d.statusTime.networkType }

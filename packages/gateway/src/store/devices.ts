@@ -7,6 +7,7 @@ import type {
   NetworkType,
 } from '../core/device.js'
 import type { ConsentPolicy } from '../core/consent-policy.js'
+import type { MaybePromise } from '../core/maybe-promise.js'
 import { ipv6Prefix64 } from '../core/ip.js'
 import type { Dialect } from './migrations.js'
 import type { Database, DeviceTable } from './schema.js'
@@ -40,13 +41,17 @@ export interface DeviceReadOptions {
 
 export interface DeviceRepository {
   list(): Promise<SimulatedDevice[]>
-  byId(id: string, options?: DeviceReadOptions): Promise<SimulatedDevice | undefined>
+  /**
+   * The device with this id. Like {@link find}, the value itself when the cache holds it (see
+   * {@link cachedDeviceRepository}), else a promise; never throws (a failure is a rejection).
+   */
+  byId(id: string, options?: DeviceReadOptions): MaybePromise<SimulatedDevice | undefined>
   byPhoneNumber(
     phoneNumber: string,
     options?: DeviceReadOptions,
   ): Promise<SimulatedDevice | undefined>
   /** The one device the selector points at, or `undefined` (none, or ambiguous). */
-  find(selector: DeviceSelector): Promise<SimulatedDevice | undefined>
+  find(selector: DeviceSelector): MaybePromise<SimulatedDevice | undefined>
   /** Every device behind this public IPv4 address. */
   onPublicIpv4(publicAddress: string): Promise<SimulatedDevice[]>
   /** Inserts or replaces the device with this id. */
@@ -241,16 +246,22 @@ export function cachedDeviceRepository(
   cache: DeviceCache,
   readThrough: boolean,
 ): DeviceRepository {
-  const remember = async (key: string, load: () => Promise<SimulatedDevice | undefined>) => {
+  // A hit is answered as the value itself: no promise, no turn of the microtask queue (the
+  // hottest call reads a device here); a miss loads, remembers and resolves.
+  const remember = (
+    key: string,
+    load: () => MaybePromise<SimulatedDevice | undefined>,
+  ): MaybePromise<SimulatedDevice | undefined> => {
     if (!readThrough) return load()
     const hit = cache.entries.get(key)
     if (hit !== undefined) return hit
-    const device = await load()
-    if (device !== undefined) {
-      if (cache.entries.size >= cache.max) cache.entries.clear()
-      cache.entries.set(key, device)
-    }
-    return device
+    return Promise.resolve(load()).then((device) => {
+      if (device !== undefined) {
+        if (cache.entries.size >= cache.max) cache.entries.clear()
+        cache.entries.set(key, device)
+      }
+      return device
+    })
   }
   return {
     list: () => inner.list(),
@@ -264,7 +275,7 @@ export function cachedDeviceRepository(
     byPhoneNumber: (phoneNumber, options) =>
       options?.forUpdate === true
         ? inner.byPhoneNumber(phoneNumber, options)
-        : remember(`p:${phoneNumber}`, () => inner.byPhoneNumber(phoneNumber)),
+        : Promise.resolve(remember(`p:${phoneNumber}`, () => inner.byPhoneNumber(phoneNumber))),
     find: (selector) => remember(selectorKey(selector), () => inner.find(selector)),
     async save(device) {
       cache.entries.clear()
