@@ -424,10 +424,12 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const cycle = async (): Promise<boolean> => {
     await sweep()
     startReady()
-    const room = maxHeld - held()
-    // Claims are batched too: a claim waits until a batch's worth of room is free (or nothing
-    // waits for a slot), rather than claiming one notification per delivery that ends.
-    if (room <= 0 || (room < config.batch && ready.length > 0)) return false
+    // A claim fills the pool's slots only (claimed rows stay in the due index until settled, and
+    // every claim reads past those held). Claims are batched too: a claim waits until a batch's
+    // worth of room is free (or nothing is in flight), rather than claiming one notification per
+    // delivery that ends.
+    const room = maxInFlight - held()
+    if (room <= 0 || (room < config.batch && inFlight.size > config.batch)) return false
     const limit = Math.min(room, config.batch)
     const claimed = await store.notifications.claimDue(nowMs(clock), limit, config.leaseMs)
     backlog = claimed.length === limit
