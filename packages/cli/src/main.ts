@@ -222,9 +222,19 @@ function parseFlags(
   options: OptionSpecs,
   command: string,
 ): { positionals: string[]; flags: Flags } {
+  // The gateway's identifiers are base64url (an `auth_req_id`, 43 characters) and may start
+  // with "-": a single-dash argument of 16 characters or more is such an id, never a cluster of
+  // short flags, and is read as the positional it is.
+  const ids = new Map<string, string>()
+  const read = args.map((arg, i) => {
+    if (arg.length < 16 || !arg.startsWith('-') || arg.startsWith('--')) return arg
+    const stand = `\u0000${i}`
+    ids.set(stand, arg)
+    return stand
+  })
   try {
-    const { values, positionals } = parseArgs({
-      args: [...args],
+    const parsed = parseArgs({
+      args: read,
       options: Object.fromEntries(
         Object.entries(options).map(([name, o]) => [
           name,
@@ -238,7 +248,10 @@ function parseFlags(
       strict: true,
       allowPositionals: true,
     })
-    return { positionals, flags: flagsOf(values) }
+    return {
+      positionals: parsed.positionals.map((p) => ids.get(p) ?? p),
+      flags: flagsOf(parsed.values),
+    }
   } catch (error) {
     throw usageError(parseArgsMessage(error, command), command === '' ? undefined : command)
   }

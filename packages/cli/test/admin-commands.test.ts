@@ -525,6 +525,12 @@ describe('device-status admin commands against a running gateway', () => {
         await cli('consent', 'deny', 'no-such-request'),
         'device-status: No pending authorization no-such-request (NOT_FOUND)\n',
       )
+      // An auth_req_id is base64url and may start with "-" (one in 64): an id, not an option.
+      for (const id of ['-0dashed-request-id-of-43-characters-xxxxxxx', '-hq_dashed-request-id'])
+        assertFailure(
+          await cli('consent', 'deny', id),
+          `device-status: No pending authorization ${id} (NOT_FOUND)\n`,
+        )
     })
 
     it('consent approve --phone approves every pending request of that number, and says how many', async () => {
