@@ -89,6 +89,13 @@ export function time(iso: string | null | undefined): string {
 /** The last part of a CloudEvent type: `…v0.roaming-on` → `roaming-on`. */
 export const shortType = (type: string) => type.split('.').pop() ?? type
 
+/**
+ * A row id as the tables show it: its last 8 characters. The gateway's ids are UUID version 7,
+ * whose first characters are the time of creation, shared by every row made in the same minute;
+ * the end is random.
+ */
+export const shortId = (id: string) => id.slice(-8)
+
 export function scopeWords(catalog: Catalog, scope: string): string {
   return catalog.scopes[scope] ?? scope
 }

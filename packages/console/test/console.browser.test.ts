@@ -367,7 +367,7 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
 
     await nav(page, 'Subscriptions')
     await page.getByLabel('API').selectOption('device-roaming-status-subscriptions')
-    await page.getByRole('button', { name: `Deliveries of ${created.id.slice(0, 8)}` }).click()
+    await page.getByRole('button', { name: `Deliveries of ${created.id.slice(-8)}` }).click()
     const roamingOn = page
       .getByRole('listitem')
       .filter({ has: page.getByText('roaming-on', { exact: true }) })
@@ -780,13 +780,13 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await tabTo(page, page.getByLabel('Status'))
     await page.keyboard.type('ACTIVE')
     const open = page.getByRole('button', {
-      name: `Deliveries of ${roamingSubscription.slice(0, 8)}`,
+      name: `Deliveries of ${roamingSubscription.slice(-8)}`,
     })
     await tabTo(page, open)
     await page.keyboard.press('Enter')
     await assertFocus(
       page.getByRole('heading', {
-        name: `Deliveries of subscription ${roamingSubscription.slice(0, 8)}`,
+        name: `Deliveries of subscription ${roamingSubscription.slice(-8)}`,
       }),
       'the deliveries panel',
     )
@@ -1287,7 +1287,7 @@ describe('the console in production on a network that is not the simulator', { s
     await event.getByText('roaming-on').waitFor()
 
     await nav(page, 'Subscriptions')
-    await page.getByRole('button', { name: `Deliveries of ${created.id.slice(0, 8)}` }).click()
+    await page.getByRole('button', { name: `Deliveries of ${created.id.slice(-8)}` }).click()
     const roamingOn = page
       .getByRole('listitem')
       .filter({ has: page.getByText('roaming-on', { exact: true }) })

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { Badge } from '../components.js'
-import { mccName, shortType, time, useCatalog, type Catalog } from '../catalog.js'
+import { mccName, shortId, shortType, time, useCatalog, type Catalog } from '../catalog.js'
 
 interface NetworkFacts {
   roamingCountryCode?: number | null
@@ -168,7 +168,7 @@ export function Events() {
                   <li key={c.id}>
                     CloudEvent <code>{shortType(c.type)}</code> to subscription{' '}
                     <a href={`#/subscriptions?id=${c.subscriptionId}`}>
-                      {c.subscriptionId.slice(0, 8)}
+                      {shortId(c.subscriptionId)}
                     </a>{' '}
                     <Badge tone="muted">{c.status}</Badge>
                   </li>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { get, post, q } from '../api.js'
 import { Badge, onEscape, useFocusOnMount, usePoll, useAction } from '../components.js'
-import { shortType, time } from '../catalog.js'
+import { shortId, shortType, time } from '../catalog.js'
 
 interface Subscription {
   id: string
@@ -166,7 +166,7 @@ export function Subscriptions() {
               {subs.map((s) => (
                 <tr key={s.id} class={s.id === selected ? 'selected' : ''}>
                   <th scope="row">
-                    <code>{s.id.slice(0, 8)}</code>
+                    <code>{shortId(s.id)}</code>
                   </th>
                   <td>{s.api}</td>
                   <td>{s.clientId}</td>
@@ -180,7 +180,7 @@ export function Subscriptions() {
                     <button
                       type="button"
                       class="small"
-                      aria-label={`Deliveries of ${s.id.slice(0, 8)}`}
+                      aria-label={`Deliveries of ${shortId(s.id)}`}
                       aria-pressed={s.id === selected}
                       onClick={() => setSelected(s.id === selected ? undefined : s.id)}
                     >
@@ -203,7 +203,7 @@ export function Subscriptions() {
               () =>
                 document
                   .querySelector<HTMLElement>(
-                    `button[aria-label="${CSS.escape(`Deliveries of ${current.id.slice(0, 8)}`)}"]`,
+                    `button[aria-label="${CSS.escape(`Deliveries of ${shortId(current.id)}`)}"]`,
                   )
                   ?.focus(),
               0,
@@ -227,7 +227,7 @@ function Deliveries(props: { subscription: Subscription; onClose: () => void }) 
     <section class="panel" aria-labelledby="deliveries-title" onKeyDown={onEscape(props.onClose)}>
       <div class="page-head">
         <h2 id="deliveries-title" ref={heading} tabIndex={-1}>
-          Deliveries of subscription {s.id.slice(0, 8)}
+          Deliveries of subscription {shortId(s.id)}
         </h2>
         <button type="button" class="secondary small" onClick={props.onClose}>
           Close
