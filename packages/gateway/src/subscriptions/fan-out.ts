@@ -55,7 +55,7 @@ export async function fanOutChunk(
       store,
       source: deps.outbox.source,
       clock: deps.clock,
-      ...(leaseUntil === undefined ? {} : { claim: { leaseUntil, claimed: handed } }),
+      ...(leaseUntil === undefined ? {} : { claim: { leaseUntil, claimed: handed, queued: 0 } }),
     }
     let budget = chunk
     let written = 0

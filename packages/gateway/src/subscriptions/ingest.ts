@@ -46,14 +46,16 @@ export function networkEventSink(deps: IngestDeps): NetworkEventSink<Store> {
       const inlineMax = deps.inlineMax ?? INLINE_FAN_OUT_MAX
       const leaseUntil = deps.delivery?.leaseUntil()
       const claimed: ClaimedNotification[] = []
+      const claim = { leaseUntil: leaseUntil ?? 0, claimed, queued: 0 }
       const result = await deps.store.transaction(async (store) => {
         claimed.length = 0
+        claim.queued = 0
         const { events, result } = await work(store)
         const outbox = {
           store,
           source: deps.outbox.source,
           clock: deps.clock,
-          ...(leaseUntil === undefined ? {} : { claim: { leaseUntil, claimed } }),
+          ...(leaseUntil === undefined ? {} : { claim }),
         }
         const queued: { seq: number; deviceId: string }[] = []
         let written = 0
@@ -80,7 +82,8 @@ export function networkEventSink(deps: IngestDeps): NetworkEventSink<Store> {
       })
       if (claimed.length > 0) deps.delivery?.take(claimed)
       // Notifications not handed over (not heads, lifecycle events) wait for a claim.
-      if (result.written > claimed.length) deps.kick()
+      // (Those queued behind a head are promoted and claimed by that head's settle.)
+      if (result.written > claimed.length + claim.queued) deps.kick()
       if (result.queued > 0) deps.queued?.()
       return result.result
     },

@@ -65,7 +65,12 @@ export interface OutboxDeps {
    * caller's delivery worker (leased until `leaseUntil`) and collected in `claimed`, for it to
    * take after the commit.
    */
-  claim?: { leaseUntil: number; claimed: ClaimedNotification[] }
+  claim?: {
+    leaseUntil: number
+    claimed: ClaimedNotification[]
+    /** How many were queued behind a head: the settle of that head promotes and claims them. */
+    queued: number
+  }
   /** CloudEvent `source` of an API's notifications. */
   source: (api: SubscriptionApi) => string
   /** The time of events, and when their notifications are due. */
@@ -250,6 +255,7 @@ export async function fanOutTo(
     const byId = new Map(rows.map((row) => [row.id, row]))
     for (const notification of heads)
       deps.claim.claimed.push({ notification, subscription: byId.get(notification.subscriptionId) })
+    deps.claim.queued += batch.length - heads.length
   }
   const byIncrement = new Map<number, string[]>()
   for (const { row, produced } of counted) {
