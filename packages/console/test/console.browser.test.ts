@@ -84,8 +84,32 @@ async function signIn(page: Page, gw: TestGateway): Promise<void> {
   await page.getByRole('navigation', { name: 'Console' }).waitFor()
 }
 
-const nav = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click()
+/** The console's link to the page `name`. */
+const navLink = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true })
+
+/**
+ * Waits until the console shows the page `name`: the hash changes first and the page renders on
+ * the next task, so a locator run before that would find the previous page's controls.
+ */
+const shown = (page: Page, name: string) =>
+  navLink(page, name).and(page.locator('[aria-current="page"]')).waitFor()
+
+/**
+ * Waits for Try it's outcome and fails with what it says when that is not a token (rather than a
+ * timeout that hides the reason).
+ */
+async function tokenReceived(page: Page): Promise<void> {
+  const outcome = page.getByRole('status').getByText(/^(Token received|No token)/)
+  await outcome.waitFor()
+  assert.match(await outcome.innerText(), /^Token received/)
+}
+
+/** Goes to the console page `name` by a click and waits until it is shown. */
+const nav = async (page: Page, name: string) => {
+  await navLink(page, name).click()
+  await shown(page, name)
+}
 
 /** Whether `target` has the focus. */
 const focused = (target: Locator) => target.evaluate((el) => el === document.activeElement)
@@ -120,15 +144,9 @@ async function assertFocus(target: Locator, what: string): Promise<void> {
 
 /** Goes to a page of the console by keyboard: Tab to its link in the navigation, Enter. */
 async function keyNav(page: Page, name: string): Promise<void> {
-  const link = page
-    .getByRole('navigation', { name: 'Console' })
-    .getByRole('link', { name, exact: true })
-  await tabTo(page, link)
+  await tabTo(page, navLink(page, name))
   await page.keyboard.press('Enter')
-  await page.waitForFunction(
-    (hash) => location.hash === hash,
-    `#/${name === 'Try it' ? 'try' : name.toLowerCase()}`,
-  )
+  await shown(page, name)
 }
 
 describe('the web console in Chromium, against a started gateway', { skip }, () => {
@@ -259,7 +277,7 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await page.getByLabel('Device (phone number)').fill('+34600000003')
     await page.getByLabel('API', { exact: true }).selectOption('device-roaming-status')
     await page.getByRole('button', { name: 'Get a token' }).click()
-    await page.getByRole('status').getByText('Token received').waitFor()
+    await tokenReceived(page)
     const body = page.getByLabel('Request body (JSON)')
     assert.match(await body.inputValue(), /\+34600000001/) // prefilled from the spec, demo number
     await body.fill('{"device":{"phoneNumber":"+34600000003"}}')
@@ -328,7 +346,7 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
       .getByLabel('API', { exact: true })
       .selectOption('device-roaming-status-subscriptions')
     await page.getByRole('button', { name: 'Get a token' }).click()
-    await page.getByRole('status').getByText('Token received').waitFor()
+    await tokenReceived(page)
     const options = await page.getByLabel('Operation').locator('option').allInnerTexts()
     const create = options.find((o) =>
       o.startsWith('POST /device-roaming-status-subscriptions/v0.8/subscriptions'),
@@ -494,7 +512,7 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     await axe(popup, 'the consent page')
     await shot(popup, 'gateway-consent')
     await popup.getByRole('button', { name: 'Allow' }).click()
-    await page.getByRole('status').getByText('Token received').waitFor()
+    await tokenReceived(page)
     await page.getByRole('button', { name: 'Send request' }).click()
     await page.getByText('HTTP 200').waitFor()
     const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
@@ -558,7 +576,7 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     // The consent page notices, the flow goes on to the app's callback with the code, Try it
     // exchanges it and calls the API as that subscriber.
     if (!approving.isClosed()) await approving.waitForEvent('close')
-    await page.getByRole('status').getByText('Token received').waitFor()
+    await tokenReceived(page)
     await page.getByRole('button', { name: 'Send request' }).click()
     await page.getByText('HTTP 200').waitFor()
     const answer = JSON.parse(await page.getByLabel('Answer body').innerText()) as Record<
@@ -944,7 +962,7 @@ describe('the web console in Chromium, against a started gateway', { skip }, () 
     assert.equal(await api.inputValue(), 'connected-network-type')
     await tabTo(page, page.getByRole('button', { name: 'Get a token' }))
     await keys.press('Enter')
-    await page.getByRole('status').getByText('Token received').waitFor()
+    await tokenReceived(page)
     await tabTo(page, page.getByLabel('Operation'))
     await keys.type('POST /connected-network-type/v0.2/retrieve')
     await tabTo(page, page.getByLabel('Request body (JSON)'))
@@ -1255,7 +1273,7 @@ describe('the console in production on a network that is not the simulator', { s
       .getByLabel('API', { exact: true })
       .selectOption('device-roaming-status-subscriptions')
     await page.getByRole('button', { name: 'Get a token' }).click()
-    await page.getByRole('status').getByText('Token received').waitFor()
+    await tokenReceived(page)
     const options = await page.getByLabel('Operation').locator('option').allInnerTexts()
     const create = options.find((o) =>
       o.startsWith('POST /device-roaming-status-subscriptions/v0.8/subscriptions'),

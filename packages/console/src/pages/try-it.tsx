@@ -51,15 +51,20 @@ function waitForCallback(popup: Window, signal: AbortSignal): Promise<Record<str
       cleanup()
       resolve(event.data.params ?? {})
     }
+    // The callback page posts its message and closes itself: the message may arrive after the
+    // window is seen closed, so a closed window is given a moment before it counts as abandoned.
+    let abandoned: ReturnType<typeof setTimeout> | undefined
     const closed = setInterval(() => {
-      if (popup.closed) {
-        cleanup()
-        reject(new Error('The authorization window was closed before it finished'))
-      }
+      if (popup.closed && abandoned === undefined)
+        abandoned = setTimeout(() => {
+          cleanup()
+          reject(new Error('The authorization window was closed before it finished'))
+        }, 1_000)
     }, 500)
     const cleanup = () => {
       window.removeEventListener('message', onMessage)
       clearInterval(closed)
+      clearTimeout(abandoned)
     }
     window.addEventListener('message', onMessage)
     signal.addEventListener('abort', () => {
@@ -118,6 +123,7 @@ export function TryIt() {
     abort.current = controller
     setBusy(true)
     setToken(undefined)
+    setTokenStatus(undefined)
     const scopes = byApi.get(api) ?? []
     try {
       const credentials = new ClientCredentials({
