@@ -3,7 +3,8 @@
 // - idle latency: network event → webhook, one subscription, 100 changes one after the other;
 // - steady: 1,000 subscriptions spread over BENCH_NOTIFY_DEVICES devices (default 50: 20 each),
 //   changes paced across the devices so that their notifications come at BENCH_NOTIFY_RATE
-//   deliveries/s (default 5,000: issue 13's target), a device changed again only once the sink
+//   deliveries/s (default 5,000: issue 13's SQLite target; the PostgreSQL run's pace is
+//   BENCH_PG_NOTIFY_RATE, default 2,000: its target), a device changed again only once the sink
 //   has every notification of its previous change (a gateway slower than the pace gets fewer
 //   changes, never a growing backlog), for BENCH_NOTIFY_SECONDS (default 10; 300
 //   for the 5-minute memory run): deliveries/s to a local keep-alive sink, latency of every
@@ -106,7 +107,10 @@ export async function benchNotifications(options: {
   label?: string
   /** The gateways' PostgreSQL database (the fan-out's rows are written there); SQLite: unset. */
   databaseUrl?: string
+  /** The steady shape's pace, deliveries/s (default BENCH_NOTIFY_RATE). */
+  rate?: number
 }) {
+  const rate = options.rate ?? RATE
   const arrivals: Arrival[] = []
   let started = 0
   // The steady shape's devices: which device a subscription watches, and how many notifications
@@ -285,14 +289,14 @@ export async function benchNotifications(options: {
       return figures
     }
 
-    // Steady: 1,000 subscriptions over DEVICES devices, changes paced to RATE deliveries/s.
+    // Steady: 1,000 subscriptions over DEVICES devices, changes paced to `rate` deliveries/s.
     const phones = Array.from(
       { length: DEVICES },
       (_, i) => `+3469100${String(i).padStart(4, '0')}`,
     )
     await subscribeAll(phones, true)
-    const steady = await measure(`steady, ${DEVICES} devices at ${RATE}/s`, async () => {
-      const changesPerSecond = RATE / (SUBSCRIPTIONS / DEVICES)
+    const steady = await measure(`steady, ${DEVICES} devices at ${rate}/s`, async () => {
+      const changesPerSecond = rate / (SUBSCRIPTIONS / DEVICES)
       const flips = new Map<string, number>()
       const busy = new Set<string>()
       let changes = 0
