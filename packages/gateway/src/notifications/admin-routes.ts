@@ -73,12 +73,16 @@ export function deliveryAdminRoutes(
     const limit = query.limit === undefined ? 100 : Number(query.limit)
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       throw new CamaraError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 1000')
-    const rows = await deps.store.notifications.list({
-      limit,
-      ...(query.status === undefined ? {} : { status: query.status }),
-      ...(query.subscriptionId === undefined ? {} : { subscriptionId: query.subscriptionId }),
+    // The notifications and their attempts from one snapshot: a settle writes a notification's
+    // outcome and its attempt together, and the view shows both or neither.
+    return deps.store.snapshot(async (store) => {
+      const rows = await store.notifications.list({
+        limit,
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.subscriptionId === undefined ? {} : { subscriptionId: query.subscriptionId }),
+      })
+      return Promise.all(rows.map((n) => deliveryView(store, n)))
     })
-    return Promise.all(rows.map((n) => deliveryView(deps.store, n)))
   })
 
   app.post('/admin/v1/deliveries/:id/redeliver', { onRequest }, async (request, reply) => {

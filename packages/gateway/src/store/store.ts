@@ -55,6 +55,12 @@ export interface Store {
   readonly nef: NefRepository
   /** Runs `work` in one transaction: all of its writes land, or none. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
+  /**
+   * Runs `work`'s reads on one snapshot of the database: rows that one transaction wrote together
+   * are seen together or not at all, however many reads `work` makes (a read-only `REPEATABLE READ`
+   * transaction on PostgreSQL; a read transaction on SQLite, which reads one snapshot in WAL mode).
+   */
+  snapshot<T>(work: (store: Store) => Promise<T>): Promise<T>
   /** Fails when the database cannot be reached (readiness). */
   ping(): Promise<void>
   close(): Promise<void>
@@ -98,6 +104,14 @@ function storeOn(
       db.isTransaction
         ? work(store)
         : db.transaction().execute((trx) => work(storeOn(trx, dialect, root, cache))),
+    snapshot: (work) => {
+      if (db.isTransaction) return work(store)
+      const begin =
+        dialect === 'postgres'
+          ? db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
+          : db.transaction()
+      return begin.execute((trx) => work(storeOn(trx, dialect, root, cache)))
+    },
     ping: async () => {
       await sql`select 1`.execute(db)
     },
