@@ -1,9 +1,11 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import {
@@ -25,7 +27,15 @@ import { Receiver } from '../../gateway/test/helpers/receiver.js'
 const CHROMIUM = '/usr/bin/chromium'
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url))
-const SHOTS = fileURLToPath(new URL('../../../docs/console/', import.meta.url))
+// Screenshots and the 10,000-event figures go to docs/console/ when CONSOLE_DOCS=1 (to refresh
+// the docs from a run on a quiet machine); otherwise to a folder of their own, so that a test
+// run leaves the repository as it was.
+const SHOTS =
+  process.env['CONSOLE_DOCS'] === '1'
+    ? fileURLToPath(new URL('../../../docs/console/', import.meta.url))
+    : mkdtempSync(join(tmpdir(), 'console-shots-')) + sep
+if (process.env['CONSOLE_DOCS'] !== '1')
+  process.on('exit', () => rmSync(SHOTS, { recursive: true, force: true }))
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const PREFIX = 'org.camaraproject.device-roaming-status-subscriptions.v0.'
 
