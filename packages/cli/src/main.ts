@@ -248,10 +248,15 @@ function parseFlags(
       strict: true,
       allowPositionals: true,
     })
-    return {
-      positionals: parsed.positionals.map((p) => ids.get(p) ?? p),
-      flags: flagsOf(parsed.values),
-    }
+    // Every stand-in back to its argument, a flag's value too (`--name -an-app-name-with-dash`).
+    const back = <T>(v: T): T => (typeof v === 'string' ? ((ids.get(v) ?? v) as T) : v)
+    const values = Object.fromEntries(
+      Object.entries(parsed.values).map(([name, v]) => [
+        name,
+        Array.isArray(v) ? v.map(back) : back(v),
+      ]),
+    )
+    return { positionals: parsed.positionals.map(back), flags: flagsOf(values) }
   } catch (error) {
     throw usageError(parseArgsMessage(error, command), command === '' ? undefined : command)
   }

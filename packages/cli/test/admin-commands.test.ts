@@ -165,6 +165,31 @@ describe('device-status admin commands against a running gateway', () => {
       assert.deepEqual(JSON.parse(raw.stdout), apps)
     })
 
+    it('a flag value of 16 characters or more that starts with "-" is that value, as given', async () => {
+      const name = '-dashed app name, long'
+      const result = await cli(
+        'apps',
+        'create',
+        '--name',
+        name,
+        '--client-id',
+        'dashed-name-app',
+        '--api',
+        'device-roaming-status',
+        '--purpose',
+        'dpv:FraudPreventionAndDetection',
+        '--grant',
+        'client_credentials',
+      )
+      assert.equal(result.status, 0, result.stderr)
+      assert.match(result.stdout, /^Created app "-dashed app name, long"\n/)
+      const listed = JSON.parse((await cli('apps', 'list', '--json')).stdout) as {
+        clientId: string
+        name: string
+      }[]
+      assert.equal(listed.find((a) => a.clientId === 'dashed-name-app')?.name, name)
+    })
+
     it('apps create prints a client id and a secret that works; rotate-secret replaces it', async () => {
       const result = await cli(
         'apps',
