@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -391,6 +391,37 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         // Every query of a subscription's notifications names their status too (0009's
         // `notifications_line`): this index was one more write per notification, read by none.
         await db.schema.dropIndex('notifications_order').execute()
+      },
+    },
+    '0011-notifications-waiting-lines': {
+      // A subscription's line indexed by what waits in it, not by its whole history: partial
+      // indexes hold only the head (`pending`, at most one per subscription: unique) and the
+      // `queued` rows, a few entries per subscription, on a few pages. 0009's
+      // `notifications_line` (subscription, status, seq) held every notification ever sent, so
+      // each enqueue and each settle rewrote one page per subscription; at thousands of
+      // deliveries a second those pages were most of what a commit wrote. The admin API's
+      // history of a subscription reads `notifications_subscription` (subscription, seq), written
+      // once per notification and never changed by its settle.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createIndex('notifications_head')
+          .on('notifications')
+          .column('subscription_id')
+          .unique()
+          .where(sql.ref('status'), '=', 'pending')
+          .execute()
+        await db.schema
+          .createIndex('notifications_queued')
+          .on('notifications')
+          .columns(['subscription_id', 'seq'])
+          .where(sql.ref('status'), '=', 'queued')
+          .execute()
+        await db.schema
+          .createIndex('notifications_subscription')
+          .on('notifications')
+          .columns(['subscription_id', 'seq'])
+          .execute()
+        await db.schema.dropIndex('notifications_line').execute()
       },
     },
   }

@@ -1,4 +1,11 @@
-import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
+import {
+  sql,
+  type ExpressionBuilder,
+  type Kysely,
+  type RawBuilder,
+  type Selectable,
+  type Transaction,
+} from 'kysely'
 import type { CloudEvent } from '../core/cloud-event.js'
 import type { Dialect } from './migrations.js'
 import type { Database, DeliveryAttemptTable, NotificationTable } from './schema.js'
@@ -189,6 +196,30 @@ function toAttempt(row: AttemptRow): DeliveryAttempt {
   }
 }
 
+/**
+ * The statuses of a line, as SQL literals: the partial indexes of the waiting rows
+ * (`notifications_head`, `notifications_queued`, migration 0011) serve a query only when it names
+ * their condition as they do, with the literal, not a bound parameter.
+ */
+const PENDING = sql.lit('pending')
+const QUEUED = sql.lit('queued')
+
+/**
+ * Whether the line of subscription `s` is not empty: it has a pending head or queued rows. Two
+ * `exists`, one per partial index: never a read of the line itself, which a backlog makes long.
+ */
+function lineBusy(eb: ExpressionBuilder<Database & { s: Database['subscriptions'] }, 's'>) {
+  const has = (status: typeof PENDING) =>
+    eb.exists(
+      eb
+        .selectFrom('notifications as n')
+        .select('n.seq')
+        .whereRef('n.subscription_id', '=', 's.id')
+        .where('n.status', '=', status),
+    )
+  return eb.or([has(PENDING), has(QUEUED)])
+}
+
 export function notificationRepository(
   db: Kysely<Database> | Transaction<Database>,
   dialect: Dialect,
@@ -211,18 +242,7 @@ export function notificationRepository(
     for (let i = 0; i < subscriptionIds.length; i += 500) {
       let lines = db
         .selectFrom('subscriptions as s')
-        .select((eb) => [
-          's.id',
-          eb
-            .exists(
-              eb
-                .selectFrom('notifications as n')
-                .select('n.seq')
-                .whereRef('n.subscription_id', '=', 's.id')
-                .where('n.status', 'in', ['pending', 'queued']),
-            )
-            .as('busy'),
-        ])
+        .select((eb) => ['s.id', lineBusy(eb).as('busy')])
         .where('s.id', 'in', subscriptionIds.slice(i, i + 500))
         .orderBy('s.id')
       if (dialect === 'postgres') lines = lines.forUpdate('s')
@@ -287,7 +307,7 @@ export function notificationRepository(
           sql<number>`(${sql.join(
             ids.map(
               (id) =>
-                sql`(select min(q.seq) from notifications q where q.subscription_id = ${id} and q.status = 'queued')`,
+                sql`(select min(q.seq) from notifications q where q.subscription_id = ${id} and q.status = ${QUEUED})`,
             ),
           )})`,
         )
@@ -297,7 +317,7 @@ export function notificationRepository(
             .selectFrom('notifications as p')
             .select('p.subscription_id')
             .where('p.subscription_id', 'in', ids)
-            .where('p.status', '=', 'pending'),
+            .where('p.status', '=', PENDING),
         )
       if (leaseUntil === null) await update.execute()
       else promoted.push(...(await update.returningAll().execute()).map(toNotification))
@@ -313,38 +333,19 @@ export function notificationRepository(
       return insertLines(notifications, leaseUntil)
     },
     async waiting() {
-      const row = await db
-        .selectFrom('notifications')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('status', 'in', ['pending', 'queued'])
-        .executeTakeFirst()
-      return Number(row?.n ?? 0)
+      let n = 0
+      for (const status of [PENDING, QUEUED]) {
+        const row = await db
+          .selectFrom('notifications')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', '=', status)
+          .executeTakeFirst()
+        n += Number(row?.n ?? 0)
+      }
+      return n
     },
     async promoteNext(subscriptionId, now) {
-      // One head per subscription: none is promoted while one is still pending.
-      const head = await db
-        .selectFrom('notifications')
-        .select('id')
-        .where('subscription_id', '=', subscriptionId)
-        .where('status', '=', 'pending')
-        .limit(1)
-        .executeTakeFirst()
-      if (head !== undefined) return
-      const next = await db
-        .selectFrom('notifications')
-        .select('id')
-        .where('subscription_id', '=', subscriptionId)
-        .where('status', '=', 'queued')
-        .orderBy('seq')
-        .limit(1)
-        .executeTakeFirst()
-      if (next !== undefined) {
-        await db
-          .updateTable('notifications')
-          .set({ status: 'pending', next_attempt_at: now })
-          .where('id', '=', next.id)
-          .execute()
-      }
+      await promoteLines([subscriptionId], now, null)
     },
     async promoteNextOf(subscriptionIds, now) {
       await promoteLines(subscriptionIds, now, null)
@@ -365,7 +366,7 @@ export function notificationRepository(
         let candidates = tx
           .selectFrom('notifications as n')
           .select('n.id')
-          .where('n.status', '=', 'pending')
+          .where('n.status', '=', PENDING)
           .where('n.next_attempt_at', '<=', now)
           .where((eb) => eb.or([eb('n.locked_until', 'is', null), eb('n.locked_until', '<', now)]))
           .orderBy('n.next_attempt_at')
@@ -441,7 +442,8 @@ export function notificationRepository(
       let query = db
         .selectFrom('notifications')
         .selectAll()
-        .orderBy('created_at', 'desc')
+        // Newest first: seq is insertion order (`notifications_subscription` serves a line's).
+        .orderBy('seq', 'desc')
         .limit(filter.limit ?? 100)
       if (filter.subscriptionId !== undefined)
         query = query.where('subscription_id', '=', filter.subscriptionId)
@@ -449,13 +451,15 @@ export function notificationRepository(
       return (await query.execute()).map(toNotification)
     },
     async cancelPending(subscriptionId, exceptId) {
-      let query = db
-        .updateTable('notifications')
-        .set({ status: 'cancelled' })
-        .where('subscription_id', '=', subscriptionId)
-        .where('status', 'in', ['pending', 'queued'])
-      if (exceptId !== undefined) query = query.where('id', '!=', exceptId)
-      await query.execute()
+      for (const status of [QUEUED, PENDING]) {
+        let query = db
+          .updateTable('notifications')
+          .set({ status: 'cancelled' })
+          .where('subscription_id', '=', subscriptionId)
+          .where('status', '=', status)
+        if (exceptId !== undefined) query = query.where('id', '!=', exceptId)
+        await query.execute()
+      }
     },
     async insertAttempt(attempt) {
       await db
@@ -510,16 +514,15 @@ export function notificationRepository(
         .executeTakeFirst()
       if (row === undefined || ['pending', 'queued'].includes(row.status)) return false
       await subscriptionRepository(db, dialect).lock([row.subscription_id])
-      const waiting = await db
-        .selectFrom('notifications')
-        .select('id')
-        .where('subscription_id', '=', row.subscription_id)
-        .where('status', 'in', ['pending', 'queued'])
+      const line = await db
+        .selectFrom('subscriptions as s')
+        .select((eb) => lineBusy(eb).as('busy'))
+        .where('s.id', '=', row.subscription_id)
         .executeTakeFirst()
       const result = await db
         .updateTable('notifications')
         .set({
-          status: waiting === undefined ? 'pending' : 'queued',
+          status: Boolean(line?.busy) ? 'queued' : 'pending',
           next_attempt_at: now,
           locked_until: null,
           delivered_at: null,
