@@ -1,0 +1,184 @@
+/**
+ * The HTTP notifier against a real sink on 127.0.0.1: what each kind of answer (or its absence)
+ * becomes, what the sink receives, and that the sink policy decides where each connection goes.
+ */
+import assert from 'node:assert/strict'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { httpNotifier, type NoticeResult } from './notifier.js'
+import type { SinkPolicy } from './sink-policy.js'
+
+const SANDBOX: SinkPolicy = { allowLoopback: true, allowPrivate: false }
+
+/** The sink's behaviour, by path. */
+const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
+  '/ok': (_req, res) => res.writeHead(204).end(),
+  '/accepted': (_req, res) =>
+    res.writeHead(202, { 'content-type': 'text/plain' }).end('x'.repeat(70_000)),
+  '/redirect': (_req, res) => res.writeHead(307, { location: '/ok' }).end(),
+  '/busy': (_req, res) => res.writeHead(429, { 'retry-after': '7' }).end(),
+  '/gone': (_req, res) => res.writeHead(410).end(),
+  '/broken': (_req, res) => res.writeHead(500).end('boom'),
+  '/silent': () => undefined,
+  '/cut': (req) => req.socket.destroy(),
+}
+
+describe('httpNotifier: one POST per notice, its outcome as the delivery policy reads it', () => {
+  let server: Server
+  let base: string
+  const received: { path: string; headers: IncomingMessage['headers']; body: string }[] = []
+  const notifier = httpNotifier({ sinkPolicy: SANDBOX, timeoutMs: 300 })
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        received.push({
+          path: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        })
+        ROUTES[req.url ?? '']?.(req, res)
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  after(() => {
+    notifier.close()
+    server.closeAllConnections()
+    server.close()
+  })
+
+  const notify = (path: string, credential: string | null = null) =>
+    notifier.notify({
+      sink: base + path,
+      eventId: 'event-1',
+      body: '{"id":"event-1"}',
+      credential:
+        credential === null
+          ? null
+          : { credentialType: 'ACCESSTOKEN', accessTokenType: 'bearer', accessToken: credential },
+    })
+  const outcome = ({ latencyMs: _, ...rest }: NoticeResult) => rest
+
+  const cases: readonly (readonly [string, string, (result: NoticeResult) => void])[] = [
+    [
+      'a 2xx without a body',
+      '/ok',
+      (r) => assert.deepEqual(outcome(r), { kind: 'answered', statusCode: 204 }),
+    ],
+    [
+      'a 2xx with a body, drained unread',
+      '/accepted',
+      (r) => assert.deepEqual(outcome(r), { kind: 'answered', statusCode: 202 }),
+    ],
+    [
+      'a redirect, not followed',
+      '/redirect',
+      (r) => assert.deepEqual(outcome(r), { kind: 'answered', statusCode: 307 }),
+    ],
+    [
+      'a 429 with Retry-After',
+      '/busy',
+      (r) => assert.deepEqual(outcome(r), { kind: 'answered', statusCode: 429, retryAfter: '7' }),
+    ],
+    ['a 410', '/gone', (r) => assert.deepEqual(outcome(r), { kind: 'answered', statusCode: 410 })],
+    [
+      'a 500',
+      '/broken',
+      (r) => assert.deepEqual(outcome(r), { kind: 'answered', statusCode: 500 }),
+    ],
+    [
+      'no answer within the timeout',
+      '/silent',
+      (r) =>
+        assert.deepEqual(outcome(r), {
+          kind: 'unreachable',
+          error: 'TimeoutError: the sink did not answer within 300 ms',
+        }),
+    ],
+    [
+      'a connection cut before the answer',
+      '/cut',
+      (r) => {
+        assert.equal(r.kind, 'unreachable')
+        assert.ok('error' in r && r.error.length > 0)
+      },
+    ],
+  ]
+  for (const [name, path, check] of cases)
+    it(`${name} (${path})`, async () => check(await notify(path)))
+
+  it('sends the CloudEvent as is, structured mode, with the x-correlator and the bearer token', async () => {
+    await notify('/ok', 'sink-token')
+    const last = received.at(-1)
+    assert.equal(last?.body, '{"id":"event-1"}')
+    assert.equal(last?.headers['content-type'], 'application/cloudevents+json')
+    assert.equal(last?.headers['x-correlator'], 'event-1')
+    assert.equal(last?.headers['authorization'], 'Bearer sink-token')
+    await notify('/ok')
+    assert.equal(received.at(-1)?.headers['authorization'], undefined)
+  })
+
+  it('keeps connections alive between deliveries to one sink', async () => {
+    await notify('/ok')
+    const sockets = new Set<unknown>()
+    const count = (req: IncomingMessage) => sockets.add(req.socket)
+    server.on('request', count)
+    for (let i = 0; i < 10; i++) await notify('/ok')
+    server.off('request', count)
+    // Not one connection per delivery (undici may open a second while the first finishes).
+    assert.ok(sockets.size <= 2, `${sockets.size} connections for 10 deliveries`)
+  })
+
+  it('connects only where the sink policy allows: a sink refused at delivery is not contacted', async () => {
+    const table: readonly (readonly [string, SinkPolicy, string, RegExp])[] = [
+      [
+        'an http sink outside the sandbox',
+        { allowLoopback: false, allowPrivate: true, resolve: () => Promise.resolve(['10.1.2.3']) },
+        base.replace('127.0.0.1', 'sink.test') + '/ok',
+        /https/,
+      ],
+      [
+        'a name that now resolves to link-local',
+        { ...SANDBOX, resolve: () => Promise.resolve(['169.254.169.254']) },
+        base.replace('127.0.0.1', 'sink.test') + '/ok',
+        /refused/,
+      ],
+      [
+        'a name that does not resolve',
+        { ...SANDBOX, resolve: () => Promise.resolve([]) },
+        base.replace('127.0.0.1', 'sink.test') + '/ok',
+        /cannot be resolved/,
+      ],
+    ]
+    for (const [name, policy, sink, reason] of table) {
+      const before = received.length
+      const guarded = httpNotifier({ sinkPolicy: policy, timeoutMs: 300 })
+      const result = await guarded.notify({ sink, eventId: 'e', body: '{}', credential: null })
+      guarded.close()
+      assert.equal(result.kind, 'unreachable', name)
+      assert.match('error' in result ? result.error : '', reason, name)
+      assert.equal(received.length, before, `${name}: the sink got nothing`)
+    }
+  })
+
+  it('a name that resolves to the loopback sink is delivered through the policy', async () => {
+    const named = httpNotifier({
+      sinkPolicy: { ...SANDBOX, resolve: () => Promise.resolve(['127.0.0.1']) },
+      timeoutMs: 300,
+    })
+    const result = await named.notify({
+      sink: base.replace('127.0.0.1', 'sink.test') + '/ok',
+      eventId: 'e',
+      body: '{}',
+      credential: null,
+    })
+    named.close()
+    assert.deepEqual(outcome(result), { kind: 'answered', statusCode: 204 })
+    assert.equal(received.at(-1)?.headers['host'], base.replace('http://127.0.0.1', 'sink.test'))
+  })
+})
