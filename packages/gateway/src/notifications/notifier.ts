@@ -1,7 +1,9 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import type { LookupFunction } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { Agent, buildConnector } from 'undici'
 import type { SinkCredential } from '../store/subscriptions.js'
-import type { AttemptOutcome } from './delivery-policy.js'
+import type { AttemptOutcome, SinkAnswer } from './delivery-policy.js'
 import { SinkAddressError, sinkTarget, type SinkPolicy } from './sink-policy.js'
 
 /** One delivery: this CloudEvent to this sink, with this credential. */
@@ -35,19 +37,16 @@ export interface HttpNotifierOptions {
 }
 
 /**
- * The notifier over undici (Node's own HTTP client, about a third less CPU per POST than
- * node:http's): POSTs the CloudEvent (structured mode) with the sink's bearer token and
- * `x-correlator` set to the event id. Every connection is opened through the sink policy's
- * `lookup` ({@link sinkTarget}), so the address checked is the address connected to; connections
- * are kept alive in an agent of this notifier's own. A redirect is never followed (its status is
- * the answer); the answer's body is drained unread.
+ * The notifier over node:http(s): POSTs the CloudEvent (structured mode) with the sink's bearer
+ * token and `x-correlator` set to the event id. The socket connects through the sink policy's
+ * `lookup` ({@link sinkTarget}), so the address checked is the address connected to. Connections
+ * are kept alive, in agents of this notifier's own: each was opened through its sink policy.
  */
 export function httpNotifier(options: HttpNotifierOptions): Notifier {
-  const agent = new Agent({
-    // Idle kept-alive connections close after 4 s, as node:http's agent closed them.
-    keepAliveTimeout: 4000,
-    connect: policyConnector(options.sinkPolicy, options.timeoutMs),
-  })
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, timeout: 4000 }),
+    https: new HttpsAgent({ keepAlive: true, timeout: 4000 }),
+  }
   return {
     async notify(notice) {
       const started = performance.now()
@@ -55,18 +54,8 @@ export function httpNotifier(options: HttpNotifierOptions): Notifier {
       const target = sinkTarget(notice.sink, options.sinkPolicy)
       if ('refused' in target)
         return { kind: 'unreachable', error: target.refused, latencyMs: latencyMs() }
-      // Connecting, TLS, the answer and the drain all fit in the attempt's timeout.
-      const abort = new AbortController()
-      const timer = setTimeout(() => {
-        const error = new Error(`the sink did not answer within ${options.timeoutMs} ms`)
-        error.name = 'TimeoutError'
-        abort.abort(error)
-      }, options.timeoutMs)
       try {
-        const response = await agent.request({
-          origin: target.url.origin,
-          path: target.url.pathname + target.url.search,
-          method: 'POST',
+        const answer = await postEvent(target, {
           headers: {
             'content-type': 'application/cloudevents+json',
             'x-correlator': notice.eventId,
@@ -75,47 +64,67 @@ export function httpNotifier(options: HttpNotifierOptions): Notifier {
               : { authorization: `Bearer ${notice.credential.accessToken}` }),
           },
           body: notice.body,
-          signal: abort.signal,
+          timeoutMs: options.timeoutMs,
+          agents,
         })
-        const retryAfter = response.headers['retry-after']
-        // After the answer a failure (a cut drain) changes nothing: the outcome is known.
-        await response.body.dump().catch(() => undefined)
-        return {
-          kind: 'answered',
-          statusCode: response.statusCode,
-          ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
-          latencyMs: latencyMs(),
-        }
+        return { kind: 'answered', ...answer, latencyMs: latencyMs() }
       } catch (cause) {
         return { kind: 'unreachable', error: describe(cause), latencyMs: latencyMs() }
-      } finally {
-        clearTimeout(timer)
       }
     },
     close() {
-      void agent.destroy()
+      agents.http.destroy()
+      agents.https.destroy()
     },
-  }
-}
-
-/**
- * undici's connector, with every socket's address lookup done by the sink policy: the origin's
- * host name is resolved and checked where the socket connects, as {@link sinkTarget} does it.
- */
-function policyConnector(policy: SinkPolicy, timeoutMs: number): buildConnector.connector {
-  return (options, callback) => {
-    const target = sinkTarget(`${options.protocol}//${options.host}/`, policy)
-    if ('refused' in target) {
-      callback(new SinkAddressError(target.refused), null)
-      return
-    }
-    buildConnector({ lookup: target.lookup, timeout: timeoutMs })(options, callback)
   }
 }
 
 /** A failed POST as the attempt's record shows it: the policy's reason, or the error's name. */
 function describe(cause: unknown): string {
   if (cause instanceof SinkAddressError) return cause.message
-  if (cause instanceof Error && cause.cause instanceof SinkAddressError) return cause.cause.message
   return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+}
+
+/**
+ * POSTs one event: a redirect is never followed (its status is the answer). Resolves with the
+ * status once the response head arrives; the body is drained, unread, so the connection can be
+ * kept alive. After `timeoutMs` the request is destroyed.
+ */
+function postEvent(
+  target: { url: URL; lookup: LookupFunction },
+  init: {
+    headers: Record<string, string>
+    body: string
+    timeoutMs: number
+    agents: { http: HttpAgent; https: HttpsAgent }
+  },
+): Promise<SinkAnswer> {
+  return new Promise((resolve, reject) => {
+    const body = Buffer.from(init.body)
+    const https = target.url.protocol === 'https:'
+    const request = (https ? httpsRequest : httpRequest)(target.url, {
+      method: 'POST',
+      headers: { ...init.headers, 'content-length': String(body.length) },
+      lookup: target.lookup,
+      agent: https ? init.agents.https : init.agents.http,
+    })
+    const timer = setTimeout(() => {
+      const error = new Error(`the sink did not answer within ${init.timeoutMs} ms`)
+      error.name = 'TimeoutError'
+      request.destroy(error)
+    }, init.timeoutMs)
+    request.once('close', () => clearTimeout(timer))
+    // After the answer a failure (a cut drain) changes nothing: the promise is settled.
+    request.on('error', reject)
+    request.once('response', (response) => {
+      response.on('error', () => undefined)
+      response.resume()
+      const retryAfter = response.headers['retry-after']
+      resolve({
+        statusCode: response.statusCode ?? 0,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+      })
+    })
+    request.end(body)
+  })
 }
