@@ -83,6 +83,23 @@ describe('device-status admin commands against a running gateway', () => {
   let admin: string[]
   let dir: string
   const cli = (...args: string[]) => run([...args, ...admin])
+  /** `apps create` of a two-legged roaming app for fraud prevention, with these extra flags. */
+  const createFraudApp = (name: string, clientId: string, ...extra: string[]) =>
+    cli(
+      'apps',
+      'create',
+      '--name',
+      name,
+      '--client-id',
+      clientId,
+      '--api',
+      'device-roaming-status',
+      '--purpose',
+      'dpv:FraudPreventionAndDetection',
+      '--grant',
+      'client_credentials',
+      ...extra,
+    )
 
   /** A client credentials token request with HTTP Basic authentication; returns the status. */
   const tokenStatus = async (clientId: string, secret: string) => {
@@ -167,20 +184,7 @@ describe('device-status admin commands against a running gateway', () => {
 
     it('a flag value of 16 characters or more that starts with "-" is that value, as given', async () => {
       const name = '-dashed app name, long'
-      const result = await cli(
-        'apps',
-        'create',
-        '--name',
-        name,
-        '--client-id',
-        'dashed-name-app',
-        '--api',
-        'device-roaming-status',
-        '--purpose',
-        'dpv:FraudPreventionAndDetection',
-        '--grant',
-        'client_credentials',
-      )
+      const result = await createFraudApp(name, 'dashed-name-app')
       assert.equal(result.status, 0, result.stderr)
       assert.match(result.stdout, /^Created app "-dashed app name, long"\n/)
       const listed = JSON.parse((await cli('apps', 'list', '--json')).stdout) as {
@@ -191,22 +195,7 @@ describe('device-status admin commands against a running gateway', () => {
     })
 
     it('apps create prints a client id and a secret that works; rotate-secret replaces it', async () => {
-      const result = await cli(
-        'apps',
-        'create',
-        '--name',
-        'Fraud checker',
-        '--client-id',
-        'fraud-checker',
-        '--api',
-        'device-roaming-status',
-        '--purpose',
-        'dpv:FraudPreventionAndDetection',
-        '--grant',
-        'client_credentials',
-        '--mode',
-        'compatible',
-      )
+      const result = await createFraudApp('Fraud checker', 'fraud-checker', '--mode', 'compatible')
       assert.equal(result.status, 0, result.stderr)
       const match =
         /^Created app "Fraud checker"\nClient id {6}fraud-checker\nClient secret {2}(\S+)\nThe client secret is shown only once: keep it now \("apps rotate-secret" makes a new one\)\.\n$/.exec(
