@@ -274,17 +274,23 @@ function settlementQueue(options: {
   unclaimed: () => void
   gatherMs?: number
   max?: number
+  /** Groups written at once, each in its own transaction (default 1). */
+  parallel?: number
 }) {
-  const { store, gather, gatherMs = 3, max = 256 } = options
+  const { store, gather, gatherMs = 3, max = 256, parallel = 1 } = options
   const waiting: {
     item: Settlement
     subscription: Subscription | undefined
     done: (settled: boolean) => void
     fail: (e: unknown) => void
   }[] = []
-  let writing = false
+  // Groups being written. On PostgreSQL a group's transaction is several round trips: while one
+  // waits for the server, the next group can be written on another connection of the pool. A
+  // line has one notification in flight, so groups seldom wait for each other's row locks, and
+  // they take them in the same order (subscription id).
+  let writing = 0
   const flush = async () => {
-    writing = true
+    writing++
     while (waiting.length > 0) {
       const group = waiting.splice(0, max)
       let claimed: Notification[] = []
@@ -313,7 +319,7 @@ function settlementQueue(options: {
         )
       }
     }
-    writing = false
+    writing--
   }
   let timer: NodeJS.Timeout | undefined
   const start = () => {
@@ -324,7 +330,7 @@ function settlementQueue(options: {
   return (item: Settlement, subscription: Subscription | undefined) =>
     new Promise<boolean>((done, fail) => {
       waiting.push({ item, subscription, done, fail })
-      if (writing) return
+      if (writing >= parallel) return
       if (waiting.length >= gather) start()
       else timer ??= setTimeout(start, gatherMs)
     })
@@ -355,14 +361,17 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     await deps.sweep?.()
   }
 
-  // Deliveries run side by side, up to `maxInFlight`; each one that ends frees a slot. A slow
-  // sink holds one slot, never the others. Notifications claimed for this worker wait in `ready`
-  // for a slot (their lease runs meanwhile, as it would for a claimed batch).
-  const maxInFlight = config.batch * 2
+  // Deliveries run side by side, up to `maxInFlight` (256 by default); each one that ends (its
+  // outcome settled) frees a slot. A slow sink holds one slot, never the others. Notifications
+  // claimed for this worker wait in `ready` for a slot (their lease runs meanwhile, as it would
+  // for a claimed batch). A slot is held while its outcome waits for its group's commit, which on
+  // PostgreSQL is several round trips: with 64 slots, two instances at 2,000 deliveries/s fell
+  // behind and stayed behind (a queue at the bench's cap, p50 about 500 ms).
+  const maxInFlight = config.batch * 8
   const inFlight = new Set<Promise<void>>()
   const ready: ClaimedNotification[] = []
   let stopping = false
-  // At most this many held (in flight and ready; 1,024 by default, a few MB): a large fan-out
+  // At most this many held (in flight and ready; 4,096 by default, a few MB): a large fan-out
   // stays in the outbox, claimed batch by batch, rather than in memory, where leases would lapse.
   const maxHeld = maxInFlight * 16
   const held = () => inFlight.size + ready.length
@@ -408,6 +417,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const settle = settlementQueue({
     store,
     gather: config.batch,
+    parallel: store.dialect === 'postgres' ? 4 : 1,
     leaseUntil,
     next: take,
     unclaimed: () => {
