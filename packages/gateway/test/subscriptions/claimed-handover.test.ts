@@ -341,6 +341,48 @@ describe('claimed at write (delivery worker and the network event door)', () => 
     await taking(delivery)
   })
 
+  it('settle groups: on PostgreSQL several are written at once, and every line still gets each notification once, in order', async () => {
+    const { store: counted, sink } = await fresh()
+    // Each settle transaction is held open 30 ms, so groups that end meanwhile must wait for it
+    // (SQLite: one connection) or be written beside it (PostgreSQL: up to four at once).
+    let open = 0
+    let most = 0
+    const store: Store = {
+      ...counted,
+      transaction: (work) =>
+        counted.transaction(async (trx) => {
+          most = Math.max(most, ++open)
+          try {
+            await new Promise((resolve) => setTimeout(resolve, 30))
+            return await work(trx)
+          } finally {
+            open--
+          }
+        }),
+    }
+    const lines = Array.from({ length: 120 }, (_, i) => `par-${String(i).padStart(3, '0')}`)
+    await store.subscriptions.insertMany(
+      lines.map((id) => subscriptionFixture(id, { sink: sink.url })),
+    )
+    await store.notifications.enqueue(
+      lines.flatMap((id) =>
+        [1, 2, 3].map((k) => ({ ...note(`${id}-${k}`, id), nextAttemptAt: Date.now() })),
+      ),
+    )
+    worker(store).kick()
+    const received = await sink.waitFor(lines.length * 3, 20_000)
+    const got = received.map((r) => r.body.id as string)
+    assert.equal(new Set(got).size, got.length, 'no notification delivered twice')
+    for (const id of lines)
+      assert.deepEqual(
+        got.filter((n) => n.startsWith(`${id}-`)),
+        [`${id}-1`, `${id}-2`, `${id}-3`],
+        id,
+      )
+    if (store.dialect === 'postgres') assert.ok(most > 1 && most <= 4, `${most} groups at once`)
+    else assert.equal(most, 1)
+  })
+
   it('a worker that is stopping takes nothing: the change writes unclaimed heads and kicks', async () => {
     const { store, claims, sink } = await fresh()
     await store.subscriptions.insertMany([
