@@ -76,12 +76,18 @@ export function sandboxAdminToken(dataDir: string): string {
 export async function startGateway(options: StartOptions = {}): Promise<RunningGateway> {
   let config = options.config ?? loadConfig(options.env ?? process.env)
   const clock = options.clock ?? systemClock
-  // Idle database connections that drop are logged once the app's logger exists.
-  const poolErrors: { log: (error: Error) => void } = { log: () => undefined }
+  // Idle database connections that drop, and the SQLite checkpoint thread's failures, are
+  // logged once the app's logger exists.
+  const storeErrors: { log: (error: Error, message: string) => void } = { log: () => undefined }
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    onPoolError: (error) => poolErrors.log(error),
+    onPoolError: (error) => storeErrors.log(error, 'idle database connection lost'),
+    onCheckpointError: (error) =>
+      storeErrors.log(
+        error,
+        "SQLite checkpoint thread failed; the gateway's own connection still checkpoints the log",
+      ),
   })
   try {
     const adminToken = config.adminToken ?? sandboxAdminToken(config.dataDir)
@@ -151,7 +157,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     })
     const { app, port } = listening
     config = listening.config
-    poolErrors.log = (error) => app.log.warn({ err: error }, 'idle database connection lost')
+    storeErrors.log = (error, message) => app.log.warn({ err: error }, message)
     networkLog.log = app.log
     // The issuer may have changed with the real port: sources follow it.
     outbox.source = notificationSource(config.issuer)

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import { v7 as uuidv7 } from 'uuid'
+import { startCheckpointThread, type CheckpointThread } from './checkpointer.js'
 import { migrationProvider, type Dialect } from './migrations.js'
 import { nulTextGuard } from './text-guard.js'
 import type { Database } from './schema.js'
@@ -74,6 +75,13 @@ export interface OpenStoreOptions {
   sqliteFile?: string
   /** Told about errors of idle PostgreSQL connections (they are replaced, not fatal). */
   onPoolError?: (error: Error) => void
+  /**
+   * Whether an SQLite file's write-ahead log is copied back into it by a thread of its own
+   * (`checkpointer.ts`; default true, never for `:memory:`).
+   */
+  checkpointThread?: boolean
+  /** Told when that thread's checkpoint fails or the thread stops (not fatal: see there). */
+  onCheckpointError?: (error: Error) => void
 }
 
 function storeOn(
@@ -81,6 +89,7 @@ function storeOn(
   dialect: Dialect,
   root: Kysely<Database>,
   cache: DeviceCache | undefined,
+  onClose?: () => Promise<void>,
 ): Store {
   const store: Store = {
     dialect,
@@ -103,19 +112,22 @@ function storeOn(
     transaction: (work) =>
       db.isTransaction
         ? work(store)
-        : db.transaction().execute((trx) => work(storeOn(trx, dialect, root, cache))),
+        : db.transaction().execute((trx) => work(storeOn(trx, dialect, root, cache, onClose))),
     snapshot: (work) => {
       if (db.isTransaction) return work(store)
       const begin =
         dialect === 'postgres'
           ? db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
           : db.transaction()
-      return begin.execute((trx) => work(storeOn(trx, dialect, root, cache)))
+      return begin.execute((trx) => work(storeOn(trx, dialect, root, cache, onClose)))
     },
     ping: async () => {
       await sql`select 1`.execute(db)
     },
-    close: () => root.destroy(),
+    close: async () => {
+      await onClose?.()
+      await root.destroy()
+    },
   }
   return store
 }
@@ -124,6 +136,7 @@ function storeOn(
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const dialect: Dialect = options.databaseUrl === undefined ? 'sqlite' : 'postgres'
   let db: Kysely<Database>
+  let sqlitePath: string | undefined
   if (options.databaseUrl !== undefined) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 })
     // An idle connection that the server closes (restart, failover, admin) is dropped by the
@@ -137,6 +150,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       const dir = options.dataDir ?? '.data'
       mkdirSync(dir, { recursive: true })
       path = join(dir, file)
+      sqlitePath = path
     }
     const database = new SQLite(path)
     database.pragma('journal_mode = WAL')
@@ -147,6 +161,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     // default) copied it ten times, and pauses the process ten times less often: about 10% less
     // CPU per notification in alternating bench rounds. The file is cut back to 64 MB after a
     // checkpoint should a long read have let it grow past that.
+    // The checkpoint thread (below) copies most of them before this checkpoint comes due.
     database.pragma('wal_autocheckpoint = 10000')
     database.pragma('journal_size_limit = 67108864')
     // Statement journals and sorts in memory: on disk each was a file opened, unlinked and closed
@@ -164,8 +179,21 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     await db.destroy()
     throw new Error('store migration failed', { cause: error })
   }
-  // The embedded store has one writer, this process: device reads can be cached.
-  return storeOn(db, dialect, db, dialect === 'sqlite' ? deviceCache() : undefined)
+  const checkpoints: CheckpointThread | undefined =
+    sqlitePath !== undefined && options.checkpointThread !== false
+      ? startCheckpointThread(sqlitePath, {
+          onError: (error) => options.onCheckpointError?.(error),
+        })
+      : undefined
+  // The embedded store has one writer, this process: device reads can be cached. Closing stops
+  // the checkpoint thread first: the last connection to close checkpoints and removes the log.
+  return storeOn(
+    db,
+    dialect,
+    db,
+    dialect === 'sqlite' ? deviceCache() : undefined,
+    checkpoints === undefined ? undefined : () => checkpoints.stop(),
+  )
 }
 
 /**
