@@ -59,6 +59,7 @@ export interface Config {
   readonly notifyMaxAttempts: number
   readonly notifyTimeoutMs: number
   readonly notifyBackoffMs: number
+  readonly notifyThread: boolean
   /** Live (not ended) subscriptions one app may hold; one more is `429 QUOTA_EXCEEDED`. */
   readonly subscriptionQuota: number
   /** Lifetime of a web console session, seconds. */
@@ -143,6 +144,10 @@ export const ENVIRONMENT = {
   NOTIFY_BACKOFF_MS: {
     default: '1000',
     doc: 'First retry delay, milliseconds; doubles per attempt, with jitter, up to 5 minutes',
+  },
+  NOTIFY_THREAD: {
+    default: 'true',
+    doc: "POST notifications from a worker thread of their own, so that the HTTP client's work runs beside the thread that serves requests, on another core (`false`: on that thread)",
   },
   SUBSCRIPTION_QUOTA: {
     default: '10000',
@@ -415,6 +420,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     notifyMaxAttempts: integer('NOTIFY_MAX_ATTEMPTS', 8, 1, 100),
     notifyTimeoutMs: integer('NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
     notifyBackoffMs: integer('NOTIFY_BACKOFF_MS', 1000, 1, 3_600_000),
+    notifyThread: bool('NOTIFY_THREAD', true),
     subscriptionQuota: integer('SUBSCRIPTION_QUOTA', 10_000, 1, 100_000_000),
     consoleSessionTtl: integer('CONSOLE_SESSION_TTL', 28_800, 1, 604_800),
     trustedProxies: (text('TRUSTED_PROXIES') ?? '')

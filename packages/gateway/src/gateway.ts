@@ -165,6 +165,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     delivery.worker = startDeliveryWorker({
       store,
       sinkPolicy: sinkPolicyOf(config, options.resolveSinkHost),
+      notifierThread: config.notifyThread,
       config: deliveryConfig,
       log: app.log,
       clock,

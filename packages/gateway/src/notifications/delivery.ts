@@ -13,6 +13,7 @@ import {
   type Random,
 } from './delivery-policy.js'
 import { httpNotifier, type Notifier } from './notifier.js'
+import { threadedNotifier } from './threaded-notifier.js'
 import type { SinkPolicy } from './sink-policy.js'
 
 /** A notification this worker holds the claim of, with its subscription (undefined: gone). */
@@ -55,8 +56,17 @@ export interface DeliveryWorkerDeps {
    * subscriptions whose time ran out (`endExpiredSubscriptions`).
    */
   sweep?: () => Promise<void>
-  /** How notifications reach sinks (default: {@link httpNotifier} with `sinkPolicy`). */
+  /**
+   * How notifications reach sinks (default: {@link httpNotifier} with `sinkPolicy`, or, with
+   * `notifierThread`, {@link threadedNotifier}).
+   */
   notifier?: Notifier
+  /**
+   * POST from a thread of their own ({@link threadedNotifier}; `NOTIFY_THREAD`). Only with the
+   * system resolver: a `sinkPolicy.resolve` function cannot cross threads, so with one the POSTs
+   * stay on this thread.
+   */
+  notifierThread?: boolean
   /** The backoff's jitter (default `Math.random`). */
   random?: Random
   /** Counts attempts by outcome (Prometheus). */
@@ -350,7 +360,14 @@ function settlementQueue(options: {
 export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const { store, config, log, clock } = deps
   const notifier =
-    deps.notifier ?? httpNotifier({ sinkPolicy: deps.sinkPolicy, timeoutMs: config.timeoutMs })
+    deps.notifier ??
+    (deps.notifierThread === true && deps.sinkPolicy.resolve === undefined
+      ? threadedNotifier({
+          sinkPolicy: deps.sinkPolicy,
+          timeoutMs: config.timeoutMs,
+          onError: (error) => log.error({ err: error }, 'notifier thread failed'),
+        })
+      : httpNotifier({ sinkPolicy: deps.sinkPolicy, timeoutMs: config.timeoutMs }))
   const workerId = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`
 
   let lastSweep = 0

@@ -1,0 +1,68 @@
+import { Worker } from 'node:worker_threads'
+
+/**
+ * The `--import` preloads this process was started with, from its flags and `NODE_OPTIONS` (the
+ * test suite's network guard is one), except tsx's: a worker thread does not run them by itself.
+ */
+function preloads(): string[] {
+  const words = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)]
+  const found: string[] = []
+  words.forEach((word, i) => {
+    const value = word.startsWith('--import=')
+      ? word.slice('--import='.length)
+      : word === '--import'
+        ? words[i + 1]
+        : undefined
+    if (value !== undefined && value !== '' && value !== 'tsx') found.push(value)
+  })
+  return found
+}
+
+/**
+ * The boot code of a thread (CommonJS, evaluated): loads the preloads, tsx's loader when the
+ * entry is a TypeScript file, then the entry. A failure ends the thread with its message on
+ * stderr and exit code 1 (the parent's `exit` event).
+ */
+const BOOT = `
+const { workerData } = require('node:worker_threads')
+;(async () => {
+  const boot = workerData.boot
+  for (const preload of boot.preloads) await import(preload)
+  if (boot.tsx !== undefined) (await import(boot.tsx)).register()
+  await import(boot.entry)
+})().catch((error) => {
+  process.stderr.write('thread ' + workerData.boot.entry + ' failed to start: ' + (error && error.stack) + '\\n')
+  process.exit(1)
+})
+`
+
+/**
+ * Starts a module of this package in a worker thread, run as this process runs: with the
+ * process's `--import` preloads (threads do not inherit them), and, when the entry is a
+ * TypeScript source (the gateway run from its sources, as `npm start` does), with tsx's loader
+ * registered first. `data` reaches the module as `workerData.data`.
+ */
+export function startModuleThread(entry: URL, data: unknown): Worker {
+  const typescript = entry.pathname.endsWith('.ts')
+  return new Worker(BOOT, {
+    eval: true,
+    execArgv: typescript ? ['--conditions=source'] : [],
+    workerData: {
+      data,
+      boot: {
+        entry: entry.href,
+        preloads: preloads(),
+        tsx: typescript ? import.meta.resolve('tsx/esm/api') : undefined,
+      },
+    },
+  })
+}
+
+/**
+ * The URL of a module beside `base` (an `import.meta.url`), with the extension `base` has: a
+ * `.ts` source beside a source, a `.js` build beside a build.
+ */
+export function siblingModule(name: string, base: string): URL {
+  const extension = base.endsWith('.ts') ? '.ts' : '.js'
+  return new URL(`./${name}${extension}`, base)
+}
