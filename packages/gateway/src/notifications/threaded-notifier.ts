@@ -19,8 +19,9 @@ export interface ThreadedNotifierOptions {
  * {@link httpNotifier} with the same policy): the HTTP client's work per delivery (the request,
  * its socket writes, the answer's parsing), about a fifth of a delivery's CPU on the thread that
  * serves requests, moves to the machine's other core. Notices started in one turn of the event
- * loop go to the thread in one message, and results come back likewise. The thread starts with
- * the first notice, and keeps the process alive only while notices are out.
+ * loop go to the thread in one message, and results come back likewise. The thread starts at
+ * once (the first notice would otherwise wait for it), and keeps the process alive only while
+ * notices are out.
  *
  * Should the thread fail (it did not start, or it ended), the notices it held are answered
  * `unreachable` (the delivery policy retries them: at least once holds) and the next ones are
@@ -70,9 +71,12 @@ export function threadedNotifier(options: ThreadedNotifierOptions): Notifier {
     started.on('exit', (code) => {
       if (!closed) failed(new Error(`the notifier thread stopped (exit ${code})`))
     })
+    started.unref()
     worker = started
     return started
   }
+  // Started now, not with the first notice: that one would wait for the thread to start.
+  thread()
   const flush = () => {
     const notices = outgoing
     outgoing = []
