@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads'
  * may run under): a connection of its own to the database that copies the write-ahead log back
  * into the database file, `wal_checkpoint(PASSIVE)` every `intervalMs` and when asked. PASSIVE
  * neither waits for the writer nor blocks it. A checkpoint asked for (a number) is answered with
-its figures; a failed one is reported.
+ * its figures; a failed one is reported.
  */
 const THREAD = `
 const { parentPort, workerData } = require('node:worker_threads')
