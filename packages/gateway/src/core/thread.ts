@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 
 /**
@@ -72,4 +73,52 @@ export function startModuleThread(entry: URL, data: unknown): Worker {
 export function siblingModule(name: string, base: string): URL {
   const extension = base.endsWith('.ts') ? '.ts' : '.js'
   return new URL(`./${name}${extension}`, base)
+}
+
+/**
+ * The requests sent to a thread and not answered yet, by id, each with the time it was sent.
+ * The thread keeps the process alive only while some are open: a thread left running (a store
+ * never closed, a test that failed) never holds the process open by itself.
+ */
+export class OpenRequests<T> {
+  #next = 0
+  readonly #open = new Map<number, { answer: (value: T) => void; sentAt: number }>()
+
+  readonly #thread: Worker
+
+  constructor(thread: Worker) {
+    this.#thread = thread
+    thread.unref()
+  }
+
+  /** Opens a request that `answer` settles; returns its id, for the message to the thread. */
+  open(answer: (value: T) => void): number {
+    if (this.#open.size === 0) this.#thread.ref()
+    const id = ++this.#next
+    this.#open.set(id, { answer, sentAt: performance.now() })
+    return id
+  }
+
+  /** Answers the request with this id (nothing if it is not open). */
+  answer(id: number, value: T): void {
+    const request = this.#open.get(id)
+    if (request === undefined) return
+    this.#open.delete(id)
+    if (this.#open.size === 0) this.#thread.unref()
+    request.answer(value)
+  }
+
+  /** Answers every open request with the same value (the thread failed). */
+  answerAll(value: T): void {
+    const open = [...this.#open.values()]
+    this.#open.clear()
+    this.#thread.unref()
+    for (const request of open) request.answer(value)
+  }
+
+  /** How long the oldest open request has waited, ms (0 when none is open). */
+  oldestWaitMs(): number {
+    for (const request of this.#open.values()) return performance.now() - request.sentAt
+    return 0
+  }
 }

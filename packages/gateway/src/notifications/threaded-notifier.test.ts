@@ -1,7 +1,7 @@
 /**
- * The threaded notifier when its thread fails: the notices it held are answered `unreachable`
- * (the delivery policy retries them) and the next ones are POSTed from the calling thread. Its
- * outcomes when the thread works are notifier.test.ts's table.
+ * The threaded notifier when its thread fails (it cannot start, it ends, or it hangs): the notices
+ * it held are answered `unreachable` (the delivery policy retries them) and the next ones are
+ * POSTed from the calling thread. Its outcomes when the thread works are notifier.test.ts's table.
  */
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
@@ -36,13 +36,18 @@ describe('threadedNotifier: a thread that fails', () => {
       'a thread that ends while it holds a notice',
       `import { parentPort } from 'node:worker_threads'; parentPort.once('message', () => process.exit(3))`,
     ],
+    [
+      'a thread that takes notices and never answers (hung)',
+      `import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {})`,
+    ],
   ]
   for (const [name, code] of table)
     it(`${name}: its notice fails, the next ones go from this thread`, async () => {
       const errors: Error[] = []
       const notifier = threadedNotifier({
         sinkPolicy: { allowLoopback: true, allowPrivate: false },
-        timeoutMs: 1000,
+        timeoutMs: 300,
+        hungAfterMs: 300,
         onError: (error) => errors.push(error),
         thread: module(code),
       })

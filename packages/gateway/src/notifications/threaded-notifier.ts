@@ -1,5 +1,6 @@
+import { performance } from 'node:perf_hooks'
 import type { Worker } from 'node:worker_threads'
-import { siblingModule, startModuleThread } from '../core/thread.js'
+import { OpenRequests, siblingModule, startModuleThread } from '../core/thread.js'
 import { httpNotifier, type Notice, type Notifier, type NoticeResult } from './notifier.js'
 import type { SinkPolicy } from './sink-policy.js'
 
@@ -8,6 +9,12 @@ export interface ThreadedNotifierOptions {
   sinkPolicy: Omit<SinkPolicy, 'resolve'>
   /** Per-attempt timeout, ms. */
   timeoutMs: number
+  /**
+   * How much longer than `timeoutMs` a notice may go unanswered before the thread counts as hung
+   * (default 10 s): it ends the attempt itself after `timeoutMs`, so a later answer means its
+   * event loop stopped.
+   */
+  hungAfterMs?: number
   /** Told when the thread fails; its notices then go through an in-thread notifier. */
   onError?: (error: Error) => void
   /** The thread's module (default `notifier-thread`; tests give one that fails). */
@@ -23,67 +30,65 @@ export interface ThreadedNotifierOptions {
  * once (the first notice would otherwise wait for it), and keeps the process alive only while
  * notices are out.
  *
- * Should the thread fail (it did not start, or it ended), the notices it held are answered
- * `unreachable` (the delivery policy retries them: at least once holds) and the next ones are
- * POSTed from this thread, by an {@link httpNotifier} with the same policy.
+ * Should the thread fail (it did not start, it ended, or it left a notice unanswered for
+ * `timeoutMs + hungAfterMs`, when it is ended), the notices it held are answered `unreachable`
+ * (the delivery policy retries them: at least once holds) and the next ones are POSTed from this
+ * thread, by an {@link httpNotifier} with the same policy.
  */
 export function threadedNotifier(options: ThreadedNotifierOptions): Notifier {
-  let worker: Worker | undefined
   let fallback: Notifier | undefined
   let closed = false
-  let next = 0
-  const pending = new Map<number, (result: NoticeResult) => void>()
   let outgoing: [number, Notice][] = []
 
+  const worker: Worker = startModuleThread(
+    options.thread ?? siblingModule('notifier-thread', import.meta.url),
+    {
+      sinkPolicy: {
+        allowLoopback: options.sinkPolicy.allowLoopback,
+        allowPrivate: options.sinkPolicy.allowPrivate,
+      },
+      timeoutMs: options.timeoutMs,
+    },
+  )
+  const requests = new OpenRequests<NoticeResult>(worker)
   const failed = (error: Error) => {
     if (fallback !== undefined || closed) return
     fallback = httpNotifier({ sinkPolicy: options.sinkPolicy, timeoutMs: options.timeoutMs })
+    clearInterval(watchdog)
     options.onError?.(error)
-    for (const answer of pending.values())
-      answer({
-        kind: 'unreachable',
-        error: `the notifier thread failed: ${error.message}`,
-        latencyMs: 0,
-      })
-    pending.clear()
-  }
-  const thread = (): Worker => {
-    if (worker !== undefined) return worker
-    const started = startModuleThread(
-      options.thread ?? siblingModule('notifier-thread', import.meta.url),
-      {
-        sinkPolicy: {
-          allowLoopback: options.sinkPolicy.allowLoopback,
-          allowPrivate: options.sinkPolicy.allowPrivate,
-        },
-        timeoutMs: options.timeoutMs,
-      },
-    )
-    started.on('message', (message: { results: [number, NoticeResult][] }) => {
-      for (const [id, result] of message.results) {
-        const answer = pending.get(id)
-        pending.delete(id)
-        answer?.(result)
-      }
-      if (pending.size === 0) started.unref()
+    requests.answerAll({
+      kind: 'unreachable',
+      error: `the notifier thread failed: ${error.message}`,
+      latencyMs: 0,
     })
-    started.on('error', failed)
-    started.on('exit', (code) => {
-      if (!closed) failed(new Error(`the notifier thread stopped (exit ${code})`))
-    })
-    started.unref()
-    worker = started
-    return started
+    void worker.terminate()
   }
-  // Started now, not with the first notice: that one would wait for the thread to start.
-  thread()
+  worker.on('message', (message: { results: [number, NoticeResult][] }) => {
+    for (const [id, result] of message.results) requests.answer(id, result)
+  })
+  worker.on('error', failed)
+  worker.on('exit', (code) => {
+    if (!closed) failed(new Error(`the notifier thread stopped (exit ${code})`))
+  })
+
+  // A hung thread: a notice unanswered well past its timeout. A check that comes late (this
+  // thread was busy, and the answers may be waiting in its queue) judges nothing.
+  const hungAfterMs = options.timeoutMs + (options.hungAfterMs ?? 10_000)
+  const every = Math.min(1000, hungAfterMs / 4)
+  let lastCheck = performance.now()
+  const watchdog = setInterval(() => {
+    const now = performance.now()
+    const late = now - lastCheck > every + 500
+    lastCheck = now
+    if (!late && requests.oldestWaitMs() > hungAfterMs)
+      failed(new Error(`it answered no notice for ${Math.round(hungAfterMs)} ms`))
+  }, every)
+  watchdog.unref()
+
   const flush = () => {
     const notices = outgoing
     outgoing = []
-    if (fallback !== undefined) return
-    const target = thread()
-    target.ref()
-    target.postMessage({ notices })
+    if (fallback === undefined) worker.postMessage({ notices })
   }
 
   return {
@@ -96,19 +101,18 @@ export function threadedNotifier(options: ThreadedNotifierOptions): Notifier {
           latencyMs: 0,
         })
       return new Promise((resolve) => {
-        const id = ++next
-        pending.set(id, resolve)
+        const id = requests.open(resolve)
         if (outgoing.length === 0) queueMicrotask(flush)
         outgoing.push([id, notice])
       })
     },
     close() {
       closed = true
+      clearInterval(watchdog)
       fallback?.close()
-      if (worker !== undefined) {
-        worker.postMessage('close')
-        worker.unref()
-      }
+      requests.answerAll({ kind: 'unreachable', error: 'the notifier is closed', latencyMs: 0 })
+      worker.postMessage('close')
+      worker.unref()
     },
   }
 }
