@@ -4,9 +4,12 @@ import { backoff, DEFAULT_DELIVERY } from '../../src/notifications/delivery-poli
 import { refusedAddress } from '../../src/notifications/sink-policy.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { Receiver } from '../helpers/receiver.js'
+import {
+  ROAMING_API as API,
+  ROAMING_PREFIX as PREFIX,
+  subscribeToRoaming,
+} from '../helpers/roaming-subscription.js'
 
-const API = 'device-roaming-status-subscriptions'
-const PREFIX = `org.camaraproject.${API}.v0.`
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('notification delivery', () => {
@@ -22,20 +25,8 @@ describe('notification delivery', () => {
   })
   after(() => gw.close())
 
-  const subscribe = async (sink: Receiver, phoneNumber: string) => {
-    const res = await gw.post(
-      `/${API}/v0.8/subscriptions`,
-      {
-        protocol: 'HTTP',
-        sink: sink.url,
-        types: [PREFIX + 'roaming-status'],
-        config: { subscriptionDetail: { device: { phoneNumber } } },
-      },
-      token,
-    )
-    assert.equal(res.status, 201, JSON.stringify(res.body))
-    return res.body.id as string
-  }
+  const subscribe = (sink: Receiver, phoneNumber: string) =>
+    subscribeToRoaming(gw, token, sink.url, phoneNumber)
   const toggle = async (phoneNumber: string, times: number) => {
     for (let i = 0; i < times; i++) {
       await gw.admin('PATCH', `/network/v1/devices/${phoneNumber}`, {

@@ -10,9 +10,11 @@ import type { ClientRequest } from 'node:http'
 import { describe, it } from 'node:test'
 import { startTestGateway } from '../helpers/gateway.js'
 import { Receiver } from '../helpers/receiver.js'
-
-const API = 'device-roaming-status-subscriptions'
-const PREFIX = `org.camaraproject.${API}.v0.`
+import {
+  ROAMING_API as API,
+  ROAMING_PREFIX as PREFIX,
+  subscribeToRoaming,
+} from '../helpers/roaming-subscription.js'
 
 const table: readonly (readonly [setting: string, fromThisThread: boolean])[] = [
   ['true', false],
@@ -35,17 +37,7 @@ describe('the notifier thread of a started gateway', () => {
         const phoneNumber = '+34612000071'
         await gw.admin('PUT', `/network/v1/devices/${phoneNumber}`, {})
         const token = await gw.token2(`${API}:${PREFIX}roaming-status:create`)
-        const created = await gw.post(
-          `/${API}/v0.8/subscriptions`,
-          {
-            protocol: 'HTTP',
-            sink: sink.url,
-            types: [PREFIX + 'roaming-status'],
-            config: { subscriptionDetail: { device: { phoneNumber } } },
-          },
-          token,
-        )
-        assert.equal(created.status, 201, JSON.stringify(created.body))
+        await subscribeToRoaming(gw, token, sink.url, phoneNumber)
         await gw.admin('PATCH', `/network/v1/devices/${phoneNumber}`, {
           roaming: { countryCode: 208 },
         })
