@@ -553,6 +553,8 @@ try {
     ? await benchNotifications({
         start: () => startGateway('sandbox', store),
         instances: INSTANCES,
+        // On PostgreSQL (DATABASE_URL) the fan-out writes its subscriptions there.
+        ...(store['DATABASE_URL'] === undefined ? {} : { databaseUrl: store['DATABASE_URL'] }),
       })
     : undefined
 

@@ -424,6 +424,28 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         await db.schema.dropIndex('notifications_line').execute()
       },
     },
+    '0012-subscriptions-live-endings': {
+      // The sweep's `dueToEnd` reads the live subscriptions in the order their time runs out, a
+      // bounded number at a time, from indexes that hold live subscriptions only. With 0010's
+      // indexes over every subscription, PostgreSQL planned the sweep from statistics: on a
+      // table never analysed (autovacuum off, or a bulk of new rows not analysed yet) its
+      // estimate for `expires_at <= $1 or sink_expires_at <= $2` made it a parallel scan of the
+      // whole table, 0.4 s per sweep with 100,000 subscriptions, every poll interval on every
+      // instance. An ordered read with a limit from a partial index is planned as an index scan
+      // whatever the statistics; ended subscriptions, which keep their past expiry, stay out of
+      // it.
+      async up(db: Kysely<unknown>) {
+        for (const column of ['expires_at', 'sink_expires_at'])
+          await db.schema
+            .createIndex(`subscriptions_live_${column}`)
+            .on('subscriptions')
+            .column(column)
+            .where(sql.ref('status'), 'in', ['ACTIVE', 'INACTIVE'])
+            .execute()
+        await db.schema.dropIndex('subscriptions_expiry').execute()
+        await db.schema.dropIndex('subscriptions_sink_expiry').execute()
+      },
+    },
   }
   return { getMigrations: () => Promise.resolve(migrations) }
 }

@@ -10,6 +10,7 @@ export type SubscriptionStatus = 'ACTIVE' | 'INACTIVE' | 'EXPIRED' | 'DELETED'
  * apply to the device (it produces no events then, but can still be read, deleted and expire).
  */
 export const LIVE_STATUSES: readonly SubscriptionStatus[] = ['ACTIVE', 'INACTIVE']
+const LIVE_STATUS_LITERALS = LIVE_STATUSES.map((status) => sql.lit(status))
 
 /** The sink's credential (CAMARA ESG `SinkCredential`, ACCESSTOKEN and bearer only). */
 export interface SinkCredential {
@@ -177,8 +178,12 @@ export interface SubscriptionRepository {
   lock(ids: readonly string[]): Promise<void>
   /** Adds `by` to the events sent of each subscription. */
   countEvents(ids: readonly string[], by: number): Promise<void>
-  /** Live subscriptions whose expiry or sink token expiry is at or before `at` (ISO). */
-  dueToEnd(at: string): Promise<Subscription[]>
+  /**
+   * Live subscriptions whose expiry or sink token expiry is at or before `at` (ISO): of each
+   * kind the `limit` (default 1,000) that run out first, so the sweep ends them a page at a
+   * time.
+   */
+  dueToEnd(at: string, limit?: number): Promise<Subscription[]>
   /** How many subscriptions of an app have not ended (`ended_at` unset), whatever their status. */
   countLive(clientId: string): Promise<number>
   /**
@@ -329,14 +334,22 @@ export function subscriptionRepository(
           .execute()
       }
     },
-    async dueToEnd(at) {
-      const rows = await db
-        .selectFrom('subscriptions')
-        .selectAll()
-        .where('status', 'in', LIVE_STATUSES)
-        .where((eb) => eb.or([eb('expires_at', '<=', at), eb('sink_expires_at', '<=', at)]))
-        .execute()
-      return rows.map(toSubscription)
+    async dueToEnd(at, limit = 1000) {
+      // From migration 0012's partial indexes: the statuses are written as literals, as those
+      // indexes' condition is (SQLite uses a partial index only for the same terms).
+      const due = (column: 'expires_at' | 'sink_expires_at') =>
+        db
+          .selectFrom('subscriptions')
+          .selectAll()
+          .where('status', 'in', LIVE_STATUS_LITERALS)
+          .where(column, '<=', at)
+          .orderBy(column)
+          .limit(limit)
+          .execute()
+      const byId = new Map<string, Subscription>()
+      for (const row of [...(await due('expires_at')), ...(await due('sink_expires_at'))])
+        byId.set(row.id, toSubscription(row))
+      return [...byId.values()]
     },
     async lockApp(clientId) {
       if (dialect !== 'postgres') return
