@@ -139,7 +139,12 @@ describe('request edges: every refusal a CAMARA body, nothing stored garbled', (
     const other = await startTestGateway()
     const other2Token = await other.token2('device-roaming-status:read')
     const { port } = new URL(other.url)
-    // Headers and half a body, then close() starts, then the rest of the body.
+    // Headers and half a body, then close() starts, then the rest of the body. close() waits
+    // until the server has the request (its headers): on a loaded machine a fixed wait was not
+    // always enough, and a request that arrives once close() has begun is answered 503.
+    const arrived = new Promise<void>((resolve) =>
+      other.app.server.once('request', () => resolve()),
+    )
     const answered = new Promise<{ status: number; connection: string | undefined }>(
       (resolve, reject) => {
         const req = httpRequest(
@@ -168,7 +173,7 @@ describe('request edges: every refusal a CAMARA body, nothing stored garbled', (
         setTimeout(() => req.end(body.slice(10)), 300)
       },
     )
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await arrived
     const started = Date.now()
     const closed = other.close()
     const answer = await answered
