@@ -73,15 +73,15 @@ export function threadedNotifier(options: ThreadedNotifierOptions): Notifier {
 
   // A hung thread: a notice unanswered well past its timeout. A check that comes late (this
   // thread was busy, and the answers may be waiting in its queue) judges nothing.
-  const hungAfterMs = options.timeoutMs + (options.hungAfterMs ?? 10_000)
-  const every = Math.min(1000, hungAfterMs / 4)
+  const deadlineMs = options.timeoutMs + (options.hungAfterMs ?? 10_000)
+  const every = Math.min(1000, deadlineMs / 4)
   let lastCheck = performance.now()
   const watchdog = setInterval(() => {
     const now = performance.now()
     const late = now - lastCheck > every + 500
     lastCheck = now
-    if (!late && requests.oldestWaitMs() > hungAfterMs)
-      failed(new Error(`it answered no notice for ${Math.round(hungAfterMs)} ms`))
+    if (!late && requests.oldestWaitMs() > deadlineMs)
+      failed(new Error(`it answered no notice for ${Math.round(deadlineMs)} ms`))
   }, every)
   watchdog.unref()
 
